@@ -1,0 +1,83 @@
+"""Configuration classes; every setting an operator may change comes from the environment."""
+
+import os
+
+
+def _env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = "dev-only-insecure-key"
+    #: Environment variable holding the database URL (any SQLAlchemy URL); unset means
+    #: the SQLite file instance/surveyapp.db.
+    DATABASE_URL_VARIABLE = "DATABASE_URL"
+    SQLALCHEMY_RECORD_QUERIES = False
+    #: SQLite waits this long for a lock held by another connection before failing.
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Brussels"
+    #: Interface languages offered; officers work in all 24 EU languages eventually.
+    LANGUAGES = ["en", "fr", "de"]
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: long forms stay valid
+
+    #: Peer groups smaller than this never show an aggregate.
+    MIN_GROUP_SIZE = int(os.environ.get("MIN_GROUP_SIZE", "5"))
+
+    @classmethod
+    def from_environment(cls) -> dict:
+        """Settings read when the app is created, so that tests and scripts can set them late."""
+        settings = {"SQLALCHEMY_DATABASE_URI": os.environ.get(cls.DATABASE_URL_VARIABLE) or None}
+        if os.environ.get("SECRET_KEY") and not getattr(cls, "TESTING", False):
+            settings["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        if os.environ.get("RATELIMIT_STORAGE_URI"):
+            settings["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
+        return settings
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse to start when a required setting is missing."""
+
+
+class DevelopmentConfig(Config):
+    DEBUG = True
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "testing-key"
+    #: Tests never touch DATABASE_URL: TEST_DATABASE_URL (PostgreSQL in CI) or a throwaway file.
+    DATABASE_URL_VARIABLE = "TEST_DATABASE_URL"
+    WTF_CSRF_ENABLED = False
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = _env_flag("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+    @classmethod
+    def check(cls) -> None:
+        missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if missing:
+            raise SystemExit(
+                "surveyapp: production configuration needs "
+                + " and ".join(missing)
+                + " in the environment; refusing to start."
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

@@ -1,0 +1,99 @@
+"""surveyapp: S3 criterion-7 self-assessments, expert review and peer benchmarks."""
+
+import os
+from pathlib import Path
+
+from flask import Flask, request
+from flask_login import current_user
+
+from config import CONFIGS, Config
+from surveyapp.extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def create_app(config: type[Config] | str | None = None) -> Flask:
+    """Build the application.
+
+    :param config: a config class, a name (development, testing, production) or None for the
+        ``SURVEYAPP_CONFIG`` environment variable (default development).
+    """
+    config_class = _config_class(config)
+    config_class.check()
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_class)
+    app.config.update(config_class.from_environment())
+    _configure_database(app)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _config_class(config: type[Config] | str | None) -> type[Config]:
+    if config is None:
+        config = os.environ.get("SURVEYAPP_CONFIG", "development")
+    if isinstance(config, str):
+        try:
+            return CONFIGS[config]
+        except KeyError:
+            raise SystemExit(
+                f"surveyapp: unknown configuration {config!r}; use one of {', '.join(CONFIGS)}"
+            ) from None
+    return config
+
+
+def _configure_database(app: Flask) -> None:
+    """SQLite file under instance/ by default; pool options by engine."""
+    url = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not url:
+        os.makedirs(app.instance_path, exist_ok=True)
+        url = f"sqlite:///{Path(app.instance_path) / 'surveyapp.db'}"
+        app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        timeout_seconds = app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": timeout_seconds}}
+    else:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message_category = "info"
+    babel.init_app(
+        app,
+        locale_selector=lambda: request.accept_languages.best_match(app.config["LANGUAGES"]),
+    )
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+
+    # Import models so that metadata is complete for Alembic and the tests.
+    from surveyapp import models  # noqa: F401
+    from surveyapp.auth.operations import load_user
+
+    login_manager.user_loader(load_user)
+
+    @app.context_processor
+    def _inject_user():
+        return {"current_user": current_user}
+
+
+def _register_blueprints(app: Flask) -> None:
+    from surveyapp.auth.views import bp as auth_bp
+    from surveyapp.main.views import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    from surveyapp.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from surveyapp.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,129 @@
+"""One self-assessment per region per round, and its answers."""
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveyapp.auth.models import User
+from surveyapp.db import JSONType, UTCDateTime, utcnow
+from surveyapp.extensions import db
+from surveyapp.regions.models import Region
+from surveyapp.rounds.models import Round
+
+
+class AssessmentState(enum.StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    under_review = "under_review"
+    changes_requested = "changes_requested"
+    validated = "validated"
+
+
+#: Every allowed move: (from, to) -> name of the step. Anything else is refused.
+TRANSITIONS: dict[tuple[AssessmentState, AssessmentState], str] = {
+    (AssessmentState.draft, AssessmentState.submitted): "submit",
+    (AssessmentState.changes_requested, AssessmentState.submitted): "submit",
+    (AssessmentState.submitted, AssessmentState.under_review): "start_review",
+    (AssessmentState.under_review, AssessmentState.changes_requested): "request_changes",
+    (AssessmentState.under_review, AssessmentState.validated): "validate",
+}
+
+
+class InvalidTransition(ValueError):
+    """A state change the workflow does not allow."""
+
+
+class Assessment(db.Model):
+    __tablename__ = "assessments"
+    __table_args__ = (UniqueConstraint("region_id", "round_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The region that answers.
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    #: The round (and so the questionnaire version) answered.
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    #: Workflow position; change it only through the transition methods.
+    state: Mapped[AssessmentState] = mapped_column(
+        Enum(AssessmentState, native_enum=False, length=20), default=AssessmentState.draft
+    )
+    #: Incremented on every change of the row, so concurrent writers notice each other.
+    version: Mapped[int] = mapped_column(default=1)
+    #: When the assessment was started.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the region last submitted it (None while a first draft).
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the state last changed.
+    state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    region: Mapped[Region] = relationship()
+    round: Mapped[Round] = relationship()
+    answers: Mapped[list["Answer"]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", order_by="Answer.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __init__(self, **kwargs):
+        # The state machine needs a state before the first flush.
+        kwargs.setdefault("state", AssessmentState.draft)
+        kwargs.setdefault("state_changed_at", utcnow())
+        super().__init__(**kwargs)
+
+    @property
+    def is_editable_by_region(self) -> bool:
+        return self.state in (AssessmentState.draft, AssessmentState.changes_requested)
+
+    def can_move_to(self, target: AssessmentState) -> bool:
+        return (self.state, target) in TRANSITIONS
+
+    def _move(self, target: AssessmentState) -> None:
+        if not self.can_move_to(target):
+            raise InvalidTransition(f"an assessment cannot go from {self.state} to {target}")
+        self.state = target
+        self.state_changed_at = utcnow()
+
+    def submit(self) -> None:
+        self._move(AssessmentState.submitted)
+        self.submitted_at = self.state_changed_at
+
+    def start_review(self) -> None:
+        self._move(AssessmentState.under_review)
+
+    def request_changes(self) -> None:
+        self._move(AssessmentState.changes_requested)
+
+    def validate(self) -> None:
+        self._move(AssessmentState.validated)
+
+    def __repr__(self) -> str:
+        return f"<Assessment {self.id} region={self.region_id} round={self.round_id} {self.state}>"
+
+
+class Answer(db.Model):
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("assessment_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The assessment the answer belongs to.
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    #: The questionnaire item's stable id.
+    item_id: Mapped[str] = mapped_column(String(100))
+    #: The value in the item type's JSON form (number, string, list, true/false or "na").
+    value: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    #: Who changed it last.
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: When it was changed last.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Incremented on every change; a save based on an older version is refused.
+    version: Mapped[int] = mapped_column(default=1)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="answers")
+    updated_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Answer {self.assessment_id}/{self.item_id} v{self.version}>"

@@ -1,0 +1,74 @@
+"""Users, their role and the regions an officer answers for."""
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Column, Enum, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from surveyapp.db import UTCDateTime, utcnow
+from surveyapp.extensions import db
+from surveyapp.regions.models import Region
+
+
+class Role(enum.StrEnum):
+    officer = "officer"
+    expert = "expert"
+    admin = "admin"
+
+
+#: Which regions an officer answers for (usually one, sometimes a few).
+region_memberships = Table(
+    "region_memberships",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_id", ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Login name, stored lower-case.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    #: Name shown to other users (e.g. "last changed by").
+    name: Mapped[str] = mapped_column(String(200))
+    #: Werkzeug scrypt hash; never the password itself.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: What the user may do: answer (officer), review (expert) or manage (admin).
+    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
+    #: A deactivated user loses access at once, even with a live session.
+    active: Mapped[bool] = mapped_column(default=True)
+    #: Part of the login cookie; replacing it logs the user out everywhere.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    #: When the account was created.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    regions: Mapped[list[Region]] = relationship(secondary=region_memberships, order_by=Region.code)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

@@ -1,0 +1,205 @@
+"""Thin click commands over the operations: ``flask --app surveyapp <group> <command>``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from surveyapp.auth.models import Role
+from surveyapp.auth.operations import AccountError, create_user
+from surveyapp.extensions import db
+from surveyapp.labels import label
+from surveyapp.questionnaires.definition import DefinitionError
+from surveyapp.questionnaires.loader import load_file, shipped_files
+from surveyapp.questionnaires.operations import QuestionnaireInUse, load_questionnaire
+from surveyapp.questionnaires.queries import find_questionnaire
+from surveyapp.regions.nuts_file import RegionFileError
+from surveyapp.regions.operations import find_region, import_regions_file
+from surveyapp.rounds.models import InvalidRoundTransition, Round, RoundState
+from surveyapp.rounds.operations import RoundError, create_round, list_rounds
+
+#: Errors whose message is meant for the person at the terminal.
+USER_ERRORS = (
+    AccountError,
+    DefinitionError,
+    QuestionnaireInUse,
+    RegionFileError,
+    RoundError,
+    InvalidRoundTransition,
+)
+
+questionnaires_cli = AppGroup("questionnaires", help="Validate and load questionnaire files.")
+regions_cli = AppGroup("regions", help="Import NUTS regions.")
+users_cli = AppGroup("users", help="Manage user accounts.")
+rounds_cli = AppGroup("rounds", help="Create and list assessment rounds.")
+
+
+def transactional(command: Callable) -> Callable:
+    """Commit once when the command succeeds; roll back and exit non-zero with the message."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            result = command(*args, **kwargs)
+            db.session.commit()
+            return result
+        except USER_ERRORS as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
+        except BaseException:
+            db.session.rollback()
+            raise
+
+    return wrapper
+
+
+def _parse_date(ctx, param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
+
+
+@questionnaires_cli.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate_questionnaires(paths: tuple[str, ...]) -> None:
+    """Check questionnaire files without loading them; lists every problem."""
+    failed = False
+    for path in paths:
+        try:
+            definition = load_file(path)
+        except DefinitionError as exc:
+            failed = True
+            click.echo("\n".join(exc.errors), err=True)
+            continue
+        items = list(definition.items)
+        scored = sum(item.is_scored for item in items)
+        click.echo(
+            f"{path}: valid ({definition.slug} v{definition.version}, "
+            f"{len(definition.sections)} sections, {len(items)} items, {scored} scored)"
+        )
+    if failed:
+        sys.exit(1)
+
+
+@questionnaires_cli.command("load")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@transactional
+def load_questionnaires(paths: tuple[str, ...]) -> None:
+    """Store questionnaire versions (default: every file in questionnaires/)."""
+    for path in paths or shipped_files():
+        result = load_questionnaire(path)
+        click.echo(f"{result.questionnaire.label}: {result.outcome} ({path})")
+
+
+@regions_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@transactional
+def import_regions_command(path: str) -> None:
+    """Import regions from a CSV in Eurostat's NUTS layout (e.g. data/nuts2024-eu27.csv)."""
+    result = import_regions_file(path)
+    click.echo(
+        f"{path}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
+    )
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--region", "region_codes", multiple=True, help="NUTS code; repeat for several.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@transactional
+def create_user_command(email, name, role, region_codes, password_stdin) -> None:
+    """Create a user account."""
+    regions = []
+    for code in region_codes:
+        region = find_region(code)
+        if region is None:
+            raise click.BadParameter(f"no region with the code {code!r}", param_hint="--region")
+        regions.append(region)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = create_user(email, name, Role(role), password, regions)
+    click.echo(f"created {user.email} ({role})")
+
+
+@rounds_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--questionnaire", "questionnaire_ref", required=True, metavar="SLUG:VERSION")
+@click.option("--opens", required=True, callback=_parse_date, metavar="YYYY-MM-DD")
+@click.option("--closes", required=True, callback=_parse_date, metavar="YYYY-MM-DD")
+@click.option("--open", "open_now", is_flag=True, help="Open the round for answers at once.")
+@transactional
+def create_round_command(name, questionnaire_ref, opens, closes, open_now) -> None:
+    """Create an assessment round answering one questionnaire version."""
+    slug, _, version = questionnaire_ref.rpartition(":")
+    if not slug or not version.isdigit():
+        raise click.BadParameter(
+            "use SLUG:VERSION, e.g. criterion7-interregional:1", param_hint="--questionnaire"
+        )
+    questionnaire = find_questionnaire(slug, int(version))
+    if questionnaire is None:
+        raise click.BadParameter(
+            f"no questionnaire {questionnaire_ref} is loaded (flask questionnaires load)",
+            param_hint="--questionnaire",
+        )
+    state = RoundState.open if open_now else RoundState.planned
+    round_ = create_round(name, questionnaire, opens, closes, state)
+    click.echo(f"created round {round_.id}: {round_.name} ({round_.state})")
+
+
+@rounds_cli.command("list")
+def list_rounds_command() -> None:
+    """List rounds: id, name, questionnaire, state, dates."""
+    rounds = list_rounds()
+    if not rounds:
+        click.echo("no rounds yet (flask rounds create, or flask demo seed)")
+        return
+    click.echo(f"{'id':>4}  {'name':<24} {'questionnaire':<30} {'state':<8} opens       closes")
+    for r in rounds:
+        click.echo(
+            f"{r.id:>4}  {r.name:<24} {r.questionnaire.label:<30} {r.state.value:<8} "
+            f"{r.opens_on}  {r.closes_on}"
+        )
+
+
+def _change_round_state(round_id: int, method: str) -> None:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise click.BadParameter(f"no round with id {round_id}", param_hint="ROUND_ID")
+    getattr(round_, method)()
+    click.echo(f"round {round_.id} ({round_.name}) is now {label(round_.state)}")
+
+
+@rounds_cli.command("open")
+@click.argument("round_id", type=int)
+@transactional
+def open_round_command(round_id: int) -> None:
+    """Open a planned round for answers."""
+    _change_round_state(round_id, "open")
+
+
+@rounds_cli.command("close")
+@click.argument("round_id", type=int)
+@transactional
+def close_round_command(round_id: int) -> None:
+    """Close an open round."""
+    _change_round_state(round_id, "close")
+
+
+def register_commands(app: Flask) -> None:
+    from surveyapp.demo.cli import demo_cli
+
+    for group in (questionnaires_cli, regions_cli, users_cli, rounds_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,41 @@
+import click
+from flask.cli import AppGroup
+
+from surveyapp.demo.operations import DemoRefused, has_assessments, seed_demo
+from surveyapp.extensions import db
+
+demo_cli = AppGroup("demo", help="Synthetic demonstration data.")
+
+BANNER = "SYNTHETIC DEMO DATA: invented answers, not the situation of any real region."
+
+
+@demo_cli.command("seed")
+@click.option("--force", is_flag=True, help="Seed even if the database already has assessments.")
+@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if assessments exist.")
+@click.option("--seed", "seed", default=7, show_default=True, help="Random seed.")
+def seed_command(force: bool, if_empty: bool, seed: int) -> None:
+    """Create three rounds of synthetic assessments from about 60 regions, and demo users."""
+    if if_empty and has_assessments():
+        click.echo("demo seed: the database already has assessments; nothing to do")
+        return
+    try:
+        result = seed_demo(force=force, seed=seed)
+        db.session.commit()
+    except DemoRefused as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    if result.skipped:
+        click.echo(f"demo seed: {result.skipped}; nothing added")
+        return
+    click.secho(f"*** {BANNER} ***", fg="yellow", bold=True)
+    click.echo(
+        f"{result.regions} regions, {result.rounds} rounds, "
+        f"{result.assessments} assessments, {result.answers} answers"
+    )
+    click.echo("Sign in with:")
+    for email, password in result.logins.items():
+        click.echo(f"  {email:<26} {password}")
+    click.secho(f"*** {BANNER} ***", fg="yellow", bold=True)

@@ -1,0 +1,403 @@
+"""Synthetic demonstration data: three rounds of plausible, varied answers from ~60 regions.
+
+Everything is drawn from one seeded random generator, so the same seed and the same date give
+the same database. Nothing here describes a real region's situation.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
+
+from surveyapp.assessments.models import Answer, Assessment
+from surveyapp.audit.operations import log_event
+from surveyapp.auth.models import Role, User
+from surveyapp.auth.operations import create_user, find_user_by_email
+from surveyapp.extensions import db
+from surveyapp.questionnaires.definition import Definition, Item
+from surveyapp.questionnaires.loader import shipped_files
+from surveyapp.questionnaires.models import Questionnaire
+from surveyapp.questionnaires.operations import load_questionnaire
+from surveyapp.questionnaires.types import NOT_APPLICABLE
+from surveyapp.regions.models import Region, RegionCategory
+from surveyapp.regions.operations import SHIPPED_REGIONS_FILE, import_regions_file
+from surveyapp.regions.partnerships import THEMATIC_PARTNERSHIPS
+from surveyapp.rounds.models import Round, RoundState
+from surveyapp.rounds.operations import create_round
+
+DEMO_SLUG = "criterion7-interregional"
+#: Countries drawn from, and how many NUTS 2 regions each contributes.
+DEMO_COUNTRIES = {
+    "ES": 6,
+    "IT": 6,
+    "DE": 5,
+    "FR": 5,
+    "PL": 5,
+    "PT": 4,
+    "EL": 4,
+    "NL": 4,
+    "BE": 3,
+    "AT": 3,
+    "SE": 3,
+    "FI": 3,
+    "CZ": 3,
+    "RO": 3,
+    "HU": 2,
+    "IE": 2,
+}
+DEMO_OFFICER_REGION = "ES21"
+DEMO_MARKER = "demo.seeded"
+
+
+class DemoRefused(RuntimeError):
+    """The database holds assessments that may be real; seeding needs --force."""
+
+
+@dataclass
+class DemoResult:
+    regions: int = 0
+    rounds: int = 0
+    assessments: int = 0
+    answers: int = 0
+    #: email -> password for the accounts to sign in with.
+    logins: dict[str, str] = field(default_factory=dict)
+    skipped: str | None = None
+
+
+def has_assessments() -> bool:
+    return (db.session.scalar(select(func.count(Assessment.id))) or 0) > 0
+
+
+def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) -> DemoResult:
+    """Fill the database with synthetic rounds, regions, users and answers.
+
+    :param force: add the demo data even when assessments already exist.
+    :raises DemoRefused: when assessments exist and ``force`` is false.
+    """
+    today = today or date.today()
+    if has_assessments() and not force:
+        raise DemoRefused(
+            "the database already holds assessments, which may be real; demo seed only adds "
+            "synthetic data to an empty database (use --force to add it anyway)"
+        )
+    rng = random.Random(seed)
+    questionnaire = _ensure_questionnaire()
+    _ensure_regions()
+    rounds = _make_rounds(questionnaire, today)
+    if rounds is None:
+        return DemoResult(skipped="the demo rounds already exist")
+    regions = _pick_regions(rng)
+    result = DemoResult(regions=len(regions), rounds=len(rounds))
+    result.logins = _make_users(rng, regions)
+    authors = _region_authors(regions)
+    profiles = {region.code: _Profile.draw(rng, questionnaire.parsed) for region in regions}
+    for number, round_ in enumerate(rounds):
+        latest = number == len(rounds) - 1
+        for region in regions:
+            if not _takes_part(rng, number, len(rounds), region.code):
+                continue
+            outcome = _latest_outcome(rng, region.code) if latest else _past_outcome(rng)
+            if outcome == "not_started":
+                continue
+            profile = profiles[region.code]
+            share = 0.5 if outcome == "draft" and region.code == DEMO_OFFICER_REGION else None
+            answers = profile.answers(
+                rng, questionnaire.parsed, number, share_filled=share, draft=outcome == "draft"
+            )
+            assessment = _make_assessment(
+                rng, region, round_, outcome, answers, authors[region.code]
+            )
+            result.assessments += 1
+            result.answers += len(assessment.answers)
+    db.session.flush()
+    log_event(
+        DEMO_MARKER,
+        "database",
+        None,
+        new_value={"seed": seed, "regions": result.regions, "assessments": result.assessments},
+    )
+    return result
+
+
+def _ensure_questionnaire() -> Questionnaire:
+    for path in shipped_files():
+        load_questionnaire(path)
+    return db.session.scalar(
+        select(Questionnaire).filter_by(slug=DEMO_SLUG).order_by(Questionnaire.version.desc())
+    )
+
+
+def _ensure_regions() -> None:
+    if not db.session.scalar(select(func.count(Region.id))):
+        import_regions_file(SHIPPED_REGIONS_FILE)
+
+
+def _round_dates(today: date, steps_back: int) -> tuple[str, date, date]:
+    """The half-year round ``steps_back`` rounds before the one containing today."""
+    half = (today.year * 2 + (today.month > 6)) - steps_back
+    year, second = divmod(half, 2)
+    if second:
+        return f"{year} autumn", date(year, 9, 15), date(year, 12, 15)
+    return f"{year} spring", date(year, 3, 1), date(year, 5, 31)
+
+
+def _make_rounds(questionnaire: Questionnaire, today: date) -> list[Round] | None:
+    rounds = []
+    for steps_back in (2, 1, 0):
+        name, opens, closes = _round_dates(today, steps_back)
+        name = f"{name} (demo)"
+        if db.session.scalar(select(Round.id).filter_by(name=name)) is not None:
+            return None
+        state = RoundState.open if steps_back == 0 else RoundState.closed
+        if steps_back == 0:
+            opens, closes = min(opens, today), max(closes, today)
+        rounds.append(create_round(name, questionnaire, opens, closes, state))
+    return rounds
+
+
+def _pick_regions(rng: random.Random) -> list[Region]:
+    picked = []
+    for country, count in DEMO_COUNTRIES.items():
+        candidates = list(
+            db.session.scalars(
+                select(Region).filter_by(country=country, level=2).order_by(Region.code)
+            )
+        )
+        chosen = rng.sample(candidates, min(count, len(candidates)))
+        if country == DEMO_OFFICER_REGION[:2]:
+            officer_region = next(r for r in candidates if r.code == DEMO_OFFICER_REGION)
+            if officer_region not in chosen:
+                chosen[0] = officer_region
+        picked.extend(chosen)
+    partnerships = list(THEMATIC_PARTNERSHIPS)
+    categories = list(RegionCategory)
+    for region in picked:
+        region.category = rng.choices(categories, weights=[3, 2, 4])[0]
+        region.thematic_partnerships = sorted(rng.sample(partnerships, rng.randint(0, 4)))
+    return sorted(picked, key=lambda region: region.code)
+
+
+def _make_users(rng: random.Random, regions: list[Region]) -> dict[str, str]:
+    """One login per role (passwords printed), plus non-login co-authors for every region."""
+    officer_region = next(r for r in regions if r.code == DEMO_OFFICER_REGION)
+    logins = {}
+    for email, name, role, user_regions in (
+        ("admin@demo.example", "Ada Admin", Role.admin, []),
+        ("expert@demo.example", "Emil Expert", Role.expert, []),
+        ("officer@demo.example", "Olga Officer", Role.officer, [officer_region]),
+        ("officer2@demo.example", "Oscar Officer", Role.officer, [officer_region]),
+    ):
+        if find_user_by_email(email) is not None:
+            continue
+        password = f"demo-{role}-{rng.randrange(10**6):06d}"
+        create_user(email, name, role, password, user_regions)
+        logins[email] = password
+    # Co-authors of the other regions cannot sign in: their password is a discarded secret.
+    unusable_hash = generate_password_hash(secrets.token_urlsafe(32), method="scrypt")
+    for region in regions:
+        email = f"officer.{region.code.lower()}@demo.example"
+        if find_user_by_email(email) is None:
+            db.session.add(
+                User(
+                    email=email,
+                    name=f"Officer {region.code}",
+                    role=Role.officer,
+                    password_hash=unusable_hash,
+                    regions=[region],
+                )
+            )
+    db.session.flush()
+    return logins
+
+
+def _region_authors(regions: list[Region]) -> dict[str, list[User]]:
+    authors: dict[str, list[User]] = {region.code: [] for region in regions}
+    for user in db.session.scalars(select(User).where(User.role == Role.officer)):
+        for region in user.regions:
+            if region.code in authors:
+                authors[region.code].append(user)
+    return authors
+
+
+def _takes_part(rng: random.Random, number: int, total: int, code: str) -> bool:
+    """Participation grows round after round; the demo officer's region always takes part."""
+    if code == DEMO_OFFICER_REGION:
+        return True
+    return rng.random() < 0.7 + 0.3 * number / max(total - 1, 1)
+
+
+def _past_outcome(rng: random.Random) -> str:
+    return rng.choices(["validated", "submitted"], weights=[7, 3])[0]
+
+
+def _latest_outcome(rng: random.Random, code: str) -> str:
+    if code == DEMO_OFFICER_REGION:
+        return "draft"
+    return rng.choices(
+        ["submitted", "under_review", "validated", "draft", "not_started"],
+        weights=[35, 10, 10, 30, 15],
+    )[0]
+
+
+def _make_assessment(rng, region, round_, outcome, answers, authors) -> Assessment:
+    assessment = Assessment(region=region, round=round_)
+    db.session.add(assessment)
+    stamp = datetime.combine(min(round_.closes_on, date.today()), time(10, 0), tzinfo=UTC)
+    for item_id, value in answers.items():
+        assessment.answers.append(
+            Answer(item_id=item_id, value=value, updated_at=stamp, updated_by=rng.choice(authors))
+        )
+    steps = {
+        "draft": [],
+        "submitted": ["submit"],
+        "under_review": ["submit", "start_review"],
+        "validated": ["submit", "start_review", "validate"],
+    }[outcome]
+    for step in steps:
+        getattr(assessment, step)()
+    if steps:
+        assessment.submitted_at = assessment.state_changed_at = stamp
+    return assessment
+
+
+@dataclass
+class _Profile:
+    """A region's latent maturity: a level overall, an offset per dimension, a yearly trend."""
+
+    level: float
+    offsets: dict[str, float]
+    trend: float
+
+    @classmethod
+    def draw(cls, rng: random.Random, definition: Definition) -> _Profile:
+        return cls(
+            level=rng.uniform(0.9, 4.0),
+            offsets={d.id: rng.gauss(0, 0.7) for d in definition.dimensions},
+            trend=rng.uniform(-0.05, 0.4),
+        )
+
+    def maturity(self, item: Item, round_number: int) -> float:
+        """Expected level 0-5 of this region on this item in this round."""
+        base = self.level + self.offsets.get(item.dimension or "", 0) + self.trend * round_number
+        return max(0.0, min(5.0, base))
+
+    def answers(self, rng, definition, round_number, share_filled=None, draft=False) -> dict:
+        """Answers for every visible item; drafts stop part-way through the questionnaire."""
+        items = list(definition.items)
+        if share_filled is None and draft:
+            share_filled = rng.uniform(0.2, 0.9)
+        cut = len(items) if share_filled is None else int(len(items) * share_filled)
+        answers: dict[str, Any] = {}
+        for item in items[:cut]:
+            if not item.is_visible(answers):
+                continue
+            value = _answer_for(rng, item, self.maturity(item, round_number))
+            if value is not None:
+                answers[item.id] = item.question_type.clean(item, value)
+        return answers
+
+
+def _answer_for(rng: random.Random, item: Item, maturity: float) -> Any:
+    """A plausible answer of the item's type for a region of this maturity (0-5)."""
+    kind, config = item.type, item.config
+    noisy = maturity + rng.gauss(0, 0.8)
+    if kind == "scale":
+        if config.get("allow_na") and rng.random() < 0.05:
+            return NOT_APPLICABLE
+        return max(0, min(5, round(noisy)))
+    if kind == "yes_no":
+        return rng.random() < 0.15 + 0.16 * maturity
+    if kind == "percent":
+        return round(max(0.0, min(100.0, noisy * 14 + rng.uniform(0, 8))), 1)
+    if kind == "number":
+        return _number_for(rng, config, noisy)
+    if kind in ("single_choice", "multi_choice"):
+        return _choice_for(rng, item, noisy)
+    if kind in ("text", "long_text"):
+        return _text_for(rng, item)
+    if kind == "url_list":
+        return [
+            f"https://www.example.org/s3/{item.id.replace('_', '-')}-{rng.randint(1, 9)}.pdf"
+            for _ in range(rng.randint(1, 3))
+        ]
+    return None
+
+
+def _number_for(rng: random.Random, config: dict, noisy: float) -> float:
+    low, high = config.get("min", 0), config.get("max")
+    target = config.get("target") or (high if high is not None else 20)
+    value = max(low, target * max(noisy, 0) / 4 * rng.uniform(0.7, 1.2))
+    if high is not None:
+        value = min(value, high)
+    return round(value) if config.get("integer", True) else round(value, 1)
+
+
+def _choice_for(rng: random.Random, item: Item, noisy: float) -> Any:
+    options = item.config["options"]
+    if item.type == "single_choice":
+        if item.is_scored:
+            best = min(options, key=lambda o: abs(o["score"] - noisy * 20) + rng.random() * 10)
+            return best["value"]
+        return rng.choice(options)["value"]
+    exclusive = [o["value"] for o in options if o["value"] in ("none", "no", "not_yet")]
+    regular = [o["value"] for o in options if o["value"] not in exclusive]
+    count = max(0, min(len(regular), round(noisy / 5 * len(regular) + rng.uniform(-1, 1))))
+    count = min(count, item.config.get("max_choices") or count)
+    if count == 0:
+        return exclusive[:1] or [rng.choice(regular)]
+    return rng.sample(regular, count)
+
+
+_TEXTS = {
+    "short": [
+        "Regional development agency, S3 unit",
+        "Managing authority of the regional ERDF programme",
+        "Regional innovation agency, international cooperation office",
+        "Department for economic development and research",
+    ],
+    "good_practice": [
+        "A standing interregional matchmaking desk in the innovation agency pairs regional "
+        "SMEs with partners from Thematic Partnership regions; it worked because one person "
+        "owns the partner list and follow-up is scheduled with each company.",
+        "Joint calls with two neighbouring regions pooled ERDF and national funds for pilot "
+        "lines in advanced manufacturing; a shared evaluation panel kept the process simple.",
+        "Our university-industry liaison offices publish a common catalogue of testing "
+        "facilities in English, which made it easy for companies in partner regions to book them.",
+    ],
+    "challenge": [
+        "Staff capacity: international cooperation depends on one or two people and stops "
+        "when they leave. Co-financing rules differ between programmes and slow joint projects.",
+        "Finding partners whose S3 priorities match ours at the same maturity is slow; "
+        "legal barriers to funding beneficiaries outside the Member State remain unclear.",
+        "Monitoring data on interregional projects is scattered across programmes, so we "
+        "cannot show results to decision makers.",
+    ],
+    "other": [
+        "The S3 sets out interregional cooperation measures in its implementation chapter; "
+        "participation in two Thematic Partnerships and the regional Interreg projects "
+        "provide the main channels.",
+        "Cooperation measures are described in the action plan and reviewed by the S3 "
+        "steering committee each year.",
+        "Priority areas: agri-food, advanced manufacturing, renewable energy and health.",
+    ],
+}
+
+
+def _text_for(rng: random.Random, item: Item) -> str:
+    text = item.localized("text").lower()
+    if item.type == "text":
+        pool = _TEXTS["short"]
+    elif "good practice" in text or item.id.startswith("gp_practice"):
+        pool = _TEXTS["good_practice"]
+    elif "challenge" in text or "barrier" in text:
+        pool = _TEXTS["challenge"]
+    else:
+        pool = _TEXTS["other"]
+    limit = item.question_type.max_length(item)
+    return rng.choice(pool)[:limit]

@@ -1,0 +1,30 @@
+"""Translatable names for the values users see (states, roles, categories)."""
+
+from flask_babel import lazy_gettext as _l
+
+from surveyapp.assessments.models import AssessmentState
+from surveyapp.auth.models import Role
+from surveyapp.regions.models import RegionCategory
+from surveyapp.rounds.models import RoundState
+
+LABELS = {
+    AssessmentState.draft: _l("Draft"),
+    AssessmentState.submitted: _l("Submitted"),
+    AssessmentState.under_review: _l("Under review"),
+    AssessmentState.changes_requested: _l("Changes requested"),
+    AssessmentState.validated: _l("Validated"),
+    RoundState.planned: _l("Planned"),
+    RoundState.open: _l("Open"),
+    RoundState.closed: _l("Closed"),
+    Role.officer: _l("Regional officer"),
+    Role.expert: _l("Working-group expert"),
+    Role.admin: _l("Administrator"),
+    RegionCategory.less_developed: _l("Less developed region"),
+    RegionCategory.transition: _l("Transition region"),
+    RegionCategory.more_developed: _l("More developed region"),
+}
+
+
+def label(value) -> str:
+    """The user-facing name of an enum value (falls back to the value itself)."""
+    return LABELS.get(value, str(value))

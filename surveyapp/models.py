@@ -1,0 +1,19 @@
+"""Every model, imported in one place so that the metadata is complete (Alembic, tests)."""
+
+from surveyapp.assessments.models import Answer, Assessment
+from surveyapp.audit.models import AuditEvent
+from surveyapp.auth.models import User, region_memberships
+from surveyapp.questionnaires.models import Questionnaire
+from surveyapp.regions.models import Region
+from surveyapp.rounds.models import Round
+
+__all__ = [
+    "Answer",
+    "Assessment",
+    "AuditEvent",
+    "Questionnaire",
+    "Region",
+    "Round",
+    "User",
+    "region_memberships",
+]

@@ -1,0 +1,64 @@
+"""Reading questionnaire files: YAML in, a validated Definition (or every error) out."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from surveyapp.questionnaires.definition import Definition, DefinitionError, parse_definition
+
+#: Where the shipped questionnaires live (the top-level questionnaires/ folder).
+QUESTIONNAIRE_DIR = Path(__file__).resolve().parents[2] / "questionnaires"
+
+
+def read_file(path: str | Path) -> tuple[dict, Definition]:
+    """Parse and validate one questionnaire file; returns its plain data and its Definition.
+
+    :raises DefinitionError: naming the file, the line, the item id and the reason.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DefinitionError([f"{path}: cannot read the file ({exc})"]) from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        place = f"{path}:{mark.line + 1}" if mark else str(path)
+        reason = getattr(exc, "problem", None) or exc
+        raise DefinitionError([f"{place}: not valid YAML ({reason})"]) from exc
+    lines: dict[tuple, int] = {}
+    if node is not None:
+        _collect_lines(node, (), lines)
+    return data, parse_definition(data, source=str(path), lines=lines)
+
+
+def load_file(path: str | Path) -> Definition:
+    return read_file(path)[1]
+
+
+def _collect_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
+    """Map every mapping/sequence position to the line it starts on."""
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            _collect_lines(value_node, (*path, key_node.value), lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, child in enumerate(node.value):
+            _collect_lines(child, (*path, index), lines)
+
+
+def content_hash(data: Any) -> str:
+    """SHA-256 of the canonical JSON form: formatting and key order do not change it."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def shipped_files() -> list[Path]:
+    return sorted(QUESTIONNAIRE_DIR.glob("*.yaml"))

@@ -1,0 +1,42 @@
+"""A questionnaire version as stored: the validated definition and its content hash."""
+
+from datetime import datetime
+from functools import cached_property
+
+from sqlalchemy import String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from surveyapp.db import JSONType, UTCDateTime, utcnow
+from surveyapp.extensions import db
+from surveyapp.questionnaires.definition import Definition, parse_definition
+
+
+class Questionnaire(db.Model):
+    __tablename__ = "questionnaires"
+    __table_args__ = (UniqueConstraint("slug", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stable name shared by all versions, e.g. ``criterion7-interregional``.
+    slug: Mapped[str] = mapped_column(String(100))
+    #: Version number; a round uses exactly one version.
+    version: Mapped[int]
+    #: Title in English (translations live in the definition).
+    title: Mapped[str] = mapped_column(String(300))
+    #: The parsed, validated definition exactly as the loader produced it.
+    definition: Mapped[dict] = mapped_column(JSONType)
+    #: SHA-256 of the canonical JSON of ``definition``: same hash, same questionnaire.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    #: When this version was first loaded.
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @cached_property
+    def parsed(self) -> Definition:
+        """The definition as typed objects (sections, items, question types)."""
+        return parse_definition(self.definition, source=f"{self.slug} v{self.version}")
+
+    @property
+    def label(self) -> str:
+        return f"{self.slug}:{self.version}"
+
+    def __repr__(self) -> str:
+        return f"<Questionnaire {self.label}>"

@@ -1,0 +1,64 @@
+"""Storing questionnaire versions; callers commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from surveyapp.audit.operations import log_event
+from surveyapp.extensions import db
+from surveyapp.questionnaires.definition import localize
+from surveyapp.questionnaires.loader import content_hash, read_file
+from surveyapp.questionnaires.models import Questionnaire
+from surveyapp.questionnaires.queries import has_answers
+
+
+class QuestionnaireInUse(ValueError):
+    """The version already has answers; a changed definition must get a new version number."""
+
+
+@dataclass
+class LoadResult:
+    questionnaire: Questionnaire
+    #: "created", "updated" or "unchanged".
+    outcome: str
+
+
+def load_questionnaire(path) -> LoadResult:
+    """Store the file's questionnaire version; the same content twice is a no-op.
+
+    :raises DefinitionError: when the file is invalid.
+    :raises QuestionnaireInUse: when the version exists with other content and has answers.
+    """
+    data, definition = read_file(path)
+    digest = content_hash(data)
+    existing = db.session.scalar(
+        select(Questionnaire).filter_by(slug=definition.slug, version=definition.version)
+    )
+    if existing is not None and existing.content_hash == digest:
+        return LoadResult(existing, "unchanged")
+    if existing is not None:
+        if has_answers(existing):
+            raise QuestionnaireInUse(
+                f"{path}: {definition.slug} version {definition.version} already has answers "
+                "and its content differs; give the changed questionnaire a new version number"
+            )
+        existing.definition, existing.content_hash = data, digest
+        existing.title = localize(definition.title, "en")
+        existing.__dict__.pop("parsed", None)
+        log_event("questionnaire.updated", "questionnaire", existing.id, new_value=existing.label)
+        return LoadResult(existing, "updated")
+    questionnaire = Questionnaire(
+        slug=definition.slug,
+        version=definition.version,
+        title=localize(definition.title, "en"),
+        definition=data,
+        content_hash=digest,
+    )
+    db.session.add(questionnaire)
+    db.session.flush()
+    log_event(
+        "questionnaire.loaded", "questionnaire", questionnaire.id, new_value=questionnaire.label
+    )
+    return LoadResult(questionnaire, "created")

@@ -1,0 +1,530 @@
+"""Question types: each knows its definition keys, its form field, its valid values and its score.
+
+A type is a small class registered by name. The loader asks it to check an item's type-specific
+keys; the filling pages ask it for a WTForms field; scoring asks it to turn an answer into 0-100.
+Answer values are kept in a JSON form: int/float, str, bool, list, or ``"na"`` (not applicable).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import urlsplit
+
+from flask_babel import lazy_gettext as _l
+from wtforms import fields, validators, widgets
+
+if TYPE_CHECKING:
+    from surveyapp.questionnaires.definition import Item
+
+NOT_APPLICABLE = "na"
+OPTION_VALUE = re.compile(r"^[a-z0-9_]+$")
+SCALE_LEVELS = range(6)
+
+#: name -> question type instance; filled by @register.
+QUESTION_TYPES: dict[str, QuestionType] = {}
+
+
+class AnswerError(ValueError):
+    """An answer value the item does not accept; the message is shown at the field."""
+
+
+def register(cls: type[QuestionType]) -> type[QuestionType]:
+    QUESTION_TYPES[cls.name] = cls()
+    return cls
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_positive_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _check_score(value: Any) -> bool:
+    return _is_number(value) and 0 <= value <= 100
+
+
+class QuestionType(ABC):
+    """Base class; subclasses override what differs."""
+
+    name: ClassVar[str]
+    #: Type-specific keys an item of this type may carry (besides the common ones).
+    keys: ClassVar[frozenset[str]] = frozenset()
+    #: Whether an item of this type can ever produce a score.
+    can_score: ClassVar[bool] = False
+
+    def check_definition(self, config: dict) -> list[str]:
+        """Reasons why the type-specific keys are wrong (empty when fine)."""
+        return []
+
+    def is_scored(self, item: Item) -> bool:
+        return False
+
+    def possible_answers(self, item: Item) -> list[Any] | None:
+        """The answers a ``show_if`` may test for, or None when any value can be tested."""
+        return None
+
+    @abstractmethod
+    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+        """An unbound WTForms field for the item (labels in ``lang``)."""
+
+    def from_form(self, item: Item, data: Any) -> Any:
+        """Turn the WTForms field's data into the JSON answer value (None when empty)."""
+        return data if data not in ("", None) else None
+
+    def to_form(self, item: Item, value: Any) -> Any:
+        return value
+
+    def clean(self, item: Item, value: Any) -> Any:
+        """Return the value in canonical form or raise AnswerError."""
+        return value
+
+    def is_empty(self, value: Any) -> bool:
+        return value is None or value == "" or value == []
+
+    def score(self, item: Item, value: Any) -> float | None:
+        """0-100, or None when the item is unscored, unanswered or not applicable."""
+        return None
+
+
+def _label(item: Item, lang: str) -> str:
+    return item.localized("text", lang)
+
+
+def _description(item: Item, lang: str) -> str:
+    return item.localized("help", lang)
+
+
+@register
+class ScaleType(QuestionType):
+    """Maturity 0-5, every level with a label and a described anchor; optionally n/a."""
+
+    name = "scale"
+    keys = frozenset({"levels", "allow_na"})
+    can_score = True
+
+    def check_definition(self, config: dict) -> list[str]:
+        levels = config.get("levels")
+        if not isinstance(levels, list):
+            return ["a scale needs 'levels': six entries for levels 0 to 5"]
+        errors = []
+        seen = []
+        for position, level in enumerate(levels):
+            if not isinstance(level, dict):
+                errors.append(f"level entry {position + 1} must be a mapping")
+                continue
+            unknown = set(level) - {"level", "label", "anchor"}
+            if unknown:
+                errors.append(f"level entry {position + 1} has unknown keys: {sorted(unknown)}")
+            number = level.get("level")
+            seen.append(number)
+            for key in ("label", "anchor"):
+                if not _has_text(level.get(key)):
+                    errors.append(f"level {number} has no {key}")
+        if sorted(x for x in seen if isinstance(x, int)) != list(SCALE_LEVELS) or len(seen) != 6:
+            errors.append(f"levels must be exactly 0, 1, 2, 3, 4, 5 (found {seen})")
+        if not isinstance(config.get("allow_na", False), bool):
+            errors.append("'allow_na' must be true or false")
+        return errors
+
+    def is_scored(self, item: Item) -> bool:
+        return True
+
+    def possible_answers(self, item: Item) -> list[Any]:
+        return [*SCALE_LEVELS, *([NOT_APPLICABLE] if item.config.get("allow_na") else [])]
+
+    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+        choices = [
+            (str(level["level"]), f"{level['level']}: {item.localize(level['label'], lang)}")
+            for level in item.config["levels"]
+        ]
+        if item.config.get("allow_na"):
+            choices.append((NOT_APPLICABLE, _l("Not applicable")))
+        return fields.RadioField(
+            _label(item, lang),
+            description=_description(item, lang),
+            choices=choices,
+            validators=[validators.Optional()],
+        )
+
+    def from_form(self, item: Item, data: Any) -> Any:
+        if data in ("", None):
+            return None
+        return NOT_APPLICABLE if data == NOT_APPLICABLE else int(data)
+
+    def to_form(self, item: Item, value: Any) -> Any:
+        return None if value is None else str(value)
+
+    def clean(self, item: Item, value: Any) -> Any:
+        if value == NOT_APPLICABLE and item.config.get("allow_na"):
+            return value
+        if isinstance(value, bool) or not isinstance(value, int) or value not in SCALE_LEVELS:
+            raise AnswerError(_l("Choose a level from 0 to 5."))
+        return value
+
+    def score(self, item: Item, value: Any) -> float | None:
+        if value is None or value == NOT_APPLICABLE:
+            return None
+        return value * 20.0
+
+
+@register
+class YesNoType(QuestionType):
+    name = "yes_no"
+    keys = frozenset({"scored"})
+    can_score = True
+
+    def check_definition(self, config: dict) -> list[str]:
+        if not isinstance(config.get("scored", False), bool):
+            return ["'scored' must be true or false"]
+        return []
+
+    def is_scored(self, item: Item) -> bool:
+        return bool(item.config.get("scored"))
+
+    def possible_answers(self, item: Item) -> list[Any]:
+        return [True, False]
+
+    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+        return fields.RadioField(
+            _label(item, lang),
+            description=_description(item, lang),
+            choices=[("yes", _l("Yes")), ("no", _l("No"))],
+            validators=[validators.Optional()],
+        )
+
+    def from_form(self, item: Item, data: Any) -> Any:
+        return {"yes": True, "no": False}.get(data)
+
+    def to_form(self, item: Item, value: Any) -> Any:
+        return {True: "yes", False: "no"}.get(value)
+
+    def clean(self, item: Item, value: Any) -> Any:
+        if not isinstance(value, bool):
+            raise AnswerError(_l("Answer yes or no."))
+        return value
+
+    def score(self, item: Item, value: Any) -> float | None:
+        if not self.is_scored(item) or value is None:
+            return None
+        return 100.0 if value else 0.0
+
+
+class _NumericType(QuestionType):
+    def _bounds(self, item: Item) -> tuple[float | None, float | None]:
+        return item.config.get("min"), item.config.get("max")
+
+    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+        low, high = self._bounds(item)
+        field_class = fields.IntegerField if item.config.get("integer") else fields.DecimalField
+        return field_class(
+            _label(item, lang),
+            description=_description(item, lang),
+            validators=[validators.Optional(), validators.NumberRange(min=low, max=high)],
+            render_kw={"inputmode": "decimal"},
+        )
+
+    def from_form(self, item: Item, data: Any) -> Any:
+        if data is None or data == "":
+            return None
+        number = float(data)
+        return int(number) if number.is_integer() else number
+
+    def clean(self, item: Item, value: Any) -> Any:
+        if not _is_number(value):
+            raise AnswerError(_l("Enter a number."))
+        if item.config.get("integer") and not float(value).is_integer():
+            raise AnswerError(_l("Enter a whole number."))
+        low, high = self._bounds(item)
+        if low is not None and value < low:
+            raise AnswerError(_l("Enter a number of at least %(min)s.", min=low))
+        if high is not None and value > high:
+            raise AnswerError(_l("Enter a number of at most %(max)s.", max=high))
+        return int(value) if float(value).is_integer() else value
+
+
+@register
+class NumberType(_NumericType):
+    name = "number"
+    keys = frozenset({"min", "max", "unit", "integer", "target"})
+    can_score = True
+
+    def check_definition(self, config: dict) -> list[str]:
+        errors = []
+        for key in ("min", "max", "target"):
+            if key in config and not _is_number(config[key]):
+                errors.append(f"'{key}' must be a number")
+        if not errors and config.get("min", -math.inf) > config.get("max", math.inf):
+            errors.append("'min' is greater than 'max'")
+        if "target" in config and _is_number(config["target"]) and config["target"] <= 0:
+            errors.append("'target' must be greater than 0")
+        if "unit" in config and not _has_text(config["unit"]):
+            errors.append("'unit' must be text")
+        if not isinstance(config.get("integer", False), bool):
+            errors.append("'integer' must be true or false")
+        return errors
+
+    def is_scored(self, item: Item) -> bool:
+        return "target" in item.config
+
+    def score(self, item: Item, value: Any) -> float | None:
+        if not self.is_scored(item) or value is None:
+            return None
+        return max(0.0, min(100.0, 100.0 * value / item.config["target"]))
+
+
+@register
+class PercentType(_NumericType):
+    name = "percent"
+    keys = frozenset({"scored"})
+    can_score = True
+
+    def check_definition(self, config: dict) -> list[str]:
+        if not isinstance(config.get("scored", False), bool):
+            return ["'scored' must be true or false"]
+        return []
+
+    def _bounds(self, item: Item) -> tuple[float, float]:
+        return 0, 100
+
+    def is_scored(self, item: Item) -> bool:
+        return bool(item.config.get("scored"))
+
+    def score(self, item: Item, value: Any) -> float | None:
+        if not self.is_scored(item) or value is None:
+            return None
+        return float(value)
+
+
+class _ChoiceType(QuestionType):
+    keys = frozenset({"options"})
+    can_score = True
+
+    def check_definition(self, config: dict) -> list[str]:
+        options = config.get("options")
+        if not isinstance(options, list) or not options:
+            return ["'options' must be a non-empty list"]
+        errors, values = [], set()
+        for position, option in enumerate(options, start=1):
+            if not isinstance(option, dict):
+                errors.append(f"option {position} must be a mapping")
+                continue
+            unknown = set(option) - {"value", "label", "score"}
+            if unknown:
+                errors.append(f"option {position} has unknown keys: {sorted(unknown)}")
+            value = option.get("value")
+            if not isinstance(value, str) or not OPTION_VALUE.match(value):
+                errors.append(f"option {position} value {value!r} must match [a-z0-9_]+")
+            elif value in values:
+                errors.append(f"option value {value!r} is used twice")
+            values.add(value)
+            if not _has_text(option.get("label")):
+                errors.append(f"option {value!r} has no label")
+            if "score" in option and not _check_score(option["score"]):
+                errors.append(f"option {value!r} score must be a number from 0 to 100")
+        scored = [o for o in options if isinstance(o, dict) and "score" in o]
+        if scored and len(scored) != len(options):
+            errors.append("either every option has a score or none has")
+        return errors
+
+    def is_scored(self, item: Item) -> bool:
+        return all("score" in option for option in item.config["options"])
+
+    def possible_answers(self, item: Item) -> list[Any]:
+        return [option["value"] for option in item.config["options"]]
+
+    def _choices(self, item: Item, lang: str) -> list[tuple[str, str]]:
+        return [(o["value"], item.localize(o["label"], lang)) for o in item.config["options"]]
+
+    def _option_score(self, item: Item, value: str) -> float:
+        return next(o["score"] for o in item.config["options"] if o["value"] == value)
+
+
+@register
+class SingleChoiceType(_ChoiceType):
+    name = "single_choice"
+
+    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+        return fields.RadioField(
+            _label(item, lang),
+            description=_description(item, lang),
+            choices=self._choices(item, lang),
+            validators=[validators.Optional()],
+        )
+
+    def clean(self, item: Item, value: Any) -> Any:
+        if value not in self.possible_answers(item):
+            raise AnswerError(_l("Choose one of the options."))
+        return value
+
+    def score(self, item: Item, value: Any) -> float | None:
+        if not self.is_scored(item) or value is None:
+            return None
+        return float(self._option_score(item, value))
+
+
+@register
+class MultiChoiceType(_ChoiceType):
+    name = "multi_choice"
+    keys = frozenset({"options", "max_choices"})
+
+    def check_definition(self, config: dict) -> list[str]:
+        errors = super().check_definition(config)
+        limit = config.get("max_choices")
+        if limit is not None and not _is_positive_int(limit):
+            errors.append("'max_choices' must be a whole number of at least 1")
+        return errors
+
+    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+        return fields.SelectMultipleField(
+            _label(item, lang),
+            description=_description(item, lang),
+            choices=self._choices(item, lang),
+            option_widget=widgets.CheckboxInput(),
+            widget=widgets.ListWidget(prefix_label=False),
+            validators=[validators.Optional()],
+        )
+
+    def from_form(self, item: Item, data: Any) -> Any:
+        return list(data) if data else None
+
+    def clean(self, item: Item, value: Any) -> Any:
+        allowed = self.possible_answers(item)
+        if not isinstance(value, list) or any(choice not in allowed for choice in value):
+            raise AnswerError(_l("Choose from the options listed."))
+        if len(set(value)) != len(value):
+            raise AnswerError(_l("Each option can be chosen once."))
+        limit = item.config.get("max_choices")
+        if limit and len(value) > limit:
+            raise AnswerError(_l("Choose at most %(count)d options.", count=limit))
+        # Keep the definition's order so equal answers compare equal.
+        return [choice for choice in allowed if choice in value]
+
+    def score(self, item: Item, value: Any) -> float | None:
+        if not self.is_scored(item) or value is None:
+            return None
+        return float(min(100, sum(self._option_score(item, choice) for choice in value)))
+
+
+class _TextType(QuestionType):
+    keys = frozenset({"max_length"})
+    default_max_length: ClassVar[int]
+
+    def check_definition(self, config: dict) -> list[str]:
+        limit = config.get("max_length")
+        if limit is not None and not _is_positive_int(limit):
+            return ["'max_length' must be a whole number of at least 1"]
+        return []
+
+    def max_length(self, item: Item) -> int:
+        return item.config.get("max_length", self.default_max_length)
+
+    def clean(self, item: Item, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise AnswerError(_l("Enter text."))
+        value = value.strip()
+        if len(value) > self.max_length(item):
+            raise AnswerError(
+                _l(
+                    "Shorten this to %(max)d characters (it has %(count)d).",
+                    max=self.max_length(item),
+                    count=len(value),
+                )
+            )
+        return value
+
+    def from_form(self, item: Item, data: Any) -> Any:
+        data = (data or "").strip()
+        return data or None
+
+    def is_empty(self, value: Any) -> bool:
+        return value is None or (isinstance(value, str) and not value.strip())
+
+
+@register
+class TextType(_TextType):
+    name = "text"
+    default_max_length = 200
+
+    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+        return fields.StringField(
+            _label(item, lang),
+            description=_description(item, lang),
+            validators=[validators.Optional(), validators.Length(max=self.max_length(item))],
+        )
+
+
+@register
+class LongTextType(_TextType):
+    name = "long_text"
+    default_max_length = 10000
+
+    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+        return fields.TextAreaField(
+            _label(item, lang),
+            description=_description(item, lang),
+            validators=[validators.Optional(), validators.Length(max=self.max_length(item))],
+            render_kw={"rows": 6},
+        )
+
+
+def is_web_url(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in text
+
+
+@register
+class UrlListType(QuestionType):
+    """Evidence references: web addresses, one per line in the form."""
+
+    name = "url_list"
+    keys = frozenset({"max_urls"})
+
+    def check_definition(self, config: dict) -> list[str]:
+        limit = config.get("max_urls")
+        if limit is not None and not _is_positive_int(limit):
+            return ["'max_urls' must be a whole number of at least 1"]
+        return []
+
+    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+        return fields.TextAreaField(
+            _label(item, lang),
+            description=_description(item, lang),
+            render_kw={"rows": 3, "placeholder": "https://"},
+        )
+
+    def from_form(self, item: Item, data: Any) -> Any:
+        urls = [line.strip() for line in (data or "").splitlines() if line.strip()]
+        return urls or None
+
+    def to_form(self, item: Item, value: Any) -> Any:
+        return "\n".join(value or [])
+
+    def clean(self, item: Item, value: Any) -> Any:
+        if not isinstance(value, list) or not all(isinstance(url, str) for url in value):
+            raise AnswerError(_l("Enter web addresses, one per line."))
+        urls = [url.strip() for url in value if url.strip()]
+        for url in urls:
+            if not is_web_url(url) or len(url) > 2000:
+                raise AnswerError(
+                    _l("%(url)s is not a web address starting with https:// or http://.", url=url)
+                )
+        limit = item.config.get("max_urls", 20)
+        if len(urls) > limit:
+            raise AnswerError(_l("Enter at most %(count)d web addresses.", count=limit))
+        return urls
+
+
+def _has_text(value: Any) -> bool:
+    """A non-empty string, or a language mapping with a non-empty English text."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, dict):
+        return all(isinstance(v, str) for v in value.values()) and bool(
+            str(value.get("en", "")).strip()
+        )
+    return False

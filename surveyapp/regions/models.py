@@ -1,0 +1,40 @@
+"""Regions identified by their NUTS code."""
+
+import enum
+
+from sqlalchemy import Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from surveyapp.db import JSONType
+from surveyapp.extensions import db
+
+
+class RegionCategory(enum.StrEnum):
+    """Category of region under Cohesion Policy 2021-2027 (GDP per head against the EU average)."""
+
+    less_developed = "less_developed"
+    transition = "transition"
+    more_developed = "more_developed"
+
+
+class Region(db.Model):
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: NUTS 2024 code, e.g. ``ES21``; level 0 is the country (Greece is ``EL``).
+    code: Mapped[str] = mapped_column(String(5), unique=True)
+    #: Eurostat's name in Latin script.
+    name: Mapped[str] = mapped_column(String(200))
+    #: Two-letter country code as Eurostat writes it (the first two letters of ``code``).
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    #: NUTS level: 0 country, 1 major region, 2 basic region.
+    level: Mapped[int]
+    #: Cohesion Policy category; unknown until an administrator sets it.
+    category: Mapped[RegionCategory | None] = mapped_column(
+        Enum(RegionCategory, native_enum=False, length=20)
+    )
+    #: Slugs of the S3 Thematic Partnerships the region belongs to.
+    thematic_partnerships: Mapped[list[str]] = mapped_column(JSONType, default=list)
+
+    def __repr__(self) -> str:
+        return f"<Region {self.code} {self.name}>"

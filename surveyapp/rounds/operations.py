@@ -1,0 +1,51 @@
+"""Creating and moving rounds; callers commit."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+
+from surveyapp.audit.operations import log_event
+from surveyapp.auth.models import User
+from surveyapp.extensions import db
+from surveyapp.questionnaires.models import Questionnaire
+from surveyapp.rounds.models import Round, RoundState
+
+
+class RoundError(ValueError):
+    """A round cannot be created or changed as asked."""
+
+
+def create_round(
+    name: str,
+    questionnaire: Questionnaire,
+    opens_on: date,
+    closes_on: date,
+    state: RoundState = RoundState.planned,
+    actor: User | None = None,
+) -> Round:
+    name = name.strip()
+    if not name:
+        raise RoundError("the round needs a name")
+    if closes_on < opens_on:
+        raise RoundError(f"the round closes ({closes_on}) before it opens ({opens_on})")
+    if db.session.scalar(select(Round.id).filter_by(name=name)) is not None:
+        raise RoundError(f"a round named {name!r} already exists")
+    round_ = Round(
+        name=name, questionnaire=questionnaire, opens_on=opens_on, closes_on=closes_on, state=state
+    )
+    db.session.add(round_)
+    db.session.flush()
+    log_event(
+        "round.created",
+        "round",
+        round_.id,
+        user=actor,
+        new_value={"name": name, "questionnaire": questionnaire.label},
+    )
+    return round_
+
+
+def list_rounds() -> list[Round]:
+    return list(db.session.scalars(select(Round).order_by(Round.opens_on, Round.id)))
