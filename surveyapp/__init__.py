@@ -3,8 +3,8 @@
 import os
 from pathlib import Path
 
-from flask import Flask, request
-from flask_login import current_user
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import get_locale
 
 from config import CONFIGS, Config
 from surveyapp.extensions import babel, csrf, db, login_manager, migrate
@@ -58,6 +58,13 @@ def _configure_database(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
 
 
+def _select_locale() -> str | None:
+    """The browser's preferred interface language among those offered (CLI: the default)."""
+    if not has_request_context():
+        return None
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
+
+
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
@@ -65,10 +72,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
-    babel.init_app(
-        app,
-        locale_selector=lambda: request.accept_languages.best_match(app.config["LANGUAGES"]),
-    )
+    babel.init_app(app, locale_selector=_select_locale)
     app.jinja_env.add_extension("jinja2.ext.i18n")
 
     # Import models so that metadata is complete for Alembic and the tests.
@@ -77,9 +81,10 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.user_loader(load_user)
 
-    @app.context_processor
-    def _inject_user():
-        return {"current_user": current_user}
+    from surveyapp.labels import label
+
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["label"] = label
 
 
 def _register_blueprints(app: Flask) -> None:

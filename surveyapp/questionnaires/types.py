@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
 from wtforms import fields, validators, widgets
+from wtforms.fields import SelectChoice as Choice
 
 if TYPE_CHECKING:
     from surveyapp.questionnaires.definition import Item
@@ -84,7 +85,7 @@ class QuestionType(ABC):
         return value
 
     def is_empty(self, value: Any) -> bool:
-        return value is None or value == "" or value == []
+        return value is None or value == [] or (isinstance(value, str) and not value.strip())
 
     def score(self, item: Item, value: Any) -> float | None:
         """0-100, or None when the item is unscored, unanswered or not applicable."""
@@ -139,11 +140,11 @@ class ScaleType(QuestionType):
 
     def make_field(self, item: Item, lang: str = "en") -> fields.Field:
         choices = [
-            (str(level["level"]), f"{level['level']}: {item.localize(level['label'], lang)}")
+            Choice(str(level["level"]), f"{level['level']}: {item.localize(level['label'], lang)}")
             for level in item.config["levels"]
         ]
         if item.config.get("allow_na"):
-            choices.append((NOT_APPLICABLE, _l("Not applicable")))
+            choices.append(Choice(NOT_APPLICABLE, _l("Not applicable")))
         return fields.RadioField(
             _label(item, lang),
             description=_description(item, lang),
@@ -193,7 +194,7 @@ class YesNoType(QuestionType):
         return fields.RadioField(
             _label(item, lang),
             description=_description(item, lang),
-            choices=[("yes", _l("Yes")), ("no", _l("No"))],
+            choices=[Choice("yes", _l("Yes")), Choice("no", _l("No"))],
             validators=[validators.Optional()],
         )
 
@@ -337,8 +338,8 @@ class _ChoiceType(QuestionType):
     def possible_answers(self, item: Item) -> list[Any]:
         return [option["value"] for option in item.config["options"]]
 
-    def _choices(self, item: Item, lang: str) -> list[tuple[str, str]]:
-        return [(o["value"], item.localize(o["label"], lang)) for o in item.config["options"]]
+    def _choices(self, item: Item, lang: str) -> list[Choice]:
+        return [Choice(o["value"], item.localize(o["label"], lang)) for o in item.config["options"]]
 
     def _option_score(self, item: Item, value: str) -> float:
         return next(o["score"] for o in item.config["options"] if o["value"] == value)
@@ -440,9 +441,6 @@ class _TextType(QuestionType):
     def from_form(self, item: Item, data: Any) -> Any:
         data = (data or "").strip()
         return data or None
-
-    def is_empty(self, value: Any) -> bool:
-        return value is None or (isinstance(value, str) and not value.strip())
 
 
 @register

@@ -1,0 +1,141 @@
+"""Fixtures: every test gets an app from the real factory on a database with the current schema.
+
+SQLite (a throwaway file) by default; PostgreSQL when TEST_DATABASE_URL is set.
+"""
+
+import os
+from datetime import date
+
+import pytest
+from sqlalchemy import delete
+
+from config import TestingConfig
+from surveyapp import create_app
+from surveyapp.assessments.models import Assessment
+from surveyapp.auth.models import Role, User
+from surveyapp.extensions import db
+from surveyapp.questionnaires.operations import load_questionnaire
+from surveyapp.regions.models import Region
+from surveyapp.rounds.models import Round, RoundState
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_configure(config):
+    # Set once, before any app exists, so every create_app() in the run agrees.
+    if not os.environ.get("TEST_DATABASE_URL"):
+        path = os.path.join(config.rootpath, "instance", f"test-{os.getpid()}.db")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        os.environ["TEST_DATABASE_URL"] = f"sqlite:///{path}"
+        config._surveyapp_sqlite_file = path
+
+
+def pytest_unconfigure(config):
+    path = getattr(config, "_surveyapp_sqlite_file", None)
+    if path:
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+
+
+@pytest.fixture(scope="session")
+def _schema():
+    app = create_app(TestingConfig)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(_schema):
+    app = create_app(TestingConfig)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(delete(table))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def cli(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def fixture_path():
+    return lambda name: os.path.join(FIXTURES, name)
+
+
+@pytest.fixture
+def create_region(app):
+    def _create(code="ES21", name="País Vasco", **kwargs):
+        region = Region(code=code, name=name, country=code[:2], level=len(code) - 2,
+                        thematic_partnerships=[], **kwargs)  # fmt: skip
+        db.session.add(region)
+        db.session.flush()
+        return region
+
+    return _create
+
+
+@pytest.fixture
+def create_user(app):
+    def _create(email="user@example.org", role=Role.officer, regions=(), name="A User", **kw):
+        user = User(email=email, name=name, role=role, regions=list(regions), **kw)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.flush()
+        return user
+
+    return _create
+
+
+@pytest.fixture
+def small_questionnaire(app, fixture_path):
+    """The small test questionnaire (tests/fixtures/small-v1.yaml), stored."""
+    return load_questionnaire(fixture_path("small-v1.yaml")).questionnaire
+
+
+@pytest.fixture
+def create_round(app, small_questionnaire):
+    def _create(name="2026 spring", questionnaire=None, state=RoundState.open):
+        round_ = Round(name=name, questionnaire=questionnaire or small_questionnaire,
+                       opens_on=date(2026, 3, 1), closes_on=date(2026, 5, 31), state=state)  # fmt: skip
+        db.session.add(round_)
+        db.session.flush()
+        return round_
+
+    return _create
+
+
+@pytest.fixture
+def create_assessment(app, create_region, create_round):
+    def _create(region=None, round_=None, state=None):
+        assessment = Assessment(region=region or create_region(), round=round_ or create_round())
+        if state is not None:
+            assessment.state = state
+        db.session.add(assessment)
+        db.session.flush()
+        return assessment
+
+    return _create
+
+
+@pytest.fixture
+def login(client):
+    def _login(user, password=PASSWORD):
+        return client.post("/login", data={"email": user.email, "password": password})
+
+    return _login

@@ -1,0 +1,111 @@
+"""Signing in and out, and the first page each role sees."""
+
+import pytest
+
+from surveyapp.assessments.models import AssessmentState
+from surveyapp.auth.models import Role
+from surveyapp.extensions import db
+
+
+@pytest.fixture
+def officer(create_user, create_region):
+    return create_user(email="olga@example.org", name="Olga", regions=[create_region("ES21")])
+
+
+def test_home_requires_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/login?next=%2F" in response.headers["Location"]
+
+
+def test_login_with_wrong_password_shows_error_at_the_form(client, officer):
+    response = client.post("/login", data={"email": officer.email, "password": "wrong password"})
+    assert response.status_code == 422
+    assert b"The email or password is not correct." in response.data
+    assert b'value="olga@example.org"' in response.data
+
+
+def test_login_with_empty_fields(client):
+    response = client.post("/login", data={})
+    assert response.status_code == 422
+    assert b"This field is required." in response.data
+
+
+def test_login_and_logout(client, login, officer):
+    response = login(officer)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert client.get("/").status_code == 200
+    old_token = officer.session_token
+    assert client.post("/logout").status_code == 302
+    assert officer.session_token != old_token
+    assert client.get("/").status_code == 302
+
+
+def test_logout_ends_other_sessions(app, login, officer):
+    other = app.test_client()
+    other.post("/login", data={"email": officer.email, "password": "correct horse battery staple"})
+    assert other.get("/").status_code == 200
+    first = app.test_client()
+    first.post("/login", data={"email": officer.email, "password": "correct horse battery staple"})
+    first.post("/logout")
+    assert other.get("/").status_code == 302
+
+
+def test_deactivated_user_loses_access_at_once(client, login, officer):
+    login(officer)
+    officer.active = False
+    db.session.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_deactivated_user_cannot_login(client, login, officer):
+    officer.active = False
+    db.session.commit()
+    assert login(officer).status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [("/rounds/1", "/rounds/1"), ("https://evil.example/", "/"), ("//evil.example/", "/"),
+     ("/\\evil.example", "/"), ("javascript:alert(1)", "/")],
+)  # fmt: skip
+def test_next_only_to_local_paths(client, officer, next_url, expected):
+    response = client.post("/login", query_string={"next": next_url},
+                           data={"email": officer.email, "password": "correct horse battery staple"})  # fmt: skip
+    assert response.headers["Location"] == expected
+
+
+def test_officer_home_lists_their_region_assessments(
+    client, login, officer, create_assessment, create_round, create_region
+):
+    round_ = create_round(name="2026 spring")
+    create_assessment(region=officer.regions[0], round_=round_, state=AssessmentState.submitted)
+    create_assessment(region=create_region("FR10", "Ile-de-France"), round_=round_)
+    db.session.commit()
+    login(officer)
+    page = client.get("/").get_data(as_text=True)
+    assert "2026 spring" in page
+    assert "País Vasco" in page and "Submitted" in page
+    assert "Ile-de-France" not in page
+
+
+def test_expert_home_counts_assessments_per_state(
+    client, login, create_user, create_assessment, create_round, create_region
+):
+    expert = create_user(email="emil@example.org", role=Role.expert)
+    round_ = create_round()
+    for code in ("ES21", "ES22"):
+        create_assessment(
+            region=create_region(code), round_=round_, state=AssessmentState.validated
+        )
+    db.session.commit()
+    login(expert)
+    page = client.get("/").get_data(as_text=True)
+    assert "Validated</span> 2" in page
+
+
+def test_csrf_is_enforced_when_enabled(app, officer):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    response = client.post("/login", data={"email": officer.email, "password": "x"})
+    assert response.status_code == 400

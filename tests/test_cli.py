@@ -1,0 +1,166 @@
+"""CLI commands on a freshly created, empty database."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from surveyapp.auth.models import Role, User
+from surveyapp.extensions import db
+from surveyapp.questionnaires.models import Questionnaire
+from surveyapp.regions.models import Region
+from surveyapp.rounds.models import Round, RoundState
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_questionnaires_validate_reports_counts(cli):
+    result = cli.invoke(args=["questionnaires", "validate",
+                              str(ROOT / "questionnaires/criterion7-interregional-v1.yaml")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "valid (criterion7-interregional v1" in result.output
+
+
+def test_questionnaires_validate_fails_with_every_error(cli, tmp_path):
+    path = tmp_path / "bad-v1.yaml"
+    path.write_text("format: 1\nslug: bad\nversion: 1\ntitle: Bad\n")
+    result = cli.invoke(args=["questionnaires", "validate", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}" in result.output and "'dimensions' must be a non-empty list" in result.output
+
+
+def test_questionnaires_load_shipped_files_twice(cli):
+    first = cli.invoke(args=["questionnaires", "load"])
+    second = cli.invoke(args=["questionnaires", "load"])
+    assert first.exit_code == 0 and "criterion7-interregional:1: created" in first.output
+    assert second.exit_code == 0 and "criterion7-interregional:1: unchanged" in second.output
+    assert count(Questionnaire) == 1
+
+
+def test_questionnaires_load_bad_file_writes_nothing(cli, fixture_path, tmp_path):
+    bad = tmp_path / "bad-v1.yaml"
+    bad.write_text("format: 1\n")
+    result = cli.invoke(args=["questionnaires", "load", fixture_path("small-v1.yaml"), str(bad)])
+    assert result.exit_code == 1
+    assert "bad-v1.yaml" in result.output
+    assert count(Questionnaire) == 0
+
+
+def test_regions_import_shipped_file(cli):
+    result = cli.invoke(args=["regions", "import", str(ROOT / "data/nuts2024-eu27.csv")])
+    assert result.exit_code == 0, result.output
+    assert "363 created" in result.output
+    assert db.session.scalar(select(func.count()).where(Region.level == 2)) == 244
+    greece = db.session.scalar(select(Region).filter_by(code="EL"))
+    assert greece is not None and greece.country == "EL"
+    again = cli.invoke(args=["regions", "import", str(ROOT / "data/nuts2024-eu27.csv")])
+    assert "0 created, 0 updated, 363 unchanged" in again.output
+
+
+def test_regions_import_malformed_rows_imports_nothing(cli, tmp_path):
+    path = tmp_path / "regions.csv"
+    path.write_text("Country code,NUTS Code,NUTS label,NUTS level\n"
+                    "ES,ES,España,0\nES,ES2,Noreste,1\nES,ES21,,2\nES,es22,Navarra,x\n")  # fmt: skip
+    result = cli.invoke(args=["regions", "import", str(path)])
+    assert result.exit_code == 1
+    assert "line 4" in result.output and "line 5" in result.output
+    assert count(Region) == 0
+
+
+def test_regions_import_updates_names(cli, create_region, tmp_path):
+    create_region("ES21", "Old name")
+    path = tmp_path / "regions.csv"
+    path.write_text("NUTS Code,NUTS label,NUTS level\nES21,País Vasco,2\n")
+    result = cli.invoke(args=["regions", "import", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1 updated" in result.output
+    assert db.session.scalar(select(Region.name).filter_by(code="ES21")) == "País Vasco"
+
+
+def test_users_create_officer_with_password_stdin(cli, create_region):
+    create_region("ES21")
+    result = cli.invoke(args=["users", "create", "--email", "Olga@Example.org", "--name", "Olga",
+                              "--role", "officer", "--region", "es21", "--password-stdin"],
+                        input="a long enough password\n")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).filter_by(email="olga@example.org"))
+    assert user.role == Role.officer and [r.code for r in user.regions] == ["ES21"]
+    assert user.check_password("a long enough password")
+    assert "a long enough password" not in user.password_hash
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (["--role", "officer"], "a long enough password\n", "an officer needs a region"),
+        (["--role", "expert"], "short\n", "at least 12 characters"),
+        (["--role", "expert", "--region", "XX99"], "a long enough password\n",
+         "no region with the code 'XX99'"),
+        (["--role", "king"], "a long enough password\n", "'king' is not one of"),
+    ],
+)  # fmt: skip
+def test_users_create_refuses_bad_input(cli, args, stdin, message):
+    result = cli.invoke(args=["users", "create", "--email", "e@example.org", "--name", "E",
+                              *args, "--password-stdin"], input=stdin)  # fmt: skip
+    assert result.exit_code != 0
+    assert message in result.output
+    assert count(User) == 0
+
+
+def test_users_create_refuses_duplicate_email(cli, create_user):
+    create_user(email="e@example.org", role=Role.expert)
+    db.session.commit()
+    result = cli.invoke(args=["users", "create", "--email", "E@example.org", "--name", "E",
+                              "--role", "expert", "--password-stdin"],
+                        input="a long enough password\n")  # fmt: skip
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+
+
+def test_rounds_create_and_list(cli, fixture_path):
+    cli.invoke(args=["questionnaires", "load", fixture_path("small-v1.yaml")])
+    result = cli.invoke(args=["rounds", "create", "--name", "2026 spring", "--questionnaire",
+                              "small:1", "--opens", "2026-03-01", "--closes", "2026-05-31",
+                              "--open"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    listing = cli.invoke(args=["rounds", "list"])
+    assert "2026 spring" in listing.output and "small:1" in listing.output
+    assert "open" in listing.output and "2026-05-31" in listing.output
+    round_ = db.session.scalar(select(Round))
+    assert round_.state == RoundState.open
+    closed = cli.invoke(args=["rounds", "close", str(round_.id)])
+    assert closed.exit_code == 0, closed.output
+    db.session.expire_all()
+    assert db.session.get(Round, round_.id).state == RoundState.closed
+    again = cli.invoke(args=["rounds", "close", str(round_.id)])
+    assert again.exit_code == 1 and "not open" in again.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--questionnaire", "small:1", "--opens", "2026-13-01", "--closes", "2026-05-31"],
+         "not a date in the form YYYY-MM-DD"),
+        (["--questionnaire", "small", "--opens", "2026-03-01", "--closes", "2026-05-31"],
+         "use SLUG:VERSION"),
+        (["--questionnaire", "small:9", "--opens", "2026-03-01", "--closes", "2026-05-31"],
+         "no questionnaire small:9 is loaded"),
+        (["--questionnaire", "small:1", "--opens", "2026-06-01", "--closes", "2026-05-31"],
+         "closes (2026-05-31) before it opens (2026-06-01)"),
+    ],
+)  # fmt: skip
+def test_rounds_create_refuses_bad_input(cli, fixture_path, args, message):
+    cli.invoke(args=["questionnaires", "load", fixture_path("small-v1.yaml")])
+    result = cli.invoke(args=["rounds", "create", "--name", "R", *args])
+    assert result.exit_code != 0
+    assert message in result.output
+    assert count(Round) == 0
+
+
+def test_rounds_list_when_empty(cli):
+    result = cli.invoke(args=["rounds", "list"])
+    assert result.exit_code == 0 and "no rounds yet" in result.output

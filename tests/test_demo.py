@@ -1,0 +1,102 @@
+"""flask demo seed: synthetic, deterministic, plausible, and careful with real data."""
+
+from sqlalchemy import func, select
+
+from surveyapp.assessments.models import Answer, Assessment, AssessmentState
+from surveyapp.auth.operations import authenticate
+from surveyapp.extensions import db
+from surveyapp.regions.models import Region
+from surveyapp.rounds.models import Round, RoundState
+
+
+def test_seed_on_an_empty_database(cli):
+    result = cli.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("SYNTHETIC DEMO DATA") == 2
+
+    rounds = list(db.session.scalars(select(Round).order_by(Round.opens_on)))
+    assert [r.state for r in rounds] == [RoundState.closed, RoundState.closed, RoundState.open]
+
+    regions = db.session.scalars(
+        select(Region).where(Region.id.in_(select(Assessment.region_id)))
+    ).all()
+    assert 55 <= len(regions) <= 70
+    assert len({r.country for r in regions}) >= 12
+
+    for past in rounds[:2]:
+        states = set(db.session.scalars(select(Assessment.state).filter_by(round=past)))
+        assert states <= {AssessmentState.submitted, AssessmentState.validated}
+    latest = set(db.session.scalars(select(Assessment.state).filter_by(round=rounds[2])))
+    assert AssessmentState.draft in latest and AssessmentState.submitted in latest
+
+    # Every login printed works.
+    for line in result.output.splitlines():
+        if "@demo.example" in line:
+            email, password = line.split()
+            assert authenticate(email, password) is not None, email
+
+
+def test_demo_officer_has_a_half_filled_draft(cli):
+    cli.invoke(args=["demo", "seed"])
+    officer_region = db.session.scalar(select(Region).filter_by(code="ES21"))
+    latest = db.session.scalar(select(Round).filter_by(state=RoundState.open))
+    draft = db.session.scalar(select(Assessment).filter_by(region=officer_region, round=latest))
+    assert draft.state == AssessmentState.draft
+    items = list(latest.questionnaire.parsed.items)
+    answered = len(draft.answers)
+    assert len(items) * 0.25 < answered < len(items) * 0.6
+
+
+def test_answers_are_valid_and_varied(cli):
+    cli.invoke(args=["demo", "seed"])
+    assessment = db.session.scalars(
+        select(Assessment).filter_by(state=AssessmentState.validated)
+    ).first()
+    definition = assessment.round.questionnaire.parsed
+    answers = {a.item_id: a.value for a in assessment.answers}
+    for item_id, value in answers.items():
+        item = definition.item(item_id)
+        assert item.question_type.clean(item, value) == value
+        assert item.is_visible(answers), item_id
+    scale_item = next(item for item in definition.items if item.type == "scale")
+    levels = db.session.scalars(select(Answer.value).where(Answer.item_id == scale_item.id)).all()
+    assert len(set(map(str, levels))) >= 4
+
+
+def _snapshot():
+    return db.session.execute(
+        select(Region.code, Round.name, Assessment.state, Answer.item_id, Answer.value)
+        .join(Assessment.region)
+        .join(Assessment.round)
+        .join(Answer)
+        .order_by(Region.code, Round.name, Answer.item_id)
+    ).all()
+
+
+def _empty_database():
+    db.session.remove()
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+def test_seed_is_deterministic(cli):
+    cli.invoke(args=["demo", "seed", "--seed", "3"])
+    first = _snapshot()
+    _empty_database()
+    cli.invoke(args=["demo", "seed", "--seed", "3"])
+    assert _snapshot() == first
+    _empty_database()
+    cli.invoke(args=["demo", "seed", "--seed", "4"])
+    assert _snapshot() != first
+
+
+def test_seed_refuses_a_database_with_assessments(cli, create_assessment):
+    create_assessment()
+    db.session.commit()
+    result = cli.invoke(args=["demo", "seed"])
+    assert result.exit_code == 1
+    assert "use --force" in result.output
+    assert db.session.scalar(select(func.count(Assessment.id))) == 1
+    skipped = cli.invoke(args=["demo", "seed", "--if-empty"])
+    assert skipped.exit_code == 0 and "nothing to do" in skipped.output

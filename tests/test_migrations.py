@@ -1,0 +1,69 @@
+"""Alembic migrations build the same schema as the models, up, down and up again."""
+
+import os
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from config import TestingConfig
+from surveyapp import create_app
+from surveyapp.extensions import db
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """A brand-new database of the engine under test (not the one the other tests share)."""
+    url = make_url(os.environ["TEST_DATABASE_URL"])
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    name = f"surveyapp_migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class _Config(TestingConfig):
+    DATABASE_URL_VARIABLE = "SURVEYAPP_MIGRATION_TEST_URL"
+
+
+def schema_differences(app) -> list:
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_upgrade_downgrade_upgrade_matches_the_models(empty_database, monkeypatch):
+    monkeypatch.setenv("SURVEYAPP_MIGRATION_TEST_URL", empty_database)
+    app = create_app(_Config)
+    with app.app_context():
+        try:
+            upgrade()
+            assert schema_differences(app) == []
+            downgrade(revision="base")
+            tables = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+            assert tables == set()
+            upgrade()
+            assert schema_differences(app) == []
+            assert "assessments" in inspect(db.engine).get_table_names()
+        finally:
+            db.engine.dispose()
+
+
+def test_migration_files_have_dated_names():
+    versions = os.path.join(os.path.dirname(__file__), "..", "migrations", "versions")
+    names = [n for n in os.listdir(versions) if n.endswith(".py")]
+    assert names
+    for name in names:
+        assert name[:8].isdigit() and name[8] == "_", name
