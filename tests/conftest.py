@@ -81,8 +81,14 @@ def fixture_path():
 @pytest.fixture
 def create_region(app):
     def _create(code="ES21", name="País Vasco", **kwargs):
-        region = Region(code=code, name=name, country=code[:2], level=len(code) - 2,
-                        thematic_partnerships=[], **kwargs)  # fmt: skip
+        region = Region(
+            code=code,
+            name=name,
+            country=code[:2],
+            level=len(code) - 2,
+            thematic_partnerships=[],
+            **kwargs,
+        )
         db.session.add(region)
         db.session.flush()
         return region
@@ -111,8 +117,13 @@ def small_questionnaire(app, fixture_path):
 @pytest.fixture
 def create_round(app, small_questionnaire):
     def _create(name="2026 spring", questionnaire=None, state=RoundState.open):
-        round_ = Round(name=name, questionnaire=questionnaire or small_questionnaire,
-                       opens_on=date(2026, 3, 1), closes_on=date(2026, 5, 31), state=state)  # fmt: skip
+        round_ = Round(
+            name=name,
+            questionnaire=questionnaire or small_questionnaire,
+            opens_on=date(2026, 3, 1),
+            closes_on=date(2026, 5, 31),
+            state=state,
+        )
         db.session.add(round_)
         db.session.flush()
         return round_

@@ -66,12 +66,20 @@ def test_deactivated_user_cannot_login(client, login, officer):
 
 @pytest.mark.parametrize(
     ("next_url", "expected"),
-    [("/rounds/1", "/rounds/1"), ("https://evil.example/", "/"), ("//evil.example/", "/"),
-     ("/\\evil.example", "/"), ("javascript:alert(1)", "/")],
-)  # fmt: skip
+    [
+        ("/rounds/1", "/rounds/1"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
 def test_next_only_to_local_paths(client, officer, next_url, expected):
-    response = client.post("/login", query_string={"next": next_url},
-                           data={"email": officer.email, "password": "correct horse battery staple"})  # fmt: skip
+    response = client.post(
+        "/login",
+        query_string={"next": next_url},
+        data={"email": officer.email, "password": "correct horse battery staple"},
+    )
     assert response.headers["Location"] == expected
 
 

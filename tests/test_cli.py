@@ -19,8 +19,13 @@ def count(model):
 
 
 def test_questionnaires_validate_reports_counts(cli):
-    result = cli.invoke(args=["questionnaires", "validate",
-                              str(ROOT / "questionnaires/criterion7-interregional-v1.yaml")])  # fmt: skip
+    result = cli.invoke(
+        args=[
+            "questionnaires",
+            "validate",
+            str(ROOT / "questionnaires/criterion7-interregional-v1.yaml"),
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "valid (criterion7-interregional v1" in result.output
 
@@ -63,8 +68,10 @@ def test_regions_import_shipped_file(cli):
 
 def test_regions_import_malformed_rows_imports_nothing(cli, tmp_path):
     path = tmp_path / "regions.csv"
-    path.write_text("Country code,NUTS Code,NUTS label,NUTS level\n"
-                    "ES,ES,España,0\nES,ES2,Noreste,1\nES,ES21,,2\nES,es22,Navarra,x\n")  # fmt: skip
+    path.write_text(
+        "Country code,NUTS Code,NUTS label,NUTS level\n"
+        "ES,ES,España,0\nES,ES2,Noreste,1\nES,ES21,,2\nES,es22,Navarra,x\n"
+    )
     result = cli.invoke(args=["regions", "import", str(path)])
     assert result.exit_code == 1
     assert "line 4" in result.output and "line 5" in result.output
@@ -83,9 +90,22 @@ def test_regions_import_updates_names(cli, create_region, tmp_path):
 
 def test_users_create_officer_with_password_stdin(cli, create_region):
     create_region("ES21")
-    result = cli.invoke(args=["users", "create", "--email", "Olga@Example.org", "--name", "Olga",
-                              "--role", "officer", "--region", "es21", "--password-stdin"],
-                        input="a long enough password\n")  # fmt: skip
+    result = cli.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Olga@Example.org",
+            "--name",
+            "Olga",
+            "--role",
+            "officer",
+            "--region",
+            "es21",
+            "--password-stdin",
+        ],
+        input="a long enough password\n",
+    )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).filter_by(email="olga@example.org"))
     assert user.role == Role.officer and [r.code for r in user.regions] == ["ES21"]
@@ -98,14 +118,28 @@ def test_users_create_officer_with_password_stdin(cli, create_region):
     [
         (["--role", "officer"], "a long enough password\n", "an officer needs a region"),
         (["--role", "expert"], "short\n", "at least 12 characters"),
-        (["--role", "expert", "--region", "XX99"], "a long enough password\n",
-         "no region with the code 'XX99'"),
+        (
+            ["--role", "expert", "--region", "XX99"],
+            "a long enough password\n",
+            "no region with the code 'XX99'",
+        ),
         (["--role", "king"], "a long enough password\n", "'king' is not one of"),
     ],
-)  # fmt: skip
+)
 def test_users_create_refuses_bad_input(cli, args, stdin, message):
-    result = cli.invoke(args=["users", "create", "--email", "e@example.org", "--name", "E",
-                              *args, "--password-stdin"], input=stdin)  # fmt: skip
+    result = cli.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "e@example.org",
+            "--name",
+            "E",
+            *args,
+            "--password-stdin",
+        ],
+        input=stdin,
+    )
     assert result.exit_code != 0
     assert message in result.output
     assert count(User) == 0
@@ -114,18 +148,41 @@ def test_users_create_refuses_bad_input(cli, args, stdin, message):
 def test_users_create_refuses_duplicate_email(cli, create_user):
     create_user(email="e@example.org", role=Role.expert)
     db.session.commit()
-    result = cli.invoke(args=["users", "create", "--email", "E@example.org", "--name", "E",
-                              "--role", "expert", "--password-stdin"],
-                        input="a long enough password\n")  # fmt: skip
+    result = cli.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "E@example.org",
+            "--name",
+            "E",
+            "--role",
+            "expert",
+            "--password-stdin",
+        ],
+        input="a long enough password\n",
+    )
     assert result.exit_code == 1
     assert "already exists" in result.output
 
 
 def test_rounds_create_and_list(cli, fixture_path):
     cli.invoke(args=["questionnaires", "load", fixture_path("small-v1.yaml")])
-    result = cli.invoke(args=["rounds", "create", "--name", "2026 spring", "--questionnaire",
-                              "small:1", "--opens", "2026-03-01", "--closes", "2026-05-31",
-                              "--open"])  # fmt: skip
+    result = cli.invoke(
+        args=[
+            "rounds",
+            "create",
+            "--name",
+            "2026 spring",
+            "--questionnaire",
+            "small:1",
+            "--opens",
+            "2026-03-01",
+            "--closes",
+            "2026-05-31",
+            "--open",
+        ]
+    )
     assert result.exit_code == 0, result.output
     listing = cli.invoke(args=["rounds", "list"])
     assert "2026 spring" in listing.output and "small:1" in listing.output
@@ -143,16 +200,24 @@ def test_rounds_create_and_list(cli, fixture_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--questionnaire", "small:1", "--opens", "2026-13-01", "--closes", "2026-05-31"],
-         "not a date in the form YYYY-MM-DD"),
-        (["--questionnaire", "small", "--opens", "2026-03-01", "--closes", "2026-05-31"],
-         "use SLUG:VERSION"),
-        (["--questionnaire", "small:9", "--opens", "2026-03-01", "--closes", "2026-05-31"],
-         "no questionnaire small:9 is loaded"),
-        (["--questionnaire", "small:1", "--opens", "2026-06-01", "--closes", "2026-05-31"],
-         "closes (2026-05-31) before it opens (2026-06-01)"),
+        (
+            ["--questionnaire", "small:1", "--opens", "2026-13-01", "--closes", "2026-05-31"],
+            "not a date in the form YYYY-MM-DD",
+        ),
+        (
+            ["--questionnaire", "small", "--opens", "2026-03-01", "--closes", "2026-05-31"],
+            "use SLUG:VERSION",
+        ),
+        (
+            ["--questionnaire", "small:9", "--opens", "2026-03-01", "--closes", "2026-05-31"],
+            "no questionnaire small:9 is loaded",
+        ),
+        (
+            ["--questionnaire", "small:1", "--opens", "2026-06-01", "--closes", "2026-05-31"],
+            "closes (2026-05-31) before it opens (2026-06-01)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_rounds_create_refuses_bad_input(cli, fixture_path, args, message):
     cli.invoke(args=["questionnaires", "load", fixture_path("small-v1.yaml")])
     result = cli.invoke(args=["rounds", "create", "--name", "R", *args])

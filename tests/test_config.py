@@ -53,9 +53,12 @@ def test_testing_ignores_database_url(monkeypatch):
 
 @pytest.mark.parametrize(
     ("present", "missing"),
-    [({}, "SECRET_KEY and DATABASE_URL"), ({"SECRET_KEY": "s"}, "DATABASE_URL"),
-     ({"DATABASE_URL": "sqlite:///x.db"}, "SECRET_KEY")],
-)  # fmt: skip
+    [
+        ({}, "SECRET_KEY and DATABASE_URL"),
+        ({"SECRET_KEY": "s"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "sqlite:///x.db"}, "SECRET_KEY"),
+    ],
+)
 def test_production_refuses_to_start_without_secrets(monkeypatch, present, missing):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)

@@ -54,40 +54,99 @@ def test_small_fixture_is_valid(app, fixture_path):
     ("mutate", "reason", "item_id"),
     [
         (lambda d: item(d, "role").update(type="ranking"), "unknown type 'ranking'", "role"),
-        (lambda d: d["sections"][1]["items"].append(copy.deepcopy(item(d, "role"))),
-         "duplicate item id", "role"),
-        (lambda d: item(d, "unit_staff").update(show_if={"item": "nowhere", "equals": True}),
-         "'nowhere', which is not an earlier item", "unit_staff"),
-        (lambda d: item(d, "has_unit").update(show_if={"item": "role", "equals": "lead"}),
-         "'role', which is not an earlier item", "has_unit"),
-        (lambda d: item(d, "unit_staff").update(show_if={"item": "has_unit", "equals": "yes"}),
-         "not one of its answers", "unit_staff"),
-        (lambda d: item(d, "practice").update(weight=2), "'weight' is only allowed on scored", "practice"),
-        (lambda d: item(d, "plain_number").update(aspects=["sme_adoption"]),
-         "'aspects' are only allowed on scored", "plain_number"),
-        (lambda d: item(d, "maturity")["levels"][3].update(anchor=""), "level 3 has no anchor", "maturity"),
-        (lambda d: item(d, "maturity")["levels"].pop(), "levels must be exactly 0, 1, 2, 3, 4, 5",
-         "maturity"),
-        (lambda d: item(d, "maturity").update(dimension="finance"), "unknown dimension 'finance'",
-         "maturity"),
-        (lambda d: item(d, "maturity").pop("dimension"), "a scored item needs a 'dimension'",
-         "maturity"),
-        (lambda d: item(d, "maturity").update(aspects=["space"]), "unknown aspect 'space'", "maturity"),
-        (lambda d: item(d, "maturity").update(colour="red"), "unknown key(s) in a scale item: colour",
-         "maturity"),
+        (
+            lambda d: d["sections"][1]["items"].append(copy.deepcopy(item(d, "role"))),
+            "duplicate item id",
+            "role",
+        ),
+        (
+            lambda d: item(d, "unit_staff").update(show_if={"item": "nowhere", "equals": True}),
+            "'nowhere', which is not an earlier item",
+            "unit_staff",
+        ),
+        (
+            lambda d: item(d, "has_unit").update(show_if={"item": "role", "equals": "lead"}),
+            "'role', which is not an earlier item",
+            "has_unit",
+        ),
+        (
+            lambda d: item(d, "unit_staff").update(show_if={"item": "has_unit", "equals": "yes"}),
+            "not one of its answers",
+            "unit_staff",
+        ),
+        (
+            lambda d: item(d, "practice").update(weight=2),
+            "'weight' is only allowed on scored",
+            "practice",
+        ),
+        (
+            lambda d: item(d, "plain_number").update(aspects=["sme_adoption"]),
+            "'aspects' are only allowed on scored",
+            "plain_number",
+        ),
+        (
+            lambda d: item(d, "maturity")["levels"][3].update(anchor=""),
+            "level 3 has no anchor",
+            "maturity",
+        ),
+        (
+            lambda d: item(d, "maturity")["levels"].pop(),
+            "levels must be exactly 0, 1, 2, 3, 4, 5",
+            "maturity",
+        ),
+        (
+            lambda d: item(d, "maturity").update(dimension="finance"),
+            "unknown dimension 'finance'",
+            "maturity",
+        ),
+        (
+            lambda d: item(d, "maturity").pop("dimension"),
+            "a scored item needs a 'dimension'",
+            "maturity",
+        ),
+        (
+            lambda d: item(d, "maturity").update(aspects=["space"]),
+            "unknown aspect 'space'",
+            "maturity",
+        ),
+        (
+            lambda d: item(d, "maturity").update(colour="red"),
+            "unknown key(s) in a scale item: colour",
+            "maturity",
+        ),
         (lambda d: item(d, "maturity").update(text=""), "'text' must be text", "maturity"),
-        (lambda d: item(d, "maturity").update(weight=0), "'weight' must be a number greater than 0",
-         "maturity"),
-        (lambda d: item(d, "role")["options"][1].update(value="lead"), "option value 'lead' is used twice",
-         "role"),
-        (lambda d: item(d, "role")["options"][1].pop("score"), "either every option has a score",
-         "role"),
-        (lambda d: item(d, "unit_staff").update(min=600), "'min' is greater than 'max'", "unit_staff"),
-        (lambda d: item(d, "platforms").update(max_choices=0), "'max_choices' must be", "platforms"),
-        (lambda d: item(d, "has_unit").update(required="yes"), "'required' must be true or false",
-         "has_unit"),
+        (
+            lambda d: item(d, "maturity").update(weight=0),
+            "'weight' must be a number greater than 0",
+            "maturity",
+        ),
+        (
+            lambda d: item(d, "role")["options"][1].update(value="lead"),
+            "option value 'lead' is used twice",
+            "role",
+        ),
+        (
+            lambda d: item(d, "role")["options"][1].pop("score"),
+            "either every option has a score",
+            "role",
+        ),
+        (
+            lambda d: item(d, "unit_staff").update(min=600),
+            "'min' is greater than 'max'",
+            "unit_staff",
+        ),
+        (
+            lambda d: item(d, "platforms").update(max_choices=0),
+            "'max_choices' must be",
+            "platforms",
+        ),
+        (
+            lambda d: item(d, "has_unit").update(required="yes"),
+            "'required' must be true or false",
+            "has_unit",
+        ),
     ],
-)  # fmt: skip
+)
 def test_item_errors_name_file_line_item_and_reason(base, write, mutate, reason, item_id):
     mutate(base)
     message = errors_for(write(base))
@@ -112,11 +171,13 @@ def _line_of(data, item_id) -> int:
         (lambda d: d.update(sections=[]), "'sections' must be a non-empty list"),
         (lambda d: d["sections"][1].update(id="basics"), "section id 'basics' is used twice"),
         (lambda d: d["sections"][0].update(items=[]), "must have a non-empty 'items' list"),
-        (lambda d: d["dimensions"].append({"id": "strategy", "title": "Again"}),
-         "dimensions id 'strategy' is used twice"),
+        (
+            lambda d: d["dimensions"].append({"id": "strategy", "title": "Again"}),
+            "dimensions id 'strategy' is used twice",
+        ),
         (lambda d: d.pop("aspects"), "'aspects' must be a non-empty list"),
     ],
-)  # fmt: skip
+)
 def test_file_level_errors(base, write, mutate, reason):
     mutate(base)
     assert reason in errors_for(write(base))
@@ -153,17 +214,25 @@ def test_translation_without_english_is_refused(base, write):
 
 
 def test_shipped_questionnaire_is_valid_and_substantial(app):
-    data, definition = read_file(REAL)
+    _data, definition = read_file(REAL)
     items = list(definition.items)
     scored = [i for i in items if i.is_scored]
     assert len(items) >= 60
     assert len(scored) > len(items) / 2
     assert {d.id for d in definition.dimensions} >= {
-        "strategy", "governance", "partnerships", "funding", "value_chains", "monitoring",
-    }  # fmt: skip
+        "strategy",
+        "governance",
+        "partnerships",
+        "funding",
+        "value_chains",
+        "monitoring",
+    }
     assert {a.id for a in definition.aspects} == {
-        "sme_adoption", "universities_rtos", "innovation_agencies", "multinationals",
-    }  # fmt: skip
+        "sme_adoption",
+        "universities_rtos",
+        "innovation_agencies",
+        "multinationals",
+    }
     for aspect in definition.aspects:
         assert any(aspect.id in i.aspects for i in scored), aspect.id
     for scale in (i for i in items if i.type == "scale"):

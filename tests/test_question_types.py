@@ -128,10 +128,19 @@ def test_scores(items, item_id, value, expected):
 
 @pytest.mark.parametrize(
     ("item_id", "scored"),
-    [("maturity", True), ("has_unit", True), ("unit_staff", True), ("budget_share", True),
-     ("role", True), ("platforms", True), ("platform_note", False), ("practice", False),
-     ("evidence", False), ("plain_number", False)],
-)  # fmt: skip
+    [
+        ("maturity", True),
+        ("has_unit", True),
+        ("unit_staff", True),
+        ("budget_share", True),
+        ("role", True),
+        ("platforms", True),
+        ("platform_note", False),
+        ("practice", False),
+        ("evidence", False),
+        ("plain_number", False),
+    ],
+)
 def test_which_items_are_scored(items, item_id, scored):
     assert items[item_id].is_scored is scored
 
@@ -159,29 +168,51 @@ def make_form(items, data):
 
 def test_form_fields_turn_submitted_data_into_answers(app, items):
     with app.test_request_context():
-        form = make_form(items, [
-            ("maturity", "na"), ("has_unit", "yes"), ("unit_staff", "3"),
-            ("budget_share", "12.5"), ("role", "lead"), ("platforms", "energy"),
-            ("platforms", "blue"), ("platform_note", " Solar "), ("practice", ""),
-            ("evidence", "https://example.org/a\n\nhttps://example.org/b\n"),
-        ])  # fmt: skip
+        form = make_form(
+            items,
+            [
+                ("maturity", "na"),
+                ("has_unit", "yes"),
+                ("unit_staff", "3"),
+                ("budget_share", "12.5"),
+                ("role", "lead"),
+                ("platforms", "energy"),
+                ("platforms", "blue"),
+                ("platform_note", " Solar "),
+                ("practice", ""),
+                ("evidence", "https://example.org/a\n\nhttps://example.org/b\n"),
+            ],
+        )
         assert form.validate(), form.errors
         answers = {
             item_id: item.question_type.from_form(item, getattr(form, item_id).data)
             for item_id, item in items.items()
         }
     assert answers == {
-        "maturity": "na", "has_unit": True, "unit_staff": 3, "budget_share": 12.5,
-        "role": "lead", "platforms": ["energy", "blue"], "platform_note": "Solar",
-        "practice": None, "evidence": ["https://example.org/a", "https://example.org/b"],
+        "maturity": "na",
+        "has_unit": True,
+        "unit_staff": 3,
+        "budget_share": 12.5,
+        "role": "lead",
+        "platforms": ["energy", "blue"],
+        "platform_note": "Solar",
+        "practice": None,
+        "evidence": ["https://example.org/a", "https://example.org/b"],
         "plain_number": None,
-    }  # fmt: skip
+    }
 
 
 def test_form_fields_report_errors_at_the_field(app, items):
     with app.test_request_context():
-        form = make_form(items, [("unit_staff", "many"), ("budget_share", "140"),
-                                 ("role", "chair"), ("platform_note", "x" * 60)])  # fmt: skip
+        form = make_form(
+            items,
+            [
+                ("unit_staff", "many"),
+                ("budget_share", "140"),
+                ("role", "chair"),
+                ("platform_note", "x" * 60),
+            ],
+        )
         assert not form.validate()
     assert set(form.errors) == {"unit_staff", "budget_share", "role", "platform_note"}
 
