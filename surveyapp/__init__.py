@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 
 from config import CONFIGS, Config
 from surveyapp.extensions import babel, csrf, db, login_manager, migrate
@@ -71,6 +72,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Sign in to see this page.")
     login_manager.login_message_category = "info"
     babel.init_app(app, locale_selector=_select_locale)
     app.jinja_env.add_extension("jinja2.ext.i18n")

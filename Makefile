@@ -1,0 +1,42 @@
+# Two commands for a fresh Debian/Ubuntu machine:
+#   make run    install, migrate, load the questionnaire and regions, seed demo data, serve :5000
+#   make test   lint and the whole test suite (TEST_DATABASE_URL=postgresql+psycopg://... for PG)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := surveyapp
+
+.PHONY: run test lint serve-prod system-deps-run system-deps-test
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+system-deps-run:
+	@scripts/system-deps.sh run
+
+system-deps-test:
+	@scripts/system-deps.sh test
+
+run: system-deps-run $(VENV)/.installed
+	$(BIN)/flask db upgrade
+	$(BIN)/flask questionnaires load
+	$(BIN)/flask regions import data/nuts2024-eu27.csv
+	$(BIN)/flask demo seed --if-empty
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: system-deps-test $(VENV)/.installed lint
+	$(BIN)/python -m pytest
+
+# Production-style serving (needs SECRET_KEY and DATABASE_URL in the environment).
+serve-prod: $(VENV)/.installed
+	SURVEYAPP_CONFIG=production $(BIN)/flask db upgrade
+	SURVEYAPP_CONFIG=production $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'surveyapp:create_app()'
