@@ -19,6 +19,8 @@ class RoundRow:
     regions: list
     #: For experts/admins: assessments per state in this round.
     counts: dict[str, int]
+    #: Number of items in the round's questionnaire.
+    item_count: int
 
 
 def home_overview(user: User) -> list[RoundRow]:
@@ -48,6 +50,7 @@ def home_overview(user: User) -> list[RoundRow]:
             if user.role == Role.officer
             else [],
             counts=counts.get(round_.id, {}),
+            item_count=len(round_.questionnaire.parsed.items_by_id),
         )
         for round_ in rounds
     ]
