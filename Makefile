@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := surveyapp
 
-.PHONY: run test lint serve-prod system-deps-run system-deps-test
+.PHONY: run test lint serve-prod system-deps-run system-deps-test messages
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,3 +40,7 @@ test: system-deps-test $(VENV)/.installed lint
 serve-prod: $(VENV)/.installed
 	SURVEYAPP_CONFIG=production $(BIN)/flask db upgrade
 	SURVEYAPP_CONFIG=production $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'surveyapp:create_app()'
+
+# Interface strings: extract the catalogue template translators start from.
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o surveyapp/translations/messages.pot --no-location --sort-output --project surveyapp .

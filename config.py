@@ -29,6 +29,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: Absolute session lifetime; officers work in sittings, not for weeks.
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: long forms stay valid
 
     #: Peer groups smaller than this never show an aggregate.

@@ -96,8 +96,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     from surveyapp.errors import register_error_handlers
+    from surveyapp.security import register_security_headers
 
     register_error_handlers(app)
+    register_security_headers(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -14,8 +14,13 @@ from surveyapp.extensions import db
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
 
 
@@ -54,8 +59,9 @@ def test_officer_signs_in_with_the_keyboard_and_sees_their_region(
 ):
     region = create_region("ES21", "País Vasco")
     create_user(email="olga@example.org", name="Olga Officer", regions=[region])
-    create_assessment(region=region, round_=create_round("2026 autumn"),
-                      state=AssessmentState.changes_requested)  # fmt: skip
+    create_assessment(
+        region=region, round_=create_round("2026 autumn"), state=AssessmentState.changes_requested
+    )
     db.session.commit()
 
     page.goto(f"{live_server}/")

@@ -1,0 +1,86 @@
+"""Security properties the foundation already promises (see ../shared/RELIABILITY.md)."""
+
+from importlib.metadata import version
+
+import pytest
+from packaging.version import Version
+
+from config import ProductionConfig
+from surveyapp import create_app
+from surveyapp.auth.models import Role
+from surveyapp.extensions import db
+
+
+@pytest.fixture
+def prod_app(monkeypatch, app):
+    monkeypatch.setenv("SECRET_KEY", "production-secret")
+    monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
+    prod = create_app(ProductionConfig)
+    prod.config["WTF_CSRF_ENABLED"] = False
+    return prod
+
+
+@pytest.mark.parametrize("path", ["/login", "/no-such-page", "/static/app.css"])
+def test_security_headers_on_every_response(client, path):
+    response = client.get(path)
+    response.close()
+    headers = response.headers
+    csp = headers["Content-Security-Policy"]
+    for directive in ("default-src 'self'", "object-src 'none'", "base-uri 'none'"):
+        assert directive in csp
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_hsts_and_secure_cookies_in_production(prod_app, create_user):
+    create_user(email="e@example.org", role=Role.expert)
+    db.session.commit()
+    response = prod_app.test_client().post(
+        "/login",
+        base_url="https://surveyapp.example",
+        data={"email": "e@example.org", "password": "correct horse battery staple"},
+    )
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_authenticated_pages_are_not_cached(client, login, create_user):
+    login(create_user(role=Role.expert))
+    assert client.get("/").headers["Cache-Control"] == "no-store"
+
+
+def test_login_regenerates_the_session(client, create_user):
+    user = create_user(role=Role.expert)
+    with client.session_transaction() as session:
+        session["marker"] = "planted before login"
+    client.post("/login", data={"email": user.email, "password": "correct horse battery staple"})
+    with client.session_transaction() as session:
+        assert "marker" not in session
+        assert session["_user_id"].startswith(f"{user.id}:")
+
+
+def test_passwords_are_hashed_with_scrypt(create_user):
+    user = create_user()
+    assert user.password_hash.startswith("scrypt:")
+    assert "correct horse" not in user.password_hash
+
+
+def test_production_error_page_reveals_nothing(prod_app):
+    @prod_app.route("/boom")
+    def boom():
+        raise RuntimeError("SELECT secret FROM users")
+
+    response = prod_app.test_client().get("/boom")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Traceback" not in body and "SELECT" not in body and "secret" not in body
+    assert "Your saved answers are safe." in body
+
+
+@pytest.mark.parametrize(
+    ("package", "floor"),
+    [("weasyprint", "70.0"), ("werkzeug", "3.0.6"), ("flask", "3.1")],
+)
+def test_dependency_floors(package, floor):
+    assert Version(version(package)) >= Version(floor)
