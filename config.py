@@ -13,7 +13,7 @@ def _env_flag(name: str, default: bool = False) -> bool:
 class Config:
     """Settings shared by every environment."""
 
-    SECRET_KEY = "dev-only-insecure-key"
+    SECRET_KEY = "dev-only-insecure-key"  # noqa: S105 - development only; production needs the env
     #: Environment variable holding the database URL (any SQLAlchemy URL); unset means
     #: the SQLite file instance/surveyapp.db.
     DATABASE_URL_VARIABLE = "DATABASE_URL"
@@ -58,7 +58,7 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing-key"
+    SECRET_KEY = "testing-key"  # noqa: S105 - tests only
     #: Tests never touch DATABASE_URL: TEST_DATABASE_URL (PostgreSQL in CI) or a throwaway file.
     DATABASE_URL_VARIABLE = "TEST_DATABASE_URL"
     WTF_CSRF_ENABLED = False

@@ -86,7 +86,7 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
             "the database already holds assessments, which may be real; demo seed only adds "
             "synthetic data to an empty database (use --force to add it anyway)"
         )
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     questionnaire = _ensure_questionnaire()
     _ensure_regions()
     rounds = _make_rounds(questionnaire, today)

@@ -11,6 +11,9 @@ import yaml
 
 from surveyapp.questionnaires.definition import Definition, DefinitionError, parse_definition
 
+#: libyaml's loader when available (ten times faster), else the pure-Python one; both are safe.
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 #: Where the shipped questionnaires live (the top-level questionnaires/ folder).
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parents[2] / "questionnaires"
 
@@ -26,8 +29,8 @@ def read_file(path: str | Path) -> tuple[dict, Definition]:
     except (OSError, UnicodeDecodeError) as exc:
         raise DefinitionError([f"{path}: cannot read the file ({exc})"]) from exc
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=SafeLoader)
+        data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader or CSafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = f"{path}:{mark.line + 1}" if mark else str(path)
