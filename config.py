@@ -32,6 +32,12 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     #: Absolute session lifetime; officers work in sittings, not for weeks.
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    #: Request limits, chosen on purpose: the largest real section (about 15 items, a few long
+    #: texts of up to 10,000 characters and comments of 4,000) posts well under 1 MB.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 1024 * 1024
+    MAX_FORM_PARTS = 1000
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: long forms stay valid
 
     #: Peer groups smaller than this never show an aggregate.

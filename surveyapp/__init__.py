@@ -5,7 +5,6 @@ from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 
 from config import CONFIGS, Config
 from surveyapp.extensions import babel, csrf, db, login_manager, migrate
@@ -72,29 +71,33 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = _l("Sign in to see this page.")
-    login_manager.login_message_category = "info"
     babel.init_app(app, locale_selector=_select_locale)
     app.jinja_env.add_extension("jinja2.ext.i18n")
 
     # Import models so that metadata is complete for Alembic and the tests.
     from surveyapp import models  # noqa: F401
     from surveyapp.auth.operations import load_user
+    from surveyapp.errors import unauthorized
 
     login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
 
-    from surveyapp.labels import label
+    from surveyapp.labels import event_label, label, state_label
 
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["event_label"] = event_label
+    app.jinja_env.filters["state_label"] = state_label
 
 
 def _register_blueprints(app: Flask) -> None:
+    from surveyapp.assessments.views import bp as assessments_bp
     from surveyapp.auth.views import bp as auth_bp
     from surveyapp.main.views import bp as main_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(assessments_bp)
     from surveyapp.errors import register_error_handlers
     from surveyapp.security import register_security_headers
 

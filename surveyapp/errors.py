@@ -1,13 +1,50 @@
 """Error pages that say what happened in plain words."""
 
-from flask import Flask, render_template
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from surveyapp.assessments import stash
 from surveyapp.extensions import db
+
+#: Form posts whose answers are kept when the session or its CSRF token has gone.
+STASHED_ENDPOINTS = {"assessments.save_section"}
+
+
+def _wants_json() -> bool:
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
+def unauthorized():
+    """Not signed in (or the session ended): JSON 401 for scripts, else the sign-in page.
+
+    A section posted after the session ended is kept and restored after signing in again.
+    """
+    if _wants_json():
+        return jsonify(error=_("Your session has ended. Sign in again to save."), login=True), 401
+    if request.method == "POST" and request.endpoint in STASHED_ENDPOINTS:
+        stash.keep(request.path, request.form)
+        return redirect(url_for("auth.login", next=request.path, kept=1))
+    flash(_("Sign in to see this page."), "info")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        if _wants_json():
+            return jsonify(error=_("The page's security token has expired."), csrf=True), 400
+        if request.endpoint in STASHED_ENDPOINTS:
+            if not current_user.is_authenticated:
+                return unauthorized()
+            # Same user, stale token (e.g. signed in again in another tab): keep and re-show.
+            stash.keep(request.path, request.form)
+            return redirect(request.path)
+        message = _("The form had expired. Go back, reload the page and try again.")
+        return render_template("error.html", code=400, message=message), 400
+
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         messages = {

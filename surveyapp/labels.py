@@ -28,3 +28,25 @@ LABELS = {
 def label(value) -> str:
     """The user-facing name of an enum value (falls back to the value itself)."""
     return LABELS.get(value, str(value))
+
+
+EVENT_LABELS = {
+    "assessment.started": _l("Assessment started"),
+    "assessment.submitted": _l("Assessment submitted"),
+    "answer.changed": _l("Answer changed"),
+    "answer.comment_changed": _l("Comment changed"),
+}
+
+
+def event_label(action: str) -> str:
+    return str(EVENT_LABELS.get(action, action))
+
+
+def state_label(value) -> str:
+    """A workflow state stored as text in an audit event, named for people; else the text."""
+    if value is None:
+        return ""
+    try:
+        return str(label(AssessmentState(value)))
+    except ValueError:
+        return str(value)

@@ -15,7 +15,7 @@ def officer(create_user, create_region):
 def test_home_requires_login(client):
     response = client.get("/")
     assert response.status_code == 302
-    assert "/login?next=%2F" in response.headers["Location"]
+    assert response.headers["Location"] == "/login?next=/"
 
 
 def test_login_with_wrong_password_shows_error_at_the_form(client, officer):

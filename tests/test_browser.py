@@ -65,7 +65,7 @@ def test_officer_signs_in_with_the_keyboard_and_sees_their_region(
     db.session.commit()
 
     page.goto(f"{live_server}/")
-    assert page.url.endswith("/login?next=%2F")
+    assert page.url.endswith("/login?next=/")
     shoot(page, "login")
     page.get_by_label("Email").fill("olga@example.org")
     page.get_by_label("Password").fill("wrong password")

@@ -22,5 +22,9 @@ def test_templates_have_no_untranslated_text(template):
 def test_attributes_with_words_are_translated():
     for template in TEMPLATES:
         source = template.read_text(encoding="utf-8")
-        for attribute in re.findall(r'(?:aria-label|title|placeholder|alt)="([^"{]+)"', source):
+        for attribute in re.findall(
+            r'(?:aria-label|title|placeholder|alt)="([^"{]*[^\W\d_]{2}[^"{]*)"', source
+        ):
+            if attribute.startswith("http"):
+                continue  # an example address, not a sentence
             pytest.fail(f"{template.name}: untranslated attribute text {attribute!r}")

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.auth.models import User
@@ -113,6 +113,8 @@ class Answer(db.Model):
     item_id: Mapped[str] = mapped_column(String(100))
     #: The value in the item type's JSON form (number, string, list, true/false or "na").
     value: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    #: The officers' comment on the item (context, caveats), shown to reviewers.
+    comment: Mapped[str | None] = mapped_column(Text)
     #: Who changed it last.
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: When it was changed last.
@@ -127,3 +129,18 @@ class Answer(db.Model):
 
     def __repr__(self) -> str:
         return f"<Answer {self.assessment_id}/{self.item_id} v{self.version}>"
+
+
+class FormStash(db.Model):
+    """Answers posted while the session had ended, kept until the officer signs in again."""
+
+    __tablename__ = "form_stashes"
+
+    #: Random key, also kept in the (new) session cookie of the browser that posted.
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: The section page the answers belong to.
+    path: Mapped[str] = mapped_column(String(300))
+    #: The posted form fields as [name, value] pairs (the CSRF token left out).
+    data: Mapped[list] = mapped_column(JSONType)
+    #: When it was kept; stashes older than a week are purged.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

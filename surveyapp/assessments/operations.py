@@ -1,25 +1,40 @@
-"""Starting assessments and saving answers; callers commit."""
+"""Starting assessments, saving answers, submitting; callers commit."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
-from surveyapp.assessments.models import Answer, Assessment
+from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import User
 from surveyapp.extensions import db
+from surveyapp.questionnaires.definition import Definition, Item
 from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round
 
 
 class StaleAnswer(ValueError):
-    """The answer changed since the writer loaded it; carries the newer answer."""
+    """The answer changed since the writer loaded it; carries the newer answer (or None)."""
 
-    def __init__(self, answer: Answer):
-        self.answer = answer
-        super().__init__(f"answer {answer.item_id} is at version {answer.version}")
+    def __init__(self, item_id: str, current: Answer | None):
+        self.item_id = item_id
+        self.current = current
+        super().__init__(f"answer {item_id} changed since it was loaded")
+
+
+class NotEditable(ValueError):
+    """The assessment is not open for changes by its region (submitted, or round closed)."""
+
+
+class Incomplete(ValueError):
+    """Required answers are missing; ``items`` lists them."""
+
+    def __init__(self, items: list[Item]):
+        self.items = items
+        super().__init__(f"{len(items)} required answers are missing")
 
 
 def get_or_start_assessment(region: Region, round_: Round) -> Assessment:
@@ -32,48 +47,156 @@ def get_or_start_assessment(region: Region, round_: Round) -> Assessment:
     return assessment
 
 
+def answer_map(assessment: Assessment) -> dict[str, Answer]:
+    return {answer.item_id: answer for answer in assessment.answers}
+
+
+def answer_values(assessment: Assessment) -> dict[str, Any]:
+    return {answer.item_id: answer.value for answer in assessment.answers}
+
+
+def visible_items(definition: Definition, values: dict[str, Any]) -> list[Item]:
+    """Items whose show_if holds; a hidden item's stale answer is ignored everywhere."""
+    return [item for item in definition.items if item.is_visible(values)]
+
+
+def missing_required(assessment: Assessment) -> list[Item]:
+    definition = assessment.round.questionnaire.parsed
+    values = answer_values(assessment)
+    return [
+        item
+        for item in visible_items(definition, values)
+        if item.required and item.question_type.is_empty(values.get(item.id))
+    ]
+
+
+@dataclass
+class SectionProgress:
+    section_id: str
+    answered: int
+    required: int
+    required_answered: int
+    total: int
+
+
+def progress(assessment: Assessment) -> list[SectionProgress]:
+    """Answered and required items per section, counting visible items only."""
+    definition = assessment.round.questionnaire.parsed
+    values = answer_values(assessment)
+    visible = {item.id for item in visible_items(definition, values)}
+    result = []
+    for section in definition.sections:
+        items = [item for item in section.items if item.id in visible]
+        answered = [i for i in items if not i.question_type.is_empty(values.get(i.id))]
+        result.append(
+            SectionProgress(
+                section_id=section.id,
+                answered=len(answered),
+                required=sum(i.required for i in items),
+                required_answered=sum(i.required for i in answered),
+                total=len(items),
+            )
+        )
+    return result
+
+
+def ensure_editable(assessment: Assessment) -> None:
+    if not assessment.is_editable_by_region:
+        raise NotEditable("this assessment has been submitted and can no longer be changed")
+    if assessment.round.state != "open":
+        raise NotEditable("the round is not open for answers")
+
+
 def save_answer(
     assessment: Assessment,
     item_id: str,
     value: Any,
     user: User | None,
     expected_version: int | None = None,
+    comment: str | None = None,
+    keep_comment: bool = True,
 ) -> Answer | None:
-    """Validate and store one answer, with an audit event; an empty value removes it.
+    """Validate and store one answer (and its comment), with an audit event.
 
-    :param expected_version: the version the writer started from; a newer stored version raises
-        StaleAnswer instead of overwriting it.
+    An answer that is empty and has no comment is removed.
+    :param expected_version: the version the writer loaded (0: there was no answer); a different
+        stored version raises StaleAnswer instead of overwriting someone else's change.
+    :param keep_comment: leave the stored comment as it is (``comment`` is ignored).
     :raises AnswerError: the value is not valid for the item (message for the field).
     """
     item = assessment.round.questionnaire.parsed.item(item_id)
     question_type = item.question_type
     clean = None if question_type.is_empty(value) else question_type.clean(item, value)
     answer = db.session.scalar(select(Answer).filter_by(assessment=assessment, item_id=item_id))
-    if answer is not None and expected_version is not None and answer.version != expected_version:
-        raise StaleAnswer(answer)
-    old = answer.value if answer is not None else None
-    if old == clean:
+    if expected_version is not None and (answer.version if answer else 0) != expected_version:
+        raise StaleAnswer(item_id, answer)
+    old_value = answer.value if answer else None
+    old_comment = answer.comment if answer else None
+    new_comment = old_comment if keep_comment else (comment or "").strip() or None
+    if (old_value, old_comment) == (clean, new_comment):
         return answer
-    if clean is None:
+    if clean is None and new_comment is None:
         db.session.delete(answer)
-        result = None
+        answer = None
     elif answer is None:
-        answer = result = Answer(
-            assessment=assessment, item_id=item_id, value=clean, updated_by=user
+        answer = Answer(
+            assessment=assessment,
+            item_id=item_id,
+            value=clean,
+            comment=new_comment,
+            updated_by=user,
         )
         db.session.add(answer)
     else:
-        answer.value, answer.updated_by = clean, user
-        result = answer
+        answer.value, answer.comment, answer.updated_by = clean, new_comment, user
+    db.session.flush()
+    if old_value != clean:
+        log_event(
+            "answer.changed",
+            "answer",
+            answer.id if answer else None,
+            user=user,
+            assessment_id=assessment.id,
+            item_id=item_id,
+            old_value=old_value,
+            new_value=clean,
+        )
+    if old_comment != new_comment:
+        log_event(
+            "answer.comment_changed",
+            "answer",
+            answer.id if answer else None,
+            user=user,
+            assessment_id=assessment.id,
+            item_id=item_id,
+            old_value=old_comment,
+            new_value=new_comment,
+        )
+    return answer
+
+
+def submit_assessment(assessment: Assessment, user: User) -> bool:
+    """Submit for review; False when it was already submitted (a repeated click).
+
+    :raises Incomplete: when required answers are missing (nothing changes).
+    :raises NotEditable: when the round is closed.
+    """
+    if assessment.state == AssessmentState.submitted:
+        return False
+    ensure_editable(assessment)
+    missing = missing_required(assessment)
+    if missing:
+        raise Incomplete(missing)
+    previous = assessment.state
+    assessment.submit()
     db.session.flush()
     log_event(
-        "answer.changed",
-        "answer",
-        result.id if result else None,
+        "assessment.submitted",
+        "assessment",
+        assessment.id,
         user=user,
         assessment_id=assessment.id,
-        item_id=item_id,
-        old_value=old,
-        new_value=clean,
+        old_value=str(previous),
+        new_value=str(assessment.state),
     )
-    return result
+    return True

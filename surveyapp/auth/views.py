@@ -4,6 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from surveyapp.assessments.stash import SESSION_KEY as STASH_KEY
 from surveyapp.auth.forms import LoginForm
 from surveyapp.auth.models import new_session_token
 from surveyapp.auth.operations import authenticate
@@ -36,10 +37,15 @@ def login():
             form.password.errors.append(_("The email or password is not correct."))
         else:
             next_url = _safe_next(request.args.get("next"))
-            session.clear()  # a fresh session: nothing carried over from before the login
+            kept_answers = session.get(STASH_KEY)
+            session.clear()  # a fresh session: nothing carried over from before the login...
+            if kept_answers:
+                session[STASH_KEY] = kept_answers  # ...but answers typed before it
             login_user(user)
             return redirect(next_url or url_for("main.home"))
-    return render_template("auth/login.html", form=form), 200 if not form.errors else 422
+    kept = request.args.get("kept") == "1"
+    status = 422 if form.errors else 200
+    return render_template("auth/login.html", form=form, kept=kept), status
 
 
 @bp.post("/logout")

@@ -91,6 +91,14 @@ class QuestionType(ABC):
         """0-100, or None when the item is unscored, unanswered or not applicable."""
         return None
 
+    def display(self, item: Item, value: Any, lang: str = "en") -> str:
+        """The answer as a reader sees it (read-only pages, print view, conflicts, history)."""
+        if self.is_empty(value):
+            return ""
+        if isinstance(value, list):
+            return "\n".join(str(v) for v in value)
+        return str(value)
+
 
 def _label(item: Item, lang: str) -> str:
     return item.localized("text", lang)
@@ -172,6 +180,14 @@ class ScaleType(QuestionType):
             return None
         return value * 20.0
 
+    def display(self, item: Item, value: Any, lang: str = "en") -> str:
+        if value == NOT_APPLICABLE:
+            return str(_l("Not applicable"))
+        for level in item.config["levels"]:
+            if level["level"] == value:
+                return f"{value}: {item.localize(level['label'], lang)}"
+        return super().display(item, value, lang)
+
 
 @register
 class YesNoType(QuestionType):
@@ -213,6 +229,9 @@ class YesNoType(QuestionType):
         if not self.is_scored(item) or value is None:
             return None
         return 100.0 if value else 0.0
+
+    def display(self, item: Item, value: Any, lang: str = "en") -> str:
+        return {True: str(_l("Yes")), False: str(_l("No"))}.get(value, "")
 
 
 class _NumericType(QuestionType):
@@ -277,6 +296,12 @@ class NumberType(_NumericType):
             return None
         return max(0.0, min(100.0, 100.0 * value / item.config["target"]))
 
+    def display(self, item: Item, value: Any, lang: str = "en") -> str:
+        if value is None:
+            return ""
+        unit = item.localize(item.config.get("unit"), lang)
+        return f"{value:g} {unit}".strip()
+
 
 @register
 class PercentType(_NumericType):
@@ -299,6 +324,9 @@ class PercentType(_NumericType):
         if not self.is_scored(item) or value is None:
             return None
         return float(value)
+
+    def display(self, item: Item, value: Any, lang: str = "en") -> str:
+        return "" if value is None else f"{value:g} %"
 
 
 class _ChoiceType(QuestionType):
@@ -340,6 +368,11 @@ class _ChoiceType(QuestionType):
 
     def _choices(self, item: Item, lang: str) -> list[Choice]:
         return [Choice(o["value"], item.localize(o["label"], lang)) for o in item.config["options"]]
+
+    def display(self, item: Item, value: Any, lang: str = "en") -> str:
+        labels = {c.value: c.label for c in self._choices(item, lang)}
+        chosen = value if isinstance(value, list) else [value]
+        return "\n".join(str(labels.get(choice, choice)) for choice in chosen if choice is not None)
 
     def _option_score(self, item: Item, value: str) -> float:
         return next(o["score"] for o in item.config["options"] if o["value"] == value)

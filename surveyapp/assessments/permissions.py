@@ -1,0 +1,40 @@
+"""Who may see and change an assessment; checked from the signed-in user, never the request."""
+
+from flask import abort
+from flask_login import current_user
+
+from surveyapp.assessments.models import Assessment, AssessmentState
+from surveyapp.auth.models import Role, User
+from surveyapp.extensions import db
+from surveyapp.rounds.models import RoundState
+
+
+def is_region_officer(user: User, region_id: int) -> bool:
+    return user.role == Role.officer and any(region.id == region_id for region in user.regions)
+
+
+def can_view(user: User, assessment: Assessment) -> bool:
+    """Officers: their own regions' assessments. Experts and admins: anything not a draft."""
+    if user.role == Role.officer:
+        return is_region_officer(user, assessment.region_id)
+    return assessment.state != AssessmentState.draft
+
+
+def can_edit(user: User, assessment: Assessment) -> bool:
+    """Only the region's officers, while the assessment is theirs to change and the round open."""
+    return (
+        is_region_officer(user, assessment.region_id)
+        and assessment.is_editable_by_region
+        and assessment.round.state == RoundState.open
+    )
+
+
+def load_assessment(assessment_id: int) -> Assessment:
+    """The assessment, or 404 when it does not exist or the user may not see it.
+
+    404 rather than 403 so that nobody learns which regions have started an assessment.
+    """
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None or not can_view(current_user, assessment):
+        abort(404)
+    return assessment

@@ -1,0 +1,368 @@
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.datastructures import MultiDict
+
+from surveyapp.assessments import stash
+from surveyapp.assessments.forms import (
+    comment_field_name,
+    parse_item_input,
+    section_form,
+    version_field_name,
+)
+from surveyapp.assessments.operations import (
+    Incomplete,
+    NotEditable,
+    StaleAnswer,
+    answer_map,
+    answer_values,
+    get_or_start_assessment,
+    missing_required,
+    progress,
+    save_answer,
+    submit_assessment,
+)
+from surveyapp.assessments.permissions import can_edit, is_region_officer, load_assessment
+from surveyapp.assessments.queries import history_events
+from surveyapp.extensions import db
+from surveyapp.questionnaires.types import AnswerError
+from surveyapp.regions.models import Region
+from surveyapp.rounds.models import Round, RoundState
+
+bp = Blueprint("assessments", __name__, template_folder="templates")
+
+
+def _lang() -> str:
+    return str(get_locale() or "en")
+
+
+def show_if_conditions(definition) -> dict[str, dict]:
+    """Item id -> the controlling item and its values as the form posts them (for the script)."""
+    conditions = {}
+    for item in definition.items:
+        if item.show_if:
+            target = definition.item(item.show_if["item"])
+            expected = item.show_if.get("in", [item.show_if.get("equals")])
+            values = [target.question_type.to_form(target, value) for value in expected]
+            conditions[item.id] = {"item": target.id, "values": values}
+    return conditions
+
+
+def _section_or_404(assessment, section_id):
+    try:
+        return assessment.round.questionnaire.parsed.section(section_id)
+    except StopIteration:
+        abort(404)
+
+
+def _neighbours(definition, section):
+    ids = [s.id for s in definition.sections]
+    index = ids.index(section.id)
+    previous = definition.sections[index - 1] if index > 0 else None
+    following = definition.sections[index + 1] if index + 1 < len(ids) else None
+    return previous, following
+
+
+@bp.post("/rounds/<int:round_id>/regions/<code>/assessment")
+@login_required
+def start_assessment(round_id: int, code: str):
+    """Start the region's assessment for a round (officers of the region only)."""
+    round_ = db.session.get(Round, round_id) or abort(404)
+    region = db.session.scalar(select(Region).filter_by(code=code)) or abort(404)
+    if not is_region_officer(current_user, region.id):
+        abort(404)
+    if round_.state != RoundState.open:
+        flash(_("This round is not open for answers."), "error")
+        return redirect(url_for("main.home"))
+    assessment = get_or_start_assessment(region, round_)
+    db.session.commit()
+    return redirect(url_for(".view_assessment", assessment_id=assessment.id))
+
+
+@bp.get("/assessments/<int:assessment_id>")
+@login_required
+def view_assessment(assessment_id: int):
+    """The assessment's sections with their progress."""
+    assessment = load_assessment(assessment_id)
+    definition = assessment.round.questionnaire.parsed
+    return render_template(
+        "assessments/overview.html",
+        assessment=assessment,
+        definition=definition,
+        progress={p.section_id: p for p in progress(assessment)},
+        editable=can_edit(current_user, assessment),
+        last_answer=max(assessment.answers, key=lambda a: a.updated_at, default=None),
+        lang=_lang(),
+    )
+
+
+def _render_section(assessment, section, form, conflicts=None, restored=False, status=200):
+    definition = assessment.round.questionnaire.parsed
+    previous, following = _neighbours(definition, section)
+    return render_template(
+        "assessments/section.html",
+        assessment=assessment,
+        definition=definition,
+        section=section,
+        form=form,
+        answers=answer_map(assessment),
+        values=answer_values(assessment),
+        conflicts=conflicts or {},
+        conditions=show_if_conditions(definition),
+        restored=restored,
+        editable=can_edit(current_user, assessment),
+        previous=previous,
+        following=following,
+        lang=_lang(),
+    ), status
+
+
+def _form_from_answers(assessment, section):
+    answers = answer_map(assessment)
+    data = {}
+    for item in section.items:
+        answer = answers.get(item.id)
+        data[item.id] = item.question_type.to_form(item, answer.value if answer else None)
+        data[comment_field_name(item.id)] = answer.comment if answer else None
+        data[version_field_name(item.id)] = answer.version if answer else 0
+    content_hash = assessment.round.questionnaire.content_hash
+    return section_form(content_hash, section, _lang(), formdata=None, data=data)
+
+
+@bp.get("/assessments/<int:assessment_id>/sections/<section_id>")
+@login_required
+def edit_section(assessment_id: int, section_id: str):
+    """One section of the questionnaire: a form for the region's officers, read-only otherwise."""
+    assessment = load_assessment(assessment_id)
+    section = _section_or_404(assessment, section_id)
+    stashed = stash.pop_for(request.path) if can_edit(current_user, assessment) else None
+    if stashed is not None:
+        form = section_form(
+            assessment.round.questionnaire.content_hash,
+            section,
+            _lang(),
+            formdata=MultiDict(stashed),
+        )
+        return _render_section(assessment, section, form, restored=True)
+    return _render_section(assessment, section, _form_from_answers(assessment, section))
+
+
+@bp.post("/assessments/<int:assessment_id>/sections/<section_id>")
+@login_required
+def save_section(assessment_id: int, section_id: str):
+    """Save a section without JavaScript; valid answers are kept even when others are not."""
+    assessment = load_assessment(assessment_id)
+    section = _section_or_404(assessment, section_id)
+    if not can_edit(current_user, assessment):
+        abort(403)
+    form = section_form(assessment.round.questionnaire.content_hash, section, _lang())
+    form.validate()
+    conflicts = {}
+    for item in section.items:
+        field = form[item.id]
+        comment_field = form[comment_field_name(item.id)]
+        if field.errors or comment_field.errors:
+            continue
+        version = form[version_field_name(item.id)].data
+        try:
+            answer = save_answer(
+                assessment,
+                item.id,
+                item.question_type.from_form(item, field.data),
+                current_user,
+                expected_version=version or 0,
+                comment=comment_field.data,
+                keep_comment=False,
+            )
+        except StaleAnswer as exc:
+            conflicts[item.id] = exc.current
+            # Saving again means "keep mine": it is now based on the newer version.
+            form[version_field_name(item.id)].data = exc.current.version if exc.current else 0
+            continue
+        except AnswerError as exc:
+            field.errors = [*field.errors, str(exc)]
+            continue
+        form[version_field_name(item.id)].data = answer.version if answer else 0
+    db.session.commit()
+    has_errors = any(
+        form[item.id].errors or form[comment_field_name(item.id)].errors for item in section.items
+    )
+    if has_errors or conflicts:
+        if has_errors:
+            flash(_("Some answers could not be saved: see the messages below."), "error")
+        return _render_section(assessment, section, form, conflicts=conflicts, status=422)
+    flash(_("Section saved."), "success")
+    _previous, following = _neighbours(assessment.round.questionnaire.parsed, section)
+    if request.form.get("then") == "next" and following is not None:
+        return redirect(
+            url_for(".edit_section", assessment_id=assessment.id, section_id=following.id)
+        )
+    if request.form.get("then") == "next":
+        return redirect(url_for(".review_submission", assessment_id=assessment.id))
+    return redirect(url_for(".edit_section", assessment_id=assessment.id, section_id=section.id))
+
+
+def _answer_json(item, answer):
+    form_value = item.question_type.to_form(item, answer.value) if answer else None
+    if isinstance(form_value, list):
+        form_values = [str(value) for value in form_value]
+    else:
+        form_values = [] if form_value in (None, "") else [str(form_value)]
+    changed_by = answer.updated_by.name if answer and answer.updated_by else None
+    return {
+        "form_values": form_values,
+        "updated_by_text": _(
+            "Last changed by %(name)s, %(when)s.",
+            name=changed_by,
+            when=format_datetime(answer.updated_at, "short"),
+        )
+        if changed_by
+        else "",
+        "value": answer.value if answer else None,
+        "display": item.question_type.display(item, answer.value, _lang()) if answer else "",
+        "comment": answer.comment if answer else None,
+        "version": answer.version if answer else 0,
+        "updated_by": answer.updated_by.name if answer and answer.updated_by else None,
+        "updated_at": answer.updated_at.isoformat() if answer else None,
+    }
+
+
+@bp.post("/assessments/<int:assessment_id>/answers/<item_id>")
+@login_required
+def autosave_answer(assessment_id: int, item_id: str):
+    """Save one answer (JSON in and out); 409 with both values when it changed meanwhile."""
+    assessment = load_assessment(assessment_id)
+    if not can_edit(current_user, assessment):
+        return jsonify(error=_("This assessment can no longer be changed.")), 403
+    definition = assessment.round.questionnaire.parsed
+    item = definition.items_by_id.get(item_id) or abort(404)
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        return jsonify(error=_("The request was not understood.")), 400
+    raw, comment, version = payload.get("value", []), payload.get("comment"), payload.get("version")
+    if isinstance(raw, str):
+        raw = [raw]
+    if (
+        not isinstance(raw, list)
+        or not all(isinstance(v, str) for v in raw)
+        or not (comment is None or isinstance(comment, str))
+        or not isinstance(version, int)
+        or isinstance(version, bool)
+    ):
+        return jsonify(error=_("The request was not understood.")), 400
+    try:
+        value, comment = parse_item_input(
+            assessment.round.questionnaire.content_hash, item, raw, comment, _lang()
+        )
+        answer = save_answer(
+            assessment,
+            item.id,
+            value,
+            current_user,
+            expected_version=version,
+            comment=comment,
+            keep_comment="comment" not in payload,
+        )
+    except StaleAnswer as exc:
+        db.session.rollback()
+        return jsonify(error="conflict", current=_answer_json(item, exc.current)), 409
+    except AnswerError as exc:
+        db.session.rollback()
+        return jsonify(error=str(exc)), 422
+    db.session.commit()
+    return jsonify(saved=True, **_answer_json(item, answer))
+
+
+@bp.get("/assessments/<int:assessment_id>/submit")
+@login_required
+def review_submission(assessment_id: int):
+    """What is missing before the region can submit, and the submit button."""
+    assessment = load_assessment(assessment_id)
+    return render_template(
+        "assessments/review.html",
+        assessment=assessment,
+        missing=missing_required(assessment),
+        editable=can_edit(current_user, assessment),
+        lang=_lang(),
+    )
+
+
+@bp.post("/assessments/<int:assessment_id>/submit")
+@login_required
+def submit(assessment_id: int):
+    """Submit the assessment for expert review (a second click changes nothing)."""
+    assessment = load_assessment(assessment_id)
+    if not is_region_officer(current_user, assessment.region_id):
+        abort(403)
+    try:
+        changed = submit_assessment(assessment, current_user)
+        db.session.commit()
+    except Incomplete:
+        db.session.rollback()
+        flash(_("Some required answers are missing."), "error")
+        return redirect(url_for(".review_submission", assessment_id=assessment.id))
+    except NotEditable:
+        db.session.rollback()
+        flash(_("This assessment can no longer be submitted."), "error")
+        return redirect(url_for(".view_assessment", assessment_id=assessment.id))
+    except StaleDataError:
+        # Another request submitted it at the same moment: one submission, as wanted.
+        db.session.rollback()
+        changed = False
+    if changed:
+        flash(
+            _("Submitted. The working-group experts have been told it is ready for review."),
+            "success",
+        )
+    else:
+        flash(_("This assessment was already submitted."), "info")
+    return redirect(url_for(".view_assessment", assessment_id=assessment.id))
+
+
+@bp.get("/assessments/<int:assessment_id>/history")
+@login_required
+def assessment_history(assessment_id: int):
+    """Every change to the assessment, or to one item with ?item=ID."""
+    assessment = load_assessment(assessment_id)
+    definition = assessment.round.questionnaire.parsed
+    item_id = request.args.get("item")
+    item = definition.items_by_id.get(item_id) if item_id else None
+    if item_id and item is None:
+        abort(404)
+    return render_template(
+        "assessments/history.html",
+        assessment=assessment,
+        definition=definition,
+        item=item,
+        events=history_events(assessment, item_id),
+        lang=_lang(),
+    )
+
+
+@bp.get("/assessments/<int:assessment_id>/print")
+@login_required
+def print_assessment(assessment_id: int):
+    """The whole response on one page, laid out for printing."""
+    assessment = load_assessment(assessment_id)
+    definition = assessment.round.questionnaire.parsed
+    values = answer_values(assessment)
+    return render_template(
+        "assessments/print.html",
+        assessment=assessment,
+        definition=definition,
+        answers=answer_map(assessment),
+        visible={item.id for item in definition.items if item.is_visible(values)},
+        lang=_lang(),
+    )
+
+
+@bp.get("/csrf-token")
+@login_required
+def csrf_token():
+    """A fresh CSRF token for the autosave script after the session changed."""
+    from flask_wtf.csrf import generate_csrf
+
+    return jsonify(token=generate_csrf())

@@ -1,0 +1,274 @@
+// Section page: show_if conditions, autosave of each changed answer, conflicts, and keeping
+// unsaved answers in this browser until the server has them. Works on top of the plain form:
+// without this script the "Save" buttons post the whole section.
+(function () {
+  "use strict";
+
+  var form = document.querySelector("form[data-autosave]");
+  if (!form) return;
+
+  var messages = JSON.parse(form.dataset.messages);
+  var saveUrl = form.dataset.autosave;
+  var tokenUrl = form.dataset.tokenUrl;
+  var storageKey = form.dataset.storageKey;
+  var status = document.getElementById("save-status");
+  var csrfInput = form.querySelector("input[name=csrf_token]");
+  var DEBOUNCE_MS = 800;
+  var MAX_DELAY_MS = 30000;
+  var timers = {};
+  var inFlight = {};
+  var dirty = {};
+
+  function format(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_, name) {
+      return values[name] === undefined ? "" : values[name];
+    });
+  }
+
+  function setStatus(key, values) {
+    status.textContent = format(messages[key], values || {});
+    status.dataset.state = key;
+  }
+
+  function block(itemId) {
+    return form.querySelector('[data-item="' + itemId + '"]');
+  }
+
+  function controls(itemId) {
+    return form.querySelectorAll('[name="' + itemId + '"]');
+  }
+
+  // The item's raw values as the browser would post them.
+  function rawValues(itemId) {
+    var values = [];
+    controls(itemId).forEach(function (control) {
+      if (control.type === "radio" || control.type === "checkbox") {
+        if (control.checked) values.push(control.value);
+      } else if (control.value !== "") {
+        values.push(control.value);
+      }
+    });
+    return values;
+  }
+
+  function comment(itemId) {
+    var field = form.querySelector('[name="' + itemId + '__comment"]');
+    return field ? field.value : null;
+  }
+
+  function versionInput(itemId) {
+    return form.querySelector('[name="' + itemId + '__version"]');
+  }
+
+  function setValues(itemId, values) {
+    controls(itemId).forEach(function (control) {
+      if (control.type === "radio" || control.type === "checkbox") {
+        control.checked = values.indexOf(control.value) !== -1;
+      } else {
+        control.value = values.join("\n");
+      }
+    });
+  }
+
+  // --- show_if -------------------------------------------------------------------------------
+  function applyConditions() {
+    form.querySelectorAll("[data-show-if-item]").forEach(function (item) {
+      var expected = JSON.parse(item.dataset.showIfValues);
+      var actual = rawValues(item.dataset.showIfItem);
+      var controller = block(item.dataset.showIfItem);
+      var visible = (!controller || !controller.hidden) &&
+        actual.some(function (value) { return expected.indexOf(value) !== -1; });
+      item.hidden = !visible;
+    });
+  }
+
+  // --- keeping unsaved answers in this browser ------------------------------------------------
+  function loadKept() {
+    try { return JSON.parse(localStorage.getItem(storageKey) || "{}"); } catch (e) { return {}; }
+  }
+
+  function keep(itemId) {
+    var kept = loadKept();
+    kept[itemId] = { value: rawValues(itemId), comment: comment(itemId),
+                     version: Number(versionInput(itemId).value) };
+    try { localStorage.setItem(storageKey, JSON.stringify(kept)); } catch (e) { /* full */ }
+  }
+
+  function forget(itemId) {
+    var kept = loadKept();
+    delete kept[itemId];
+    try { localStorage.setItem(storageKey, JSON.stringify(kept)); } catch (e) { /* ignore */ }
+  }
+
+  // --- saving ---------------------------------------------------------------------------------
+  function schedule(itemId) {
+    dirty[itemId] = true;
+    keep(itemId);
+    clearTimeout(timers[itemId]);
+    timers[itemId] = setTimeout(function () { save(itemId, 0); }, DEBOUNCE_MS);
+  }
+
+  function retry(itemId, attempt, key) {
+    setStatus(key || "retrying");
+    var delay = Math.min(MAX_DELAY_MS, 1000 * Math.pow(2, attempt));
+    clearTimeout(timers[itemId]);
+    timers[itemId] = setTimeout(function () { save(itemId, attempt + 1); }, delay);
+  }
+
+  function refreshToken() {
+    return fetch(tokenUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) { if (data && data.token) csrfInput.value = data.token; })
+      .catch(function () {});
+  }
+
+  function showError(itemId, message) {
+    var error = form.querySelector('[data-error-for="' + itemId + '"]');
+    if (!error) return;
+    error.textContent = message || "";
+    error.hidden = !message;
+    block(itemId).classList.toggle("has-error", Boolean(message));
+  }
+
+  function showMeta(itemId, data) {
+    var meta = form.querySelector('[data-meta-for="' + itemId + '"]');
+    if (meta && data.updated_by_text) meta.firstChild.textContent = data.updated_by_text + " ";
+  }
+
+  function save(itemId, attempt) {
+    if (inFlight[itemId]) { schedule(itemId); return; }
+    inFlight[itemId] = true;
+    setStatus("saving");
+    var sentValues = rawValues(itemId);
+    var body = { value: sentValues, comment: comment(itemId),
+                 version: Number(versionInput(itemId).value) };
+    fetch(saveUrl.replace("__ITEM__", encodeURIComponent(itemId)), {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json",
+                 "X-CSRFToken": csrfInput.value },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        inFlight[itemId] = false;
+        handle(itemId, attempt, response.status, data, sentValues);
+      });
+    }).catch(function () {
+      inFlight[itemId] = false;
+      retry(itemId, attempt);
+    });
+  }
+
+  function handle(itemId, attempt, code, data, sentValues) {
+    if (code === 200) {
+      versionInput(itemId).value = data.version;
+      showError(itemId, "");
+      clearConflict(itemId);
+      showMeta(itemId, data);
+      if (rawValues(itemId).join("\n") === sentValues.join("\n")) {
+        delete dirty[itemId];
+        forget(itemId);
+      } else {
+        keep(itemId);  // typed on while saving: the newer text goes next, on the new version
+      }
+      setStatus("saved", { time: new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) });
+    } else if (code === 409) {
+      showConflict(itemId, data.current);
+      setStatus("conflict");
+    } else if (code === 422) {
+      showError(itemId, data.error);
+      setStatus("invalid");
+    } else if (code === 401) {
+      retry(itemId, Math.min(attempt, 4), "signedout");
+    } else if (code === 400 && data.csrf) {
+      refreshToken().then(function () { retry(itemId, attempt); });
+    } else if (code === 403) {
+      setStatus("locked");
+    } else {
+      retry(itemId, attempt);
+    }
+  }
+
+  // --- conflicts ------------------------------------------------------------------------------
+  function clearConflict(itemId) {
+    var panel = block(itemId).querySelector(".conflict[data-live]");
+    if (panel) panel.remove();
+  }
+
+  function showConflict(itemId, current) {
+    clearConflict(itemId);
+    var panel = document.createElement("div");
+    panel.className = "conflict";
+    panel.dataset.live = "1";
+    panel.setAttribute("role", "alert");
+    var who = document.createElement("p");
+    var when = current.updated_at ? new Date(current.updated_at).toLocaleString() : "";
+    who.textContent = format(messages.conflict_by, { name: current.updated_by || "?", when: when });
+    var theirs = document.createElement("p");
+    theirs.textContent = format(messages.conflict_theirs,
+                                { value: current.display || messages.no_answer });
+    var mine = document.createElement("button");
+    mine.type = "button";
+    mine.className = "button";
+    mine.textContent = messages.keep_mine;
+    mine.addEventListener("click", function () {
+      versionInput(itemId).value = current.version;
+      clearConflict(itemId);
+      save(itemId, 0);
+    });
+    var use = document.createElement("button");
+    use.type = "button";
+    use.className = "button button-secondary";
+    use.textContent = messages.use_theirs;
+    use.addEventListener("click", function () {
+      versionInput(itemId).value = current.version;
+      setValues(itemId, current.form_values || []);
+      var commentField = form.querySelector('[name="' + itemId + '__comment"]');
+      if (commentField) commentField.value = current.comment || "";
+      delete dirty[itemId];
+      forget(itemId);
+      clearConflict(itemId);
+      applyConditions();
+      setStatus("saved", { time: "" });
+    });
+    panel.append(who, theirs, mine, " ", use);
+    block(itemId).querySelector("legend").after(panel);
+    mine.focus();
+  }
+
+  // --- wiring ---------------------------------------------------------------------------------
+  function onEdit(event) {
+    var item = event.target.closest("[data-item]");
+    if (!item || event.target.type === "hidden") return;
+    applyConditions();
+    schedule(item.dataset.item);
+  }
+
+  form.addEventListener("input", onEdit);
+  form.addEventListener("change", onEdit);
+  form.addEventListener("submit", function () {
+    // The plain post saves everything; what is kept here would only repeat it.
+    try { localStorage.removeItem(storageKey); } catch (e) { /* ignore */ }
+    dirty = {};
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (Object.keys(dirty).length) {
+      event.preventDefault();
+      event.returnValue = messages.unsaved;
+    }
+  });
+
+  // Answers typed here earlier that never reached the server: put them back and send them,
+  // based on the version they were typed against, so a newer change shows as a conflict.
+  var kept = loadKept();
+  Object.keys(kept).forEach(function (itemId) {
+    if (!block(itemId)) return;
+    setValues(itemId, kept[itemId].value);
+    var commentField = form.querySelector('[name="' + itemId + '__comment"]');
+    if (commentField && kept[itemId].comment !== null) commentField.value = kept[itemId].comment;
+    versionInput(itemId).value = kept[itemId].version;
+    dirty[itemId] = true;
+    save(itemId, 0);
+  });
+  applyConditions();
+})();
