@@ -7,6 +7,7 @@ import os
 from datetime import date
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import delete
 
 from config import TestingConfig
@@ -51,9 +52,19 @@ def _schema():
         db.engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context, as in production: its own ``g`` (Flask-Login
+    caches the user there) and its own database session, not the test's."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(_schema):
     app = create_app(TestingConfig)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()
@@ -90,7 +101,7 @@ def create_region(app):
             **kwargs,
         )
         db.session.add(region)
-        db.session.flush()
+        db.session.commit()
         return region
 
     return _create
@@ -102,7 +113,7 @@ def create_user(app):
         user = User(email=email, name=name, role=role, regions=list(regions), **kw)
         user.set_password(PASSWORD)
         db.session.add(user)
-        db.session.flush()
+        db.session.commit()
         return user
 
     return _create
@@ -125,7 +136,7 @@ def create_round(app, small_questionnaire):
             state=state,
         )
         db.session.add(round_)
-        db.session.flush()
+        db.session.commit()
         return round_
 
     return _create
@@ -138,7 +149,7 @@ def create_assessment(app, create_region, create_round):
         if state is not None:
             assessment.state = state
         db.session.add(assessment)
-        db.session.flush()
+        db.session.commit()
         return assessment
 
     return _create

@@ -37,6 +37,7 @@ def test_login_and_logout(client, login, officer):
     assert client.get("/").status_code == 200
     old_token = officer.session_token
     assert client.post("/logout").status_code == 302
+    db.session.refresh(officer)
     assert officer.session_token != old_token
     assert client.get("/").status_code == 302
 

@@ -1,0 +1,357 @@
+"""Officers fill, save and submit a section: round trips, validation, conflicts, submit."""
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from surveyapp.assessments.models import Answer, Assessment, AssessmentState
+from surveyapp.assessments.operations import missing_required, save_answer, submit_assessment
+from surveyapp.audit.models import AuditEvent
+from surveyapp.auth.models import Role
+from surveyapp.extensions import db
+
+
+@pytest.fixture
+def region(create_region):
+    return create_region("ES21", "País Vasco")
+
+
+@pytest.fixture
+def officer(create_user, region):
+    return create_user(email="olga@example.org", name="Olga", regions=[region])
+
+
+@pytest.fixture
+def assessment(create_assessment, region):
+    assessment = create_assessment(region=region)
+    db.session.commit()
+    return assessment
+
+
+def section_url(assessment, section="basics"):
+    return f"/assessments/{assessment.id}/sections/{section}"
+
+
+def autosave(client, assessment, item_id, value, version=0, **extra):
+    return client.post(
+        f"/assessments/{assessment.id}/answers/{item_id}",
+        json={"value": value, "version": version, **extra},
+    )
+
+
+def stored(assessment, item_id):
+    db.session.expire_all()
+    return db.session.scalar(select(Answer).filter_by(assessment_id=assessment.id, item_id=item_id))
+
+
+# Raw form values as a browser posts them -> the stored JSON value.
+ROUND_TRIPS = [
+    ("maturity", ["4"], 4),
+    ("maturity", ["na"], "na"),
+    ("has_unit", ["yes"], True),
+    ("has_unit", ["no"], False),
+    ("unit_staff", ["3"], 3),
+    ("budget_share", ["12.5"], 12.5),
+    ("role", ["member"], "member"),
+    ("platforms", ["energy", "agri_food"], ["agri_food", "energy"]),
+    ("platform_note", ["Solar"], "Solar"),
+    ("practice", ["Line one\nLine two"], "Line one\nLine two"),
+    (
+        "evidence",
+        ["https://example.org/a\nhttps://example.org/b"],
+        ["https://example.org/a", "https://example.org/b"],
+    ),
+    ("plain_number", ["-2.5"], -2.5),
+]
+
+
+@pytest.mark.parametrize(("item_id", "raw", "expected"), ROUND_TRIPS)
+def test_autosave_round_trips_every_type(
+    client, login, officer, assessment, item_id, raw, expected
+):
+    login(officer)
+    response = autosave(client, assessment, item_id, raw)
+    assert response.status_code == 200, response.json
+    assert response.json["version"] == 1
+    assert stored(assessment, item_id).value == expected
+    # Reloading the page shows the saved answer in the form.
+    section = (
+        "basics"
+        if item_id in {"maturity", "has_unit", "unit_staff", "budget_share"}
+        else "networks"
+    )
+    page = client.get(section_url(assessment, section)).get_data(as_text=True)
+    for value in raw:
+        for part in value.splitlines():
+            assert part in page
+
+
+@pytest.mark.parametrize(("item_id", "raw", "expected"), ROUND_TRIPS)
+def test_section_form_round_trips_every_type(
+    client, login, officer, assessment, item_id, raw, expected
+):
+    login(officer)
+    section = (
+        "basics"
+        if item_id in {"maturity", "has_unit", "unit_staff", "budget_share"}
+        else "networks"
+    )
+    data = MultiDict([(item_id, value) for value in raw])
+    response = client.post(section_url(assessment, section), data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert stored(assessment, item_id).value == expected
+
+
+@pytest.mark.parametrize(
+    ("item_id", "raw", "message"),
+    [
+        ("maturity", ["7"], "Not a valid choice"),
+        ("unit_staff", ["many"], "Not a valid integer value"),
+        ("unit_staff", ["900"], "Number must be between 0 and 500"),
+        ("budget_share", ["101"], "Number must be between 0 and 100"),
+        ("role", ["chair"], "Not a valid choice"),
+        ("platforms", ["energy", "blue", "agri_food", "industrial"], "at most 3"),
+        ("platform_note", ["x" * 51], "Field cannot be longer than 50 characters"),
+        ("evidence", ["javascript:alert(1)"], "is not a web address"),
+    ],
+)
+def test_invalid_values_get_a_message_at_the_field(
+    client, login, officer, assessment, item_id, raw, message
+):
+    login(officer)
+    response = autosave(client, assessment, item_id, raw)
+    assert response.status_code == 422
+    assert message in response.json["error"]
+    assert stored(assessment, item_id) is None
+
+    section = "basics" if item_id in {"maturity", "unit_staff", "budget_share"} else "networks"
+    page = client.post(
+        section_url(assessment, section), data=MultiDict([(item_id, v) for v in raw])
+    )
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    error_start = html.index(f'id="{item_id}-error"')
+    assert message in html[error_start : error_start + 500]
+
+
+def test_valid_answers_are_saved_even_when_another_is_invalid(client, login, officer, assessment):
+    login(officer)
+    response = client.post(section_url(assessment), data={"maturity": "3", "unit_staff": "lots"})
+    assert response.status_code == 422
+    assert stored(assessment, "maturity").value == 3
+    assert 'value="lots"' in response.get_data(as_text=True)
+
+
+def test_stale_version_is_refused_with_both_values(client, login, officer, assessment, create_user):
+    colleague = create_user(email="oscar@example.org", name="Oscar", regions=[officer.regions[0]])
+    db.session.commit()
+    login(officer)
+    assert autosave(client, assessment, "maturity", ["2"]).json["version"] == 1
+    # The colleague saves on top of version 1...
+    other = client.application.test_client()
+    other.post(
+        "/login", data={"email": colleague.email, "password": "correct horse battery staple"}
+    )
+    assert autosave(other, assessment, "maturity", ["4"], version=1).status_code == 200
+    # ...and Olga, still on version 1, is refused instead of overwriting.
+    response = autosave(client, assessment, "maturity", ["1"], version=1)
+    assert response.status_code == 409
+    assert response.json["current"]["value"] == 4
+    assert response.json["current"]["updated_by"] == "Oscar"
+    assert response.json["current"]["version"] == 2
+    assert stored(assessment, "maturity").value == 4
+    # Keeping hers means saving again on the version she has now seen.
+    assert autosave(client, assessment, "maturity", ["1"], version=2).status_code == 200
+    assert stored(assessment, "maturity").value == 1
+
+
+def test_section_form_conflict_shows_theirs_and_keeps_mine(client, login, officer, assessment):
+    login(officer)
+    autosave(client, assessment, "maturity", ["2"])
+    autosave(client, assessment, "maturity", ["5"], version=1)
+    response = client.post(
+        section_url(assessment), data={"maturity": "3", "maturity__version": "1"}
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "changed this answer" in html and "5: Excellent" in html
+    assert 'name="maturity__version" value="2"' in html
+    assert 'value="3" checked' in html
+    assert stored(assessment, "maturity").value == 5
+
+
+def test_show_if_hides_and_ignores(app, officer, assessment):
+    save_answer(assessment, "has_unit", False, officer)
+    save_answer(assessment, "unit_staff", 3, officer)
+    definition = assessment.round.questionnaire.parsed
+    values = {a.item_id: a.value for a in assessment.answers}
+    assert not definition.item("unit_staff").is_visible(values)
+
+
+def test_hidden_required_items_are_not_required(app, officer, assessment, small_questionnaire):
+    assert [i.id for i in missing_required(assessment)] == ["maturity"]
+    save_answer(assessment, "maturity", 3, officer)
+    assert missing_required(assessment) == []
+
+
+def test_answer_changes_are_audited(client, login, officer, assessment):
+    login(officer)
+    autosave(client, assessment, "maturity", ["2"])
+    autosave(client, assessment, "maturity", ["3"], version=1, comment="Checked with the agency")
+    events = db.session.scalars(
+        select(AuditEvent)
+        .filter_by(assessment_id=assessment.id, item_id="maturity")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [(e.action, e.old_value, e.new_value, e.user_id) for e in events] == [
+        ("answer.changed", None, 2, officer.id),
+        ("answer.changed", 2, 3, officer.id),
+        ("answer.comment_changed", None, "Checked with the agency", officer.id),
+    ]
+    history = client.get(f"/assessments/{assessment.id}/history?item=maturity")
+    assert history.status_code == 200
+    assert "Checked with the agency" in history.get_data(as_text=True)
+
+
+def test_submit_needs_every_required_answer(client, login, officer, assessment):
+    login(officer)
+    review = client.get(f"/assessments/{assessment.id}/submit").get_data(as_text=True)
+    assert "How mature is the strategy for cooperation?" in review
+    assert f"/assessments/{assessment.id}/sections/basics#item-maturity" in review
+    response = client.post(f"/assessments/{assessment.id}/submit")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Assessment, assessment.id).state == AssessmentState.draft
+
+
+def test_submit_makes_the_assessment_read_only(client, login, officer, assessment):
+    login(officer)
+    autosave(client, assessment, "maturity", ["3"])
+    client.post(f"/assessments/{assessment.id}/submit")
+    db.session.expire_all()
+    assert db.session.get(Assessment, assessment.id).state == AssessmentState.submitted
+    assert autosave(client, assessment, "maturity", ["4"], version=1).status_code == 403
+    assert client.post(section_url(assessment), data={"maturity": "4"}).status_code == 403
+    page = client.get(section_url(assessment)).get_data(as_text=True)
+    assert "<form" not in page.split("<main", 1)[1].split("</main>")[0].replace(
+        'action="/logout"', ""
+    )
+    assert stored(assessment, "maturity").value == 3
+
+
+def test_submit_twice_is_one_submission(client, login, officer, assessment):
+    login(officer)
+    autosave(client, assessment, "maturity", ["3"])
+    client.post(f"/assessments/{assessment.id}/submit")
+    second = client.post(f"/assessments/{assessment.id}/submit", follow_redirects=True)
+    assert "already submitted" in second.get_data(as_text=True)
+    count = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).filter_by(action="assessment.submitted")
+    )
+    assert count == 1
+
+
+def test_concurrent_submits_make_one_submission(app, officer, assessment):
+    save_answer(assessment, "maturity", 3, officer)
+    db.session.commit()
+    statuses = []
+    email, submit_url = officer.email, f"/assessments/{assessment.id}/submit"
+
+    def submit():
+        client = app.test_client()
+        client.post("/login", data={"email": email, "password": "correct horse battery staple"})
+        statuses.append(client.post(submit_url).status_code)
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [302, 302]
+    count = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).filter_by(action="assessment.submitted")
+    )
+    assert count == 1
+
+
+def test_submit_is_atomic(app, officer, assessment, monkeypatch):
+    save_answer(assessment, "maturity", 3, officer)
+    db.session.commit()
+
+    def failing_log(*args, **kwargs):
+        raise RuntimeError("the audit write failed")
+
+    monkeypatch.setattr("surveyapp.assessments.operations.log_event", failing_log)
+    with pytest.raises(RuntimeError):
+        submit_assessment(assessment, officer)
+    db.session.rollback()
+    db.session.expire_all()
+    assert db.session.get(Assessment, assessment.id).state == AssessmentState.draft
+
+
+def test_changes_requested_can_be_edited_and_resubmitted(client, login, officer, assessment):
+    assessment.state = AssessmentState.changes_requested
+    save_answer(assessment, "maturity", 2, officer)
+    db.session.commit()
+    login(officer)
+    assert autosave(client, assessment, "maturity", ["3"], version=1).status_code == 200
+    client.post(f"/assessments/{assessment.id}/submit")
+    db.session.expire_all()
+    assert db.session.get(Assessment, assessment.id).state == AssessmentState.submitted
+
+
+def test_mass_assignment_is_ignored(client, login, officer, assessment, create_region):
+    other = create_region("FR10", "Ile-de-France")
+    db.session.commit()
+    login(officer)
+    client.post(
+        section_url(assessment),
+        data={
+            "maturity": "3",
+            "region_id": str(other.id),
+            "state": "validated",
+            "version": "99",
+            "score": "100",
+            "assessment_id": "999",
+            "updated_by_id": "999",
+        },
+    )
+    db.session.expire_all()
+    fresh = db.session.get(Assessment, assessment.id)
+    assert (fresh.region_id, fresh.state) == (officer.regions[0].id, AssessmentState.draft)
+    answer = stored(assessment, "maturity")
+    assert answer.value == 3 and answer.updated_by_id == officer.id and answer.version == 1
+
+
+def test_officer_starts_an_assessment_from_home(client, login, officer, create_round):
+    round_ = create_round("2027 spring")
+    db.session.commit()
+    login(officer)
+    assert "Start the self-assessment" in client.get("/").get_data(as_text=True)
+    response = client.post(f"/rounds/{round_.id}/regions/ES21/assessment")
+    assert response.status_code == 302
+    assert db.session.scalar(select(Assessment).filter_by(round_id=round_.id)) is not None
+
+
+def test_print_view_lists_visible_answers(client, login, officer, assessment):
+    save_answer(assessment, "maturity", 4, officer)
+    save_answer(assessment, "has_unit", False, officer)
+    save_answer(assessment, "unit_staff", 3, officer)  # hidden: has_unit is no
+    db.session.commit()
+    login(officer)
+    page = client.get(f"/assessments/{assessment.id}/print").get_data(as_text=True)
+    assert "4: Strong" in page
+    assert "How many people work in it?" not in page
+
+
+def test_expert_reads_but_never_writes(client, login, create_user, officer, assessment):
+    save_answer(assessment, "maturity", 3, officer)
+    assessment.submit()
+    db.session.commit()
+    login(create_user(email="emil@example.org", role=Role.expert))
+    assert client.get(section_url(assessment)).status_code == 200
+    assert autosave(client, assessment, "maturity", ["5"], version=1).status_code == 403
+    assert client.post(section_url(assessment), data={"maturity": "5"}).status_code == 403
+    assert stored(assessment, "maturity").value == 3
