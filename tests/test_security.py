@@ -17,7 +17,9 @@ def prod_app(monkeypatch, app):
     monkeypatch.setenv("DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
     prod = create_app(ProductionConfig)
     prod.config["WTF_CSRF_ENABLED"] = False
-    return prod
+    yield prod
+    with prod.app_context():
+        db.engine.dispose()
 
 
 @pytest.mark.parametrize("path", ["/login", "/no-such-page", "/static/app.css"])
