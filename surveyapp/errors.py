@@ -39,9 +39,11 @@ def register_error_handlers(app: Flask) -> None:
         if request.endpoint in STASHED_ENDPOINTS:
             if not current_user.is_authenticated:
                 return unauthorized()
-            # Same user, stale token (e.g. signed in again in another tab): keep and re-show.
-            stash.keep(request.path, request.form)
-            return redirect(request.path)
+            # Same user, stale token (e.g. signed in again in another tab): nothing is saved,
+            # but the answers are shown again, with a fresh token, to save with one click.
+            from surveyapp.assessments.views import render_restored_section
+
+            return render_restored_section(formdata=request.form, status=400, **request.view_args)
         message = _("The form had expired. Go back, reload the page and try again.")
         return render_template("error.html", code=400, message=message), 400
 

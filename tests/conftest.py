@@ -157,7 +157,7 @@ def create_assessment(app, create_region, create_round):
 
 @pytest.fixture
 def login(client):
-    def _login(user, password=PASSWORD):
+    def _login(user, password=PASSWORD, client=client):
         return client.post("/login", data={"email": user.email, "password": password})
 
     return _login

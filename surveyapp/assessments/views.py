@@ -140,14 +140,19 @@ def edit_section(assessment_id: int, section_id: str):
     section = _section_or_404(assessment, section_id)
     stashed = stash.pop_for(request.path) if can_edit(current_user, assessment) else None
     if stashed is not None:
-        form = section_form(
-            assessment.round.questionnaire.content_hash,
-            section,
-            _lang(),
-            formdata=MultiDict(stashed),
-        )
-        return _render_section(assessment, section, form, restored=True)
+        return render_restored_section(assessment_id, section_id, MultiDict(stashed))
     return _render_section(assessment, section, _form_from_answers(assessment, section))
+
+
+def render_restored_section(assessment_id: int, section_id: str, formdata: MultiDict, status=200):
+    """The section with answers that were sent but not saved, back in the form to save."""
+    assessment = load_assessment(assessment_id)
+    section = _section_or_404(assessment, section_id)
+    if not can_edit(current_user, assessment):
+        abort(403)
+    content_hash = assessment.round.questionnaire.content_hash
+    form = section_form(content_hash, section, _lang(), formdata=formdata, meta={"csrf": False})
+    return _render_section(assessment, section, form, restored=True, status=status)
 
 
 @bp.post("/assessments/<int:assessment_id>/sections/<section_id>")
@@ -164,6 +169,8 @@ def save_section(assessment_id: int, section_id: str):
     for item in section.items:
         field = form[item.id]
         comment_field = form[comment_field_name(item.id)]
+        if version_field_name(item.id) not in request.form:
+            continue  # the item was not on the page that posted
         if field.errors or comment_field.errors:
             continue
         version = form[version_field_name(item.id)].data

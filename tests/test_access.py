@@ -1,0 +1,175 @@
+"""Who may do what: a matrix over every route, roles, and region B's assessments.
+
+Adding a route without adding it to MATRIX fails ``test_every_route_is_in_the_matrix``.
+"""
+
+import re
+
+import pytest
+
+from surveyapp.assessments.models import AssessmentState
+from surveyapp.assessments.operations import save_answer
+from surveyapp.auth.models import Role
+from surveyapp.extensions import db
+
+ROLES = ["anonymous", "officer_a", "officer_b", "expert", "admin"]
+
+
+def row(anonymous, officer_a, officer_b, expert, admin):
+    return dict(zip(ROLES, (anonymous, officer_a, officer_b, expert, admin), strict=True))
+
+
+#: (endpoint, method) -> expected status per role, for region B's assessment in each state.
+#: Region B's draft is visible to its officers only; a submitted one to experts and admins too,
+#: but only officers of B ever change it, and only while it is theirs to change.
+MATRIX = {
+    ("main.home", "GET"): {
+        "draft": row(302, 200, 200, 200, 200),
+        "submitted": row(302, 200, 200, 200, 200),
+    },
+    ("auth.login", "GET"): {
+        "draft": row(200, 302, 302, 302, 302),
+        "submitted": row(200, 302, 302, 302, 302),
+    },
+    ("auth.login", "POST"): {
+        "draft": row(422, 302, 302, 302, 302),
+        "submitted": row(422, 302, 302, 302, 302),
+    },
+    ("auth.logout", "POST"): {
+        "draft": row(302, 302, 302, 302, 302),
+        "submitted": row(302, 302, 302, 302, 302),
+    },
+    ("assessments.start_assessment", "POST"): {
+        "draft": row(302, 404, 302, 404, 404),
+        "submitted": row(302, 404, 302, 404, 404),
+    },
+    ("assessments.view_assessment", "GET"): {
+        "draft": row(302, 404, 200, 404, 404),
+        "submitted": row(302, 404, 200, 200, 200),
+    },
+    ("assessments.edit_section", "GET"): {
+        "draft": row(302, 404, 200, 404, 404),
+        "submitted": row(302, 404, 200, 200, 200),
+    },
+    ("assessments.save_section", "POST"): {
+        "draft": row(302, 404, 302, 404, 404),
+        "submitted": row(302, 404, 403, 403, 403),
+    },
+    ("assessments.autosave_answer", "POST"): {
+        "draft": row(401, 404, 200, 404, 404),
+        "submitted": row(401, 404, 403, 403, 403),
+    },
+    ("assessments.review_submission", "GET"): {
+        "draft": row(302, 404, 200, 404, 404),
+        "submitted": row(302, 404, 200, 200, 200),
+    },
+    ("assessments.submit", "POST"): {
+        "draft": row(302, 404, 302, 404, 404),
+        "submitted": row(302, 404, 302, 403, 403),
+    },
+    ("assessments.assessment_history", "GET"): {
+        "draft": row(302, 404, 200, 404, 404),
+        "submitted": row(302, 404, 200, 200, 200),
+    },
+    ("assessments.print_assessment", "GET"): {
+        "draft": row(302, 404, 200, 404, 404),
+        "submitted": row(302, 404, 200, 200, 200),
+    },
+    ("assessments.csrf_token", "GET"): {
+        "draft": row(302, 200, 200, 200, 200),
+        "submitted": row(302, 200, 200, 200, 200),
+    },
+}
+
+
+def app_routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_every_route_is_in_the_matrix(app):
+    missing = [(r.endpoint, m) for r, m in app_routes(app) if (r.endpoint, m) not in MATRIX]
+    assert missing == [], f"add these routes to MATRIX in {__file__}: {missing}"
+
+
+@pytest.fixture
+def world(create_region, create_user, create_round, create_assessment):
+    region_a, region_b = create_region("ES21", "País Vasco"), create_region("ES22", "Navarra")
+    round_ = create_round()
+    users = {
+        "officer_a": create_user(email="a@example.org", regions=[region_a]),
+        "officer_b": create_user(email="b@example.org", regions=[region_b]),
+        "expert": create_user(email="e@example.org", role=Role.expert),
+        "admin": create_user(email="admin@example.org", role=Role.admin),
+    }
+    assessment = create_assessment(region=region_b, round_=round_)
+    save_answer(assessment, "maturity", 3, users["officer_b"])
+    save_answer(assessment, "practice", "Navarra's secret practice", users["officer_b"])
+    db.session.commit()
+    return {"users": users, "assessment": assessment, "round": round_, "region_b": region_b}
+
+
+def url_for_rule(rule, world):
+    values = {
+        "assessment_id": world["assessment"].id,
+        "section_id": "basics",
+        "item_id": "maturity",
+        "round_id": world["round"].id,
+        "code": "ES22",
+    }
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+
+
+def request(client, method, url, endpoint):
+    if endpoint == "assessments.autosave_answer":
+        return client.post(url, json={"value": ["4"], "version": 1})
+    if endpoint == "auth.login" and method == "POST":
+        return client.post(url, data={"email": "nobody@example.org", "password": "x"})
+    return client.open(url, method=method)
+
+
+@pytest.mark.parametrize("state", ["draft", "submitted"])
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(app, world, login, role, state):
+    if state == "submitted":
+        world["assessment"].state = AssessmentState.submitted
+        db.session.commit()
+    failures = []
+    for rule, method in app_routes(app):
+        client = app.test_client()
+        if role != "anonymous":
+            login(world["users"][role], client=client)
+        url = url_for_rule(rule, world)
+        response = request(client, method, url, rule.endpoint)
+        expected = MATRIX[(rule.endpoint, method)][state][role]
+        if response.status_code != expected:
+            failures.append(
+                f"{method} {url} ({rule.endpoint}): {response.status_code}, expected {expected}"
+            )
+        if response.status_code in (403, 404) and "secret practice" in response.get_data(True):
+            failures.append(f"{method} {url}: region B's data in a refused response")
+    assert failures == []
+
+
+def test_state_changing_routes_reject_a_missing_csrf_token(app, world, login):
+    client = app.test_client()
+    login(world["users"]["officer_b"], client=client)
+    app.config["WTF_CSRF_ENABLED"] = True
+    post_routes = [(r, m) for r, m in app_routes(app) if m != "GET"]
+    assert post_routes
+    for rule, method in post_routes:
+        response = request(client, method, url_for_rule(rule, world), rule.endpoint)
+        assert response.status_code == 400, f"{method} {rule.rule} accepted no CSRF token"
+
+
+def test_autosave_accepts_the_token_in_a_header(app, world, login):
+    client = app.test_client()
+    login(world["users"]["officer_b"], client=client)
+    app.config["WTF_CSRF_ENABLED"] = True
+    token = client.get("/csrf-token").json["token"]
+    url = f"/assessments/{world['assessment'].id}/answers/maturity"
+    response = client.post(url, json={"value": ["4"], "version": 1}, headers={"X-CSRFToken": token})
+    assert response.status_code == 200
