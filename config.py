@@ -40,6 +40,9 @@ class Config:
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: long forms stay valid
 
+    #: Werkzeug's scrypt with its default (strong) cost.
+    PASSWORD_HASH_METHOD = "scrypt"
+
     #: Peer groups smaller than this never show an aggregate.
     MIN_GROUP_SIZE = int(os.environ.get("MIN_GROUP_SIZE", "5"))
 
@@ -68,6 +71,8 @@ class TestingConfig(Config):
     #: Tests never touch DATABASE_URL: TEST_DATABASE_URL (PostgreSQL in CI) or a throwaway file.
     DATABASE_URL_VARIABLE = "TEST_DATABASE_URL"
     WTF_CSRF_ENABLED = False
+    #: Still scrypt, at a cost that keeps hundreds of test logins fast.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
 
 class ProductionConfig(Config):
