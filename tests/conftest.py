@@ -4,11 +4,15 @@ SQLite (a throwaway file) by default; PostgreSQL when TEST_DATABASE_URL is set.
 """
 
 import os
+import shutil
+import threading
 from datetime import date
 
 import pytest
 from flask.testing import FlaskClient
+from playwright.sync_api import sync_playwright
 from sqlalchemy import delete
+from werkzeug.serving import make_server
 
 from config import TestingConfig
 from surveyapp import create_app
@@ -161,3 +165,56 @@ def login(client):
         return client.post("/login", data={"email": user.email, "password": password})
 
     return _login
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
+
+
+@pytest.fixture
+def live_server(app):
+    app.config["WTF_CSRF_ENABLED"] = True  # the browser goes through CSRF like a user's
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium is required in CI and was not found at {CHROMIUM}")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def shoot():
+    """Save a full-page screenshot when SCREENSHOT_DIR is set (to look at the pages)."""
+    return _shoot
+
+
+def _shoot(page, name):
+    if SCREENSHOTS:
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)

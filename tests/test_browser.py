@@ -1,61 +1,16 @@
 """Pages in real headless Chromium (Debian's /usr/bin/chromium driven by Playwright)."""
 
-import os
-import shutil
-import threading
-
 import pytest
-from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from playwright.sync_api import expect
 
 from surveyapp.assessments.models import AssessmentState
 from surveyapp.extensions import db
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-SCREENSHOTS = os.environ.get("SCREENSHOT_DIR")
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
-@pytest.fixture
-def page():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium is required in CI and was not found at {CHROMIUM}")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1024, "height": 768})
-        yield context.new_page()
-        context.close()
-        browser.close()
-
-
-def shoot(page, name):
-    if SCREENSHOTS:
-        os.makedirs(SCREENSHOTS, exist_ok=True)
-        page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
-
 
 def test_officer_signs_in_with_the_keyboard_and_sees_their_region(
-    live_server, page, create_user, create_region, create_round, create_assessment
+    live_server, page, shoot, create_user, create_region, create_round, create_assessment
 ):
     region = create_region("ES21", "País Vasco")
     create_user(email="olga@example.org", name="Olga Officer", regions=[region])

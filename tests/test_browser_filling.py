@@ -1,0 +1,168 @@
+"""Filling a section in headless Chromium: autosave, show_if, conflicts, lost sessions, submit."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from surveyapp.assessments.models import Answer, Assessment, AssessmentState
+from surveyapp.extensions import db
+
+pytestmark = pytest.mark.browser
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def setup(create_region, create_user, create_assessment):
+    region = create_region("ES21", "País Vasco")
+    olga = create_user(email="olga@example.org", name="Olga", regions=[region])
+    oscar = create_user(email="oscar@example.org", name="Oscar", regions=[region])
+    assessment = create_assessment(region=region)
+    return {"olga": olga.email, "oscar": oscar.email, "id": assessment.id}
+
+
+def sign_in(page, base, email):
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/$"))
+
+
+def stored(assessment_id, item_id):
+    db.session.expire_all()
+    answer = db.session.scalar(
+        select(Answer).filter_by(assessment_id=assessment_id, item_id=item_id)
+    )
+    return answer.value if answer else None
+
+
+def status(page):
+    return page.locator("#save-status")
+
+
+def test_autosave_confirms_and_survives_a_reload(live_server, page, shoot, setup):
+    sign_in(page, live_server, setup["olga"])
+    page.goto(f"{live_server}/assessments/{setup['id']}/sections/basics")
+    page.locator('[name="maturity"][value="3"]').check()
+    expect(status(page)).to_contain_text("Saved")
+    assert stored(setup["id"], "maturity") == 3
+
+    # show_if: the staff question appears only when there is a unit.
+    staff = page.locator('[data-item="unit_staff"]')
+    expect(staff).to_be_hidden()
+    page.locator('[name="has_unit"][value="yes"]').check()
+    expect(staff).to_be_visible()
+    staff.locator('input[name="unit_staff"]').fill("4")
+    expect(status(page)).to_contain_text("Saved")
+    shoot(page, "section-autosaved")
+
+    page.reload()
+    expect(page.locator('[name="maturity"][value="3"]')).to_be_checked()
+    expect(staff.locator('input[name="unit_staff"]')).to_have_value("4")
+    assert stored(setup["id"], "unit_staff") == 4
+
+
+def test_invalid_value_is_marked_at_the_field(live_server, page, setup):
+    sign_in(page, live_server, setup["olga"])
+    page.goto(f"{live_server}/assessments/{setup['id']}/sections/basics")
+    page.locator('input[name="budget_share"]').fill("140")
+    expect(page.locator('[data-error-for="budget_share"]')).to_contain_text("between 0 and 100")
+    expect(status(page)).to_contain_text("Not saved")
+
+
+def test_two_officers_editing_one_answer_see_the_conflict(live_server, browser, shoot, setup):
+    olga = browser.new_context().new_page()
+    oscar = browser.new_context().new_page()
+    sign_in(olga, live_server, setup["olga"])
+    sign_in(oscar, live_server, setup["oscar"])
+    url = f"{live_server}/assessments/{setup['id']}/sections/basics"
+    olga.goto(url)
+    oscar.goto(url)
+    oscar.locator('[name="maturity"][value="5"]').check()
+    expect(status(oscar)).to_contain_text("Saved")
+    olga.locator('[name="maturity"][value="2"]').check()
+    conflict = olga.locator('[data-item="maturity"] .conflict')
+    expect(conflict).to_contain_text("Oscar changed this answer")
+    expect(conflict).to_contain_text("5: Excellent")
+    shoot(olga, "section-conflict")
+    assert stored(setup["id"], "maturity") == 5
+    olga.get_by_role("button", name="Keep my answer").click()
+    expect(status(olga)).to_contain_text("Saved")
+    assert stored(setup["id"], "maturity") == 2
+
+
+def test_use_their_answer_takes_the_newer_value(live_server, browser, setup):
+    olga = browser.new_context().new_page()
+    oscar = browser.new_context().new_page()
+    sign_in(olga, live_server, setup["olga"])
+    sign_in(oscar, live_server, setup["oscar"])
+    url = f"{live_server}/assessments/{setup['id']}/sections/basics"
+    olga.goto(url)
+    oscar.goto(url)
+    oscar.locator('[name="maturity"][value="4"]').check()
+    expect(status(oscar)).to_contain_text("Saved")
+    olga.locator('[name="maturity"][value="1"]').check()
+    olga.get_by_role("button", name="Use their answer").click()
+    expect(olga.locator('[name="maturity"][value="4"]')).to_be_checked()
+    assert stored(setup["id"], "maturity") == 4
+
+
+def test_typing_while_the_session_ends_loses_nothing(live_server, browser, shoot, setup):
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_server, setup["olga"])
+    page.goto(f"{live_server}/assessments/{setup['id']}/sections/networks")
+    # The session ends elsewhere (signing out everywhere rotates the session token).
+    elsewhere = browser.new_context().new_page()
+    sign_in(elsewhere, live_server, setup["olga"])
+    elsewhere.get_by_role("button", name="Sign out").click()
+
+    page.locator('textarea[name="practice"]').fill("An hour of careful writing")
+    expect(status(page)).to_contain_text("session has ended")
+    shoot(page, "section-signed-out")
+    assert stored(setup["id"], "practice") is None
+
+    # Signing in again in another tab of the same browser: the waiting save goes through.
+    tab = context.new_page()
+    sign_in(tab, live_server, setup["olga"])
+    expect(status(page)).to_contain_text("Saved", timeout=20000)
+    assert stored(setup["id"], "practice") == "An hour of careful writing"
+
+
+def test_unsaved_answers_come_back_after_the_browser_closed(live_server, browser, setup):
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_server, setup["olga"])
+    url = f"{live_server}/assessments/{setup['id']}/sections/networks"
+    page.goto(url)
+    page.route("**/answers/**", lambda route: route.abort())  # the network is down
+    page.locator('textarea[name="practice"]').fill("Written offline")
+    expect(status(page)).to_contain_text("retrying")
+    page.unroute("**/answers/**")
+    page.close()
+    again = context.new_page()
+    again.goto(url)
+    expect(again.locator('textarea[name="practice"]')).to_have_value("Written offline")
+    expect(status(again)).to_contain_text("Saved")
+    assert stored(setup["id"], "practice") == "Written offline"
+
+
+def test_submit_and_see_the_read_only_view(live_server, page, shoot, setup):
+    sign_in(page, live_server, setup["olga"])
+    page.goto(f"{live_server}/assessments/{setup['id']}/submit")
+    expect(page.get_by_role("link", name="How mature is the strategy")).to_be_visible()
+    page.get_by_role("link", name="How mature is the strategy").click()
+    page.locator('[name="maturity"][value="3"]').check()
+    expect(status(page)).to_contain_text("Saved")
+    page.goto(f"{live_server}/assessments/{setup['id']}/submit")
+    page.get_by_role("button", name="Submit the assessment").click()
+    expect(page.get_by_text("Submitted.")).to_be_visible()
+    expect(page.get_by_text("read-only")).to_be_visible()
+    shoot(page, "assessment-submitted")
+    page.goto(f"{live_server}/assessments/{setup['id']}/sections/basics")
+    expect(page.locator("form.section-form")).to_have_count(0)
+    expect(page.locator('[data-item="maturity"] .answer')).to_have_text("3: Fair")
+    db.session.expire_all()
+    assert db.session.get(Assessment, setup["id"]).state == AssessmentState.submitted
