@@ -2,25 +2,51 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select
 
-from surveyapp.assessments.models import Assessment
+from surveyapp.assessments.models import Answer, Assessment
+from surveyapp.assessments.operations import SectionProgress, progress
 from surveyapp.auth.models import Role, User
 from surveyapp.extensions import db
+from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round, RoundState
+
+
+@dataclass
+class RegionRow:
+    region: Region
+    assessment: Assessment | None = None
+    #: Per section: answered / required (visible items only).
+    sections: list[SectionProgress] = field(default_factory=list)
+    last_answer: Answer | None = None
+
+    @property
+    def required(self) -> int:
+        return sum(p.required for p in self.sections)
+
+    @property
+    def required_answered(self) -> int:
+        return sum(p.required_answered for p in self.sections)
 
 
 @dataclass
 class RoundRow:
     round: Round
-    #: For officers: (region, assessment or None) per region they answer for.
-    regions: list
+    #: For officers: one row per region they answer for.
+    regions: list[RegionRow]
     #: For experts/admins: assessments per state in this round.
     counts: dict[str, int]
     #: Number of items in the round's questionnaire.
     item_count: int
+
+
+def _region_row(region: Region, assessment: Assessment | None) -> RegionRow:
+    if assessment is None:
+        return RegionRow(region)
+    last = max(assessment.answers, key=lambda answer: answer.updated_at, default=None)
+    return RegionRow(region, assessment, progress(assessment), last)
 
 
 def home_overview(user: User) -> list[RoundRow]:
@@ -46,7 +72,10 @@ def home_overview(user: User) -> list[RoundRow]:
     return [
         RoundRow(
             round=round_,
-            regions=[(region, assessments.get((round_.id, region.id))) for region in user.regions]
+            regions=[
+                _region_row(region, assessments.get((round_.id, region.id)))
+                for region in user.regions
+            ]
             if user.role == Role.officer
             else [],
             counts=counts.get(round_.id, {}),

@@ -1,4 +1,5 @@
 from flask import Blueprint, render_template
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from surveyapp.main.queries import home_overview
@@ -10,4 +11,12 @@ bp = Blueprint("main", __name__, template_folder="templates")
 @login_required
 def home():
     """Rounds and, for officers, their regions' assessments."""
-    return render_template("main/home.html", overview=home_overview(current_user))
+    overview = home_overview(current_user)
+    lang = str(get_locale() or "en")
+    section_titles = {
+        row.round.id: {
+            s.id: s.localized("title", lang) for s in row.round.questionnaire.parsed.sections
+        }
+        for row in overview
+    }
+    return render_template("main/home.html", overview=overview, section_titles=section_titles)
