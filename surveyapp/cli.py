@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -144,7 +145,7 @@ def create_user_command(email, name, role, region_codes, password_stdin) -> None
 def create_round_command(name, questionnaire_ref, opens, closes, open_now) -> None:
     """Create an assessment round answering one questionnaire version."""
     slug, _, version = questionnaire_ref.rpartition(":")
-    if not slug or not version.isdigit():
+    if not slug or not re.fullmatch(r"[0-9]{1,9}", version):
         raise click.BadParameter(
             "use SLUG:VERSION, e.g. criterion7-interregional:1", param_hint="--questionnaire"
         )

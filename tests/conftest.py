@@ -96,14 +96,8 @@ def fixture_path():
 @pytest.fixture
 def create_region(app):
     def _create(code="ES21", name="País Vasco", **kwargs):
-        region = Region(
-            code=code,
-            name=name,
-            country=code[:2],
-            level=len(code) - 2,
-            thematic_partnerships=[],
-            **kwargs,
-        )
+        kwargs.setdefault("thematic_partnerships", [])
+        region = Region(code=code, name=name, country=code[:2], level=len(code) - 2, **kwargs)
         db.session.add(region)
         db.session.commit()
         return region

@@ -213,6 +213,21 @@ def test_rounds_create_and_list(cli, fixture_path):
             "no questionnaire small:9 is loaded",
         ),
         (
+            ["--questionnaire", "small:²", "--opens", "2026-03-01", "--closes", "2026-05-31"],
+            "use SLUG:VERSION",
+        ),
+        (
+            [
+                "--questionnaire",
+                "small:99999999999999999999",
+                "--opens",
+                "2026-03-01",
+                "--closes",
+                "2026-05-31",
+            ],
+            "use SLUG:VERSION",
+        ),
+        (
             ["--questionnaire", "small:1", "--opens", "2026-06-01", "--closes", "2026-05-31"],
             "closes (2026-05-31) before it opens (2026-06-01)",
         ),
@@ -229,3 +244,37 @@ def test_rounds_create_refuses_bad_input(cli, fixture_path, args, message):
 def test_rounds_list_when_empty(cli):
     result = cli.invoke(args=["rounds", "list"])
     assert result.exit_code == 0 and "no rounds yet" in result.output
+
+
+def test_long_names_are_refused_with_a_message(cli, fixture_path):
+    cli.invoke(args=["questionnaires", "load", fixture_path("small-v1.yaml")])
+    result = cli.invoke(
+        args=[
+            "rounds",
+            "create",
+            "--name",
+            "R" * 101,
+            "--questionnaire",
+            "small:1",
+            "--opens",
+            "2026-03-01",
+            "--closes",
+            "2026-05-31",
+        ]
+    )
+    assert result.exit_code == 1 and "at most 100 characters" in result.output
+    result = cli.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "e@example.org",
+            "--name",
+            "N" * 201,
+            "--role",
+            "expert",
+            "--password-stdin",
+        ],
+        input="a long enough password\n",
+    )
+    assert result.exit_code == 1 and "at most 200 characters" in result.output

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select
 
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
+from surveyapp.auth.models import User
 from surveyapp.auth.operations import authenticate
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
@@ -65,10 +66,20 @@ def test_answers_are_valid_and_varied(cli):
 
 def _snapshot():
     return db.session.execute(
-        select(Region.code, Round.name, Assessment.state, Answer.item_id, Answer.value)
+        select(
+            Region.code,
+            Region.category,
+            Region.thematic_partnerships,
+            Round.name,
+            Assessment.state,
+            Answer.item_id,
+            Answer.value,
+            User.email,
+        )
         .join(Assessment.region)
         .join(Assessment.round)
         .join(Answer)
+        .join(User, Answer.updated_by_id == User.id)
         .order_by(Region.code, Round.name, Answer.item_id)
     ).all()
 
@@ -100,3 +111,12 @@ def test_seed_refuses_a_database_with_assessments(cli, create_assessment):
     assert db.session.scalar(select(func.count(Assessment.id))) == 1
     skipped = cli.invoke(args=["demo", "seed", "--if-empty"])
     assert skipped.exit_code == 0 and "nothing to do" in skipped.output
+
+
+def test_force_adds_demo_data_without_overwriting_regions(cli, create_assessment, create_region):
+    region = create_region("ES21", "País Vasco", thematic_partnerships=["photonics"])
+    create_assessment(region=region)
+    result = cli.invoke(args=["demo", "seed", "--force"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(Region, region.id).thematic_partnerships == ["photonics"]

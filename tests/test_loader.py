@@ -267,3 +267,61 @@ def test_changed_version_with_answers_is_refused(app, base, write, create_assess
     with pytest.raises(QuestionnaireInUse, match="already has answers"):
         load_questionnaire(write(base, "small-v1.yaml"))
     assert stored.parsed.item("maturity").help == "Think of the last two years."
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda d: item(d, "maturity").update(dimension=["strategy"]), "unknown dimension"),
+        (
+            lambda d: item(d, "unit_staff").update(show_if={"item": ["has_unit"], "equals": True}),
+            "'show_if: item' must be an item id",
+        ),
+        (lambda d: item(d, "maturity").update({1: "a", "colour": "b"}), "unknown key(s)"),
+        (
+            lambda d: item(d, "maturity")["levels"][1].update(level=True),
+            "levels must be exactly 0, 1, 2, 3, 4, 5",
+        ),
+        (lambda d: item(d, "maturity").update(weight=float("inf")), "'weight' must be a number"),
+        (lambda d: item(d, "maturity").update(weight=float("nan")), "'weight' must be a number"),
+        (
+            lambda d: item(d, "evidence").update(show_if={"item": "practice", "equals": "x"}),
+            "'show_if' can only test",
+        ),
+        (lambda d: item(d, "maturity").update(text={"en": "x", 3: "y"}), "'text' must be text"),
+        (
+            lambda d: d["dimensions"][0].update(description=["a", "list"]),
+            "the description of 'strategy'",
+        ),
+        (
+            lambda d: d["sections"][0].update(description={"fr": "seulement"}),
+            "the description of section 'basics'",
+        ),
+        (lambda d: item(d, "maturity").update(id="maturity\n"), "must match [a-z0-9_]+"),
+        (lambda d: d.update(slug="small\n"), "'slug' must be"),
+        (
+            lambda d: item(d, "platform_note").update(show_if={"item": "unit_staff", "equals": 3}),
+            "'show_if' can only test",
+        ),
+        (
+            lambda d: item(d, "maturity").update(show_if={"item": "maturity", "equals": 1}),
+            "cannot point to the item itself",
+        ),
+        (lambda d: d["sections"][0]["items"].insert(0, "just a string"), "must be a mapping"),
+    ],
+)
+def test_malformed_values_are_errors_not_crashes(base, write, mutate, reason):
+    mutate(base)
+    assert reason in errors_for(write(base))
+
+
+def test_show_if_chains_are_refused(base, write):
+    item(base, "platform_note")["show_if"] = {"item": "platforms", "in": ["energy"]}
+    item(base, "practice")["show_if"] = {"item": "platform_note", "equals": "x"}
+    assert "'show_if' can only test" in errors_for(write(base))
+
+
+def test_show_if_on_a_conditional_item_is_refused(base, write):
+    item(base, "role")["show_if"] = {"item": "has_unit", "equals": True}
+    item(base, "platforms")["show_if"] = {"item": "role", "equals": "lead"}
+    assert "which has a show_if itself" in errors_for(write(base))

@@ -67,3 +67,29 @@ def test_migration_files_have_dated_names():
     assert names
     for name in names:
         assert name[:8].isdigit() and name[8] == "_", name
+
+
+def test_migrating_down_and_up_keeps_seeded_rows(empty_database, monkeypatch):
+    """Batch migrations rebuild SQLite tables; no cascade may delete rows on the way."""
+    from sqlalchemy import func, select
+
+    from surveyapp.assessments.models import Answer, Assessment
+    from surveyapp.demo.operations import seed_demo
+
+    monkeypatch.setenv("SURVEYAPP_MIGRATION_TEST_URL", empty_database)
+    app = create_app(_Config)
+    with app.app_context():
+        try:
+            upgrade()
+            seed_demo(seed=1)
+            db.session.commit()
+            counts = [db.session.scalar(select(func.count(m.id))) for m in (Assessment, Answer)]
+            db.session.remove()
+            downgrade(revision="-2")  # back past the answers.comment column (a table rebuild)
+            upgrade()
+            after = [db.session.scalar(select(func.count(m.id))) for m in (Assessment, Answer)]
+            assert after == counts and counts[1] > 1000
+            assert schema_differences(app) == []
+        finally:
+            db.session.remove()
+            db.engine.dispose()

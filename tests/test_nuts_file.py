@@ -69,7 +69,10 @@ def test_blank_lines_skipped_and_line_numbers_are_physical(tmp_path: Path) -> No
     path = write(
         tmp_path, HEADER, "", "BE,BE,Belgique,0", '"BE","BE1","Two\nlines",1', "", "BE,,X,1"
     )
-    assert errors_of(path) == ["line 7: empty NUTS Code"]
+    assert errors_of(path) == [
+        "line 4: NUTS label contains a control character",
+        "line 7: empty NUTS Code",
+    ]
 
 
 def test_missing_required_columns_are_named(tmp_path: Path) -> None:

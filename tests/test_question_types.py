@@ -243,3 +243,24 @@ def test_show_if_visibility(items):
     assert not unit_staff.is_visible({"has_unit": 1})
     assert note.is_visible({"platforms": ["agri_food", "blue"]})
     assert not note.is_visible({"platforms": ["agri_food"]})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[::1",
+        "https://:80",
+        "https://exa mple.org",
+        "https://example.org/\tx",
+        "mailto:someone@example.org",
+        "//example.org/x",
+    ],
+)
+def test_malformed_urls_are_refused_not_crashes(items, url):
+    with pytest.raises(AnswerError):
+        clean(items, "evidence", [url])
+
+
+def test_numbers_too_large_are_refused(items):
+    with pytest.raises(AnswerError):
+        clean(items, "plain_number", 10**400)

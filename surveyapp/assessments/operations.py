@@ -13,7 +13,7 @@ from surveyapp.auth.models import User
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition, Item
 from surveyapp.regions.models import Region
-from surveyapp.rounds.models import Round
+from surveyapp.rounds.models import Round, RoundState
 
 
 class StaleAnswer(ValueError):
@@ -103,7 +103,7 @@ def progress(assessment: Assessment) -> list[SectionProgress]:
 def ensure_editable(assessment: Assessment) -> None:
     if not assessment.is_editable_by_region:
         raise NotEditable("this assessment has been submitted and can no longer be changed")
-    if assessment.round.state != "open":
+    if assessment.round.state != RoundState.open:
         raise NotEditable("the round is not open for answers")
 
 
@@ -115,15 +115,18 @@ def save_answer(
     expected_version: int | None = None,
     comment: str | None = None,
     keep_comment: bool = True,
-) -> Answer | None:
+) -> Answer:
     """Validate and store one answer (and its comment), with an audit event.
 
-    An answer that is empty and has no comment is removed.
+    A cleared answer keeps its row (value None), so its version keeps counting and a writer
+    holding an older version is still refused.
     :param expected_version: the version the writer loaded (0: there was no answer); a different
         stored version raises StaleAnswer instead of overwriting someone else's change.
     :param keep_comment: leave the stored comment as it is (``comment`` is ignored).
     :raises AnswerError: the value is not valid for the item (message for the field).
+    :raises NotEditable: the region may not change the assessment now.
     """
+    ensure_editable(assessment)
     item = assessment.round.questionnaire.parsed.item(item_id)
     question_type = item.question_type
     clean = None if question_type.is_empty(value) else question_type.clean(item, value)
@@ -133,12 +136,9 @@ def save_answer(
     old_value = answer.value if answer else None
     old_comment = answer.comment if answer else None
     new_comment = old_comment if keep_comment else (comment or "").strip() or None
-    if (old_value, old_comment) == (clean, new_comment):
+    if answer is not None and (old_value, old_comment) == (clean, new_comment):
         return answer
-    if clean is None and new_comment is None:
-        db.session.delete(answer)
-        answer = None
-    elif answer is None:
+    if answer is None:
         answer = Answer(
             assessment=assessment,
             item_id=item_id,
@@ -154,7 +154,7 @@ def save_answer(
         log_event(
             "answer.changed",
             "answer",
-            answer.id if answer else None,
+            answer.id,
             user=user,
             assessment_id=assessment.id,
             item_id=item_id,
@@ -165,7 +165,7 @@ def save_answer(
         log_event(
             "answer.comment_changed",
             "answer",
-            answer.id if answer else None,
+            answer.id,
             user=user,
             assessment_id=assessment.id,
             item_id=item_id,

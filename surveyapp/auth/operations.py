@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
@@ -10,6 +14,9 @@ from surveyapp.extensions import db
 from surveyapp.regions.models import Region
 
 MIN_PASSWORD_LENGTH = 12
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: Checked when the email is unknown, so that a failed login takes as long either way.
+_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
 
 
 class AccountError(ValueError):
@@ -38,7 +45,10 @@ def load_user(user_id: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None."""
     user = find_user_by_email(email)
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password) or not user.active:
         return None
     return user
 
@@ -53,10 +63,12 @@ def create_user(
 ) -> User:
     """Add a user; officers need at least one region."""
     email = normalize_email(email)
-    if "@" not in email or email.startswith("@") or email.endswith("@"):
+    if not EMAIL.fullmatch(email) or len(email) > 254:
         raise AccountError(f"{email!r} is not an email address")
     if not name.strip():
         raise AccountError("the name is empty")
+    if len(name) > 200 or any(ord(char) < 32 for char in name):
+        raise AccountError("the name must be at most 200 characters, on one line")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     if find_user_by_email(email) is not None:

@@ -94,7 +94,7 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
         return DemoResult(skipped="the demo rounds already exist")
     regions = _pick_regions(rng)
     result = DemoResult(regions=len(regions), rounds=len(rounds))
-    result.logins = _make_users(rng, regions)
+    result.logins = _make_users(regions)
     authors = _region_authors(regions)
     profiles = {region.code: _Profile.draw(rng, questionnaire.parsed) for region in regions}
     for number, round_ in enumerate(rounds):
@@ -111,7 +111,7 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
                 rng, questionnaire.parsed, number, share_filled=share, draft=outcome == "draft"
             )
             assessment = _make_assessment(
-                rng, region, round_, outcome, answers, authors[region.code]
+                rng, region, round_, outcome, answers, authors[region.code], today
             )
             result.assessments += 1
             result.answers += len(assessment.answers)
@@ -178,12 +178,16 @@ def _pick_regions(rng: random.Random) -> list[Region]:
     partnerships = list(THEMATIC_PARTNERSHIPS)
     categories = list(RegionCategory)
     for region in picked:
-        region.category = rng.choices(categories, weights=[3, 2, 4])[0]
-        region.thematic_partnerships = sorted(rng.sample(partnerships, rng.randint(0, 4)))
+        # Draw for every region so the sequence does not depend on what is already set,
+        # but never overwrite what an administrator entered.
+        category = rng.choices(categories, weights=[3, 2, 4])[0]
+        memberships = sorted(rng.sample(partnerships, rng.randint(0, 4)))
+        region.category = region.category or category
+        region.thematic_partnerships = region.thematic_partnerships or memberships
     return sorted(picked, key=lambda region: region.code)
 
 
-def _make_users(rng: random.Random, regions: list[Region]) -> dict[str, str]:
+def _make_users(regions: list[Region]) -> dict[str, str]:
     """One login per role (passwords printed), plus non-login co-authors for every region."""
     officer_region = next(r for r in regions if r.code == DEMO_OFFICER_REGION)
     logins = {}
@@ -195,7 +199,8 @@ def _make_users(rng: random.Random, regions: list[Region]) -> dict[str, str]:
     ):
         if find_user_by_email(email) is not None:
             continue
-        password = f"demo-{role}-{rng.randrange(10**6):06d}"
+        # Not from the seeded generator: every installation gets its own passwords.
+        password = f"demo-{role}-{secrets.token_hex(4)}"
         create_user(email, name, role, password, user_regions)
         logins[email] = password
     # Co-authors of the other regions cannot sign in: their password is a discarded secret.
@@ -218,7 +223,7 @@ def _make_users(rng: random.Random, regions: list[Region]) -> dict[str, str]:
 
 def _region_authors(regions: list[Region]) -> dict[str, list[User]]:
     authors: dict[str, list[User]] = {region.code: [] for region in regions}
-    for user in db.session.scalars(select(User).where(User.role == Role.officer)):
+    for user in db.session.scalars(select(User).where(User.role == Role.officer).order_by(User.id)):
         for region in user.regions:
             if region.code in authors:
                 authors[region.code].append(user)
@@ -245,10 +250,15 @@ def _latest_outcome(rng: random.Random, code: str) -> str:
     )[0]
 
 
-def _make_assessment(rng, region, round_, outcome, answers, authors) -> Assessment:
-    assessment = Assessment(region=region, round=round_)
+def _make_assessment(rng, region, round_, outcome, answers, authors, today) -> Assessment:
+    # Every timestamp falls inside the round (and not after today), so history reads sensibly.
+    stamp = datetime.combine(min(round_.closes_on, today), time(10, 0), tzinfo=UTC)
+    stamp = min(stamp, datetime.now(UTC))
+    started = datetime.combine(round_.opens_on, time(9, 0), tzinfo=UTC)
+    assessment = Assessment(
+        region=region, round=round_, created_at=started, state_changed_at=started
+    )
     db.session.add(assessment)
-    stamp = datetime.combine(min(round_.closes_on, date.today()), time(10, 0), tzinfo=UTC)
     for item_id, value in answers.items():
         assessment.answers.append(
             Answer(item_id=item_id, value=value, updated_at=stamp, updated_by=rng.choice(authors))

@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from surveyapp.questionnaires.types import QUESTION_TYPES, QuestionType, _has_text
+from surveyapp.questionnaires.types import QUESTION_TYPES, QuestionType, _has_text, _is_number
 
 FORMAT_VERSION = 1
-IDENTIFIER = re.compile(r"^[a-z0-9_]+$")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+IDENTIFIER = re.compile(r"[a-z0-9_]{1,100}")
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+#: Types whose answers a show_if can test: a fixed set of possible answers.
+CONDITION_TYPES = {"scale", "yes_no", "single_choice", "multi_choice"}
 
 TOP_KEYS = {
     "format",
@@ -188,9 +190,9 @@ class _Checker:
             self.add(path, reason, item_id)
 
     def unknown_keys(self, data: dict, allowed: set, path: tuple, what: str, item_id=None) -> None:
-        unknown = sorted(set(data) - allowed)
+        unknown = sorted(str(key) for key in set(data) - allowed)
         if unknown:
-            self.add(path, f"unknown key(s) in {what}: {', '.join(map(str, unknown))}", item_id)
+            self.add(path, f"unknown key(s) in {what}: {', '.join(unknown)}", item_id)
 
 
 def parse_definition(data: Any, source: str = "<questionnaire>", lines=None) -> Definition:
@@ -210,11 +212,13 @@ def parse_definition(data: Any, source: str = "<questionnaire>", lines=None) -> 
         )
     check.unknown_keys(data, TOP_KEYS, (), "the questionnaire")
     slug, version = data.get("slug"), data.get("version")
-    if not isinstance(slug, str) or not SLUG.match(slug):
+    if not isinstance(slug, str) or not SLUG.fullmatch(slug):
         check.add(("slug",), "'slug' must be lower-case letters, digits and hyphens")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         check.add(("version",), "'version' must be a whole number of at least 1")
     check.text(data.get("title"), ("title",), "'title'")
+    if isinstance(data.get("title"), str) and len(data["title"]) > 300:
+        check.add(("title",), "'title' must be at most 300 characters")
     check.text(data.get("description"), ("description",), "'description'", required=False)
 
     dimensions = _parse_groups(check, data.get("dimensions"), "dimensions")
@@ -245,12 +249,15 @@ def _parse_groups(check: _Checker, raw: Any, key: str) -> dict[str, Group]:
             continue
         check.unknown_keys(entry, GROUP_KEYS, path, f"'{key}'")
         group_id = entry.get("id")
-        if not isinstance(group_id, str) or not IDENTIFIER.match(group_id):
+        if not isinstance(group_id, str) or not IDENTIFIER.fullmatch(group_id):
             check.add(path, f"{key} id {group_id!r} must match [a-z0-9_]+")
             continue
         if group_id in groups:
             check.add(path, f"{key} id {group_id!r} is used twice")
         check.text(entry.get("title"), path, f"the title of {group_id!r}")
+        check.text(
+            entry.get("description"), path, f"the description of {group_id!r}", required=False
+        )
         groups[group_id] = Group(group_id, entry.get("title"), entry.get("description"))
     return groups
 
@@ -269,13 +276,19 @@ def _parse_sections(check, raw, dimensions, aspects) -> list[Section]:
             continue
         check.unknown_keys(entry, SECTION_KEYS, path, "a section")
         section_id = entry.get("id")
-        if not isinstance(section_id, str) or not IDENTIFIER.match(section_id):
+        if not isinstance(section_id, str) or not IDENTIFIER.fullmatch(section_id):
             check.add(path, f"section id {section_id!r} must match [a-z0-9_]+")
             section_id = f"#{s_index + 1}"
         elif section_id in section_ids:
             check.add(path, f"section id {section_id!r} is used twice")
         section_ids.add(section_id)
         check.text(entry.get("title"), path, f"the title of section {section_id!r}")
+        check.text(
+            entry.get("description"),
+            path,
+            f"the description of section {section_id!r}",
+            required=False,
+        )
         actions = _parse_actions(check, entry.get("actions"), path, None)
         raw_items = entry.get("items")
         if not isinstance(raw_items, list) or not raw_items:
@@ -317,7 +330,7 @@ def _parse_item(check, raw, path, section_id, earlier, dimensions, aspects) -> I
         check.add(path, "each item must be a mapping")
         return None
     item_id = raw.get("id")
-    if not isinstance(item_id, str) or not IDENTIFIER.match(item_id):
+    if not isinstance(item_id, str) or not IDENTIFIER.fullmatch(item_id):
         check.add(path, f"item id {item_id!r} must match [a-z0-9_]+")
         return None
     if item_id in earlier:
@@ -354,7 +367,7 @@ def _parse_item(check, raw, path, section_id, earlier, dimensions, aspects) -> I
     )
     scored = question_type.is_scored(item)
     dimension = raw.get("dimension")
-    if dimension is not None and dimension not in dimensions:
+    if dimension is not None and (not isinstance(dimension, str) or dimension not in dimensions):
         check.add(path, f"unknown dimension {dimension!r}", item_id)
     if scored and dimension is None:
         check.add(path, "a scored item needs a 'dimension'", item_id)
@@ -368,7 +381,7 @@ def _parse_item(check, raw, path, section_id, earlier, dimensions, aspects) -> I
     weight = raw.get("weight", 1)
     if "weight" in raw and not scored:
         check.add(path, "'weight' is only allowed on scored items", item_id)
-    elif isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+    elif not _is_number(weight) or weight <= 0:
         check.add(path, "'weight' must be a number greater than 0", item_id)
     if item_aspects and not scored:
         check.add(path, "'aspects' are only allowed on scored items", item_id)
@@ -403,12 +416,27 @@ def _parse_show_if(check, raw, path, item_id, earlier) -> dict | None:
         )
         return None
     target_id = raw["item"]
+    if not isinstance(target_id, str):
+        check.add(path, "'show_if: item' must be an item id", item_id)
+        return None
     if target_id == item_id:
         check.add(path, "'show_if' cannot point to the item itself", item_id)
         return None
     target = earlier.get(target_id)
     if target is None:
         check.add(path, f"'show_if' points to {target_id!r}, which is not an earlier item", item_id)
+        return None
+    if target.type not in CONDITION_TYPES:
+        check.add(
+            path,
+            f"'show_if' can only test a {', '.join(sorted(CONDITION_TYPES))} item; "
+            f"{target_id!r} is {target.type}",
+            item_id,
+        )
+        return None
+    if target.show_if:
+        # One level only: a chain would let a hidden item's stale answer show its dependants.
+        check.add(path, f"'show_if' points to {target_id!r}, which has a show_if itself", item_id)
         return None
     expected = raw["in"] if "in" in raw else [raw["equals"]]
     if not isinstance(expected, list) or not expected:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from surveyapp.questionnaires.definition import Item
 
 NOT_APPLICABLE = "na"
-OPTION_VALUE = re.compile(r"^[a-z0-9_]+$")
+OPTION_VALUE = re.compile(r"[a-z0-9_]+")
 SCALE_LEVELS = range(6)
 
 #: name -> question type instance; filled by @register.
@@ -38,7 +38,12 @@ def register(cls: type[QuestionType]) -> type[QuestionType]:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value) and abs(value) < 1e15
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _is_positive_int(value: Any) -> bool:
@@ -130,11 +135,11 @@ class ScaleType(QuestionType):
             if unknown:
                 errors.append(f"level entry {position + 1} has unknown keys: {sorted(unknown)}")
             number = level.get("level")
-            seen.append(number)
+            seen.append(number if type(number) is int else repr(number))
             for key in ("label", "anchor"):
                 if not _has_text(level.get(key)):
                     errors.append(f"level {number} has no {key}")
-        if sorted(x for x in seen if isinstance(x, int)) != list(SCALE_LEVELS) or len(seen) != 6:
+        if sorted(x for x in seen if type(x) is int) != list(SCALE_LEVELS) or len(seen) != 6:
             errors.append(f"levels must be exactly 0, 1, 2, 3, 4, 5 (found {seen})")
         if not isinstance(config.get("allow_na", False), bool):
             errors.append("'allow_na' must be true or false")
@@ -346,7 +351,7 @@ class _ChoiceType(QuestionType):
             if unknown:
                 errors.append(f"option {position} has unknown keys: {sorted(unknown)}")
             value = option.get("value")
-            if not isinstance(value, str) or not OPTION_VALUE.match(value):
+            if not isinstance(value, str) or not OPTION_VALUE.fullmatch(value):
                 errors.append(f"option {position} value {value!r} must match [a-z0-9_]+")
             elif value in values:
                 errors.append(f"option value {value!r} is used twice")
@@ -504,8 +509,14 @@ class LongTextType(_TextType):
 
 
 def is_web_url(text: str) -> bool:
-    parts = urlsplit(text)
-    return parts.scheme in ("http", "https") and bool(parts.netloc) and " " not in text
+    """An absolute http(s) address with a host and no spaces or control characters."""
+    if any(char.isspace() or ord(char) < 32 for char in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
 
 
 @register
@@ -555,7 +566,7 @@ def _has_text(value: Any) -> bool:
     if isinstance(value, str):
         return bool(value.strip())
     if isinstance(value, dict):
-        return all(isinstance(v, str) for v in value.values()) and bool(
+        return all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()) and bool(
             str(value.get("en", "")).strip()
         )
     return False

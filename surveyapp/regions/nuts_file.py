@@ -152,6 +152,13 @@ def _field(cells: list[str], header: _Header, name: str) -> str:
     return cells[index].strip() if index is not None and index < len(cells) else ""
 
 
+MAX_LABEL = 200  # the regions.name column
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(char) < 32 for char in text)
+
+
 def _row(cells: list[str], header: _Header) -> tuple[NutsRow | None, list[str]]:
     """Validate one record on its own, returning the row and its problems."""
     code, name = _field(cells, header, CODE), _field(cells, header, LABEL)
@@ -161,6 +168,8 @@ def _row(cells: list[str], header: _Header) -> tuple[NutsRow | None, list[str]]:
     problems = [
         *_code_problems(code, level, country),
         *(["empty NUTS label"] if not name else []),
+        *([f"NUTS label longer than {MAX_LABEL} characters"] if len(name) > MAX_LABEL else []),
+        *(["NUTS label contains a control character"] if _has_control(name) else []),
         *([f"NUTS level {level_text!r} is not an integer 0-3"] if level is None else []),
         *_extra_cells(cells, header),
     ]
@@ -173,7 +182,7 @@ def _code_problems(code: str, level: int | None, country: str) -> list[str]:
     """Check the code's format and its agreement with the level and country."""
     if not code:
         return ["empty NUTS Code"]
-    if not CODE_PATTERN.match(code):
+    if not CODE_PATTERN.fullmatch(code):
         return [
             f"invalid NUTS Code {code!r}: expected 2 capital letters, "
             "then up to 3 capital letters or digits"
@@ -211,7 +220,7 @@ def _missing_parents(first_seen: dict[str, int]) -> Errors:
         (line, f"parent {code[:-1]!r} of {code!r} is not in the file")
         for code, line in first_seen.items()
         if len(code) > 2
-        and CODE_PATTERN.match(code)
+        and CODE_PATTERN.fullmatch(code)
         and code[:2] in first_seen
         and code[:-1] not in first_seen
     ]

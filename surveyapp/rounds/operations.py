@@ -28,6 +28,8 @@ def create_round(
     name = name.strip()
     if not name:
         raise RoundError("the round needs a name")
+    if len(name) > 100 or any(ord(char) < 32 for char in name):
+        raise RoundError("the round's name must be at most 100 characters, on one line")
     if closes_on < opens_on:
         raise RoundError(f"the round closes ({closes_on}) before it opens ({opens_on})")
     if db.session.scalar(select(Round.id).filter_by(name=name)) is not None:
