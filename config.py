@@ -40,6 +40,16 @@ class Config:
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: long forms stay valid
 
+    #: Sign-in throttling: every attempt from one address, failed attempts on one account.
+    #: Failures only count against an account, so a stranger cannot lock its owner out for
+    #: longer than the window, and a correct password is never refused for earlier successes.
+    LOGIN_LIMIT_PER_ADDRESS = "30 per minute"
+    LOGIN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    #: How long an administrator's password-reset link stays valid.
+    PASSWORD_RESET_MAX_AGE = 3 * 24 * 3600
+
     #: Werkzeug's scrypt with its default (strong) cost.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
 
@@ -71,6 +81,8 @@ class TestingConfig(Config):
     #: Tests never touch DATABASE_URL: TEST_DATABASE_URL (PostgreSQL in CI) or a throwaway file.
     DATABASE_URL_VARIABLE = "TEST_DATABASE_URL"
     WTF_CSRF_ENABLED = False
+    #: High enough for the access-matrix tests; test_login_throttling sets its own.
+    LOGIN_LIMIT_PER_ADDRESS = "10000 per minute"
     #: Still scrypt, at a cost that keeps hundreds of test logins fast.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - a method name
 

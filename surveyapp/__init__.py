@@ -7,7 +7,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 
 from config import CONFIGS, Config
-from surveyapp.extensions import babel, csrf, db, login_manager, migrate
+from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -69,6 +69,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     babel.init_app(app, locale_selector=_select_locale)
@@ -91,6 +92,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from surveyapp.admin.views import bp as admin_bp
     from surveyapp.assessments.views import bp as assessments_bp
     from surveyapp.auth.views import bp as auth_bp
     from surveyapp.main.views import bp as main_bp
@@ -98,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(assessments_bp)
+    app.register_blueprint(admin_bp)
     from surveyapp.errors import register_error_handlers
     from surveyapp.security import register_security_headers
 

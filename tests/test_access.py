@@ -75,6 +75,26 @@ MATRIX = {
         "draft": row(302, 404, 200, 404, 404),
         "submitted": row(302, 404, 200, 200, 200),
     },
+    ("auth.reset_password", "GET"): {
+        "draft": row(404, 404, 404, 404, 404),
+        "submitted": row(404, 404, 404, 404, 404),
+    },
+    ("auth.reset_password", "POST"): {
+        "draft": row(404, 404, 404, 404, 404),
+        "submitted": row(404, 404, 404, 404, 404),
+    },
+    ("admin.list_users", "GET"): {
+        "draft": row(302, 403, 403, 403, 200),
+        "submitted": row(302, 403, 403, 403, 200),
+    },
+    ("admin.issue_reset_link", "POST"): {
+        "draft": row(302, 403, 403, 403, 200),
+        "submitted": row(302, 403, 403, 403, 200),
+    },
+    ("admin.toggle_active", "POST"): {
+        "draft": row(302, 403, 403, 403, 302),
+        "submitted": row(302, 403, 403, 403, 302),
+    },
     ("assessments.csrf_token", "GET"): {
         "draft": row(302, 200, 200, 200, 200),
         "submitted": row(302, 200, 200, 200, 200),
@@ -114,6 +134,8 @@ def world(create_region, create_user, create_round, create_assessment):
 
 def url_for_rule(rule, world):
     values = {
+        "token": "not-a-token",
+        "user_id": world["users"]["officer_a"].id,
         "assessment_id": world["assessment"].id,
         "section_id": "basics",
         "item_id": "maturity",

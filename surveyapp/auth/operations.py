@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from surveyapp.audit.operations import log_event
-from surveyapp.auth.models import Role, User
+from surveyapp.auth.models import Role, User, new_session_token
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
 
@@ -69,7 +73,7 @@ def create_user(
         raise AccountError("the name is empty")
     if len(name) > 200 or any(ord(char) < 32 for char in name):
         raise AccountError("the name must be at most 200 characters, on one line")
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if check_new_password(password):
         raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     if find_user_by_email(email) is not None:
         raise AccountError(f"a user with the email {email} already exists")
@@ -87,3 +91,53 @@ def create_user(
         new_value={"email": email, "role": str(role), "regions": [r.code for r in user.regions]},
     )
     return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign the user out everywhere: every cookie holds the old session token."""
+    user.session_token = new_session_token()
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _password_fingerprint(user: User) -> str:
+    # Part of the token: once the password changes, every earlier link stops working.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def issue_reset_token(user: User, actor: User) -> str:
+    """A one-time token for the user to choose a new password (shown to the administrator)."""
+    log_event("user.reset_link_issued", "user", user.id, user=actor)
+    return _reset_serializer().dumps({"user": user.id, "fp": _password_fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The user the token was issued for, if it is genuine, unused and not expired."""
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except BadSignature:  # also SignatureExpired
+        return None
+    user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
+    if user is None or not user.active or data.get("fp") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def check_new_password(password: str) -> str | None:
+    """Why the password cannot be used, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _l("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
+    if len(password) > 1024:
+        return _l("Use at most 1024 characters.")
+    return None
+
+
+def reset_password(user: User, password: str) -> None:
+    """Set a new password and end the user's other sessions."""
+    user.set_password(password)
+    end_all_sessions(user)
+    log_event("user.password_reset", "user", user.id, user=user)

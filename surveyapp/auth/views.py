@@ -1,14 +1,28 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from surveyapp.assessments.stash import SESSION_KEY as STASH_KEY
-from surveyapp.auth.forms import LoginForm
-from surveyapp.auth.models import new_session_token
-from surveyapp.auth.operations import authenticate
-from surveyapp.extensions import db
+from surveyapp.auth.forms import LoginForm, ResetPasswordForm
+from surveyapp.auth.operations import (
+    authenticate,
+    end_all_sessions,
+    normalize_email,
+    user_for_reset_token,
+)
+from surveyapp.auth.operations import reset_password as reset_password_operation
+from surveyapp.extensions import db, limiter
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -25,7 +39,22 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+def _submitted_email() -> str:
+    return "login:" + normalize_email(request.form.get("email", ""))[:254]
+
+
+def _login_failed(response) -> bool:
+    return response.status_code != 302
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"],
+    key_func=_submitted_email,
+    methods=["POST"],
+    deduct_when=_login_failed,
+)
 def login():
     """Sign in with email and password."""
     if current_user.is_authenticated:
@@ -34,6 +63,9 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is None:
+            current_app.logger.warning(
+                "sign-in failed for %r from %s", form.email.data[:254], request.remote_addr
+            )
             form.password.errors.append(_("The email or password is not correct."))
         else:
             next_url = _safe_next(request.args.get("next"))
@@ -52,9 +84,27 @@ def login():
 @login_required
 def logout():
     """Sign out here and end every other session of this user."""
-    current_user.session_token = new_session_token()
+    end_all_sessions(current_user)
     db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password with the one-time link an administrator gave."""
+    user = user_for_reset_token(token)
+    if user is None:
+        message = _("This link is not valid any more. Ask an administrator for a new one.")
+        return render_template("error.html", code=404, message=message), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        reset_password_operation(user, form.password.data)
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(_("Your password is changed. Sign in with it now."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, user=user), 422 if form.errors else 200
