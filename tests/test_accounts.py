@@ -1,9 +1,12 @@
 """Sign-in throttling, administrator-issued password-reset links, deactivation."""
 
+import os
 import re
 
 import pytest
 
+from config import TestingConfig
+from surveyapp import create_app
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
 
@@ -125,3 +128,29 @@ def test_admin_cannot_deactivate_themselves(app, admin):
     assert "cannot deactivate your own account" in response.get_data(as_text=True)
     db.session.expire_all()
     assert admin.active
+
+
+def test_throttling_can_use_redis(monkeypatch, officer, app):
+    """Several app servers share the counts when RATELIMIT_STORAGE_URI points at Redis."""
+    import redis
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).flushdb()
+    except redis.ConnectionError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", url)
+    servers = [create_app(TestingConfig) for _ in range(2)]
+    for server in servers:
+        server.config["LOGIN_LIMIT_PER_ADDRESS"] = "3 per minute"
+    statuses = [
+        sign_in(servers[n % 2].test_client(), "x@example.org", "wrong").status_code
+        for n in range(4)
+    ]
+    assert statuses == [422, 422, 422, 429]
+    redis.Redis.from_url(url).flushdb()
+    for server in servers:
+        with server.app_context():
+            db.engine.dispose()
