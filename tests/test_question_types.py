@@ -264,3 +264,10 @@ def test_malformed_urls_are_refused_not_crashes(items, url):
 def test_numbers_too_large_are_refused(items):
     with pytest.raises(AnswerError):
         clean(items, "plain_number", 10**400)
+
+
+def test_scale_form_data_that_is_not_a_level(items):
+    item = items["maturity"]
+    assert item.question_type.from_form(item, "\x85") is None  # whitespace only: no answer
+    with pytest.raises(AnswerError):
+        item.question_type.from_form(item, "three")

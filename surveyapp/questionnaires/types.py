@@ -166,9 +166,14 @@ class ScaleType(QuestionType):
         )
 
     def from_form(self, item: Item, data: Any) -> Any:
-        if data in ("", None):
+        if data is None or not str(data).strip():
             return None
-        return NOT_APPLICABLE if data == NOT_APPLICABLE else int(data)
+        if data == NOT_APPLICABLE:
+            return data
+        try:
+            return int(data)
+        except ValueError:
+            raise AnswerError(_l("Choose a level from 0 to 5.")) from None
 
     def to_form(self, item: Item, value: Any) -> Any:
         return None if value is None else str(value)
