@@ -2,11 +2,12 @@
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 
-from surveyapp.assessments.models import Assessment, AssessmentState
+from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.auth.models import Role, User
 from surveyapp.extensions import db
-from surveyapp.rounds.models import RoundState
+from surveyapp.rounds.models import Round, RoundState
 
 
 def is_region_officer(user: User, region_id: int) -> bool:
@@ -29,12 +30,20 @@ def can_edit(user: User, assessment: Assessment) -> bool:
     )
 
 
+#: What every assessment page reads: answers with their authors, the round and questionnaire.
+_EAGER = [
+    selectinload(Assessment.answers).joinedload(Answer.updated_by),
+    joinedload(Assessment.round).joinedload(Round.questionnaire),
+    joinedload(Assessment.region),
+]
+
+
 def load_assessment(assessment_id: int) -> Assessment:
     """The assessment, or 404 when it does not exist or the user may not see it.
 
     404 rather than 403 so that nobody learns which regions have started an assessment.
     """
-    assessment = db.session.get(Assessment, assessment_id)
+    assessment = db.session.get(Assessment, assessment_id, options=_EAGER)
     if assessment is None or not can_view(current_user, assessment):
         abort(404)
     return assessment

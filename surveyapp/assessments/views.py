@@ -39,18 +39,6 @@ def _lang() -> str:
     return str(get_locale() or "en")
 
 
-def show_if_conditions(definition) -> dict[str, dict]:
-    """Item id -> the controlling item and its values as the form posts them (for the script)."""
-    conditions = {}
-    for item in definition.items:
-        if item.show_if:
-            target = definition.item(item.show_if["item"])
-            expected = item.show_if.get("in", [item.show_if.get("equals")])
-            values = [target.question_type.to_form(target, value) for value in expected]
-            conditions[item.id] = {"item": target.id, "values": values}
-    return conditions
-
-
 def _section_or_404(assessment, section_id):
     try:
         return assessment.round.questionnaire.parsed.section(section_id)
@@ -111,7 +99,7 @@ def _render_section(assessment, section, form, conflicts=None, restored=False, s
         answers=answer_map(assessment),
         values=answer_values(assessment),
         conflicts=conflicts or {},
-        conditions=show_if_conditions(definition),
+        conditions=definition.show_if_conditions,
         restored=restored,
         editable=can_edit(current_user, assessment),
         previous=previous,

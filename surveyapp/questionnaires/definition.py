@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from surveyapp.questionnaires.types import QUESTION_TYPES, QuestionType, _has_text, _is_number
@@ -133,6 +134,47 @@ class Section:
 
 
 @dataclass(frozen=True)
+class LocalizedItem:
+    """What a page shows of an item in one language, computed once per definition and language."""
+
+    id: str
+    type: str
+    text: str
+    help: str
+    required: bool
+    #: scale: (value as posted, label, anchor) per level; choices: (value, label, "").
+    options: tuple[tuple[str, str, str], ...]
+    allow_na: bool
+    unit: str
+    max_length: int | None
+
+
+def _localized_item(item: Item, lang: str) -> LocalizedItem:
+    config = item.config
+    if item.type == "scale":
+        options = tuple(
+            (str(level["level"]), localize(level["label"], lang), localize(level["anchor"], lang))
+            for level in config["levels"]
+        )
+    elif "options" in config:
+        options = tuple((o["value"], localize(o["label"], lang), "") for o in config["options"])
+    else:
+        options = ()
+    text_type = item.type in ("text", "long_text")
+    return LocalizedItem(
+        id=item.id,
+        type=item.type,
+        text=localize(item.text, lang),
+        help=localize(item.help, lang),
+        required=item.required,
+        options=options,
+        allow_na=bool(config.get("allow_na")),
+        unit="%" if item.type == "percent" else localize(config.get("unit"), lang),
+        max_length=item.question_type.max_length(item) if text_type else None,
+    )
+
+
+@dataclass(frozen=True, eq=False)
 class Definition:
     slug: str
     version: int
@@ -153,9 +195,28 @@ class Definition:
     def item(self, item_id: str) -> Item:
         return self.items_by_id[item_id]
 
-    @property
+    @cached_property
     def items_by_id(self) -> dict[str, Item]:
         return {item.id: item for item in self.items}
+
+    def localized_items(self, lang: str) -> dict[str, LocalizedItem]:
+        """Item id -> what a page shows of it in ``lang`` (cached)."""
+        cache = self.__dict__.setdefault("_localized", {})
+        if lang not in cache:
+            cache[lang] = {item.id: _localized_item(item, lang) for item in self.items}
+        return cache[lang]
+
+    @cached_property
+    def show_if_conditions(self) -> dict[str, dict]:
+        """Item id -> the controlling item and the values that show it, as a form posts them."""
+        conditions = {}
+        for item in self.items:
+            if item.show_if:
+                target = self.item(item.show_if["item"])
+                expected = item.show_if.get("in", [item.show_if.get("equals")])
+                values = [target.question_type.to_form(target, value) for value in expected]
+                conditions[item.id] = {"item": target.id, "values": values}
+        return conditions
 
     def section(self, section_id: str) -> Section:
         return next(section for section in self.sections if section.id == section_id)

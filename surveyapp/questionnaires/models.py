@@ -10,6 +10,9 @@ from surveyapp.db import JSONType, UTCDateTime, utcnow
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition, parse_definition
 
+#: content hash -> parsed Definition; a definition never changes under the same hash.
+_PARSED: dict[str, Definition] = {}
+
 
 class Questionnaire(db.Model):
     __tablename__ = "questionnaires"
@@ -22,8 +25,9 @@ class Questionnaire(db.Model):
     version: Mapped[int]
     #: Title in English (translations live in the definition).
     title: Mapped[str] = mapped_column(String(300))
-    #: The parsed, validated definition exactly as the loader produced it.
-    definition: Mapped[dict] = mapped_column(JSONType)
+    #: The parsed, validated definition exactly as the loader produced it (loaded on demand:
+    #: pages use the parsed copy cached by content hash).
+    definition: Mapped[dict] = mapped_column(JSONType, deferred=True)
     #: SHA-256 of the canonical JSON of ``definition``: same hash, same questionnaire.
     content_hash: Mapped[str] = mapped_column(String(64))
     #: When this version was first loaded.
@@ -31,8 +35,12 @@ class Questionnaire(db.Model):
 
     @cached_property
     def parsed(self) -> Definition:
-        """The definition as typed objects (sections, items, question types)."""
-        return parse_definition(self.definition, source=f"{self.slug} v{self.version}")
+        """The definition as typed objects, parsed once per process for each content hash."""
+        definition = _PARSED.get(self.content_hash)
+        if definition is None:
+            definition = parse_definition(self.definition, source=f"{self.slug} v{self.version}")
+            _PARSED[self.content_hash] = definition
+        return definition
 
     @property
     def label(self) -> str:

@@ -1,0 +1,316 @@
+"""Section page and autosave throughput under gunicorn, beside the reference app's figures.
+
+The reference is ../shared/perf-baselines/webapp/app.py (Flask-WTF, 30 fields): /form_lean is
+the page reference, a POST of its 30 answers the save reference. Both apps run here with the
+same gunicorn settings (2 sync workers) and the same load generator (wrk, a second process on
+127.0.0.1), on SQLite in WAL mode and on PostgreSQL. Targets (issue 4): the section page at
+least 0.75x /form_lean with p99 under 100 ms; one autosave at least the 30-answer POST's
+throughput with p99 under 250 ms.
+
+Run: .venv/bin/python benchmarks/bench_forms.py [--seconds 10] [--skip-postgres]
+Needs wrk (apt-get install wrk) and, for PostgreSQL, the server on 127.0.0.1:5432.
+Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT.parent / "shared" / "perf-baselines" / "webapp"
+VENV_BIN = Path(sys.executable).parent
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+OFFICER = "officer@demo.example"
+
+AUTOSAVE_LUA = """
+-- One connection per thread, each on its own item: the version chain stays consistent.
+local counter = 0
+local threads = {}
+function setup(thread)
+  counter = counter + 1
+  thread:set("index", counter)
+  table.insert(threads, thread)
+end
+function init(args)
+  items = {}
+  for item in string.gmatch(args[1], "[^,]+") do table.insert(items, item) end
+  item = items[(index - 1) % #items + 1]
+  version = 0
+  level = 0
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["Accept"] = "application/json"
+end
+function request()
+  level = (level + 1) % 6
+  local body = string.format('{"value": ["%d"], "version": %d}', level, version)
+  return wrk.format("POST", string.gsub(wrk.path, "__ITEM__", item), nil, body)
+end
+function response(status, headers, body)
+  local v = string.match(body, '"version":%s*(%d+)')
+  if v then version = tonumber(v) end
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(port: int, path: str = "/", timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing answered on port {port}")
+
+
+def gunicorn(app: str, port: int, env: dict, chdir: Path) -> subprocess.Popen:
+    command = [
+        str(VENV_BIN / "gunicorn"),
+        "--workers",
+        "2",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--chdir",
+        str(chdir),
+        "--log-level",
+        "warning",
+        app,
+    ]
+    return subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
+
+
+def wrk(
+    url: str,
+    seconds: int,
+    connections: int,
+    threads: int,
+    script: str | None = None,
+    headers: dict | None = None,
+    args: list[str] | None = None,
+) -> dict:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
+    if script:
+        command += ["-s", script]
+    command.append(url)
+    if args:
+        command += ["--", *args]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
+    scale = {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": rps,
+        "p99_ms": float(p99.group(1)) * scale,
+        "non2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def prepare_database(url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "surveyapp"}
+    flask = str(VENV_BIN / "flask")
+    for args in (["db", "upgrade"], ["demo", "seed", "--seed", "7"]):
+        subprocess.run([flask, *args], env=env, cwd=ROOT, check=True, capture_output=True)
+
+
+def reset_officer_password(url: str, password: str) -> None:
+    code = (
+        "from surveyapp import create_app\n"
+        "from surveyapp.extensions import db\n"
+        "from surveyapp.auth.operations import find_user_by_email\n"
+        "app = create_app('development')\n"
+        "with app.app_context():\n"
+        f"    find_user_by_email({OFFICER!r}).set_password({password!r}); db.session.commit()\n"
+    )
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True)
+
+
+def sign_in(port: int, password: str) -> tuple[str, str, int]:
+    """Session cookie, CSRF token and the officer's draft assessment id."""
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    conn.request("GET", "/login")
+    response = conn.getresponse()
+    page = response.read().decode()
+    anonymous = response.getheader("Set-Cookie").split(";", 1)[0]
+    login_token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode(
+        {"email": OFFICER, "password": password, "csrf_token": login_token}
+    )
+    conn.request(
+        "POST",
+        "/login",
+        body,
+        {"Content-Type": "application/x-www-form-urlencoded", "Cookie": anonymous},
+    )
+    response = conn.getresponse()
+    response.read()
+    cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+    conn.request("GET", "/", headers={"Cookie": cookie})
+    home = conn.getresponse().read().decode()
+    assessment_id = int(re.search(r'href="/assessments/(\d+)"', home).group(1))
+    conn.request("GET", "/csrf-token", headers={"Cookie": cookie, "Accept": "application/json"})
+    response = conn.getresponse()
+    token = json.loads(response.read())["token"]
+    # The token is kept in the session: use the cookie that carries it from now on.
+    if response.getheader("Set-Cookie"):
+        cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+    return cookie, token, assessment_id
+
+
+def scale_items(section_ids: tuple[str, ...]) -> list[str]:
+    sys.path.insert(0, str(ROOT))
+    from surveyapp.questionnaires.loader import load_file
+
+    definition = load_file(ROOT / "questionnaires" / "criterion7-interregional-v1.yaml")
+    return [
+        item.id
+        for section_id in section_ids
+        for item in definition.section(section_id).items
+        if item.type == "scale" and not item.show_if
+    ]
+
+
+def measure(label: str, db_url: str, ref_db_url: str, seconds: int, workdir: Path) -> dict:
+    figures = {}
+    ref_port = free_port()
+    # As in PERFORMANCE.md: the page with CSRF on, the POST with CSRF off (wrk replays it).
+    for csrf, key in (("1", "ref_page"), ("0", "ref_post")):
+        ref_env = {"DB_URL": ref_db_url, "SQLITE_WAL": "1", "CSRF": csrf}
+        ref = gunicorn("app:app", ref_port, ref_env, REFERENCE)
+        try:
+            wait_for(ref_port, "/ping")
+            if key == "ref_page":
+                wrk(f"http://127.0.0.1:{ref_port}/form_lean", 2, 16, 1)  # warm-up
+                figures[key] = wrk(f"http://127.0.0.1:{ref_port}/form_lean", seconds, 16, 1)
+            else:
+                post = str(REFERENCE / "post.lua")
+                figures[key] = wrk(f"http://127.0.0.1:{ref_port}/form", seconds, 8, 8, post)
+        finally:
+            ref.terminate()
+            ref.wait()
+
+    prepare_database(db_url)
+    password = "benchmark password 1"
+    reset_officer_password(db_url, password)
+    port = free_port()
+    env = {
+        "SURVEYAPP_CONFIG": "production",
+        "SECRET_KEY": "benchmark",
+        "DATABASE_URL": db_url,
+        "SESSION_COOKIE_SECURE": "0",
+    }
+    app = gunicorn("surveyapp:create_app()", port, env, ROOT)
+    try:
+        wait_for(port, "/login")
+        cookie, token, assessment_id = sign_in(port, password)
+        page = f"http://127.0.0.1:{port}/assessments/{assessment_id}/sections/strategy"
+        wrk(page, 2, 16, 1, headers={"Cookie": cookie})  # warm-up
+        figures["page"] = wrk(page, seconds, 16, 1, headers={"Cookie": cookie})
+        script = workdir / "autosave.lua"
+        script.write_text(AUTOSAVE_LUA)
+        items = scale_items(("strategy", "governance", "funding"))[:8]
+        save = f"http://127.0.0.1:{port}/assessments/{assessment_id}/answers/__ITEM__"
+        figures["autosave"] = wrk(
+            save,
+            seconds,
+            8,
+            8,
+            str(script),
+            headers={"Cookie": cookie, "X-CSRFToken": token},
+            args=[",".join(items)],
+        )
+    finally:
+        app.terminate()
+        app.wait()
+    report(label, figures)
+    return figures
+
+
+def report(label: str, f: dict) -> None:
+    page_ratio = f["page"]["rps"] / f["ref_page"]["rps"]
+    save_ratio = f["autosave"]["rps"] / f["ref_post"]["rps"]
+    print(f"\n== {label} (gunicorn 2 sync workers, wrk on 127.0.0.1)")
+    print(f"{'':34}{'req/s':>9}{'p99 ms':>9}{'non-2xx':>9}")
+    rows = [
+        ("reference /form_lean", f["ref_page"]),
+        ("section page (signed in)", f["page"]),
+        ("reference POST 30 answers", f["ref_post"]),
+        ("autosave one answer", f["autosave"]),
+    ]
+    for name, r in rows:
+        print(f"{name:34}{r['rps']:9.0f}{r['p99_ms']:9.1f}{r['non2xx']:9d}")
+    page_ok = page_ratio >= 0.75 and f["page"]["p99_ms"] < 100
+    save_ok = save_ratio >= 1.0 and f["autosave"]["p99_ms"] < 250
+    print(
+        f"section page: {page_ratio:.2f}x reference (target >= 0.75x, p99 < 100 ms): "
+        f"{'met' if page_ok else 'NOT met'}"
+    )
+    print(
+        f"autosave:     {save_ratio:.2f}x reference (target >= 1.0x, p99 < 250 ms): "
+        f"{'met' if save_ok else 'NOT met'}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("bench_forms needs wrk: apt-get install wrk")
+    workdir = Path(tempfile.mkdtemp(prefix="bench-forms-"))
+    measure(
+        "SQLite (WAL)",
+        f"sqlite:///{workdir}/app.db",
+        f"sqlite:///{workdir}/ref.db",
+        args.seconds,
+        workdir,
+    )
+    if args.skip_postgres:
+        return
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        for name in ("surveyapp_bench", "surveyapp_bench_ref"):
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        measure(
+            "PostgreSQL",
+            "postgresql+psycopg://postgres@127.0.0.1:5432/surveyapp_bench",
+            "postgresql+psycopg://postgres@127.0.0.1:5432/surveyapp_bench_ref",
+            args.seconds,
+            workdir,
+        )
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            for name in ("surveyapp_bench", "surveyapp_bench_ref"):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
