@@ -199,7 +199,9 @@ def measure(label: str, db_url: str, ref_db_url: str, seconds: int, workdir: Pat
     ref_port = free_port()
     # As in PERFORMANCE.md: the page with CSRF on, the POST with CSRF off (wrk replays it).
     for csrf, key in (("1", "ref_page"), ("0", "ref_post")):
-        ref_env = {"DB_URL": ref_db_url, "SQLITE_WAL": "1", "CSRF": csrf}
+        ref_env = {"DB_URL": ref_db_url, "CSRF": csrf}
+        if ref_db_url.startswith("sqlite"):
+            ref_env["SQLITE_WAL"] = "1"
         ref = gunicorn("app:app", ref_port, ref_env, REFERENCE)
         try:
             wait_for(ref_port, "/ping")

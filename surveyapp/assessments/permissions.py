@@ -30,20 +30,22 @@ def can_edit(user: User, assessment: Assessment) -> bool:
     )
 
 
-#: What every assessment page reads: answers with their authors, the round and questionnaire.
+#: What every assessment request reads: the round, its questionnaire and the region...
 _EAGER = [
-    selectinload(Assessment.answers).joinedload(Answer.updated_by),
     joinedload(Assessment.round).joinedload(Round.questionnaire),
     joinedload(Assessment.region),
 ]
+#: ...and what pages read besides: every answer with its author.
+_EAGER_ANSWERS = [*_EAGER, selectinload(Assessment.answers).joinedload(Answer.updated_by)]
 
 
-def load_assessment(assessment_id: int) -> Assessment:
+def load_assessment(assessment_id: int, with_answers: bool = True) -> Assessment:
     """The assessment, or 404 when it does not exist or the user may not see it.
 
     404 rather than 403 so that nobody learns which regions have started an assessment.
     """
-    assessment = db.session.get(Assessment, assessment_id, options=_EAGER)
+    options = _EAGER_ANSWERS if with_answers else _EAGER
+    assessment = db.session.get(Assessment, assessment_id, options=options)
     if assessment is None or not can_view(current_user, assessment):
         abort(404)
     return assessment

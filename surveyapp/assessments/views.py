@@ -229,7 +229,7 @@ def _answer_json(item, answer):
 @login_required
 def autosave_answer(assessment_id: int, item_id: str):
     """Save one answer (JSON in and out); 409 with both values when it changed meanwhile."""
-    assessment = load_assessment(assessment_id)
+    assessment = load_assessment(assessment_id, with_answers=False)
     if not can_edit(current_user, assessment):
         return jsonify(error=_("This assessment can no longer be changed.")), 403
     definition = assessment.round.questionnaire.parsed
