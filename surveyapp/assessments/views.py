@@ -267,8 +267,10 @@ def autosave_answer(assessment_id: int, item_id: str):
     except AnswerError as exc:
         db.session.rollback()
         return jsonify(error=str(exc)), 422
+    # Built before the commit, which expires the objects (reading them again would re-query).
+    body = jsonify(saved=True, **_answer_json(item, answer))
     db.session.commit()
-    return jsonify(saved=True, **_answer_json(item, answer))
+    return body
 
 
 @bp.get("/assessments/<int:assessment_id>/submit")
