@@ -48,6 +48,11 @@ def test_autosave_confirms_and_survives_a_reload(live_server, page, shoot, setup
     page.locator('[name="maturity"][value="3"]').check()
     expect(status(page)).to_contain_text("Saved")
     assert stored(setup["id"], "maturity") == 3
+    maturity = page.locator('[data-item="maturity"]')
+    expect(maturity.locator("[data-changed-by]")).to_contain_text("Last changed by Olga")
+    expect(maturity.get_by_role("link", name="History")).to_have_attribute(
+        "href", f"/assessments/{setup['id']}/history?item=maturity"
+    )
 
     # show_if: the staff question appears only when there is a unit.
     staff = page.locator('[data-item="unit_staff"]')

@@ -281,6 +281,7 @@ def review_submission(assessment_id: int):
     return render_template(
         "assessments/review.html",
         assessment=assessment,
+        definition=assessment.round.questionnaire.parsed,
         missing=missing_required(assessment),
         editable=can_edit(current_user, assessment),
         lang=_lang(),

@@ -371,6 +371,17 @@ _TEXTS = {
         "Regional innovation agency, international cooperation office",
         "Department for economic development and research",
     ],
+    "contributors": [
+        "Managing authority, regional innovation agency, two universities and the cluster "
+        "association.",
+        "S3 unit with the research department, the chamber of commerce and the regional "
+        "development agency.",
+    ],
+    "priorities": [
+        "Agri-food, advanced manufacturing, renewable energy and health.",
+        "Smart mobility, bioeconomy, digital industry and sustainable tourism.",
+        "Blue economy, energy transition, life sciences and creative industries.",
+    ],
     "good_practice": [
         "A standing interregional matchmaking desk in the innovation agency pairs regional "
         "SMEs with partners from Thematic Partnership regions; it worked because one person "
@@ -380,6 +391,11 @@ _TEXTS = {
         "Our university-industry liaison offices publish a common catalogue of testing "
         "facilities in English, which made it easy for companies in partner regions to book them.",
     ],
+    "success": [
+        "Political backing from the regional minister, a named coordinator with time for the "
+        "task, and partners who met every quarter.",
+        "Co-financing agreed before the call opened and a simple shared reporting template.",
+    ],
     "challenge": [
         "Staff capacity: international cooperation depends on one or two people and stops "
         "when they leave. Co-financing rules differ between programmes and slow joint projects.",
@@ -388,26 +404,43 @@ _TEXTS = {
         "Monitoring data on interregional projects is scattered across programmes, so we "
         "cannot show results to decision makers.",
     ],
-    "other": [
+    "support": [
+        "Peer review of our cooperation measures by regions further along, and templates for "
+        "agreements with partners outside the Member State.",
+        "Help with combining ERDF, I3 and Horizon Europe funding for the same value chain.",
+    ],
+    "partnerships": [
+        "Traceability and Big Data (Agri-Food), member, since 2019\n"
+        "Smart Grids (Energy), co-lead, since 2021",
+        "Photonics (Industrial Modernisation), member, since 2018",
+    ],
+    "justification": [
         "The S3 sets out interregional cooperation measures in its implementation chapter; "
         "participation in two Thematic Partnerships and the regional Interreg projects "
         "provide the main channels.",
         "Cooperation measures are described in the action plan and reviewed by the S3 "
         "steering committee each year.",
-        "Priority areas: agri-food, advanced manufacturing, renewable energy and health.",
     ],
 }
 
+#: Which pool a free-text item draws from, by words in its id (the first match wins).
+_TEXT_POOLS = [
+    ("tp_names", "partnerships"),
+    ("contributor", "contributors"),
+    ("priorit", "priorities"),
+    ("success", "success"),
+    ("practice", "good_practice"),
+    ("challenge", "challenge"),
+    ("barrier", "challenge"),
+    ("support", "support"),
+]
+
 
 def _text_for(rng: random.Random, item: Item) -> str:
-    text = item.localized("text").lower()
     if item.type == "text":
         pool = _TEXTS["short"]
-    elif "good practice" in text or item.id.startswith("gp_practice"):
-        pool = _TEXTS["good_practice"]
-    elif "challenge" in text or "barrier" in text:
-        pool = _TEXTS["challenge"]
     else:
-        pool = _TEXTS["other"]
+        key = next((pool for word, pool in _TEXT_POOLS if word in item.id), "justification")
+        pool = _TEXTS[key]
     limit = item.question_type.max_length(item)
     return rng.choice(pool)[:limit]

@@ -131,8 +131,8 @@
   }
 
   function showMeta(itemId, data) {
-    var meta = form.querySelector('[data-meta-for="' + itemId + '"]');
-    if (meta && data.updated_by_text) meta.firstChild.textContent = data.updated_by_text + " ";
+    var changedBy = form.querySelector('[data-changed-by="' + itemId + '"]');
+    if (changedBy && data.updated_by_text) changedBy.textContent = data.updated_by_text;
   }
 
   function save(itemId, attempt) {
