@@ -140,7 +140,7 @@ def reset_officer_password(url: str, password: str) -> None:
     code = (
         "from surveyapp import create_app\n"
         "from surveyapp.extensions import db\n"
-        "from surveyapp.auth.operations import find_user_by_email\n"
+        "from surveyapp.auth.queries import find_user_by_email\n"
         "app = create_app('development')\n"
         "with app.app_context():\n"
         f"    find_user_by_email({OFFICER!r}).set_password({password!r}); db.session.commit()\n"

@@ -33,7 +33,7 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from surveyapp import create_app
-    from surveyapp.auth.operations import find_user_by_email
+    from surveyapp.auth.queries import find_user_by_email
     from surveyapp.demo.operations import seed_demo
     from surveyapp.extensions import db
     from surveyapp.main.queries import home_overview

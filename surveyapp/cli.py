@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 
 from surveyapp.auth.models import Role
 from surveyapp.auth.operations import AccountError, create_user
+from surveyapp.demo.operations import DemoRefused
 from surveyapp.extensions import db
 from surveyapp.labels import label
 from surveyapp.questionnaires.definition import DefinitionError
@@ -21,13 +22,16 @@ from surveyapp.questionnaires.loader import load_file, shipped_files
 from surveyapp.questionnaires.operations import QuestionnaireInUse, load_questionnaire
 from surveyapp.questionnaires.queries import find_questionnaire
 from surveyapp.regions.nuts_file import RegionFileError
-from surveyapp.regions.operations import find_region, import_regions_file
+from surveyapp.regions.operations import import_regions_file
+from surveyapp.regions.queries import find_region
 from surveyapp.rounds.models import InvalidRoundTransition, Round, RoundState
-from surveyapp.rounds.operations import RoundError, create_round, list_rounds
+from surveyapp.rounds.operations import RoundError, create_round
+from surveyapp.rounds.queries import list_rounds
 
 #: Errors whose message is meant for the person at the terminal.
 USER_ERRORS = (
     AccountError,
+    DemoRefused,
     DefinitionError,
     QuestionnaireInUse,
     RegionFileError,

@@ -1,6 +1,6 @@
 """Read helpers for assessments."""
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from surveyapp.assessments.models import Assessment
@@ -19,3 +19,7 @@ def history_events(assessment: Assessment, item_id: str | None = None) -> list[A
     if item_id:
         query = query.where(AuditEvent.item_id == item_id)
     return list(db.session.scalars(query))
+
+
+def has_assessments() -> bool:
+    return (db.session.scalar(select(func.count(Assessment.id))) or 0) > 0

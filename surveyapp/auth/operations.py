@@ -9,11 +9,11 @@ import secrets
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User, new_session_token
+from surveyapp.auth.queries import find_user_by_email, normalize_email
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
 
@@ -25,14 +25,6 @@ _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
 
 class AccountError(ValueError):
     """A user cannot be created or changed as asked; the message says why."""
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def find_user_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).filter_by(email=normalize_email(email)))
 
 
 def load_user(user_id: str) -> User | None:

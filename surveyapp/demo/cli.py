@@ -1,8 +1,9 @@
 import click
 from flask.cli import AppGroup
 
-from surveyapp.demo.operations import DemoRefused, has_assessments, seed_demo
-from surveyapp.extensions import db
+from surveyapp.assessments.queries import has_assessments
+from surveyapp.cli import transactional
+from surveyapp.demo.operations import seed_demo
 
 demo_cli = AppGroup("demo", help="Synthetic demonstration data.")
 
@@ -13,20 +14,13 @@ BANNER = "SYNTHETIC DEMO DATA: invented answers, not the situation of any real r
 @click.option("--force", is_flag=True, help="Seed even if the database already has assessments.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if assessments exist.")
 @click.option("--seed", "seed", default=7, show_default=True, help="Random seed.")
+@transactional
 def seed_command(force: bool, if_empty: bool, seed: int) -> None:
     """Create three rounds of synthetic assessments from about 60 regions, and demo users."""
     if if_empty and has_assessments():
         click.echo("demo seed: the database already has assessments; nothing to do")
         return
-    try:
-        result = seed_demo(force=force, seed=seed)
-        db.session.commit()
-    except DemoRefused as exc:
-        db.session.rollback()
-        raise click.ClickException(str(exc)) from None
-    except BaseException:
-        db.session.rollback()
-        raise
+    result = seed_demo(force=force, seed=seed)
     if result.skipped:
         click.echo(f"demo seed: {result.skipped}; nothing added")
         return

@@ -16,9 +16,11 @@ from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
 from surveyapp.assessments.models import Answer, Assessment
+from surveyapp.assessments.queries import has_assessments
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
-from surveyapp.auth.operations import create_user, find_user_by_email
+from surveyapp.auth.operations import create_user
+from surveyapp.auth.queries import find_user_by_email
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition, Item
 from surveyapp.questionnaires.loader import shipped_files
@@ -68,10 +70,6 @@ class DemoResult:
     #: email -> password for the accounts to sign in with.
     logins: dict[str, str] = field(default_factory=dict)
     skipped: str | None = None
-
-
-def has_assessments() -> bool:
-    return (db.session.scalar(select(func.count(Assessment.id))) or 0) > 0
 
 
 def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) -> DemoResult:

@@ -58,7 +58,3 @@ def import_regions(rows: list[NutsRow]) -> ImportResult:
 def import_regions_file(path) -> ImportResult:
     """Read a NUTS CSV (all rows valid, or RegionFileError and nothing written) and import it."""
     return import_regions(read_nuts_csv(path))
-
-
-def find_region(code: str) -> Region | None:
-    return db.session.scalar(select(Region).filter_by(code=code.strip().upper()))

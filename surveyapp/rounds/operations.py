@@ -47,7 +47,3 @@ def create_round(
         new_value={"name": name, "questionnaire": questionnaire.label},
     )
     return round_
-
-
-def list_rounds() -> list[Round]:
-    return list(db.session.scalars(select(Round).order_by(Round.opens_on, Round.id)))
