@@ -1,9 +1,10 @@
 """Declarative base, naming convention and the column types shared by the models."""
 
+import enum
 import sqlite3
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, MetaData, event
+from sqlalchemy import JSON, DateTime, Enum, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -22,6 +23,11 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 #: Timestamps are stored in UTC with their zone where the engine keeps one.
 UTCDateTime = DateTime(timezone=True)
+
+
+def StateEnum(enum_class: type[enum.Enum]) -> Enum:
+    """An enum stored as its value in a short text column, with a named CHECK constraint."""
+    return Enum(enum_class, native_enum=False, length=20, create_constraint=True)
 
 
 class Base(DeclarativeBase):

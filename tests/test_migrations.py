@@ -85,7 +85,7 @@ def test_migrating_down_and_up_keeps_seeded_rows(empty_database, monkeypatch):
             db.session.commit()
             counts = [db.session.scalar(select(func.count(m.id))) for m in (Assessment, Answer)]
             db.session.remove()
-            downgrade(revision="-2")  # back past the answers.comment column (a table rebuild)
+            downgrade(revision="-2")  # rebuilds parent tables on SQLite (check constraints)
             upgrade()
             after = [db.session.scalar(select(func.count(m.id))) for m in (Assessment, Answer)]
             assert after == counts and counts[1] > 1000

@@ -77,3 +77,20 @@ def test_round_transitions(create_round):
         round_.open()
     round_.close()
     assert round_.state == RoundState.closed
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [("assessments", "state"), ("rounds", "state"), ("users", "role"), ("regions", "category")],
+)
+def test_the_database_refuses_unknown_states(create_assessment, create_user, table, column):
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    create_assessment()
+    create_user(email="u@example.org")
+    with pytest.raises(IntegrityError):
+        # Table and column names come from the parametrisation above, not from input.
+        db.session.execute(text(f"UPDATE {table} SET {column} = 'bogus'"))  # noqa: S608
+        db.session.flush()
+    db.session.rollback()

@@ -4,11 +4,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.auth.models import User
-from surveyapp.db import JSONType, UTCDateTime, utcnow
+from surveyapp.db import JSONType, StateEnum, UTCDateTime, utcnow
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round
@@ -47,7 +47,8 @@ class Assessment(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
     #: Workflow position; change it only through the transition methods.
     state: Mapped[AssessmentState] = mapped_column(
-        Enum(AssessmentState, native_enum=False, length=20), default=AssessmentState.draft
+        StateEnum(AssessmentState),
+        default=AssessmentState.draft,
     )
     #: Incremented on every change of the row, so concurrent writers notice each other.
     version: Mapped[int] = mapped_column(default=1)

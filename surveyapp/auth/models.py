@@ -6,11 +6,11 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Column, Enum, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from surveyapp.db import UTCDateTime, utcnow
+from surveyapp.db import StateEnum, UTCDateTime, utcnow
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
 
@@ -45,7 +45,7 @@ class User(UserMixin, db.Model):
     #: Werkzeug scrypt hash; never the password itself.
     password_hash: Mapped[str] = mapped_column(String(255))
     #: What the user may do: answer (officer), review (expert) or manage (admin).
-    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
+    role: Mapped[Role] = mapped_column(StateEnum(Role))
     #: A deactivated user loses access at once, even with a live session.
     active: Mapped[bool] = mapped_column(default=True)
     #: Part of the login cookie; replacing it logs the user out everywhere.

@@ -2,10 +2,10 @@
 
 import enum
 
-from sqlalchemy import Enum, String
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from surveyapp.db import JSONType
+from surveyapp.db import JSONType, StateEnum
 from surveyapp.extensions import db
 
 
@@ -30,9 +30,7 @@ class Region(db.Model):
     #: NUTS level: 0 country, 1 major region, 2 basic region.
     level: Mapped[int]
     #: Cohesion Policy category; unknown until an administrator sets it.
-    category: Mapped[RegionCategory | None] = mapped_column(
-        Enum(RegionCategory, native_enum=False, length=20)
-    )
+    category: Mapped[RegionCategory | None] = mapped_column(StateEnum(RegionCategory))
     #: Slugs of the S3 Thematic Partnerships the region belongs to.
     thematic_partnerships: Mapped[list[str]] = mapped_column(JSONType, default=list)
 

@@ -3,9 +3,10 @@
 import enum
 from datetime import date
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from surveyapp.db import StateEnum
 from surveyapp.extensions import db
 from surveyapp.questionnaires.models import Questionnaire
 
@@ -34,7 +35,8 @@ class Round(db.Model):
     closes_on: Mapped[date]
     #: planned -> open -> closed.
     state: Mapped[RoundState] = mapped_column(
-        Enum(RoundState, native_enum=False, length=20), default=RoundState.planned
+        StateEnum(RoundState),
+        default=RoundState.planned,
     )
 
     questionnaire: Mapped[Questionnaire] = relationship()
