@@ -30,8 +30,10 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    #: Absolute session lifetime; officers work in sittings, not for weeks.
-    PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+    #: A session ends after this long without a request (autosave counts: it is typing)...
+    SESSION_IDLE_TIMEOUT = 2 * 3600
+    #: ...and this long after signing in, whatever happens; officers work in sittings.
+    SESSION_ABSOLUTE_LIFETIME = 12 * 3600
     #: Request limits, chosen on purpose: the largest real section (about 15 items, a few long
     #: texts of up to 10,000 characters and comments of 4,000) posts well under 1 MB.
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024

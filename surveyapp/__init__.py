@@ -101,11 +101,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(assessments_bp)
     app.register_blueprint(admin_bp)
+    from surveyapp.auth.sessions import register_session_lifetime
     from surveyapp.errors import register_error_handlers
     from surveyapp.security import register_security_headers
 
     register_error_handlers(app)
     register_security_headers(app)
+    register_session_lifetime(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -86,3 +86,42 @@ def test_production_error_page_reveals_nothing(prod_app):
 )
 def test_dependency_floors(package, floor):
     assert Version(version(package)) >= Version(floor)
+
+
+@pytest.mark.parametrize(
+    ("login_ago", "seen_ago", "signed_in"),
+    [
+        (60, 30, True),
+        (3 * 3600, 30 * 60, True),
+        (60 * 60 * 13, 60, False),
+        (3 * 3600, 2 * 3600 + 5, False),
+    ],
+)
+def test_sessions_end_when_idle_or_too_old(
+    client, login, create_user, login_ago, seen_ago, signed_in
+):
+    import time
+
+    login(create_user(role=Role.expert))
+    now = int(time.time())
+    with client.session_transaction() as session:
+        session["login_at"], session["seen_at"] = now - login_ago, now - seen_ago
+    assert client.get("/").status_code == (200 if signed_in else 302)
+
+
+def test_every_declared_section_field_is_rendered(
+    client, login, create_user, create_region, create_assessment
+):
+    """No form field exists that the page does not show (it would be blanked on save)."""
+    from surveyapp.assessments.forms import section_form
+
+    region = create_region()
+    login(create_user(regions=[region]))
+    assessment = create_assessment(region=region)
+    questionnaire = assessment.round.questionnaire
+    for section in questionnaire.parsed.sections:
+        page = client.get(f"/assessments/{assessment.id}/sections/{section.id}").get_data(True)
+        with client.application.test_request_context():
+            form = section_form(questionnaire.content_hash, section, "en", meta={"csrf": False})
+        for name in form._fields:
+            assert f'name="{name}"' in page, f"{section.id}: {name} is not on the page"

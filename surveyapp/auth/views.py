@@ -22,6 +22,7 @@ from surveyapp.auth.operations import (
     user_for_reset_token,
 )
 from surveyapp.auth.operations import reset_password as reset_password_operation
+from surveyapp.auth.sessions import start_session
 from surveyapp.extensions import db, limiter
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -74,6 +75,7 @@ def login():
             if kept_answers:
                 session[STASH_KEY] = kept_answers  # ...but answers typed before it
             login_user(user)
+            start_session()
             return redirect(next_url or url_for("main.home"))
     kept = request.args.get("kept") == "1"
     status = 422 if form.errors else 200

@@ -1,0 +1,48 @@
+"""Session lifetime: an idle timeout and an absolute limit, checked on every request.
+
+Flask's cookie session has no expiry of its own here (it ends with the browser), so the sign-in
+time and the last activity are kept in it and checked before each request. Typed answers are
+never lost when a session ends: autosave keeps them in the browser and section posts are kept
+on the server until the officer signs in again.
+"""
+
+import time
+
+from flask import Flask, current_app, request, session
+from flask_login import current_user, logout_user
+
+LOGIN_AT = "login_at"
+SEEN_AT = "seen_at"
+#: Activity is written back to the cookie at most this often (seconds), not on every request.
+SEEN_RESOLUTION = 60
+
+
+def start_session() -> None:
+    """Call right after login_user()."""
+    now = int(time.time())
+    session[LOGIN_AT] = session[SEEN_AT] = now
+
+
+def _expired(now: int) -> bool:
+    config = current_app.config
+    login_at, seen_at = session.get(LOGIN_AT), session.get(SEEN_AT)
+    if not isinstance(login_at, int) or not isinstance(seen_at, int):
+        return True
+    return (
+        now - login_at > config["SESSION_ABSOLUTE_LIFETIME"]
+        or now - seen_at > config["SESSION_IDLE_TIMEOUT"]
+    )
+
+
+def register_session_lifetime(app: Flask) -> None:
+    @app.before_request
+    def _enforce_session_lifetime():
+        if request.endpoint == "static" or not current_user.is_authenticated:
+            return
+        now = int(time.time())
+        if _expired(now):
+            logout_user()
+            session.pop(LOGIN_AT, None)
+            session.pop(SEEN_AT, None)
+        elif now - session[SEEN_AT] >= SEEN_RESOLUTION:
+            session[SEEN_AT] = now
