@@ -77,14 +77,19 @@ def test_invalid_value_is_marked_at_the_field(live_server, page, setup):
     expect(status(page)).to_contain_text("Not saved")
 
 
+def both_on_the_basics_page(browser, live_server, setup):
+    """Olga and Oscar, each in their own browser, open the same section."""
+    pages = []
+    for who in ("olga", "oscar"):
+        page = browser.new_context().new_page()
+        sign_in(page, live_server, setup[who])
+        page.goto(f"{live_server}/assessments/{setup['id']}/sections/basics")
+        pages.append(page)
+    return pages
+
+
 def test_two_officers_editing_one_answer_see_the_conflict(live_server, browser, shoot, setup):
-    olga = browser.new_context().new_page()
-    oscar = browser.new_context().new_page()
-    sign_in(olga, live_server, setup["olga"])
-    sign_in(oscar, live_server, setup["oscar"])
-    url = f"{live_server}/assessments/{setup['id']}/sections/basics"
-    olga.goto(url)
-    oscar.goto(url)
+    olga, oscar = both_on_the_basics_page(browser, live_server, setup)
     oscar.locator('[name="maturity"][value="5"]').check()
     expect(status(oscar)).to_contain_text("Saved")
     olga.locator('[name="maturity"][value="2"]').check()
@@ -99,13 +104,7 @@ def test_two_officers_editing_one_answer_see_the_conflict(live_server, browser, 
 
 
 def test_use_their_answer_takes_the_newer_value(live_server, browser, setup):
-    olga = browser.new_context().new_page()
-    oscar = browser.new_context().new_page()
-    sign_in(olga, live_server, setup["olga"])
-    sign_in(oscar, live_server, setup["oscar"])
-    url = f"{live_server}/assessments/{setup['id']}/sections/basics"
-    olga.goto(url)
-    oscar.goto(url)
+    olga, oscar = both_on_the_basics_page(browser, live_server, setup)
     oscar.locator('[name="maturity"][value="4"]').check()
     expect(status(oscar)).to_contain_text("Saved")
     olga.locator('[name="maturity"][value="1"]').check()
