@@ -1,11 +1,12 @@
 """Read helpers for assessments."""
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
-from surveyapp.assessments.models import Assessment
+from surveyapp.assessments.models import Answer, Assessment
 from surveyapp.audit.models import AuditEvent
 from surveyapp.extensions import db
+from surveyapp.questionnaires.definition import Section
 
 
 def history_events(assessment: Assessment, item_id: str | None = None) -> list[AuditEvent]:
@@ -23,3 +24,14 @@ def history_events(assessment: Assessment, item_id: str | None = None) -> list[A
 
 def has_assessments() -> bool:
     return (db.session.scalar(select(func.count(Assessment.id))) or 0) > 0
+
+
+def section_answers(assessment: Assessment, section: Section) -> dict[str, Answer]:
+    """Item id -> answer, for one section's items only (with who changed each)."""
+    query = (
+        select(Answer)
+        .where(Answer.assessment_id == assessment.id)
+        .where(Answer.item_id.in_([item.id for item in section.items]))
+        .options(joinedload(Answer.updated_by))
+    )
+    return {answer.item_id: answer for answer in db.session.scalars(query)}

@@ -26,7 +26,7 @@ from surveyapp.assessments.operations import (
     submit_assessment,
 )
 from surveyapp.assessments.permissions import can_edit, is_region_officer, load_assessment
-from surveyapp.assessments.queries import history_events
+from surveyapp.assessments.queries import history_events, section_answers
 from surveyapp.extensions import db
 from surveyapp.questionnaires.types import AnswerError
 from surveyapp.regions.models import Region
@@ -87,7 +87,9 @@ def view_assessment(assessment_id: int):
     )
 
 
-def _render_section(assessment, section, form, conflicts=None, restored=False, status=200):
+def _render_section(
+    assessment, section, form, answers=None, conflicts=None, restored=False, status=200
+):
     definition = assessment.round.questionnaire.parsed
     previous, following = _neighbours(definition, section)
     return render_template(
@@ -96,8 +98,7 @@ def _render_section(assessment, section, form, conflicts=None, restored=False, s
         definition=definition,
         section=section,
         form=form,
-        answers=answer_map(assessment),
-        values=answer_values(assessment),
+        answers=section_answers(assessment, section) if answers is None else answers,
         conflicts=conflicts or {},
         conditions=definition.show_if_conditions,
         restored=restored,
@@ -108,8 +109,7 @@ def _render_section(assessment, section, form, conflicts=None, restored=False, s
     ), status
 
 
-def _form_from_answers(assessment, section):
-    answers = answer_map(assessment)
+def _form_from_answers(assessment, section, answers):
     data = {}
     for item in section.items:
         answer = answers.get(item.id)
@@ -124,17 +124,19 @@ def _form_from_answers(assessment, section):
 @login_required
 def edit_section(assessment_id: int, section_id: str):
     """One section of the questionnaire: a form for the region's officers, read-only otherwise."""
-    assessment = load_assessment(assessment_id)
+    assessment = load_assessment(assessment_id, with_answers=False)
     section = _section_or_404(assessment, section_id)
     stashed = stash.pop_for(request.path) if can_edit(current_user, assessment) else None
     if stashed is not None:
         return render_restored_section(assessment_id, section_id, MultiDict(stashed))
-    return _render_section(assessment, section, _form_from_answers(assessment, section))
+    answers = section_answers(assessment, section)
+    form = _form_from_answers(assessment, section, answers)
+    return _render_section(assessment, section, form, answers)
 
 
 def render_restored_section(assessment_id: int, section_id: str, formdata: MultiDict, status=200):
     """The section with answers that were sent but not saved, back in the form to save."""
-    assessment = load_assessment(assessment_id)
+    assessment = load_assessment(assessment_id, with_answers=False)
     section = _section_or_404(assessment, section_id)
     if not can_edit(current_user, assessment):
         abort(403)
@@ -147,7 +149,7 @@ def render_restored_section(assessment_id: int, section_id: str, formdata: Multi
 @login_required
 def save_section(assessment_id: int, section_id: str):
     """Save a section without JavaScript; valid answers are kept even when others are not."""
-    assessment = load_assessment(assessment_id)
+    assessment = load_assessment(assessment_id, with_answers=False)
     section = _section_or_404(assessment, section_id)
     if not can_edit(current_user, assessment):
         abort(403)
