@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := surveyapp
 
-.PHONY: run test lint serve-prod system-deps-run system-deps-test messages
+.PHONY: run test lint serve-prod system-deps-run system-deps-test messages translations
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ system-deps-run:
 system-deps-test:
 	@scripts/system-deps.sh test
 
-run: system-deps-run $(VENV)/.installed
+run: system-deps-run $(VENV)/.installed translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask questionnaires load
 	$(BIN)/flask regions import data/nuts2024-eu27.csv
@@ -33,13 +33,18 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: system-deps-test $(VENV)/.installed lint
+test: system-deps-test $(VENV)/.installed lint translations
 	$(BIN)/python -m pytest
 
 # Production-style serving (needs SECRET_KEY and DATABASE_URL in the environment).
-serve-prod: $(VENV)/.installed
+serve-prod: $(VENV)/.installed translations
 	SURVEYAPP_CONFIG=production $(BIN)/flask db upgrade
 	SURVEYAPP_CONFIG=production $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'surveyapp:create_app()'
+
+# Compile the interface translations (French, German, ...) that the app serves.
+translations: $(VENV)/.installed
+	@if ls surveyapp/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+	  $(BIN)/pybabel compile -q -d surveyapp/translations; fi
 
 # Interface strings: extract the catalogue template translators start from.
 messages: $(VENV)/.installed
