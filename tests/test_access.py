@@ -195,3 +195,26 @@ def test_autosave_accepts_the_token_in_a_header(app, world, login):
     url = f"/assessments/{world['assessment'].id}/answers/maturity"
     response = client.post(url, json={"value": ["4"], "version": 1}, headers={"X-CSRFToken": token})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_get_requests_change_nothing(app, world, login, role):
+    """No state change through GET: every GET route, as every role, leaves every table as it was."""
+    from sqlalchemy import select
+
+    def snapshot():
+        db.session.expire_all()
+        state = {}
+        for table in db.metadata.sorted_tables:
+            rows = db.session.execute(select(table)).all()
+            state[table.name] = sorted(map(repr, rows))
+        return state
+
+    client = app.test_client()
+    if role != "anonymous":
+        login(world["users"][role], client=client)
+    before = snapshot()
+    for rule, method in app_routes(app):
+        if method == "GET":
+            client.get(url_for_rule(rule, world))
+    assert snapshot() == before  # whole rows, not counts: a changed value would show
