@@ -458,3 +458,18 @@ def test_largest_real_section_fits_the_request_limits(
     login(officer)
     response = client.post(section_url(assessment, section.id), data=data)
     assert response.status_code in (302, 422), response.status_code
+
+
+def test_long_histories_come_in_pages(client, login, officer, assessment, monkeypatch):
+    monkeypatch.setattr("surveyapp.assessments.queries.HISTORY_PAGE_SIZE", 3)
+    for level in range(5):
+        save_answer(assessment, "maturity", level, officer)
+    db.session.commit()
+    login(officer)
+    url = f"/assessments/{assessment.id}/history?item=maturity"
+    first = client.get(url).get_data(as_text=True)
+    assert first.count('<td class="value">') == 6 and "Older changes" in first
+    second = client.get(url + "&page=2").get_data(as_text=True)
+    assert second.count('<td class="value">') == 4 and "Older changes" not in second
+    assert "Newer changes" in second
+    assert client.get(url + "&page=0").status_code == 404

@@ -8,18 +8,28 @@ from surveyapp.audit.models import AuditEvent
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Section
 
+HISTORY_PAGE_SIZE = 100
 
-def history_events(assessment: Assessment, item_id: str | None = None) -> list[AuditEvent]:
-    """The assessment's audit events, newest first (only one item's with ``item_id``)."""
+
+def history_events(
+    assessment: Assessment, item_id: str | None = None, page: int = 1
+) -> tuple[list[AuditEvent], bool]:
+    """One page of the assessment's audit events, newest first, and whether older ones exist.
+
+    :param item_id: only the events of this item.
+    """
     query = (
         select(AuditEvent)
         .where(AuditEvent.assessment_id == assessment.id)
         .options(selectinload(AuditEvent.user))
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .offset((page - 1) * HISTORY_PAGE_SIZE)
+        .limit(HISTORY_PAGE_SIZE + 1)
     )
     if item_id:
         query = query.where(AuditEvent.item_id == item_id)
-    return list(db.session.scalars(query))
+    events = list(db.session.scalars(query))
+    return events[:HISTORY_PAGE_SIZE], len(events) > HISTORY_PAGE_SIZE
 
 
 def has_assessments() -> bool:

@@ -332,12 +332,18 @@ def assessment_history(assessment_id: int):
     item = definition.items_by_id.get(item_id) if item_id else None
     if item_id and item is None:
         abort(404)
+    page = request.args.get("page", 1, type=int)
+    if page < 1:
+        abort(404)
+    events, has_older = history_events(assessment, item_id, page)
     return render_template(
         "assessments/history.html",
         assessment=assessment,
         definition=definition,
         item=item,
-        events=history_events(assessment, item_id),
+        events=events,
+        page=page,
+        has_older=has_older,
         lang=_lang(),
     )
 
