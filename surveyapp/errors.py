@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from surveyapp.assessments import stash
 from surveyapp.extensions import db
+from surveyapp.security_log import security_event
 
 #: Form posts whose answers are kept when the session or its CSRF token has gone.
 STASHED_ENDPOINTS = {"assessments.save_section"}
@@ -34,6 +35,7 @@ def unauthorized():
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError):
+        security_event("csrf_failed", reason=error.description)
         if _wants_json():
             return jsonify(error=_("The page's security token has expired."), csrf=True), 400
         if request.endpoint in STASHED_ENDPOINTS:
@@ -49,6 +51,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
+        if error.code in (403, 429):
+            security_event("forbidden" if error.code == 403 else "throttled")
         messages = {
             403: _("You do not have access to this page."),
             404: _("This page does not exist."),

@@ -125,3 +125,20 @@ def test_every_declared_section_field_is_rendered(
             form = section_form(questionnaire.content_hash, section, "en", meta={"csrf": False})
         for name in form._fields:
             assert f'name="{name}"' in page, f"{section.id}: {name} is not on the page"
+
+
+def test_security_events_are_logged_without_secrets(app, client, create_user, caplog):
+    user = create_user(role=Role.expert)
+    client.post("/login", data={"email": "a\nFAKE event=login", "password": "secret words 1"})
+    client.post("/login", data={"email": user.email, "password": "correct horse battery staple"})
+    client.get("/admin/users")  # an expert may not: 403
+    app.config["WTF_CSRF_ENABLED"] = True
+    client.post("/logout")  # no token
+    records = [r for r in caplog.records if r.name == "surveyapp.security"]
+    assert [r.event for r in records] == ["login_failed", "login", "forbidden", "csrf_failed"]
+    assert all(r.ip == "127.0.0.1" for r in records)
+    assert records[2].user_id == str(user.id) and records[2].path == "/admin/users"
+    for record in records:
+        message = record.getMessage()
+        assert "\n" not in message
+        assert "secret words" not in message and "correct horse" not in message

@@ -31,6 +31,7 @@ from surveyapp.extensions import db
 from surveyapp.questionnaires.types import AnswerError
 from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round, RoundState
+from surveyapp.security_log import security_event
 
 bp = Blueprint("assessments", __name__, template_folder="templates")
 
@@ -313,6 +314,7 @@ def submit(assessment_id: int):
         db.session.rollback()
         changed = False
     if changed:
+        security_event("assessment_submitted", assessment_id=assessment.id)
         flash(
             _("Submitted. The working-group experts have been told it is ready for review."),
             "success",

@@ -24,6 +24,7 @@ from surveyapp.auth.operations import (
 from surveyapp.auth.operations import reset_password as reset_password_operation
 from surveyapp.auth.sessions import start_session
 from surveyapp.extensions import db, limiter
+from surveyapp.security_log import security_event
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -64,9 +65,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is None:
-            current_app.logger.warning(
-                "sign-in failed for %r from %s", form.email.data[:254], request.remote_addr
-            )
+            security_event("login_failed", email=form.email.data[:254])
             form.password.errors.append(_("The email or password is not correct."))
         else:
             next_url = _safe_next(request.args.get("next"))
@@ -76,6 +75,7 @@ def login():
                 session[STASH_KEY] = kept_answers  # ...but answers typed before it
             login_user(user)
             start_session()
+            security_event("login")
             return redirect(next_url or url_for("main.home"))
     kept = request.args.get("kept") == "1"
     status = 422 if form.errors else 200
