@@ -27,7 +27,20 @@ FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 PASSWORD = "correct horse battery staple"
 
 
+def _compile_translations(root):
+    """Compile any .po catalogue whose .mo is missing or older (make test does it too)."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in root.glob("surveyapp/translations/*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            with po.open("rb") as source, mo.open("wb") as target:
+                write_mo(target, read_po(source))
+
+
 def pytest_configure(config):
+    _compile_translations(config.rootpath)
     # Set once, before any app exists, so every create_app() in the run agrees.
     if not os.environ.get("TEST_DATABASE_URL"):
         path = os.path.join(config.rootpath, "instance", f"test-{os.getpid()}.db")

@@ -28,3 +28,37 @@ def test_attributes_with_words_are_translated():
             if attribute.startswith("http"):
                 continue  # an example address, not a sentence
             pytest.fail(f"{template.name}: untranslated attribute text {attribute!r}")
+
+
+@pytest.mark.parametrize(
+    ("language", "sign_in", "email"),
+    [("fr", "Se connecter", "Adresse"), ("de", "Anmelden", "E-Mail"), ("en", "Sign in", "Email")],
+)
+def test_pages_follow_the_browser_language(client, language, sign_in, email):
+    page = client.get("/login", headers={"Accept-Language": f"{language},en;q=0.5"})
+    html = page.get_data(as_text=True)
+    assert f'<html lang="{language}">' in html
+    assert sign_in in html and email in html
+
+
+def test_catalogues_are_complete_and_keep_placeholders():
+    from babel.messages.pofile import read_po
+
+    placeholder = re.compile(r"%\(\w+\)[sd]")
+    folder = Path(__file__).resolve().parents[1] / "surveyapp" / "translations"
+    catalogues = sorted(folder.glob("*/LC_MESSAGES/messages.po"))
+    assert {path.parts[-3] for path in catalogues} >= {"fr", "de"}
+    for path in catalogues:
+        with path.open("rb") as handle:
+            catalogue = read_po(handle)
+        for message in catalogue:
+            if not message.id:
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            assert all(strings), f"{path.parts[-3]}: untranslated {ids[0]!r}"
+            expected = set(placeholder.findall(ids[-1]))
+            for string in strings:
+                assert set(placeholder.findall(string)) <= expected | set(
+                    placeholder.findall(ids[0])
+                )

@@ -229,7 +229,7 @@
       forget(itemId);
       clearConflict(itemId);
       applyConditions();
-      setStatus("saved", { time: "" });
+      setStatus("taken");
     });
     panel.append(who, theirs, mine, " ", use);
     block(itemId).querySelector("legend").after(panel);
