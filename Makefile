@@ -44,7 +44,7 @@ serve-prod: $(VENV)/.installed translations
 # Compile the interface translations (French, German, ...) that the app serves.
 translations: $(VENV)/.installed
 	@if ls surveyapp/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-	  $(BIN)/pybabel compile -q -d surveyapp/translations; fi
+	  $(BIN)/pybabel -q compile -d surveyapp/translations; fi
 
 # Interface strings: extract the catalogue template translators start from.
 messages: $(VENV)/.installed
