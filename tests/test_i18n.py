@@ -62,3 +62,14 @@ def test_catalogues_are_complete_and_keep_placeholders():
                 assert set(placeholder.findall(string)) <= expected | set(
                     placeholder.findall(ids[0])
                 )
+
+
+def test_field_messages_are_translated_with_plurals(app, fixture_path):
+    from surveyapp.questionnaires.loader import load_file
+    from surveyapp.questionnaires.types import AnswerError
+
+    item = load_file(fixture_path("small-v1.yaml")).item("platforms")
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        with pytest.raises(AnswerError) as excinfo:
+            item.question_type.clean(item, ["energy", "blue", "agri_food", "industrial"])
+        assert str(excinfo.value) == "Choisissez au plus 3 options."

@@ -8,6 +8,7 @@ import secrets
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _nl
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -122,7 +123,11 @@ def user_for_reset_token(token: str) -> User | None:
 def check_new_password(password: str) -> str | None:
     """Why the password cannot be used, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return _l("Use at least %(count)d characters.", count=MIN_PASSWORD_LENGTH)
+        return _nl(
+            "Use at least %(num)d character.",
+            "Use at least %(num)d characters.",
+            MIN_PASSWORD_LENGTH,
+        )
     if len(password) > 1024:
         return _l("Use at most 1024 characters.")
     return None

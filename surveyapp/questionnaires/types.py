@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext as _nl
 from wtforms import fields, validators, widgets
 from wtforms.fields import SelectChoice as Choice
 
@@ -444,7 +445,9 @@ class MultiChoiceType(_ChoiceType):
             raise AnswerError(_l("Each option can be chosen once."))
         limit = item.config.get("max_choices")
         if limit and len(value) > limit:
-            raise AnswerError(_l("Choose at most %(count)d options.", count=limit))
+            raise AnswerError(
+                _nl("Choose at most %(num)d option.", "Choose at most %(num)d options.", limit)
+            )
         # Keep the definition's order so equal answers compare equal.
         return [choice for choice in allowed if choice in value]
 
@@ -473,9 +476,10 @@ class _TextType(QuestionType):
         value = value.strip()
         if len(value) > self.max_length(item):
             raise AnswerError(
-                _l(
-                    "Shorten this to %(max)d characters (it has %(count)d).",
-                    max=self.max_length(item),
+                _nl(
+                    "Shorten this to %(num)d character (it has %(count)d).",
+                    "Shorten this to %(num)d characters (it has %(count)d).",
+                    self.max_length(item),
                     count=len(value),
                 )
             )
@@ -562,7 +566,13 @@ class UrlListType(QuestionType):
                 )
         limit = item.config.get("max_urls", 20)
         if len(urls) > limit:
-            raise AnswerError(_l("Enter at most %(count)d web addresses.", count=limit))
+            raise AnswerError(
+                _nl(
+                    "Enter at most %(num)d web address.",
+                    "Enter at most %(num)d web addresses.",
+                    limit,
+                )
+            )
         return urls
 
 
