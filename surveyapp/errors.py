@@ -25,8 +25,11 @@ def unauthorized():
     """
     if _wants_json():
         return jsonify(error=_("Your session has ended. Sign in again to save."), login=True), 401
-    if request.method == "POST" and request.endpoint in STASHED_ENDPOINTS:
-        stash.keep(request.path, request.form)
+    if (
+        request.method == "POST"
+        and request.endpoint in STASHED_ENDPOINTS
+        and stash.keep(request.path, request.form)
+    ):
         return redirect(url_for("auth.login", next=request.path, kept=1))
     flash(_("Sign in to see this page."), "info")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
@@ -45,7 +48,12 @@ def register_error_handlers(app: Flask) -> None:
             # but the answers are shown again, with a fresh token, to save with one click.
             from surveyapp.assessments.views import render_restored_section
 
-            return render_restored_section(formdata=request.form, status=400, **request.view_args)
+            try:
+                return render_restored_section(
+                    formdata=request.form, status=400, **request.view_args
+                )
+            except HTTPException:  # no such section, or no longer the user's to change
+                pass
         message = _("The form had expired. Go back, reload the page and try again.")
         return render_template("error.html", code=400, message=message), 400
 

@@ -1,5 +1,6 @@
 """Officers fill, save and submit a section: round trips, validation, conflicts, submit."""
 
+import re
 import threading
 from urllib.parse import urlencode
 
@@ -376,14 +377,25 @@ def test_expert_reads_but_never_writes(client, login, create_user, officer, asse
     assert stored(assessment, "maturity").value == 3
 
 
+def csrf_token_of(page: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
 def test_answers_posted_after_the_session_ended_come_back_after_sign_in(app, officer, assessment):
     client = app.test_client()
     client.post("/login", data={"email": officer.email, "password": "correct horse battery staple"})
+    token = client.get("/csrf-token").json["token"]
     # Signed out elsewhere (the session token rotates) while this page was open.
     other = app.test_client()
     other.post("/login", data={"email": officer.email, "password": "correct horse battery staple"})
     other.post("/logout")
-    data = {"maturity": "4", "maturity__version": "0", "maturity__comment": "Typed for an hour"}
+    app.config["WTF_CSRF_ENABLED"] = True
+    data = {
+        "maturity": "4",
+        "maturity__version": "0",
+        "maturity__comment": "Typed for an hour",
+        "csrf_token": token,
+    }
     response = client.post(section_url(assessment), data=data)
     assert response.status_code == 302
     assert (
@@ -392,9 +404,14 @@ def test_answers_posted_after_the_session_ended_come_back_after_sign_in(app, off
     assert stored(assessment, "maturity") is None
     login_page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "The answers you sent are kept" in login_page
+    login_page_token = csrf_token_of(login_page)
     after_login = client.post(
         response.headers["Location"],
-        data={"email": officer.email, "password": "correct horse battery staple"},
+        data={
+            "email": officer.email,
+            "password": "correct horse battery staple",
+            "csrf_token": login_page_token,
+        },
     )
     assert after_login.headers["Location"] == section_url(assessment)
     page = client.get(section_url(assessment)).get_data(as_text=True)
@@ -473,3 +490,36 @@ def test_long_histories_come_in_pages(client, login, officer, assessment, monkey
     assert second.count('<td class="value">') == 4 and "Older changes" not in second
     assert "Newer changes" in second
     assert client.get(url + "&page=0").status_code == 404
+
+
+def test_a_cross_site_post_is_not_kept(app, officer, assessment):
+    """Another site's form (no token, no cookie) must not plant answers for after sign-in."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    response = client.post(
+        section_url(assessment), data={"maturity": "0", "maturity__version": "0"}
+    )
+    assert "kept=1" not in response.headers.get("Location", "")
+    from surveyapp.assessments.models import FormStash
+
+    assert db.session.scalar(select(func.count()).select_from(FormStash)) == 0
+
+
+def test_stale_token_on_a_missing_section_is_a_400_not_a_crash(
+    app, client, login, officer, assessment
+):
+    login(officer)
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post(
+        f"/assessments/{assessment.id}/sections/nope", data={"csrf_token": "stale"}
+    )
+    assert response.status_code == 400
+
+
+def test_the_same_answer_sent_again_on_an_old_version_is_not_a_conflict(
+    client, login, officer, assessment
+):
+    login(officer)
+    autosave(client, assessment, "maturity", ["3"])
+    response = autosave(client, assessment, "maturity", ["3"], version=0)
+    assert response.status_code == 200 and response.json["version"] == 1

@@ -141,6 +141,8 @@ class FormStash(db.Model):
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     #: The section page the answers belong to.
     path: Mapped[str] = mapped_column(String(300))
+    #: Who was signed in when the session ended: only they get the answers back.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     #: The posted form fields as [name, value] pairs (the CSRF token left out).
     data: Mapped[list] = mapped_column(JSONType)
     #: When it was kept; stashes older than a week are purged.

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.audit.operations import log_event
@@ -100,6 +102,16 @@ def progress(assessment: Assessment) -> list[SectionProgress]:
     return result
 
 
+def lock_for_writing(assessment: Assessment) -> None:
+    """Hold the assessment row until the commit (PostgreSQL), so that an answer cannot land
+    after a concurrent submit; re-read its state. SQLite serialises writers by itself."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            select(Assessment.id).where(Assessment.id == assessment.id).with_for_update()
+        )
+        db.session.refresh(assessment, attribute_names=["state"])
+
+
 def ensure_editable(assessment: Assessment) -> None:
     if not assessment.is_editable_by_region:
         raise NotEditable("this assessment has been submitted and can no longer be changed")
@@ -126,30 +138,40 @@ def save_answer(
     :raises AnswerError: the value is not valid for the item (message for the field).
     :raises NotEditable: the region may not change the assessment now.
     """
+    lock_for_writing(assessment)
     ensure_editable(assessment)
     item = assessment.round.questionnaire.parsed.item(item_id)
     question_type = item.question_type
     clean = None if question_type.is_empty(value) else question_type.clean(item, value)
     answer = db.session.scalar(select(Answer).filter_by(assessment=assessment, item_id=item_id))
-    if expected_version is not None and (answer.version if answer else 0) != expected_version:
-        raise StaleAnswer(item_id, answer)
     old_value = answer.value if answer else None
     old_comment = answer.comment if answer else None
     new_comment = old_comment if keep_comment else (comment or "").strip() or None
     if answer is not None and (old_value, old_comment) == (clean, new_comment):
-        return answer
-    if answer is None:
-        answer = Answer(
-            assessment=assessment,
-            item_id=item_id,
-            value=clean,
-            comment=new_comment,
-            updated_by=user,
+        return answer  # nothing to change: the same answer sent twice is not a conflict
+    if expected_version is not None and (answer.version if answer else 0) != expected_version:
+        raise StaleAnswer(item_id, answer)
+    try:
+        with db.session.begin_nested():  # a concurrent writer fails only this answer
+            if answer is None:
+                answer = Answer(
+                    assessment=assessment,
+                    item_id=item_id,
+                    value=clean,
+                    comment=new_comment,
+                    updated_by=user,
+                )
+                db.session.add(answer)
+            else:
+                answer.value, answer.comment, answer.updated_by = clean, new_comment, user
+            db.session.flush()
+    except (StaleDataError, IntegrityError):
+        current = db.session.scalar(
+            select(Answer)
+            .filter_by(assessment=assessment, item_id=item_id)
+            .execution_options(populate_existing=True)
         )
-        db.session.add(answer)
-    else:
-        answer.value, answer.comment, answer.updated_by = clean, new_comment, user
-    db.session.flush()
+        raise StaleAnswer(item_id, current) from None
     if old_value != clean:
         log_event(
             "answer.changed",
@@ -181,6 +203,7 @@ def submit_assessment(assessment: Assessment, user: User) -> bool:
     :raises Incomplete: when required answers are missing (nothing changes).
     :raises NotEditable: when the round is closed.
     """
+    lock_for_writing(assessment)
     if assessment.state == AssessmentState.submitted:
         return False
     ensure_editable(assessment)

@@ -10,27 +10,53 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import session
+from flask import current_app, session
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
 from sqlalchemy import delete
 from werkzeug.datastructures import MultiDict
+from wtforms import ValidationError
 
 from surveyapp.assessments.models import FormStash
 from surveyapp.db import utcnow
 from surveyapp.extensions import db
 
 SESSION_KEY = "stash_token"
+#: Set when a session ends by timeout: whose answers a later post would be.
+EXPIRED_USER_KEY = "expired_user"
 KEEP_FOR = timedelta(days=7)
 
 
-def keep(path: str, form: MultiDict) -> None:
-    """Store the posted fields and remember the token in this browser's session; commits."""
+def keep(path: str, form: MultiDict) -> bool:
+    """Store the posted fields and remember the token in this browser's session; commits.
+
+    Only a post from this browser's own page is kept: its CSRF token must match the session
+    (so another site cannot plant answers), and the answers are bound to the user who was
+    signed in, so that nobody else who signs in on the same browser sees them.
+    """
+    user_id = _previous_user_id()
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            validate_csrf(form.get("csrf_token"))
+        except ValidationError:
+            return False
+    if user_id is None:
+        return False
     db.session.rollback()
     db.session.execute(delete(FormStash).where(FormStash.created_at < utcnow() - KEEP_FOR))
     data = [[name, value] for name, value in form.items(multi=True) if name != "csrf_token"]
     token = secrets.token_urlsafe(24)
-    db.session.add(FormStash(token=token, path=path, data=data))
+    db.session.add(FormStash(token=token, path=path, data=data, user_id=user_id))
     db.session.commit()
     session[SESSION_KEY] = token
+    return True
+
+
+def _previous_user_id() -> int | None:
+    """The user this browser's session belonged to before it ended."""
+    key = session.get(EXPIRED_USER_KEY) or session.get("_user_id") or ""
+    user_id = str(key).partition(":")[0]
+    return int(user_id) if user_id.isdigit() else None
 
 
 def pop_for(path: str) -> list | None:
@@ -39,7 +65,7 @@ def pop_for(path: str) -> list | None:
     if not token:
         return None
     stash = db.session.get(FormStash, token)
-    if stash is None or stash.path != path:
+    if stash is None or stash.path != path or stash.user_id != current_user.id:
         return None
     session.pop(SESSION_KEY)
     data = [tuple(pair) for pair in stash.data]

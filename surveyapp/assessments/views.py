@@ -142,7 +142,8 @@ def render_restored_section(assessment_id: int, section_id: str, formdata: Multi
     if not can_edit(current_user, assessment):
         abort(403)
     content_hash = assessment.round.questionnaire.content_hash
-    form = section_form(content_hash, section, _lang(), formdata=formdata, meta={"csrf": False})
+    # The form renders a fresh CSRF token, so the restored answers can be saved.
+    form = section_form(content_hash, section, _lang(), formdata=formdata)
     return _render_section(assessment, section, form, restored=True, status=status)
 
 

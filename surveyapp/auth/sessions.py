@@ -11,6 +11,8 @@ import time
 from flask import Flask, current_app, request, session
 from flask_login import current_user, logout_user
 
+from surveyapp.assessments.stash import EXPIRED_USER_KEY
+
 LOGIN_AT = "login_at"
 SEEN_AT = "seen_at"
 #: Activity is written back to the cookie at most this often (seconds), not on every request.
@@ -41,6 +43,7 @@ def register_session_lifetime(app: Flask) -> None:
             return
         now = int(time.time())
         if _expired(now):
+            session[EXPIRED_USER_KEY] = current_user.id  # whose typed answers may be kept
             logout_user()
             session.pop(LOGIN_AT, None)
             session.pop(SEEN_AT, None)

@@ -140,6 +140,7 @@
     inFlight[itemId] = true;
     setStatus("saving");
     var sentValues = rawValues(itemId);
+    var sentComment = comment(itemId);
     var body = { value: sentValues, comment: comment(itemId),
                  version: Number(versionInput(itemId).value) };
     fetch(saveUrl.replace("__ITEM__", encodeURIComponent(itemId)), {
@@ -151,7 +152,7 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         inFlight[itemId] = false;
-        handle(itemId, attempt, response.status, data, sentValues);
+        handle(itemId, attempt, response.status, data, sentValues, sentComment);
       });
     }).catch(function () {
       inFlight[itemId] = false;
@@ -159,13 +160,14 @@
     });
   }
 
-  function handle(itemId, attempt, code, data, sentValues) {
+  function handle(itemId, attempt, code, data, sentValues, sentComment) {
     if (code === 200) {
       versionInput(itemId).value = data.version;
       showError(itemId, "");
       clearConflict(itemId);
       showMeta(itemId, data);
-      if (rawValues(itemId).join("\n") === sentValues.join("\n")) {
+      if (rawValues(itemId).join("\n") === sentValues.join("\n") &&
+          comment(itemId) === sentComment) {
         delete dirty[itemId];
         forget(itemId);
       } else {
@@ -184,6 +186,9 @@
       refreshToken().then(function () { retry(itemId, attempt); });
     } else if (code === 403) {
       setStatus("locked");
+    } else if (code >= 400 && code < 500 && code !== 408 && code !== 429) {
+      showError(itemId, data.error || "");  // retrying would not help
+      setStatus("invalid");
     } else {
       retry(itemId, attempt);
     }
@@ -233,7 +238,8 @@
     });
     panel.append(who, theirs, mine, " ", use);
     block(itemId).querySelector("legend").after(panel);
-    mine.focus();
+    // Never move the focus while the officer types elsewhere: a key press would choose.
+    if (!document.activeElement || document.activeElement === document.body) mine.focus();
   }
 
   // --- wiring ---------------------------------------------------------------------------------
