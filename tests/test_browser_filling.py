@@ -170,3 +170,13 @@ def test_submit_and_see_the_read_only_view(live_server, page, shoot, setup):
     expect(page.locator('[data-item="maturity"] .answer')).to_have_text("3: Fair")
     db.session.expire_all()
     assert db.session.get(Assessment, setup["id"]).state == AssessmentState.submitted
+
+
+def test_leaving_the_section_right_after_typing_still_saves(live_server, page, setup):
+    sign_in(page, live_server, setup["olga"])
+    page.goto(f"{live_server}/assessments/{setup['id']}/sections/networks")
+    page.locator('textarea[name="practice"]').fill("Typed just before clicking away")
+    page.get_by_role("link", name="Basics").first.click()  # within the 800 ms debounce
+    page.wait_for_url(re.compile(r".*/sections/basics$"))
+    page.wait_for_timeout(500)
+    assert stored(setup["id"], "practice") == "Typed just before clicking away"

@@ -18,6 +18,8 @@
   var timers = {};
   var inFlight = {};
   var dirty = {};
+  var pending = {};  // item id -> true while its debounced save has not been sent yet
+  var leaving = false;
 
   function format(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (_, name) {
@@ -105,7 +107,17 @@
     dirty[itemId] = true;
     keep(itemId);
     clearTimeout(timers[itemId]);
+    pending[itemId] = true;
     timers[itemId] = setTimeout(function () { save(itemId, 0); }, DEBOUNCE_MS);
+  }
+
+  // Leaving the page (another section, another tab): send what is still waiting at once.
+  function flush() {
+    leaving = true;
+    Object.keys(pending).forEach(function (itemId) {
+      clearTimeout(timers[itemId]);
+      if (!inFlight[itemId]) save(itemId, 0);
+    });
   }
 
   function retry(itemId, attempt, key) {
@@ -137,6 +149,7 @@
 
   function save(itemId, attempt) {
     if (inFlight[itemId]) { schedule(itemId); return; }
+    delete pending[itemId];
     inFlight[itemId] = true;
     setStatus("saving");
     var sentValues = rawValues(itemId);
@@ -148,7 +161,8 @@
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json",
                  "X-CSRFToken": csrfInput.value },
-      body: JSON.stringify(body)
+      body: JSON.stringify(body),
+      keepalive: leaving  // a save sent while the page unloads still reaches the server
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         inFlight[itemId] = false;
@@ -257,8 +271,15 @@
     try { localStorage.removeItem(storageKey); } catch (e) { /* ignore */ }
     dirty = {};
   });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") flush();
+  });
   window.addEventListener("beforeunload", function (event) {
-    if (Object.keys(dirty).length) {
+    flush();
+    // Warn only about answers the server has not accepted (failing, signed out, conflict);
+    // a save just sent on the way out is kept by the browser and by this page's copy.
+    var unsent = Object.keys(dirty).filter(function (itemId) { return !inFlight[itemId]; });
+    if (unsent.length) {
       event.preventDefault();
       event.returnValue = messages.unsaved;
     }
