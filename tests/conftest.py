@@ -106,14 +106,18 @@ def fixture_path():
     return lambda name: os.path.join(FIXTURES, name)
 
 
+def _saved(instance):
+    db.session.add(instance)
+    db.session.commit()
+    return instance
+
+
 @pytest.fixture
 def create_region(app):
     def _create(code="ES21", name="País Vasco", **kwargs):
         kwargs.setdefault("thematic_partnerships", [])
         region = Region(code=code, name=name, country=code[:2], level=len(code) - 2, **kwargs)
-        db.session.add(region)
-        db.session.commit()
-        return region
+        return _saved(region)
 
     return _create
 
@@ -123,9 +127,7 @@ def create_user(app):
     def _create(email="user@example.org", role=Role.officer, regions=(), name="A User", **kw):
         user = User(email=email, name=name, role=role, regions=list(regions), **kw)
         user.set_password(PASSWORD)
-        db.session.add(user)
-        db.session.commit()
-        return user
+        return _saved(user)
 
     return _create
 
@@ -146,9 +148,7 @@ def create_round(app, small_questionnaire):
             closes_on=date(2026, 5, 31),
             state=state,
         )
-        db.session.add(round_)
-        db.session.commit()
-        return round_
+        return _saved(round_)
 
     return _create
 
@@ -159,9 +159,7 @@ def create_assessment(app, create_region, create_round):
         assessment = Assessment(region=region or create_region(), round=round_ or create_round())
         if state is not None:
             assessment.state = state
-        db.session.add(assessment)
-        db.session.commit()
-        return assessment
+        return _saved(assessment)
 
     return _create
 

@@ -18,6 +18,12 @@ def count(model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
+def create_user_via_cli(cli, email, name, *options, password="a long enough password"):
+    """`flask users create` with the password on standard input."""
+    args = ["users", "create", "--email", email, "--name", name, *options, "--password-stdin"]
+    return cli.invoke(args=args, input=password + "\n")
+
+
 def test_questionnaires_validate_reports_counts(cli):
     result = cli.invoke(
         args=[
@@ -90,21 +96,8 @@ def test_regions_import_updates_names(cli, create_region, tmp_path):
 
 def test_users_create_officer_with_password_stdin(cli, create_region):
     create_region("ES21")
-    result = cli.invoke(
-        args=[
-            "users",
-            "create",
-            "--email",
-            "Olga@Example.org",
-            "--name",
-            "Olga",
-            "--role",
-            "officer",
-            "--region",
-            "es21",
-            "--password-stdin",
-        ],
-        input="a long enough password\n",
+    result = create_user_via_cli(
+        cli, "Olga@Example.org", "Olga", "--role", "officer", "--region", "es21"
     )
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).filter_by(email="olga@example.org"))
@@ -116,30 +109,18 @@ def test_users_create_officer_with_password_stdin(cli, create_region):
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
-        (["--role", "officer"], "a long enough password\n", "an officer needs a region"),
-        (["--role", "expert"], "short\n", "at least 12 characters"),
+        (["--role", "officer"], "a long enough password", "an officer needs a region"),
+        (["--role", "expert"], "short", "at least 12 characters"),
         (
             ["--role", "expert", "--region", "XX99"],
-            "a long enough password\n",
+            "a long enough password",
             "no region with the code 'XX99'",
         ),
-        (["--role", "king"], "a long enough password\n", "'king' is not one of"),
+        (["--role", "king"], "a long enough password", "'king' is not one of"),
     ],
 )
 def test_users_create_refuses_bad_input(cli, args, stdin, message):
-    result = cli.invoke(
-        args=[
-            "users",
-            "create",
-            "--email",
-            "e@example.org",
-            "--name",
-            "E",
-            *args,
-            "--password-stdin",
-        ],
-        input=stdin,
-    )
+    result = create_user_via_cli(cli, "e@example.org", "E", *args, password=stdin)
     assert result.exit_code != 0
     assert message in result.output
     assert count(User) == 0
@@ -148,20 +129,7 @@ def test_users_create_refuses_bad_input(cli, args, stdin, message):
 def test_users_create_refuses_duplicate_email(cli, create_user):
     create_user(email="e@example.org", role=Role.expert)
     db.session.commit()
-    result = cli.invoke(
-        args=[
-            "users",
-            "create",
-            "--email",
-            "E@example.org",
-            "--name",
-            "E",
-            "--role",
-            "expert",
-            "--password-stdin",
-        ],
-        input="a long enough password\n",
-    )
+    result = create_user_via_cli(cli, "E@example.org", "E", "--role", "expert")
     assert result.exit_code == 1
     assert "already exists" in result.output
 
@@ -263,18 +231,5 @@ def test_long_names_are_refused_with_a_message(cli, fixture_path):
         ]
     )
     assert result.exit_code == 1 and "at most 100 characters" in result.output
-    result = cli.invoke(
-        args=[
-            "users",
-            "create",
-            "--email",
-            "e@example.org",
-            "--name",
-            "N" * 201,
-            "--role",
-            "expert",
-            "--password-stdin",
-        ],
-        input="a long enough password\n",
-    )
+    result = create_user_via_cli(cli, "e@example.org", "N" * 201, "--role", "expert")
     assert result.exit_code == 1 and "at most 200 characters" in result.output

@@ -21,11 +21,3 @@ def has_answers(questionnaire: Questionnaire) -> bool:
 
 def find_questionnaire(slug: str, version: int) -> Questionnaire | None:
     return db.session.scalar(select(Questionnaire).filter_by(slug=slug, version=version))
-
-
-def latest_questionnaires() -> list[Questionnaire]:
-    return list(
-        db.session.scalars(
-            select(Questionnaire).order_by(Questionnaire.slug, Questionnaire.version)
-        )
-    )

@@ -214,6 +214,15 @@
     if (panel) panel.remove();
   }
 
+  function button(label, className, onClick) {
+    var element = document.createElement("button");
+    element.type = "button";
+    element.className = className;
+    element.textContent = label;
+    element.addEventListener("click", onClick);
+    return element;
+  }
+
   function showConflict(itemId, current) {
     clearConflict(itemId);
     var panel = document.createElement("div");
@@ -226,20 +235,12 @@
     var theirs = document.createElement("p");
     theirs.textContent = format(messages.conflict_theirs,
                                 { value: current.display || messages.no_answer });
-    var mine = document.createElement("button");
-    mine.type = "button";
-    mine.className = "button";
-    mine.textContent = messages.keep_mine;
-    mine.addEventListener("click", function () {
+    var mine = button(messages.keep_mine, "button", function () {
       versionInput(itemId).value = current.version;
       clearConflict(itemId);
       save(itemId, 0);
     });
-    var use = document.createElement("button");
-    use.type = "button";
-    use.className = "button button-secondary";
-    use.textContent = messages.use_theirs;
-    use.addEventListener("click", function () {
+    var use = button(messages.use_theirs, "button button-secondary", function () {
       versionInput(itemId).value = current.version;
       setValues(itemId, current.form_values || []);
       var commentField = form.querySelector('[name="' + itemId + '__comment"]');
