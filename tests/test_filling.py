@@ -255,6 +255,18 @@ def test_submit_makes_the_assessment_read_only(client, login, officer, assessmen
     assert stored(assessment, "maturity").value == 3
 
 
+@pytest.mark.parametrize(("posted", "expected"), [({}, False), ({"consent_named": "yes"}, True)])
+def test_submit_records_whether_the_region_may_be_named(
+    client, login, officer, assessment, posted, expected
+):
+    login(officer)
+    autosave(client, assessment, "maturity", ["3"])
+    assert 'name="consent_named"' in client.get(f"/assessments/{assessment.id}/submit").text
+    client.post(f"/assessments/{assessment.id}/submit", data=posted)
+    db.session.expire_all()
+    assert db.session.get(Assessment, assessment.id).consent_named is expected
+
+
 def test_submit_twice_is_one_submission(client, login, officer, assessment):
     login(officer)
     autosave(client, assessment, "maturity", ["3"])

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.auth.models import User
@@ -58,6 +58,9 @@ class Assessment(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the state last changed.
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Whether the region agreed to be named in shared reports, benchmarks seen by other
+    #: regions and the good-practice library. Not named unless it said yes.
+    consent_named: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     region: Mapped[Region] = relationship()
     round: Mapped[Round] = relationship()
@@ -71,6 +74,7 @@ class Assessment(db.Model):
         # The state machine needs a state before the first flush.
         kwargs.setdefault("state", AssessmentState.draft)
         kwargs.setdefault("state_changed_at", utcnow())
+        kwargs.setdefault("consent_named", False)
         super().__init__(**kwargs)
 
     @property

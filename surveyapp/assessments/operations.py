@@ -197,8 +197,10 @@ def save_answer(
     return answer
 
 
-def submit_assessment(assessment: Assessment, user: User) -> bool:
+def submit_assessment(assessment: Assessment, user: User, *, consent_named: bool = False) -> bool:
     """Submit for review; False when it was already submitted (a repeated click).
+
+    :param consent_named: whether the region agrees to be named in shared reports.
 
     :raises Incomplete: when required answers are missing (nothing changes).
     :raises NotEditable: when the round is closed.
@@ -211,6 +213,7 @@ def submit_assessment(assessment: Assessment, user: User) -> bool:
     if missing:
         raise Incomplete(missing)
     previous = assessment.state
+    assessment.consent_named = consent_named
     assessment.submit()
     db.session.flush()
     log_event(

@@ -300,7 +300,9 @@ def submit(assessment_id: int):
     if not is_region_officer(current_user, assessment.region_id):
         abort(403)
     try:
-        changed = submit_assessment(assessment, current_user)
+        changed = submit_assessment(
+            assessment, current_user, consent_named=request.form.get("consent_named") == "yes"
+        )
         db.session.commit()
     except Incomplete:
         db.session.rollback()
