@@ -8,7 +8,7 @@ import yaml
 from sqlalchemy import func, select
 
 from surveyapp.assessments.operations import save_answer
-from surveyapp.questionnaires.definition import DefinitionError
+from surveyapp.questionnaires.definition import DefinitionError, parse_definition
 from surveyapp.questionnaires.loader import load_file, read_file, shipped_files
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.operations import QuestionnaireInUse, load_questionnaire
@@ -325,3 +325,25 @@ def test_show_if_on_a_conditional_item_is_refused(base, write):
     item(base, "role")["show_if"] = {"item": "has_unit", "equals": True}
     item(base, "platforms")["show_if"] = {"item": "role", "equals": "lead"}
     assert "which has a show_if itself" in errors_for(write(base))
+
+
+@pytest.mark.parametrize(
+    ("priority_areas", "message"),
+    [
+        ("not-a-list", "must be a list of item ids"),
+        (["nowhere"], "'nowhere', which is not an item"),
+        (["maturity"], "must be a multi_choice item"),
+    ],
+)
+def test_priority_areas_must_name_multi_choice_items(base, priority_areas, message):
+    data = base
+    data["priority_areas"] = priority_areas
+    with pytest.raises(DefinitionError) as error:
+        parse_definition(data)
+    assert any(message in problem for problem in error.value.errors)
+
+
+def test_priority_areas_are_kept(base):
+    data = base
+    data["priority_areas"] = ["platforms"]
+    assert parse_definition(data).priority_areas == ("platforms",)

@@ -30,6 +30,7 @@ TOP_KEYS = {
     "dimensions",
     "aspects",
     "sections",
+    "priority_areas",
 }
 GROUP_KEYS = {"id", "title", "description"}
 SECTION_KEYS = {"id", "title", "description", "actions", "items"}
@@ -183,6 +184,8 @@ class Definition:
     dimensions: tuple[Group, ...]
     aspects: tuple[Group, ...]
     sections: tuple[Section, ...]
+    #: multi_choice items whose chosen options are the region's priority areas (partner matching).
+    priority_areas: tuple[str, ...] = ()
 
     def localized(self, key: str, lang: str = "en") -> str:
         return localize(getattr(self, key), lang)
@@ -285,6 +288,7 @@ def parse_definition(data: Any, source: str = "<questionnaire>", lines=None) -> 
     dimensions = _parse_groups(check, data.get("dimensions"), "dimensions")
     aspects = _parse_groups(check, data.get("aspects"), "aspects")
     sections = _parse_sections(check, data.get("sections"), dimensions, aspects)
+    priority_areas = _parse_priority_areas(check, data.get("priority_areas", []), sections)
     if check.errors:
         raise DefinitionError(check.errors)
     return Definition(
@@ -295,7 +299,23 @@ def parse_definition(data: Any, source: str = "<questionnaire>", lines=None) -> 
         dimensions=tuple(dimensions.values()),
         aspects=tuple(aspects.values()),
         sections=tuple(sections),
+        priority_areas=priority_areas,
     )
+
+
+def _parse_priority_areas(check: _Checker, raw: Any, sections: list[Section]) -> tuple[str, ...]:
+    """Ids of multi_choice items whose chosen options name the region's priority areas."""
+    path = ("priority_areas",)
+    if not isinstance(raw, list) or not all(isinstance(entry, str) for entry in raw):
+        check.add(path, "'priority_areas' must be a list of item ids")
+        return ()
+    items = {item.id: item for section in sections for item in section.items}
+    for item_id in raw:
+        if item_id not in items:
+            check.add(path, f"'priority_areas' names {item_id!r}, which is not an item")
+        elif items[item_id].type != "multi_choice":
+            check.add(path, f"'priority_areas' item {item_id!r} must be a multi_choice item")
+    return tuple(raw)
 
 
 def _parse_groups(check: _Checker, raw: Any, key: str) -> dict[str, Group]:
