@@ -1,0 +1,148 @@
+"""Peer groups and their statistics: pure functions over pandas DataFrames.
+
+* A region is compared with **peer groups** of the same round: all regions, the same country, the
+  same category of region, each Thematic Partnership it belongs to and each custom group an
+  administrator defined. A group holds the region itself.
+* For every dimension, aspect and the overall score a group gives: the number of regions with a
+  score (n), median, first and third quartiles (linear interpolation between the closest ranks,
+  pandas' default), mean, minimum and maximum; and for the region its **percentile rank** (the
+  share of the group scoring below it, counting ties as half: 0 = lowest, 100 = highest) and its
+  gap to the median.
+* **Suppression**: no statistic is shown for fewer than ``threshold`` regions, whether the group
+  is small or only few of its regions answered that dimension. And when two groups shown together
+  differ by fewer than ``threshold`` regions (but are not the same regions), the smaller one is
+  suppressed: subtracting one aggregate from the other would otherwise reveal those few regions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+ALL = "all"
+COUNTRY = "country"
+CATEGORY = "category"
+PARTNERSHIP = "partnership"
+CUSTOM = "custom"
+
+STATISTICS = ["n", "median", "q1", "q3", "mean", "min", "max"]
+
+
+@dataclass(frozen=True)
+class PeerGroup:
+    #: all, country, category, partnership or custom.
+    kind: str
+    #: The country code, category, partnership slug or custom group name ("" for all).
+    value: str
+    #: Region ids with a counted assessment in the round.
+    members: frozenset[int]
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.value}" if self.value else self.kind
+
+
+@dataclass(frozen=True)
+class ShownGroup:
+    group: PeerGroup
+    #: True when the group's statistics must not be shown (too few regions).
+    suppressed: bool
+
+
+def peer_groups(
+    region_id: int, regions: pd.DataFrame, custom: dict[str, Iterable[int]] | None = None
+) -> list[PeerGroup]:
+    """The groups a region is compared with.
+
+    :param regions: one row per region with a counted assessment: region_id, country, category
+        (may be None) and partnerships (a list of slugs).
+    :param custom: custom group name -> region ids; only groups holding the region are used.
+    """
+    regions = regions.set_index("region_id")
+    if region_id not in regions.index:
+        return []
+    own = regions.loc[region_id]
+    groups = [PeerGroup(ALL, "", frozenset(regions.index))]
+    same_country = regions.index[regions["country"] == own["country"]]
+    groups.append(PeerGroup(COUNTRY, own["country"], frozenset(same_country)))
+    if own["category"]:
+        same_category = regions.index[regions["category"] == own["category"]]
+        groups.append(PeerGroup(CATEGORY, own["category"], frozenset(same_category)))
+    for slug in sorted(own["partnerships"] or ()):
+        members = [rid for rid, slugs in regions["partnerships"].items() if slug in (slugs or ())]
+        groups.append(PeerGroup(PARTNERSHIP, slug, frozenset(members)))
+    for name, member_ids in sorted((custom or {}).items()):
+        members = frozenset(member_ids) & frozenset(regions.index)
+        if region_id in members:
+            groups.append(PeerGroup(CUSTOM, name, members))
+    return groups
+
+
+def suppress(groups: list[PeerGroup], threshold: int) -> list[ShownGroup]:
+    """Mark the groups that are too small, or too close to another shown group, to show.
+
+    Larger groups are considered first, so when two groups differ by only a few regions the
+    smaller one is the one suppressed. The order of ``groups`` is kept in the result.
+    """
+    shown: list[PeerGroup] = []
+    suppressed: set[str] = set()
+    for group in sorted(groups, key=lambda g: -len(g.members)):
+        too_small = len(group.members) < threshold
+        too_close = any(0 < len(group.members ^ other.members) < threshold for other in shown)
+        if too_small or too_close:
+            suppressed.add(group.key)
+        else:
+            shown.append(group)
+    return [ShownGroup(group, group.key in suppressed) for group in groups]
+
+
+def percentile_rank(values: Iterable[float], value: float) -> float:
+    """Share of ``values`` below ``value`` (ties count half), 0-100."""
+    array = np.asarray([v for v in values if not pd.isna(v)], dtype=float)
+    if not len(array) or pd.isna(value):
+        return float("nan")
+    below = np.count_nonzero(array < value)
+    equal = np.count_nonzero(array == value)
+    return 100.0 * (below + 0.5 * equal) / len(array)
+
+
+def describe(
+    scores: pd.DataFrame,
+    assessment_ids: Iterable[int],
+    column: str,
+    threshold: int,
+    focal_assessment: int | None = None,
+) -> pd.DataFrame:
+    """Statistics of a group, per (kind, key) of the score table.
+
+    :param scores: long score table (assessment_id, kind, key, self, moderated).
+    :param assessment_ids: the group's assessments.
+    :param column: "self" or "moderated".
+    :param focal_assessment: the compared region's assessment: adds value, rank and gap.
+    :returns: index (kind, key); columns n, median, q1, q3, mean, min, max, suppressed, and with
+        a focal assessment value, rank and gap. Statistics of fewer than ``threshold`` scores are
+        NaN with suppressed = True.
+    """
+    subset = scores[scores["assessment_id"].isin(set(assessment_ids))]
+    subset = subset[subset[column].notna()]
+    grouped = subset.groupby(["kind", "key"])[column]
+    table = grouped.agg(n="count", median="median", mean="mean", min="min", max="max")
+    table["q1"] = grouped.quantile(0.25)
+    table["q3"] = grouped.quantile(0.75)
+    table = table[STATISTICS]
+    table["suppressed"] = table["n"] < threshold
+    if focal_assessment is not None:
+        own = scores[scores["assessment_id"] == focal_assessment].set_index(["kind", "key"])
+        table["value"] = own[column].reindex(table.index)
+        joined = subset.join(table["value"], on=["kind", "key"])
+        below = (joined[column] < joined["value"]).groupby([joined["kind"], joined["key"]]).sum()
+        equal = (joined[column] == joined["value"]).groupby([joined["kind"], joined["key"]]).sum()
+        table["rank"] = 100.0 * (below + 0.5 * equal) / table["n"]
+        table.loc[table["value"].isna(), "rank"] = np.nan
+        table["gap"] = table["value"] - table["median"]
+    hidden = [c for c in table.columns if c not in ("n", "suppressed", "value")]
+    table.loc[table["suppressed"], hidden] = np.nan
+    return table
