@@ -39,6 +39,9 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
     MAX_FORM_PARTS = 1000
+    #: No benchmark statistic is shown for fewer regions than this (and groups shown together
+    #: must differ by at least this many regions), so that no region's scores can be inferred.
+    BENCHMARK_MIN_GROUP = 5
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: long forms stay valid
 

@@ -1,0 +1,90 @@
+"""Load what the analysis needs from the database into tidy pandas DataFrames.
+
+Only assessments a region has submitted count: submitted, under review and validated ones.
+Drafts and assessments sent back for changes (being reworked by the region) never reach a frame.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from surveyapp.assessments.models import Answer, Assessment, AssessmentState
+from surveyapp.extensions import db
+from surveyapp.regions.models import Region
+
+COUNTED_STATES = (
+    AssessmentState.submitted,
+    AssessmentState.under_review,
+    AssessmentState.validated,
+)
+
+ASSESSMENT_COLUMNS = [
+    "assessment_id",
+    "round_id",
+    "region_id",
+    "state",
+    "consent_named",
+    "code",
+    "name",
+    "country",
+    "category",
+    "partnerships",
+]
+
+
+def load_assessments(round_ids: list[int]) -> pd.DataFrame:
+    """Counted assessments of the rounds with their region's attributes, one row each."""
+    rows = db.session.execute(
+        select(
+            Assessment.id,
+            Assessment.round_id,
+            Assessment.region_id,
+            Assessment.state,
+            Assessment.consent_named,
+            Region.code,
+            Region.name,
+            Region.country,
+            Region.category,
+            Region.thematic_partnerships,
+        )
+        .join(Region, Region.id == Assessment.region_id)
+        .where(Assessment.round_id.in_(round_ids), Assessment.state.in_(COUNTED_STATES))
+        .order_by(Assessment.round_id, Region.code)
+    ).all()
+    frame = pd.DataFrame.from_records(rows, columns=ASSESSMENT_COLUMNS)
+    frame["state"] = frame["state"].map(str)
+    frame["category"] = frame["category"].map(lambda c: str(c) if c else None)
+    frame["partnerships"] = frame["partnerships"].map(lambda p: list(p or []))
+    return frame
+
+
+def load_answers(round_id: int) -> pd.DataFrame:
+    """Answers of a round's counted assessments: assessment_id, item_id, value."""
+    rows = db.session.execute(
+        select(Answer.assessment_id, Answer.item_id, Answer.value)
+        .join(Assessment, Assessment.id == Answer.assessment_id)
+        .where(Assessment.round_id == round_id, Assessment.state.in_(COUNTED_STATES))
+    ).all()
+    return pd.DataFrame.from_records(rows, columns=["assessment_id", "item_id", "value"])
+
+
+def data_version(round_id: int) -> tuple:
+    """Changes whenever anything a round's scores depend on changes.
+
+    Counted assessments (which, in which state, with what consent) and their answers' last
+    change. Cheap: two aggregate queries, no rows leave the database.
+    """
+    assessments = db.session.execute(
+        select(
+            func.count(Assessment.id),
+            func.max(Assessment.state_changed_at),
+            func.sum(Assessment.id * Assessment.version),
+        ).where(Assessment.round_id == round_id, Assessment.state.in_(COUNTED_STATES))
+    ).one()
+    answers = db.session.execute(
+        select(func.count(Answer.id), func.max(Answer.updated_at), func.sum(Answer.version))
+        .join(Assessment, Assessment.id == Answer.assessment_id)
+        .where(Assessment.round_id == round_id, Assessment.state.in_(COUNTED_STATES))
+    ).one()
+    return (round_id, *map(str, assessments), *map(str, answers))

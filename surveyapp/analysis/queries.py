@@ -1,0 +1,187 @@
+"""Benchmarks of a round as plain data, computed from the database and cached by data version.
+
+The pure parts live in :mod:`scoring`, :mod:`peers` and :mod:`partners`; this module loads the
+frames, keeps each round's scores in a small per-process cache keyed by the round's data version
+(any answer or state change gives a new key) and assembles what pages, the API and reports show.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import pandas as pd
+from flask import current_app
+from sqlalchemy import select
+
+from surveyapp.analysis import frame, peers, scoring
+from surveyapp.analysis.partners import Suggestion, suggest_partners
+from surveyapp.extensions import db
+from surveyapp.questionnaires.definition import Definition
+from surveyapp.questionnaires.models import Questionnaire
+from surveyapp.rounds.models import Round
+
+
+@dataclass
+class RoundScores:
+    round_id: int
+    definition: Definition
+    #: Counted assessments with their region's attributes (see frame.load_assessments).
+    assessments: pd.DataFrame
+    #: Counted item scores: assessment_id, item_id, self, moderated.
+    items: pd.DataFrame
+    #: Dimension, aspect and overall scores: assessment_id, kind, key, self, moderated.
+    scores: pd.DataFrame
+    #: Raw answers of the priority-area items: assessment_id, item_id, value.
+    priority_answers: pd.DataFrame
+
+
+_cache: OrderedDict[tuple, RoundScores] = OrderedDict()
+_cache_lock = threading.Lock()
+CACHE_SIZE = 16
+
+
+def round_scores(round_: Round) -> RoundScores:
+    """Scores of every counted assessment of the round (cached until its data change)."""
+    key = frame.data_version(round_.id)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    result = compute_round_scores(round_)
+    with _cache_lock:
+        _cache[key] = result
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return result
+
+
+def compute_round_scores(round_: Round) -> RoundScores:
+    definition = round_.questionnaire.parsed
+    answers = frame.load_answers(round_.id)
+    items = scoring.item_scores(answers, definition)
+    return RoundScores(
+        round_id=round_.id,
+        definition=definition,
+        assessments=frame.load_assessments([round_.id]),
+        items=items,
+        scores=scoring.group_scores(items, definition),
+        priority_answers=answers[answers["item_id"].isin(definition.priority_areas)],
+    )
+
+
+def min_group_size() -> int:
+    return current_app.config["BENCHMARK_MIN_GROUP"]
+
+
+def assessment_of(results: RoundScores, region_id: int) -> int | None:
+    match = results.assessments.loc[results.assessments["region_id"] == region_id, "assessment_id"]
+    return int(match.iloc[0]) if len(match) else None
+
+
+@dataclass
+class GroupBenchmark:
+    group: peers.PeerGroup
+    suppressed: bool
+    #: index (kind, key); see peers.describe. None when suppressed.
+    table: pd.DataFrame | None
+
+
+def region_benchmark(
+    results: RoundScores, region_id: int, column: str = "moderated"
+) -> list[GroupBenchmark]:
+    """The region's peer groups with their statistics (suppressed groups have no table)."""
+    focal = assessment_of(results, region_id)
+    if focal is None:
+        return []
+    threshold = min_group_size()
+    groups = peers.suppress(peers.peer_groups(region_id, results.assessments), threshold)
+    by_region = results.assessments.set_index("region_id")["assessment_id"]
+    benchmarks = []
+    for shown in groups:
+        if shown.suppressed:
+            benchmarks.append(GroupBenchmark(shown.group, True, None))
+            continue
+        members = by_region.reindex(list(shown.group.members)).dropna().astype(int)
+        table = peers.describe(results.scores, members, column, threshold, focal)
+        benchmarks.append(GroupBenchmark(shown.group, False, table))
+    return benchmarks
+
+
+def region_areas(results: RoundScores) -> dict[int, set[str]]:
+    """Region id -> its priority areas (chosen options) and Thematic Partnerships."""
+    region_of = results.assessments.set_index("assessment_id")["region_id"]
+    areas: dict[int, set[str]] = {
+        int(row.region_id): {f"tp:{slug}" for slug in row.partnerships}
+        for row in results.assessments.itertuples()
+    }
+    answers = results.priority_answers
+    for assessment_id, item_id, value in zip(
+        answers["assessment_id"], answers["item_id"], answers["value"], strict=True
+    ):
+        region_id = int(region_of.get(assessment_id, -1))
+        if region_id in areas and isinstance(value, list):
+            areas[region_id].update(f"{item_id}:{choice}" for choice in value if choice != "none")
+    return areas
+
+
+def partner_suggestions(
+    results: RoundScores, region_id: int, limit: int = 5, column: str = "moderated"
+) -> list[Suggestion]:
+    dimensions = scoring.wide(results.scores, scoring.DIMENSION, column)
+    region_of = results.assessments.set_index("assessment_id")["region_id"]
+    dimensions.index = region_of.reindex(dimensions.index).to_numpy()
+    return suggest_partners(region_id, dimensions, region_areas(results), limit=limit)
+
+
+def comparable_rounds(round_: Round) -> list[Round]:
+    """Rounds of the same questionnaire (any version) up to this one, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Round)
+            .join(Questionnaire)
+            .where(
+                Questionnaire.slug == round_.questionnaire.slug,
+                Round.opens_on <= round_.opens_on,
+            )
+            .order_by(Round.opens_on, Round.id)
+        )
+    )
+
+
+@dataclass
+class Trend:
+    rounds: list[Round]
+    #: index round_id; columns (kind, key) -> the region's scores.
+    region: pd.DataFrame
+    #: index round_id; columns (kind, key) -> median of all regions (NaN where suppressed).
+    median: pd.DataFrame
+
+
+def trend(round_: Round, region_id: int | None, column: str = "moderated") -> Trend:
+    """Scores across rounds, over the items every compared questionnaire version shares.
+
+    Items are matched by id: an item whose meaning changes gets a new id (FORMAT.md), so items
+    present in only some versions are left out of every round of the trend.
+    """
+    rounds = comparable_rounds(round_)
+    results = [round_scores(r) for r in rounds]
+    common = set.intersection(*({i.id for i in r.definition.items} for r in results))
+    threshold = min_group_size()
+    region_rows, median_rows = {}, {}
+    for r, result in zip(rounds, results, strict=True):
+        items = result.items[result.items["item_id"].isin(common)]
+        scores = scoring.group_scores(items, result.definition)
+        indexed = scores.set_index(["kind", "key"])
+        focal = assessment_of(result, region_id) if region_id is not None else None
+        if focal is not None:
+            own = indexed[indexed["assessment_id"] == focal][column]
+            region_rows[r.id] = own
+        table = peers.describe(scores, result.assessments["assessment_id"], column, threshold)
+        median_rows[r.id] = table["median"]
+    return Trend(
+        rounds=rounds,
+        region=pd.DataFrame(region_rows).T,
+        median=pd.DataFrame(median_rows).T,
+    )

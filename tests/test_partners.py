@@ -1,0 +1,53 @@
+"""Partner ranking on a constructed example."""
+
+import pandas as pd
+import pytest
+
+from surveyapp.analysis.partners import suggest_partners
+
+
+def test_partners_are_ranked_by_shared_areas_and_complementarity():
+    dimensions = pd.DataFrame(
+        {
+            "strategy": [80, 80, 30, 40, 80],
+            "funding": [20, 20, 70, 20, None],
+        },
+        index=[1, 2, 3, 4, 5],
+    )
+    areas = {
+        1: {"energy", "health"},
+        2: {"energy", "health"},  # same areas, same scores: shares everything, teaches nothing
+        3: {"energy", "digital"},  # strong in funding where 1 is weak, weak in strategy: mutual
+        4: {"space"},  # only weaker
+        5: set(),  # no areas, no funding score: its strategy equals 1's
+    }
+    suggestions = suggest_partners(1, dimensions, areas, margin=15)
+    by_id = {s.region_id: s for s in suggestions}
+    # Before normalising: 3 -> sqrt(mean(0, 50) * mean(50, 0)) = 25; 4 is only weaker: 0.
+    assert by_id[3].complementarity == pytest.approx(1.0)
+    assert 4 not in by_id
+    assert by_id[3].shared_score == pytest.approx(1 / 3)
+    assert by_id[2].shared_score == pytest.approx(1.0)
+    # 4 and 5 match on nothing (no shared area, nothing to learn both ways): left out.
+    assert [s.region_id for s in suggestions] == [3, 2]
+    assert by_id[3].match == pytest.approx((1 / 3 + 1) / 2)
+    assert by_id[3].shared == ["energy"]
+    assert by_id[3].their_strengths == ["funding"]
+    assert by_id[3].your_strengths == ["strategy"]
+
+
+def test_a_region_better_everywhere_is_not_complementary():
+    dimensions = pd.DataFrame({"strategy": [20, 60, 50], "funding": [60, 40, 90]}, index=[1, 2, 3])
+    suggestions = {s.region_id: s for s in suggest_partners(1, dimensions, {1: {"x"}, 3: {"x"}})}
+    assert suggestions[2].complementarity == pytest.approx(1.0)
+    assert suggestions[2].their_strengths == ["strategy"]
+    assert suggestions[2].your_strengths == ["funding"]
+    assert suggestions[3].complementarity == 0  # better in both: nothing to learn in return
+    assert suggestions[3].shared == ["x"]
+
+
+def test_limit_and_unknown_region():
+    dimensions = pd.DataFrame({"strategy": [10, 20, 30], "funding": [50, 5, 0]}, index=[1, 2, 3])
+    assert len(suggest_partners(1, dimensions, {})) == 2
+    assert len(suggest_partners(1, dimensions, {}, limit=1)) == 1
+    assert suggest_partners(9, dimensions, {}) == []
