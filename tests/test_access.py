@@ -95,6 +95,18 @@ MATRIX = {
         "draft": row(302, 403, 403, 403, 302),
         "submitted": row(302, 403, 403, 403, 302),
     },
+    ("analysis.index", "GET"): {
+        "draft": row(302, 200, 200, 200, 200),
+        "submitted": row(302, 200, 200, 200, 200),
+    },
+    ("analysis.region_view", "GET"): {
+        "draft": row(302, 403, 200, 200, 200),
+        "submitted": row(302, 403, 200, 200, 200),
+    },
+    ("analysis.working_group_view", "GET"): {
+        "draft": row(302, 403, 403, 200, 200),
+        "submitted": row(302, 403, 403, 200, 200),
+    },
     ("assessments.csrf_token", "GET"): {
         "draft": row(302, 200, 200, 200, 200),
         "submitted": row(302, 200, 200, 200, 200),

@@ -96,3 +96,8 @@ def test_moderated_scores_replace_the_regions_own_where_an_expert_gave_one(defin
     )
     assert score_of(scores, 2, "overall", "overall", "moderated") == pytest.approx(45)
     assert score_of(scores, 2, "overall", "overall", "self") == pytest.approx(50)
+
+
+def test_no_answers_give_empty_tables(definition):
+    empty = pd.DataFrame([], columns=["assessment_id", "item_id", "value"])
+    assert group_scores(item_scores(empty, definition), definition).empty

@@ -9,15 +9,9 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import func, select
 
-from surveyapp.assessments.models import Answer, Assessment, AssessmentState
+from surveyapp.assessments.models import COUNTED_STATES, Answer, Assessment
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
-
-COUNTED_STATES = (
-    AssessmentState.submitted,
-    AssessmentState.under_review,
-    AssessmentState.validated,
-)
 
 ASSESSMENT_COLUMNS = [
     "assessment_id",
@@ -52,7 +46,7 @@ def load_assessments(round_ids: list[int]) -> pd.DataFrame:
         .where(Assessment.round_id.in_(round_ids), Assessment.state.in_(COUNTED_STATES))
         .order_by(Assessment.round_id, Region.code)
     ).all()
-    frame = pd.DataFrame.from_records(rows, columns=ASSESSMENT_COLUMNS)
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=ASSESSMENT_COLUMNS)
     frame["state"] = frame["state"].map(str)
     frame["category"] = frame["category"].map(lambda c: str(c) if c else None)
     frame["partnerships"] = frame["partnerships"].map(lambda p: list(p or []))
@@ -66,7 +60,7 @@ def load_answers(round_id: int) -> pd.DataFrame:
         .join(Assessment, Assessment.id == Answer.assessment_id)
         .where(Assessment.round_id == round_id, Assessment.state.in_(COUNTED_STATES))
     ).all()
-    return pd.DataFrame.from_records(rows, columns=["assessment_id", "item_id", "value"])
+    return pd.DataFrame([tuple(r) for r in rows], columns=["assessment_id", "item_id", "value"])
 
 
 def data_version(round_id: int) -> tuple:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 from flask import current_app
@@ -43,12 +43,18 @@ CACHE_SIZE = 16
 
 
 def round_scores(round_: Round) -> RoundScores:
-    """Scores of every counted assessment of the round (cached until its data change)."""
+    """Scores of every counted assessment of the round (cached until its data change).
+
+    The regions' attributes (name, category, partnerships) are read fresh every time, so an
+    administrator's change shows at once; only the scores come from the cache.
+    """
     key = frame.data_version(round_.id)
     with _cache_lock:
-        if key in _cache:
+        cached = _cache.get(key)
+        if cached is not None:
             _cache.move_to_end(key)
-            return _cache[key]
+    if cached is not None:
+        return replace(cached, assessments=frame.load_assessments([round_.id]))
     result = compute_round_scores(round_)
     with _cache_lock:
         _cache[key] = result

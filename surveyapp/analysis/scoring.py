@@ -19,6 +19,7 @@ How a score is made (the methodology annex of the reports says the same):
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from surveyapp.questionnaires.definition import Definition
@@ -56,7 +57,7 @@ def item_scores(
     scored = {item.id for item in definition.items if item.is_scored}
     rows = answers[answers["item_id"].isin(scored)]
     visible = _visible(rows, answers, definition)
-    rows = rows[visible]
+    rows = rows.loc[np.asarray(visible, dtype=bool)]
     self_scores = [
         items[item_id].question_type.score(items[item_id], value)
         for item_id, value in zip(rows["item_id"], rows["value"], strict=True)

@@ -32,6 +32,15 @@ TRANSITIONS: dict[tuple[AssessmentState, AssessmentState], str] = {
 }
 
 
+#: States whose answers count in scores and benchmarks: submitted by the region and not sent
+#: back for changes. Drafts never count.
+COUNTED_STATES = (
+    AssessmentState.submitted,
+    AssessmentState.under_review,
+    AssessmentState.validated,
+)
+
+
 class InvalidTransition(ValueError):
     """A state change the workflow does not allow."""
 

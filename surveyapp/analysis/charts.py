@@ -1,0 +1,298 @@
+"""Charts as SVG strings, for the dashboards and the PDF reports alike.
+
+Every function takes plain numbers and labels (scores 0-100, None where there is none) and returns
+Markup holding one ``<svg role="img">`` with a title and a description. The page or report puts
+the same figures in a table beside it, for screen readers and for print.
+Colours come from CSS classes (``chart-*``) with inline fallbacks, so reports can restyle them.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+REGION = "#1f5fa8"
+MEDIAN = "#6b6b6b"
+BAND = "#d9e3ef"
+FONT = 'font-family="system-ui, sans-serif"'
+
+
+@dataclass(frozen=True)
+class Axis:
+    label: str
+    value: float | None
+    median: float | None = None
+    q1: float | None = None
+    q3: float | None = None
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _svg(width: int, height: int, title: str, description: str, body: list[str]) -> Markup:
+    # Every label and number above went through escape() or _number(): safe to mark.
+    return Markup(  # noqa: S704
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" class="chart" {FONT}>'
+        f"<title>{escape(title)}</title><desc>{escape(description)}</desc>"
+        + "".join(body)
+        + "</svg>"
+    )
+
+
+def _text(x: float, y: float, label: str, anchor: str = "start", size: int = 11, width=24) -> str:
+    """A label wrapped to lines of about ``width`` characters, vertically centred on y."""
+    lines = textwrap.wrap(label, width) or [""]
+    first = y - (len(lines) - 1) * size * 0.6
+    spans = "".join(
+        f'<tspan x="{_number(x)}" y="{_number(first + i * size * 1.2)}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return (
+        f'<text font-size="{size}" text-anchor="{anchor}" dominant-baseline="middle">{spans}</text>'
+    )
+
+
+def _present(value: float | None) -> bool:
+    return value is not None and not math.isnan(value)
+
+
+def radar(axes: Sequence[Axis], title: str, description: str) -> Markup:
+    """The region's profile over the axes, with the peer median and quartile band."""
+    width, height, radius = 660, 500, 170
+    centre_x, centre_y = width / 2, height / 2
+    count = max(len(axes), 3)
+
+    def point(index: int, value: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * index / count
+        distance = radius * max(0.0, min(100.0, value)) / 100
+        return centre_x + distance * math.cos(angle), centre_y + distance * math.sin(angle)
+
+    def polygon(values: list[float | None]) -> str | None:
+        if not values or not all(_present(v) for v in values):
+            return None
+        return " ".join(
+            f"{_number(x)},{_number(y)}" for x, y in (point(i, v) for i, v in enumerate(values))
+        )
+
+    body = []
+    for level in (20, 40, 60, 80, 100):
+        ring = polygon([level] * len(axes))
+        body.append(f'<polygon points="{ring}" fill="none" stroke="#ddd" stroke-width="1"/>')
+    for index, axis in enumerate(axes):
+        x, y = point(index, 100)
+        body.append(
+            f'<line x1="{_number(centre_x)}" y1="{_number(centre_y)}" x2="{_number(x)}" '
+            f'y2="{_number(y)}" stroke="#ddd"/>'
+        )
+        lx, ly = point(index, 112)
+        if abs(lx - centre_x) < 10:
+            anchor = "middle"
+            ly += -12 if ly < centre_y else 12
+        else:
+            anchor = "start" if lx > centre_x else "end"
+        body.append(_text(lx, ly, axis.label, anchor))
+    outer = polygon([a.q3 for a in axes])
+    inner = polygon([a.q1 for a in axes])
+    if outer and inner:
+        body.append(
+            f'<path class="chart-band" d="M{outer}Z M{inner}Z" fill="{BAND}" '
+            'fill-rule="evenodd" stroke="none"/>'
+        )
+    median = polygon([a.median for a in axes])
+    if median:
+        body.append(
+            f'<polygon class="chart-median" points="{median}" fill="none" stroke="{MEDIAN}" '
+            'stroke-width="1.5" stroke-dasharray="5 3"/>'
+        )
+    own = polygon([a.value if _present(a.value) else 0.0 for a in axes])
+    body.append(
+        f'<polygon class="chart-region" points="{own}" fill="{REGION}" fill-opacity="0.18" '
+        f'stroke="{REGION}" stroke-width="2"/>'
+    )
+    return _svg(width, height, title, description, body)
+
+
+def bars(axes: Sequence[Axis], title: str, description: str, width: int = 640) -> Markup:
+    """One horizontal bar per axis, with the peer quartile band and a median tick."""
+    label_width, row, top = 260, 52, 10
+    plot = width - label_width - 50
+    height = top + row * len(axes) + 24
+    body = []
+    for level in (0, 25, 50, 75, 100):
+        x = label_width + plot * level / 100
+        body.append(
+            f'<line x1="{_number(x)}" y1="{top}" x2="{_number(x)}" '
+            f'y2="{height - 20}" stroke="#e5e5e5"/>'
+            f'<text x="{_number(x)}" y="{height - 6}" font-size="10" '
+            f'text-anchor="middle">{level}</text>'
+        )
+    for index, axis in enumerate(axes):
+        y = top + index * row
+        body.append(_text(label_width - 8, y + row / 2, axis.label, "end", width=42))
+        if _present(axis.q1) and _present(axis.q3):
+            x1 = label_width + plot * axis.q1 / 100
+            body.append(
+                f'<rect class="chart-band" x="{_number(x1)}" y="{y + 4}" '
+                f'width="{_number(plot * (axis.q3 - axis.q1) / 100)}" height="{row - 8}" '
+                f'fill="{BAND}"/>'
+            )
+        if _present(axis.value):
+            body.append(
+                f'<rect class="chart-region" x="{label_width}" y="{y + 10}" '
+                f'width="{_number(plot * axis.value / 100)}" height="{row - 20}" fill="{REGION}"/>'
+                f'<text x="{_number(label_width + plot * axis.value / 100 + 4)}" y="{y + row / 2}" '
+                f'font-size="10" dominant-baseline="middle">{_number(axis.value)}</text>'
+            )
+        if _present(axis.median):
+            x = label_width + plot * axis.median / 100
+            body.append(
+                f'<line class="chart-median" x1="{_number(x)}" y1="{y + 3}" x2="{_number(x)}" '
+                f'y2="{y + row - 3}" stroke="{MEDIAN}" stroke-width="2"/>'
+            )
+    return _svg(width, height, title, description, body)
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    values: Sequence[float | None]
+    dashed: bool = False
+
+
+def lines(
+    x_labels: Sequence[str],
+    series: Sequence[Series],
+    title: str,
+    description: str,
+    width: int = 560,
+    height: int = 240,
+) -> Markup:
+    """Scores across rounds; one line per series, gaps where a value is missing."""
+    left, right, top, bottom = 90, 190, 10, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+    step = plot_w / max(len(x_labels) - 1, 1)
+    body = []
+    for level in (0, 25, 50, 75, 100):
+        y = top + plot_h * (1 - level / 100)
+        body.append(
+            f'<line x1="{left}" y1="{_number(y)}" x2="{left + plot_w}" y2="{_number(y)}" '
+            f'stroke="#e5e5e5"/><text x="{left - 6}" y="{_number(y)}" font-size="10" '
+            f'text-anchor="end" dominant-baseline="middle">{level}</text>'
+        )
+    for index, label in enumerate(x_labels):
+        body.append(
+            f'<text x="{_number(left + index * step)}" y="{height - 10}" font-size="10" '
+            f'text-anchor="middle">{escape(label)}</text>'
+        )
+    palette = [REGION, MEDIAN, "#b5651d", "#2e8b57", "#8b3a62"]
+    for number, line in enumerate(series):
+        colour = palette[number % len(palette)]
+        points = [
+            (left + i * step, top + plot_h * (1 - v / 100))
+            for i, v in enumerate(line.values)
+            if _present(v)
+        ]
+        dash = ' stroke-dasharray="5 3"' if line.dashed else ""
+        if len(points) > 1:
+            path = " ".join(f"{_number(x)},{_number(y)}" for x, y in points)
+            body.append(
+                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>'
+            )
+        for x, y in points:
+            body.append(f'<circle cx="{_number(x)}" cy="{_number(y)}" r="3" fill="{colour}"/>')
+        legend_y = top + 14 + number * 16
+        body.append(
+            f'<line x1="{width - right + 10}" y1="{legend_y}" x2="{width - right + 28}" '
+            f'y2="{legend_y}" stroke="{colour}" stroke-width="2"{dash}/>'
+            f'<text x="{width - right + 32}" y="{legend_y}" font-size="10" '
+            f'dominant-baseline="middle">{escape(line.label)}</text>'
+        )
+    return _svg(width, height, title, description, body)
+
+
+def heat_map(
+    row_labels: Sequence[str],
+    column_labels: Sequence[str],
+    values: Sequence[Sequence[float | None]],
+    title: str,
+    description: str,
+) -> Markup:
+    """Rows (regions) by columns (aspects), cells shaded by score with the score written in."""
+    label_width, cell_w, cell_h, top = 190, 96, 20, 96
+    width = label_width + cell_w * len(column_labels) + 4
+    height = top + cell_h * len(row_labels) + 4
+    body = []
+    for index, label in enumerate(column_labels):
+        x = label_width + index * cell_w + cell_w / 2
+        body.append(_text(x, top - 44, label, "middle", size=9, width=20))
+    for r, label in enumerate(row_labels):
+        y = top + r * cell_h
+        body.append(
+            f'<text x="{label_width - 6}" y="{y + cell_h / 2}" font-size="10" text-anchor="end" '
+            f'dominant-baseline="middle">{escape(label)}</text>'
+        )
+        for c, value in enumerate(values[r]):
+            x = label_width + c * cell_w
+            if _present(value):
+                shade = 0.12 + 0.78 * value / 100
+                ink = "#fff" if shade > 0.55 else "#111"
+                text = _number(value)
+            else:
+                shade, ink, text = 0.0, "#555", "\u2013"
+            body.append(
+                f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
+                f'fill="{REGION}" fill-opacity="{shade:.2f}" stroke="#ccc" stroke-width="0.5"/>'
+                f'<text x="{_number(x + cell_w / 2)}" y="{y + cell_h / 2}" font-size="10" '
+                f'fill="{ink}" text-anchor="middle" dominant-baseline="middle">{text}</text>'
+            )
+    return _svg(width, height, title, description, body)
+
+
+@dataclass(frozen=True)
+class Box:
+    label: str
+    minimum: float | None
+    q1: float | None
+    median: float | None
+    q3: float | None
+    maximum: float | None
+
+
+def box_plots(boxes: Sequence[Box], title: str, description: str, width: int = 640) -> Markup:
+    """Distribution per row: whiskers from minimum to maximum, box from q1 to q3, median line."""
+    label_width, row, top = 250, 40, 10
+    plot = width - label_width - 30
+    height = top + row * len(boxes) + 24
+
+    def x(value: float) -> str:
+        return _number(label_width + plot * value / 100)
+
+    body = []
+    for level in (0, 25, 50, 75, 100):
+        body.append(
+            f'<line x1="{x(level)}" y1="{top}" x2="{x(level)}" y2="{height - 20}" '
+            f'stroke="#e5e5e5"/><text x="{x(level)}" y="{height - 6}" font-size="10" '
+            f'text-anchor="middle">{level}</text>'
+        )
+    for index, box in enumerate(boxes):
+        y = top + index * row
+        middle = y + row / 2
+        body.append(_text(label_width - 8, middle, box.label, "end", width=36))
+        if not all(_present(v) for v in (box.minimum, box.q1, box.median, box.q3, box.maximum)):
+            continue
+        body.append(
+            f'<line x1="{x(box.minimum)}" y1="{middle}" x2="{x(box.maximum)}" y2="{middle}" '
+            f'stroke="{MEDIAN}"/>'
+            f'<rect class="chart-band" x="{x(box.q1)}" y="{y + 6}" '
+            f'width="{_number(plot * (box.q3 - box.q1) / 100)}" height="{row - 12}" '
+            f'fill="{BAND}" stroke="{REGION}"/>'
+            f'<line x1="{x(box.median)}" y1="{y + 6}" x2="{x(box.median)}" y2="{y + row - 6}" '
+            f'stroke="{REGION}" stroke-width="2"/>'
+        )
+    return _svg(width, height, title, description, body)

@@ -1,0 +1,74 @@
+"""Benchmark dashboards: a region against its peers, and the working group's view of a round."""
+
+from flask import Blueprint, abort, render_template
+from flask_babel import get_locale
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from surveyapp.assessments.models import COUNTED_STATES, Assessment
+from surveyapp.assessments.permissions import is_region_officer
+from surveyapp.auth.models import Role
+from surveyapp.auth.permissions import role_required
+from surveyapp.extensions import db
+from surveyapp.regions.queries import find_region
+from surveyapp.rounds.models import Round
+from surveyapp.rounds.queries import list_rounds
+
+bp = Blueprint("analysis", __name__, template_folder="templates")
+
+
+def _lang() -> str:
+    return str(get_locale() or "en")
+
+
+@bp.get("/benchmarks")
+@login_required
+def index():
+    """Links to every dashboard the user may open: their regions' rounds, or every round."""
+    counted = select(Assessment.region_id, Assessment.round_id).where(
+        Assessment.state.in_(COUNTED_STATES)
+    )
+    if current_user.role == Role.officer:
+        region_ids = [region.id for region in current_user.regions]
+        counted = counted.where(Assessment.region_id.in_(region_ids))
+    pairs = set(db.session.execute(counted).all())
+    regions = {region.id: region for region in current_user.regions}
+    rows = []
+    for round_ in list_rounds():
+        rows.append(
+            {
+                "round": round_,
+                "regions": [regions[rid] for rid in sorted(regions) if (rid, round_.id) in pairs],
+                "assessments": sum(1 for _rid, rnd in pairs if rnd == round_.id),
+            }
+        )
+    return render_template("analysis/index.html", rows=rows)
+
+
+@bp.get("/benchmarks/rounds/<int:round_id>/regions/<code>")
+@login_required
+def region_view(round_id: int, code: str):
+    """A region's scores against its peers, trends and partner suggestions."""
+    round_ = db.get_or_404(Round, round_id)
+    region = find_region(code)
+    if region is None:
+        abort(404)
+    if current_user.role == Role.officer and not is_region_officer(current_user, region.id):
+        abort(403)
+    from surveyapp.analysis.dashboard import region_dashboard  # pandas: loaded when first used
+
+    return render_template(
+        "analysis/region.html", data=region_dashboard(region, round_, _lang()), round=round_
+    )
+
+
+@bp.get("/benchmarks/rounds/<int:round_id>")
+@role_required(Role.expert, Role.admin)
+def working_group_view(round_id: int):
+    """Every counted region of a round: distributions, heat map, change since the last round."""
+    round_ = db.get_or_404(Round, round_id)
+    from surveyapp.analysis.dashboard import working_group_dashboard  # pandas: when first used
+
+    return render_template(
+        "analysis/working_group.html", data=working_group_dashboard(round_, _lang()), round=round_
+    )

@@ -1,0 +1,115 @@
+"""Benchmarks from stored assessments: drafts left out, small groups suppressed, consent kept."""
+
+import pytest
+from sqlalchemy import select
+
+from surveyapp.analysis.dashboard import region_dashboard, working_group_dashboard
+from surveyapp.assessments.models import Answer, AssessmentState
+from surveyapp.assessments.operations import save_answer
+from surveyapp.auth.models import Role
+from surveyapp.extensions import db
+
+#: code -> (name, maturity level, consents to be named); strategy score = level * 20.
+REGIONS = {
+    "ES21": ("País Vasco", 1, True),
+    "ES22": ("Navarra", 2, True),
+    "ES23": ("La Rioja", 3, False),
+    "ES24": ("Aragón", 4, False),
+    "ES25": ("Cantabria", 5, False),
+    "ES26": ("Asturias", 0, False),
+}
+
+
+@pytest.fixture
+def world(create_region, create_user, create_round, create_assessment):
+    round_ = create_round()
+    writer = create_user(email="writer@example.org")
+    regions, assessments = {}, {}
+    for code, (name, level, consent) in REGIONS.items():
+        region = create_region(code, name, thematic_partnerships=["photonics"])
+        assessment = create_assessment(region=region, round_=round_)
+        save_answer(assessment, "maturity", level, writer)
+        # Governance differs in the opposite direction, so regions complement each other.
+        save_answer(assessment, "role", "lead" if level < 3 else "none", writer)
+        assessment.state = AssessmentState.submitted
+        assessment.consent_named = consent
+        regions[code], assessments[code] = region, assessment
+    draft_region = create_region("FR10", "Ile-de-France", thematic_partnerships=["photonics"])
+    draft = create_assessment(region=draft_region, round_=round_)
+    save_answer(draft, "maturity", 5, writer)
+    db.session.commit()
+    return {"round": round_, "regions": regions, "assessments": assessments, "draft": draft}
+
+
+def test_region_statistics_from_submitted_assessments_only(app, world):
+    data = region_dashboard(world["regions"]["ES21"], world["round"], "en")
+    strategy = next(row for row in data["dimensions"] if row["key"] == "strategy")
+    # Scores 0, 20, 40, 60, 80, 100: the draft's 100 is not among them.
+    assert strategy["n"] == 6
+    assert strategy["value"] == 20
+    assert strategy["median"] == 50
+    assert strategy["q1"] == 25 and strategy["q3"] == 75
+    assert strategy["rank"] == pytest.approx(100 * 1.5 / 6, abs=0.05)
+    assert strategy["gap"] == -30
+    assert data["weaknesses"][0]["key"] == "strategy"
+
+
+def test_a_draft_has_no_dashboard(app, world):
+    data = region_dashboard(world["draft"].region, world["round"], "en")
+    assert data["available"] is False
+
+
+def test_fewer_than_five_regions_show_no_statistics_on_the_page(
+    app, world, client, login, create_user
+):
+    for code in ("ES25", "ES26"):
+        world["assessments"][code].state = AssessmentState.draft
+    db.session.commit()
+    officer = create_user(email="o@example.org", regions=[world["regions"]["ES21"]])
+    login(officer)
+    page = client.get(f"/benchmarks/rounds/{world['round'].id}/regions/ES21").text
+    assert "too few regions to compare" in page
+    data = region_dashboard(world["regions"]["ES21"], world["round"], "en")
+    assert data["overall"]["suppressed"] and data["overall"]["median"] is None
+    assert data["groups"]["columns"] == []
+    assert data["strengths"] == data["weaknesses"] == []
+
+
+def test_any_answer_change_gives_fresh_figures(app, world):
+    before = region_dashboard(world["regions"]["ES21"], world["round"], "en")
+    answer = db.session.scalar(
+        select(Answer).filter_by(assessment_id=world["assessments"]["ES26"].id, item_id="maturity")
+    )
+    answer.value = 5  # 0 -> 100: the median of 20..100 becomes 70
+    db.session.commit()
+    after = region_dashboard(world["regions"]["ES21"], world["round"], "en")
+    assert before["dimensions"][0]["median"] == 50
+    assert after["dimensions"][0]["median"] == 70
+
+
+def test_partners_are_named_only_with_consent(app, world):
+    data = region_dashboard(world["regions"]["ES23"], world["round"], "en")
+    names = [partner["name"] for partner in data["partners"]]
+    assert names, "every region shares the photonics partnership"
+    for code, (name, _level, consent) in REGIONS.items():
+        if code == "ES23":
+            continue
+        if not consent:
+            assert not any(name in n for n in names)
+    assert "A region in Spain" in names
+    assert {"Navarra (Spain)", "País Vasco (Spain)"} & set(names)
+
+
+def test_working_group_heat_map_names_only_consenting_regions(
+    app, world, client, login, create_user
+):
+    data = working_group_dashboard(world["round"], "en")
+    labels = [row["label"] for row in data["heat_map"]["rows"]]
+    assert "Navarra (ES22)" in labels and "País Vasco (ES21)" in labels
+    assert sum(label.startswith("Region ") for label in labels) == 4
+    assert data["participation"]["assessments"] == 6
+    login(create_user(email="expert@example.org", role=Role.expert))
+    page = client.get(f"/benchmarks/rounds/{world['round'].id}").text
+    assert "Navarra" in page
+    for name in ("La Rioja", "Aragón", "Cantabria", "Asturias", "Ile-de-France"):
+        assert name not in page
