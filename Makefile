@@ -49,3 +49,4 @@ translations: $(VENV)/.installed
 # Interface strings: extract the catalogue template translators start from.
 messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _nl:1,2 -k lazy_ngettext:1,2 -o surveyapp/translations/messages.pot --no-location --sort-output --project surveyapp .
+	$(BIN)/pybabel update -i surveyapp/translations/messages.pot -d surveyapp/translations --no-fuzzy-matching

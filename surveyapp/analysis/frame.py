@@ -64,21 +64,37 @@ def load_answers(round_id: int) -> pd.DataFrame:
 
 
 def data_version(round_id: int) -> tuple:
-    """Changes whenever anything a round's scores depend on changes.
+    return data_versions([round_id])[round_id]
+
+
+def data_versions(round_ids: list[int]) -> dict[int, tuple]:
+    """Per round, a key that changes whenever anything its scores depend on changes.
 
     Counted assessments (which, in which state, with what consent) and their answers' last
-    change. Cheap: two aggregate queries, no rows leave the database.
+    change. Cheap: two grouped aggregate queries, no rows leave the database.
     """
+    counted = Assessment.round_id.in_(round_ids), Assessment.state.in_(COUNTED_STATES)
     assessments = db.session.execute(
         select(
+            Assessment.round_id,
             func.count(Assessment.id),
             func.max(Assessment.state_changed_at),
             func.sum(Assessment.id * Assessment.version),
-        ).where(Assessment.round_id == round_id, Assessment.state.in_(COUNTED_STATES))
-    ).one()
+        )
+        .where(*counted)
+        .group_by(Assessment.round_id)
+    ).all()
     answers = db.session.execute(
-        select(func.count(Answer.id), func.max(Answer.updated_at), func.sum(Answer.version))
+        select(
+            Assessment.round_id,
+            func.count(Answer.id),
+            func.max(Answer.updated_at),
+            func.sum(Answer.version),
+        )
         .join(Assessment, Assessment.id == Answer.assessment_id)
-        .where(Assessment.round_id == round_id, Assessment.state.in_(COUNTED_STATES))
-    ).one()
-    return (round_id, *map(str, assessments), *map(str, answers))
+        .where(*counted)
+        .group_by(Assessment.round_id)
+    ).all()
+    first = {row[0]: tuple(map(str, row[1:])) for row in assessments}
+    second = {row[0]: tuple(map(str, row[1:])) for row in answers}
+    return {rid: (rid, *first.get(rid, ()), *second.get(rid, ())) for rid in round_ids}

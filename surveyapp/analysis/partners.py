@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 
@@ -50,32 +51,44 @@ def suggest_partners(
     """
     if region_id not in dimensions.index:
         return []
-    own = dimensions.loc[region_id]
+    own = dimensions.loc[region_id].to_numpy(dtype=float)
+    others = dimensions.drop(index=region_id)
+    difference = others.to_numpy(dtype=float) - own  # candidates x dimensions, NaN where absent
+    present = ~np.isnan(difference)
+    counts = present.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        you_learn = np.where(present, np.clip(difference, 0, None), 0).sum(axis=1) / counts
+        they_learn = np.where(present, np.clip(-difference, 0, None), 0).sum(axis=1) / counts
+    complementarity = np.nan_to_num(np.sqrt(you_learn * they_learn))
+    largest = complementarity.max() if len(complementarity) else 0.0
+    if largest > 0:
+        complementarity = complementarity / largest
     own_areas = areas.get(region_id, set())
     candidates = []
-    for other_id, scores in dimensions.drop(index=region_id).iterrows():
-        difference = (scores - own).dropna()
-        gains = (difference.clip(lower=0).mean() * (-difference).clip(lower=0).mean()) ** 0.5
+    for index, other_id in enumerate(others.index):
         other_areas = areas.get(other_id, set())
         union = own_areas | other_areas
-        shared = sorted(own_areas & other_areas)
-        candidates.append(
+        shared_score = len(own_areas & other_areas) / len(union) if union else 0.0
+        candidates.append((index, int(other_id), shared_score, float(complementarity[index])))
+    candidates.sort(key=lambda c: (-(c[2] + c[3]) / 2, c[1]))
+    suggestions = []
+    for index, other_id, shared_score, complement in candidates:
+        match = (shared_score + complement) / 2
+        if match <= 0 or len(suggestions) == limit:
+            break
+        row = pd.Series(difference[index], index=dimensions.columns).dropna()
+        suggestions.append(
             Suggestion(
-                region_id=int(other_id),
-                match=0.0,
-                shared_score=len(shared) / len(union) if union else 0.0,
-                complementarity=0.0 if pd.isna(gains) else float(gains),
-                shared=shared,
-                their_strengths=_named(difference, margin),
-                your_strengths=_named(-difference, margin),
+                region_id=other_id,
+                match=match,
+                shared_score=shared_score,
+                complementarity=complement,
+                shared=sorted(own_areas & areas.get(other_id, set())),
+                their_strengths=_named(row, margin),
+                your_strengths=_named(-row, margin),
             )
         )
-    largest = max((c.complementarity for c in candidates), default=0.0)
-    for candidate in candidates:
-        candidate.complementarity = candidate.complementarity / largest if largest else 0.0
-        candidate.match = (candidate.shared_score + candidate.complementarity) / 2
-    candidates.sort(key=lambda c: (-c.match, c.region_id))
-    return [c for c in candidates if c.match > 0][:limit]
+    return suggestions
 
 
 def _named(difference: pd.Series, margin: float) -> list[str]:

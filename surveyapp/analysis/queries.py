@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 from flask import current_app
@@ -35,6 +35,8 @@ class RoundScores:
     scores: pd.DataFrame
     #: Raw answers of the priority-area items: assessment_id, item_id, value.
     priority_answers: pd.DataFrame
+    #: Figures derived from the scores alone, kept with them in the cache.
+    memo: dict = field(default_factory=dict)
 
 
 _cache: OrderedDict[tuple, RoundScores] = OrderedDict()
@@ -42,13 +44,13 @@ _cache_lock = threading.Lock()
 CACHE_SIZE = 16
 
 
-def round_scores(round_: Round) -> RoundScores:
+def round_scores(round_: Round, key: tuple | None = None) -> RoundScores:
     """Scores of every counted assessment of the round (cached until its data change).
 
     The regions' attributes (name, category, partnerships) are read fresh every time, so an
     administrator's change shows at once; only the scores come from the cache.
     """
-    key = frame.data_version(round_.id)
+    key = key or frame.data_version(round_.id)
     with _cache_lock:
         cached = _cache.get(key)
         if cached is not None:
@@ -172,20 +174,27 @@ def trend(round_: Round, region_id: int | None, column: str = "moderated") -> Tr
     present in only some versions are left out of every round of the trend.
     """
     rounds = comparable_rounds(round_)
-    results = [round_scores(r) for r in rounds]
+    keys = frame.data_versions([r.id for r in rounds])
+    results = [round_scores(r, keys[r.id]) for r in rounds]
     common = set.intersection(*({i.id for i in r.definition.items} for r in results))
     threshold = min_group_size()
     region_rows, median_rows = {}, {}
     for r, result in zip(rounds, results, strict=True):
-        items = result.items[result.items["item_id"].isin(common)]
-        scores = scoring.group_scores(items, result.definition)
+        if {i.id for i in result.definition.items} == common:
+            scores = result.scores  # nothing to leave out: the round's own scores
+        else:
+            items = result.items[result.items["item_id"].isin(common)]
+            scores = scoring.group_scores(items, result.definition)
         indexed = scores.set_index(["kind", "key"])
         focal = assessment_of(result, region_id) if region_id is not None else None
         if focal is not None:
             own = indexed[indexed["assessment_id"] == focal][column]
             region_rows[r.id] = own
-        table = peers.describe(scores, result.assessments["assessment_id"], column, threshold)
-        median_rows[r.id] = table["median"]
+        memo_key = ("trend-median", column, threshold, frozenset(common))
+        if memo_key not in result.memo:
+            everyone = result.assessments["assessment_id"]
+            result.memo[memo_key] = peers.describe(scores, everyone, column, threshold)["median"]
+        median_rows[r.id] = result.memo[memo_key]
     return Trend(
         rounds=rounds,
         region=pd.DataFrame(region_rows).T,

@@ -58,15 +58,11 @@ def item_scores(
     rows = answers[answers["item_id"].isin(scored)]
     visible = _visible(rows, answers, definition)
     rows = rows.loc[np.asarray(visible, dtype=bool)]
-    self_scores = [
-        items[item_id].question_type.score(items[item_id], value)
-        for item_id, value in zip(rows["item_id"], rows["value"], strict=True)
-    ]
     frame = pd.DataFrame(
         {
             "assessment_id": rows["assessment_id"].to_numpy(),
             "item_id": rows["item_id"].to_numpy(),
-            "self": pd.array(self_scores, dtype="Float64").astype(float),
+            "self": _scores(rows, items),
         }
     )
     frame = frame.dropna(subset=["self"])
@@ -79,6 +75,23 @@ def item_scores(
     else:
         frame["moderated"] = frame["self"]
     return frame.reset_index(drop=True)
+
+
+def _scores(rows: pd.DataFrame, items: dict) -> np.ndarray:
+    """Each row's item score; scale items (most of them) in one vectorised step."""
+    is_scale = rows["item_id"].map(lambda item_id: items[item_id].type == "scale").to_numpy(bool)
+    scores = np.full(len(rows), np.nan)
+    # A scale answer is a level 0-5 or "na" (not applicable: no score).
+    levels = pd.to_numeric(rows["value"][is_scale], errors="coerce").to_numpy(float)
+    scores[is_scale] = levels * 20.0
+    others = ~is_scale
+    scores[others] = [
+        np.nan
+        if (score := items[item_id].question_type.score(items[item_id], value)) is None
+        else score
+        for item_id, value in zip(rows["item_id"][others], rows["value"][others], strict=True)
+    ]
+    return scores
 
 
 def _visible(rows: pd.DataFrame, answers: pd.DataFrame, definition: Definition) -> list[bool]:
