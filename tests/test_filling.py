@@ -535,3 +535,10 @@ def test_the_same_answer_sent_again_on_an_old_version_is_not_a_conflict(
     autosave(client, assessment, "maturity", ["3"])
     response = autosave(client, assessment, "maturity", ["3"], version=0)
     assert response.status_code == 200 and response.json["version"] == 1
+
+
+def test_nul_characters_are_dropped_from_text_and_comments(officer, assessment):
+    save_answer(assessment, "practice", "a\x00b", officer, comment="c\x00d", keep_comment=False)
+    db.session.commit()
+    assert stored(assessment, "practice").value == "ab"
+    assert stored(assessment, "practice").comment == "cd"

@@ -146,7 +146,9 @@ def save_answer(
     answer = db.session.scalar(select(Answer).filter_by(assessment=assessment, item_id=item_id))
     old_value = answer.value if answer else None
     old_comment = answer.comment if answer else None
-    new_comment = old_comment if keep_comment else (comment or "").strip() or None
+    # NUL cannot be typed, only pasted from binary data, and PostgreSQL text refuses it.
+    typed = (comment or "").replace("\x00", "").strip()
+    new_comment = old_comment if keep_comment else typed or None
     if answer is not None and (old_value, old_comment) == (clean, new_comment):
         return answer  # nothing to change: the same answer sent twice is not a conflict
     if expected_version is not None and (answer.version if answer else 0) != expected_version:

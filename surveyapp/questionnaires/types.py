@@ -473,7 +473,8 @@ class _TextType(QuestionType):
     def clean(self, item: Item, value: Any) -> Any:
         if not isinstance(value, str):
             raise AnswerError(_l("Enter text."))
-        value = value.strip()
+        # NUL cannot be typed, only pasted from binary data, and PostgreSQL text refuses it.
+        value = value.replace("\x00", "").strip()
         if len(value) > self.max_length(item):
             raise AnswerError(
                 _nl(
