@@ -58,6 +58,12 @@ def _text(x: float, y: float, label: str, anchor: str = "start", size: int = 11,
     )
 
 
+def _row_height(labels: Sequence[str], width: int, minimum: int) -> int:
+    """Tall enough for the longest wrapped label."""
+    lines = max((len(textwrap.wrap(label, width)) for label in labels), default=1)
+    return max(minimum, 14 * lines + 10)
+
+
 def _present(value: float | None) -> bool:
     return value is not None and not math.isnan(value)
 
@@ -120,7 +126,8 @@ def radar(axes: Sequence[Axis], title: str, description: str) -> Markup:
 
 def bars(axes: Sequence[Axis], title: str, description: str, width: int = 640) -> Markup:
     """One horizontal bar per axis, with the peer quartile band and a median tick."""
-    label_width, row, top = 260, 52, 10
+    label_width, top = 260, 10
+    row = _row_height([axis.label for axis in axes], 42, 40)
     plot = width - label_width - 50
     height = top + row * len(axes) + 24
     body = []
@@ -138,22 +145,23 @@ def bars(axes: Sequence[Axis], title: str, description: str, width: int = 640) -
         if _present(axis.q1) and _present(axis.q3):
             x1 = label_width + plot * axis.q1 / 100
             body.append(
-                f'<rect class="chart-band" x="{_number(x1)}" y="{y + 4}" '
-                f'width="{_number(plot * (axis.q3 - axis.q1) / 100)}" height="{row - 8}" '
+                f'<rect class="chart-band" x="{_number(x1)}" y="{_number(y + row / 2 - 13)}" '
+                f'width="{_number(plot * (axis.q3 - axis.q1) / 100)}" height="26" '
                 f'fill="{BAND}"/>'
             )
         if _present(axis.value):
             body.append(
-                f'<rect class="chart-region" x="{label_width}" y="{y + 10}" '
-                f'width="{_number(plot * axis.value / 100)}" height="{row - 20}" fill="{REGION}"/>'
+                f'<rect class="chart-region" x="{label_width}" y="{_number(y + row / 2 - 8)}" '
+                f'width="{_number(plot * axis.value / 100)}" height="16" fill="{REGION}"/>'
                 f'<text x="{_number(label_width + plot * axis.value / 100 + 4)}" y="{y + row / 2}" '
                 f'font-size="10" dominant-baseline="middle">{_number(axis.value)}</text>'
             )
         if _present(axis.median):
             x = label_width + plot * axis.median / 100
             body.append(
-                f'<line class="chart-median" x1="{_number(x)}" y1="{y + 3}" x2="{_number(x)}" '
-                f'y2="{y + row - 3}" stroke="{MEDIAN}" stroke-width="2"/>'
+                f'<line class="chart-median" x1="{_number(x)}" y1="{_number(y + row / 2 - 15)}" '
+                f'x2="{_number(x)}" y2="{_number(y + row / 2 + 15)}" stroke="{MEDIAN}" '
+                'stroke-width="2"/>'
             )
     return _svg(width, height, title, description, body)
 
@@ -266,7 +274,8 @@ class Box:
 
 def box_plots(boxes: Sequence[Box], title: str, description: str, width: int = 640) -> Markup:
     """Distribution per row: whiskers from minimum to maximum, box from q1 to q3, median line."""
-    label_width, row, top = 250, 40, 10
+    label_width, top = 260, 10
+    row = _row_height([box.label for box in boxes], 42, 34)
     plot = width - label_width - 30
     height = top + row * len(boxes) + 24
 
@@ -283,16 +292,16 @@ def box_plots(boxes: Sequence[Box], title: str, description: str, width: int = 6
     for index, box in enumerate(boxes):
         y = top + index * row
         middle = y + row / 2
-        body.append(_text(label_width - 8, middle, box.label, "end", width=36))
+        body.append(_text(label_width - 8, middle, box.label, "end", width=42))
         if not all(_present(v) for v in (box.minimum, box.q1, box.median, box.q3, box.maximum)):
             continue
         body.append(
             f'<line x1="{x(box.minimum)}" y1="{middle}" x2="{x(box.maximum)}" y2="{middle}" '
             f'stroke="{MEDIAN}"/>'
-            f'<rect class="chart-band" x="{x(box.q1)}" y="{y + 6}" '
-            f'width="{_number(plot * (box.q3 - box.q1) / 100)}" height="{row - 12}" '
+            f'<rect class="chart-band" x="{x(box.q1)}" y="{_number(middle - 11)}" '
+            f'width="{_number(plot * (box.q3 - box.q1) / 100)}" height="22" '
             f'fill="{BAND}" stroke="{REGION}"/>'
-            f'<line x1="{x(box.median)}" y1="{y + 6}" x2="{x(box.median)}" y2="{y + row - 6}" '
-            f'stroke="{REGION}" stroke-width="2"/>'
+            f'<line x1="{x(box.median)}" y1="{_number(middle - 11)}" x2="{x(box.median)}" '
+            f'y2="{_number(middle + 11)}" stroke="{REGION}" stroke-width="2"/>'
         )
     return _svg(width, height, title, description, body)

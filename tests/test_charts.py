@@ -1,0 +1,48 @@
+"""Charts are well-formed SVG with a title and description, and escape every label."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from surveyapp.analysis import charts
+
+NS = "{http://www.w3.org/2000/svg}"
+EVIL = "<script>alert(1)</script> & a very long label that has to wrap onto several lines"
+
+
+def render_all():
+    axes = [charts.Axis(EVIL, 40, 50, 30, 70), charts.Axis("B", None), charts.Axis("C", 100, 20)]
+    return {
+        "radar": charts.radar(axes, "Radar", "desc"),
+        "bars": charts.bars(axes, "Bars", "desc"),
+        "lines": charts.lines(
+            ["r1", "r2", "r3"], [charts.Series(EVIL, [10, None, 30])], "Lines", "desc"
+        ),
+        "heat": charts.heat_map([EVIL, "B"], ["x", EVIL], [[1, None], [50, 100]], "Heat", "d"),
+        "boxes": charts.box_plots(
+            [
+                charts.Box(EVIL, 0, 25, 50, 75, 100),
+                charts.Box("none", None, None, None, None, None),
+            ],
+            "Boxes",
+            "desc",
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", ["radar", "bars", "lines", "heat", "boxes"])
+def test_charts_are_valid_svg_with_text_alternatives(name):
+    svg = render_all()[name]
+    root = ET.fromstring(str(svg))  # noqa: S314 - our own output
+    assert root.tag == f"{NS}svg" and root.get("role") == "img"
+    assert root.find(f"{NS}title").text and root.find(f"{NS}desc").text
+    assert "<script>" not in str(svg)
+    text = " ".join("".join(t.itertext()) for t in root.iter(f"{NS}text"))
+    assert "<script>alert(1)</script>" in text  # shown as text, escaped in the markup
+
+
+def test_radar_marks_the_region_median_and_band():
+    svg = str(charts.radar([charts.Axis(f"d{i}", 50, 40, 20, 60) for i in range(5)], "t", "d"))
+    assert 'class="chart-region"' in svg
+    assert 'class="chart-median"' in svg
+    assert 'class="chart-band"' in svg
