@@ -77,10 +77,12 @@ def _init_extensions(app: Flask) -> None:
 
     # Import models so that metadata is complete for Alembic and the tests.
     from surveyapp import models  # noqa: F401
+    from surveyapp.api.operations import user_from_request
     from surveyapp.auth.operations import load_user
     from surveyapp.errors import unauthorized
 
     login_manager.user_loader(load_user)
+    login_manager.request_loader(lambda _request: user_from_request())
     login_manager.unauthorized_handler(unauthorized)
 
     from surveyapp.labels import event_label, label, state_label
@@ -94,6 +96,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from surveyapp.admin.views import bp as admin_bp
     from surveyapp.analysis.views import bp as analysis_bp
+    from surveyapp.api.views import bp as api_bp
     from surveyapp.assessments.views import bp as assessments_bp
     from surveyapp.auth.views import bp as auth_bp
     from surveyapp.main.views import bp as main_bp
@@ -103,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(assessments_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(analysis_bp)
+    app.register_blueprint(api_bp)
     from surveyapp.auth.sessions import register_session_lifetime
     from surveyapp.errors import register_error_handlers
     from surveyapp.security import register_security_headers

@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 
 from surveyapp.auth.models import Role
 from surveyapp.auth.operations import AccountError, create_user
+from surveyapp.auth.queries import find_user_by_email
 from surveyapp.demo.operations import DemoRefused
 from surveyapp.extensions import db
 from surveyapp.labels import label
@@ -137,6 +138,20 @@ def create_user_command(email, name, role, region_codes, password_stdin) -> None
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     user = create_user(email, name, Role(role), password, regions)
     click.echo(f"created {user.email} ({role})")
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="API", show_default=True, help="What the token is for.")
+@transactional
+def issue_token_command(email, name) -> None:
+    """Issue a personal API token for EMAIL (printed once; only its hash is kept)."""
+    from surveyapp.api.operations import issue_token
+
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        raise click.BadParameter(f"no active user with the email {email!r}", param_hint="EMAIL")
+    click.echo(issue_token(user, name))
 
 
 @rounds_cli.command("create")

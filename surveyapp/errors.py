@@ -15,7 +15,11 @@ STASHED_ENDPOINTS = {"assessments.save_section"}
 
 
 def _wants_json() -> bool:
-    return request.is_json or request.accept_mimetypes.best == "application/json"
+    return (
+        request.is_json
+        or request.accept_mimetypes.best == "application/json"
+        or request.path.startswith("/api/")
+    )
 
 
 def unauthorized():
@@ -23,6 +27,9 @@ def unauthorized():
 
     A section posted after the session ended is kept and restored after signing in again.
     """
+    if request.path.startswith("/api/"):
+        message = _("Sign in, or send an API token as 'Authorization: Bearer <token>'.")
+        return jsonify(error=message), 401
     if _wants_json():
         return jsonify(error=_("Your session has ended. Sign in again to save."), login=True), 401
     if (
@@ -69,6 +76,8 @@ def register_error_handlers(app: Flask) -> None:
             429: _("Too many attempts. Wait a moment and try again."),
         }
         message = messages.get(error.code, error.description)
+        if request.path.startswith("/api/"):
+            return jsonify(error=str(message)), error.code
         return render_template("error.html", code=error.code, message=message), error.code
 
     @app.errorhandler(500)

@@ -1,5 +1,6 @@
 """Every model, imported in one place so that the metadata is complete (Alembic, tests)."""
 
+from surveyapp.api.models import ApiToken
 from surveyapp.assessments.models import Answer, Assessment
 from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import User, region_memberships
@@ -9,6 +10,7 @@ from surveyapp.rounds.models import Round
 
 __all__ = [
     "Answer",
+    "ApiToken",
     "Assessment",
     "AuditEvent",
     "Questionnaire",

@@ -16,7 +16,8 @@ from werkzeug.serving import make_server
 
 from config import TestingConfig
 from surveyapp import create_app
-from surveyapp.assessments.models import Assessment
+from surveyapp.assessments.models import Assessment, AssessmentState
+from surveyapp.assessments.operations import save_answer
 from surveyapp.auth.models import Role, User
 from surveyapp.extensions import db
 from surveyapp.questionnaires.operations import load_questionnaire
@@ -223,3 +224,35 @@ def _shoot(page, name):
     if SCREENSHOTS:
         os.makedirs(SCREENSHOTS, exist_ok=True)
         page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"), full_page=True)
+
+
+#: code -> (name, maturity level, consents to be named); strategy score = level * 20.
+SCORED_REGIONS = {
+    "ES21": ("País Vasco", 1, True),
+    "ES22": ("Navarra", 2, True),
+    "ES23": ("La Rioja", 3, False),
+    "ES24": ("Aragón", 4, False),
+    "ES25": ("Cantabria", 5, False),
+    "ES26": ("Asturias", 0, False),
+}
+
+
+@pytest.fixture
+def scored_world(create_region, create_user, create_round, create_assessment):
+    round_ = create_round()
+    writer = create_user(email="writer@example.org")
+    regions, assessments = {}, {}
+    for code, (name, level, consent) in SCORED_REGIONS.items():
+        region = create_region(code, name, thematic_partnerships=["photonics"])
+        assessment = create_assessment(region=region, round_=round_)
+        save_answer(assessment, "maturity", level, writer)
+        # Governance differs in the opposite direction, so regions complement each other.
+        save_answer(assessment, "role", "lead" if level < 3 else "none", writer)
+        assessment.state = AssessmentState.submitted
+        assessment.consent_named = consent
+        regions[code], assessments[code] = region, assessment
+    draft_region = create_region("FR10", "Ile-de-France", thematic_partnerships=["photonics"])
+    draft = create_assessment(region=draft_region, round_=round_)
+    save_answer(draft, "maturity", 5, writer)
+    db.session.commit()
+    return {"round": round_, "regions": regions, "assessments": assessments, "draft": draft}

@@ -5,40 +5,14 @@ from sqlalchemy import select
 
 from surveyapp.analysis.dashboard import region_dashboard, working_group_dashboard
 from surveyapp.assessments.models import Answer, AssessmentState
-from surveyapp.assessments.operations import save_answer
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
-
-#: code -> (name, maturity level, consents to be named); strategy score = level * 20.
-REGIONS = {
-    "ES21": ("País Vasco", 1, True),
-    "ES22": ("Navarra", 2, True),
-    "ES23": ("La Rioja", 3, False),
-    "ES24": ("Aragón", 4, False),
-    "ES25": ("Cantabria", 5, False),
-    "ES26": ("Asturias", 0, False),
-}
+from tests.conftest import SCORED_REGIONS
 
 
 @pytest.fixture
-def world(create_region, create_user, create_round, create_assessment):
-    round_ = create_round()
-    writer = create_user(email="writer@example.org")
-    regions, assessments = {}, {}
-    for code, (name, level, consent) in REGIONS.items():
-        region = create_region(code, name, thematic_partnerships=["photonics"])
-        assessment = create_assessment(region=region, round_=round_)
-        save_answer(assessment, "maturity", level, writer)
-        # Governance differs in the opposite direction, so regions complement each other.
-        save_answer(assessment, "role", "lead" if level < 3 else "none", writer)
-        assessment.state = AssessmentState.submitted
-        assessment.consent_named = consent
-        regions[code], assessments[code] = region, assessment
-    draft_region = create_region("FR10", "Ile-de-France", thematic_partnerships=["photonics"])
-    draft = create_assessment(region=draft_region, round_=round_)
-    save_answer(draft, "maturity", 5, writer)
-    db.session.commit()
-    return {"round": round_, "regions": regions, "assessments": assessments, "draft": draft}
+def world(scored_world):
+    return scored_world
 
 
 def test_region_statistics_from_submitted_assessments_only(app, world):
@@ -91,7 +65,7 @@ def test_partners_are_named_only_with_consent(app, world):
     data = region_dashboard(world["regions"]["ES23"], world["round"], "en")
     names = [partner["name"] for partner in data["partners"]]
     assert names, "every region shares the photonics partnership"
-    for code, (name, _level, consent) in REGIONS.items():
+    for code, (name, _level, consent) in SCORED_REGIONS.items():
         if code == "ES23":
             continue
         if not consent:

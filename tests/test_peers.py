@@ -12,6 +12,7 @@ from surveyapp.analysis.peers import (
     CUSTOM,
     PARTNERSHIP,
     PeerGroup,
+    all_peer_groups,
     describe,
     peer_groups,
     percentile_rank,
@@ -110,3 +111,18 @@ def test_differencing_guard_also_looks_at_groups_that_only_overlap():
     second = group(CATEGORY, range(2, 11))  # symmetric difference {0, 1, 10}: 3 regions
     result = {s.group.kind: s.suppressed for s in suppress([first, second], 5)}
     assert result == {COUNTRY: False, CATEGORY: True}
+
+
+def test_all_peer_groups_of_a_round():
+    groups = {g.key: g.members for g in all_peer_groups(regions_frame(), {"south": [1, 3, 9]})}
+    assert groups == {
+        ALL: frozenset({1, 2, 3, 4, 5, 6}),
+        f"{COUNTRY}:ES": frozenset({1, 2, 3}),
+        f"{COUNTRY}:FR": frozenset({4, 5}),
+        f"{COUNTRY}:PT": frozenset({6}),
+        f"{CATEGORY}:transition": frozenset({1, 3, 4, 6}),
+        f"{CATEGORY}:more_developed": frozenset({2}),
+        f"{PARTNERSHIP}:photonics": frozenset({1, 2, 4}),
+        f"{PARTNERSHIP}:bioenergy": frozenset({2}),
+        f"{CUSTOM}:south": frozenset({1, 3}),
+    }

@@ -428,3 +428,11 @@ def _change(round_: Round, dimension_keys: list[str], labels: Labels, column: st
             }
         )
     return {"previous": previous.name, "rows": rows}
+
+
+def partner_list(region: Region, round_: Round, lang: str, column="moderated") -> list | None:
+    """Only the partner suggestions (None when the region has no counted assessment)."""
+    results = queries.round_scores(round_)
+    if queries.assessment_of(results, region.id) is None:
+        return None
+    return _partners(results, region.id, _labels(results.definition, lang), lang, column)

@@ -81,6 +81,26 @@ def peer_groups(
     return groups
 
 
+def all_peer_groups(
+    regions: pd.DataFrame, custom: dict[str, Iterable[int]] | None = None
+) -> list[PeerGroup]:
+    """Every group any region of the round is compared with (same rules as peer_groups)."""
+    present = frozenset(regions["region_id"])
+    groups = [PeerGroup(ALL, "", present)]
+    for country, part in regions.groupby("country"):
+        groups.append(PeerGroup(COUNTRY, str(country), frozenset(part["region_id"])))
+    for category, part in regions.dropna(subset=["category"]).groupby("category"):
+        groups.append(PeerGroup(CATEGORY, str(category), frozenset(part["region_id"])))
+    exploded = regions[["region_id", "partnerships"]].explode("partnerships").dropna()
+    for slug, part in exploded.groupby("partnerships"):
+        groups.append(PeerGroup(PARTNERSHIP, str(slug), frozenset(part["region_id"])))
+    for name, member_ids in sorted((custom or {}).items()):
+        members = frozenset(member_ids) & present
+        if members:
+            groups.append(PeerGroup(CUSTOM, name, members))
+    return groups
+
+
 def suppress(groups: list[PeerGroup], threshold: int) -> list[ShownGroup]:
     """Mark the groups that are too small, or too close to another shown group, to show.
 

@@ -104,7 +104,9 @@ def region_benchmark(
     if focal is None:
         return []
     threshold = min_group_size()
+    everywhere = suppressed_groups(results)
     groups = peers.suppress(peers.peer_groups(region_id, results.assessments), threshold)
+    groups = [peers.ShownGroup(g.group, g.suppressed or g.group.key in everywhere) for g in groups]
     by_region = results.assessments.set_index("region_id")["assessment_id"]
     benchmarks = []
     for shown in groups:
@@ -115,6 +117,30 @@ def region_benchmark(
         table = peers.describe(results.scores, members, column, threshold, focal)
         benchmarks.append(GroupBenchmark(shown.group, False, table))
     return benchmarks
+
+
+def suppressed_groups(results: RoundScores) -> set[str]:
+    """Keys of the round's groups suppressed when every group of the round is considered.
+
+    A page shows only one region's groups, but the API and exports can show any group of the
+    round: a group close to *any* other group of the round is therefore suppressed everywhere,
+    so that no two figures anyone can see differ by fewer than the threshold's regions.
+    """
+    groups = peers.all_peer_groups(results.assessments)
+    return {g.group.key for g in peers.suppress(groups, min_group_size()) if g.suppressed}
+
+
+def group_statistics(results: RoundScores, key: str, column: str = "moderated"):
+    """One group's statistics by key (e.g. ``country:ES``): (group, table or None), or None."""
+    groups = {g.key: g for g in peers.all_peer_groups(results.assessments)}
+    group = groups.get(key)
+    if group is None:
+        return None
+    if key in suppressed_groups(results):
+        return group, None
+    by_region = results.assessments.set_index("region_id")["assessment_id"]
+    members = by_region.reindex(list(group.members)).dropna().astype(int)
+    return group, peers.describe(results.scores, members, column, min_group_size())
 
 
 def region_areas(results: RoundScores) -> dict[int, set[str]]:

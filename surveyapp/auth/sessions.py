@@ -8,7 +8,7 @@ on the server until the officer signs in again.
 
 import time
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_login import current_user, logout_user
 
 from surveyapp.assessments.stash import EXPIRED_USER_KEY
@@ -41,6 +41,8 @@ def register_session_lifetime(app: Flask) -> None:
     def _enforce_session_lifetime():
         if request.endpoint == "static" or not current_user.is_authenticated:
             return
+        if g.get("authenticated_by_token"):
+            return  # an API token has no session to time out
         now = int(time.time())
         if _expired(now):
             session[EXPIRED_USER_KEY] = current_user.id  # whose typed answers may be kept

@@ -1,0 +1,1 @@
+"""Read-only JSON API (``/api/v1``) for scripts and partner tools, with personal access tokens."""

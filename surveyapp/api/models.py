@@ -1,0 +1,30 @@
+"""Personal API tokens: only a hash is stored; the token itself is shown once."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveyapp.auth.models import User
+from surveyapp.db import UTCDateTime, utcnow
+from surveyapp.extensions import db
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Whose rights the token carries (the same access rules as their pages).
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: A name the owner recognises, e.g. "regional dashboard script".
+    name: Mapped[str] = mapped_column(String(100))
+    #: SHA-256 of the token, hex.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Last request made with it (None: never used).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} {self.name!r} user={self.user_id}>"

@@ -1,0 +1,184 @@
+"""``/api/v1``: rounds, a region's scores and benchmark, group aggregates, partner suggestions.
+
+Read-only. Authentication by the browser session or a personal token
+(``Authorization: Bearer s3t_...``); the access rules are those of the pages. Every figure
+the pages suppress is suppressed here too ("suppressed": true, no numbers).
+"""
+
+from flask import Blueprint, abort, jsonify, request
+from flask_login import current_user, login_required
+
+from surveyapp.api.openapi import openapi_document
+from surveyapp.assessments.permissions import is_region_officer
+from surveyapp.auth.models import Role
+from surveyapp.extensions import db
+from surveyapp.regions.queries import find_region
+from surveyapp.rounds.models import Round
+from surveyapp.rounds.queries import list_rounds
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+STATISTICS = ("n", "median", "q1", "q3", "mean", "min", "max")
+TOO_FEW = "too few regions to compare"
+
+
+def _number(value):
+    import pandas as pd
+
+    return None if value is None or pd.isna(value) else round(float(value), 2)
+
+
+def _round_json(round_: Round) -> dict:
+    return {
+        "id": round_.id,
+        "name": round_.name,
+        "state": str(round_.state),
+        "opens_on": round_.opens_on.isoformat(),
+        "closes_on": round_.closes_on.isoformat(),
+        "questionnaire": {
+            "slug": round_.questionnaire.slug,
+            "version": round_.questionnaire.version,
+        },
+    }
+
+
+def _region_or_404(code: str):
+    region = find_region(code)
+    if region is None:
+        abort(404)
+    if current_user.role == Role.officer and not is_region_officer(current_user, region.id):
+        abort(403)
+    return region
+
+
+def _column() -> str:
+    """?score=self for the region's own scores; moderated (the default) otherwise."""
+    return "self" if request.args.get("score") == "self" else "moderated"
+
+
+def _statistics_json(table, with_focal: bool) -> dict:
+    """Per kind (overall, dimension, aspect) and key: numbers, or suppressed."""
+    result: dict = {}
+    for (kind, key), row in table.iterrows():
+        if row["suppressed"]:
+            entry = {"n": int(row["n"]), "suppressed": True, "reason": TOO_FEW}
+        else:
+            entry = {name: _number(row[name]) for name in STATISTICS} | {"suppressed": False}
+            entry["n"] = int(row["n"])
+            if with_focal:
+                entry |= {"value": _number(row["value"]), "rank": _number(row["rank"])}
+                entry["gap"] = _number(row["gap"])
+        result.setdefault(kind, {})[key] = entry
+    return result
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document())
+
+
+@bp.get("/rounds")
+@login_required
+def rounds():
+    return jsonify(rounds=[_round_json(r) for r in list_rounds()])
+
+
+@bp.get("/rounds/<int:round_id>/regions/<code>/benchmark")
+@login_required
+def region_benchmark(round_id: int, code: str):
+    """The region's scores and its peer groups' statistics."""
+    from surveyapp.analysis import queries
+
+    round_ = db.get_or_404(Round, round_id)
+    region = _region_or_404(code)
+    results = queries.round_scores(round_)
+    focal = queries.assessment_of(results, region.id)
+    if focal is None:
+        abort(404, "This region has no submitted assessment in this round.")
+    column = _column()
+    own = results.scores[results.scores["assessment_id"] == focal]
+    scores: dict = {}
+    for row in own.itertuples():
+        scores.setdefault(row.kind, {})[row.key] = {
+            "self": _number(row.self),
+            "moderated": _number(row.moderated),
+        }
+    groups = []
+    for benchmark in queries.region_benchmark(results, region.id, column):
+        entry = {
+            "key": benchmark.group.key,
+            "kind": benchmark.group.kind,
+            "value": benchmark.group.value,
+            "suppressed": benchmark.suppressed,
+        }
+        if benchmark.suppressed:
+            entry["reason"] = TOO_FEW
+        else:
+            entry["size"] = len(benchmark.group.members)
+            entry["statistics"] = _statistics_json(benchmark.table, with_focal=True)
+        groups.append(entry)
+    return jsonify(
+        region={"code": region.code, "name": region.name},
+        round=_round_json(round_),
+        score=column,
+        scores=scores,
+        groups=groups,
+    )
+
+
+@bp.get("/rounds/<int:round_id>/groups")
+@login_required
+def groups(round_id: int):
+    """Every peer group of the round, with its size unless it is suppressed."""
+    from surveyapp.analysis import peers, queries
+
+    round_ = db.get_or_404(Round, round_id)
+    results = queries.round_scores(round_)
+    suppressed = queries.suppressed_groups(results)
+    listed = []
+    for group in peers.all_peer_groups(results.assessments):
+        entry = {"key": group.key, "kind": group.kind, "value": group.value}
+        if group.key in suppressed:
+            entry |= {"suppressed": True, "reason": TOO_FEW}
+        else:
+            entry |= {"suppressed": False, "size": len(group.members)}
+        listed.append(entry)
+    return jsonify(round=_round_json(round_), groups=listed)
+
+
+@bp.get("/rounds/<int:round_id>/groups/<key>")
+@login_required
+def group_aggregates(round_id: int, key: str):
+    """One group's statistics (``all``, ``country:ES``, ``category:transition``, ...)."""
+    from surveyapp.analysis import queries
+
+    round_ = db.get_or_404(Round, round_id)
+    found = queries.group_statistics(queries.round_scores(round_), key, _column())
+    if found is None:
+        abort(404, "No such group in this round.")
+    group, table = found
+    body = {"round": _round_json(round_), "key": group.key, "kind": group.kind}
+    body["value"] = group.value
+    if table is None:
+        return jsonify(body | {"suppressed": True, "reason": TOO_FEW})
+    statistics = _statistics_json(table, with_focal=False)
+    return jsonify(
+        body | {"suppressed": False, "size": len(group.members)} | {"statistics": statistics}
+    )
+
+
+@bp.get("/rounds/<int:round_id>/regions/<code>/partners")
+@login_required
+def partners(round_id: int, code: str):
+    """Suggested partner regions; regions that did not consent are named by country only."""
+    from flask_babel import get_locale
+
+    from surveyapp.analysis.dashboard import partner_list
+
+    round_ = db.get_or_404(Round, round_id)
+    region = _region_or_404(code)
+    found = partner_list(region, round_, str(get_locale() or "en"), _column())
+    if found is None:
+        abort(404, "This region has no submitted assessment in this round.")
+    return jsonify(region={"code": region.code, "name": region.name}, partners=found)
