@@ -5,7 +5,7 @@ from surveyapp.assessments.models import Answer, Assessment
 from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import User, region_memberships
 from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.regions.models import Region
+from surveyapp.regions.models import Region, RegionGroup, region_group_members
 from surveyapp.rounds.models import Round
 
 __all__ = [
@@ -15,7 +15,9 @@ __all__ = [
     "AuditEvent",
     "Questionnaire",
     "Region",
+    "RegionGroup",
     "Round",
     "User",
+    "region_group_members",
     "region_memberships",
 ]

@@ -95,6 +95,26 @@ MATRIX = {
         "draft": row(302, 403, 403, 403, 302),
         "submitted": row(302, 403, 403, 403, 302),
     },
+    ("admin.list_groups", "GET"): {
+        "draft": row(302, 403, 403, 403, 200),
+        "submitted": row(302, 403, 403, 403, 200),
+    },
+    ("admin.list_groups", "POST"): {
+        "draft": row(302, 403, 403, 403, 422),
+        "submitted": row(302, 403, 403, 403, 422),
+    },
+    ("admin.edit_group", "GET"): {
+        "draft": row(302, 403, 403, 403, 404),
+        "submitted": row(302, 403, 403, 403, 404),
+    },
+    ("admin.edit_group", "POST"): {
+        "draft": row(302, 403, 403, 403, 404),
+        "submitted": row(302, 403, 403, 403, 404),
+    },
+    ("admin.delete_group", "POST"): {
+        "draft": row(302, 403, 403, 403, 404),
+        "submitted": row(302, 403, 403, 403, 404),
+    },
     ("analysis.index", "GET"): {
         "draft": row(302, 200, 200, 200, 200),
         "submitted": row(302, 200, 200, 200, 200),
@@ -179,6 +199,7 @@ def url_for_rule(rule, world):
         "round_id": world["round"].id,
         "code": "ES22",
         "key": "all",
+        "group_id": 999,
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 

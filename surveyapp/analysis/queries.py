@@ -20,6 +20,7 @@ from surveyapp.analysis.partners import Suggestion, suggest_partners
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.models import Questionnaire
+from surveyapp.regions.models import RegionGroup, region_group_members
 from surveyapp.rounds.models import Round
 
 
@@ -79,6 +80,19 @@ def compute_round_scores(round_: Round) -> RoundScores:
     )
 
 
+def custom_groups() -> dict[str, list[int]]:
+    """Administrator-defined peer groups: name -> region ids."""
+    rows = db.session.execute(
+        select(RegionGroup.name, region_group_members.c.region_id).join(
+            region_group_members, region_group_members.c.group_id == RegionGroup.id
+        )
+    ).all()
+    groups: dict[str, list[int]] = {}
+    for name, region_id in rows:
+        groups.setdefault(name, []).append(region_id)
+    return groups
+
+
 def min_group_size() -> int:
     return current_app.config["BENCHMARK_MIN_GROUP"]
 
@@ -105,7 +119,8 @@ def region_benchmark(
         return []
     threshold = min_group_size()
     everywhere = suppressed_groups(results)
-    groups = peers.suppress(peers.peer_groups(region_id, results.assessments), threshold)
+    own_groups = peers.peer_groups(region_id, results.assessments, custom_groups())
+    groups = peers.suppress(own_groups, threshold)
     groups = [peers.ShownGroup(g.group, g.suppressed or g.group.key in everywhere) for g in groups]
     by_region = results.assessments.set_index("region_id")["assessment_id"]
     benchmarks = []
@@ -126,13 +141,13 @@ def suppressed_groups(results: RoundScores) -> set[str]:
     round: a group close to *any* other group of the round is therefore suppressed everywhere,
     so that no two figures anyone can see differ by fewer than the threshold's regions.
     """
-    groups = peers.all_peer_groups(results.assessments)
+    groups = peers.all_peer_groups(results.assessments, custom_groups())
     return {g.group.key for g in peers.suppress(groups, min_group_size()) if g.suppressed}
 
 
 def group_statistics(results: RoundScores, key: str, column: str = "moderated"):
     """One group's statistics by key (e.g. ``country:ES``): (group, table or None), or None."""
-    groups = {g.key: g for g in peers.all_peer_groups(results.assessments)}
+    groups = {g.key: g for g in peers.all_peer_groups(results.assessments, custom_groups())}
     group = groups.get(key)
     if group is None:
         return None

@@ -137,7 +137,7 @@ def groups(round_id: int):
     results = queries.round_scores(round_)
     suppressed = queries.suppressed_groups(results)
     listed = []
-    for group in peers.all_peer_groups(results.assessments):
+    for group in peers.all_peer_groups(results.assessments, queries.custom_groups()):
         entry = {"key": group.key, "kind": group.kind, "value": group.value}
         if group.key in suppressed:
             entry |= {"suppressed": True, "reason": TOO_FEW}

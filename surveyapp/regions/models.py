@@ -2,8 +2,8 @@
 
 import enum
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.db import JSONType, StateEnum
 from surveyapp.extensions import db
@@ -36,3 +36,30 @@ class Region(db.Model):
 
     def __repr__(self) -> str:
         return f"<Region {self.code} {self.name}>"
+
+
+region_group_members = Table(
+    "region_group_members",
+    db.Model.metadata,
+    Column("group_id", ForeignKey("region_groups.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_id", ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class RegionGroup(db.Model):
+    """A peer group an administrator defines (e.g. "Alpine regions"), beside the built-in ones."""
+
+    __tablename__ = "region_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Shown as "Group: <name>" on dashboards and in reports.
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    #: Why these regions belong together.
+    description: Mapped[str | None] = mapped_column(Text)
+
+    regions: Mapped[list[Region]] = relationship(
+        secondary=region_group_members, order_by=Region.code
+    )
+
+    def __repr__(self) -> str:
+        return f"<RegionGroup {self.name!r}>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from sqlalchemy import select
 
 from surveyapp.audit.operations import log_event
 from surveyapp.extensions import db
-from surveyapp.regions.models import Region
+from surveyapp.regions.models import Region, RegionGroup
 from surveyapp.regions.nuts_file import NutsRow, read_nuts_csv
 
 #: The EU-27 NUTS 2024 classification shipped with the app (levels 0-2).
@@ -58,3 +59,56 @@ def import_regions(rows: list[NutsRow]) -> ImportResult:
 def import_regions_file(path) -> ImportResult:
     """Read a NUTS CSV (all rows valid, or RegionFileError and nothing written) and import it."""
     return import_regions(read_nuts_csv(path))
+
+
+class GroupError(ValueError):
+    """A custom group that cannot be saved; the message says which field and why."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def parse_region_codes(text: str) -> tuple[list[Region], list[str]]:
+    """The regions named by the NUTS codes in ``text`` (any separators), and the unknown codes."""
+    codes = sorted({code.upper() for code in re.split(r"[\s,;]+", text or "") if code})
+    found = {r.code: r for r in db.session.scalars(select(Region).where(Region.code.in_(codes)))}
+    return [found[c] for c in codes if c in found], [c for c in codes if c not in found]
+
+
+def save_region_group(
+    group: RegionGroup | None, name: str, codes: str, description: str, user
+) -> RegionGroup:
+    """Create (group None) or change a custom peer group.
+
+    :raises GroupError: unknown codes, a name in use, or no region at all.
+    """
+    name = name.strip()
+    regions, unknown = parse_region_codes(codes)
+    if unknown:
+        raise GroupError("codes", ", ".join(unknown))
+    if not regions:
+        raise GroupError("codes", "")
+    clash = db.session.scalar(select(RegionGroup).filter_by(name=name))
+    if clash is not None and clash is not group:
+        raise GroupError("name", name)
+    created = group is None
+    if created:
+        group = RegionGroup(name=name)
+        db.session.add(group)
+    group.name, group.description = name, description.strip() or None
+    group.regions = regions
+    db.session.flush()
+    log_event(
+        "region_group.created" if created else "region_group.changed",
+        "region_group",
+        group.id,
+        user=user,
+        new_value=f"{name}: {' '.join(r.code for r in regions)}",
+    )
+    return group
+
+
+def delete_region_group(group: RegionGroup, user) -> None:
+    log_event("region_group.deleted", "region_group", group.id, user=user, old_value=group.name)
+    db.session.delete(group)
