@@ -96,6 +96,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from surveyapp.admin.views import bp as admin_bp
     from surveyapp.analysis.views import bp as analysis_bp
+    from surveyapp.api.pages import bp as api_tokens_bp
     from surveyapp.api.views import bp as api_bp
     from surveyapp.assessments.views import bp as assessments_bp
     from surveyapp.auth.views import bp as auth_bp
@@ -107,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(analysis_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(api_tokens_bp)
     from surveyapp.auth.sessions import register_session_lifetime
     from surveyapp.errors import register_error_handlers
     from surveyapp.security import register_security_headers

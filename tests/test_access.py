@@ -115,6 +115,18 @@ MATRIX = {
         "draft": row(302, 403, 403, 403, 404),
         "submitted": row(302, 403, 403, 403, 404),
     },
+    ("api_tokens.list_tokens", "GET"): {
+        "draft": row(302, 200, 200, 200, 200),
+        "submitted": row(302, 200, 200, 200, 200),
+    },
+    ("api_tokens.create_token", "POST"): {
+        "draft": row(302, 422, 422, 422, 422),
+        "submitted": row(302, 422, 422, 422, 422),
+    },
+    ("api_tokens.revoke", "POST"): {
+        "draft": row(302, 404, 404, 404, 404),
+        "submitted": row(302, 404, 404, 404, 404),
+    },
     ("analysis.index", "GET"): {
         "draft": row(302, 200, 200, 200, 200),
         "submitted": row(302, 200, 200, 200, 200),
@@ -200,6 +212,7 @@ def url_for_rule(rule, world):
         "code": "ES22",
         "key": "all",
         "group_id": 999,
+        "token_id": 999,
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 

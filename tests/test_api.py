@@ -1,7 +1,11 @@
 """The JSON API: token and session sign-in, access rules, suppression, consent, OpenAPI."""
 
-import pytest
+import re
 
+import pytest
+from sqlalchemy import select
+
+from surveyapp.api.models import ApiToken
 from surveyapp.api.operations import issue_token
 from surveyapp.assessments.models import AssessmentState
 from surveyapp.auth.models import Role
@@ -127,3 +131,24 @@ def test_token_command_prints_a_working_token(app, cli, create_user):
     response = app.test_client().get("/api/v1/rounds", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert cli.invoke(args=["users", "token", "nobody@example.org"]).exit_code != 0
+
+
+def test_users_issue_see_once_and_revoke_their_tokens(app, client, login, create_user):
+    user = create_user(email="script@example.org", role=Role.expert)
+    login(user)
+    empty = client.post("/account/api-tokens", data={"name": "  "})
+    assert empty.status_code == 422 and "Give the token a name" in empty.text
+    page = client.post("/account/api-tokens", data={"name": "nightly export"}).text
+    token = re.search(r'<code class="token">(s3t_[^<]+)</code>', page).group(1)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert app.test_client().get("/api/v1/rounds", headers=headers).status_code == 200
+    listing = client.get("/account/api-tokens").text
+    assert "nightly export" in listing and token not in listing  # shown once only
+    stored = db.session.scalar(select(ApiToken))
+    other = create_user(email="other@example.org", role=Role.expert)
+    other_client = app.test_client()
+    login(other, client=other_client)
+    assert other_client.post(f"/account/api-tokens/{stored.id}/revoke").status_code == 404
+    assert app.test_client().get("/api/v1/rounds", headers=headers).status_code == 200
+    client.post(f"/account/api-tokens/{stored.id}/revoke")
+    assert app.test_client().get("/api/v1/rounds", headers=headers).status_code == 401
