@@ -118,8 +118,10 @@ def region_dashboard(region: Region, round_: Round, lang: str, column="moderated
         "dimensions": dimensions,
         "aspects": aspects,
         "groups": _group_table(benchmarks, dimension_keys, aspect_keys, labels, lang),
-        "strengths": _extremes(dimensions + aspects, strongest=True),
-        "weaknesses": _extremes(dimensions + aspects, strongest=False),
+        # Dimensions only: aspects have their own chart, and a questionnaire may have a
+        # dimension per critical aspect too, which would name the same weakness twice.
+        "strengths": _extremes(dimensions, strongest=True),
+        "weaknesses": _extremes(dimensions, strongest=False),
         "weak_items": _weak_items(results, focal, definition, lang, column),
         "partners": _partners(results, region.id, labels, lang, column),
         "trend": _trend(round_, region.id, labels, dimension_keys, column),

@@ -58,6 +58,18 @@ DEMO_OFFICER_REGION = "ES21"
 DEMO_MARKER = "demo.seeded"
 
 
+#: The demo officer's region is middling, with clear strengths and weaknesses and some progress,
+#: so that its benchmark shows something to act on.
+DEMO_OFFICER_PROFILE_OFFSETS = {
+    "governance": 1.3,
+    "value_chains": 1.0,
+    "universities_rtos": 0.8,
+    "funding": -1.2,
+    "multinationals": -1.4,
+    "monitoring": -0.8,
+}
+
+
 class DemoRefused(RuntimeError):
     """The database holds assessments that may be real; seeding needs --force."""
 
@@ -96,6 +108,7 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
     result.logins = _make_users(regions)
     authors = _region_authors(regions)
     profiles = {region.code: _Profile.draw(rng, questionnaire.parsed) for region in regions}
+    profiles[DEMO_OFFICER_REGION] = DEMO_OFFICER_PROFILE
     for number, round_ in enumerate(rounds):
         latest = number == len(rounds) - 1
         for region in regions:
@@ -316,6 +329,9 @@ class _Profile:
             if value is not None:
                 answers[item.id] = item.question_type.clean(item, value)
         return answers
+
+
+DEMO_OFFICER_PROFILE = _Profile(level=2.4, offsets=DEMO_OFFICER_PROFILE_OFFSETS, trend=0.25)
 
 
 def _answer_for(rng: random.Random, item: Item, maturity: float) -> Any:
