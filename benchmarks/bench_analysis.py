@@ -155,13 +155,11 @@ def all_group_statistics(results, threshold):
 
     regions = results.assessments
     by_region = regions.set_index("region_id")["assessment_id"]
-    groups = {}
-    for region_id in regions["region_id"]:
-        for group in peers.peer_groups(region_id, regions):
-            groups[group.key] = group
-    for group in groups.values():
+    groups = peers.all_peer_groups(regions)
+    wide = peers.wide_scores(results.scores, "moderated")
+    for group in groups:
         members = by_region.reindex(list(group.members)).dropna().astype(int)
-        peers.describe(results.scores, members, "moderated", threshold)
+        peers.describe_wide(wide, members, threshold)
     return len(groups)
 
 

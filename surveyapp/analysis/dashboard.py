@@ -313,7 +313,9 @@ def working_group_dashboard(round_: Round, lang: str, column="moderated") -> dic
     labels = _labels(definition, lang)
     threshold = queries.min_group_size()
     assessments = results.assessments
-    table = peers.describe(results.scores, assessments["assessment_id"], column, threshold)
+    table = peers.describe_wide(
+        queries.wide_scores(results, column), assessments["assessment_id"], threshold
+    )
     dimension_keys = [g.id for g in definition.dimensions]
     aspect_keys = [g.id for g in definition.aspects]
 

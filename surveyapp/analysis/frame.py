@@ -6,8 +6,10 @@ Drafts and assessments sent back for changes (being reworked by the region) neve
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, literal, select
 
 from surveyapp.assessments.models import COUNTED_STATES, Answer, Assessment
 from surveyapp.extensions import db
@@ -46,7 +48,7 @@ def load_assessments(round_ids: list[int]) -> pd.DataFrame:
         .where(Assessment.round_id.in_(round_ids), Assessment.state.in_(COUNTED_STATES))
         .order_by(Assessment.round_id, Region.code)
     ).all()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=ASSESSMENT_COLUMNS)
+    frame = _frame(rows, ASSESSMENT_COLUMNS)
     frame["state"] = frame["state"].map(str)
     frame["category"] = frame["category"].map(lambda c: str(c) if c else None)
     frame["partnerships"] = frame["partnerships"].map(lambda p: list(p or []))
@@ -55,12 +57,25 @@ def load_assessments(round_ids: list[int]) -> pd.DataFrame:
 
 def load_answers(round_id: int) -> pd.DataFrame:
     """Answers of a round's counted assessments: assessment_id, item_id, value."""
+    # The JSON comes back as text and is decoded in one call: row-by-row decoding was half of
+    # the load time for a round of 45,000 answers.
+    raw = func.coalesce(cast(Answer.value, Text), literal("null"))
     rows = db.session.execute(
-        select(Answer.assessment_id, Answer.item_id, Answer.value)
+        select(Answer.assessment_id, Answer.item_id, raw)
         .join(Assessment, Assessment.id == Answer.assessment_id)
         .where(Assessment.round_id == round_id, Assessment.state.in_(COUNTED_STATES))
     ).all()
-    return pd.DataFrame([tuple(r) for r in rows], columns=["assessment_id", "item_id", "value"])
+    frame = _frame(rows, ["assessment_id", "item_id", "value"])
+    if len(frame):
+        frame["value"] = json.loads("[" + ",".join(frame["value"]) + "]")
+    return frame
+
+
+def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
+    """Rows to a frame column by column (much faster than row by row), empty or not."""
+    if not rows:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in columns})
+    return pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True)))
 
 
 def data_version(round_id: int) -> tuple:

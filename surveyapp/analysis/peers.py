@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -146,22 +147,58 @@ def describe(
         a focal assessment value, rank and gap. Statistics of fewer than ``threshold`` scores are
         NaN with suppressed = True.
     """
-    subset = scores[scores["assessment_id"].isin(set(assessment_ids))]
-    subset = subset[subset[column].notna()]
-    grouped = subset.groupby(["kind", "key"])[column]
-    table = grouped.agg(n="count", median="median", mean="mean", min="min", max="max")
-    table["q1"] = grouped.quantile(0.25)
-    table["q3"] = grouped.quantile(0.75)
-    table = table[STATISTICS]
+    return describe_wide(wide_scores(scores, column), assessment_ids, threshold, focal_assessment)
+
+
+def wide_scores(scores: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Assessments by (kind, key): the layout :func:`describe_wide` works on (compute it once)."""
+    wide = scores.pivot(index="assessment_id", columns=["kind", "key"], values=column)
+    return wide.astype(float)
+
+
+def describe_wide(
+    wide: pd.DataFrame,
+    assessment_ids: Iterable[int],
+    threshold: int,
+    focal_assessment: int | None = None,
+) -> pd.DataFrame:
+    """:func:`describe` on a table from :func:`wide_scores`."""
+    rows = wide.index.isin(list(assessment_ids))
+    values = wide.to_numpy()[rows]
+    present = ~np.isnan(values)
+    n = present.sum(axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN, as wanted
+        q1, median, q3 = np.nanpercentile(values, [25, 50, 75], axis=0)
+        table = pd.DataFrame(
+            {
+                "n": n,
+                "median": median,
+                "q1": q1,
+                "q3": q3,
+                "mean": np.nanmean(values, axis=0),
+                "min": np.nanmin(values, axis=0) if len(values) else np.nan,
+                "max": np.nanmax(values, axis=0) if len(values) else np.nan,
+            },
+            index=wide.columns,
+        )
+    table = table[n > 0]
+    table.index.names = ["kind", "key"]
     table["suppressed"] = table["n"] < threshold
     if focal_assessment is not None:
-        own = scores[scores["assessment_id"] == focal_assessment].set_index(["kind", "key"])
-        table["value"] = own[column].reindex(table.index)
-        joined = subset.join(table["value"], on=["kind", "key"])
-        below = (joined[column] < joined["value"]).groupby([joined["kind"], joined["key"]]).sum()
-        equal = (joined[column] == joined["value"]).groupby([joined["kind"], joined["key"]]).sum()
-        table["rank"] = 100.0 * (below + 0.5 * equal) / table["n"]
-        table.loc[table["value"].isna(), "rank"] = np.nan
+        if focal_assessment in wide.index:
+            own = wide.loc[focal_assessment].to_numpy()
+        else:
+            own = np.full(len(wide.columns), np.nan)
+        below = np.where(present, values < own, False).sum(axis=0)
+        equal = np.where(present, values == own, False).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rank = 100.0 * (below + 0.5 * equal) / n
+        rank = np.where(np.isnan(own), np.nan, rank)
+        focal = pd.DataFrame({"value": own, "rank": rank}, index=wide.columns)
+        focal.index.names = ["kind", "key"]
+        table["value"] = focal["value"].reindex(table.index)
+        table["rank"] = focal["rank"].reindex(table.index)
         table["gap"] = table["value"] - table["median"]
     hidden = [c for c in table.columns if c not in ("n", "suppressed", "value")]
     table.loc[table["suppressed"], hidden] = np.nan

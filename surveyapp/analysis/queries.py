@@ -93,6 +93,14 @@ def custom_groups() -> dict[str, list[int]]:
     return groups
 
 
+def wide_scores(results: RoundScores, column: str) -> pd.DataFrame:
+    """The round's scores laid out for peers.describe_wide, computed once per cached round."""
+    key = ("wide", column)
+    if key not in results.memo:
+        results.memo[key] = peers.wide_scores(results.scores, column)
+    return results.memo[key]
+
+
 def min_group_size() -> int:
     return current_app.config["BENCHMARK_MIN_GROUP"]
 
@@ -129,7 +137,7 @@ def region_benchmark(
             benchmarks.append(GroupBenchmark(shown.group, True, None))
             continue
         members = by_region.reindex(list(shown.group.members)).dropna().astype(int)
-        table = peers.describe(results.scores, members, column, threshold, focal)
+        table = peers.describe_wide(wide_scores(results, column), members, threshold, focal)
         benchmarks.append(GroupBenchmark(shown.group, False, table))
     return benchmarks
 
@@ -155,7 +163,7 @@ def group_statistics(results: RoundScores, key: str, column: str = "moderated"):
         return group, None
     by_region = results.assessments.set_index("region_id")["assessment_id"]
     members = by_region.reindex(list(group.members)).dropna().astype(int)
-    return group, peers.describe(results.scores, members, column, min_group_size())
+    return group, peers.describe_wide(wide_scores(results, column), members, min_group_size())
 
 
 def region_areas(results: RoundScores) -> dict[int, set[str]]:
