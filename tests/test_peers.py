@@ -126,3 +126,9 @@ def test_all_peer_groups_of_a_round():
         f"{PARTNERSHIP}:bioenergy": frozenset({2}),
         f"{CUSTOM}:south": frozenset({1, 3}),
     }
+
+
+def test_a_group_without_scores_has_no_statistics():
+    empty = pd.DataFrame(columns=["assessment_id", "kind", "key", "self", "moderated"])
+    assert describe(empty, [], "self", threshold=5, focal_assessment=1).empty
+    assert describe(scores_table({1: 50}), [2], "self", threshold=5).empty

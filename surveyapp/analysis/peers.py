@@ -165,6 +165,12 @@ def describe_wide(
     """:func:`describe` on a table from :func:`wide_scores`."""
     rows = wide.index.isin(list(assessment_ids))
     values = wide.to_numpy()[rows]
+    if values.size == 0:  # nobody in the group has any score
+        columns = [*STATISTICS, "suppressed"] + (
+            ["value", "rank", "gap"] if focal_assessment else []
+        )
+        empty = pd.MultiIndex.from_tuples([], names=["kind", "key"])
+        return pd.DataFrame(columns=columns, index=empty)
     present = ~np.isnan(values)
     n = present.sum(axis=0)
     with warnings.catch_warnings():
