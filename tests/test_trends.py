@@ -1,0 +1,71 @@
+"""Trends match items by id across questionnaire versions and leave out changed items."""
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from surveyapp.analysis import queries
+from surveyapp.assessments.models import AssessmentState
+from surveyapp.assessments.operations import save_answer
+from surveyapp.extensions import db
+from surveyapp.questionnaires.operations import load_questionnaire
+from surveyapp.rounds.models import Round, RoundState
+
+
+@pytest.fixture
+def two_versions(tmp_path, fixture_path, small_questionnaire):
+    data = yaml.safe_load(Path(fixture_path("small-v1.yaml")).read_text())
+    data["version"] = 2
+    basics = data["sections"][0]["items"]
+    share = next(item for item in basics if item["id"] == "budget_share")
+    # The question changed meaning: it gets a new id, so it is never compared with the old one.
+    share["id"] = "budget_share_total"
+    share["text"] = "Share of the whole S3 budget spent with partners abroad"
+    path = tmp_path / "small-v2.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return small_questionnaire, load_questionnaire(path).questionnaire
+
+
+def make_round(name, questionnaire, year):
+    round_ = Round(
+        name=name,
+        questionnaire=questionnaire,
+        opens_on=date(year, 3, 1),
+        closes_on=date(year, 5, 31),
+        state=RoundState.open,
+    )
+    db.session.add(round_)
+    return round_
+
+
+def test_trend_compares_only_items_every_version_shares(
+    app, two_versions, create_region, create_assessment, create_user
+):
+    first_version, second_version = two_versions
+    first, second = (
+        make_round("2025", first_version, 2025),
+        make_round("2026", second_version, 2026),
+    )
+    writer = create_user(email="w@example.org")
+    region = create_region("ES21", "País Vasco")
+    answers = {
+        first: {"maturity": 2, "budget_share": 100},  # strategy 40 on shared items, 60 in all
+        second: {"maturity": 3, "budget_share_total": 0},  # strategy 60 shared, 40 in all
+    }
+    for round_, values in answers.items():
+        assessment = create_assessment(region=region, round_=round_)
+        for item_id, value in values.items():
+            save_answer(assessment, item_id, value, writer)
+        assessment.state = AssessmentState.submitted
+    db.session.commit()
+
+    trend = queries.trend(second, region.id, "self")
+    assert [r.name for r in trend.rounds] == ["2025", "2026"]
+    strategy = trend.region[("dimension", "strategy")]
+    assert list(strategy) == [pytest.approx(40), pytest.approx(60)]
+    # Each round on its own still counts every item it asked.
+    own = queries.round_scores(second).scores
+    row = own[(own.kind == "dimension") & (own.key == "strategy")]
+    assert float(row["self"].iloc[0]) == pytest.approx((60 * 2 + 0) / 3)
