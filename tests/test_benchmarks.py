@@ -1,12 +1,17 @@
 """Benchmarks from stored assessments: drafts left out, small groups suppressed, consent kept."""
 
+from pathlib import Path
+
 import pytest
+import yaml
 from sqlalchemy import select
 
 from surveyapp.analysis.dashboard import region_dashboard, working_group_dashboard
-from surveyapp.assessments.models import Answer, AssessmentState
+from surveyapp.assessments.models import Answer, Assessment, AssessmentState
+from surveyapp.assessments.operations import save_answer
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
+from surveyapp.questionnaires.operations import load_questionnaire
 from tests.conftest import SCORED_REGIONS
 
 
@@ -87,3 +92,32 @@ def test_working_group_heat_map_names_only_consenting_regions(
     assert "Navarra" in page
     for name in ("La Rioja", "Aragón", "Cantabria", "Asturias", "Ile-de-France"):
         assert name not in page
+
+
+def test_challenge_counts_per_option(
+    app, tmp_path, fixture_path, create_region, create_user, create_round
+):
+    data = yaml.safe_load(Path(fixture_path("small-v1.yaml")).read_text())
+    data["slug"], data["challenge_items"] = "small-challenges", ["platforms"]
+    path = tmp_path / "small-challenges-v1.yaml"
+    path.write_text(yaml.safe_dump(data))
+    round_ = create_round(questionnaire=load_questionnaire(path).questionnaire)
+    writer = create_user(email="w@example.org")
+    chosen = [["energy"], ["energy", "blue"], ["blue"], ["energy"], ["agri_food"], None]
+    for number, choice in enumerate(chosen):
+        assessment = Assessment(region=create_region(f"ES2{number}", "R"), round=round_)
+        db.session.add(assessment)
+        db.session.flush()
+        save_answer(assessment, "maturity", 3, writer)
+        if choice:
+            save_answer(assessment, "platforms", choice, writer)
+        assessment.state = AssessmentState.submitted
+    db.session.commit()
+    data = working_group_dashboard(round_, "en")
+    rows = {row["label"]: (row["regions"], row["share"]) for row in data["challenges"][0]["rows"]}
+    assert rows == {
+        "Energy": (3, 50),
+        "Blue Economy": (2, 33),
+        "Agri-Food": (1, 17),
+        "Industrial Modernisation": (0, 0),
+    }

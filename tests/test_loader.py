@@ -335,15 +335,18 @@ def test_show_if_on_a_conditional_item_is_refused(base, write):
         (["maturity"], "must be a multi_choice item"),
     ],
 )
-def test_priority_areas_must_name_multi_choice_items(base, priority_areas, message):
+@pytest.mark.parametrize("key", ["priority_areas", "challenge_items"])
+def test_item_lists_must_name_multi_choice_items(base, key, priority_areas, message):
     data = base
-    data["priority_areas"] = priority_areas
+    data[key] = priority_areas
     with pytest.raises(DefinitionError) as error:
         parse_definition(data)
     assert any(message in problem for problem in error.value.errors)
 
 
-def test_priority_areas_are_kept(base):
+def test_item_lists_are_kept(base):
     data = base
     data["priority_areas"] = ["platforms"]
-    assert parse_definition(data).priority_areas == ("platforms",)
+    data["challenge_items"] = ["platforms"]
+    definition = parse_definition(data)
+    assert definition.priority_areas == definition.challenge_items == ("platforms",)

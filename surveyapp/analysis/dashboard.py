@@ -336,6 +336,7 @@ def working_group_dashboard(round_: Round, lang: str, column="moderated") -> dic
     aspects = distribution(scoring.ASPECT, aspect_keys)
     heat_rows = _heat_rows(results, aspect_keys, column)
     change = _change(round_, dimension_keys, labels, column)
+    challenges = _challenges(round_, results, definition, lang, threshold)
     return {
         "round": round_.name,
         "questionnaire": definition.localized("title", lang),
@@ -355,6 +356,7 @@ def working_group_dashboard(round_: Round, lang: str, column="moderated") -> dic
         "heat_map": {"columns": [labels.of(scoring.ASPECT, k) for k in aspect_keys]}
         | {"rows": heat_rows},
         "change": change,
+        "challenges": challenges,
         "charts": {
             "dimensions": _boxes(dimensions, _("Distribution of dimension scores")),
             "aspects": _boxes(aspects, _("Distribution of critical-aspect scores")),
@@ -369,6 +371,66 @@ def working_group_dashboard(round_: Round, lang: str, column="moderated") -> dic
                 ),
             ),
         },
+    }
+
+
+def _challenges(round_: Round, results, definition, lang: str, threshold: int) -> list[dict]:
+    """Per challenge item: how many regions chose each option, now and in the previous round.
+
+    Counts of regions, not scores, but still about few regions when the round is small: below
+    the threshold of counted regions nothing is shown.
+    """
+    if len(results.assessments) < threshold:
+        return []
+    current = challenge_counts_by_option(results)
+    rounds = queries.comparable_rounds(round_)
+    previous = None
+    if len(rounds) > 1:
+        earlier = queries.round_scores(rounds[-2])
+        if len(earlier.assessments) >= threshold:
+            previous = (
+                rounds[-2].name,
+                challenge_counts_by_option(earlier),
+                len(earlier.assessments),
+            )
+    total = len(results.assessments)
+    items = []
+    for item_id in definition.challenge_items:
+        item = definition.item(item_id)
+        rows = []
+        for option in item.config["options"]:
+            count = current.get((item_id, option["value"]), 0)
+            before = previous[1].get((item_id, option["value"]), 0) if previous else None
+            rows.append(
+                {
+                    "label": item.localize(option["label"], lang),
+                    "regions": count,
+                    "share": round(100 * count / total),
+                    "previous": before,
+                    "previous_share": round(100 * before / previous[2]) if previous else None,
+                }
+            )
+        rows.sort(key=lambda row: -row["regions"])
+        items.append(
+            {
+                "text": item.localized("text", lang),
+                "rows": rows,
+                "previous_round": previous[0] if previous else None,
+                "chart": charts.bars(
+                    [charts.Axis(row["label"], row["share"]) for row in rows],
+                    item.localized("text", lang),
+                    _("Share of the submitted regions that chose each answer, in percent."),
+                ),
+            }
+        )
+    return items
+
+
+def challenge_counts_by_option(results) -> dict[tuple[str, str], int]:
+    counts = queries.challenge_counts(results)
+    return {
+        (item_id, option): int(regions)
+        for item_id, option, regions in counts.itertuples(index=False)
     }
 
 

@@ -36,6 +36,8 @@ class RoundScores:
     scores: pd.DataFrame
     #: Raw answers of the priority-area items: assessment_id, item_id, value.
     priority_answers: pd.DataFrame
+    #: Raw answers of the challenge items: assessment_id, item_id, value.
+    challenge_answers: pd.DataFrame
     #: Figures derived from the scores alone, kept with them in the cache.
     memo: dict = field(default_factory=dict)
 
@@ -77,6 +79,7 @@ def compute_round_scores(round_: Round) -> RoundScores:
         items=items,
         scores=scoring.group_scores(items, definition),
         priority_answers=answers[answers["item_id"].isin(definition.priority_areas)],
+        challenge_answers=answers[answers["item_id"].isin(definition.challenge_items)],
     )
 
 
@@ -164,6 +167,14 @@ def group_statistics(results: RoundScores, key: str, column: str = "moderated"):
     by_region = results.assessments.set_index("region_id")["assessment_id"]
     members = by_region.reindex(list(group.members)).dropna().astype(int)
     return group, peers.describe_wide(wide_scores(results, column), members, min_group_size())
+
+
+def challenge_counts(results: RoundScores) -> pd.DataFrame:
+    """Counted regions choosing each option of each challenge item: item_id, option, regions."""
+    answers = results.challenge_answers
+    chosen = answers.assign(option=answers["value"]).explode("option").dropna(subset=["option"])
+    counts = chosen.groupby(["item_id", "option"])["assessment_id"].nunique()
+    return counts.rename("regions").reset_index()
 
 
 def region_areas(results: RoundScores) -> dict[int, set[str]]:

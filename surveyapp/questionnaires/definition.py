@@ -31,6 +31,7 @@ TOP_KEYS = {
     "aspects",
     "sections",
     "priority_areas",
+    "challenge_items",
 }
 GROUP_KEYS = {"id", "title", "description"}
 SECTION_KEYS = {"id", "title", "description", "actions", "items"}
@@ -186,6 +187,8 @@ class Definition:
     sections: tuple[Section, ...]
     #: multi_choice items whose chosen options are the region's priority areas (partner matching).
     priority_areas: tuple[str, ...] = ()
+    #: multi_choice items whose chosen options are counted as common challenges.
+    challenge_items: tuple[str, ...] = ()
 
     def localized(self, key: str, lang: str = "en") -> str:
         return localize(getattr(self, key), lang)
@@ -288,7 +291,12 @@ def parse_definition(data: Any, source: str = "<questionnaire>", lines=None) -> 
     dimensions = _parse_groups(check, data.get("dimensions"), "dimensions")
     aspects = _parse_groups(check, data.get("aspects"), "aspects")
     sections = _parse_sections(check, data.get("sections"), dimensions, aspects)
-    priority_areas = _parse_priority_areas(check, data.get("priority_areas", []), sections)
+    priority_areas = _parse_multi_choice_list(
+        check, "priority_areas", data.get("priority_areas", []), sections
+    )
+    challenge_items = _parse_multi_choice_list(
+        check, "challenge_items", data.get("challenge_items", []), sections
+    )
     if check.errors:
         raise DefinitionError(check.errors)
     return Definition(
@@ -300,21 +308,24 @@ def parse_definition(data: Any, source: str = "<questionnaire>", lines=None) -> 
         aspects=tuple(aspects.values()),
         sections=tuple(sections),
         priority_areas=priority_areas,
+        challenge_items=challenge_items,
     )
 
 
-def _parse_priority_areas(check: _Checker, raw: Any, sections: list[Section]) -> tuple[str, ...]:
-    """Ids of multi_choice items whose chosen options name the region's priority areas."""
-    path = ("priority_areas",)
+def _parse_multi_choice_list(
+    check: _Checker, key: str, raw: Any, sections: list[Section]
+) -> tuple[str, ...]:
+    """Ids of multi_choice items listed under a top-level key (priority_areas, challenge_items)."""
+    path = (key,)
     if not isinstance(raw, list) or not all(isinstance(entry, str) for entry in raw):
-        check.add(path, "'priority_areas' must be a list of item ids")
+        check.add(path, f"'{key}' must be a list of item ids")
         return ()
     items = {item.id: item for section in sections for item in section.items}
     for item_id in raw:
         if item_id not in items:
-            check.add(path, f"'priority_areas' names {item_id!r}, which is not an item")
+            check.add(path, f"'{key}' names {item_id!r}, which is not an item")
         elif items[item_id].type != "multi_choice":
-            check.add(path, f"'priority_areas' item {item_id!r} must be a multi_choice item")
+            check.add(path, f"'{key}' item {item_id!r} must be a multi_choice item")
     return tuple(raw)
 
 
