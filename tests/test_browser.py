@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from surveyapp.assessments.models import AssessmentState
+from surveyapp.auth.models import Role
 from surveyapp.extensions import db
 
 pytestmark = pytest.mark.browser
@@ -35,3 +36,39 @@ def test_officer_signs_in_with_the_keyboard_and_sees_their_region(
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
+
+
+def sign_in(page, live_server, email):
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/")
+
+
+def test_officer_and_expert_open_their_benchmarks(
+    live_server, page, shoot, scored_world, create_user
+):
+    create_user(email="olga@example.org", regions=[scored_world["regions"]["ES21"]])
+    create_user(email="emil@example.org", role=Role.expert)
+    sign_in(page, live_server, "olga@example.org")
+    page.get_by_role("link", name="Benchmarks").first.click()
+    page.get_by_role("link", name="País Vasco against its peers").click()
+    expect(page.get_by_role("heading", name="Summary")).to_be_visible()
+    radar = page.get_by_role("img", name="Dimension scores against the peer median")
+    expect(radar).to_be_visible()
+    assert radar.bounding_box()["width"] > 300
+    strategy = page.locator("table.numbers tr", has_text="Strategy").first
+    expect(strategy).to_contain_text("50.0")  # the median of 0, 20, ... 100
+    expect(page.get_by_role("heading", name="Suggested partner regions")).to_be_visible()
+    shoot(page, "benchmark-region")
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, live_server, "emil@example.org")
+    page.goto(f"{live_server}/benchmarks")
+    page.get_by_role("link", name="Open the working-group view").click()
+    expect(page.get_by_role("heading", name="Critical aspects per region")).to_be_visible()
+    heat = page.get_by_role("img", name="Critical-aspect scores per region")
+    expect(heat).to_contain_text("Navarra (ES22)")
+    expect(heat).not_to_contain_text("La Rioja")
+    shoot(page, "benchmark-working-group")
