@@ -39,9 +39,6 @@ class Config:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
     MAX_FORM_PARTS = 1000
-    #: No benchmark statistic is shown for fewer regions than this (and groups shown together
-    #: must differ by at least this many regions), so that no region's scores can be inferred.
-    BENCHMARK_MIN_GROUP = 5
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: long forms stay valid
 
@@ -58,7 +55,9 @@ class Config:
     #: Werkzeug's scrypt with its default (strong) cost.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
 
-    #: Peer groups smaller than this never show an aggregate.
+    #: No benchmark statistic is shown for fewer regions than this, and groups shown for the
+    #: same round must differ by at least this many regions, so that no region's scores can be
+    #: inferred.
     MIN_GROUP_SIZE = int(os.environ.get("MIN_GROUP_SIZE", "5"))
 
     @classmethod

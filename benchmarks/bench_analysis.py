@@ -198,7 +198,7 @@ def main() -> None:
         round_ = rounds[-1]
         definition = round_.questionnaire.parsed
         items = scoring.item_table(definition)[["item_id", "dimension"]]
-        threshold = app.config["BENCHMARK_MIN_GROUP"]
+        threshold = app.config["MIN_GROUP_SIZE"]
 
         ref = timed(lambda: reference(db, round_.id, items))
         load_round = timed(lambda: frame.load_answers(round_.id))

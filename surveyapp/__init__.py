@@ -88,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
     from surveyapp.labels import event_label, label, state_label
 
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["min_group_size"] = lambda: app.config["MIN_GROUP_SIZE"]
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["event_label"] = event_label
     app.jinja_env.filters["state_label"] = state_label

@@ -47,11 +47,14 @@ _cache_lock = threading.Lock()
 CACHE_SIZE = 16
 
 
-def round_scores(round_: Round, key: tuple | None = None) -> RoundScores:
+def round_scores(
+    round_: Round, key: tuple | None = None, fresh_regions: bool = True
+) -> RoundScores:
     """Scores of every counted assessment of the round (cached until its data change).
 
     The regions' attributes (name, category, partnerships) are read fresh every time, so an
-    administrator's change shows at once; only the scores come from the cache.
+    administrator's change shows at once; only the scores come from the cache. Callers that use
+    only scores and assessment ids (trends) pass ``fresh_regions=False`` to skip that read.
     """
     key = key or frame.data_version(round_.id)
     with _cache_lock:
@@ -59,6 +62,8 @@ def round_scores(round_: Round, key: tuple | None = None) -> RoundScores:
         if cached is not None:
             _cache.move_to_end(key)
     if cached is not None:
+        if not fresh_regions:
+            return cached
         return replace(cached, assessments=frame.load_assessments([round_.id]))
     result = compute_round_scores(round_)
     with _cache_lock:
@@ -105,7 +110,7 @@ def wide_scores(results: RoundScores, column: str) -> pd.DataFrame:
 
 
 def min_group_size() -> int:
-    return current_app.config["BENCHMARK_MIN_GROUP"]
+    return current_app.config["MIN_GROUP_SIZE"]
 
 
 def assessment_of(results: RoundScores, region_id: int) -> int | None:
@@ -235,7 +240,7 @@ def trend(round_: Round, region_id: int | None, column: str = "moderated") -> Tr
     """
     rounds = comparable_rounds(round_)
     keys = frame.data_versions([r.id for r in rounds])
-    results = [round_scores(r, keys[r.id]) for r in rounds]
+    results = [round_scores(r, keys[r.id], fresh_regions=False) for r in rounds]
     common = set.intersection(*({i.id for i in r.definition.items} for r in results))
     threshold = min_group_size()
     region_rows, median_rows = {}, {}
