@@ -86,12 +86,29 @@ def _init_extensions(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized)
 
     from surveyapp.labels import event_label, label, state_label
+    from surveyapp.regions.models import RegionCategory
 
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["unread_notifications"] = _unread_notifications
     app.jinja_env.globals["min_group_size"] = lambda: app.config["MIN_GROUP_SIZE"]
     app.jinja_env.filters["label"] = label
+    app.jinja_env.filters["category_label"] = lambda value: label(RegionCategory(value))
     app.jinja_env.filters["event_label"] = event_label
     app.jinja_env.filters["state_label"] = state_label
+
+
+def _unread_notifications() -> int:
+    """For the header: cached per request, 0 when signed out."""
+    from flask import g
+    from flask_login import current_user
+
+    from surveyapp.notifications.queries import unread_count
+
+    if not current_user.is_authenticated:
+        return 0
+    if "unread_notifications" not in g:
+        g.unread_notifications = unread_count(current_user)
+    return g.unread_notifications
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -102,6 +119,8 @@ def _register_blueprints(app: Flask) -> None:
     from surveyapp.assessments.views import bp as assessments_bp
     from surveyapp.auth.views import bp as auth_bp
     from surveyapp.main.views import bp as main_bp
+    from surveyapp.notifications.views import bp as notifications_bp
+    from surveyapp.reviews.views import bp as reviews_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -110,6 +129,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(analysis_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(reviews_bp)
+    app.register_blueprint(notifications_bp)
     from surveyapp.auth.sessions import register_session_lifetime
     from surveyapp.errors import register_error_handlers
     from surveyapp.security import register_security_headers

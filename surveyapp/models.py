@@ -4,8 +4,10 @@ from surveyapp.api.models import ApiToken
 from surveyapp.assessments.models import Answer, Assessment
 from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import User, region_memberships
+from surveyapp.notifications.models import Notification
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.regions.models import Region, RegionGroup, region_group_members
+from surveyapp.reviews.models import ItemComment, ModeratedScore, SectionRemark
 from surveyapp.rounds.models import Round
 
 __all__ = [
@@ -13,10 +15,14 @@ __all__ = [
     "ApiToken",
     "Assessment",
     "AuditEvent",
+    "ItemComment",
+    "ModeratedScore",
+    "Notification",
     "Questionnaire",
     "Region",
     "RegionGroup",
     "Round",
+    "SectionRemark",
     "User",
     "region_group_members",
     "region_memberships",

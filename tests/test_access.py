@@ -164,6 +164,58 @@ MATRIX = {
         "draft": row(401, 200, 200, 200, 200),
         "submitted": row(401, 200, 200, 200, 200),
     },
+    # Review routes come after the submit route: officer B's draft is submitted by then.
+    ("reviews.queue", "GET"): {
+        "draft": row(302, 403, 403, 200, 200),
+        "submitted": row(302, 403, 403, 200, 200),
+    },
+    ("reviews.review_section", "GET"): {
+        "draft": row(302, 403, 403, 404, 404),
+        "submitted": row(302, 403, 403, 200, 200),
+    },
+    ("reviews.review", "GET"): {
+        "draft": row(302, 403, 403, 404, 404),
+        "submitted": row(302, 403, 403, 302, 302),
+    },
+    ("reviews.start", "POST"): {
+        "draft": row(302, 403, 403, 404, 403),
+        "submitted": row(302, 403, 403, 302, 403),
+    },
+    # No comment yet: refused with a message on the review page.
+    ("reviews.changes", "POST"): {
+        "draft": row(302, 403, 403, 404, 403),
+        "submitted": row(302, 403, 403, 302, 403),
+    },
+    ("reviews.validate", "POST"): {
+        "draft": row(302, 403, 403, 404, 403),
+        "submitted": row(302, 403, 403, 302, 403),
+    },
+    # An empty comment: 422 at the field for experts, a message for officers.
+    ("reviews.comment", "POST"): {
+        "draft": row(302, 404, 302, 404, 403),
+        "submitted": row(302, 404, 302, 422, 403),
+    },
+    ("reviews.resolve", "POST"): {
+        "draft": row(302, 404, 404, 404, 404),
+        "submitted": row(302, 404, 404, 404, 404),
+    },
+    # Validated by the expert just before: no more scores or remarks (422 at the field).
+    ("reviews.score", "POST"): {
+        "draft": row(302, 403, 403, 404, 403),
+        "submitted": row(302, 403, 403, 422, 403),
+    },
+    ("reviews.remark", "POST"): {
+        "draft": row(302, 403, 403, 404, 403),
+        "submitted": row(302, 403, 403, 422, 403),
+    },
+    ("notifications.list_notifications", "GET"): {
+        "draft": row(302, 200, 200, 200, 200),
+        "submitted": row(302, 200, 200, 200, 200),
+    },
+    ("notifications.mark_read", "POST"): {
+        "draft": row(302, 302, 302, 302, 302),
+        "submitted": row(302, 302, 302, 302, 302),
+    },
     ("assessments.csrf_token", "GET"): {
         "draft": row(302, 200, 200, 200, 200),
         "submitted": row(302, 200, 200, 200, 200),
@@ -213,6 +265,7 @@ def url_for_rule(rule, world):
         "key": "all",
         "group_id": 999,
         "token_id": 999,
+        "comment_id": 999,
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 

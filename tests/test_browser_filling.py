@@ -59,7 +59,9 @@ def test_autosave_confirms_and_survives_a_reload(live_server, page, shoot, setup
     expect(staff).to_be_hidden()
     page.locator('[name="has_unit"][value="yes"]').check()
     expect(staff).to_be_visible()
-    staff.locator('input[name="unit_staff"]').fill("4")
+    # "Saved" is already shown for the first answer: wait for this answer's own save.
+    with page.expect_response(lambda r: r.url.endswith("/answers/unit_staff") and r.ok):
+        staff.locator('input[name="unit_staff"]').fill("4")
     expect(status(page)).to_contain_text("Saved")
     shoot(page, "section-autosaved")
 

@@ -14,6 +14,7 @@ from sqlalchemy import Text, cast, func, literal, select
 from surveyapp.assessments.models import COUNTED_STATES, Answer, Assessment
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
+from surveyapp.reviews.models import ModeratedScore
 
 ASSESSMENT_COLUMNS = [
     "assessment_id",
@@ -78,6 +79,16 @@ def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True)))
 
 
+def load_moderated(round_id: int) -> pd.DataFrame:
+    """Experts' item scores in a round's counted assessments: assessment_id, item_id, score."""
+    rows = db.session.execute(
+        select(ModeratedScore.assessment_id, ModeratedScore.item_id, ModeratedScore.score)
+        .join(Assessment, Assessment.id == ModeratedScore.assessment_id)
+        .where(Assessment.round_id == round_id, Assessment.state.in_(COUNTED_STATES))
+    ).all()
+    return _frame(rows, ["assessment_id", "item_id", "score"])
+
+
 def data_version(round_id: int) -> tuple:
     return data_versions([round_id])[round_id]
 
@@ -85,8 +96,9 @@ def data_version(round_id: int) -> tuple:
 def data_versions(round_ids: list[int]) -> dict[int, tuple]:
     """Per round, a key that changes whenever anything its scores depend on changes.
 
-    Counted assessments (which, in which state, with what consent) and their answers' last
-    change. Cheap: two grouped aggregate queries, no rows leave the database.
+    Counted assessments (which, in which state, with what consent), their answers' and their
+    moderated scores' last change. Cheap: three grouped aggregate queries, no rows leave the
+    database.
     """
     counted = Assessment.round_id.in_(round_ids), Assessment.state.in_(COUNTED_STATES)
     assessments = db.session.execute(
@@ -110,6 +122,21 @@ def data_versions(round_ids: list[int]) -> dict[int, tuple]:
         .where(*counted)
         .group_by(Assessment.round_id)
     ).all()
-    first = {row[0]: tuple(map(str, row[1:])) for row in assessments}
-    second = {row[0]: tuple(map(str, row[1:])) for row in answers}
-    return {rid: (rid, *first.get(rid, ()), *second.get(rid, ())) for rid in round_ids}
+    moderated = db.session.execute(
+        select(
+            Assessment.round_id,
+            func.count(ModeratedScore.id),
+            func.max(ModeratedScore.updated_at),
+            func.sum(ModeratedScore.score),
+        )
+        .join(Assessment, Assessment.id == ModeratedScore.assessment_id)
+        .where(*counted)
+        .group_by(Assessment.round_id)
+    ).all()
+    parts = [
+        {row[0]: tuple(map(str, row[1:])) for row in rows}
+        for rows in (assessments, answers, moderated)
+    ]
+    return {
+        rid: (rid, *(value for part in parts for value in part.get(rid, ()))) for rid in round_ids
+    }

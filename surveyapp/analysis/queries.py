@@ -76,7 +76,7 @@ def round_scores(
 def compute_round_scores(round_: Round) -> RoundScores:
     definition = round_.questionnaire.parsed
     answers = frame.load_answers(round_.id)
-    items = scoring.item_scores(answers, definition)
+    items = scoring.item_scores(answers, definition, frame.load_moderated(round_.id))
     return RoundScores(
         round_id=round_.id,
         definition=definition,

@@ -67,12 +67,15 @@ class Assessment(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the state last changed.
     state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The expert who took the assessment into review (None until then).
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: Whether the region agreed to be named in shared reports, benchmarks seen by other
     #: regions and the good-practice library. Not named unless it said yes.
     consent_named: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     region: Mapped[Region] = relationship()
     round: Mapped[Round] = relationship()
+    reviewer: Mapped[User | None] = relationship()
     answers: Mapped[list["Answer"]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="Answer.id"
     )

@@ -217,6 +217,10 @@ def submit_assessment(assessment: Assessment, user: User, *, consent_named: bool
     previous = assessment.state
     assessment.consent_named = consent_named
     assessment.submit()
+    if previous == AssessmentState.changes_requested:
+        from surveyapp.notifications.operations import experts_of, notify
+
+        notify(experts_of(assessment), "resubmitted", assessment, actor=user)
     db.session.flush()
     log_event(
         "assessment.submitted",

@@ -30,6 +30,7 @@ from surveyapp.assessments.queries import history_events, section_answers
 from surveyapp.extensions import db
 from surveyapp.questionnaires.types import AnswerError
 from surveyapp.regions.models import Region
+from surveyapp.reviews.queries import section_remarks, threads
 from surveyapp.rounds.models import Round, RoundState
 from surveyapp.security_log import security_event
 
@@ -84,6 +85,8 @@ def view_assessment(assessment_id: int):
         progress={p.section_id: p for p in progress(assessment)},
         editable=can_edit(current_user, assessment),
         last_answer=max(assessment.answers, key=lambda a: a.updated_at, default=None),
+        review_threads=threads(assessment),
+        remarks=section_remarks(assessment),
         lang=_lang(),
     )
 
@@ -106,6 +109,8 @@ def _render_section(
         editable=can_edit(current_user, assessment),
         previous=previous,
         following=following,
+        review_threads=threads(assessment),
+        remark=section_remarks(assessment).get(section.id),
         lang=_lang(),
     ), status
 

@@ -1,0 +1,1 @@
+"""In-app notifications (review started, changes requested, resubmitted, validated, comments)."""

@@ -1,0 +1,82 @@
+"""Tell people what happened. ``notify`` is the only way in, so that email can join it later."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from surveyapp.assessments.models import Assessment
+from surveyapp.auth.models import Role, User, region_memberships
+from surveyapp.db import utcnow
+from surveyapp.extensions import db
+from surveyapp.notifications.models import Notification
+
+#: kind -> message; placeholders: actor, region, round (and item for comments).
+KINDS = {
+    "review_started": _l("%(actor)s started reviewing %(region)s, %(round)s."),
+    "changes_requested": _l("%(actor)s asked for changes to %(region)s, %(round)s."),
+    "resubmitted": _l("%(actor)s resubmitted %(region)s, %(round)s, after changes."),
+    "validated": _l("%(actor)s validated %(region)s, %(round)s."),
+    "comment": _l("%(actor)s commented on a question of %(region)s, %(round)s."),
+}
+
+
+def notify(
+    users: Iterable[User],
+    kind: str,
+    assessment: Assessment | None = None,
+    actor: User | None = None,
+    item_id: str | None = None,
+) -> list[Notification]:
+    """Add one notification per user (never to the actor); committed with the caller's change."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}")
+    created = []
+    for user in {u.id: u for u in users if u is not None}.values():
+        if actor is not None and user.id == actor.id:
+            continue
+        note = Notification(
+            user_id=user.id,
+            kind=kind,
+            assessment=assessment,
+            item_id=item_id,
+            actor_name=actor.name if actor else None,
+            extra={},
+        )
+        db.session.add(note)
+        created.append(note)
+    return created
+
+
+def region_officers(assessment: Assessment) -> list[User]:
+    """The active officers of the assessment's region."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(region_memberships, region_memberships.c.user_id == User.id)
+            .where(
+                region_memberships.c.region_id == assessment.region_id,
+                User.role == Role.officer,
+                User.active.is_(True),
+            )
+        )
+    )
+
+
+def experts_of(assessment: Assessment) -> list[User]:
+    """The assessment's reviewer, or every active expert while nobody has taken it."""
+    if assessment.reviewer is not None:
+        return [assessment.reviewer]
+    return list(
+        db.session.scalars(select(User).where(User.role == Role.expert, User.active.is_(True)))
+    )
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )

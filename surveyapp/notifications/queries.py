@@ -1,0 +1,32 @@
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from surveyapp.assessments.models import Assessment
+from surveyapp.auth.models import User
+from surveyapp.extensions import db
+from surveyapp.notifications.models import Notification
+
+PAGE = 100
+
+
+def recent_notifications(user: User) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .options(
+                joinedload(Notification.assessment).joinedload(Assessment.region),
+                joinedload(Notification.assessment).joinedload(Assessment.round),
+            )
+            .filter_by(user_id=user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(PAGE)
+        )
+    )
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )

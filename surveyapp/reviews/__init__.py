@@ -1,0 +1,1 @@
+"""Expert review of submitted assessments: comments, moderated scores, remarks and decisions."""

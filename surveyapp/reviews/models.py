@@ -1,0 +1,78 @@
+"""What experts add to a submitted assessment. Officers' answers are never changed here."""
+
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from surveyapp.assessments.models import Assessment
+from surveyapp.auth.models import User
+from surveyapp.db import UTCDateTime, utcnow
+from surveyapp.extensions import db
+
+
+class ItemComment(db.Model):
+    """One message in the thread about an item, by an expert or one of the region's officers."""
+
+    __tablename__ = "item_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    #: The questionnaire item the thread is about.
+    item_id: Mapped[str] = mapped_column(String(100))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Unresolved comments are what the region still has to answer.
+    resolved: Mapped[bool] = mapped_column(default=False)
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    assessment: Mapped[Assessment] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("resolved", False)
+        super().__init__(**kwargs)
+
+
+class ModeratedScore(db.Model):
+    """An expert's score for a scored item, beside the region's own (moderated benchmarks)."""
+
+    __tablename__ = "moderated_scores"
+    __table_args__ = (UniqueConstraint("assessment_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    item_id: Mapped[str] = mapped_column(String(100))
+    #: 0-100, on the same scale as the item's own score.
+    score: Mapped[float] = mapped_column(Float)
+    #: Why the expert's score differs from the region's (required when it does).
+    rationale: Mapped[str | None] = mapped_column(Text)
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    expert: Mapped[User | None] = relationship()
+
+
+class SectionRemark(db.Model):
+    """An expert's overall remark on one section of an assessment."""
+
+    __tablename__ = "section_remarks"
+    __table_args__ = (UniqueConstraint("assessment_id", "section_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    section_id: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    expert: Mapped[User | None] = relationship()

@@ -1,0 +1,246 @@
+"""The review workflow: take into review, comment, moderate scores, remark, decide.
+
+Every step is an audit event; the people concerned are notified. Experts never change the
+region's answers: moderated scores and remarks sit beside them.
+"""
+
+from __future__ import annotations
+
+import math
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from surveyapp.assessments.models import Assessment, AssessmentState, InvalidTransition
+from surveyapp.assessments.operations import answer_values, lock_for_writing
+from surveyapp.audit.operations import log_event
+from surveyapp.auth.models import Role, User
+from surveyapp.db import utcnow
+from surveyapp.extensions import db
+from surveyapp.notifications.operations import experts_of, notify, region_officers
+from surveyapp.reviews.models import ItemComment, ModeratedScore, SectionRemark
+
+COMMENT_LIMIT = 5000
+REMARK_LIMIT = 10000
+
+
+class ReviewError(ValueError):
+    """A review step refused; ``field`` says where the message belongs."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+def _audit(action: str, assessment: Assessment, user: User, **values) -> None:
+    log_event(action, "assessment", assessment.id, user=user, assessment_id=assessment.id, **values)
+
+
+def start_review(assessment: Assessment, expert: User) -> bool:
+    """Take a submitted assessment into review; False when this expert already has it.
+
+    :raises InvalidTransition: when it is not submitted.
+    """
+    lock_for_writing(assessment)
+    if assessment.state == AssessmentState.under_review and assessment.reviewer_id == expert.id:
+        return False
+    assessment.start_review()
+    assessment.reviewer = expert
+    _audit("review.started", assessment, expert, new_value=str(assessment.state))
+    notify(region_officers(assessment), "review_started", assessment, actor=expert)
+    return True
+
+
+def _clean_text(text: str | None, limit: int, field: str) -> str:
+    text = (text or "").replace("\x00", "").strip()
+    if not text:
+        raise ReviewError(_l("Write something first."), field)
+    if len(text) > limit:
+        raise ReviewError(
+            _l(
+                "Shorten this to %(num)d characters (it has %(count)d).", num=limit, count=len(text)
+            ),
+            field,
+        )
+    return text
+
+
+def may_discuss(user: User, assessment: Assessment) -> bool:
+    """Experts, and the region's officers, once the assessment has been submitted."""
+    if assessment.state == AssessmentState.draft and assessment.submitted_at is None:
+        return False
+    if user.role == Role.expert:
+        return True
+    return user.role == Role.officer and any(r.id == assessment.region_id for r in user.regions)
+
+
+def post_comment(assessment: Assessment, item_id: str, user: User, body: str) -> ItemComment:
+    """Add a message to an item's thread and tell the other side."""
+    definition = assessment.round.questionnaire.parsed
+    if item_id not in definition.items_by_id:
+        raise ReviewError(_l("There is no such question."), "body")
+    if not may_discuss(user, assessment):
+        raise ReviewError(_l("You cannot comment on this assessment."), "body")
+    comment = ItemComment(
+        assessment=assessment,
+        item_id=item_id,
+        author=user,
+        body=_clean_text(body, COMMENT_LIMIT, "body"),
+    )
+    db.session.add(comment)
+    db.session.flush()
+    log_event(
+        "comment.posted",
+        "comment",
+        comment.id,
+        user=user,
+        assessment_id=assessment.id,
+        item_id=item_id,
+        new_value=comment.body,
+    )
+    others = experts_of(assessment) if user.role == Role.officer else region_officers(assessment)
+    notify(others, "comment", assessment, actor=user, item_id=item_id)
+    return comment
+
+
+def resolve_comment(comment: ItemComment, user: User, resolved: bool = True) -> None:
+    """Mark a comment resolved (or open again)."""
+    if not may_discuss(user, comment.assessment):
+        raise ReviewError(_l("You cannot comment on this assessment."))
+    comment.resolved = resolved
+    comment.resolved_by = user if resolved else None
+    comment.resolved_at = utcnow() if resolved else None
+    log_event(
+        "comment.resolved" if resolved else "comment.reopened",
+        "comment",
+        comment.id,
+        user=user,
+        assessment_id=comment.assessment_id,
+        item_id=comment.item_id,
+    )
+
+
+def _ensure_reviewing(assessment: Assessment, expert: User) -> None:
+    if expert.role != Role.expert:
+        raise ReviewError(_l("Only working-group experts review assessments."))
+    if assessment.state != AssessmentState.under_review:
+        raise ReviewError(_l("Take the assessment into review first."))
+
+
+def self_score(assessment: Assessment, item_id: str) -> float | None:
+    """The region's own score for an item (None: unanswered, not applicable or hidden)."""
+    definition = assessment.round.questionnaire.parsed
+    item = definition.item(item_id)
+    values = answer_values(assessment)
+    if not item.is_visible(values):
+        return None
+    return item.question_type.score(item, values.get(item_id))
+
+
+def set_moderated_score(
+    assessment: Assessment,
+    item_id: str,
+    score: float | None,
+    rationale: str | None,
+    expert: User,
+) -> ModeratedScore | None:
+    """Give (or, with score None, withdraw) the expert's score for a scored item.
+
+    :raises ReviewError: not a scored item, a score outside 0-100, or no rationale while the
+        score differs from the region's own.
+    """
+    _ensure_reviewing(assessment, expert)
+    definition = assessment.round.questionnaire.parsed
+    item = definition.items_by_id.get(item_id)
+    if item is None or not item.is_scored:
+        raise ReviewError(_l("Only scored questions take a moderated score."), "score")
+    existing = db.session.scalar(
+        select(ModeratedScore).filter_by(assessment_id=assessment.id, item_id=item_id)
+    )
+    if score is None:
+        if existing is not None:
+            db.session.delete(existing)
+            _audit("score.withdrawn", assessment, expert, item_id=item_id, old_value=existing.score)
+        return None
+    if not math.isfinite(score) or not 0 <= score <= 100:
+        raise ReviewError(_l("Give a score from 0 to 100."), "score")
+    rationale = (rationale or "").replace("\x00", "").strip() or None
+    own = self_score(assessment, item_id)
+    if (own is None or abs(own - score) > 1e-9) and not rationale:
+        raise ReviewError(
+            _l("Explain why your score differs from the region's own score."), "rationale"
+        )
+    if rationale and len(rationale) > COMMENT_LIMIT:
+        raise ReviewError(_l("Shorten the rationale to %(num)d characters.", num=COMMENT_LIMIT))
+    old = existing.score if existing else None
+    if existing is None:
+        existing = ModeratedScore(assessment_id=assessment.id, item_id=item_id)
+        db.session.add(existing)
+    existing.score, existing.rationale, existing.expert = score, rationale, expert
+    db.session.flush()
+    _audit("score.moderated", assessment, expert, item_id=item_id, old_value=old, new_value=score)
+    return existing
+
+
+def set_section_remark(assessment: Assessment, section_id: str, body: str, expert: User) -> None:
+    """The expert's overall remark on a section (an empty text removes it)."""
+    _ensure_reviewing(assessment, expert)
+    remark = db.session.scalar(
+        select(SectionRemark).filter_by(assessment_id=assessment.id, section_id=section_id)
+    )
+    text = (body or "").replace("\x00", "").strip()
+    if not text:
+        if remark is not None:
+            db.session.delete(remark)
+            _audit("remark.removed", assessment, expert, old_value=remark.body)
+        return
+    text = _clean_text(text, REMARK_LIMIT, "remark")
+    old = remark.body if remark else None
+    if remark is None:
+        remark = SectionRemark(assessment_id=assessment.id, section_id=section_id)
+        db.session.add(remark)
+    remark.body, remark.expert = text, expert
+    _audit("remark.saved", assessment, expert, old_value=old, new_value=text)
+
+
+def unresolved_comments(assessment: Assessment) -> list[ItemComment]:
+    return list(
+        db.session.scalars(
+            select(ItemComment)
+            .filter_by(assessment_id=assessment.id, resolved=False)
+            .order_by(ItemComment.created_at)
+        )
+    )
+
+
+def request_changes(assessment: Assessment, expert: User) -> None:
+    """Send the assessment back to the region; it needs at least one unresolved comment.
+
+    :raises InvalidTransition: when it is not under review.
+    """
+    lock_for_writing(assessment)
+    if assessment.state != AssessmentState.under_review:
+        raise InvalidTransition(f"an assessment cannot go from {assessment.state} to changes")
+    if expert.role != Role.expert:
+        raise ReviewError(_l("Only working-group experts review assessments."))
+    if not unresolved_comments(assessment):
+        raise ReviewError(
+            _l("Comment on the questions the region should change before asking for changes.")
+        )
+    assessment.request_changes()
+    _audit("review.changes_requested", assessment, expert, new_value=str(assessment.state))
+    notify(region_officers(assessment), "changes_requested", assessment, actor=expert)
+
+
+def validate_assessment(assessment: Assessment, expert: User) -> None:
+    """Accept the assessment as it stands; it is locked for good.
+
+    :raises InvalidTransition: when it is not under review.
+    """
+    lock_for_writing(assessment)
+    if expert.role != Role.expert:
+        raise ReviewError(_l("Only working-group experts review assessments."))
+    assessment.validate()
+    _audit("review.validated", assessment, expert, new_value=str(assessment.state))
+    notify(region_officers(assessment), "validated", assessment, actor=expert)

@@ -1,0 +1,174 @@
+"""The review cycle: submit, review, comment, moderate, ask for changes, resubmit, validate."""
+
+import pytest
+from sqlalchemy import func, select
+
+from surveyapp.analysis import queries
+from surveyapp.assessments.models import Assessment, AssessmentState
+from surveyapp.assessments.operations import save_answer, submit_assessment
+from surveyapp.audit.models import AuditEvent
+from surveyapp.auth.models import Role
+from surveyapp.extensions import db
+from surveyapp.notifications.models import Notification
+from surveyapp.reviews.models import ItemComment, ModeratedScore
+from surveyapp.reviews.operations import ReviewError, set_moderated_score
+
+
+@pytest.fixture
+def cycle(app, create_region, create_user, create_round, create_assessment):
+    region = create_region("ES21", "País Vasco")
+    officer = create_user(email="olga@example.org", name="Olga", regions=[region])
+    expert = create_user(email="emil@example.org", name="Emil", role=Role.expert)
+    assessment = create_assessment(region=region, round_=create_round())
+    save_answer(assessment, "maturity", 3, officer)
+    submit_assessment(assessment, officer)
+    db.session.commit()
+    return {"officer": officer, "expert": expert, "assessment": assessment}
+
+
+def client_for(app, login, user):
+    client = app.test_client()
+    login(user, client=client)
+    return client
+
+
+def state_of(assessment):
+    db.session.expire_all()
+    return db.session.get(Assessment, assessment.id).state
+
+
+def notes_for(user):
+    return [n.kind for n in db.session.scalars(select(Notification).filter_by(user_id=user.id))]
+
+
+def test_the_full_review_cycle(app, login, cycle):
+    officer, expert, assessment = cycle["officer"], cycle["expert"], cycle["assessment"]
+    aid = assessment.id
+    reviewer = client_for(app, login, expert)
+    region = client_for(app, login, officer)
+
+    reviewer.post(f"/reviews/{aid}/start")
+    assert state_of(assessment) == AssessmentState.under_review
+    assert notes_for(officer) == ["review_started"]
+
+    # No comment yet: nothing tells the region what to change, so the request is refused.
+    refused = reviewer.post(f"/reviews/{aid}/request-changes", follow_redirects=True)
+    assert "Comment on the questions the region should change" in refused.text
+    assert state_of(assessment) == AssessmentState.under_review
+
+    reviewer.post(f"/assessments/{aid}/items/maturity/comments", data={"body": "Which budget?"})
+    assert notes_for(officer) == ["review_started", "comment"]
+    reviewer.post(f"/reviews/{aid}/request-changes")
+    assert state_of(assessment) == AssessmentState.changes_requested
+
+    overview = region.get(f"/assessments/{aid}").text
+    assert "Which budget?" in overview and "1 comment is still open." in overview
+    section = region.get(f"/assessments/{aid}/sections/basics").text
+    assert "Which budget?" in section
+    region.post(f"/assessments/{aid}/items/maturity/comments", data={"body": "EUR 2 m, see p. 12."})
+    assert "comment" in notes_for(expert)
+    comment = db.session.scalar(select(ItemComment).filter_by(body="Which budget?"))
+    region.post(f"/comments/{comment.id}/resolve")
+    db.session.expire_all()
+    assert db.session.get(ItemComment, comment.id).resolved
+
+    region.post(f"/assessments/{aid}/answers/maturity", json={"value": ["4"], "version": 2})
+    region.post(f"/assessments/{aid}/submit")
+    assert state_of(assessment) == AssessmentState.submitted
+    assert "resubmitted" in notes_for(expert)
+
+    reviewer.post(f"/reviews/{aid}/start")
+    reviewer.post(f"/reviews/{aid}/validate")
+    assert state_of(assessment) == AssessmentState.validated
+    assert "validated" in notes_for(officer)
+    # Validated is final: the region cannot change it, the expert cannot decide again.
+    locked = region.post(
+        f"/assessments/{aid}/answers/maturity", json={"value": ["1"], "version": 3}
+    )
+    assert locked.status_code == 403
+    assert reviewer.post(f"/reviews/{aid}/validate").status_code == 409
+    actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert {
+        "review.started",
+        "comment.posted",
+        "comment.resolved",
+        "review.changes_requested",
+        "assessment.submitted",
+        "review.validated",
+    } <= actions
+
+
+def test_invalid_moves_are_conflicts(app, login, cycle, create_assessment, create_region):
+    reviewer = client_for(app, login, cycle["expert"])
+    draft = create_assessment(
+        region=create_region("ES22", "Navarra"), round_=cycle["assessment"].round
+    )
+    # A draft is not even visible to experts.
+    assert reviewer.post(f"/reviews/{draft.id}/validate").status_code == 404
+    aid = cycle["assessment"].id
+    assert reviewer.post(f"/reviews/{aid}/validate").status_code == 409  # not taken into review
+    assert reviewer.post(f"/reviews/{aid}/request-changes").status_code == 409
+    assert state_of(cycle["assessment"]) == AssessmentState.submitted
+
+
+def test_moderated_scores_need_a_rationale_when_they_differ(app, login, cycle):
+    reviewer = client_for(app, login, cycle["expert"])
+    aid = cycle["assessment"].id
+    reviewer.post(f"/reviews/{aid}/start")
+    refused = reviewer.post(f"/reviews/{aid}/items/maturity/score", data={"score": "80"})
+    assert refused.status_code == 422
+    assert "Explain why your score differs" in refused.text
+    assert db.session.scalar(select(func.count()).select_from(ModeratedScore)) == 0
+    # The same score as the region's own (level 3 = 60) needs no rationale.
+    assert (
+        reviewer.post(f"/reviews/{aid}/items/maturity/score", data={"score": "60"}).status_code
+        == 302
+    )
+    bad = reviewer.post(f"/reviews/{aid}/items/maturity/score", data={"score": "abc"})
+    assert bad.status_code == 422 and "Give a score from 0 to 100." in bad.text
+    assert (
+        reviewer.post(
+            f"/reviews/{aid}/items/maturity/score", data={"score": "140", "rationale": "x"}
+        ).status_code
+        == 422
+    )
+    reviewer.post(
+        f"/reviews/{aid}/items/maturity/score", data={"score": "80", "rationale": "Budgeted."}
+    )
+    stored = db.session.scalar(select(ModeratedScore))
+    assert (stored.score, stored.rationale) == (80, "Budgeted.")
+    with pytest.raises(ReviewError):  # unscored items take no moderated score
+        set_moderated_score(cycle["assessment"], "practice", 50, "x", cycle["expert"])
+
+
+def test_moderated_scores_reach_the_benchmarks(app, login, cycle):
+    reviewer = client_for(app, login, cycle["expert"])
+    aid = cycle["assessment"].id
+    reviewer.post(f"/reviews/{aid}/start")
+    results = queries.round_scores(cycle["assessment"].round)
+    before = results.scores.query("kind == 'aspect' and key == 'sme_adoption'")
+    assert float(before["moderated"].iloc[0]) == 60
+    reviewer.post(f"/reviews/{aid}/items/maturity/score", data={"score": "100", "rationale": "x"})
+    after = queries.round_scores(cycle["assessment"].round).scores
+    row = after.query("kind == 'aspect' and key == 'sme_adoption'")
+    assert (float(row["self"].iloc[0]), float(row["moderated"].iloc[0])) == (60, 100)
+
+
+def test_officers_cannot_review(app, login, cycle):
+    region = client_for(app, login, cycle["officer"])
+    aid = cycle["assessment"].id
+    for path in ("start", "validate", "request-changes", "items/maturity/score"):
+        assert region.post(f"/reviews/{aid}/{path}", data={"score": "100"}).status_code == 403
+    assert region.get(f"/reviews/{aid}/sections/basics").status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(ModeratedScore)) == 0
+
+
+def test_notifications_page_lists_and_marks_read(app, login, cycle):
+    reviewer = client_for(app, login, cycle["expert"])
+    reviewer.post(f"/reviews/{cycle['assessment'].id}/start")
+    region = client_for(app, login, cycle["officer"])
+    page = region.get("/notifications").text
+    assert "Emil started reviewing País Vasco, 2026 spring." in page
+    assert '<span class="count">1</span>' in region.get("/").text
+    region.post("/notifications/read")
+    assert '<span class="count">' not in region.get("/").text
