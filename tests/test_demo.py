@@ -7,6 +7,8 @@ from surveyapp.auth.models import User
 from surveyapp.auth.operations import authenticate
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
+from surveyapp.reviews.models import ItemComment, ModeratedScore, SectionRemark
+from surveyapp.reviews.operations import self_score
 from surveyapp.rounds.models import Round, RoundState
 
 
@@ -120,3 +122,23 @@ def test_force_adds_demo_data_without_overwriting_regions(cli, create_assessment
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     assert db.session.get(Region, region.id).thematic_partnerships == ["photonics"]
+
+
+def test_reviewed_assessments_carry_a_review(cli):
+    assert cli.invoke(args=["demo", "seed"]).exit_code == 0
+    validated = db.session.scalars(
+        select(Assessment).filter_by(state=AssessmentState.validated)
+    ).all()
+    assert validated
+    for assessment in validated:
+        assert assessment.reviewer.email == "expert@demo.example"
+        scores = db.session.scalars(
+            select(ModeratedScore).filter_by(assessment_id=assessment.id)
+        ).all()
+        assert scores
+        assert all(s.rationale for s in scores if s.score != self_score(assessment, s.item_id))
+        comments = db.session.scalars(
+            select(ItemComment).filter_by(assessment_id=assessment.id)
+        ).all()
+        assert comments and all(c.resolved for c in comments)
+        assert db.session.scalar(select(SectionRemark).filter_by(assessment_id=assessment.id))

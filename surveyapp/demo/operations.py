@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from surveyapp.assessments.models import Answer, Assessment
+from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.assessments.queries import has_assessments
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
@@ -31,6 +31,7 @@ from surveyapp.questionnaires.types import NOT_APPLICABLE
 from surveyapp.regions.models import Region, RegionCategory
 from surveyapp.regions.operations import SHIPPED_REGIONS_FILE, import_regions_file
 from surveyapp.regions.partnerships import THEMATIC_PARTNERSHIPS
+from surveyapp.reviews.models import ItemComment, ModeratedScore, SectionRemark
 from surveyapp.rounds.models import Round, RoundState
 from surveyapp.rounds.operations import create_round
 
@@ -109,6 +110,7 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
     authors = _region_authors(regions)
     profiles = {region.code: _Profile.draw(rng, questionnaire.parsed) for region in regions}
     profiles[DEMO_OFFICER_REGION] = DEMO_OFFICER_PROFILE
+    expert = find_user_by_email("expert@demo.example")
     for number, round_ in enumerate(rounds):
         latest = number == len(rounds) - 1
         for region in regions:
@@ -125,6 +127,8 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
             assessment = _make_assessment(
                 rng, region, round_, outcome, answers, authors[region.code], today
             )
+            if outcome in ("under_review", "validated"):
+                _add_review(assessment, number, expert, authors[region.code][0])
             result.assessments += 1
             result.answers += len(assessment.answers)
     db.session.flush()
@@ -287,6 +291,96 @@ def _make_assessment(rng, region, round_, outcome, answers, authors, today) -> A
         assessment.submitted_at = assessment.state_changed_at = stamp
         assessment.consent_named = _consents(region.code)
     return assessment
+
+
+#: What the demo expert says: (comment, officer's reply, rationale for a lower score).
+REVIEW_LINES = [
+    (
+        "Is this measure funded in the current programme, or only planned?",
+        "It is funded: see the 2025 call under Priority 1, budget line 1.2.",
+        "The measure is announced but not yet budgeted.",
+    ),
+    (
+        "Please add a link to the document that describes this.",
+        "Added the link to the action plan, page 14.",
+        "The evidence describes intentions rather than practice.",
+    ),
+    (
+        "Which partner regions does this involve?",
+        "Three partners so far, listed in the project fiche.",
+        "Only one partnership is active; the level describes several.",
+    ),
+]
+REMARK = (
+    "A clear section with good evidence. The cooperation measures would gain from a budget line "
+    "of their own and from monitoring targets."
+)
+
+
+def _add_review(assessment: Assessment, round_number: int, expert: User, officer: User) -> None:
+    """An expert's review: moderated scores, a resolved thread and a remark (own generator)."""
+    rng = random.Random(f"{assessment.region.code}-{round_number}")  # noqa: S311 - demo data
+    definition = assessment.round.questionnaire.parsed
+    values = {answer.item_id: answer.value for answer in assessment.answers}
+    scored = [i for i in definition.items if i.type == "scale" and i.id in values]
+    assessment.reviewer = expert
+    db.session.flush()  # the scores and remarks need the assessment's id
+    stamp = assessment.state_changed_at
+    for item in rng.sample(scored, min(3, len(scored))):
+        own = item.question_type.score(item, values[item.id])
+        if own is None:
+            continue
+        comment, reply, rationale = rng.choice(REVIEW_LINES)
+        lower = max(0.0, min(100.0, own + rng.choice([-20, -20, 20])))
+        db.session.add(
+            ModeratedScore(
+                assessment_id=assessment.id,
+                item_id=item.id,
+                score=lower,
+                rationale=rationale if lower != own else None,
+                expert=expert,
+                updated_at=stamp,
+            )
+        )
+        validated = assessment.state == AssessmentState.validated
+        db.session.add_all(
+            [
+                ItemComment(
+                    assessment=assessment,
+                    item_id=item.id,
+                    author=expert,
+                    body=comment,
+                    created_at=stamp,
+                    resolved=validated,
+                    resolved_by=officer if validated else None,
+                    resolved_at=stamp if validated else None,
+                ),
+                *(
+                    [
+                        ItemComment(
+                            assessment=assessment,
+                            item_id=item.id,
+                            author=officer,
+                            body=reply,
+                            created_at=stamp,
+                            resolved=True,
+                        )
+                    ]
+                    if validated
+                    else []
+                ),
+            ]
+        )
+    section = rng.choice([s for s in definition.sections if any(i.is_scored for i in s.items)])
+    db.session.add(
+        SectionRemark(
+            assessment_id=assessment.id,
+            section_id=section.id,
+            body=REMARK,
+            expert=expert,
+            updated_at=stamp,
+        )
+    )
 
 
 def _consents(code: str) -> bool:
