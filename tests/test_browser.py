@@ -72,3 +72,51 @@ def test_officer_and_expert_open_their_benchmarks(
     expect(heat).to_contain_text("Navarra (ES22)")
     expect(heat).not_to_contain_text("La Rioja")
     shoot(page, "benchmark-working-group")
+
+
+def test_expert_asks_for_changes_and_the_officer_answers(
+    live_server, page, shoot, create_user, create_region, create_round, create_assessment
+):
+    from surveyapp.assessments.operations import save_answer, submit_assessment
+
+    region = create_region("ES21", "País Vasco")
+    officer = create_user(email="olga@example.org", name="Olga Officer", regions=[region])
+    create_user(email="emil@example.org", name="Emil Expert", role=Role.expert)
+    assessment = create_assessment(region=region, round_=create_round("2026 spring"))
+    save_answer(assessment, "maturity", 3, officer)
+    submit_assessment(assessment, officer)
+    db.session.commit()
+
+    sign_in(page, live_server, "emil@example.org")
+    page.get_by_role("link", name="Reviews").click()
+    page.get_by_role("link", name="País Vasco").click()
+    page.get_by_role("button", name="Take into review").click()
+    expect(page.get_by_text("You are reviewing this assessment.")).to_be_visible()
+    item = page.locator("#item-maturity")
+    item.get_by_label("Your score (0-100)").select_option("80")
+    item.get_by_role("button", name="Save the score").click()
+    expect(page.locator("#item-maturity .error")).to_contain_text("Explain why")
+    page.locator("#item-maturity").get_by_label("Rationale").fill("The budget is not yet agreed.")
+    page.locator("#item-maturity").get_by_role("button", name="Save the score").click()
+    expect(page.locator("#item-maturity .moderation")).to_contain_text("Moderated score: 80")
+    page.locator("#item-maturity").get_by_label("Comment on this question").fill(
+        "Which budget line funds this?"
+    )
+    page.locator("#item-maturity").get_by_role("button", name="Post").click()
+    shoot(page, "review-section")
+    page.get_by_role("button", name="Ask the region for changes").click()
+    expect(page.get_by_text("Sent back to the region")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, live_server, "olga@example.org")
+    expect(page.get_by_role("link", name="Notifications")).to_contain_text("3")
+    page.get_by_role("link", name="País Vasco").click()
+    comments = page.get_by_role("region", name="The experts' comments")
+    expect(comments).to_contain_text("Which budget line funds this?")
+    expect(comments).to_contain_text("1 comment is still open.")
+    comments.get_by_label("Reply").fill("Line 1.2 of the 2026 budget.")
+    comments.get_by_role("button", name="Post").click()
+    page.get_by_role("button", name="Mark resolved").first.click()
+    shoot(page, "officer-answers-comments")
+    page.goto(f"{live_server}/assessments/{assessment.id}")
+    expect(page.get_by_text("0 comments are still open.")).to_be_visible()

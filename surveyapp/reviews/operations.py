@@ -87,6 +87,8 @@ def post_comment(assessment: Assessment, item_id: str, user: User, body: str) ->
         item_id=item_id,
         author=user,
         body=_clean_text(body, COMMENT_LIMIT, "body"),
+        # Only experts' comments wait for the region; an officer's reply is an answer.
+        resolved=user.role == Role.officer,
     )
     db.session.add(comment)
     db.session.flush()
