@@ -5,6 +5,7 @@ from surveyapp.assessments.models import Answer, Assessment
 from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import User, region_memberships
 from surveyapp.notifications.models import Notification
+from surveyapp.practices.models import GoodPractice
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.regions.models import Region, RegionGroup, region_group_members
 from surveyapp.reviews.models import ItemComment, ModeratedScore, SectionRemark
@@ -15,6 +16,7 @@ __all__ = [
     "ApiToken",
     "Assessment",
     "AuditEvent",
+    "GoodPractice",
     "ItemComment",
     "ModeratedScore",
     "Notification",

@@ -208,6 +208,27 @@ MATRIX = {
         "draft": row(302, 403, 403, 404, 403),
         "submitted": row(302, 403, 403, 422, 403),
     },
+    ("practices.list_practices", "GET"): {
+        "draft": row(302, 200, 200, 200, 200),
+        "submitted": row(302, 200, 200, 200, 200),
+    },
+    # Validated earlier in the run: an empty title is refused at the field.
+    ("practices.mark", "POST"): {
+        "draft": row(302, 403, 403, 404, 403),
+        "submitted": row(302, 403, 403, 422, 403),
+    },
+    ("practices.edit", "GET"): {
+        "draft": row(302, 403, 403, 404, 403),
+        "submitted": row(302, 403, 403, 404, 403),
+    },
+    ("practices.edit", "POST"): {
+        "draft": row(302, 403, 403, 404, 403),
+        "submitted": row(302, 403, 403, 404, 403),
+    },
+    ("practices.delete", "POST"): {
+        "draft": row(302, 403, 403, 404, 403),
+        "submitted": row(302, 403, 403, 404, 403),
+    },
     ("notifications.list_notifications", "GET"): {
         "draft": row(302, 200, 200, 200, 200),
         "submitted": row(302, 200, 200, 200, 200),
@@ -266,6 +287,7 @@ def url_for_rule(rule, world):
         "group_id": 999,
         "token_id": 999,
         "comment_id": 999,
+        "practice_id": 999,
     }
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 

@@ -11,6 +11,7 @@ from surveyapp.assessments.permissions import load_assessment
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db
+from surveyapp.practices.queries import practices_of
 from surveyapp.regions.partnerships import THEMATIC_PARTNERSHIPS
 from surveyapp.reviews.models import ItemComment
 from surveyapp.reviews.operations import (
@@ -92,6 +93,7 @@ def render_review(assessment, section_id: str, errors: dict | None = None, statu
             threads=threads(assessment),
             open_by_section=open_by_section,
             remark=section_remarks(assessment).get(section.id),
+            practices=practices_of(assessment),
             reviewing=assessment.state == AssessmentState.under_review
             and current_user.role == Role.expert,
             errors=errors or {},

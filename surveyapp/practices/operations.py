@@ -1,0 +1,102 @@
+"""Mark, edit and remove good practices (experts only)."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+
+from surveyapp.assessments.models import Assessment, AssessmentState
+from surveyapp.audit.operations import log_event
+from surveyapp.auth.models import Role, User
+from surveyapp.extensions import db
+from surveyapp.practices.models import GoodPractice
+from surveyapp.reviews.operations import ReviewError
+
+TITLE_LIMIT = 200
+SUMMARY_LIMIT = 10000
+TEXT_TYPES = {"text", "long_text"}
+
+
+def parse_tags(text: str) -> list[str]:
+    """Comma-separated keywords, lower case, without repeats, in the order given."""
+    seen: list[str] = []
+    for tag in re.split(r"[,;\n]+", text or ""):
+        tag = " ".join(tag.split()).lower()[:50]
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen[:20]
+
+
+def save_good_practice(
+    practice: GoodPractice | None,
+    assessment: Assessment,
+    item_id: str | None,
+    expert: User,
+    *,
+    title: str,
+    summary: str,
+    aspects: list[str],
+    dimensions: list[str],
+    tags: str,
+) -> GoodPractice:
+    """Create (practice None) or change a good practice.
+
+    :raises ReviewError: with the field at fault.
+    """
+    if expert.role != Role.expert:
+        raise ReviewError(_l("Only working-group experts curate good practices."))
+    if assessment.state == AssessmentState.draft:
+        raise ReviewError(_l("Drafts cannot hold good practices."))
+    definition = assessment.round.questionnaire.parsed
+    if item_id is not None:
+        item = definition.items_by_id.get(item_id)
+        if item is None or item.type not in TEXT_TYPES:
+            raise ReviewError(_l("Only written answers can be marked as good practices."), "title")
+    title = " ".join((title or "").split())
+    summary = (summary or "").replace("\x00", "").strip()
+    if not title:
+        raise ReviewError(_l("Give the practice a title."), "title")
+    if len(title) > TITLE_LIMIT:
+        raise ReviewError(_l("Shorten the title to %(num)d characters.", num=TITLE_LIMIT), "title")
+    if not summary:
+        raise ReviewError(_l("Describe the practice."), "summary")
+    if len(summary) > SUMMARY_LIMIT:
+        raise ReviewError(
+            _l("Shorten the summary to %(num)d characters.", num=SUMMARY_LIMIT), "summary"
+        )
+    known_aspects = {a.id for a in definition.aspects}
+    known_dimensions = {d.id for d in definition.dimensions}
+    created = practice is None
+    if created:
+        practice = GoodPractice(assessment=assessment, item_id=item_id, created_by=expert)
+        db.session.add(practice)
+    practice.title, practice.summary = title, summary
+    practice.aspects = [a for a in aspects if a in known_aspects]
+    practice.dimensions = [d for d in dimensions if d in known_dimensions]
+    practice.tags = parse_tags(tags)
+    db.session.flush()
+    log_event(
+        "practice.created" if created else "practice.changed",
+        "good_practice",
+        practice.id,
+        user=expert,
+        assessment_id=assessment.id,
+        item_id=item_id,
+        new_value=title,
+    )
+    return practice
+
+
+def delete_good_practice(practice: GoodPractice, expert: User) -> None:
+    if expert.role != Role.expert:
+        raise ReviewError(_l("Only working-group experts curate good practices."))
+    log_event(
+        "practice.deleted",
+        "good_practice",
+        practice.id,
+        user=expert,
+        assessment_id=practice.assessment_id,
+        old_value=practice.title,
+    )
+    db.session.delete(practice)
