@@ -6,6 +6,7 @@ from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.auth.models import User
 from surveyapp.auth.operations import authenticate
 from surveyapp.extensions import db
+from surveyapp.practices.models import GoodPractice
 from surveyapp.regions.models import Region
 from surveyapp.reviews.models import ItemComment, ModeratedScore, SectionRemark
 from surveyapp.reviews.operations import self_score
@@ -142,3 +143,5 @@ def test_reviewed_assessments_carry_a_review(cli):
         ).all()
         assert comments and all(c.resolved for c in comments)
         assert db.session.scalar(select(SectionRemark).filter_by(assessment_id=assessment.id))
+    practices = db.session.scalars(select(GoodPractice)).all()
+    assert practices and all(p.assessment.state == AssessmentState.validated for p in practices)

@@ -23,6 +23,7 @@ from surveyapp.auth.models import Role, User
 from surveyapp.auth.operations import create_user
 from surveyapp.auth.queries import find_user_by_email
 from surveyapp.extensions import db
+from surveyapp.practices.models import GoodPractice
 from surveyapp.questionnaires.definition import Definition, Item
 from surveyapp.questionnaires.loader import shipped_files
 from surveyapp.questionnaires.models import Questionnaire
@@ -311,6 +312,12 @@ REVIEW_LINES = [
         "Only one partnership is active; the level describes several.",
     ),
 ]
+#: Title, critical aspects and keywords the demo expert gives each demo good-practice text.
+DEMO_PRACTICES = [
+    ("Interregional matchmaking desk", ["sme_adoption", "innovation_agencies"], ["matchmaking"]),
+    ("Joint calls with neighbouring regions", ["sme_adoption"], ["joint calls", "erdf"]),
+    ("Shared catalogue of testing facilities", ["universities_rtos"], ["testing", "catalogue"]),
+]
 REMARK = (
     "A clear section with good evidence. The cooperation measures would gain from a budget line "
     "of their own and from monitoring targets."
@@ -370,6 +377,24 @@ def _add_review(assessment: Assessment, round_number: int, expert: User, officer
                     else []
                 ),
             ]
+        )
+    practice = values.get("gp_good_practice")
+    written_up = dict(zip(_GOOD_PRACTICE_TEXTS, DEMO_PRACTICES, strict=True)).get(practice)
+    if assessment.state == AssessmentState.validated and written_up:
+        title, aspects, tags = written_up
+        db.session.add(
+            GoodPractice(
+                assessment=assessment,
+                item_id="gp_good_practice",
+                title=title,
+                summary=practice,
+                aspects=aspects,
+                dimensions=["partnerships"],
+                tags=tags,
+                created_by=expert,
+                created_at=stamp,
+                updated_at=stamp,
+            )
         )
     section = rng.choice([s for s in definition.sections if any(i.is_scored for i in s.items)])
     db.session.add(
@@ -479,6 +504,17 @@ def _choice_for(rng: random.Random, item: Item, noisy: float) -> Any:
     return rng.sample(regular, count)
 
 
+#: The demo's good-practice answers (DEMO_PRACTICES gives each its title, in this order).
+_GOOD_PRACTICE_TEXTS = [
+    "A standing interregional matchmaking desk in the innovation agency pairs regional "
+    "SMEs with partners from Thematic Partnership regions; it worked because one person "
+    "owns the partner list and follow-up is scheduled with each company.",
+    "Joint calls with two neighbouring regions pooled ERDF and national funds for pilot "
+    "lines in advanced manufacturing; a shared evaluation panel kept the process simple.",
+    "Our university-industry liaison offices publish a common catalogue of testing "
+    "facilities in English, which made it easy for companies in partner regions to book them.",
+]
+
 _TEXTS = {
     "short": [
         "Regional development agency, S3 unit",
@@ -497,15 +533,7 @@ _TEXTS = {
         "Smart mobility, bioeconomy, digital industry and sustainable tourism.",
         "Blue economy, energy transition, life sciences and creative industries.",
     ],
-    "good_practice": [
-        "A standing interregional matchmaking desk in the innovation agency pairs regional "
-        "SMEs with partners from Thematic Partnership regions; it worked because one person "
-        "owns the partner list and follow-up is scheduled with each company.",
-        "Joint calls with two neighbouring regions pooled ERDF and national funds for pilot "
-        "lines in advanced manufacturing; a shared evaluation panel kept the process simple.",
-        "Our university-industry liaison offices publish a common catalogue of testing "
-        "facilities in English, which made it easy for companies in partner regions to book them.",
-    ],
+    "good_practice": _GOOD_PRACTICE_TEXTS,
     "success": [
         "Political backing from the regional minister, a named coordinator with time for the "
         "task, and partners who met every quarter.",
