@@ -95,6 +95,34 @@ MATRIX = {
         "draft": row(302, 403, 403, 403, 302),
         "submitted": row(302, 403, 403, 403, 302),
     },
+    ("admin.list_rounds_page", "GET"): {
+        "draft": row(302, 403, 403, 403, 200),
+        "submitted": row(302, 403, 403, 403, 200),
+    },
+    ("admin.list_rounds_page", "POST"): {
+        "draft": row(302, 403, 403, 403, 422),
+        "submitted": row(302, 403, 403, 403, 422),
+    },
+    ("admin.move_round", "POST"): {
+        "draft": row(302, 403, 403, 403, 302),
+        "submitted": row(302, 403, 403, 403, 302),
+    },
+    ("admin.new_user", "GET"): {
+        "draft": row(302, 403, 403, 403, 200),
+        "submitted": row(302, 403, 403, 403, 200),
+    },
+    ("admin.new_user", "POST"): {
+        "draft": row(302, 403, 403, 403, 422),
+        "submitted": row(302, 403, 403, 403, 422),
+    },
+    ("admin.edit_user", "GET"): {
+        "draft": row(302, 403, 403, 403, 200),
+        "submitted": row(302, 403, 403, 403, 200),
+    },
+    ("admin.edit_user", "POST"): {
+        "draft": row(302, 403, 403, 403, 422),
+        "submitted": row(302, 403, 403, 403, 422),
+    },
     ("admin.list_groups", "GET"): {
         "draft": row(302, 403, 403, 403, 200),
         "submitted": row(302, 403, 403, 403, 200),
@@ -288,8 +316,10 @@ def url_for_rule(rule, world):
         "token_id": 999,
         "comment_id": 999,
         "practice_id": 999,
+        "step": "close",
     }
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
+    converter = r"(?:\w+(?:\([^)]*\))?:)?"  # e.g. int: or any(open, close):
+    return re.sub(rf"<{converter}(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)
 
 
 def request(client, method, url, endpoint):

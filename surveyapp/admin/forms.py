@@ -1,7 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from sqlalchemy import select
+from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from surveyapp.auth.models import Role
+from surveyapp.extensions import db
+from surveyapp.rounds.models import Round
 
 
 class RegionGroupForm(FlaskForm):
@@ -18,3 +24,41 @@ class RegionGroupForm(FlaskForm):
         description=_l("Optional: why these regions are compared with each other."),
         render_kw={"rows": 2},
     )
+
+
+class RoundForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    questionnaire = SelectField(_l("Questionnaire version"), coerce=int)
+    opens_on = DateField(_l("Opens on"), validators=[DataRequired()])
+    closes_on = DateField(_l("Closes on"), validators=[DataRequired()])
+
+    def validate_name(self, field):
+        if db.session.scalar(select(Round.id).filter_by(name=field.data.strip())) is not None:
+            raise ValidationError(_l("A round with this name already exists."))
+
+    def validate_closes_on(self, field):
+        if self.opens_on.data and field.data and field.data < self.opens_on.data:
+            raise ValidationError(_l("The round cannot close before it opens."))
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            SelectChoice(Role.officer.value, _l("Regional officer")),
+            SelectChoice(Role.expert.value, _l("Working-group expert")),
+            SelectChoice(Role.admin.value, _l("Administrator")),
+        ],
+    )
+    codes = TextAreaField(
+        _l("Regions"),
+        validators=[Length(max=2000)],
+        description=_l("For officers: NUTS codes of their regions, separated by spaces or commas."),
+        render_kw={"rows": 2},
+    )
+
+
+class EditUserForm(UserForm):
+    email = None  # an account's email does not change here

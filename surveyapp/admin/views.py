@@ -1,17 +1,30 @@
+import secrets
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from wtforms.fields import SelectChoice
 
-from surveyapp.admin.forms import RegionGroupForm
+from surveyapp.admin.forms import EditUserForm, RegionGroupForm, RoundForm, UserForm
+from surveyapp.assessments.models import Assessment
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
-from surveyapp.auth.operations import end_all_sessions, issue_reset_token
+from surveyapp.auth.operations import AccountError, create_user, end_all_sessions, issue_reset_token
 from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db
+from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.regions.models import RegionGroup
-from surveyapp.regions.operations import GroupError, delete_region_group, save_region_group
+from surveyapp.regions.operations import (
+    GroupError,
+    delete_region_group,
+    parse_region_codes,
+    save_region_group,
+)
+from surveyapp.rounds.models import InvalidRoundTransition, Round
+from surveyapp.rounds.operations import create_round
+from surveyapp.rounds.queries import list_rounds
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -130,3 +143,152 @@ def delete_group(group_id: int):
     db.session.commit()
     flash(_("The group %(name)s is deleted.", name=name), "success")
     return redirect(url_for(".list_groups"))
+
+
+@bp.route("/rounds", methods=["GET", "POST"])
+@role_required(Role.admin)
+def list_rounds_page():
+    """Every round with its state and submissions, and a form to plan a new one."""
+    form = RoundForm()
+    questionnaires = db.session.scalars(
+        select(Questionnaire).order_by(Questionnaire.slug, Questionnaire.version.desc())
+    ).all()
+    form.questionnaire.choices = [SelectChoice(q.id, q.label) for q in questionnaires]
+    if form.validate_on_submit():
+        questionnaire = db.session.get(Questionnaire, form.questionnaire.data)
+        round_ = create_round(
+            form.name.data,
+            questionnaire,
+            form.opens_on.data,
+            form.closes_on.data,
+            actor=current_user,
+        )
+        db.session.commit()
+        flash(
+            _("The round %(name)s is planned. Open it when officers may answer.", name=round_.name),
+            "success",
+        )
+        return redirect(url_for(".list_rounds_page"))
+    counts = dict(
+        db.session.execute(
+            select(Assessment.round_id, func.count())
+            .where(Assessment.submitted_at.is_not(None))
+            .group_by(Assessment.round_id)
+        ).all()
+    )
+    return render_template(
+        "admin/rounds.html", rounds=list_rounds(), form=form, submitted=counts
+    ), (422 if form.errors else 200)
+
+
+@bp.post("/rounds/<int:round_id>/<any(open, close):step>")
+@role_required(Role.admin)
+def move_round(round_id: int, step: str):
+    """Open a planned round, or close an open one."""
+    round_ = db.session.get(Round, round_id) or abort(404)
+    try:
+        getattr(round_, step)()
+    except InvalidRoundTransition:
+        abort(409)
+    log_event(
+        f"round.{step}ed" if step == "open" else "round.closed",
+        "round",
+        round_.id,
+        user=current_user,
+    )
+    db.session.commit()
+    if step == "open":
+        flash(_("The round %(name)s is open: officers can answer.", name=round_.name), "success")
+    else:
+        flash(
+            _("The round %(name)s is closed: answers can no longer change.", name=round_.name),
+            "success",
+        )
+    return redirect(url_for(".list_rounds_page"))
+
+
+def _regions_from(form: UserForm):
+    regions, unknown = parse_region_codes(form.codes.data or "")
+    if unknown:
+        form.codes.errors.append(
+            _("Unknown NUTS codes: %(codes)s. Nothing was saved.", codes=", ".join(unknown))
+        )
+        return None
+    if form.role.data == Role.officer.value and not regions:
+        form.codes.errors.append(_("An officer needs at least one region."))
+        return None
+    return regions if form.role.data == Role.officer.value else []
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@role_required(Role.admin)
+def new_user():
+    """Create an account; the new user sets a password through a one-time link."""
+    form = UserForm()
+    if form.validate_on_submit():
+        regions = _regions_from(form)
+        if regions is not None:
+            try:
+                user = create_user(
+                    form.email.data,
+                    form.name.data,
+                    Role(form.role.data),
+                    secrets.token_urlsafe(24),  # unknown to anyone: replaced through the link
+                    regions,
+                    actor=current_user,
+                )
+            except AccountError as error:
+                db.session.rollback()
+                form.email.errors.append(
+                    _("This email is not valid or is already used.")
+                    if "email" in str(error)
+                    else str(error)
+                )
+            else:
+                token = issue_reset_token(user, current_user)
+                db.session.commit()
+                link = url_for("auth.reset_password", token=token, _external=True)
+                return render_template("admin/reset_link.html", user=user, link=link, created=True)
+    return render_template("admin/user_form.html", form=form, user=None), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@role_required(Role.admin)
+def edit_user(user_id: int):
+    """Change an account's name, role and regions; it takes effect on the user's next request."""
+    user = _user_or_404(user_id)
+    form = EditUserForm(
+        data={
+            "name": user.name,
+            "role": user.role.value,
+            "codes": " ".join(r.code for r in user.regions),
+        }
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
+        regions = _regions_from(form)
+        if regions is not None:
+            if user.id == current_user.id and form.role.data != Role.admin.value:
+                form.role.errors.append(_("You cannot remove your own administrator role."))
+            else:
+                old = {"role": str(user.role), "regions": [r.code for r in user.regions]}
+                user.name = form.name.data.strip()
+                user.role = Role(form.role.data)
+                user.regions = regions
+                log_event(
+                    "user.changed",
+                    "user",
+                    user.id,
+                    user=current_user,
+                    old_value=old,
+                    new_value={"role": str(user.role), "regions": [r.code for r in regions]},
+                )
+                db.session.commit()
+                flash(_("%(name)s is saved.", name=user.name), "success")
+                return redirect(url_for(".list_users"))
+    return render_template("admin/user_form.html", form=form, user=user), (
+        422 if form.errors else 200
+    )
