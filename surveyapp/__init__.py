@@ -118,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     from surveyapp.api.views import bp as api_bp
     from surveyapp.assessments.views import bp as assessments_bp
     from surveyapp.auth.views import bp as auth_bp
+    from surveyapp.challenges.views import bp as challenges_bp
     from surveyapp.main.views import bp as main_bp
     from surveyapp.notifications.views import bp as notifications_bp
     from surveyapp.practices.views import bp as practices_bp
@@ -133,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reviews_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(practices_bp)
+    app.register_blueprint(challenges_bp)
     from surveyapp.auth.sessions import register_session_lifetime
     from surveyapp.errors import register_error_handlers
     from surveyapp.security import register_security_headers

@@ -4,6 +4,7 @@ from surveyapp.api.models import ApiToken
 from surveyapp.assessments.models import Answer, Assessment
 from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import User, region_memberships
+from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
 from surveyapp.notifications.models import Notification
 from surveyapp.practices.models import GoodPractice
 from surveyapp.questionnaires.models import Questionnaire
@@ -16,6 +17,8 @@ __all__ = [
     "ApiToken",
     "Assessment",
     "AuditEvent",
+    "ChallengeCategory",
+    "ChallengeTag",
     "GoodPractice",
     "ItemComment",
     "ModeratedScore",

@@ -257,6 +257,31 @@ MATRIX = {
         "draft": row(302, 403, 403, 404, 403),
         "submitted": row(302, 403, 403, 404, 403),
     },
+    ("challenges.overview", "GET"): {
+        "draft": row(302, 403, 403, 200, 200),
+        "submitted": row(302, 403, 403, 200, 200),
+    },
+    ("challenges.answers", "GET"): {
+        "draft": row(302, 403, 403, 404, 404),
+        "submitted": row(302, 403, 403, 404, 404),
+    },
+    # "maturity" is not a written answer: nothing to tag.
+    ("challenges.tag", "POST"): {
+        "draft": row(302, 403, 403, 404, 403),
+        "submitted": row(302, 403, 403, 404, 403),
+    },
+    ("challenges.taxonomy", "GET"): {
+        "draft": row(302, 403, 403, 403, 200),
+        "submitted": row(302, 403, 403, 403, 200),
+    },
+    ("challenges.taxonomy", "POST"): {
+        "draft": row(302, 403, 403, 403, 422),
+        "submitted": row(302, 403, 403, 403, 422),
+    },
+    ("challenges.toggle", "POST"): {
+        "draft": row(302, 403, 403, 403, 404),
+        "submitted": row(302, 403, 403, 403, 404),
+    },
     ("notifications.list_notifications", "GET"): {
         "draft": row(302, 200, 200, 200, 200),
         "submitted": row(302, 200, 200, 200, 200),
@@ -317,6 +342,7 @@ def url_for_rule(rule, world):
         "comment_id": 999,
         "practice_id": 999,
         "step": "close",
+        "category_id": 999,
     }
     converter = r"(?:\w+(?:\([^)]*\))?:)?"  # e.g. int: or any(open, close):
     return re.sub(rf"<{converter}(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.auth.models import User
 from surveyapp.auth.operations import authenticate
+from surveyapp.challenges.models import ChallengeTag
 from surveyapp.extensions import db
 from surveyapp.practices.models import GoodPractice
 from surveyapp.regions.models import Region
@@ -143,5 +144,6 @@ def test_reviewed_assessments_carry_a_review(cli):
         ).all()
         assert comments and all(c.resolved for c in comments)
         assert db.session.scalar(select(SectionRemark).filter_by(assessment_id=assessment.id))
+    assert db.session.scalar(select(func.count()).select_from(ChallengeTag)) > 0
     practices = db.session.scalars(select(GoodPractice)).all()
     assert practices and all(p.assessment.state == AssessmentState.validated for p in practices)

@@ -22,6 +22,8 @@ from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
 from surveyapp.auth.operations import create_user
 from surveyapp.auth.queries import find_user_by_email
+from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
+from surveyapp.challenges.operations import ensure_default_categories
 from surveyapp.extensions import db
 from surveyapp.practices.models import GoodPractice
 from surveyapp.questionnaires.definition import Definition, Item
@@ -112,6 +114,14 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
     profiles = {region.code: _Profile.draw(rng, questionnaire.parsed) for region in regions}
     profiles[DEMO_OFFICER_REGION] = DEMO_OFFICER_PROFILE
     expert = find_user_by_email("expert@demo.example")
+    ensure_default_categories()
+    categories = list(
+        db.session.scalars(
+            select(ChallengeCategory)
+            .where(ChallengeCategory.active.is_(True))
+            .order_by(ChallengeCategory.id)
+        )
+    )
     for number, round_ in enumerate(rounds):
         latest = number == len(rounds) - 1
         for region in regions:
@@ -129,7 +139,7 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
                 rng, region, round_, outcome, answers, authors[region.code], today
             )
             if outcome in ("under_review", "validated"):
-                _add_review(assessment, number, expert, authors[region.code][0])
+                _add_review(assessment, number, expert, authors[region.code][0], categories)
             result.assessments += 1
             result.answers += len(assessment.answers)
     db.session.flush()
@@ -324,7 +334,13 @@ REMARK = (
 )
 
 
-def _add_review(assessment: Assessment, round_number: int, expert: User, officer: User) -> None:
+def _add_review(
+    assessment: Assessment,
+    round_number: int,
+    expert: User,
+    officer: User,
+    categories: list[ChallengeCategory],
+) -> None:
     """An expert's review: moderated scores, a resolved thread and a remark (own generator)."""
     rng = random.Random(f"{assessment.region.code}-{round_number}")  # noqa: S311 - demo data
     definition = assessment.round.questionnaire.parsed
@@ -396,6 +412,19 @@ def _add_review(assessment: Assessment, round_number: int, expert: User, officer
                 updated_at=stamp,
             )
         )
+    if values.get("gp_main_challenges") and categories:
+        aspect = rng.choice([None, *(a.id for a in definition.aspects)])
+        for category in rng.sample(categories, 2):
+            db.session.add(
+                ChallengeTag(
+                    assessment_id=assessment.id,
+                    item_id="gp_main_challenges",
+                    category_id=category.id,
+                    aspect=aspect,
+                    expert_id=expert.id,
+                    created_at=stamp,
+                )
+            )
     section = rng.choice([s for s in definition.sections if any(i.is_scored for i in s.items)])
     db.session.add(
         SectionRemark(

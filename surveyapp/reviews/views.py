@@ -10,6 +10,7 @@ from surveyapp.assessments.operations import answer_map
 from surveyapp.assessments.permissions import load_assessment
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
+from surveyapp.challenges.queries import categories, tags_of
 from surveyapp.extensions import db
 from surveyapp.practices.queries import practices_of
 from surveyapp.regions.partnerships import THEMATIC_PARTNERSHIPS
@@ -94,6 +95,8 @@ def render_review(assessment, section_id: str, errors: dict | None = None, statu
             open_by_section=open_by_section,
             remark=section_remarks(assessment).get(section.id),
             practices=practices_of(assessment),
+            challenge_tags=tags_of(assessment),
+            challenge_categories=categories(active_only=True),
             reviewing=assessment.state == AssessmentState.under_review
             and current_user.role == Role.expert,
             errors=errors or {},

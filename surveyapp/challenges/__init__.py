@@ -1,0 +1,1 @@
+"""Common challenges: a shared taxonomy experts tag the regions' challenge answers with."""

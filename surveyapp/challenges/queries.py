@@ -1,0 +1,108 @@
+"""Counts of tagged challenges across regions, and the answers behind them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import func, select
+
+from surveyapp.assessments.models import Answer, Assessment, AssessmentState
+from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
+from surveyapp.extensions import db
+from surveyapp.regions.models import Region
+from surveyapp.rounds.models import Round
+
+
+def categories(active_only: bool = False) -> list[ChallengeCategory]:
+    query = select(ChallengeCategory).order_by(ChallengeCategory.name)
+    if active_only:
+        query = query.where(ChallengeCategory.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def tags_of(assessment: Assessment) -> dict[str, tuple[set[int], str | None]]:
+    """Item id -> (tagged category ids, aspect)."""
+    result: dict[str, tuple[set[int], str | None]] = {}
+    for tag in db.session.scalars(select(ChallengeTag).filter_by(assessment_id=assessment.id)):
+        ids, aspect = result.get(tag.item_id, (set(), None))
+        ids.add(tag.category_id)
+        result[tag.item_id] = (ids, tag.aspect or aspect)
+    return result
+
+
+def _counted():
+    """Tags of assessments the regions submitted (never a draft), with region and round."""
+    return (
+        select(ChallengeTag, Assessment, Region)
+        .join(Assessment, Assessment.id == ChallengeTag.assessment_id)
+        .join(Region, Region.id == Assessment.region_id)
+        .where(Assessment.state != AssessmentState.draft)
+    )
+
+
+def challenge_counts(round_id: int | None) -> dict:
+    """Regions per category; per category and aspect, country and round.
+
+    A region counts once per category however many of its answers carry the tag.
+    """
+    rows = db.session.execute(_counted()).all()
+    by_round: dict[int, dict[int, set]] = defaultdict(lambda: defaultdict(set))
+    per_category: dict[int, set] = defaultdict(set)
+    by_aspect: dict[tuple[int, str], set] = defaultdict(set)
+    by_country: dict[tuple[int, str], set] = defaultdict(set)
+    for tag, assessment, region in rows:
+        by_round[assessment.round_id][tag.category_id].add(region.id)
+        if round_id is not None and assessment.round_id != round_id:
+            continue
+        per_category[tag.category_id].add(region.id)
+        by_aspect[(tag.category_id, tag.aspect or "")].add(region.id)
+        by_country[(tag.category_id, region.country)].add(region.id)
+    return {
+        "per_category": {k: len(v) for k, v in per_category.items()},
+        "by_aspect": {k: len(v) for k, v in by_aspect.items()},
+        "by_country": {k: len(v) for k, v in by_country.items()},
+        "by_round": {r: {c: len(v) for c, v in cats.items()} for r, cats in by_round.items()},
+    }
+
+
+def tagged_answers(category_id: int, round_id: int | None) -> list[dict]:
+    """The answers behind a category's count: region, round, item and the text."""
+    query = _counted().where(ChallengeTag.category_id == category_id)
+    if round_id is not None:
+        query = query.where(Assessment.round_id == round_id)
+    rows = db.session.execute(query.order_by(Region.code)).all()
+    answers = {
+        (a.assessment_id, a.item_id): a
+        for a in db.session.scalars(
+            select(Answer).where(
+                Answer.assessment_id.in_({assessment.id for _t, assessment, _r in rows})
+            )
+        )
+    }
+    rounds = {r.id: r for r in db.session.scalars(select(Round))}
+    result = []
+    for tag, assessment, region in rows:
+        answer = answers.get((assessment.id, tag.item_id))
+        round_ = rounds[assessment.round_id]
+        result.append(
+            {
+                "assessment": assessment,
+                "region": region,
+                "round": round_,
+                "item": round_.questionnaire.parsed.items_by_id.get(tag.item_id),
+                "aspect": tag.aspect,
+                "text": answer.value if answer else "",
+            }
+        )
+    return result
+
+
+def round_region_counts() -> dict[int, int]:
+    """Submitted assessments per round (the denominator of the shares)."""
+    return dict(
+        db.session.execute(
+            select(Assessment.round_id, func.count())
+            .where(Assessment.submitted_at.is_not(None))
+            .group_by(Assessment.round_id)
+        ).all()
+    )

@@ -1,0 +1,130 @@
+"""The cross-region view of common challenges, tagging answers, and the taxonomy page."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from surveyapp.assessments.permissions import load_assessment
+from surveyapp.audit.operations import log_event
+from surveyapp.auth.models import Role
+from surveyapp.auth.permissions import role_required
+from surveyapp.challenges.models import ChallengeCategory
+from surveyapp.challenges.operations import TAGGABLE_TYPES, set_challenge_tags
+from surveyapp.challenges.queries import categories, challenge_counts, tagged_answers
+from surveyapp.extensions import db
+from surveyapp.reviews.operations import ReviewError
+from surveyapp.rounds.queries import list_rounds
+
+bp = Blueprint("challenges", __name__, template_folder="templates")
+
+
+def _lang() -> str:
+    return str(get_locale() or "en")
+
+
+@bp.get("/challenges")
+@role_required(Role.expert, Role.admin)
+def overview():
+    """Regions per challenge category, by critical aspect, country and round."""
+    rounds = list_rounds()
+    round_id = request.args.get("round", type=int)
+    counts = challenge_counts(round_id)
+    definition = rounds[-1].questionnaire.parsed if rounds else None
+    countries = sorted({country for _c, country in counts["by_country"]})
+    return render_template(
+        "challenges/overview.html",
+        categories=categories(),
+        counts=counts,
+        rounds=rounds,
+        round_id=round_id,
+        aspects=definition.aspects if definition else (),
+        countries=countries,
+        lang=_lang(),
+    )
+
+
+@bp.get("/challenges/<int:category_id>")
+@role_required(Role.expert, Role.admin)
+def answers(category_id: int):
+    """The answers tagged with a category (one click from the counts)."""
+    category = db.session.get(ChallengeCategory, category_id) or abort(404)
+    round_id = request.args.get("round", type=int)
+    return render_template(
+        "challenges/answers.html",
+        category=category,
+        rows=tagged_answers(category_id, round_id),
+        lang=_lang(),
+    )
+
+
+@bp.post("/reviews/<int:assessment_id>/items/<item_id>/challenges")
+@role_required(Role.expert)
+def tag(assessment_id: int, item_id: str):
+    """Tag a written answer with challenge categories (replacing earlier tags)."""
+    assessment = load_assessment(assessment_id)
+    item = assessment.round.questionnaire.parsed.items_by_id.get(item_id)
+    if item is None or item.type not in TAGGABLE_TYPES:
+        abort(404)  # the page offers tags on written answers only
+    ids = [int(v) for v in request.form.getlist("categories") if v.isdigit()]
+    try:
+        set_challenge_tags(assessment, item_id, ids, request.form.get("aspect"), current_user)
+        db.session.commit()
+    except ReviewError as error:
+        db.session.rollback()
+        from surveyapp.reviews.views import render_review
+
+        errors = {item_id: {"categories": str(error.message)}}
+        return render_review(load_assessment(assessment_id), item.section_id, errors, 422)
+    flash(_("Challenge tags saved."), "success")
+    return redirect(
+        url_for("reviews.review_section", assessment_id=assessment_id, section_id=item.section_id)
+        + f"#item-{item_id}"
+    )
+
+
+@bp.route("/admin/challenges", methods=["GET", "POST"])
+@role_required(Role.admin)
+def taxonomy():
+    """The shared challenge categories: add one, or retire and restore."""
+    error = None
+    name = ""
+    if request.method == "POST":
+        name = " ".join(request.form.get("name", "").split())
+        description = request.form.get("description", "").strip() or None
+        if not name or len(name) > 100:
+            error = _("Give the category a name of at most 100 characters.")
+        elif db.session.query(ChallengeCategory.id).filter_by(name=name).first():
+            error = _("A category with this name already exists.")
+        else:
+            category = ChallengeCategory(name=name, description=description)
+            db.session.add(category)
+            db.session.flush()
+            log_event(
+                "challenge_category.created",
+                "challenge_category",
+                category.id,
+                user=current_user,
+                new_value=name,
+            )
+            db.session.commit()
+            flash(_("The category %(name)s is added.", name=name), "success")
+            return redirect(url_for(".taxonomy"))
+    return render_template(
+        "challenges/taxonomy.html", categories=categories(), error=error, name=name
+    ), (422 if error else 200)
+
+
+@bp.post("/admin/challenges/<int:category_id>/active")
+@role_required(Role.admin)
+def toggle(category_id: int):
+    category = db.session.get(ChallengeCategory, category_id) or abort(404)
+    category.active = not category.active
+    log_event(
+        "challenge_category.restored" if category.active else "challenge_category.retired",
+        "challenge_category",
+        category.id,
+        user=current_user,
+    )
+    db.session.commit()
+    return redirect(url_for(".taxonomy"))
