@@ -107,6 +107,10 @@ MATRIX = {
         "draft": row(302, 403, 403, 403, 302),
         "submitted": row(302, 403, 403, 403, 302),
     },
+    ("admin.toggle_release", "POST"): {
+        "draft": row(302, 403, 403, 403, 302),
+        "submitted": row(302, 403, 403, 403, 302),
+    },
     ("admin.new_user", "GET"): {
         "draft": row(302, 403, 403, 403, 200),
         "submitted": row(302, 403, 403, 403, 200),

@@ -172,3 +172,38 @@ def test_notifications_page_lists_and_marks_read(app, login, cycle):
     assert '<span class="count">1</span>' in region.get("/").text
     region.post("/notifications/read")
     assert '<span class="count">' not in region.get("/").text
+
+
+def test_officers_see_moderated_scores_only_once_released(app, login, cycle, create_user):
+    from surveyapp.rounds.models import Round
+
+    reviewer = client_for(app, login, cycle["expert"])
+    aid = cycle["assessment"].id
+    reviewer.post(f"/reviews/{aid}/start")
+    reviewer.post(f"/reviews/{aid}/items/maturity/score", data={"score": "100", "rationale": "x"})
+    reviewer.post(f"/assessments/{aid}/items/maturity/comments", data={"body": "Budget?"})
+    reviewer.post(f"/reviews/{aid}/validate")
+    round_id = cycle["assessment"].round_id
+    region = client_for(app, login, cycle["officer"])
+    api = f"/api/v1/rounds/{round_id}/regions/ES21/benchmark"
+
+    hidden = region.get(api).json["scores"]["aspect"]["sme_adoption"]
+    assert hidden == {"self": 60.0}  # no moderated score before the release
+    expert_view = reviewer.get(api).json["scores"]["aspect"]["sme_adoption"]
+    assert expert_view == {"self": 60.0, "moderated": 100.0}
+    from surveyapp.analysis.dashboard import region_dashboard
+
+    round_ = db.session.get(Round, round_id)
+    officer = cycle["officer"]
+    data = region_dashboard(
+        cycle["assessment"].region, round_, "en", round_.score_column_for(officer)
+    )
+    assert data["aspects"][0]["value"] == 60
+
+    admin = client_for(app, login, create_user(email="ada@example.org", role=Role.admin))
+    admin.post(f"/admin/rounds/{round_id}/release")
+    shown = region.get(api).json["scores"]["aspect"]["sme_adoption"]
+    assert shown == {"self": 60.0, "moderated": 100.0}
+    db.session.expire_all()
+    round_ = db.session.get(Round, round_id)
+    assert round_.score_column_for(officer) == "moderated"

@@ -207,6 +207,23 @@ def move_round(round_id: int, step: str):
     return redirect(url_for(".list_rounds_page"))
 
 
+@bp.post("/rounds/<int:round_id>/release")
+@role_required(Role.admin)
+def toggle_release(round_id: int):
+    """Show officers the experts' moderated scores of a round, or withhold them again."""
+    round_ = db.session.get(Round, round_id) or abort(404)
+    round_.moderated_released = not round_.moderated_released
+    action = "round.scores_released" if round_.moderated_released else "round.scores_withheld"
+    log_event(action, "round", round_.id, user=current_user)
+    db.session.commit()
+    if round_.moderated_released:
+        message = _("Officers now see the moderated scores of %(name)s.", name=round_.name)
+    else:
+        message = _("The moderated scores of %(name)s are hidden from officers.", name=round_.name)
+    flash(message, "success")
+    return redirect(url_for(".list_rounds_page"))
+
+
 def _regions_from(form: UserForm):
     regions, unknown = parse_region_codes(form.codes.data or "")
     if unknown:

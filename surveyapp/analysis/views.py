@@ -58,7 +58,9 @@ def region_view(round_id: int, code: str):
     from surveyapp.analysis.dashboard import region_dashboard  # pandas: loaded when first used
 
     return render_template(
-        "analysis/region.html", data=region_dashboard(region, round_, _lang()), round=round_
+        "analysis/region.html",
+        data=region_dashboard(region, round_, _lang(), round_.score_column_for(current_user)),
+        round=round_,
     )
 
 

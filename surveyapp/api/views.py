@@ -51,9 +51,12 @@ def _region_or_404(code: str):
     return region
 
 
-def _column() -> str:
-    """?score=self for the region's own scores; moderated (the default) otherwise."""
-    return "self" if request.args.get("score") == "self" else "moderated"
+def _column(round_: Round) -> str:
+    """?score=self for the regions' own scores; moderated (the default) where the user may see
+    moderated scores (experts, admins, and officers once the round released them)."""
+    if request.args.get("score") == "self":
+        return "self"
+    return round_.score_column_for(current_user)
 
 
 def _statistics_json(table, with_focal: bool) -> dict:
@@ -96,14 +99,15 @@ def region_benchmark(round_id: int, code: str):
     focal = queries.assessment_of(results, region.id)
     if focal is None:
         abort(404, "This region has no submitted assessment in this round.")
-    column = _column()
+    column = _column(round_)
     own = results.scores[results.scores["assessment_id"] == focal]
+    moderated_visible = round_.score_column_for(current_user) == "moderated"
     scores: dict = {}
     for row in own.itertuples():
-        scores.setdefault(row.kind, {})[row.key] = {
-            "self": _number(row.self),
-            "moderated": _number(row.moderated),
-        }
+        entry = {"self": _number(row.self)}
+        if moderated_visible:
+            entry["moderated"] = _number(row.moderated)
+        scores.setdefault(row.kind, {})[row.key] = entry
     groups = []
     for benchmark in queries.region_benchmark(results, region.id, column):
         entry = {
@@ -154,7 +158,7 @@ def group_aggregates(round_id: int, key: str):
     from surveyapp.analysis import queries
 
     round_ = db.get_or_404(Round, round_id)
-    found = queries.group_statistics(queries.round_scores(round_), key, _column())
+    found = queries.group_statistics(queries.round_scores(round_), key, _column(round_))
     if found is None:
         abort(404, "No such group in this round.")
     group, table = found
@@ -178,7 +182,7 @@ def partners(round_id: int, code: str):
 
     round_ = db.get_or_404(Round, round_id)
     region = _region_or_404(code)
-    found = partner_list(region, round_, str(get_locale() or "en"), _column())
+    found = partner_list(region, round_, str(get_locale() or "en"), _column(round_))
     if found is None:
         abort(404, "This region has no submitted assessment in this round.")
     return jsonify(region={"code": region.code, "name": region.name}, partners=found)

@@ -184,7 +184,10 @@ def _make_rounds(questionnaire: Questionnaire, today: date) -> list[Round] | Non
         state = RoundState.open if steps_back == 0 else RoundState.closed
         if steps_back == 0:
             opens, closes = min(opens, today), max(closes, today)
-        rounds.append(create_round(name, questionnaire, opens, closes, state))
+        round_ = create_round(name, questionnaire, opens, closes, state)
+        # Past rounds' reviews are finished: their moderated scores are shown to officers.
+        round_.moderated_released = state == RoundState.closed
+        rounds.append(round_)
     return rounds
 
 

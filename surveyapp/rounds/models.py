@@ -3,7 +3,7 @@
 import enum
 from datetime import date
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.db import StateEnum
@@ -39,10 +39,20 @@ class Round(db.Model):
         default=RoundState.planned,
     )
 
+    #: Whether officers see the experts' moderated scores (experts and admins always do).
+    moderated_released: Mapped[bool] = mapped_column(default=False, server_default=false())
+
     questionnaire: Mapped[Questionnaire] = relationship()
+
+    def score_column_for(self, user) -> str:
+        """Which score a user's benchmarks use: "moderated" where they may see it, else "self"."""
+        if user.role in ("expert", "admin") or self.moderated_released:
+            return "moderated"
+        return "self"
 
     def __init__(self, **kwargs):
         kwargs.setdefault("state", RoundState.planned)
+        kwargs.setdefault("moderated_released", False)
         super().__init__(**kwargs)
 
     def open(self) -> None:
