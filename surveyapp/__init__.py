@@ -112,6 +112,7 @@ def _unread_notifications() -> int:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from surveyapp.actions.views import bp as actions_bp
     from surveyapp.admin.views import bp as admin_bp
     from surveyapp.analysis.views import bp as analysis_bp
     from surveyapp.api.pages import bp as api_tokens_bp
@@ -135,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(practices_bp)
     app.register_blueprint(challenges_bp)
+    app.register_blueprint(actions_bp)
     from surveyapp.auth.sessions import register_session_lifetime
     from surveyapp.errors import register_error_handlers
     from surveyapp.security import register_security_headers

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
+from surveyapp.actions.models import ActionStatus
 from surveyapp.assessments.models import AssessmentState
 from surveyapp.auth.models import Role
 from surveyapp.regions.models import RegionCategory
@@ -19,6 +20,10 @@ LABELS = {
     Role.officer: _l("Regional officer"),
     Role.expert: _l("Working-group expert"),
     Role.admin: _l("Administrator"),
+    ActionStatus.planned: _l("Planned"),
+    ActionStatus.in_progress: _l("In progress"),
+    ActionStatus.done: _l("Done"),
+    ActionStatus.dropped: _l("Dropped"),
     RegionCategory.less_developed: _l("Less developed region"),
     RegionCategory.transition: _l("Transition region"),
     RegionCategory.more_developed: _l("More developed region"),

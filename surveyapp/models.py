@@ -1,5 +1,6 @@
 """Every model, imported in one place so that the metadata is complete (Alembic, tests)."""
 
+from surveyapp.actions.models import Action, ActionUpdate
 from surveyapp.api.models import ApiToken
 from surveyapp.assessments.models import Answer, Assessment
 from surveyapp.audit.models import AuditEvent
@@ -13,6 +14,8 @@ from surveyapp.reviews.models import ItemComment, ModeratedScore, SectionRemark
 from surveyapp.rounds.models import Round
 
 __all__ = [
+    "Action",
+    "ActionUpdate",
     "Answer",
     "ApiToken",
     "Assessment",

@@ -286,6 +286,23 @@ MATRIX = {
         "draft": row(302, 403, 403, 403, 404),
         "submitted": row(302, 403, 403, 403, 404),
     },
+    ("actions.plan", "GET"): {
+        "draft": row(302, 404, 200, 200, 200),
+        "submitted": row(302, 404, 200, 200, 200),
+    },
+    # An empty action: 422 at the field for those who plan; administrators only read.
+    ("actions.add", "POST"): {
+        "draft": row(302, 404, 422, 422, 403),
+        "submitted": row(302, 404, 422, 422, 403),
+    },
+    ("actions.progress", "POST"): {
+        "draft": row(302, 404, 404, 404, 404),
+        "submitted": row(302, 404, 404, 404, 404),
+    },
+    ("actions.overview", "GET"): {
+        "draft": row(302, 403, 403, 200, 200),
+        "submitted": row(302, 403, 403, 200, 200),
+    },
     ("notifications.list_notifications", "GET"): {
         "draft": row(302, 200, 200, 200, 200),
         "submitted": row(302, 200, 200, 200, 200),
@@ -347,6 +364,7 @@ def url_for_rule(rule, world):
         "practice_id": 999,
         "step": "close",
         "category_id": 999,
+        "action_id": 999,
     }
     converter = r"(?:\w+(?:\([^)]*\))?:)?"  # e.g. int: or any(open, close):
     return re.sub(rf"<{converter}(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)

@@ -5,6 +5,7 @@ from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from surveyapp.actions.queries import region_plan
 from surveyapp.assessments.models import COUNTED_STATES, Assessment
 from surveyapp.assessments.permissions import is_region_officer
 from surveyapp.auth.models import Role
@@ -61,6 +62,7 @@ def region_view(round_id: int, code: str):
         "analysis/region.html",
         data=region_dashboard(region, round_, _lang(), round_.score_column_for(current_user)),
         round=round_,
+        plan=region_plan(region),
     )
 
 

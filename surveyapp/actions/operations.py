@@ -1,0 +1,107 @@
+"""Add actions to a region's plan and record their progress each round."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from surveyapp.actions.models import Action, ActionStatus, ActionUpdate
+from surveyapp.audit.operations import log_event
+from surveyapp.auth.models import Role, User
+from surveyapp.challenges.models import ChallengeCategory
+from surveyapp.extensions import db
+from surveyapp.regions.models import Region
+from surveyapp.regions.operations import parse_region_codes
+from surveyapp.reviews.operations import ReviewError
+from surveyapp.rounds.models import Round, RoundState
+
+
+def may_plan(user: User, region: Region) -> bool:
+    """Experts, and the region's own officers."""
+    if user.role == Role.expert:
+        return True
+    return user.role == Role.officer and any(r.id == region.id for r in user.regions)
+
+
+@dataclass
+class ActionInput:
+    title: str
+    solution: str = ""
+    category_id: int | None = None
+    aspect: str = ""
+    dimension: str = ""
+    partners: str = ""
+    owner: str = ""
+    target_round_id: int | None = None
+
+
+def add_action(region: Region, data: ActionInput, user: User) -> Action:
+    """:raises ReviewError: with the field at fault."""
+    if not may_plan(user, region):
+        raise ReviewError(_l("Only the region's officers and the experts plan its actions."))
+    title = " ".join((data.title or "").split())
+    if not title:
+        raise ReviewError(_l("Say what the action is."), "title")
+    if len(title) > 300:
+        raise ReviewError(_l("Shorten this to %(num)d characters.", num=300), "title")
+    partners, unknown = parse_region_codes(data.partners)
+    if unknown:
+        raise ReviewError(
+            _l("Unknown NUTS codes: %(codes)s. Nothing was saved.", codes=", ".join(unknown)),
+            "partners",
+        )
+    category = db.session.get(ChallengeCategory, data.category_id) if data.category_id else None
+    target = db.session.get(Round, data.target_round_id) if data.target_round_id else None
+    action = Action(
+        region=region,
+        title=title,
+        solution=(data.solution or "").strip() or None,
+        category=category,
+        aspect=data.aspect or None,
+        dimension=data.dimension or None,
+        partners=[r.code for r in partners if r.id != region.id],
+        owner=(data.owner or "").strip()[:200] or None,
+        target_round=target,
+        created_by_id=user.id,
+    )
+    db.session.add(action)
+    db.session.flush()
+    log_event("action.created", "action", action.id, user=user, new_value=title)
+    return action
+
+
+def current_round() -> Round | None:
+    """The open round, else the latest one: progress is reported against it."""
+    rounds = list(db.session.scalars(select(Round).order_by(Round.opens_on, Round.id)))
+    open_rounds = [r for r in rounds if r.state == RoundState.open]
+    return (open_rounds or rounds or [None])[-1]
+
+
+def report_progress(action: Action, status: str, evidence: str, user: User) -> ActionUpdate:
+    """Record this round's status and evidence (a later report in the same round replaces it)."""
+    if not may_plan(user, action.region):
+        raise ReviewError(_l("Only the region's officers and the experts plan its actions."))
+    try:
+        new_status = ActionStatus(status)
+    except ValueError:
+        raise ReviewError(_l("Choose a status."), "status") from None
+    round_ = current_round()
+    update = next((u for u in action.updates if round_ and u.round_id == round_.id), None)
+    old = action.status
+    if update is None:
+        update = ActionUpdate(action=action, round=round_, status=new_status)
+        db.session.add(update)
+    update.status, update.evidence, update.user = new_status, evidence.strip() or None, user
+    action.status, action.evidence = new_status, update.evidence
+    db.session.flush()
+    log_event(
+        "action.progress",
+        "action",
+        action.id,
+        user=user,
+        old_value=str(old),
+        new_value=str(new_status),
+    )
+    return update

@@ -1,0 +1,97 @@
+"""Action plans: agreed actions, progress reported per round, the working group's overview."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from surveyapp.actions.models import Action, ActionStatus
+from surveyapp.auth.models import Role
+from surveyapp.extensions import db
+from surveyapp.rounds.models import Round, RoundState
+
+
+@pytest.fixture
+def world(app, create_region, create_user, create_round, create_assessment):
+    old = Round(
+        name="2025 autumn",
+        questionnaire=create_round().questionnaire,
+        opens_on=date(2025, 9, 1),
+        closes_on=date(2025, 11, 30),
+        state=RoundState.closed,
+    )
+    db.session.add(old)
+    region = create_region("ES21", "País Vasco")
+    other = create_region("FR10", "Ile-de-France")
+    officer = create_user(email="olga@example.org", regions=[region])
+    outsider = create_user(email="fred@example.org", regions=[other])
+    expert = create_user(email="emil@example.org", role=Role.expert)
+    db.session.commit()
+    return {"region": region, "officer": officer, "outsider": outsider, "expert": expert}
+
+
+def client_for(app, login, user):
+    client = app.test_client()
+    login(user, client=client)
+    return client
+
+
+def test_officers_plan_and_report_progress(app, login, world):
+    officer = client_for(app, login, world["officer"])
+    refused = officer.post("/regions/ES21/action-plan", data={"title": " ", "solution": "Kept"})
+    assert refused.status_code == 422 and "Say what the action is." in refused.text
+    assert "Kept" in refused.text  # what was typed stays
+    bad = officer.post("/regions/ES21/action-plan", data={"title": "Join", "partners": "XX99"})
+    assert "Unknown NUTS codes: XX99" in bad.text
+    officer.post(
+        "/regions/ES21/action-plan",
+        data={
+            "title": "Join the hydrogen partnership",
+            "solution": "Staff exchange",
+            "partners": "fr10",
+        },
+    )
+    action = db.session.scalar(select(Action))
+    assert action.partners == ["FR10"] and action.status == ActionStatus.planned
+    officer.post(
+        f"/actions/{action.id}/progress", data={"status": "in_progress", "evidence": "MoU"}
+    )
+    officer.post(f"/actions/{action.id}/progress", data={"status": "done", "evidence": "Signed"})
+    db.session.expire_all()
+    action = db.session.get(Action, action.id)
+    # Two reports in the same (open) round: one history entry, the latest wins.
+    assert [(u.round.name, u.status) for u in action.updates] == [("2026 spring", "done")]
+    assert (action.status, action.evidence) == (ActionStatus.done, "Signed")
+    bad_status = officer.post(f"/actions/{action.id}/progress", data={"status": "finished"})
+    assert bad_status.status_code == 422 and "Choose a status." in bad_status.text
+
+
+def test_other_regions_cannot_see_or_change_a_plan(app, login, world):
+    officer = client_for(app, login, world["officer"])
+    officer.post("/regions/ES21/action-plan", data={"title": "Secret plan"})
+    action = db.session.scalar(select(Action))
+    outsider = client_for(app, login, world["outsider"])
+    assert outsider.get("/regions/ES21/action-plan").status_code == 404
+    assert (
+        outsider.post(f"/actions/{action.id}/progress", data={"status": "done"}).status_code == 404
+    )
+    assert outsider.get("/action-plans").status_code == 403
+
+
+def test_overview_counts_moves_and_names_only_consenting_regions(
+    app, login, world, create_assessment
+):
+    expert = client_for(app, login, world["expert"])
+    expert.post(
+        "/regions/ES21/action-plan", data={"title": "Matchmaking desk", "solution": "One owner"}
+    )
+    action = db.session.scalar(select(Action))
+    expert.post(f"/actions/{action.id}/progress", data={"status": "done"})
+    page = expert.get("/action-plans").text
+    assert "Matchmaking desk" in page and "One owner" in page
+    assert "A region in ES" in page and "País Vasco" not in page  # no consent recorded
+    from surveyapp.actions.queries import plans_overview
+
+    db.session.expire_all()
+    counts = plans_overview()["by_category"][""]
+    assert (counts["actions"], counts["moved"], counts["done"]) == (1, 1, 1)
