@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, select
 
+from surveyapp.actions.models import Action
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.auth.models import User
 from surveyapp.auth.operations import authenticate
@@ -145,5 +146,7 @@ def test_reviewed_assessments_carry_a_review(cli):
         assert comments and all(c.resolved for c in comments)
         assert db.session.scalar(select(SectionRemark).filter_by(assessment_id=assessment.id))
     assert db.session.scalar(select(func.count()).select_from(ChallengeTag)) > 0
+    officer_region = db.session.scalar(select(Region).filter_by(code="ES21"))
+    assert len(db.session.scalars(select(Action).filter_by(region=officer_region)).all()) == 3
     practices = db.session.scalars(select(GoodPractice)).all()
     assert practices and all(p.assessment.state == AssessmentState.validated for p in practices)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+from surveyapp.actions.models import Action, ActionStatus, ActionUpdate
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.assessments.queries import has_assessments
 from surveyapp.audit.operations import log_event
@@ -143,6 +144,7 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
             result.assessments += 1
             result.answers += len(assessment.answers)
     db.session.flush()
+    _make_action_plans(regions, rounds, categories, expert)
     log_event(
         DEMO_MARKER,
         "database",
@@ -438,6 +440,57 @@ def _add_review(
             updated_at=stamp,
         )
     )
+
+
+#: (title, solution, category name, aspect, status per round: oldest first)
+DEMO_ACTIONS = [
+    (
+        "Set up an interregional matchmaking desk in the innovation agency",
+        "A named owner for the partner list and scheduled follow-up with each company.",
+        "Partner finding",
+        "innovation_agencies",
+        ["planned", "in_progress", "done"],
+    ),
+    (
+        "Reserve co-financing for regional partners in projects led abroad",
+        "A budget line in the ERDF programme for the regional share of I3 projects.",
+        "Funding",
+        "sme_adoption",
+        ["planned", "planned", "in_progress"],
+    ),
+    (
+        "Publish a common catalogue of testing facilities in English",
+        "University-industry liaison offices maintain one shared catalogue.",
+        "Data",
+        "universities_rtos",
+        ["planned", "done", "done"],
+    ),
+]
+
+
+def _make_action_plans(regions, rounds, categories, expert) -> None:
+    """Action plans for the demo officer's region and a few others, with progress per round."""
+    by_name = {c.name: c for c in categories}
+    planners = [r for r in regions if r.code == DEMO_OFFICER_REGION]
+    planners += [r for r in regions if r.code != DEMO_OFFICER_REGION and _consents(r.code)][:4]
+    for number, region in enumerate(planners):
+        plan = DEMO_ACTIONS if number == 0 else [DEMO_ACTIONS[number % len(DEMO_ACTIONS)]]
+        for title, solution, category, aspect, statuses in plan:
+            action = Action(
+                region=region,
+                title=title,
+                solution=solution,
+                category=by_name.get(category),
+                aspect=aspect,
+                owner="Regional innovation agency",
+                target_round=rounds[-1],
+                created_by_id=expert.id,
+                created_at=datetime.combine(rounds[0].opens_on, time(9, 0), tzinfo=UTC),
+            )
+            db.session.add(action)
+            for round_, status in zip(rounds, statuses, strict=True):
+                action.updates.append(ActionUpdate(round=round_, status=ActionStatus(status)))
+            action.status = ActionStatus(statuses[-1])
 
 
 def _consents(code: str) -> bool:
