@@ -95,3 +95,28 @@ def test_overview_counts_moves_and_names_only_consenting_regions(
     db.session.expire_all()
     counts = plans_overview()["by_category"][""]
     assert (counts["actions"], counts["moved"], counts["done"]) == (1, 1, 1)
+
+
+def test_progress_is_kept_per_round(app, login, world, create_round):
+    officer = client_for(app, login, world["officer"])
+    officer.post("/regions/ES21/action-plan", data={"title": "Join a partnership"})
+    action = db.session.scalar(select(Action))
+    officer.post(f"/actions/{action.id}/progress", data={"status": "in_progress"})
+    spring = db.session.scalar(select(Round).filter_by(name="2026 spring"))
+    spring.state = RoundState.closed
+    autumn = Round(
+        name="2026 autumn",
+        questionnaire=spring.questionnaire,
+        opens_on=date(2026, 9, 1),
+        closes_on=date(2026, 11, 30),
+        state=RoundState.open,
+    )
+    db.session.add(autumn)
+    db.session.commit()
+    officer.post(f"/actions/{action.id}/progress", data={"status": "done", "evidence": "Signed"})
+    db.session.expire_all()
+    history = [(u.round.name, u.status) for u in db.session.get(Action, action.id).updates]
+    assert history == [("2026 spring", "in_progress"), ("2026 autumn", "done")]
+    from surveyapp.actions.queries import moved
+
+    assert moved(db.session.get(Action, action.id))

@@ -60,6 +60,7 @@ def test_the_full_review_cycle(app, login, cycle):
     assert notes_for(officer) == ["review_started", "comment"]
     reviewer.post(f"/reviews/{aid}/request-changes")
     assert state_of(assessment) == AssessmentState.changes_requested
+    assert notes_for(officer) == ["review_started", "comment", "changes_requested"]
 
     overview = region.get(f"/assessments/{aid}").text
     assert "Which budget?" in overview and "1 comment is still open." in overview
