@@ -154,6 +154,24 @@ def issue_token_command(email, name) -> None:
     click.echo(issue_token(user, name))
 
 
+@click.command("export")
+@click.option("--round", "round_id", required=True, type=int, help="Round id (flask rounds list).")
+@click.option("--format", "fmt", required=True, type=click.Choice(["csv", "xlsx"]))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+def export_command(round_id, fmt, out) -> None:
+    """Export a round's data: long, wide, scores and codebook tables (csv: a zip of CSV files)."""
+    from surveyapp.reporting.exports import ExportError, export_round
+
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise click.BadParameter(f"no round with the id {round_id}", param_hint="--round")
+    try:
+        export_round(round_, fmt, out)
+    except ExportError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{out}: {round_.name} exported ({fmt})")
+
+
 @rounds_cli.command("create")
 @click.option("--name", required=True)
 @click.option("--questionnaire", "questionnaire_ref", required=True, metavar="SLUG:VERSION")
@@ -223,3 +241,4 @@ def register_commands(app: Flask) -> None:
 
     for group in (questionnaires_cli, regions_cli, users_cli, rounds_cli, demo_cli):
         app.cli.add_command(group)
+    app.cli.add_command(export_command)

@@ -303,6 +303,10 @@ MATRIX = {
         "draft": row(302, 403, 403, 200, 200),
         "submitted": row(302, 403, 403, 200, 200),
     },
+    ("reporting.export", "GET"): {
+        "draft": row(302, 403, 403, 200, 200),
+        "submitted": row(302, 403, 403, 200, 200),
+    },
     ("notifications.list_notifications", "GET"): {
         "draft": row(302, 200, 200, 200, 200),
         "submitted": row(302, 200, 200, 200, 200),
@@ -365,6 +369,7 @@ def url_for_rule(rule, world):
         "step": "close",
         "category_id": 999,
         "action_id": 999,
+        "fmt": "csv",
     }
     converter = r"(?:\w+(?:\([^)]*\))?:)?"  # e.g. int: or any(open, close):
     return re.sub(rf"<{converter}(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)

@@ -1,0 +1,186 @@
+"""A round's data as tables (long, wide, scores, codebook), written as CSV (zip) or XLSX.
+
+Only assessments a region submitted count (submitted, under review, validated), as in the
+benchmarks; drafts never appear. Exports are for experts and administrators: regions are named,
+with a ``consent_named`` column saying which may be named outside the working group.
+
+Every text cell that a spreadsheet could read as a formula (starting with = + - @, a tab, a
+carriage return, or ``{=``) is prefixed with an apostrophe; numbers stay numbers. Nothing is
+truncated: a text longer than a spreadsheet cell can hold is an error, not a silent cut.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+
+import pandas as pd
+import xlsxwriter
+
+from surveyapp.analysis import frame, queries
+from surveyapp.rounds.models import Round
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "{=")
+#: Excel's limit on the characters in one cell.
+XLSX_CELL_LIMIT = 32767
+REGION_COLUMNS = ["region_code", "region_name", "country", "category", "consent_named", "state"]
+
+
+class ExportError(ValueError):
+    """The data cannot be written without losing something."""
+
+
+def safe_text(value):
+    """Text that no spreadsheet evaluates; other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _cell(value):
+    """A stored answer as one cell: numbers stay numbers, lists are joined, yes/no spelt out."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return value
+
+
+@dataclass
+class ExportTables:
+    long: pd.DataFrame
+    wide: pd.DataFrame
+    scores: pd.DataFrame
+    codebook: pd.DataFrame
+
+    def named(self) -> dict[str, pd.DataFrame]:
+        return {
+            "long": self.long,
+            "wide": self.wide,
+            "scores": self.scores,
+            "codebook": self.codebook,
+        }
+
+
+def export_tables(round_: Round) -> ExportTables:
+    results = queries.round_scores(round_)
+    definition = results.definition
+    regions = results.assessments.rename(columns={"code": "region_code", "name": "region_name"})
+    regions = regions[["assessment_id", *REGION_COLUMNS]]
+    answers = frame.load_answers(round_.id)
+    long = answers.merge(regions, on="assessment_id").merge(
+        results.items[["assessment_id", "item_id", "self", "moderated"]],
+        on=["assessment_id", "item_id"],
+        how="left",
+    )
+    order = {item.id: n for n, item in enumerate(definition.items)}
+    long = long[long["item_id"].isin(order)]
+    long["value"] = long["value"].map(_cell)
+    long = long.rename(columns={"self": "score_self", "moderated": "score_moderated"})
+    long = long.assign(order=long["item_id"].map(order)).sort_values(["region_code", "order"])
+    long = long[[*REGION_COLUMNS, "item_id", "value", "score_self", "score_moderated"]]
+    long = long.reset_index(drop=True)
+
+    wide = long.pivot(index="region_code", columns="item_id", values="value")
+    wide = wide.reindex(columns=[i.id for i in definition.items if i.id in wide.columns])
+    info = regions.drop(columns="assessment_id").set_index("region_code")
+    wide = info.join(wide).reset_index().sort_values("region_code").reset_index(drop=True)
+
+    scores = results.scores.merge(regions, on="assessment_id")
+    scores = scores[[*REGION_COLUMNS, "kind", "key", "self", "moderated"]].rename(
+        columns={"self": "score_self", "moderated": "score_moderated"}
+    )
+    scores = scores.sort_values(["region_code", "kind", "key"]).reset_index(drop=True)
+
+    codebook = pd.DataFrame(
+        [
+            {
+                "item_id": item.id,
+                "section": item.section_id,
+                "text": item.localized("text", "en"),
+                "type": item.type,
+                "options": " | ".join(
+                    f"{o['value']}={item.localize(o['label'], 'en')}"
+                    for o in item.config.get("options", ())
+                )
+                or " | ".join(
+                    f"{level['level']}={item.localize(level['label'], 'en')}"
+                    for level in item.config.get("levels", ())
+                ),
+                "dimension": item.dimension or "",
+                "aspects": "; ".join(item.aspects),
+                "weight": item.weight if item.is_scored else None,
+                "scored": "yes" if item.is_scored else "no",
+                "required": "yes" if item.required else "no",
+            }
+            for item in definition.items
+        ]
+    )
+    return ExportTables(long=long, wide=wide, scores=scores, codebook=codebook)
+
+
+def _rows(table: pd.DataFrame):
+    for row in table.itertuples(index=False, name=None):
+        yield [None if _missing(v) else safe_text(_cell(v)) for v in row]
+
+
+def _missing(value) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def write_csv_zip(tables: ExportTables, out) -> None:
+    """One RFC 4180 CSV file per table (UTF-8, CRLF line ends), in a zip archive."""
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, table in tables.named().items():
+            buffer = io.StringIO(newline="")
+            writer = csv.writer(buffer, lineterminator="\r\n")
+            writer.writerow(table.columns)
+            for row in _rows(table):
+                writer.writerow(["" if v is None else v for v in row])
+            archive.writestr(f"{name}.csv", buffer.getvalue().encode("utf-8"))
+
+
+def write_xlsx(tables: ExportTables, out) -> None:
+    """One sheet per table, written by XlsxWriter in constant-memory mode."""
+    workbook = xlsxwriter.Workbook(
+        out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    try:
+        header = workbook.add_format({"bold": True})
+        for name, table in tables.named().items():
+            sheet = workbook.add_worksheet(name)
+            sheet.write_row(0, 0, [str(c) for c in table.columns], header)
+            for r, row in enumerate(_rows(table), start=1):
+                for c, value in enumerate(row):
+                    if value is None:
+                        continue
+                    if isinstance(value, int | float):
+                        sheet.write_number(r, c, value)
+                    else:
+                        text = str(value)
+                        if len(text) > XLSX_CELL_LIMIT:
+                            raise ExportError(
+                                f"{name} row {r} column {table.columns[c]}: {len(text)} characters,"
+                                f" more than a spreadsheet cell holds ({XLSX_CELL_LIMIT})"
+                            )
+                        sheet.write_string(r, c, text)
+    finally:
+        workbook.close()
+
+
+def export_round(round_: Round, fmt: str, out) -> None:
+    """Write the round's tables to ``out`` (a path or a binary file) as "csv" (zip) or "xlsx"."""
+    tables = export_tables(round_)
+    if fmt == "csv":
+        write_csv_zip(tables, out)
+    elif fmt == "xlsx":
+        write_xlsx(tables, out)
+    else:
+        raise ValueError(f"unknown export format {fmt!r} (csv or xlsx)")
