@@ -172,6 +172,38 @@ def export_command(round_id, fmt, out) -> None:
     click.echo(f"{out}: {round_.name} exported ({fmt})")
 
 
+reports_cli = AppGroup("reports", help="Render reports to PDF.")
+
+
+@reports_cli.command("render")
+@click.option("--report", "name", default="region", show_default=True)
+@click.option("--round", "round_id", required=True, type=int, help="Round id (flask rounds list).")
+@click.option("--region", "code", help="NUTS code (region report).")
+@click.option("--lang", default="en", show_default=True)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+def render_report_command(name, round_id, code, lang, out) -> None:
+    """Render one report to a PDF file."""
+    from surveyapp.reporting.context import region_report_context
+    from surveyapp.reporting.render import ReportError, load_report, render_pdf
+
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        raise click.BadParameter(f"no round with the id {round_id}", param_hint="--round")
+    try:
+        report = load_report(name)
+    except ReportError as error:
+        raise click.ClickException(str(error)) from None
+    if name != "region":
+        raise click.BadParameter(f"only the region report exists so far, not {name!r}")
+    region = find_region(code or "")
+    if region is None:
+        raise click.BadParameter(f"no region with the code {code!r}", param_hint="--region")
+    context = region_report_context(region, round_, lang, "moderated")
+    with open(out, "wb") as handle:
+        handle.write(render_pdf(report, context, lang))
+    click.echo(f"{out}: {report.title}, {region.name}, {round_.name}")
+
+
 @rounds_cli.command("create")
 @click.option("--name", required=True)
 @click.option("--questionnaire", "questionnaire_ref", required=True, metavar="SLUG:VERSION")
@@ -242,3 +274,4 @@ def register_commands(app: Flask) -> None:
     for group in (questionnaires_cli, regions_cli, users_cli, rounds_cli, demo_cli):
         app.cli.add_command(group)
     app.cli.add_command(export_command)
+    app.cli.add_command(reports_cli)

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted(
-    (Path(__file__).resolve().parents[1] / "surveyapp").glob("**/templates/**/*.html")
+    [*(ROOT / "surveyapp").glob("**/templates/**/*.html"), *(ROOT / "reports").glob("*/*.html")]
 )
 JINJA = re.compile(r"{{.*?}}|{%.*?%}|{#.*?#}", re.DOTALL)
 TAG = re.compile(r"<[^>]*>", re.DOTALL)

@@ -1,0 +1,111 @@
+"""Report templates (top-level ``reports/``) rendered to PDF by WeasyPrint, safely.
+
+A report is ``reports/<name>.yaml`` (title, file name, ``format: 1``) with
+``reports/<name>/template.html`` and ``reports/<name>/theme.css``. The template gets plain data
+only (no ORM objects). WeasyPrint fetches nothing but ``data:`` URLs and the files of the report's
+own folder: no network, no other file, no redirect.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import yaml
+from flask_babel import force_locale, gettext, ngettext
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+REPORTS = Path(__file__).resolve().parents[2] / "reports"
+FORMAT = 1
+
+
+class ReportError(ValueError):
+    """A report definition that cannot be used."""
+
+
+@dataclass(frozen=True)
+class ReportDefinition:
+    name: str
+    title: str
+    file_name: str
+    folder: Path
+
+
+def load_report(name: str, root: Path = REPORTS) -> ReportDefinition:
+    if not re.fullmatch(r"[a-z0-9-]+", name):
+        raise ReportError(f"{name!r} is not a report name")
+    path = root / f"{name}.yaml"
+    if not path.is_file():
+        raise ReportError(f"no report {name!r} in {root}")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if data.get("format") != FORMAT:
+        raise ReportError(f"{path}: unknown format {data.get('format')!r}; this version reads 1")
+    unknown = set(data) - {"format", "title", "file_name"}
+    if unknown:
+        raise ReportError(f"{path}: unknown keys: {', '.join(sorted(unknown))}")
+    folder = root / name
+    for part in ("template.html", "theme.css"):
+        if not (folder / part).is_file():
+            raise ReportError(f"{folder}: {part} is missing")
+    return ReportDefinition(name, str(data["title"]), str(data["file_name"]), folder)
+
+
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class ReportFetcher(URLFetcher):
+        """Deny by default: data: URLs, and files inside the allowed folders only."""
+
+        def __init__(self, allowed: list[Path]):
+            super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+            self.allowed = [folder.resolve() for folder in allowed]
+
+        def fetch(self, url, headers=None):
+            scheme = urlparse(url).scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme == "file":
+                path = Path(unquote(urlparse(url).path)).resolve()
+                if any(path.is_relative_to(folder) for folder in self.allowed) and path.is_file():
+                    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": kind})
+            raise ValueError(f"reports may not load {url}")
+
+    return ReportFetcher
+
+
+def safe_fetcher(allowed: list[Path]):
+    return _fetcher_class()(allowed)
+
+
+@lru_cache(maxsize=1)
+def _font_config():
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()  # one per process: loading fonts is the slow part
+
+
+def render_html(report: ReportDefinition, context: dict, lang: str) -> str:
+    environment = Environment(
+        loader=FileSystemLoader(report.folder),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.install_gettext_callables(gettext, ngettext, newstyle=True)
+    with force_locale(lang):
+        return environment.get_template("template.html").render(**context, lang=lang)
+
+
+def render_pdf(report: ReportDefinition, context: dict, lang: str = "en") -> bytes:
+    """The report as PDF bytes (call outside web requests: rendering takes a second or more)."""
+    from weasyprint import CSS, HTML
+
+    fetcher = safe_fetcher([report.folder])
+    html = render_html(report, context, lang)
+    stylesheet = CSS(filename=str(report.folder / "theme.css"), url_fetcher=fetcher)
+    document = HTML(string=html, base_url=report.folder.as_uri() + "/", url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[stylesheet], font_config=_font_config())

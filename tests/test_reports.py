@@ -1,0 +1,103 @@
+"""The region report: rendered by WeasyPrint, read back as text, and a fetcher that denies."""
+
+import http.server
+import shutil
+import subprocess
+import threading
+
+import pytest
+
+from surveyapp.reporting.context import region_report_context
+from surveyapp.reporting.render import ReportError, load_report, render_pdf, safe_fetcher
+
+pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+
+
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    command = [shutil.which("pdftotext"), "-layout", str(path), "-"]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+
+
+def test_region_report_shows_the_engines_numbers(app, scored_world, tmp_path):
+    region = scored_world["regions"]["ES21"]
+    context = region_report_context(region, scored_world["round"], "en", "moderated")
+    pdf = render_pdf(load_report("region"), context, "en")
+    assert pdf.startswith(b"%PDF") and b"/EmbeddedFile" not in pdf
+    text = pdf_text(pdf, tmp_path)
+    assert "País Vasco" in text and "2026 spring" in text
+    assert "Self-assessed" in text
+    strategy = next(row for row in context["dimensions"] if row["key"] == "strategy")
+    assert strategy["median"] == 50
+    assert f"{strategy['value']:.1f}" in text and "50.0" in text
+    assert "Methodology" in text
+    # Regions that did not consent are never named, even as partner suggestions.
+    for name in ("La Rioja", "Aragón", "Cantabria", "Asturias"):
+        assert name not in text
+
+
+def test_small_groups_are_suppressed_in_the_pdf(app, scored_world, tmp_path):
+    from surveyapp.assessments.models import AssessmentState
+    from surveyapp.extensions import db
+
+    for code in ("ES25", "ES26"):
+        scored_world["assessments"][code].state = AssessmentState.draft
+    db.session.commit()
+    region = scored_world["regions"]["ES21"]
+    context = region_report_context(region, scored_world["round"], "en", "moderated")
+    text = pdf_text(render_pdf(load_report("region"), context, "en"), tmp_path)
+    assert "too few regions to compare" in text
+    assert "50.0" not in text  # the median of the six is gone with them
+
+
+def test_report_definitions_are_checked(tmp_path):
+    with pytest.raises(ReportError, match="not a report name"):
+        load_report("../etc")
+    (tmp_path / "broken.yaml").write_text("format: 2\n")
+    with pytest.raises(ReportError, match="unknown format"):
+        load_report("broken", root=tmp_path)
+
+
+class CountingHandler(http.server.BaseHTTPRequestHandler):
+    requests = 0
+
+    def do_GET(self):
+        CountingHandler.requests += 1
+        self.send_response(302)
+        self.send_header("Location", "file:///etc/passwd")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_fetcher_refuses_files_network_and_redirects(tmp_path):
+    server = http.server.HTTPServer(("127.0.0.1", 0), CountingHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        fetcher = safe_fetcher([tmp_path])
+        for url in (
+            "file:///etc/passwd",
+            f"http://127.0.0.1:{server.server_port}/",
+            f"file://{tmp_path}/../secret.css",
+        ):
+            with pytest.raises(ValueError, match="may not load"):
+                fetcher.fetch(url)
+        assert CountingHandler.requests == 0
+        (tmp_path / "ok.css").write_text("p { color: red }")
+        assert fetcher.fetch(f"file://{tmp_path}/ok.css").status == 200
+        assert fetcher.fetch("data:text/plain,hello").read() == b"hello"
+        # A whole document that tries to load them still renders, without them.
+        from weasyprint import HTML
+
+        html = (
+            f'<link rel="stylesheet" href="http://127.0.0.1:{server.server_port}/x.css">'
+            '<img src="file:///etc/passwd"><p>hello</p>'
+        )
+        pdf = HTML(string=html, url_fetcher=fetcher).write_pdf()
+        assert pdf.startswith(b"%PDF") and CountingHandler.requests == 0
+    finally:
+        server.shutdown()
+        server.server_close()
