@@ -89,6 +89,8 @@ class TestingConfig(Config):
     LOGIN_LIMIT_PER_ADDRESS = "10000 per minute"
     #: Still scrypt, at a cost that keeps hundreds of test logins fast.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - a method name
+    #: Reports render at once instead of in a background thread, so tests can read them.
+    REPORTS_RENDER_INLINE = True
 
 
 class ProductionConfig(Config):

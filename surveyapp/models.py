@@ -10,6 +10,7 @@ from surveyapp.notifications.models import Notification
 from surveyapp.practices.models import GoodPractice
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.regions.models import Region, RegionGroup, region_group_members
+from surveyapp.reporting.models import RenderedReport
 from surveyapp.reviews.models import ItemComment, ModeratedScore, SectionRemark
 from surveyapp.rounds.models import Round
 
@@ -29,6 +30,7 @@ __all__ = [
     "Questionnaire",
     "Region",
     "RegionGroup",
+    "RenderedReport",
     "Round",
     "SectionRemark",
     "User",

@@ -101,3 +101,65 @@ def test_the_fetcher_refuses_files_network_and_redirects(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def officer_client(app, login, create_user, region):
+    client = app.test_client()
+    login(create_user(email="o@example.org", regions=[region]), client=client)
+    return client
+
+
+def test_reports_are_stored_and_served_until_the_data_change(
+    app, login, create_user, scored_world, monkeypatch
+):
+    from sqlalchemy import func, select
+
+    from surveyapp.assessments.models import Answer
+    from surveyapp.extensions import db
+    from surveyapp.reporting.models import RenderedReport
+
+    client = officer_client(app, login, create_user, scored_world["regions"]["ES21"])
+    url = f"/benchmarks/rounds/{scored_world['round'].id}/regions/ES21/report.pdf"
+    first = client.get(url)
+    assert first.status_code == 200 and first.mimetype == "application/pdf"
+    assert first.data.startswith(b"%PDF")
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("an unchanged report must come from the store")
+
+    monkeypatch.setattr("surveyapp.reporting.render.render_pdf", no_render)
+    assert client.get(url).data == first.data
+    count = select(func.count()).select_from(RenderedReport)
+    assert db.session.scalar(count) == 1
+
+    monkeypatch.undo()
+    answer = db.session.scalar(
+        select(Answer).filter_by(
+            assessment_id=scored_world["assessments"]["ES26"].id, item_id="maturity"
+        )
+    )
+    answer.value = 5
+    db.session.commit()
+    # The data changed: a new report, while rendering is in the background the page says so.
+    app.config["REPORTS_RENDER_INLINE"] = False
+    monkeypatch.setattr("surveyapp.reporting.store._executor.submit", lambda *a, **k: None)
+    pending = client.get(url)
+    assert pending.status_code == 202
+    assert "is being prepared" in pending.text and "previous version" in pending.text
+    previous = client.get(url + "?previous=1")
+    assert previous.data == first.data
+    app.config["REPORTS_RENDER_INLINE"] = True
+    from surveyapp.reporting import store
+
+    store._pending.clear()
+    fresh = client.get(url)
+    assert fresh.status_code == 200 and fresh.data != first.data
+    assert db.session.scalar(count) == 2
+
+
+def test_other_regions_cannot_download_the_report(
+    app, login, create_user, create_region, scored_world
+):
+    client = officer_client(app, login, create_user, create_region("ES29", "Elsewhere"))
+    url = f"/benchmarks/rounds/{scored_world['round'].id}/regions/ES21/report.pdf"
+    assert client.get(url).status_code == 403

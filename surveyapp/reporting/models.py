@@ -1,0 +1,29 @@
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from surveyapp.db import UTCDateTime, utcnow
+from surveyapp.extensions import db
+
+
+class RenderedReport(db.Model):
+    """A rendered PDF, kept in the database so that every app server can serve it.
+
+    ``key`` hashes the report's input data, its template files and the code version: the same
+    key means the same PDF, and any change of the underlying data gives a new key.
+    """
+
+    __tablename__ = "rendered_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    report: Mapped[str] = mapped_column(String(50))
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(10))
+    #: Which score the report shows ("self" or "moderated"): officers may not see moderated ones.
+    score: Mapped[str] = mapped_column(String(10))
+    pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
