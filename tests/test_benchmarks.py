@@ -121,3 +121,48 @@ def test_challenge_counts_per_option(
         "Agri-Food": (1, 17),
         "Industrial Modernisation": (0, 0),
     }
+
+
+def test_a_non_consenting_region_of_a_small_country_is_not_even_placed(
+    app, world, create_region, create_user
+):
+    writer = create_user(email="mt@example.org")
+    malta = create_region("MT00", "Malta", thematic_partnerships=["photonics"])
+    assessment = Assessment(region=malta, round=world["round"])
+    db.session.add(assessment)
+    db.session.flush()
+    # Weak where ES23 is strong and strong where it is weak: the best match.
+    save_answer(assessment, "maturity", 0, writer)
+    save_answer(assessment, "role", "lead", writer)
+    assessment.state = AssessmentState.submitted
+    db.session.commit()
+    data = region_dashboard(world["regions"]["ES23"], world["round"], "en")
+    names = [partner["name"] for partner in data["partners"]]
+    assert not any("Malta" in name for name in names)
+    assert "A region in another Member State" in names
+
+
+def test_officers_trend_uses_moderated_scores_only_of_released_rounds(app, world, create_user):
+    from surveyapp.analysis import queries
+    from surveyapp.reviews.models import ModeratedScore
+
+    expert = create_user(email="e@example.org", role=Role.expert)
+    db.session.add(
+        ModeratedScore(
+            assessment_id=world["assessments"]["ES21"].id,
+            item_id="maturity",
+            score=100,
+            rationale="x",
+            expert=expert,
+        )
+    )
+    db.session.commit()
+    round_ = world["round"]
+    trend = queries.trend(round_, world["regions"]["ES21"].id, "moderated")
+    assert trend.region[("dimension", "strategy")].iloc[0] == 100
+    hidden = region_dashboard(world["regions"]["ES21"], round_, "en", "self", officer_view=True)
+    assert hidden["trend"]["rows"][1]["region"] == [20.0]  # strategy: the region's own 20
+    round_.moderated_released = True
+    db.session.commit()
+    shown = region_dashboard(world["regions"]["ES21"], round_, "en", "moderated", officer_view=True)
+    assert shown["trend"]["rows"][1]["region"] == [100.0]

@@ -132,3 +132,12 @@ def test_a_group_without_scores_has_no_statistics():
     empty = pd.DataFrame(columns=["assessment_id", "kind", "key", "self", "moderated"])
     assert describe(empty, [], "self", threshold=5, focal_assessment=1).empty
     assert describe(scores_table({1: 50}), [2], "self", threshold=5).empty
+
+
+def test_the_rest_of_a_partition_is_never_a_small_group():
+    # 20 regions: ES 10, IT 9, MT 1. All minus ES minus IT would reveal Malta's one region.
+    countries = {"ES": range(0, 10), "IT": range(10, 19), "MT": range(19, 20)}
+    groups = [PeerGroup(ALL, "", frozenset(range(20)))]
+    groups += [PeerGroup(COUNTRY, code, frozenset(ids)) for code, ids in countries.items()]
+    result = {s.group.key: s.suppressed for s in suppress(groups, 5)}
+    assert result == {"all": False, "country:ES": False, "country:IT": True, "country:MT": True}

@@ -88,8 +88,14 @@ def _rows(kind: str, keys: list[str], table: pd.DataFrame | None, own: pd.Series
     return rows
 
 
-def region_dashboard(region: Region, round_: Round, lang: str, column="moderated") -> dict:
-    """Everything the region dashboard shows; ``available`` is False without a counted answer."""
+def region_dashboard(
+    region: Region, round_: Round, lang: str, column="moderated", officer_view: bool = False
+) -> dict:
+    """Everything the region dashboard shows; ``available`` is False without a counted answer.
+
+    :param officer_view: for an officer: earlier rounds in the trend use moderated scores only
+        where that round released them.
+    """
     results = queries.round_scores(round_)
     focal = queries.assessment_of(results, region.id)
     context = {"region": {"code": region.code, "name": region.name}, "round": round_.name}
@@ -124,7 +130,7 @@ def region_dashboard(region: Region, round_: Round, lang: str, column="moderated
         "weaknesses": _extremes(dimensions, strongest=False),
         "weak_items": _weak_items(results, focal, definition, lang, column),
         "partners": _partners(results, region.id, labels, lang, column),
-        "trend": _trend(round_, region.id, labels, dimension_keys, column),
+        "trend": _trend(round_, region.id, labels, dimension_keys, column, officer_view),
         "charts": {
             "radar": charts.radar(
                 [_axis(row) for row in dimensions],
@@ -226,16 +232,21 @@ def area_label(area: str, definition, lang: str) -> str:
 
 def _partners(results, region_id: int, labels: Labels, lang: str, column: str) -> list[dict]:
     rows = results.assessments.set_index("region_id")
+    # A region that did not agree to be named is given by country only where enough regions of
+    # that country took part for it not to be recognised; otherwise not even the country.
+    per_country = results.assessments["country"].value_counts()
+    threshold = queries.min_group_size()
     suggestions = []
     for suggestion in queries.partner_suggestions(results, region_id, column=column):
         other = rows.loc[suggestion.region_id]
         named = bool(other["consent_named"])
         country = country_name(other["country"], lang)
-        name = (
-            _("%(name)s (%(country)s)", name=other["name"], country=country)
-            if named
-            else _("A region in %(country)s", country=country)
-        )
+        if named:
+            name = _("%(name)s (%(country)s)", name=other["name"], country=country)
+        elif per_country.get(other["country"], 0) >= threshold:
+            name = _("A region in %(country)s", country=country)
+        else:
+            name = _("A region in another Member State")
         suggestions.append(
             {
                 "name": name,
@@ -274,8 +285,11 @@ def _explain(suggestion, definition, labels: Labels, lang: str) -> str:
     return _("A complementary profile across the dimensions.")
 
 
-def _trend(round_: Round, region_id: int, labels: Labels, dimension_keys, column: str) -> dict:
-    trend = queries.trend(round_, region_id, column)
+def _trend(round_, region_id, labels: Labels, dimension_keys, column: str, officer_view) -> dict:
+    def released(r: Round) -> str:
+        return "moderated" if r.moderated_released else "self"
+
+    trend = queries.trend(round_, region_id, column, released if officer_view else None)
     names = [r.name for r in trend.rounds]
     key = (scoring.OVERALL, scoring.OVERALL_KEY)
 

@@ -106,17 +106,35 @@ def suppress(groups: list[PeerGroup], threshold: int) -> list[ShownGroup]:
     """Mark the groups that are too small, or too close to another shown group, to show.
 
     Larger groups are considered first, so when two groups differ by only a few regions the
-    smaller one is the one suppressed. The order of ``groups`` is kept in the result.
+    smaller one is the one suppressed. Then, when "all" is shown, for each kind whose shown groups
+    do not overlap (countries, categories), the regions outside them are "all" minus their union:
+    while that
+    remainder holds fewer than ``threshold`` regions (but some), the smallest shown group of the
+    kind is suppressed too. The order of ``groups`` is kept in the result.
     """
     shown: list[PeerGroup] = []
     suppressed: set[str] = set()
-    for group in sorted(groups, key=lambda g: -len(g.members)):
+    for group in sorted(groups, key=lambda g: (-len(g.members), g.key)):
         too_small = len(group.members) < threshold
         too_close = any(0 < len(group.members ^ other.members) < threshold for other in shown)
         if too_small or too_close:
             suppressed.add(group.key)
         else:
             shown.append(group)
+    everyone = next((g.members for g in shown if g.kind == ALL), None)
+    changed = everyone is not None  # without "all" shown there is nothing to subtract from
+    while changed:
+        changed = False
+        for kind in sorted({g.kind for g in shown} - {ALL}):
+            same = [g for g in shown if g.kind == kind]
+            union = frozenset().union(*(g.members for g in same))
+            if sum(len(g.members) for g in same) != len(union):
+                continue  # overlapping groups (partnerships): no simple remainder
+            if 0 < len(everyone - union) < threshold:
+                smallest = min(same, key=lambda g: (len(g.members), g.key))
+                shown.remove(smallest)
+                suppressed.add(smallest.key)
+                changed = True
     return [ShownGroup(group, group.key in suppressed) for group in groups]
 
 

@@ -232,11 +232,16 @@ class Trend:
     median: pd.DataFrame
 
 
-def trend(round_: Round, region_id: int | None, column: str = "moderated") -> Trend:
+def trend(
+    round_: Round, region_id: int | None, column: str = "moderated", column_for=None
+) -> Trend:
     """Scores across rounds, over the items every compared questionnaire version shares.
 
     Items are matched by id: an item whose meaning changes gets a new id (FORMAT.md), so items
     present in only some versions are left out of every round of the trend.
+
+    :param column_for: optional round -> score column, when it differs by round (officers see
+        a round's moderated scores only once they are released).
     """
     rounds = comparable_rounds(round_)
     keys = frame.data_versions([r.id for r in rounds])
@@ -245,6 +250,7 @@ def trend(round_: Round, region_id: int | None, column: str = "moderated") -> Tr
     threshold = min_group_size()
     region_rows, median_rows = {}, {}
     for r, result in zip(rounds, results, strict=True):
+        used = column_for(r) if column_for else column
         if {i.id for i in result.definition.items} == common:
             scores = result.scores  # nothing to leave out: the round's own scores
         else:
@@ -253,12 +259,12 @@ def trend(round_: Round, region_id: int | None, column: str = "moderated") -> Tr
         indexed = scores.set_index(["kind", "key"])
         focal = assessment_of(result, region_id) if region_id is not None else None
         if focal is not None:
-            own = indexed[indexed["assessment_id"] == focal][column]
+            own = indexed[indexed["assessment_id"] == focal][used]
             region_rows[r.id] = own
-        memo_key = ("trend-median", column, threshold, frozenset(common))
+        memo_key = ("trend-median", used, threshold, frozenset(common))
         if memo_key not in result.memo:
             everyone = result.assessments["assessment_id"]
-            result.memo[memo_key] = peers.describe(scores, everyone, column, threshold)["median"]
+            result.memo[memo_key] = peers.describe(scores, everyone, used, threshold)["median"]
         median_rows[r.id] = result.memo[memo_key]
     return Trend(
         rounds=rounds,

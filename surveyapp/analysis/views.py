@@ -63,7 +63,13 @@ def region_view(round_id: int, code: str):
 
     return render_template(
         "analysis/region.html",
-        data=region_dashboard(region, round_, _lang(), round_.score_column_for(current_user)),
+        data=region_dashboard(
+            region,
+            round_,
+            _lang(),
+            round_.score_column_for(current_user),
+            officer_view=current_user.role == Role.officer,
+        ),
         round=round_,
         plan=region_plan(region),
     )
@@ -103,11 +109,13 @@ def region_report(round_id: int, code: str):
         abort(403)
     lang, score = _lang(), round_.score_column_for(current_user)
     report = load_report("region")
-    key = report_key(report, region_report_context(region, round_, lang, score), lang)
+    officer_view = current_user.role == Role.officer
+    context = region_report_context(region, round_, lang, score, officer_view)
+    key = report_key(report, context, lang)
     stored = find_rendered(key)
     if stored is None:
         job = {"report": "region", "round_id": round_.id, "region_id": region.id}
-        queue_render(key, job | {"lang": lang, "score": score})
+        queue_render(key, job | {"lang": lang, "score": score, "officer_view": officer_view})
         stored = find_rendered(key)  # rendered at once when configured so (tests)
     if stored is not None or request.args.get("previous"):
         if stored is None:

@@ -134,20 +134,19 @@ def region_benchmark(round_id: int, code: str):
 @bp.get("/rounds/<int:round_id>/groups")
 @login_required
 def groups(round_id: int):
-    """Every peer group of the round, with its size unless it is suppressed."""
+    """The peer groups of the round that may be shown, with their sizes."""
     from surveyapp.analysis import peers, queries
 
     round_ = db.get_or_404(Round, round_id)
     results = queries.round_scores(round_)
     suppressed = queries.suppressed_groups(results)
-    listed = []
-    for group in peers.all_peer_groups(results.assessments, queries.custom_groups()):
-        entry = {"key": group.key, "kind": group.kind, "value": group.value}
-        if group.key in suppressed:
-            entry |= {"suppressed": True, "reason": TOO_FEW}
-        else:
-            entry |= {"suppressed": False, "size": len(group.members)}
-        listed.append(entry)
+    # Suppressed groups are left out altogether: even their names would tell that a small
+    # country or partnership took part.
+    listed = [
+        {"key": g.key, "kind": g.kind, "value": g.value, "size": len(g.members)}
+        for g in peers.all_peer_groups(results.assessments, queries.custom_groups())
+        if g.key not in suppressed
+    ]
     return jsonify(round=_round_json(round_), groups=listed)
 
 

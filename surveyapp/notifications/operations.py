@@ -66,9 +66,10 @@ def region_officers(assessment: Assessment) -> list[User]:
 
 
 def experts_of(assessment: Assessment) -> list[User]:
-    """The assessment's reviewer, or every active expert while nobody has taken it."""
-    if assessment.reviewer is not None:
-        return [assessment.reviewer]
+    """The assessment's reviewer (while still an active expert), else every active expert."""
+    reviewer = assessment.reviewer
+    if reviewer is not None and reviewer.role == Role.expert and reviewer.active:
+        return [reviewer]
     return list(
         db.session.scalars(select(User).where(User.role == Role.expert, User.active.is_(True)))
     )

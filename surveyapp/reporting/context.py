@@ -18,12 +18,14 @@ from surveyapp.reviews.models import SectionRemark
 from surveyapp.rounds.models import Round
 
 
-def region_report_context(region: Region, round_: Round, lang: str, column: str) -> dict:
+def region_report_context(
+    region: Region, round_: Round, lang: str, column: str, officer_view: bool = False
+) -> dict:
     """Everything the region report shows, as plain data (strings, numbers, lists, SVG)."""
     from surveyapp.analysis.dashboard import region_dashboard
 
     with force_locale(lang):
-        data = region_dashboard(region, round_, lang, column)
+        data = region_dashboard(region, round_, lang, column, officer_view)
         assessment = db.session.scalar(
             select(Assessment).filter_by(region_id=region.id, round_id=round_.id)
         )

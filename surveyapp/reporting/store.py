@@ -69,7 +69,9 @@ def _render_and_store(app: Flask, key: str, job: dict) -> None:
             round_ = db.session.get(Round, job["round_id"])
             region = db.session.get(Region, job["region_id"])
             report = load_report(job["report"])
-            context = region_report_context(region, round_, job["lang"], job["score"])
+            context = region_report_context(
+                region, round_, job["lang"], job["score"], job.get("officer_view", False)
+            )
             pdf = render_pdf(report, context, job["lang"])
             db.session.add(
                 RenderedReport(
