@@ -163,3 +163,23 @@ def test_other_regions_cannot_download_the_report(
     client = officer_client(app, login, create_user, create_region("ES29", "Elsewhere"))
     url = f"/benchmarks/rounds/{scored_world['round'].id}/regions/ES21/report.pdf"
     assert client.get(url).status_code == 403
+
+
+def test_withdrawn_consent_drops_the_rounds_stored_reports(app, login, create_user, scored_world):
+    from sqlalchemy import func, select
+
+    from surveyapp.assessments.models import AssessmentState
+    from surveyapp.assessments.operations import submit_assessment
+    from surveyapp.extensions import db
+    from surveyapp.reporting.models import RenderedReport
+
+    client = officer_client(app, login, create_user, scored_world["regions"]["ES21"])
+    client.get(f"/benchmarks/rounds/{scored_world['round'].id}/regions/ES21/report.pdf")
+    count = select(func.count()).select_from(RenderedReport)
+    assert db.session.scalar(count) == 1
+    navarra = scored_world["assessments"]["ES22"]  # named in ES21's report as a partner
+    navarra.state = AssessmentState.changes_requested
+    db.session.commit()
+    submit_assessment(navarra, create_user(email="n@example.org"), consent_named=False)
+    db.session.commit()
+    assert db.session.scalar(count) == 0
