@@ -123,9 +123,21 @@ def export_tables(round_: Round) -> ExportTables:
     return ExportTables(long=long, wide=wide, scores=scores, codebook=codebook)
 
 
+def _clean(table: pd.DataFrame) -> pd.DataFrame:
+    """Cells ready to write, a column at a time: missing values None, text made safe."""
+    columns = {}
+    for name in table.columns:
+        column = table[name]
+        if column.dtype == object:
+            column = column.map(lambda v: None if _missing(v) else safe_text(_cell(v)))
+        else:
+            column = column.astype(object).where(column.notna(), None)
+        columns[name] = column
+    return pd.DataFrame(columns, columns=table.columns)
+
+
 def _rows(table: pd.DataFrame):
-    for row in table.itertuples(index=False, name=None):
-        yield [None if _missing(v) else safe_text(_cell(v)) for v in row]
+    return _clean(table).itertuples(index=False, name=None)
 
 
 def _missing(value) -> bool:
@@ -137,13 +149,12 @@ def _missing(value) -> bool:
 
 def write_csv_zip(tables: ExportTables, out) -> None:
     """One RFC 4180 CSV file per table (UTF-8, CRLF line ends), in a zip archive."""
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, table in tables.named().items():
             buffer = io.StringIO(newline="")
             writer = csv.writer(buffer, lineterminator="\r\n")
             writer.writerow(table.columns)
-            for row in _rows(table):
-                writer.writerow(["" if v is None else v for v in row])
+            writer.writerows(_rows(table))  # None is written as an empty field
             archive.writestr(f"{name}.csv", buffer.getvalue().encode("utf-8"))
 
 
