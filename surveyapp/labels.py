@@ -1,5 +1,6 @@
 """Translatable names for the values users see (states, roles, categories)."""
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from surveyapp.actions.models import ActionStatus
@@ -55,3 +56,8 @@ def state_label(value) -> str:
         return str(label(AssessmentState(value)))
     except ValueError:
         return str(value)
+
+
+def current_lang() -> str:
+    """The language of the current request ("en" when none is chosen)."""
+    return str(get_locale() or "en")

@@ -1,7 +1,6 @@
 """A region's action plan page, and the working group's view of all plans."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,11 +13,12 @@ from surveyapp.actions.operations import (
     report_progress,
 )
 from surveyapp.actions.queries import plans_overview, region_plan
-from surveyapp.assessments.permissions import is_region_officer
+from surveyapp.assessments.permissions import may_see_region
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.challenges.queries import categories
 from surveyapp.extensions import db
+from surveyapp.labels import current_lang
 from surveyapp.regions.queries import find_region
 from surveyapp.reviews.operations import ReviewError
 from surveyapp.rounds.queries import list_rounds
@@ -26,13 +26,9 @@ from surveyapp.rounds.queries import list_rounds
 bp = Blueprint("actions", __name__, template_folder="templates")
 
 
-def _lang() -> str:
-    return str(get_locale() or "en")
-
-
 def _region_or_404(code: str):
     region = find_region(code) or abort(404)
-    if current_user.role == Role.officer and not is_region_officer(current_user, region.id):
+    if not may_see_region(current_user, region.id):
         abort(404)
     return region
 
@@ -52,7 +48,7 @@ def _render_plan(region, errors=None, status=200):
         current_round=current_round(),
         errors=errors or {},
         form=request.form if errors else {},
-        lang=_lang(),
+        lang=current_lang(),
     ), status
 
 
@@ -116,5 +112,5 @@ def overview():
     rounds = list_rounds()
     definition = rounds[-1].questionnaire.parsed if rounds else None
     return render_template(
-        "actions/overview.html", data=plans_overview(), definition=definition, lang=_lang()
+        "actions/overview.html", data=plans_overview(), definition=definition, lang=current_lang()
     )

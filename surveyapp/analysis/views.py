@@ -4,25 +4,21 @@ import io
 import re
 
 from flask import Blueprint, abort, render_template, request, send_file
-from flask_babel import get_locale
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from surveyapp.actions.queries import region_plan
 from surveyapp.assessments.models import COUNTED_STATES, Assessment
-from surveyapp.assessments.permissions import is_region_officer
+from surveyapp.assessments.permissions import may_see_region
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db
+from surveyapp.labels import current_lang
 from surveyapp.regions.queries import find_region
 from surveyapp.rounds.models import Round
 from surveyapp.rounds.queries import list_rounds
 
 bp = Blueprint("analysis", __name__, template_folder="templates")
-
-
-def _lang() -> str:
-    return str(get_locale() or "en")
 
 
 @bp.get("/benchmarks")
@@ -57,7 +53,7 @@ def region_view(round_id: int, code: str):
     region = find_region(code)
     if region is None:
         abort(404)
-    if current_user.role == Role.officer and not is_region_officer(current_user, region.id):
+    if not may_see_region(current_user, region.id):
         abort(403)
     from surveyapp.analysis.dashboard import region_dashboard  # pandas: loaded when first used
 
@@ -66,7 +62,7 @@ def region_view(round_id: int, code: str):
         data=region_dashboard(
             region,
             round_,
-            _lang(),
+            current_lang(),
             round_.score_column_for(current_user),
             officer_view=current_user.role == Role.officer,
         ),
@@ -83,7 +79,9 @@ def working_group_view(round_id: int):
     from surveyapp.analysis.dashboard import working_group_dashboard  # pandas: when first used
 
     return render_template(
-        "analysis/working_group.html", data=working_group_dashboard(round_, _lang()), round=round_
+        "analysis/working_group.html",
+        data=working_group_dashboard(round_, current_lang()),
+        round=round_,
     )
 
 
@@ -105,9 +103,9 @@ def region_report(round_id: int, code: str):
     region = find_region(code)
     if region is None:
         abort(404)
-    if current_user.role == Role.officer and not is_region_officer(current_user, region.id):
+    if not may_see_region(current_user, region.id):
         abort(403)
-    lang, score = _lang(), round_.score_column_for(current_user)
+    lang, score = current_lang(), round_.score_column_for(current_user)
     report = load_report("region")
     officer_view = current_user.role == Role.officer
     context = region_report_context(region, round_, lang, score, officer_view)
@@ -115,7 +113,7 @@ def region_report(round_id: int, code: str):
     stored = find_rendered(key)
     if stored is None:
         job = {"report": "region", "round_id": round_.id, "region_id": region.id}
-        queue_render(key, job | {"lang": lang, "score": score, "officer_view": officer_view})
+        queue_render(key, job | {"lang": lang, "score": score}, context)
         stored = find_rendered(key)  # rendered at once when configured so (tests)
     if stored is not None or request.args.get("previous"):
         if stored is None:

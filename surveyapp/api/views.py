@@ -9,9 +9,9 @@ from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user, login_required
 
 from surveyapp.api.openapi import openapi_document
-from surveyapp.assessments.permissions import is_region_officer
-from surveyapp.auth.models import Role
+from surveyapp.assessments.permissions import may_see_region
 from surveyapp.extensions import db
+from surveyapp.labels import current_lang
 from surveyapp.regions.queries import find_region
 from surveyapp.rounds.models import Round
 from surveyapp.rounds.queries import list_rounds
@@ -46,7 +46,7 @@ def _region_or_404(code: str):
     region = find_region(code)
     if region is None:
         abort(404)
-    if current_user.role == Role.officer and not is_region_officer(current_user, region.id):
+    if not may_see_region(current_user, region.id):
         abort(403)
     return region
 
@@ -175,13 +175,11 @@ def group_aggregates(round_id: int, key: str):
 @login_required
 def partners(round_id: int, code: str):
     """Suggested partner regions; regions that did not consent are named by country only."""
-    from flask_babel import get_locale
-
     from surveyapp.analysis.dashboard import partner_list
 
     round_ = db.get_or_404(Round, round_id)
     region = _region_or_404(code)
-    found = partner_list(region, round_, str(get_locale() or "en"), _column(round_))
+    found = partner_list(region, round_, current_lang(), _column(round_))
     if found is None:
         abort(404, "This region has no submitted assessment in this round.")
     return jsonify(region={"code": region.code, "name": region.name}, partners=found)

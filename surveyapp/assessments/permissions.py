@@ -14,6 +14,11 @@ def is_region_officer(user: User, region_id: int) -> bool:
     return user.role == Role.officer and any(region.id == region_id for region in user.regions)
 
 
+def may_see_region(user: User, region_id: int) -> bool:
+    """Officers see their own regions' benchmarks, plans and reports; experts and admins all."""
+    return user.role != Role.officer or is_region_officer(user, region_id)
+
+
 def can_view(user: User, assessment: Assessment) -> bool:
     """Officers: their own regions' assessments. Experts and admins: anything not a draft."""
     if user.role == Role.officer:

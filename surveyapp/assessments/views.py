@@ -1,5 +1,5 @@
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -28,6 +28,7 @@ from surveyapp.assessments.operations import (
 from surveyapp.assessments.permissions import can_edit, is_region_officer, load_assessment
 from surveyapp.assessments.queries import history_events, section_answers
 from surveyapp.extensions import db
+from surveyapp.labels import current_lang
 from surveyapp.questionnaires.types import AnswerError
 from surveyapp.regions.models import Region
 from surveyapp.reviews.queries import section_remarks, threads
@@ -35,10 +36,6 @@ from surveyapp.rounds.models import Round, RoundState
 from surveyapp.security_log import security_event
 
 bp = Blueprint("assessments", __name__, template_folder="templates")
-
-
-def _lang() -> str:
-    return str(get_locale() or "en")
 
 
 def _section_or_404(assessment, section_id):
@@ -85,10 +82,21 @@ def view_assessment(assessment_id: int):
         progress={p.section_id: p for p in progress(assessment)},
         editable=can_edit(current_user, assessment),
         last_answer=max(assessment.answers, key=lambda a: a.updated_at, default=None),
-        review_threads=threads(assessment),
-        remarks=section_remarks(assessment),
-        lang=_lang(),
+        **_review_of(assessment),
+        lang=current_lang(),
     )
+
+
+def _review_of(assessment, section_id=None) -> dict:
+    """The experts' threads and remarks; none (and no query) before a first submission."""
+    if assessment.submitted_at is None:
+        return {"review_threads": {}, "remarks": {}, "remark": None}
+    remarks = section_remarks(assessment)
+    return {
+        "review_threads": threads(assessment),
+        "remarks": remarks,
+        "remark": remarks.get(section_id),
+    }
 
 
 def _render_section(
@@ -109,9 +117,8 @@ def _render_section(
         editable=can_edit(current_user, assessment),
         previous=previous,
         following=following,
-        review_threads=threads(assessment),
-        remark=section_remarks(assessment).get(section.id),
-        lang=_lang(),
+        **_review_of(assessment, section.id),
+        lang=current_lang(),
     ), status
 
 
@@ -123,7 +130,7 @@ def _form_from_answers(assessment, section, answers):
         data[comment_field_name(item.id)] = answer.comment if answer else None
         data[version_field_name(item.id)] = answer.version if answer else 0
     content_hash = assessment.round.questionnaire.content_hash
-    return section_form(content_hash, section, _lang(), formdata=None, data=data)
+    return section_form(content_hash, section, current_lang(), formdata=None, data=data)
 
 
 @bp.get("/assessments/<int:assessment_id>/sections/<section_id>")
@@ -148,7 +155,7 @@ def render_restored_section(assessment_id: int, section_id: str, formdata: Multi
         abort(403)
     content_hash = assessment.round.questionnaire.content_hash
     # The form renders a fresh CSRF token, so the restored answers can be saved.
-    form = section_form(content_hash, section, _lang(), formdata=formdata)
+    form = section_form(content_hash, section, current_lang(), formdata=formdata)
     return _render_section(assessment, section, form, restored=True, status=status)
 
 
@@ -160,7 +167,7 @@ def save_section(assessment_id: int, section_id: str):
     section = _section_or_404(assessment, section_id)
     if not can_edit(current_user, assessment):
         abort(403)
-    form = section_form(assessment.round.questionnaire.content_hash, section, _lang())
+    form = section_form(assessment.round.questionnaire.content_hash, section, current_lang())
     form.validate()
     conflicts = {}
     for item in section.items:
@@ -226,7 +233,7 @@ def _answer_json(item, answer):
         if changed_by
         else "",
         "value": answer.value if answer else None,
-        "display": item.question_type.display(item, answer.value, _lang()) if answer else "",
+        "display": item.question_type.display(item, answer.value, current_lang()) if answer else "",
         "comment": answer.comment if answer else None,
         "version": answer.version if answer else 0,
         "updated_by": answer.updated_by.name if answer and answer.updated_by else None,
@@ -259,7 +266,7 @@ def autosave_answer(assessment_id: int, item_id: str):
         return jsonify(error=_("The request was not understood.")), 400
     try:
         value, comment = parse_item_input(
-            assessment.round.questionnaire.content_hash, item, raw, comment, _lang()
+            assessment.round.questionnaire.content_hash, item, raw, comment, current_lang()
         )
         answer = save_answer(
             assessment,
@@ -293,7 +300,7 @@ def review_submission(assessment_id: int):
         definition=assessment.round.questionnaire.parsed,
         missing=missing_required(assessment),
         editable=can_edit(current_user, assessment),
-        lang=_lang(),
+        lang=current_lang(),
     )
 
 
@@ -354,7 +361,7 @@ def assessment_history(assessment_id: int):
         events=events,
         page=page,
         has_older=has_older,
-        lang=_lang(),
+        lang=current_lang(),
     )
 
 
@@ -371,7 +378,7 @@ def print_assessment(assessment_id: int):
         definition=definition,
         answers=answer_map(assessment),
         visible={item.id for item in definition.items if item.is_visible(values)},
-        lang=_lang(),
+        lang=current_lang(),
     )
 
 

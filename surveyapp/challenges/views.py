@@ -1,7 +1,6 @@
 """The cross-region view of common challenges, tagging answers, and the taxonomy page."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,14 +12,11 @@ from surveyapp.challenges.models import ChallengeCategory
 from surveyapp.challenges.operations import TAGGABLE_TYPES, set_challenge_tags
 from surveyapp.challenges.queries import categories, challenge_counts, tagged_answers
 from surveyapp.extensions import db
+from surveyapp.labels import current_lang
 from surveyapp.reviews.operations import ReviewError
 from surveyapp.rounds.queries import list_rounds
 
 bp = Blueprint("challenges", __name__, template_folder="templates")
-
-
-def _lang() -> str:
-    return str(get_locale() or "en")
 
 
 @bp.get("/challenges")
@@ -40,7 +36,7 @@ def overview():
         round_id=round_id,
         aspects=definition.aspects if definition else (),
         countries=countries,
-        lang=_lang(),
+        lang=current_lang(),
     )
 
 
@@ -54,7 +50,7 @@ def answers(category_id: int):
         "challenges/answers.html",
         category=category,
         rows=tagged_answers(category_id, round_id),
-        lang=_lang(),
+        lang=current_lang(),
     )
 
 

@@ -1,7 +1,7 @@
 from flask import Blueprint, render_template
-from flask_babel import get_locale
 from flask_login import current_user, login_required
 
+from surveyapp.labels import current_lang
 from surveyapp.main.queries import home_overview
 
 bp = Blueprint("main", __name__, template_folder="templates")
@@ -12,7 +12,7 @@ bp = Blueprint("main", __name__, template_folder="templates")
 def home():
     """Rounds and, for officers, their regions' assessments."""
     overview = home_overview(current_user)
-    lang = str(get_locale() or "en")
+    lang = current_lang()
     section_titles = {
         row.round.id: {
             s.id: s.localized("title", lang) for s in row.round.questionnaire.parsed.sections

@@ -1,7 +1,6 @@
 """The good-practice library, and experts marking answers as good practices."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -9,6 +8,7 @@ from surveyapp.assessments.permissions import load_assessment
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db
+from surveyapp.labels import current_lang
 from surveyapp.practices.models import GoodPractice
 from surveyapp.practices.operations import delete_good_practice, save_good_practice
 from surveyapp.practices.queries import LibraryFilters, library, visible_practices
@@ -16,10 +16,6 @@ from surveyapp.reviews.operations import ReviewError
 from surveyapp.rounds.queries import list_rounds
 
 bp = Blueprint("practices", __name__, template_folder="templates")
-
-
-def _lang() -> str:
-    return str(get_locale() or "en")
 
 
 def _fields() -> dict:
@@ -52,7 +48,7 @@ def list_practices():
         filters=filters,
         rounds=rounds,
         definition=definition,
-        lang=_lang(),
+        lang=current_lang(),
     )
 
 
@@ -110,7 +106,7 @@ def edit(practice_id: int):
         definition=practice.assessment.round.questionnaire.parsed,
         errors=errors,
         form=request.form if errors else None,
-        lang=_lang(),
+        lang=current_lang(),
     ), (422 if errors else 200)
 
 

@@ -56,29 +56,20 @@ def latest_rendered(report: str, round_id: int, region_id: int | None, lang: str
     )
 
 
-def _render_and_store(app: Flask, key: str, job: dict) -> None:
-    from surveyapp.regions.models import Region
-    from surveyapp.reporting.context import region_report_context
+def _render_and_store(app: Flask, key: str, job: dict, context: dict) -> None:
     from surveyapp.reporting.render import load_report, render_pdf
-    from surveyapp.rounds.models import Round
 
     with app.app_context():
         try:
             if find_rendered(key) is not None:
                 return
-            round_ = db.session.get(Round, job["round_id"])
-            region = db.session.get(Region, job["region_id"])
-            report = load_report(job["report"])
-            context = region_report_context(
-                region, round_, job["lang"], job["score"], job.get("officer_view", False)
-            )
-            pdf = render_pdf(report, context, job["lang"])
+            pdf = render_pdf(load_report(job["report"]), context, job["lang"])
             db.session.add(
                 RenderedReport(
                     key=key,
                     report=job["report"],
-                    round_id=round_.id,
-                    region_id=region.id,
+                    round_id=job["round_id"],
+                    region_id=job["region_id"],
                     lang=job["lang"],
                     score=job["score"],
                     pdf=pdf,
@@ -96,16 +87,21 @@ def _render_and_store(app: Flask, key: str, job: dict) -> None:
                 _pending.pop(key, None)
 
 
-def queue_render(key: str, job: dict) -> None:
-    """Render in the background (once per key at a time), or at once in tests."""
+def queue_render(key: str, job: dict, context: dict) -> None:
+    """Render in the background (once per key at a time), or at once in tests.
+
+    :param job: report, round_id, region_id, lang, score: where the PDF is stored.
+    :param context: the report's data, already built to compute ``key``: plain data, so the
+        worker renders from it instead of building it again.
+    """
     app = current_app._get_current_object()
     if app.config.get("REPORTS_RENDER_INLINE"):
-        _render_and_store(app, key, job)
+        _render_and_store(app, key, job, context)
         return
     with _pending_lock:
         if key in _pending:
             return
-        _pending[key] = _executor.submit(_render_and_store, app, key, job)
+        _pending[key] = _executor.submit(_render_and_store, app, key, job, context)
 
 
 def is_pending(key: str) -> bool:

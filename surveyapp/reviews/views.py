@@ -1,7 +1,6 @@
 """Expert review pages and the comment threads officers answer."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -12,6 +11,7 @@ from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.challenges.queries import categories, tags_of
 from surveyapp.extensions import db
+from surveyapp.labels import current_lang
 from surveyapp.practices.queries import practices_of
 from surveyapp.regions.partnerships import THEMATIC_PARTNERSHIPS
 from surveyapp.reviews.models import ItemComment
@@ -37,10 +37,6 @@ from surveyapp.reviews.queries import (
 from surveyapp.rounds.queries import list_rounds
 
 bp = Blueprint("reviews", __name__, template_folder="templates")
-
-
-def _lang() -> str:
-    return str(get_locale() or "en")
 
 
 @bp.get("/reviews")
@@ -101,7 +97,7 @@ def render_review(assessment, section_id: str, errors: dict | None = None, statu
             and current_user.role == Role.expert,
             errors=errors or {},
             form=request.form if errors else {},
-            lang=_lang(),
+            lang=current_lang(),
         ),
         status,
     )
