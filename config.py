@@ -59,6 +59,12 @@ class Config:
     #: same round must differ by at least this many regions, so that no region's scores can be
     #: inferred.
     MIN_GROUP_SIZE = int(os.environ.get("MIN_GROUP_SIZE", "5"))
+    #: Reports render in a child process (or an RQ work horse) with these bounds: seconds,
+    #: address space in MB (virtual memory: well above the ~150-500 MB a render really uses),
+    #: and renders before the child is replaced (a process keeps memory it once took).
+    REPORTS_RENDER_TIMEOUT = float(os.environ.get("REPORTS_RENDER_TIMEOUT", "300"))
+    REPORTS_RENDER_MEMORY_MB = int(os.environ.get("REPORTS_RENDER_MEMORY_MB", "2048"))
+    REPORTS_RENDER_RECYCLE = int(os.environ.get("REPORTS_RENDER_RECYCLE", "20"))
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -66,6 +72,8 @@ class Config:
         settings = {"SQLALCHEMY_DATABASE_URI": os.environ.get(cls.DATABASE_URL_VARIABLE) or None}
         if os.environ.get("SECRET_KEY") and not getattr(cls, "TESTING", False):
             settings["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        if os.environ.get("REDIS_URL"):  # reports render in RQ jobs (flask reports worker)
+            settings["REDIS_URL"] = os.environ["REDIS_URL"]
         if os.environ.get("RATELIMIT_STORAGE_URI"):
             settings["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
         return settings

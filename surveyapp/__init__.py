@@ -12,17 +12,20 @@ from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrat
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
 
-def create_app(config: type[Config] | str | None = None) -> Flask:
+def create_app(config: type[Config] | str | None = None, overrides: dict | None = None) -> Flask:
     """Build the application.
 
     :param config: a config class, a name (development, testing, production) or None for the
         ``SURVEYAPP_CONFIG`` environment variable (default development).
+    :param overrides: settings applied last (worker processes get their parent's database).
     """
     config_class = _config_class(config)
     config_class.check()
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config_class)
     app.config.update(config_class.from_environment())
+    app.config.update(overrides or {})
+    app.extensions["surveyapp.config_class"] = config_class
     _configure_database(app)
 
     _init_extensions(app)

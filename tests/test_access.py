@@ -312,6 +312,15 @@ MATRIX = {
         "draft": row(302, 403, 403, 200, 200),
         "submitted": row(302, 403, 403, 200, 200),
     },
+    ("reporting.working_group_report", "GET"): {
+        "draft": row(302, 403, 403, 200, 200),
+        "submitted": row(302, 403, 403, 200, 200),
+    },
+    # The whole response as PDF: like the print view.
+    ("reporting.response_report", "GET"): {
+        "draft": row(302, 404, 200, 404, 404),
+        "submitted": row(302, 404, 200, 200, 200),
+    },
     ("notifications.list_notifications", "GET"): {
         "draft": row(302, 200, 200, 200, 200),
         "submitted": row(302, 200, 200, 200, 200),

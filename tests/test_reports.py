@@ -127,7 +127,7 @@ def test_reports_are_stored_and_served_until_the_data_change(
     def no_render(*args, **kwargs):
         raise AssertionError("an unchanged report must come from the store")
 
-    monkeypatch.setattr("surveyapp.reporting.render.render_pdf", no_render)
+    monkeypatch.setattr("surveyapp.reporting.store.render_pdf", no_render)
     assert client.get(url).data == first.data
     count = select(func.count()).select_from(RenderedReport)
     assert db.session.scalar(count) == 1

@@ -460,24 +460,24 @@ def _boxes(rows: list[dict], title: str):
 
 
 def _heat_rows(results, aspect_keys: list[str], column: str) -> list[dict]:
+    """Named regions by country and code, then the unnamed ones numbered in order of score.
+
+    Unnamed regions are not sorted by country: their neighbours in the list would tell it.
+    """
     wide = scoring.wide(results.scores, scoring.ASPECT, column)
-    rows, number = [], 0
+    named, unnamed = [], []
     for row in results.assessments.sort_values(["country", "code"]).itertuples():
-        if row.consent_named:
-            name = f"{row.name} ({row.code})"
-        else:
-            number += 1
-            name = _("Region %(number)d", number=number)
         scores = wide.loc[row.assessment_id] if row.assessment_id in wide.index else None
-        rows.append(
-            {
-                "label": name,
-                "values": [
-                    _value(scores.get(key)) if scores is not None else None for key in aspect_keys
-                ],
-            }
-        )
-    return rows
+        values = [_value(scores.get(key)) if scores is not None else None for key in aspect_keys]
+        if row.consent_named:
+            named.append({"label": f"{row.name} ({row.code})", "values": values})
+        else:
+            unnamed.append(values)
+    unnamed.sort(key=lambda values: [-(v if v is not None else -1) for v in values])
+    return named + [
+        {"label": _("Region %(number)d", number=number), "values": values}
+        for number, values in enumerate(unnamed, start=1)
+    ]
 
 
 def _change(round_: Round, dimension_keys: list[str], labels: Labels, column: str) -> dict:

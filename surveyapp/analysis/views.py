@@ -1,9 +1,7 @@
 """Benchmark dashboards: a region against its peers, and the working group's view of a round."""
 
-import io
-import re
-
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, render_template
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -89,15 +87,8 @@ def working_group_view(round_id: int):
 @login_required
 def region_report(round_id: int, code: str):
     """The region report as PDF: from the store, or rendered in the background meanwhile."""
-    from surveyapp.reporting.context import region_report_context
-    from surveyapp.reporting.render import load_report
-    from surveyapp.reporting.store import (
-        find_rendered,
-        is_pending,
-        latest_rendered,
-        queue_render,
-        report_key,
-    )
+    from surveyapp.reporting.catalog import REGION, Job
+    from surveyapp.reporting.views import send_report
 
     round_ = db.get_or_404(Round, round_id)
     region = find_region(code)
@@ -105,30 +96,13 @@ def region_report(round_id: int, code: str):
         abort(404)
     if not may_see_region(current_user, region.id):
         abort(403)
-    lang, score = current_lang(), round_.score_column_for(current_user)
-    report = load_report("region")
-    officer_view = current_user.role == Role.officer
-    context = region_report_context(region, round_, lang, score, officer_view)
-    key = report_key(report, context, lang)
-    stored = find_rendered(key)
-    if stored is None:
-        job = {"report": "region", "round_id": round_.id, "region_id": region.id}
-        queue_render(key, job | {"lang": lang, "score": score}, context)
-        stored = find_rendered(key)  # rendered at once when configured so (tests)
-    if stored is not None or request.args.get("previous"):
-        if stored is None:
-            stored = latest_rendered("region", round_.id, region.id, lang, score) or abort(404)
-        name = report.file_name.format(
-            region=region.code,
-            round=re.sub(r"[^A-Za-z0-9]+", "-", round_.name).strip("-"),
-            lang=lang,
-        )
-        return send_file(io.BytesIO(stored.pdf), mimetype="application/pdf", download_name=name)
-    previous = latest_rendered("region", round_.id, region.id, lang, score)
-    return render_template(
-        "analysis/report_pending.html",
-        region=region,
-        round=round_,
-        previous=previous,
-        pending=is_pending(key),
-    ), 202
+    job = Job(
+        REGION,
+        round_.id,
+        region.id,
+        current_lang(),
+        round_.score_column_for(current_user),
+        officer_view=current_user.role == Role.officer,
+    )
+    title = _("Benchmark report of %(region)s, %(round)s", region=region.name, round=round_.name)
+    return send_report(job, title)

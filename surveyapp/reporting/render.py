@@ -20,6 +20,8 @@ from flask_babel import force_locale, gettext, ngettext
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
+#: Styles every report shares, applied before the report's own theme.css.
+COMMON_CSS = "common.css"
 FORMAT = 1
 
 
@@ -33,6 +35,14 @@ class ReportDefinition:
     title: str
     file_name: str
     folder: Path
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file the rendering reads: what the stored PDF's key hashes."""
+        root = self.folder.parent
+        shared = [p for p in root.iterdir() if p.is_file() and p.suffix != ".yaml"]
+        own = [root / f"{self.name}.yaml", *(p for p in self.folder.iterdir() if p.is_file())]
+        return sorted(shared) + sorted(own)
 
 
 def load_report(name: str, root: Path = REPORTS) -> ReportDefinition:
@@ -91,7 +101,8 @@ def _font_config():
 
 def render_html(report: ReportDefinition, context: dict, lang: str) -> str:
     environment = Environment(
-        loader=FileSystemLoader(report.folder),
+        # The report's own folder first, then the macros all reports share (reports/_*.html).
+        loader=FileSystemLoader([report.folder, report.folder.parent]),
         autoescape=select_autoescape(default=True, default_for_string=True),
         extensions=["jinja2.ext.i18n"],
     )
@@ -100,12 +111,20 @@ def render_html(report: ReportDefinition, context: dict, lang: str) -> str:
         return environment.get_template("template.html").render(**context, lang=lang)
 
 
-def render_pdf(report: ReportDefinition, context: dict, lang: str = "en") -> bytes:
-    """The report as PDF bytes (call outside web requests: rendering takes a second or more)."""
+def html_to_pdf(report: ReportDefinition, html: str) -> bytes:
+    """WeasyPrint's part: the slow, memory-hungry one (run it in a bounded process)."""
     from weasyprint import CSS, HTML
 
     fetcher = safe_fetcher([report.folder])
-    html = render_html(report, context, lang)
-    stylesheet = CSS(filename=str(report.folder / "theme.css"), url_fetcher=fetcher)
+    stylesheets = [
+        CSS(filename=str(path), url_fetcher=fetcher, font_config=_font_config())
+        for path in (report.folder.parent / COMMON_CSS, report.folder / "theme.css")
+        if path.is_file()
+    ]
     document = HTML(string=html, base_url=report.folder.as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[stylesheet], font_config=_font_config())
+    return document.write_pdf(stylesheets=stylesheets, font_config=_font_config())
+
+
+def render_pdf(report: ReportDefinition, context: dict, lang: str = "en") -> bytes:
+    """The report as PDF bytes, in this process (never inside a web request)."""
+    return html_to_pdf(report, render_html(report, context, lang))

@@ -1,8 +1,12 @@
-"""Rendered reports: found by key, rendered outside the request by a small thread pool.
+"""Rendered reports: found by key, rendered outside the request, kept in the database.
 
-The embedded default renders in a background thread of the app process (one at a time, so a
-render never takes more than one core from the web workers). Tests render synchronously
-(``REPORTS_RENDER_INLINE``).
+Where the rendering happens:
+- tests (``REPORTS_RENDER_INLINE``): at once, in the request, so they can read the PDF;
+- with ``REDIS_URL`` set: an RQ job, run by ``flask reports worker`` (RQ forks a fresh work
+  horse per job, bounded by the job timeout and the memory limit);
+- otherwise (the embedded default): one background thread of the app process that hands the
+  HTML to a child process with a time and memory limit (``isolation.RenderProcess``), so a
+  render never holds a web worker's GIL or memory.
 """
 
 from __future__ import annotations
@@ -12,22 +16,26 @@ import json
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict
 
 from flask import Flask, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from surveyapp.extensions import db
+from surveyapp.reporting.catalog import Job
 from surveyapp.reporting.models import RenderedReport
-from surveyapp.reporting.render import ReportDefinition
+from surveyapp.reporting.render import ReportDefinition, load_report, render_html, render_pdf
 
 log = logging.getLogger(__name__)
 #: Bump when the rendering code changes in a way the templates do not show.
-CODE_VERSION = "1"
+CODE_VERSION = "2"
+RQ_QUEUE = "surveyapp-reports"
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reports")
 _pending: dict[str, Future] = {}
 _pending_lock = threading.Lock()
+_process = None
 
 
 def report_key(report: ReportDefinition, context: dict, lang: str) -> str:
@@ -35,9 +43,8 @@ def report_key(report: ReportDefinition, context: dict, lang: str) -> str:
     digest = hashlib.sha256()
     data = {k: v for k, v in context.items() if k != "snapshot"}
     digest.update(json.dumps(data, sort_keys=True, default=str).encode())
-    for path in sorted(report.folder.iterdir()):
-        if path.is_file():
-            digest.update(path.name.encode() + path.read_bytes())
+    for path in report.files:
+        digest.update(path.name.encode() + path.read_bytes())
     digest.update(f"{report.name}|{lang}|{CODE_VERSION}".encode())
     return digest.hexdigest()
 
@@ -46,64 +53,113 @@ def find_rendered(key: str) -> RenderedReport | None:
     return db.session.scalar(select(RenderedReport).filter_by(key=key))
 
 
-def latest_rendered(report: str, round_id: int, region_id: int | None, lang: str, score: str):
-    """The newest stored version, offered while a fresher one renders."""
+def latest_rendered(job: Job) -> RenderedReport | None:
+    """The newest stored version of the job's report, offered while a fresher one renders."""
     return db.session.scalar(
         select(RenderedReport)
-        .filter_by(report=report, round_id=round_id, region_id=region_id, lang=lang, score=score)
+        .filter_by(**job.stored_as())
         .order_by(RenderedReport.created_at.desc(), RenderedReport.id.desc())
         .limit(1)
     )
 
 
-def _render_and_store(app: Flask, key: str, job: dict, context: dict) -> None:
-    from surveyapp.reporting.render import load_report, render_pdf
+def store(key: str, job: Job, pdf: bytes) -> None:
+    """Keep a rendered PDF (a second copy of the same key, from another server, is dropped)."""
+    try:
+        db.session.add(RenderedReport(key=key, pdf=pdf, size=len(pdf), **job.stored_as()))
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
 
+
+def _render_process():
+    global _process
+    if _process is None:
+        from surveyapp.reporting.isolation import RenderProcess
+
+        config = current_app.config
+        _process = RenderProcess(
+            memory_mb=config["REPORTS_RENDER_MEMORY_MB"],
+            timeout=config["REPORTS_RENDER_TIMEOUT"],
+            recycle_after=config["REPORTS_RENDER_RECYCLE"],
+        )
+    return _process
+
+
+def _render_and_store(app: Flask, key: str, job: Job, context: dict, isolated: bool) -> None:
     with app.app_context():
         try:
             if find_rendered(key) is not None:
                 return
-            pdf = render_pdf(load_report(job["report"]), context, job["lang"])
-            db.session.add(
-                RenderedReport(
-                    key=key,
-                    report=job["report"],
-                    round_id=job["round_id"],
-                    region_id=job["region_id"],
-                    lang=job["lang"],
-                    score=job["score"],
-                    pdf=pdf,
-                    size=len(pdf),
-                )
-            )
-            db.session.commit()
-        except IntegrityError:  # another app server stored the same report first
-            db.session.rollback()
+            report = load_report(job.report)
+            if isolated:
+                pdf = _render_process().render(report.name, render_html(report, context, job.lang))
+            else:
+                pdf = render_pdf(report, context, job.lang)
+            store(key, job, pdf)
         except Exception:
             db.session.rollback()
-            log.exception("rendering report %s failed", key)
+            log.exception("rendering report %s (%s) failed", key, job)
         finally:
             with _pending_lock:
                 _pending.pop(key, None)
 
 
-def queue_render(key: str, job: dict, context: dict) -> None:
-    """Render in the background (once per key at a time), or at once in tests.
+def _rq_queue(app: Flask):
+    from redis import Redis
+    from rq import Queue
 
-    :param job: report, round_id, region_id, lang, score: where the PDF is stored.
+    return Queue(RQ_QUEUE, connection=Redis.from_url(app.config["REDIS_URL"]))
+
+
+def queue_render(key: str, job: Job, context: dict) -> None:
+    """Render in the background, once per key at a time (or at once in tests).
+
     :param context: the report's data, already built to compute ``key``: plain data, so the
         worker renders from it instead of building it again.
     """
     app = current_app._get_current_object()
     if app.config.get("REPORTS_RENDER_INLINE"):
-        _render_and_store(app, key, job, context)
+        _render_and_store(app, key, job, context, isolated=False)
+        return
+    if app.config.get("REDIS_URL"):
+        queue = _rq_queue(app)
+        existing = queue.fetch_job(f"report-{key}")
+        if existing is None or existing.get_status() in ("finished", "failed", "canceled"):
+            if existing is not None:
+                existing.delete()
+            queue.enqueue(
+                "surveyapp.reporting.store.run_job",
+                key,
+                asdict(job),
+                context,
+                job_id=f"report-{key}",
+                job_timeout=int(app.config["REPORTS_RENDER_TIMEOUT"]),
+                result_ttl=60,
+                failure_ttl=600,
+            )
         return
     with _pending_lock:
         if key in _pending:
             return
-        _pending[key] = _executor.submit(_render_and_store, app, key, job, context)
+        _pending[key] = _executor.submit(_render_and_store, app, key, job, context, True)
+
+
+def run_job(key: str, job: dict, context: dict) -> None:
+    """An RQ job, run by ``flask reports worker`` in a work horse forked for this job alone."""
+    from surveyapp.reporting.isolation import limit_memory
+
+    app = current_app._get_current_object()
+    if not app.testing:  # tests run jobs in their own process (rq.SimpleWorker), not a horse
+        db.engine.dispose(close=False)  # the forked horse must not use the parent's connections
+        limit_memory(app.config["REPORTS_RENDER_MEMORY_MB"])
+    _render_and_store(app, key, Job(**job), context, isolated=False)
 
 
 def is_pending(key: str) -> bool:
+    app = current_app
+    if app.config.get("REDIS_URL") and not app.config.get("REPORTS_RENDER_INLINE"):
+        existing = _rq_queue(app).fetch_job(f"report-{key}")
+        return existing is not None and existing.get_status() in ("queued", "started", "deferred")
     with _pending_lock:
         return key in _pending

@@ -1,0 +1,151 @@
+"""The working-group report, the single response, bounded rendering, RQ jobs and reports build."""
+
+import shutil
+
+import pytest
+from sqlalchemy import func, select
+
+from surveyapp.assessments.models import Answer, AssessmentState
+from surveyapp.extensions import db
+from surveyapp.reporting.catalog import RESPONSE, WORKING_GROUP, Job, build_context, definition
+from surveyapp.reporting.models import RenderedReport
+from surveyapp.reporting.render import render_pdf
+from tests.conftest import SCORED_REGIONS
+from tests.test_reports import pdf_text
+
+pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+
+NAMED = [name for name, _, consent in SCORED_REGIONS.values() if consent]
+UNNAMED = [name for name, _, consent in SCORED_REGIONS.values() if not consent]
+
+
+def render(job: Job) -> bytes:
+    return render_pdf(definition(job), build_context(job), job.lang)
+
+
+def test_working_group_report_matches_the_dashboard_and_names_only_consenting_regions(
+    app, scored_world, tmp_path
+):
+    from surveyapp.analysis.dashboard import working_group_dashboard
+
+    round_ = scored_world["round"]
+    pdf = render(Job(WORKING_GROUP, round_.id, None))
+    assert pdf.startswith(b"%PDF") and b"/EmbeddedFile" not in pdf
+    text = pdf_text(pdf, tmp_path)
+    data = working_group_dashboard(round_, "en", "moderated")
+    assert data["participation"]["assessments"] == len(SCORED_REGIONS)
+    for row in data["dimensions"]:
+        assert row["label"] in text
+        assert f"{row['median']:.1f}" in text and f"{row['q3']:.1f}" in text
+    for name in NAMED:
+        assert name in text
+    for name in [*UNNAMED, "Ile-de-France"]:  # the draft is not counted at all
+        assert name not in text
+    assert "Region 1" in text and "Methodology" in text
+
+
+def test_working_group_report_shows_no_aggregate_below_the_threshold(app, scored_world, tmp_path):
+    for code in ("ES25", "ES26"):
+        scored_world["assessments"][code].state = AssessmentState.draft
+    db.session.commit()
+    text = pdf_text(render(Job(WORKING_GROUP, scored_world["round"].id, None)), tmp_path)
+    assert "Fewer than 5 regions have submitted" in text
+    assert "Navarra" not in text  # no heat map either
+
+
+def test_response_report_has_every_answer_and_comment(app, scored_world, tmp_path):
+    assessment = scored_world["assessments"]["ES22"]
+    answer = db.session.scalar(
+        select(Answer).filter_by(assessment_id=assessment.id, item_id="maturity")
+    )
+    answer.comment = "Interregional <desk> & partners"
+    db.session.commit()
+    region = scored_world["regions"]["ES22"]
+    text = pdf_text(render(Job(RESPONSE, scored_world["round"].id, region.id)), tmp_path)
+    assert "Navarra" in text and "ES22" in text
+    assert "Interregional <desk> & partners" in text  # escaped in the HTML, intact in the PDF
+    item = assessment.round.questionnaire.parsed.item("maturity")
+    assert item.question_type.display(item, 2) in text
+
+
+def test_the_render_process_is_bounded_in_time_and_memory():
+    from surveyapp.reporting.isolation import RenderFailed, RenderProcess, RenderTimeout
+    from surveyapp.reporting.render import load_report
+
+    html = "<h1>Big</h1>" + "<table>" + "<tr><td>cell</td></tr>" * 20000 + "</table>"
+    process = RenderProcess(timeout=0.2)
+    with pytest.raises(RenderTimeout):
+        process.render("response", html)
+    process.timeout = 60
+    assert process.render("response", "<p>small</p>").startswith(b"%PDF")  # a fresh child
+    process.stop()
+    starved = RenderProcess(memory_mb=120)
+    with pytest.raises(RenderFailed):
+        starved.render("response", html)
+    assert load_report("response")  # the parent is untouched
+
+
+@pytest.fixture
+def redis_url():
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    redis.Redis.from_url(url).flushdb()
+    yield url
+    redis.Redis.from_url(url).flushdb()
+
+
+def test_with_redis_reports_render_in_rq_jobs(app, scored_world, login, create_user, redis_url):
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from surveyapp.reporting.store import RQ_QUEUE
+
+    app.config.update(REDIS_URL=redis_url, REPORTS_RENDER_INLINE=False)
+    client = app.test_client()
+    login(create_user(email="e@example.org", role="expert"), client=client)
+    url = f"/benchmarks/rounds/{scored_world['round'].id}/working-group.pdf"
+    assert client.get(url).status_code == 202
+    assert client.get(url).status_code == 202  # still one job for one key
+    queue = Queue(RQ_QUEUE, connection=Redis.from_url(redis_url))
+    assert queue.count == 1
+    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    response = client.get(url)
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+def test_reports_build_renders_each_report_once_and_then_only_what_changed(
+    app, scored_world, tmp_path
+):
+    runner = app.test_cli_runner()
+    round_id = scored_world["round"].id
+    count = select(func.count()).select_from(RenderedReport)
+    result = runner.invoke(args=["reports", "build", "--round", str(round_id)])
+    assert result.exit_code == 0, result.output
+    reports = 1 + 2 * len(SCORED_REGIONS)  # working group; each region's report and response
+    assert f"{reports} rendered" in result.output
+    assert db.session.scalar(count) == reports
+    again = runner.invoke(args=["reports", "build", "--round", str(round_id)])
+    assert f"{reports} unchanged" in again.output
+    answer = db.session.scalar(
+        select(Answer).filter_by(
+            assessment_id=scored_world["assessments"]["ES26"].id, item_id="maturity"
+        )
+    )
+    answer.value = 5
+    db.session.commit()
+    changed = runner.invoke(args=["reports", "build", "--round", str(round_id), "--jobs", "2"])
+    assert changed.exit_code == 0, changed.output
+    # The other regions' responses did not change; every aggregate did.
+    unchanged = len(SCORED_REGIONS) - 1
+    assert f"{unchanged} unchanged" in changed.output
+    assert f"{reports - unchanged} rendered" in changed.output
+    assert db.session.scalar(count) == reports + reports - unchanged
+
+
+def test_reports_build_refuses_an_unknown_round(app):
+    result = app.test_cli_runner().invoke(args=["reports", "build", "--round", "999"])
+    assert result.exit_code != 0 and "no round with the id 999" in result.output
