@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from surveyapp.main.views import bp as main_bp
     from surveyapp.notifications.views import bp as notifications_bp
     from surveyapp.practices.views import bp as practices_bp
+    from surveyapp.publication.views import bp as publication_bp
     from surveyapp.reporting.views import bp as reporting_bp
     from surveyapp.reviews.views import bp as reviews_bp
 
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(challenges_bp)
     app.register_blueprint(actions_bp)
     app.register_blueprint(reporting_bp)
+    app.register_blueprint(publication_bp)
     from surveyapp.auth.sessions import register_session_lifetime
     from surveyapp.errors import register_error_handlers
     from surveyapp.security import register_security_headers

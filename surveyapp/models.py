@@ -8,6 +8,7 @@ from surveyapp.auth.models import User, region_memberships
 from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
 from surveyapp.notifications.models import Notification
 from surveyapp.practices.models import GoodPractice
+from surveyapp.publication.models import Publication
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.regions.models import Region, RegionGroup, region_group_members
 from surveyapp.reporting.models import RenderedReport
@@ -27,6 +28,7 @@ __all__ = [
     "ItemComment",
     "ModeratedScore",
     "Notification",
+    "Publication",
     "Questionnaire",
     "Region",
     "RegionGroup",

@@ -316,6 +316,19 @@ MATRIX = {
         "draft": row(302, 403, 403, 200, 200),
         "submitted": row(302, 403, 403, 200, 200),
     },
+    # Public: the published reports, no sign-in; an unpublished round's report is not found.
+    ("publication.index", "GET"): {
+        "draft": row(200, 200, 200, 200, 200),
+        "submitted": row(200, 200, 200, 200, 200),
+    },
+    ("publication.working_group_report", "GET"): {
+        "draft": row(404, 404, 404, 404, 404),
+        "submitted": row(404, 404, 404, 404, 404),
+    },
+    ("publication.toggle", "POST"): {
+        "draft": row(302, 403, 403, 403, 302),
+        "submitted": row(302, 403, 403, 403, 302),
+    },
     # The whole response as PDF: like the print view.
     ("reporting.response_report", "GET"): {
         "draft": row(302, 404, 200, 404, 404),

@@ -14,6 +14,7 @@ from surveyapp.auth.models import Role, User
 from surveyapp.auth.operations import AccountError, create_user, end_all_sessions, issue_reset_token
 from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db
+from surveyapp.publication.models import Publication
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.regions.models import RegionGroup
 from surveyapp.regions.operations import (
@@ -177,7 +178,11 @@ def list_rounds_page():
         ).all()
     )
     return render_template(
-        "admin/rounds.html", rounds=list_rounds(), form=form, submitted=counts
+        "admin/rounds.html",
+        rounds=list_rounds(),
+        form=form,
+        submitted=counts,
+        publications={p.round_id: p for p in db.session.scalars(select(Publication))},
     ), (422 if form.errors else 200)
 
 

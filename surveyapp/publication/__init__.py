@@ -1,0 +1,1 @@
+"""The working group's published outcomes: reports anyone may read, without signing in."""

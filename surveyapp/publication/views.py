@@ -1,0 +1,72 @@
+"""The public page of published reports and good practices, and the administrators' switch."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from surveyapp.auth.models import Role
+from surveyapp.auth.permissions import role_required
+from surveyapp.extensions import db
+from surveyapp.labels import current_lang
+from surveyapp.publication.operations import (
+    PublicationError,
+    live_publication,
+    public_score,
+    publication_of,
+    publish,
+    published_rounds,
+    withdraw,
+)
+from surveyapp.rounds.models import Round
+
+bp = Blueprint("publication", __name__, template_folder="templates")
+
+
+@bp.get("/published")
+def index():
+    """Published working-group reports and the good practices of regions that agreed (public)."""
+    from surveyapp.reporting.context import published_practices
+
+    lang = current_lang()
+    publications = [
+        {"publication": p, "practices": published_practices(p.round, lang)}
+        for p in published_rounds()
+    ]
+    return render_template("publication/index.html", publications=publications)
+
+
+@bp.get("/published/rounds/<int:round_id>/working-group.pdf")
+def working_group_report(round_id: int):
+    """A published working-group report (public); 404 when not, or no longer, published."""
+    from surveyapp.reporting.catalog import WORKING_GROUP, Job
+    from surveyapp.reporting.views import send_report
+
+    publication = live_publication(round_id) or abort(404)
+    round_ = publication.round
+    job = Job(WORKING_GROUP, round_.id, None, current_lang(), public_score(round_))
+    return send_report(job, _("Working-group report, %(round)s", round=round_.name))
+
+
+@bp.post("/admin/rounds/<int:round_id>/publication")
+@role_required(Role.admin)
+def toggle(round_id: int):
+    """Publish the round's working-group report, or withdraw it."""
+    round_ = db.get_or_404(Round, round_id)
+    publication = publication_of(round_)
+    try:
+        if publication is not None and publication.live:
+            withdraw(round_, current_user)
+            message = _(
+                "The report of %(name)s is withdrawn from the public page.", name=round_.name
+            )
+        else:
+            publish(round_, current_user)
+            message = _(
+                "The report of %(name)s is published: anyone can read it.", name=round_.name
+            )
+    except PublicationError as error:
+        flash(str(error), "error")
+        return redirect(url_for("admin.list_rounds_page"))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("admin.list_rounds_page"))
