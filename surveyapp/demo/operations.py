@@ -26,6 +26,7 @@ from surveyapp.auth.queries import find_user_by_email
 from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
 from surveyapp.challenges.operations import ensure_default_categories
 from surveyapp.extensions import db
+from surveyapp.publication.operations import publish
 from surveyapp.practices.models import GoodPractice
 from surveyapp.questionnaires.definition import Definition, Item
 from surveyapp.questionnaires.loader import shipped_files
@@ -145,6 +146,11 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
             result.answers += len(assessment.answers)
     db.session.flush()
     _make_action_plans(regions, rounds, categories, expert)
+    # The working group published the closed rounds' reports (see the public page).
+    admin = find_user_by_email("admin@demo.example")
+    for round_ in rounds:
+        if round_.state == RoundState.closed:
+            publish(round_, admin)
     log_event(
         DEMO_MARKER,
         "database",

@@ -1,0 +1,520 @@
+"""PDF report figures on a synthetic data set, beside the WeasyPrint reference of PERFORMANCE.md.
+
+bench_analysis's synthetic questionnaire (150 scored items, 10 dimensions, 4 critical aspects)
+answered by 300 regions in 2 rounds (--rounds; two, so that "change since the previous round" and
+the trend have something to show) goes into a fresh database: every assessment validated, about
+70% agreeing to be named. It has no good practices, experts' remarks, challenge tags or moderated
+scores: those report sections are optional and come out empty (the script prints the counts).
+Then, all in the same run:
+
+  (1) the reference: ../shared/perf-baselines/bench_weasy.py --regions 1 (9 pages) and
+      --regions 11 (99 pages), each in a fresh process, with this venv's python;
+  (2) one region report, cold, in a fresh process: context built, then render_pdf() timed;
+      target: render <= 0.8x the 9-page reference's time, peak RSS < 150 MB;
+  (3) the working-group report of the 300 regions, cold, in a fresh process;
+      target: time per page <= the 99-page reference's time per page, peak RSS < 500 MB;
+  (4) build() (what ``flask reports build`` runs) on the working-group report plus the region
+      report and response of --build-regions regions: 1 worker, then (stored reports deleted)
+      2 workers; target: 2 workers >= 1.7x the reports per second of 1; then 2 workers again,
+      which must find every report unchanged;
+  (5) the stored working-group PDF served to a signed-in expert by the Flask test client
+      (REPORTS_RENDER_INLINE, so a miss would render in the request): median and p95 of
+      --requests GETs; target: median < 50 ms.
+
+Not measured: form pages while reports render (W3 of PERFORMANCE.md). That needs gunicorn, wrk
+and a section page of a realistic size (the synthetic questionnaire is one 150-item section);
+benchmarks/bench_forms.py has that machinery and is the place to add it.
+
+"Cold" means what the reference means: a fresh process, timed after ``import weasyprint`` (that
+import is shown apart, as the reference's import_s). The reference times HTML(...).render() and
+write_pdf() of HTML it built before; ours times render_pdf(), i.e. also the Jinja template,
+parsing the two stylesheets and creating the FontConfiguration (about 10 ms in all), so the ratio
+is slightly in the reference's favour. Building the report's context (the round's scores from
+the database) is timed apart and not in the ratio. Peak RSS is ru_maxrss of the process that
+rendered, so for ours it includes Flask, SQLAlchemy, pandas and the round's scores (shown as
+"before render").
+
+Run: .venv/bin/python benchmarks/bench_reports.py [--database-url URL] [--build-regions 20]
+     [--rounds 2] [--requests 20] [--profile] [--json FILE]
+The default is a throwaway SQLite file. A PostgreSQL URL is emptied first (DROP SCHEMA public):
+give it a scratch database, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/bench.
+Prints a table; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+REFERENCE = ROOT.parent / "shared" / "perf-baselines" / "bench_weasy.py"
+REFERENCE_FIELDS = ("weasyprint", "pages", "runs", "import_s", "peak_rss_mb")
+sys.path.insert(0, str(HERE))  # bench_analysis; also in spawned build workers (harmless)
+sys.path.insert(0, str(ROOT))
+
+EXPERT_EMAIL, EXPERT_PASSWORD = "expert@example.org", "bench-password-123"  # noqa: S105
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def count_pages(path: Path) -> int | None:
+    """Pages of a PDF: pdfinfo (poppler-utils) when installed, else its page objects."""
+    if shutil.which("pdfinfo"):
+        out = subprocess.run(  # noqa: S603
+            ["pdfinfo", str(path)], capture_output=True, text=True, check=False
+        ).stdout
+        found = re.search(r"^Pages:\s+(\d+)", out, re.MULTILINE)
+        if found:
+            return int(found.group(1))
+    # "/Type /Page" but not "/Type /Pages"; finds nothing if the objects are compressed.
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", path.read_bytes())) or None
+
+
+# ---------------------------------------------------------------------------------------------
+# Fresh processes: the reference, and one of our reports rendered cold.
+
+
+def run_reference(regions: int, repeat: int) -> dict:
+    """bench_weasy.py in a fresh process (it imports gen_report from its own folder)."""
+    command = [sys.executable, str(REFERENCE), "--regions", str(regions), "--repeat", str(repeat)]
+    done = subprocess.run(  # noqa: S603
+        command, cwd=REFERENCE.parent, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    missing = [name for name in REFERENCE_FIELDS if name not in result]
+    if missing or not result["runs"] or "total" not in result["runs"][0]:
+        raise SystemExit(f"bench_weasy.py printed no {', '.join(missing) or 'runs'}: {result}")
+    result["cold_s"] = result["runs"][0]["total"]  # the first render of the process
+    warm = [run["total"] for run in result["runs"][1:]]
+    result["warm_s"] = statistics.median(warm) if warm else None
+    result["per_page_s"] = result["cold_s"] / result["pages"]
+    result["fonttools"] = "fontTools" in done.stderr
+    return result
+
+
+def run_child(report: str, url: str, round_id: int, region_id: int | None, tmp: Path, profile):
+    """One report rendered cold in a fresh process (this script with --child)."""
+    out = tmp / f"{report}.pdf"
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", report]
+    command += ["--round-id", str(round_id), "--out", str(out)]
+    if region_id is not None:
+        command += ["--region-id", str(region_id)]
+    if profile:
+        command.append("--profile")
+    env = os.environ | {"DATABASE_URL": url}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)  # noqa: S603
+    if done.returncode != 0:
+        raise SystemExit(f"rendering the {report} report failed:\n{done.stderr}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["pages"] = count_pages(out)
+    result["per_page_s"] = result["render_s"] / result["pages"] if result["pages"] else None
+    result["fonttools"] = "fontTools" in done.stderr
+    if profile:
+        print(f"\n--- cProfile of the cold {report} render (cumulative) ---\n{done.stderr}")
+    return result
+
+
+def child(args) -> None:
+    """In the fresh process: build the context, render once cold (timed), once warm."""
+    start = time.perf_counter()
+    from surveyapp import create_app
+    from surveyapp.reporting.catalog import Job, build_context, definition
+    from surveyapp.reporting.render import render_pdf
+
+    app = create_app("development")
+    app_s = time.perf_counter() - start
+    start = time.perf_counter()
+    import weasyprint  # noqa: F401 - timed apart, as the reference does
+
+    import_s = time.perf_counter() - start
+    with app.app_context():
+        job = Job(args.child, args.round_id, args.region_id, "en", "moderated")
+        start = time.perf_counter()
+        report = definition(job)
+        context = build_context(job)
+        context_s = time.perf_counter() - start
+        before = peak_rss_mb()
+        profiler = None
+        if args.profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        start = time.perf_counter()
+        pdf = render_pdf(report, context, "en")
+        render_s = time.perf_counter() - start
+        if profiler:
+            import pstats
+
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
+        peak = peak_rss_mb()
+        Path(args.out).write_bytes(pdf)
+        start = time.perf_counter()
+        render_pdf(report, context, "en")
+        warm_s = time.perf_counter() - start
+    print(
+        json.dumps(
+            {
+                "app_s": app_s,
+                "import_s": import_s,
+                "context_s": context_s,
+                "render_s": render_s,
+                "warm_s": warm_s,
+                "rss_before_mb": before,
+                "peak_rss_mb": peak,
+                "pdf_kb": len(pdf) // 1024,
+            }
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# In this process: the data, build(), the cached download.
+
+
+def describe_data(db, round_) -> str:
+    from sqlalchemy import func, select, text
+
+    from surveyapp.assessments.models import Assessment
+
+    states = db.session.execute(
+        select(Assessment.state, func.count())
+        .where(Assessment.round_id == round_.id)
+        .group_by(Assessment.state)
+    ).all()
+    named = db.session.scalar(
+        select(func.count()).where(
+            Assessment.round_id == round_.id, Assessment.consent_named.is_(True)
+        )
+    )
+    optional = {
+        table: db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar()  # noqa: S608
+        for table in ("good_practices", "section_remarks", "challenge_tags", "moderated_scores")
+    }
+    return (
+        f"{round_.name}: "
+        + ", ".join(f"{count} {state}" for state, count in states)
+        + f", {named} agreed to be named; optional content: "
+        + ", ".join(f"{count} {table}" for table, count in optional.items())
+    )
+
+
+def build_subset(round_, regions: int) -> list:
+    """The working-group report, and the region report and response of the first regions."""
+    from surveyapp.reporting.build import round_jobs
+    from surveyapp.reporting.catalog import WORKING_GROUP
+
+    jobs = round_jobs(round_, ["en"])
+    chosen = sorted({job.region_id for job in jobs if job.region_id is not None})[:regions]
+    return [job for job in jobs if job.report == WORKING_GROUP or job.region_id in set(chosen)]
+
+
+def timed_build(jobs: list, workers: int) -> tuple[float, dict, list]:
+    from surveyapp.reporting.build import FAILED, build
+
+    failures = []
+
+    def done(job, outcome, message):
+        if outcome == FAILED:
+            failures.append(f"{job.report} {job.region_id or ''}: {message}")
+
+    start = time.perf_counter()
+    outcomes = build(jobs, workers, done)
+    return time.perf_counter() - start, dict(outcomes), failures
+
+
+def drop_stored(db, round_id: int) -> int:
+    from sqlalchemy import delete
+
+    from surveyapp.reporting.models import RenderedReport
+
+    deleted = db.session.execute(delete(RenderedReport).where(RenderedReport.round_id == round_id))
+    db.session.commit()
+    return deleted.rowcount
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (p95 of 20 values is the 19th)."""
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, round(share * len(ordered)) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of 300 regions (>= 1)")
+    parser.add_argument("--build-regions", type=int, default=20, help="regions in the build run")
+    parser.add_argument("--requests", type=int, default=20, help="timed cached downloads")
+    parser.add_argument("--profile", action="store_true", help="cProfile the cold renders")
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--round-id", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--region-id", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+
+    started = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp())
+    url = args.database_url or f"sqlite:///{tmp}/bench.db"
+    os.environ["DATABASE_URL"] = url
+
+    import bench_analysis
+    from flask_migrate import upgrade
+    from sqlalchemy import func, select, text
+
+    from surveyapp import create_app
+    from surveyapp.analysis import queries
+    from surveyapp.assessments.models import Assessment
+    from surveyapp.auth.models import Role
+    from surveyapp.auth.operations import create_user
+    from surveyapp.extensions import db
+    from surveyapp.reporting.models import RenderedReport
+    from surveyapp.rounds.models import Round
+
+    bench_analysis.ROUNDS = max(1, args.rounds)
+    app = create_app("development", {"REPORTS_RENDER_INLINE": True, "WTF_CSRF_ENABLED": False})
+    with app.app_context():
+        if url.startswith("postgresql"):
+            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+        upgrade()
+        start = time.perf_counter()
+        rounds = bench_analysis.fill(db, bench_analysis.questionnaire_file(tmp))
+        answers = db.session.execute(text("SELECT count(*) FROM answers")).scalar()
+        print(
+            f"engine: {db.engine.dialect.name}; {answers:,} answers "
+            f"({bench_analysis.REGIONS} regions x {len(rounds)} rounds x {bench_analysis.ITEMS} "
+            f"items) generated in {time.perf_counter() - start:.1f} s"
+        )
+        round_ = rounds[-1]
+        round_id = round_.id
+        print("data:", describe_data(db, round_))
+        region_id = db.session.scalar(
+            select(func.min(Assessment.region_id)).where(Assessment.round_id == round_id)
+        )
+        create_user(email=EXPERT_EMAIL, name="Expert", role=Role.expert, password=EXPERT_PASSWORD)
+        db.session.commit()
+        db.engine.dispose()  # the children below open their own connections
+
+    # (1) and (2), (3): fresh processes, one after the other (nothing else running).
+    print("rendering the references and our reports in fresh processes ...", flush=True)
+    ref9 = run_reference(1, repeat=3)
+    ref99 = run_reference(11, repeat=1)
+    region = run_child("region", url, round_id, region_id, tmp, args.profile)
+    group = run_child("working-group", url, round_id, None, tmp, args.profile)
+
+    # (4) build(): 1 worker, then 2, then 2 again with everything stored.
+    print("building reports with 1 and 2 workers ...", flush=True)
+    with app.app_context():
+        jobs = build_subset(db.session.get(Round, round_id), args.build_regions)
+        drop_stored(db, round_id)
+        queries._cache.clear()  # the in-process run starts cold, like a spawned worker
+        one_s, one_out, one_fail = timed_build(jobs, 1)
+        drop_stored(db, round_id)
+        queries._cache.clear()
+        two_s, two_out, two_fail = timed_build(jobs, 2)
+        again_s, again_out, again_fail = timed_build(jobs, 2)
+        stored = db.session.scalar(
+            select(func.count()).select_from(RenderedReport).where(
+                RenderedReport.round_id == round_id
+            )
+        )
+
+    # (5) the stored working-group PDF, downloaded by a signed-in expert.
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(RenderedReport))
+    client = app.test_client()
+    login = client.post("/login", data={"email": EXPERT_EMAIL, "password": EXPERT_PASSWORD})
+    if login.status_code != 302:
+        raise SystemExit(f"signing in as the expert failed: {login.status_code}")
+    path = f"/benchmarks/rounds/{round_id}/working-group.pdf"
+
+    def download() -> float:
+        start = time.perf_counter()
+        response = client.get(path)
+        seconds = time.perf_counter() - start
+        if response.status_code != 200 or response.mimetype != "application/pdf":
+            raise SystemExit(f"GET {path}: {response.status_code} {response.mimetype}")
+        return seconds
+
+    first_s = download()
+    with app.app_context():
+        rendered_by_get = db.session.scalar(select(func.count()).select_from(RenderedReport)) - before
+    gets = [download() for _ in range(args.requests)]
+    get_median, get_p95 = statistics.median(gets), percentile(gets, 0.95)
+    if args.profile:
+        import cProfile
+        import pstats
+
+        profile = cProfile.Profile()
+        profile.runcall(download)
+        print("\n--- cProfile of one cached download (cumulative) ---")
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(25)
+
+    # The table.
+    def verdict(ok: bool) -> str:
+        return "meets" if ok else "MISSES"
+
+    def row(label, ours, ref="", ratio="", target=""):
+        print(f"  {label:<46} {ours:>16} {ref:>16} {ratio:>7}  {target}")
+
+    region_ratio = region["render_s"] / ref9["cold_s"]
+    group_ratio = group["per_page_s"] / ref99["per_page_s"]
+    rate_one, rate_two = len(jobs) / one_s, len(jobs) / two_s
+    speedup = rate_two / rate_one
+    harfbuzz = not any(r["fonttools"] for r in (ref9, ref99, region, group))
+    print(
+        f"\nWeasyPrint {ref9['weasyprint']}; HarfBuzz subsetting: "
+        + ("yes" if harfbuzz else "NO (fontTools warning logged)")
+        + f"; {os.cpu_count()} CPUs"
+    )
+    print(f"\n  {'figure':<46} {'ours':>16} {'reference':>16} {'ratio':>7}  target")
+    row(
+        "(1) reference, 1 region, cold (warm)",
+        f"{ref9['cold_s']:.2f} s ({ref9['warm_s']:.2f})",
+        f"{ref9['pages']} pages",
+    )
+    row(
+        "(1) reference, 11 regions, cold",
+        f"{ref99['cold_s']:.2f} s",
+        f"{ref99['pages']} pages",
+        target=f"{ref99['per_page_s'] * 1000:.0f} ms/page",
+    )
+    row(
+        "(2) region report, context (round's scores)",
+        f"{region['context_s']:.2f} s",
+        target="not in the ratio",
+    )
+    row(
+        f"(2) region report, cold render, {region['pages']} pages",
+        f"{region['render_s']:.2f} s",
+        f"{ref9['cold_s']:.2f} s",
+        f"{region_ratio:.2f}x",
+        f"<= 0.8x: {verdict(region_ratio <= 0.8)}",
+    )
+    row(
+        "(2)   the same render again, warm",
+        f"{region['warm_s']:.2f} s",
+        f"{ref9['warm_s']:.2f} s",
+        f"{region['warm_s'] / ref9['warm_s']:.2f}x",
+    )
+    row(
+        "(2)   per page, cold",
+        f"{region['per_page_s'] * 1000:.0f} ms",
+        f"{ref9['per_page_s'] * 1000:.0f} ms",
+        f"{region['per_page_s'] / ref9['per_page_s']:.2f}x",
+    )
+    row(
+        "(2)   peak RSS (before render)",
+        f"{region['peak_rss_mb']:.0f} MB ({region['rss_before_mb']:.0f})",
+        f"{ref9['peak_rss_mb']:.0f} MB",
+        f"{region['peak_rss_mb'] / ref9['peak_rss_mb']:.2f}x",
+        f"< 150 MB: {verdict(region['peak_rss_mb'] < 150)}",
+    )
+    row(
+        "(3) working-group report, context",
+        f"{group['context_s']:.2f} s",
+        target="not in the ratio",
+    )
+    row(
+        f"(3) working-group report, cold, {group['pages']} pages",
+        f"{group['render_s']:.2f} s",
+        f"{ref99['cold_s']:.2f} s",
+    )
+    row(
+        "(3)   per page, cold (warm)",
+        f"{group['per_page_s'] * 1000:.0f} ms "
+        f"({group['warm_s'] / group['pages'] * 1000:.0f})",
+        f"{ref99['per_page_s'] * 1000:.0f} ms",
+        f"{group_ratio:.2f}x",
+        f"<= 1x: {verdict(group_ratio <= 1)}",
+    )
+    row(
+        "(3)   peak RSS (before render)",
+        f"{group['peak_rss_mb']:.0f} MB ({group['rss_before_mb']:.0f})",
+        f"{ref99['peak_rss_mb']:.0f} MB",
+        f"{group['peak_rss_mb'] / ref99['peak_rss_mb']:.2f}x",
+        f"< 500 MB: {verdict(group['peak_rss_mb'] < 500)}",
+    )
+    kinds = f"1 working-group + {args.build_regions} region + {args.build_regions} response"
+    row(f"(4) build, 1 worker: {len(jobs)} reports", f"{one_s:.1f} s", target=kinds)
+    row("(4)   reports per second, 1 worker", f"{rate_one:.2f}/s")
+    row(
+        "(4)   reports per second, 2 workers",
+        f"{rate_two:.2f}/s",
+        f"{rate_one:.2f}/s",
+        f"{speedup:.2f}x",
+        f">= 1.7x: {verdict(speedup >= 1.7)}",
+    )
+    unchanged = again_out.get("unchanged", 0)
+    row(
+        "(4) build again, 2 workers, nothing changed",
+        f"{again_s:.1f} s",
+        target=f"{unchanged} of {len(jobs)} unchanged, {again_out.get('rendered', 0)} rendered",
+    )
+    row(
+        "(5) cached working-group PDF, first GET",
+        f"{first_s * 1000:.0f} ms",
+        target=f"{rendered_by_get} rendered by the request (0: the build stored it)",
+    )
+    row(
+        f"(5) cached working-group PDF, median of {len(gets)}",
+        f"{get_median * 1000:.1f} ms",
+        target=f"< 50 ms: {verdict(get_median < 0.050)}",
+    )
+    row("(5)   p95", f"{get_p95 * 1000:.1f} ms")
+    print("  (6) form pages while reports render: not measured (see the docstring)")
+    for label, outcomes, failures in (
+        ("1 worker", one_out, one_fail),
+        ("2 workers", two_out, two_fail),
+        ("2 workers again", again_out, again_fail),
+    ):
+        print(f"  build outcomes, {label}: {outcomes}")
+        for failure in failures[:5]:
+            print(f"    failed: {failure}")
+    print(f"  stored reports of the round after the builds: {stored}")
+    print(f"total run time {time.perf_counter() - started:.0f} s")
+
+    if args.json:
+        figures = {
+            "engine": url.split(":", 1)[0],
+            "reference_9": ref9,
+            "reference_99": ref99,
+            "region": region,
+            "working_group": group,
+            "build": {
+                "reports": len(jobs),
+                "one_worker_s": one_s,
+                "two_workers_s": two_s,
+                "again_s": again_s,
+                "speedup": speedup,
+                "outcomes": [one_out, two_out, again_out],
+            },
+            "cached_get": {"first_s": first_s, "median_s": get_median, "p95_s": get_p95},
+        }
+        Path(args.json).write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
