@@ -127,7 +127,8 @@ def radar(axes: Sequence[Axis], title: str, description: str) -> Markup:
 def bars(axes: Sequence[Axis], title: str, description: str, width: int = 640) -> Markup:
     """One horizontal bar per axis, with the peer quartile band and a median tick."""
     label_width, top = 260, 10
-    row = _row_height([axis.label for axis in axes], 42, 40)
+    wrap = 36  # characters of an 11 px label that fit in label_width
+    row = _row_height([axis.label for axis in axes], wrap, 40)
     plot = width - label_width - 50
     height = top + row * len(axes) + 24
     body = []
@@ -141,7 +142,7 @@ def bars(axes: Sequence[Axis], title: str, description: str, width: int = 640) -
         )
     for index, axis in enumerate(axes):
         y = top + index * row
-        body.append(_text(label_width - 8, y + row / 2, axis.label, "end", width=42))
+        body.append(_text(label_width - 8, y + row / 2, axis.label, "end", width=wrap))
         if _present(axis.q1) and _present(axis.q3):
             x1 = label_width + plot * axis.q1 / 100
             body.append(

@@ -73,7 +73,7 @@ def region_report_context(
 
 
 #: Rows per heat-map chart in the working-group report: one chart fits one page.
-HEAT_MAP_ROWS_PER_PAGE = 40
+HEAT_MAP_ROWS_PER_PAGE = 30
 
 
 def published_practices(round_: Round, lang: str) -> list[dict]:
