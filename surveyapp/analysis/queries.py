@@ -34,6 +34,8 @@ class RoundScores:
     items: pd.DataFrame
     #: Dimension, aspect and overall scores: assessment_id, kind, key, self, moderated.
     scores: pd.DataFrame
+    #: Raw answers: assessment_id, item_id, value (the exports write them).
+    answers: pd.DataFrame
     #: Raw answers of the priority-area items: assessment_id, item_id, value.
     priority_answers: pd.DataFrame
     #: Raw answers of the challenge items: assessment_id, item_id, value.
@@ -83,6 +85,7 @@ def compute_round_scores(round_: Round) -> RoundScores:
         assessments=frame.load_assessments([round_.id]),
         items=items,
         scores=scoring.group_scores(items, definition),
+        answers=answers,
         priority_answers=answers[answers["item_id"].isin(definition.priority_areas)],
         challenge_answers=answers[answers["item_id"].isin(definition.challenge_items)],
     )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 import xlsxwriter
 
-from surveyapp.analysis import frame, queries
+from surveyapp.analysis import queries
 from surveyapp.rounds.models import Round
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "{=")
@@ -71,8 +71,7 @@ def export_tables(round_: Round) -> ExportTables:
     definition = results.definition
     regions = results.assessments.rename(columns={"code": "region_code", "name": "region_name"})
     regions = regions[["assessment_id", *REGION_COLUMNS]]
-    answers = frame.load_answers(round_.id)
-    long = answers.merge(regions, on="assessment_id").merge(
+    long = results.answers.merge(regions, on="assessment_id").merge(
         results.items[["assessment_id", "item_id", "self", "moderated"]],
         on=["assessment_id", "item_id"],
         how="left",
@@ -123,28 +122,35 @@ def export_tables(round_: Round) -> ExportTables:
     return ExportTables(long=long, wide=wide, scores=scores, codebook=codebook)
 
 
-def _clean(table: pd.DataFrame) -> pd.DataFrame:
-    """Cells ready to write, a column at a time: missing values None, text made safe."""
+def neutralised(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell a spreadsheet would evaluate prefixed by an apostrophe.
+
+    Only columns of Python objects can hold text; each distinct value is checked once (names,
+    countries and states repeat on every row), numbers are left as they are.
+    """
     columns = {}
     for name in table.columns:
         column = table[name]
         if column.dtype == object:
-            column = column.map(lambda v: None if _missing(v) else safe_text(_cell(v)))
-        else:
-            column = column.astype(object).where(column.notna(), None)
+            dangerous = {
+                value
+                for value in column.unique()
+                if isinstance(value, str) and value.startswith(FORMULA_STARTS)
+            }
+            if dangerous:
+                column = column.map(lambda v, d=dangerous: "'" + v if v in d else v)
         columns[name] = column
     return pd.DataFrame(columns, columns=table.columns)
 
 
 def _rows(table: pd.DataFrame):
-    return _clean(table).itertuples(index=False, name=None)
-
-
-def _missing(value) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    """Rows of Python values, missing ones None (columns to lists, zipped: the fast way)."""
+    columns = []
+    for _name, column in neutralised(table).items():
+        if column.dtype.kind in "fO":  # floats and objects may hold NaN
+            column = column.astype(object).where(column.notna(), None)
+        columns.append(column.tolist())
+    return zip(*columns, strict=True)
 
 
 def write_csv_zip(tables: ExportTables, out) -> None:
@@ -160,30 +166,40 @@ def write_csv_zip(tables: ExportTables, out) -> None:
 
 def write_xlsx(tables: ExportTables, out) -> None:
     """One sheet per table, written by XlsxWriter in constant-memory mode."""
-    workbook = xlsxwriter.Workbook(
-        out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    workbook = new_workbook(out)
     try:
         header = workbook.add_format({"bold": True})
         for name, table in tables.named().items():
-            sheet = workbook.add_worksheet(name)
-            sheet.write_row(0, 0, [str(c) for c in table.columns], header)
-            for r, row in enumerate(_rows(table), start=1):
-                for c, value in enumerate(row):
-                    if value is None:
-                        continue
-                    if isinstance(value, int | float):
-                        sheet.write_number(r, c, value)
-                    else:
-                        text = str(value)
-                        if len(text) > XLSX_CELL_LIMIT:
-                            raise ExportError(
-                                f"{name} row {r} column {table.columns[c]}: {len(text)} characters,"
-                                f" more than a spreadsheet cell holds ({XLSX_CELL_LIMIT})"
-                            )
-                        sheet.write_string(r, c, text)
+            write_sheet(workbook, name, table, header)
     finally:
         workbook.close()
+
+
+def new_workbook(out) -> xlsxwriter.Workbook:
+    return xlsxwriter.Workbook(
+        out, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+
+
+def write_sheet(workbook: xlsxwriter.Workbook, name: str, table: pd.DataFrame, header) -> None:
+    """The table as a sheet: numbers as numbers, text as text; over-long text is an error."""
+    sheet = workbook.add_worksheet(name)
+    sheet.write_row(0, 0, [str(c) for c in table.columns], header)
+    write_number, write_string = sheet.write_number, sheet.write_string
+    for r, row in enumerate(_rows(table), start=1):
+        for c, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, int | float):
+                write_number(r, c, value)
+                continue
+            text = str(value)
+            if len(text) > XLSX_CELL_LIMIT:
+                raise ExportError(
+                    f"{name} row {r} column {table.columns[c]}: {len(text)} characters,"
+                    f" more than a spreadsheet cell holds ({XLSX_CELL_LIMIT})"
+                )
+            write_string(r, c, text)
 
 
 def export_round(round_: Round, fmt: str, out) -> None:
