@@ -26,8 +26,8 @@ from surveyapp.auth.queries import find_user_by_email
 from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
 from surveyapp.challenges.operations import ensure_default_categories
 from surveyapp.extensions import db
-from surveyapp.publication.operations import publish
 from surveyapp.practices.models import GoodPractice
+from surveyapp.publication.operations import publish
 from surveyapp.questionnaires.definition import Definition, Item
 from surveyapp.questionnaires.loader import shipped_files
 from surveyapp.questionnaires.models import Questionnaire

@@ -68,9 +68,9 @@ _worker_app: Flask | None = None
 def _start_worker(config_class, overrides: dict, memory_mb: int) -> None:
     global _worker_app
     from surveyapp import create_app
-    from surveyapp.reporting.isolation import limit_memory
+    from surveyapp.reporting.isolation import become_background
 
-    limit_memory(memory_mb)
+    become_background(memory_mb)
     _worker_app = create_app(config_class, overrides)
 
 

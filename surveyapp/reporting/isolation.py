@@ -10,6 +10,7 @@ after a timeout. Messages are pickles with a length prefix over the child's stdi
 
 from __future__ import annotations
 
+import os
 import pickle
 import resource
 import select
@@ -30,10 +31,20 @@ class RenderTimeout(RenderFailed):
     """The render took longer than allowed and was stopped."""
 
 
+#: Scheduling priority of rendering processes: the web workers come first on a busy machine.
+NICENESS = 10
+
+
 def limit_memory(memory_mb: int) -> None:
     """Cap this process's address space (a failing allocation raises MemoryError)."""
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def become_background(memory_mb: int) -> None:
+    """What every rendering process does first: lower its priority, cap its memory."""
+    os.nice(NICENESS)
+    limit_memory(memory_mb)
 
 
 def send(stream, message) -> None:
@@ -59,7 +70,7 @@ def serve(memory_mb: int, source=None, sink=None) -> None:
     from surveyapp.reporting.render import html_to_pdf, load_report
 
     source, sink = source or sys.stdin.buffer, sink or sys.stdout.buffer
-    limit_memory(memory_mb)
+    become_background(memory_mb)
     while True:
         try:
             name, html = receive(source)

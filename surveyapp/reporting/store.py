@@ -147,12 +147,12 @@ def queue_render(key: str, job: Job, context: dict) -> None:
 
 def run_job(key: str, job: dict, context: dict) -> None:
     """An RQ job, run by ``flask reports worker`` in a work horse forked for this job alone."""
-    from surveyapp.reporting.isolation import limit_memory
+    from surveyapp.reporting.isolation import become_background
 
     app = current_app._get_current_object()
     if not app.testing:  # tests run jobs in their own process (rq.SimpleWorker), not a horse
         db.engine.dispose(close=False)  # the forked horse must not use the parent's connections
-        limit_memory(app.config["REPORTS_RENDER_MEMORY_MB"])
+        become_background(app.config["REPORTS_RENDER_MEMORY_MB"])
     _render_and_store(app, key, Job(**job), context, isolated=False)
 
 
