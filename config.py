@@ -46,6 +46,8 @@ class Config:
     #: Failures only count against an account, so a stranger cannot lock its owner out for
     #: longer than the window, and a correct password is never refused for earlier successes.
     LOGIN_LIMIT_PER_ADDRESS = "30 per minute"
+    #: Published reports need no sign-in; each request hashes the report's data, so a limit.
+    PUBLIC_REPORT_LIMIT = "60 per minute"
     LOGIN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -95,6 +97,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     #: High enough for the access-matrix tests; test_login_throttling sets its own.
     LOGIN_LIMIT_PER_ADDRESS = "10000 per minute"
+    PUBLIC_REPORT_LIMIT = "10000 per minute"
     #: Still scrypt, at a cost that keeps hundreds of test logins fast.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - a method name
     #: Reports render at once instead of in a background thread, so tests can read them.

@@ -61,3 +61,14 @@ def test_a_published_report_is_public_until_withdrawn(app, scored_world, admin_c
     assert round_.name not in public.get("/published").text
     actions = db.session.scalars(select(AuditEvent.action).filter_by(object_id=round_.id)).all()
     assert {"round.report_published", "round.report_withdrawn"} <= set(actions)
+
+
+def test_public_downloads_are_rate_limited(app, scored_world, admin_client):
+    round_ = scored_world["round"]
+    round_.state = RoundState.closed
+    db.session.commit()
+    admin_client.post(f"/admin/rounds/{round_.id}/publication")
+    app.config["PUBLIC_REPORT_LIMIT"] = "2 per minute"
+    public = app.test_client()
+    url = f"/published/rounds/{round_.id}/working-group.pdf"
+    assert [public.get(url).status_code for _ in range(3)] == [200, 200, 429]
