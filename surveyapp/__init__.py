@@ -8,6 +8,7 @@ from flask_babel import get_locale
 
 from config import CONFIGS, Config
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from surveyapp.i18n import install_template_gettext
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -77,6 +78,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     babel.init_app(app, locale_selector=_select_locale)
     app.jinja_env.add_extension("jinja2.ext.i18n")
+    install_template_gettext(app.jinja_env)
 
     # Import models so that metadata is complete for Alembic and the tests.
     from surveyapp import models  # noqa: F401

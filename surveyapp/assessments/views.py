@@ -1,3 +1,6 @@
+import json
+from functools import lru_cache
+
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
@@ -99,6 +102,38 @@ def _review_of(assessment, section_id=None) -> dict:
     }
 
 
+@lru_cache(maxsize=64)
+def _autosave_messages(lang: str) -> str:
+    """The autosave script's messages in ``lang`` as JSON (the same on every section page)."""
+    return json.dumps(
+        {
+            "saving": _("Saving…"),
+            "saved": _("Saved %(time)s", time="%(time)s"),
+            "retrying": _("Not saved: retrying"),
+            "invalid": _("Not saved: check the answer marked below"),
+            "signedout": _(
+                "Not saved: your session has ended. Sign in again in another tab; your answers "
+                "are kept in this browser and will be saved."
+            ),
+            "locked": _("Not saved: this assessment can no longer be changed."),
+            "conflict": _(
+                "Not saved: someone else changed an answer. Choose which version to keep."
+            ),
+            "conflict_by": _(
+                "%(name)s changed this answer on %(when)s, after you opened the page.",
+                name="%(name)s",
+                when="%(when)s",
+            ),
+            "conflict_theirs": _("Their answer: %(value)s", value="%(value)s"),
+            "keep_mine": _("Keep my answer"),
+            "use_theirs": _("Use their answer"),
+            "taken": _("Their answer is now in the form."),
+            "no_answer": _("(no answer)"),
+            "unsaved": _("Some answers are not saved yet."),
+        }
+    )
+
+
 def _render_section(
     assessment, section, form, answers=None, conflicts=None, restored=False, status=200
 ):
@@ -119,6 +154,7 @@ def _render_section(
         following=following,
         **_review_of(assessment, section.id),
         lang=current_lang(),
+        autosave_messages=_autosave_messages(current_lang()),
     ), status
 
 
