@@ -108,3 +108,27 @@ def test_admins_keep_the_taxonomy(app, login, world, create_user):
     tag(expert, assessment, [language.id])
     assert db.session.query(ChallengeTag).count() == 0
     assert "Language" not in expert.get(f"/reviews/{assessment.id}/sections/networks").text
+
+
+def test_round_counts_match_the_overview_counts(app, world):
+    """The working-group report's database counts agree with the overview's."""
+    from surveyapp.challenges.operations import set_challenge_tags
+    from surveyapp.challenges.queries import challenge_counts, round_counts
+
+    staff, funding = world["categories"]["Staff capacity"], world["categories"]["Funding"]
+    spring = world["rounds"][1]
+    expert, assessments = world["expert"], world["assessments"]
+    set_challenge_tags(
+        assessments[("ES21", spring.name)], "practice", [staff, funding], "sme_adoption", expert
+    )
+    set_challenge_tags(assessments[("ES22", spring.name)], "practice", [staff], None, expert)
+    set_challenge_tags(
+        assessments[("FR10", spring.name)], "practice", [staff], "sme_adoption", expert
+    )
+    set_challenge_tags(assessments[("FR10", "2025 autumn")], "practice", [funding], None, expert)
+    db.session.commit()
+    per_category, by_aspect = round_counts(spring.id)
+    overview = challenge_counts(spring.id)
+    assert per_category == overview["per_category"] == {staff: 3, funding: 1}
+    assert by_aspect == overview["by_aspect"]
+    assert by_aspect[(staff, "sme_adoption")] == 2 and by_aspect[(staff, "")] == 1

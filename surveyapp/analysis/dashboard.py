@@ -441,11 +441,14 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
 
 
 def challenge_counts_by_option(results) -> dict[tuple[str, str], int]:
-    counts = queries.challenge_counts(results)
-    return {
-        (item_id, option): int(regions)
-        for item_id, option, regions in counts.itertuples(index=False)
-    }
+    """Regions per chosen option of each challenge item (kept with the round's cached scores)."""
+    if "challenge_counts" not in results.memo:
+        counts = queries.challenge_counts(results)
+        results.memo["challenge_counts"] = {
+            (item_id, option): int(regions)
+            for item_id, option, regions in counts.itertuples(index=False)
+        }
+    return results.memo["challenge_counts"]
 
 
 def _boxes(rows: list[dict], title: str):
@@ -464,15 +467,18 @@ def _heat_rows(results, aspect_keys: list[str], column: str) -> list[dict]:
 
     Unnamed regions are not sorted by country: their neighbours in the list would tell it.
     """
-    wide = scoring.wide(results.scores, scoring.ASPECT, column)
+    wide = scoring.wide(results.scores, scoring.ASPECT, column).reindex(columns=aspect_keys)
+    regions = results.assessments.sort_values(["country", "code"])
+    table = wide.reindex(regions["assessment_id"]).astype(float).round(1)
+    values = table.astype(object).where(table.notna(), None).to_numpy().tolist()
     named, unnamed = [], []
-    for row in results.assessments.sort_values(["country", "code"]).itertuples():
-        scores = wide.loc[row.assessment_id] if row.assessment_id in wide.index else None
-        values = [_value(scores.get(key)) if scores is not None else None for key in aspect_keys]
-        if row.consent_named:
-            named.append({"label": f"{row.name} ({row.code})", "values": values})
+    for consent, name, code, row in zip(
+        regions["consent_named"], regions["name"], regions["code"], values, strict=True
+    ):
+        if consent:
+            named.append({"label": f"{name} ({code})", "values": row})
         else:
-            unnamed.append(values)
+            unnamed.append(row)
     unnamed.sort(key=lambda values: [-(v if v is not None else -1) for v in values])
     return named + [
         {"label": _("Region %(number)d", number=number), "values": values}

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+from flask import has_request_context
+from flask.globals import request_ctx
 from sqlalchemy import Text, cast, func, literal, select
 
 from surveyapp.assessments.models import COUNTED_STATES, Answer, Assessment
@@ -94,6 +96,21 @@ def data_version(round_id: int) -> tuple:
 
 
 def data_versions(round_ids: list[int]) -> dict[int, tuple]:
+    """Per round, the key of its data (see ``query_data_versions``), read once per request.
+
+    A page or report asks for several rounds' scores; within one request the data do not change
+    under it, so the three aggregate queries run once per round and request.
+    """
+    if not has_request_context():
+        return query_data_versions(round_ids)
+    known = request_ctx.__dict__.setdefault("surveyapp_data_versions", {})
+    missing = [rid for rid in round_ids if rid not in known]
+    if missing:
+        known.update(query_data_versions(missing))
+    return {rid: known[rid] for rid in round_ids}
+
+
+def query_data_versions(round_ids: list[int]) -> dict[int, tuple]:
     """Per round, a key that changes whenever anything its scores depend on changes.
 
     Counted assessments (which, in which state, with what consent), their answers' and their

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
@@ -63,6 +63,31 @@ def challenge_counts(round_id: int | None) -> dict:
         "by_country": {k: len(v) for k, v in by_country.items()},
         "by_round": {r: {c: len(v) for c, v in cats.items()} for r, cats in by_round.items()},
     }
+
+
+def round_counts(round_id: int) -> tuple[dict[int, int], dict[tuple[int, str], int]]:
+    """For one round: regions per category, and per category and aspect ("" without aspect).
+
+    Counted in the database (distinct regions), for the working-group report.
+    """
+    counted = (ChallengeTag.assessment_id == Assessment.id, Assessment.round_id == round_id)
+    submitted = Assessment.state != AssessmentState.draft
+    regions = func.count(func.distinct(Assessment.region_id))
+    per_category = db.session.execute(
+        select(ChallengeTag.category_id, regions)
+        .where(*counted, submitted)
+        .group_by(ChallengeTag.category_id)
+    ).all()
+    aspect = func.coalesce(ChallengeTag.aspect, literal_column("''")).label("aspect")
+    by_aspect = db.session.execute(
+        select(ChallengeTag.category_id, aspect, regions)
+        .where(*counted, submitted)
+        .group_by(ChallengeTag.category_id, aspect)
+    ).all()
+    return (
+        {category: count for category, count in per_category},
+        {(category, aspect): count for category, aspect, count in by_aspect},
+    )
 
 
 def tagged_answers(category_id: int, round_id: int | None) -> list[dict]:

@@ -13,7 +13,7 @@ from surveyapp.actions.queries import region_plan
 from surveyapp.analysis import charts
 from surveyapp.analysis.dashboard import country_name, region_dashboard, working_group_dashboard
 from surveyapp.assessments.models import Assessment, AssessmentState
-from surveyapp.challenges.queries import categories, challenge_counts
+from surveyapp.challenges.queries import categories, round_counts
 from surveyapp.extensions import db
 from surveyapp.labels import label
 from surveyapp.practices.models import GoodPractice
@@ -103,17 +103,16 @@ def published_practices(round_: Round, lang: str) -> list[dict]:
 
 def tagged_challenges(round_: Round, lang: str) -> dict:
     """Regions per challenge category (the experts' tags), in all and per critical aspect."""
-    counts = challenge_counts(round_.id)
+    per_category, by_aspect = round_counts(round_.id)
     aspects = [(g.id, g.localized("title", lang)) for g in round_.questionnaire.parsed.aspects]
     rows = [
         {
             "label": category.name,
-            "regions": counts["per_category"][category.id],
-            "by_aspect": [counts["by_aspect"].get((category.id, key), 0) for key, _ in aspects],
-            "untagged": counts["by_aspect"].get((category.id, ""), 0),
+            "regions": per_category[category.id],
+            "by_aspect": [by_aspect.get((category.id, key), 0) for key, _ in aspects],
         }
         for category in categories()
-        if counts["per_category"].get(category.id)
+        if per_category.get(category.id)
     ]
     rows.sort(key=lambda row: (-row["regions"], row["label"]))
     return {"aspects": [name for _, name in aspects], "rows": rows}
