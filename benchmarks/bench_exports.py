@@ -93,6 +93,7 @@ def main() -> None:
         ours_csv = timed(lambda: write_csv_zip(export_tables(round_), io.BytesIO()))
         write_only = timed(lambda: write_csv_zip(tables, io.BytesIO()))
         ref_csv = timed(lambda: csv_reference(tables))
+
         def one_sheet(table, path):
             workbook = new_workbook(path)
             write_sheet(workbook, "sheet", table, workbook.add_format({"bold": True}))

@@ -85,7 +85,7 @@ def round_counts(round_id: int) -> tuple[dict[int, int], dict[tuple[int, str], i
         .group_by(ChallengeTag.category_id, aspect)
     ).all()
     return (
-        {category: count for category, count in per_category},
+        dict(per_category),
         {(category, aspect): count for category, aspect, count in by_aspect},
     )
 
