@@ -77,12 +77,16 @@ def serve(memory_mb: int, source=None, sink=None) -> None:
         except EOFError:
             return
         try:
-            send(sink, ("ok", html_to_pdf(load_report(name), html)))
+            reply, go_on = ("ok", html_to_pdf(load_report(name), html)), True
         except MemoryError:
-            send(sink, ("error", f"the report needed more than {memory_mb} MB"))
-            return
+            reply, go_on = ("error", f"the report needed more than {memory_mb} MB"), False
         except Exception as error:  # reported to the parent, which logs it
-            send(sink, ("error", f"{type(error).__name__}: {error}"))
+            reply, go_on = ("error", f"{type(error).__name__}: {error}"), False
+        try:
+            send(sink, reply)
+        except (BrokenPipeError, OSError):
+            return  # the parent is gone (stopped, or gave up waiting)
+        if not go_on:
             return
 
 
