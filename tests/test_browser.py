@@ -120,3 +120,30 @@ def test_expert_asks_for_changes_and_the_officer_answers(
     shoot(page, "officer-answers-comments")
     page.goto(f"{live_server}/assessments/{assessment.id}")
     expect(page.get_by_text("0 comments are still open.")).to_be_visible()
+
+
+def test_admin_publishes_and_anyone_reads_the_working_group_report(
+    live_server, page, browser, shoot, scored_world, create_user
+):
+    from surveyapp.rounds.models import RoundState
+
+    round_ = scored_world["round"]
+    round_.state = RoundState.closed
+    create_user(email="ada@example.org", role=Role.admin)
+    db.session.commit()
+    sign_in(page, live_server, "ada@example.org")
+    page.goto(f"{live_server}/admin/rounds")
+    row = page.get_by_role("row", name=round_.name)
+    expect(row).to_contain_text("Not published")
+    row.get_by_role("button", name="Publish").click()
+    expect(page.get_by_text("is published: anyone can read it")).to_be_visible()
+
+    visitor = browser.new_context(viewport={"width": 1024, "height": 768}).new_page()
+    visitor.goto(f"{live_server}/")
+    visitor.get_by_role("link", name="Published reports").first.click()
+    expect(visitor.get_by_role("heading", name=round_.name)).to_be_visible()
+    shoot(visitor, "published")
+    link = visitor.get_by_role("link", name="Working-group report (PDF)")
+    response = visitor.request.get(live_server + link.get_attribute("href"))
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")
