@@ -183,3 +183,32 @@ def test_withdrawn_consent_drops_the_rounds_stored_reports(app, login, create_us
     submit_assessment(navarra, create_user(email="n@example.org"), consent_named=False)
     db.session.commit()
     assert db.session.scalar(count) == 0
+
+
+def test_an_officer_is_never_offered_a_version_made_for_the_experts(
+    app, login, create_user, scored_world, monkeypatch
+):
+    round_ = scored_world["round"]
+    round_.moderated_released = True  # both see moderated scores, with different trends
+    expert = app.test_client()
+    login(create_user(email="e@example.org", role="expert"), client=expert)
+    url = f"/benchmarks/rounds/{round_.id}/regions/ES21/report.pdf"
+    assert expert.get(url).status_code == 200
+    officer = officer_client(app, login, create_user, scored_world["regions"]["ES21"])
+    from sqlalchemy import select
+
+    from surveyapp.assessments.models import Answer
+    from surveyapp.extensions import db
+
+    answer = db.session.scalar(
+        select(Answer).filter_by(
+            assessment_id=scored_world["assessments"]["ES26"].id, item_id="maturity"
+        )
+    )
+    answer.value = 5  # the data changed since the experts' version was made
+    db.session.commit()
+    app.config["REPORTS_RENDER_INLINE"] = False
+    monkeypatch.setattr("surveyapp.reporting.store._executor.submit", lambda *a, **k: None)
+    pending = officer.get(url)
+    assert pending.status_code == 202 and "previous version" not in pending.text
+    assert officer.get(url + "?previous=1").status_code == 404

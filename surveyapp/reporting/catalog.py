@@ -40,7 +40,8 @@ class Job:
 
     def stored_as(self) -> dict:
         """The columns a RenderedReport of this job carries."""
-        return {k: v for k, v in asdict(self).items() if k != "officer_view"}
+        columns = {k: v for k, v in asdict(self).items() if k != "officer_view"}
+        return columns | {"audience": "officer" if self.officer_view else ""}
 
 
 def build_context(job: Job) -> dict:

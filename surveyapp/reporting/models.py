@@ -24,6 +24,9 @@ class RenderedReport(db.Model):
     lang: Mapped[str] = mapped_column(String(10))
     #: Which score the report shows ("self" or "moderated"): officers may not see moderated ones.
     score: Mapped[str] = mapped_column(String(10))
+    #: "officer" for an officer's region report (earlier rounds' moderated scores only where
+    #: released), else "": an older version is only ever offered to the same audience.
+    audience: Mapped[str] = mapped_column(String(10), default="", server_default="")
     pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

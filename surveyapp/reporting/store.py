@@ -29,7 +29,7 @@ from surveyapp.reporting.render import ReportDefinition, load_report, render_htm
 
 log = logging.getLogger(__name__)
 #: Bump when the rendering code changes in a way the templates do not show.
-CODE_VERSION = "2"
+CODE_VERSION = "3"
 RQ_QUEUE = "surveyapp-reports"
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reports")
