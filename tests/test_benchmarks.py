@@ -85,8 +85,18 @@ def test_working_group_heat_map_names_only_consenting_regions(
     data = working_group_dashboard(world["round"], "en")
     labels = [row["label"] for row in data["heat_map"]["rows"]]
     assert "Navarra (ES22)" in labels and "País Vasco (ES21)" in labels
-    assert sum(label.startswith("Region ") for label in labels) == 4
+    # Four unnamed regions are fewer than five: they would be recognisable, so they get no row.
+    assert labels == ["País Vasco (ES21)", "Navarra (ES22)"]
+    assert data["heat_map"]["unnamed_hidden"] == 4
     assert data["participation"]["assessments"] == 6
+    app.config["MIN_GROUP_SIZE"] = 4  # enough of them now: numbered rows, by score
+    data = working_group_dashboard(world["round"], "en")
+    unnamed = [row for row in data["heat_map"]["rows"] if row["label"].startswith("Region ")]
+    assert [row["label"] for row in unnamed] == [f"Region {n}" for n in (1, 2, 3, 4)]
+    firsts = [row["values"][0] for row in unnamed]
+    assert firsts == sorted(firsts, key=lambda v: -(v if v is not None else -1))
+    assert data["heat_map"]["unnamed_hidden"] == 0
+    app.config["MIN_GROUP_SIZE"] = 5
     login(create_user(email="expert@example.org", role=Role.expert))
     page = client.get(f"/benchmarks/rounds/{world['round'].id}").text
     assert "Navarra" in page

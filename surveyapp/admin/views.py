@@ -23,6 +23,7 @@ from surveyapp.regions.operations import (
     parse_region_codes,
     save_region_group,
 )
+from surveyapp.reporting.store import forget_rendered
 from surveyapp.rounds.models import InvalidRoundTransition, Round
 from surveyapp.rounds.operations import create_round
 from surveyapp.rounds.queries import list_rounds
@@ -218,6 +219,8 @@ def toggle_release(round_id: int):
     """Show officers the experts' moderated scores of a round, or withhold them again."""
     round_ = db.session.get(Round, round_id) or abort(404)
     round_.moderated_released = not round_.moderated_released
+    # Officers' and published reports of this round and later ones (their trends) change.
+    forget_rendered()
     action = "round.scores_released" if round_.moderated_released else "round.scores_withheld"
     log_event(action, "round", round_.id, user=current_user)
     db.session.commit()

@@ -285,11 +285,13 @@ def _explain(suggestion, definition, labels: Labels, lang: str) -> str:
     return _("A complementary profile across the dimensions.")
 
 
-def _trend(round_, region_id, labels: Labels, dimension_keys, column: str, officer_view) -> dict:
-    def released(r: Round) -> str:
-        return "moderated" if r.moderated_released else "self"
+def released_column(round_: Round) -> str:
+    """The score a round shows outside the working group: moderated once released."""
+    return "moderated" if round_.moderated_released else "self"
 
-    trend = queries.trend(round_, region_id, column, released if officer_view else None)
+
+def _trend(round_, region_id, labels: Labels, dimension_keys, column: str, officer_view) -> dict:
+    trend = queries.trend(round_, region_id, column, released_column if officer_view else None)
     names = [r.name for r in trend.rounds]
     key = (scoring.OVERALL, scoring.OVERALL_KEY)
 
@@ -320,8 +322,14 @@ def _trend(round_, region_id, labels: Labels, dimension_keys, column: str, offic
     return {"rounds": names, "rows": rows, "chart": chart}
 
 
-def working_group_dashboard(round_: Round, lang: str, column="moderated") -> dict:
-    """The working group's view of a round: participation, distributions, heat map, change."""
+def working_group_dashboard(
+    round_: Round, lang: str, column="moderated", released_only: bool = False
+) -> dict:
+    """The working group's view of a round: participation, distributions, heat map, change.
+
+    :param released_only: for readers outside the working group (the published report): earlier
+        rounds count with the score they released.
+    """
     results = queries.round_scores(round_)
     definition = round_.questionnaire.parsed
     labels = _labels(definition, lang)
@@ -348,8 +356,8 @@ def working_group_dashboard(round_: Round, lang: str, column="moderated") -> dic
 
     dimensions = distribution(scoring.DIMENSION, dimension_keys)
     aspects = distribution(scoring.ASPECT, aspect_keys)
-    heat_rows = _heat_rows(results, aspect_keys, column)
-    change = _change(round_, dimension_keys, labels, column)
+    heat_rows, unnamed_hidden = _heat_rows(results, aspect_keys, column, threshold)
+    change = _change(round_, dimension_keys, labels, column, released_only)
     challenges = _challenges(round_, results, definition, lang, threshold)
     return {
         "round": round_.name,
@@ -368,7 +376,7 @@ def working_group_dashboard(round_: Round, lang: str, column="moderated") -> dic
         "dimensions": dimensions,
         "aspects": aspects,
         "heat_map": {"columns": [labels.of(scoring.ASPECT, k) for k in aspect_keys]}
-        | {"rows": heat_rows},
+        | {"rows": heat_rows, "unnamed_hidden": unnamed_hidden},
         "change": change,
         "challenges": challenges,
         "charts": {
@@ -462,33 +470,47 @@ def _boxes(rows: list[dict], title: str):
     )
 
 
-def _heat_rows(results, aspect_keys: list[str], column: str) -> list[dict]:
+def _heat_rows(
+    results, aspect_keys: list[str], column: str, threshold: int
+) -> tuple[list[dict], int]:
     """Named regions by country and code, then the unnamed ones numbered in order of score.
 
-    Unnamed regions are not sorted by country: their neighbours in the list would tell it.
+    Unnamed regions are not sorted by country: their neighbours in the list would tell it. When
+    fewer than ``threshold`` regions are unnamed, anyone who knows who took part could tell them
+    apart, so they get no row at all: the second value counts them.
     """
     wide = scoring.wide(results.scores, scoring.ASPECT, column).reindex(columns=aspect_keys)
     regions = results.assessments.sort_values(["country", "code"])
     table = wide.reindex(regions["assessment_id"]).astype(float).round(1)
     values = table.astype(object).where(table.notna(), None).to_numpy().tolist()
     named, unnamed = [], []
-    for consent, name, code, row in zip(
-        regions["consent_named"], regions["name"], regions["code"], values, strict=True
+    for consent, name, code, row, assessment_id in zip(
+        regions["consent_named"],
+        regions["name"],
+        regions["code"],
+        values,
+        regions["assessment_id"],
+        strict=True,
     ):
         if consent:
             named.append({"label": f"{name} ({code})", "values": row})
         else:
-            unnamed.append(row)
-    unnamed.sort(key=lambda values: [-(v if v is not None else -1) for v in values])
+            unnamed.append((row, assessment_id))
+    if len(unnamed) < threshold:
+        return named, len(unnamed)
+    # Ties broken by the assessment's id, which says nothing of the region's country.
+    unnamed.sort(key=lambda pair: ([-(v if v is not None else -1) for v in pair[0]], pair[1]))
     return named + [
-        {"label": _("Region %(number)d", number=number), "values": values}
-        for number, values in enumerate(unnamed, start=1)
-    ]
+        {"label": _("Region %(number)d", number=number), "values": row}
+        for number, (row, _id) in enumerate(unnamed, start=1)
+    ], 0
 
 
-def _change(round_: Round, dimension_keys: list[str], labels: Labels, column: str) -> dict:
+def _change(
+    round_: Round, dimension_keys: list[str], labels: Labels, column: str, released_only: bool
+) -> dict:
     """Median per dimension in this round and the one before (suppressed medians are None)."""
-    trend = queries.trend(round_, None, column)
+    trend = queries.trend(round_, None, column, released_column if released_only else None)
     if len(trend.rounds) < 2:
         return {"previous": None, "rows": []}
     previous, current = trend.rounds[-2], trend.rounds[-1]

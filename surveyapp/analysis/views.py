@@ -102,7 +102,7 @@ def region_report(round_id: int, code: str):
         region.id,
         current_lang(),
         round_.score_column_for(current_user),
-        officer_view=current_user.role == Role.officer,
+        released_only=current_user.role == Role.officer,
     )
     title = _("Benchmark report of %(region)s, %(round)s", region=region.name, round=round_.name)
     return send_report(job, title)

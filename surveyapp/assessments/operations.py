@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -217,11 +217,9 @@ def submit_assessment(assessment: Assessment, user: User, *, consent_named: bool
     previous = assessment.state
     if assessment.consent_named and not consent_named:
         # Stored reports of the round may name the region: they must not be served any more.
-        from surveyapp.reporting.models import RenderedReport
+        from surveyapp.reporting.store import forget_rendered
 
-        db.session.execute(
-            delete(RenderedReport).where(RenderedReport.round_id == assessment.round_id)
-        )
+        forget_rendered(assessment.round_id)
     assessment.consent_named = consent_named
     assessment.submit()
     if previous == AssessmentState.changes_requested:

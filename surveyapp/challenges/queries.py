@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from sqlalchemy import func, literal_column, select
 
-from surveyapp.assessments.models import Answer, Assessment, AssessmentState
+from surveyapp.assessments.models import COUNTED_STATES, Answer, Assessment, AssessmentState
 from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
@@ -71,7 +71,7 @@ def round_counts(round_id: int) -> tuple[dict[int, int], dict[tuple[int, str], i
     Counted in the database (distinct regions), for the working-group report.
     """
     counted = (ChallengeTag.assessment_id == Assessment.id, Assessment.round_id == round_id)
-    submitted = Assessment.state != AssessmentState.draft
+    submitted = Assessment.state.in_(COUNTED_STATES)  # as every other figure of the report
     regions = func.count(func.distinct(Assessment.region_id))
     per_category = db.session.execute(
         select(ChallengeTag.category_id, regions)

@@ -44,7 +44,9 @@ def working_group_report(round_id: int):
 
     publication = live_publication(round_id) or abort(404)
     round_ = publication.round
-    job = Job(WORKING_GROUP, round_.id, None, current_lang(), public_score(round_))
+    job = Job(
+        WORKING_GROUP, round_.id, None, current_lang(), public_score(round_), released_only=True
+    )
     return send_report(job, _("Working-group report, %(round)s", round=round_.name))
 
 

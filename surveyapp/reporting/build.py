@@ -12,6 +12,7 @@ import multiprocessing
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -27,7 +28,7 @@ from surveyapp.reporting.catalog import (
     definition,
 )
 from surveyapp.reporting.render import render_pdf
-from surveyapp.reporting.store import find_rendered, report_key, store
+from surveyapp.reporting.store import data_version_of, find_rendered, report_key, store
 from surveyapp.rounds.models import Round
 
 RENDERED, UNCHANGED, FAILED = "rendered", "unchanged", "failed"
@@ -47,18 +48,19 @@ def round_jobs(round_: Round, langs: Iterable[str], score: str = "moderated") ->
         jobs.append(Job(WORKING_GROUP, round_.id, None, lang, score))
         for region_id in region_ids:
             jobs.append(Job(REGION, round_.id, region_id, lang, score))
-            jobs.append(Job(RESPONSE, round_.id, region_id, lang, score))
+            jobs.append(Job(RESPONSE, round_.id, region_id, lang, "self"))  # as its page asks
     return jobs
 
 
 def build_job(job: Job) -> str:
     """Render and store one report unless the same one is stored already (app context)."""
     report = definition(job)
+    version = data_version_of(job)
     context = build_context(job)
     key = report_key(report, context, job.lang)
     if find_rendered(key) is not None:
         return UNCHANGED
-    store(key, job, render_pdf(report, context, job.lang))
+    store(key, job, render_pdf(report, context, job.lang), version)
     return RENDERED
 
 
@@ -108,8 +110,12 @@ def build(
         initargs=(config_class, overrides, app.config["REPORTS_RENDER_MEMORY_MB"]),
         max_tasks_per_child=JOBS_PER_WORKER,
     ) as pool:
-        for future in as_completed([pool.submit(_run_in_worker, job) for job in jobs]):
-            job, outcome, message = future.result()
+        futures = {pool.submit(_run_in_worker, job): job for job in jobs}
+        for future in as_completed(futures):
+            try:
+                job, outcome, message = future.result()
+            except BrokenProcessPool as error:  # a worker died (killed, out of memory)
+                job, outcome, message = futures[future], FAILED, f"worker died: {error}"
             outcomes[outcome] += 1
             on_done(job, outcome, message)
     return outcomes

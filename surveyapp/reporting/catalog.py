@@ -35,13 +35,14 @@ class Job:
     region_id: int | None
     lang: str = "en"
     score: str = "moderated"
-    #: The region report for an officer: earlier rounds' moderated scores only where released.
-    officer_view: bool = False
+    #: For readers outside the working group (officers, the public): earlier rounds count with
+    #: the scores they released (moderated only once released).
+    released_only: bool = False
 
     def stored_as(self) -> dict:
         """The columns a RenderedReport of this job carries."""
-        columns = {k: v for k, v in asdict(self).items() if k != "officer_view"}
-        return columns | {"audience": "officer" if self.officer_view else ""}
+        columns = {k: v for k, v in asdict(self).items() if k != "released_only"}
+        return columns | {"audience": "released" if self.released_only else ""}
 
 
 def build_context(job: Job) -> dict:
@@ -52,12 +53,12 @@ def build_context(job: Job) -> dict:
     if round_ is None:
         raise JobError(f"no round with the id {job.round_id}")
     if job.report == WORKING_GROUP:
-        return context.working_group_report_context(round_, job.lang, job.score)
+        return context.working_group_report_context(round_, job.lang, job.score, job.released_only)
     region = db.session.get(Region, job.region_id) if job.region_id else None
     if region is None or job.report not in PER_REGION:
         raise JobError(f"the {job.report} report needs a region")
     if job.report == REGION:
-        return context.region_report_context(region, round_, job.lang, job.score, job.officer_view)
+        return context.region_report_context(region, round_, job.lang, job.score, job.released_only)
     assessment = db.session.scalar(
         select(Assessment).filter_by(region_id=region.id, round_id=round_.id)
     )

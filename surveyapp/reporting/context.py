@@ -39,13 +39,17 @@ def region_report_context(
             remarks = [
                 {"section": sections.get(r.section_id, r.section_id), "body": r.body}
                 for r in db.session.scalars(
-                    select(SectionRemark).filter_by(assessment_id=assessment.id)
+                    select(SectionRemark)
+                    .filter_by(assessment_id=assessment.id)
+                    .order_by(SectionRemark.section_id, SectionRemark.id)
                 )
             ]
             practices = [
                 {"title": p.title, "summary": p.summary, "tags": list(p.tags or [])}
                 for p in db.session.scalars(
-                    select(GoodPractice).filter_by(assessment_id=assessment.id)
+                    select(GoodPractice)
+                    .filter_by(assessment_id=assessment.id)
+                    .order_by(GoodPractice.title, GoodPractice.id)
                 )
             ]
         plan = [
@@ -141,10 +145,12 @@ def _paged_heat_maps(heat_map: dict) -> list:
     ]
 
 
-def working_group_report_context(round_: Round, lang: str, column: str) -> dict:
+def working_group_report_context(
+    round_: Round, lang: str, column: str, released_only: bool = False
+) -> dict:
     """The aggregated report of a round as plain data; no region is named without consent."""
     with force_locale(lang):
-        data = working_group_dashboard(round_, lang, column)
+        data = working_group_dashboard(round_, lang, column, released_only)
         definition = round_.questionnaire.parsed
         return data | {
             "title": definition.localized("title", lang),
@@ -168,7 +174,9 @@ def response_report_context(assessment: Assessment, lang: str) -> dict:
         values = {item_id: answer.value for item_id, answer in answers.items()}
         remarks: dict[str, list[str]] = {}
         for remark in db.session.scalars(
-            select(SectionRemark).filter_by(assessment_id=assessment.id)
+            select(SectionRemark)
+            .filter_by(assessment_id=assessment.id)
+            .order_by(SectionRemark.section_id, SectionRemark.id)
         ):
             remarks.setdefault(remark.section_id, []).append(remark.body)
         sections = []
@@ -179,16 +187,17 @@ def response_report_context(assessment: Assessment, lang: str) -> dict:
                     continue
                 answer = answers.get(item.id)
                 value = answer.value if answer else None
-                links = (
-                    [url for url in value if is_web_url(url)]
-                    if item.type == "url_list" and isinstance(value, list)
-                    else []
-                )
+                entries = value if item.type == "url_list" and isinstance(value, list) else []
+                links = [url for url in entries if is_web_url(url)]
+                others = [text for text in entries if not is_web_url(text)]
+                shown = "\n".join(others) if entries else None
                 items.append(
                     {
                         "id": item.id,
                         "text": item.localized("text", lang),
-                        "answer": "" if links else item.question_type.display(item, value, lang),
+                        "answer": shown
+                        if shown is not None
+                        else item.question_type.display(item, value, lang),
                         "links": links,
                         "comment": (answer.comment or "") if answer else "",
                         "changed": answer.updated_at.strftime("%Y-%m-%d") if answer else "",

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import pickle
 import resource
-import select
 import struct
 import subprocess
 import sys
@@ -122,17 +121,21 @@ class RenderProcess:
                 self.stop()
                 self._start()
             child = self._child
+            # One deadline for the whole exchange: the watchdog kills the child, which ends any
+            # write or read still waiting on it.
+            watchdog = threading.Timer(self.timeout, child.kill)
+            watchdog.start()
             try:
                 send(child.stdin, (report_name, html))
-                ready, _, _ = select.select([child.stdout], [], [], self.timeout)
-                if not ready:
-                    child.kill()
-                    self.stop()
-                    raise RenderTimeout(f"rendering took more than {self.timeout:g} s")
                 status, payload = receive(child.stdout)
             except (EOFError, BrokenPipeError, OSError) as error:
+                timed_out = not watchdog.is_alive()
                 self.stop()
+                if timed_out:
+                    raise RenderTimeout(f"rendering took more than {self.timeout:g} s") from None
                 raise RenderFailed(f"the render process ended: {error!r}") from None
+            finally:
+                watchdog.cancel()
             self._renders += 1
             if status != "ok":
                 self.stop()

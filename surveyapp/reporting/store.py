@@ -15,11 +15,13 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
+from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from surveyapp.extensions import db
@@ -31,10 +33,14 @@ log = logging.getLogger(__name__)
 #: Bump when the rendering code changes in a way the templates do not show.
 CODE_VERSION = "3"
 RQ_QUEUE = "surveyapp-reports"
+TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+#: After a failed render, the same report is not tried again for this long (seconds).
+RETRY_AFTER = 300
 
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reports")
 _pending: dict[str, Future] = {}
 _pending_lock = threading.Lock()
+_failed_at: dict[str, float] = {}
 _process = None
 
 
@@ -43,10 +49,30 @@ def report_key(report: ReportDefinition, context: dict, lang: str) -> str:
     digest = hashlib.sha256()
     data = {k: v for k, v in context.items() if k != "snapshot"}
     digest.update(json.dumps(data, sort_keys=True, default=str).encode())
-    for path in report.files:
+    catalogue = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo"
+    for path in [*report.files, *([catalogue] if catalogue.is_file() else [])]:
         digest.update(path.name.encode() + path.read_bytes())
     digest.update(f"{report.name}|{lang}|{CODE_VERSION}".encode())
     return digest.hexdigest()
+
+
+def forget_rendered(round_id: int | None = None) -> None:
+    """Drop stored reports (of one round, or all) that must not be served any more.
+
+    For changes that make an older version wrong to show rather than merely old: a region
+    withdrawing its consent, moderated scores withheld again. Callers commit.
+    """
+    query = delete(RenderedReport)
+    if round_id is not None:
+        query = query.where(RenderedReport.round_id == round_id)
+    db.session.execute(query)
+
+
+def data_version_of(job: Job) -> tuple:
+    """What a render started from: stored only if the round's data are still the same."""
+    from surveyapp.analysis.frame import query_data_versions
+
+    return query_data_versions([job.round_id])[job.round_id]
 
 
 def find_rendered(key: str) -> RenderedReport | None:
@@ -63,8 +89,15 @@ def latest_rendered(job: Job) -> RenderedReport | None:
     )
 
 
-def store(key: str, job: Job, pdf: bytes) -> None:
-    """Keep a rendered PDF (a second copy of the same key, from another server, is dropped)."""
+def store(key: str, job: Job, pdf: bytes, version: tuple | None = None) -> None:
+    """Keep a rendered PDF (a second copy of the same key, from another server, is dropped).
+
+    :param version: the round's data version when the context was built; if the data changed
+        meanwhile (consent withdrawn while it rendered, say) the PDF is thrown away.
+    """
+    if version is not None and data_version_of(job) != version:
+        log.info("report %s not stored: its round's data changed while it rendered", key)
+        return
     try:
         db.session.add(RenderedReport(key=key, pdf=pdf, size=len(pdf), **job.stored_as()))
         db.session.commit()
@@ -86,20 +119,27 @@ def _render_process():
     return _process
 
 
-def _render_and_store(app: Flask, key: str, job: Job, context: dict, isolated: bool) -> None:
+def _render_and_store(
+    app: Flask, key: str, job: Job, context: dict, version: tuple | None, isolated: bool
+) -> bool:
+    """Render and keep one report; False (and logged) when it failed."""
     with app.app_context():
         try:
             if find_rendered(key) is not None:
-                return
+                return True
             report = load_report(job.report)
             if isolated:
                 pdf = _render_process().render(report.name, render_html(report, context, job.lang))
             else:
                 pdf = render_pdf(report, context, job.lang)
-            store(key, job, pdf)
+            store(key, job, pdf, version)
+            return True
         except Exception:
             db.session.rollback()
             log.exception("rendering report %s (%s) failed", key, job)
+            with _pending_lock:
+                _failed_at[key] = time.monotonic()
+            return False
         finally:
             with _pending_lock:
                 _pending.pop(key, None)
@@ -119,13 +159,15 @@ def queue_render(key: str, job: Job, context: dict) -> None:
         worker renders from it instead of building it again.
     """
     app = current_app._get_current_object()
+    version = data_version_of(job)
     if app.config.get("REPORTS_RENDER_INLINE"):
-        _render_and_store(app, key, job, context, isolated=False)
+        _render_and_store(app, key, job, context, version, isolated=False)
         return
     if app.config.get("REDIS_URL"):
         queue = _rq_queue(app)
         existing = queue.fetch_job(f"report-{key}")
-        if existing is None or existing.get_status() in ("finished", "failed", "canceled"):
+        # A failed job is kept RETRY_AFTER seconds (failure_ttl): not tried again before.
+        if existing is None or existing.get_status() in ("finished", "canceled"):
             if existing is not None:
                 existing.delete()
             queue.enqueue(
@@ -133,19 +175,20 @@ def queue_render(key: str, job: Job, context: dict) -> None:
                 key,
                 asdict(job),
                 context,
+                version,
                 job_id=f"report-{key}",
                 job_timeout=int(app.config["REPORTS_RENDER_TIMEOUT"]),
                 result_ttl=60,
-                failure_ttl=600,
+                failure_ttl=RETRY_AFTER,
             )
         return
     with _pending_lock:
-        if key in _pending:
+        if key in _pending or time.monotonic() - _failed_at.get(key, -RETRY_AFTER) < RETRY_AFTER:
             return
-        _pending[key] = _executor.submit(_render_and_store, app, key, job, context, True)
+        _pending[key] = _executor.submit(_render_and_store, app, key, job, context, version, True)
 
 
-def run_job(key: str, job: dict, context: dict) -> None:
+def run_job(key: str, job: dict, context: dict, version: tuple | None = None) -> None:
     """An RQ job, run by ``flask reports worker`` in a work horse forked for this job alone."""
     from surveyapp.reporting.isolation import become_background
 
@@ -153,7 +196,8 @@ def run_job(key: str, job: dict, context: dict) -> None:
     if not app.testing:  # tests run jobs in their own process (rq.SimpleWorker), not a horse
         db.engine.dispose(close=False)  # the forked horse must not use the parent's connections
         become_background(app.config["REPORTS_RENDER_MEMORY_MB"])
-    _render_and_store(app, key, Job(**job), context, isolated=False)
+    if not _render_and_store(app, key, Job(**job), context, version, isolated=False):
+        raise RuntimeError(f"rendering report {key} failed (see the log)")  # RQ: failed
 
 
 def is_pending(key: str) -> bool:
