@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import User
@@ -33,6 +34,7 @@ def published_rounds() -> list[Publication]:
         db.session.scalars(
             select(Publication)
             .join(Round)
+            .options(joinedload(Publication.round).joinedload(Round.questionnaire))
             .where(Publication.withdrawn_at.is_(None))
             .order_by(Round.opens_on.desc(), Round.id.desc())
         )
