@@ -155,6 +155,31 @@ def test_unsaved_answers_come_back_after_the_browser_closed(live_server, browser
     assert stored(setup["id"], "practice") == "Written offline"
 
 
+def test_a_plain_save_that_fails_keeps_the_typed_answer(live_server, browser, setup):
+    context = browser.new_context()
+    page = context.new_page()
+    sign_in(page, live_server, setup["olga"])
+    url = f"{live_server}/assessments/{setup['id']}/sections/networks"
+    page.goto(url)
+    page.route("**/answers/**", lambda route: route.abort())  # no autosave gets through
+    page.route(
+        "**/sections/networks",
+        lambda route: route.abort() if route.request.method == "POST" else route.continue_(),
+    )
+    page.locator('textarea[name="practice"]').fill("Typed before a failed save")
+    page.get_by_role("button", name="Save", exact=True).click()  # the post fails too
+    page.unroute("**/answers/**")
+    page.unroute("**/sections/networks")
+    again = context.new_page()
+    again.goto(url)
+    expect(again.locator('textarea[name="practice"]')).to_have_value("Typed before a failed save")
+    expect(status(again)).to_contain_text("Saved")
+    assert stored(setup["id"], "practice") == "Typed before a failed save"
+    again.reload()  # saved now: the copy kept in the browser is gone, nothing is sent again
+    expect(again.locator('textarea[name="practice"]')).to_have_value("Typed before a failed save")
+    expect(status(again)).to_have_text("")
+
+
 def test_submit_and_see_the_read_only_view(live_server, page, shoot, setup):
     sign_in(page, live_server, setup["olga"])
     page.goto(f"{live_server}/assessments/{setup['id']}/submit")

@@ -268,8 +268,8 @@
   form.addEventListener("input", onEdit);
   form.addEventListener("change", onEdit);
   form.addEventListener("submit", function () {
-    // The plain post saves everything; what is kept here would only repeat it.
-    try { localStorage.removeItem(storageKey); } catch (e) { /* ignore */ }
+    // The plain post saves everything. The copy kept here stays until a page shows the
+    // answers saved (see below): if this post fails, nothing typed is lost.
     dirty = {};
   });
   document.addEventListener("visibilitychange", function () {
@@ -288,9 +288,15 @@
 
   // Answers typed here earlier that never reached the server: put them back and send them,
   // based on the version they were typed against, so a newer change shows as a conflict.
+  // A kept answer the page already shows (saved by a plain post, or by another tab) is done.
   var kept = loadKept();
   Object.keys(kept).forEach(function (itemId) {
     if (!block(itemId)) return;
+    if (JSON.stringify(rawValues(itemId)) === JSON.stringify(kept[itemId].value) &&
+        (kept[itemId].comment === null || kept[itemId].comment === comment(itemId))) {
+      forget(itemId);
+      return;
+    }
     setValues(itemId, kept[itemId].value);
     var commentField = form.querySelector('[name="' + itemId + '__comment"]');
     if (commentField && kept[itemId].comment !== null) commentField.value = kept[itemId].comment;
