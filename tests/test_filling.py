@@ -302,6 +302,28 @@ def test_concurrent_submits_make_one_submission(app, officer, assessment):
     assert count == 1
 
 
+def test_an_answer_cannot_land_after_a_submit_that_came_first(app, officer, assessment):
+    """The submit commits between the save's read of the assessment and its write."""
+    from sqlalchemy import update
+
+    from surveyapp.assessments.operations import NotEditable
+
+    save_answer(assessment, "maturity", 3, officer)
+    db.session.commit()
+    db.session.refresh(assessment)  # the save has read the assessment: still a draft
+    with db.engine.connect() as other:  # another request submits meanwhile
+        other.execute(
+            update(Assessment)
+            .where(Assessment.id == assessment.id)
+            .values(state=AssessmentState.submitted, version=Assessment.version + 1)
+        )
+        other.commit()
+    with pytest.raises(NotEditable):
+        save_answer(assessment, "maturity", 4, officer)
+    db.session.rollback()
+    assert db.session.scalar(select(Answer.value).filter_by(item_id="maturity")) == 3
+
+
 def test_submit_is_atomic(app, officer, assessment, monkeypatch):
     save_answer(assessment, "maturity", 3, officer)
     db.session.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -103,13 +103,25 @@ def progress(assessment: Assessment) -> list[SectionProgress]:
 
 
 def lock_for_writing(assessment: Assessment) -> None:
-    """Hold the assessment row until the commit (PostgreSQL), so that an answer cannot land
-    after a concurrent submit; re-read its state. SQLite serialises writers by itself."""
+    """Hold the assessment until the commit, so that an answer cannot land after a concurrent
+    submit, and re-read its state.
+
+    PostgreSQL: the row, FOR UPDATE. SQLite locks the whole database for a writer, but only at
+    its first write (its reads before run outside any transaction): a no-op write takes the lock
+    first, so the state read next is the latest and no other writer can change it.
+    """
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(
             select(Assessment.id).where(Assessment.id == assessment.id).with_for_update()
         )
-        db.session.refresh(assessment, attribute_names=["state"])
+    else:
+        db.session.execute(
+            update(Assessment)
+            .where(Assessment.id == assessment.id)
+            .values(state=Assessment.state)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.refresh(assessment, attribute_names=["state"])
 
 
 def ensure_editable(assessment: Assessment) -> None:
