@@ -183,7 +183,8 @@ def queue_render(key: str, job: Job, context: dict) -> None:
             )
         return
     with _pending_lock:
-        if key in _pending or time.monotonic() - _failed_at.get(key, -RETRY_AFTER) < RETRY_AFTER:
+        failed_recently = key in _failed_at and time.monotonic() - _failed_at[key] < RETRY_AFTER
+        if key in _pending or failed_recently:
             return
         _pending[key] = _executor.submit(_render_and_store, app, key, job, context, version, True)
 
