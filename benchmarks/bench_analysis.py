@@ -163,6 +163,24 @@ def all_group_statistics(results, threshold):
     return len(groups)
 
 
+def fresh_data(db, url: str, tmp: Path) -> tuple[list, int, float]:
+    """An emptied, upgraded database filled with the synthetic rounds (inside an app context).
+
+    :returns: the rounds, the number of answers and the seconds it took to fill.
+    """
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    if url.startswith("postgresql"):
+        db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        db.session.commit()
+    upgrade()
+    start = time.perf_counter()
+    rounds = fill(db, questionnaire_file(tmp))
+    answers = db.session.execute(text("SELECT count(*) FROM answers")).scalar()
+    return rounds, answers, time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url")
@@ -170,9 +188,6 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     url = args.database_url or f"sqlite:///{tmp}/bench.db"
     os.environ["DATABASE_URL"] = url
-
-    from flask_migrate import upgrade
-    from sqlalchemy import text
 
     from surveyapp import create_app
     from surveyapp.analysis import frame, queries, scoring
@@ -184,17 +199,8 @@ def main() -> None:
     app = create_app("development")
     app.config["WTF_CSRF_ENABLED"] = False
     with app.app_context():
-        if url.startswith("postgresql"):
-            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            db.session.commit()
-        upgrade()
-        start = time.perf_counter()
-        rounds = fill(db, questionnaire_file(tmp))
-        answers = db.session.execute(text("SELECT count(*) FROM answers")).scalar()
-        print(
-            f"engine: {db.engine.dialect.name}; {answers:,} answers generated in "
-            f"{time.perf_counter() - start:.1f} s"
-        )
+        rounds, answers, seconds = fresh_data(db, url, tmp)
+        print(f"engine: {db.engine.dialect.name}; {answers:,} answers generated in {seconds:.1f} s")
         round_ = rounds[-1]
         definition = round_.questionnaire.parsed
         items = scoring.item_table(definition)[["item_id", "dimension"]]

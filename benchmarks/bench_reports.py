@@ -439,8 +439,7 @@ def measure(args, tmp: Path) -> None:
     os.environ["DATABASE_URL"] = url
 
     import bench_analysis
-    from flask_migrate import upgrade
-    from sqlalchemy import func, select, text
+    from sqlalchemy import func, select
 
     from surveyapp import create_app
     from surveyapp.analysis import queries
@@ -456,17 +455,11 @@ def measure(args, tmp: Path) -> None:
     bench_analysis.ROUNDS = max(1, args.rounds)
     app = create_app("development", {"REPORTS_RENDER_INLINE": True, "WTF_CSRF_ENABLED": False})
     with app.app_context():
-        if url.startswith("postgresql"):
-            db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-            db.session.commit()
-        upgrade()
-        start = time.perf_counter()
-        rounds = bench_analysis.fill(db, bench_analysis.questionnaire_file(tmp))
-        answers = db.session.execute(text("SELECT count(*) FROM answers")).scalar()
+        rounds, answers, seconds = bench_analysis.fresh_data(db, url, tmp)
         print(
             f"engine: {db.engine.dialect.name}; {answers:,} answers "
             f"({bench_analysis.REGIONS} regions x {len(rounds)} rounds x {bench_analysis.ITEMS} "
-            f"items) generated in {time.perf_counter() - start:.1f} s"
+            f"items) generated in {seconds:.1f} s"
         )
         round_ = rounds[-1]
         round_id = round_.id

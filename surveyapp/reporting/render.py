@@ -46,11 +46,18 @@ class ReportDefinition:
 
 
 def load_report(name: str, root: Path = REPORTS) -> ReportDefinition:
+    """The report's definition, checked (read again only when its file changed)."""
     if not re.fullmatch(r"[a-z0-9-]+", name):
         raise ReportError(f"{name!r} is not a report name")
     path = root / f"{name}.yaml"
     if not path.is_file():
         raise ReportError(f"no report {name!r} in {root}")
+    return _load_report(name, root, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _load_report(name: str, root: Path, _mtime: int) -> ReportDefinition:
+    path = root / f"{name}.yaml"
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     if data.get("format") != FORMAT:
         raise ReportError(f"{path}: unknown format {data.get('format')!r}; this version reads 1")

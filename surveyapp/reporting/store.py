@@ -18,12 +18,14 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from surveyapp.analysis import frame
 from surveyapp.extensions import db
 from surveyapp.reporting.catalog import Job
 from surveyapp.reporting.models import RenderedReport
@@ -50,10 +52,21 @@ def report_key(report: ReportDefinition, context: dict, lang: str) -> str:
     data = {k: v for k, v in context.items() if k != "snapshot"}
     digest.update(json.dumps(data, sort_keys=True, default=str).encode())
     catalogue = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo"
-    for path in [*report.files, *([catalogue] if catalogue.is_file() else [])]:
-        digest.update(path.name.encode() + path.read_bytes())
+    files = [*report.files, *([catalogue] if catalogue.is_file() else [])]
+    stamps = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in files)
+    digest.update(_files_digest(stamps))
     digest.update(f"{report.name}|{lang}|{CODE_VERSION}".encode())
     return digest.hexdigest()
+
+
+@lru_cache(maxsize=64)
+def _files_digest(stamps: tuple[tuple[str, int, int], ...]) -> bytes:
+    """The template files' and catalogue's contents, read again only when one changed."""
+    digest = hashlib.sha256()
+    for name, _mtime, _size in stamps:
+        path = Path(name)
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.digest()
 
 
 def forget_rendered(round_id: int | None = None) -> None:
@@ -69,7 +82,7 @@ def forget_rendered(round_id: int | None = None) -> None:
 
 
 def data_version_of(job: Job) -> tuple:
-    """What a render started from: stored only if the round's data are still the same."""
+    """The round's data version now, from the database (not the request's memo)."""
     from surveyapp.analysis.frame import query_data_versions
 
     return query_data_versions([job.round_id])[job.round_id]
@@ -145,11 +158,17 @@ def _render_and_store(
                 _pending.pop(key, None)
 
 
-def _rq_queue(app: Flask):
+@lru_cache(maxsize=4)
+def _redis(url: str):
     from redis import Redis
+
+    return Redis.from_url(url)  # a connection pool, shared by the requests of this process
+
+
+def _rq_queue(app: Flask):
     from rq import Queue
 
-    return Queue(RQ_QUEUE, connection=Redis.from_url(app.config["REDIS_URL"]))
+    return Queue(RQ_QUEUE, connection=_redis(app.config["REDIS_URL"]))
 
 
 def queue_render(key: str, job: Job, context: dict) -> None:
@@ -159,7 +178,7 @@ def queue_render(key: str, job: Job, context: dict) -> None:
         worker renders from it instead of building it again.
     """
     app = current_app._get_current_object()
-    version = data_version_of(job)
+    version = frame.data_version(job.round_id)  # what ``context`` was built from
     if app.config.get("REPORTS_RENDER_INLINE"):
         _render_and_store(app, key, job, context, version, isolated=False)
         return
