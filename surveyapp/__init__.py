@@ -91,29 +91,16 @@ def _init_extensions(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized)
 
     from surveyapp.labels import event_label, label, state_label
+    from surveyapp.navigation import main_nav
     from surveyapp.regions.models import RegionCategory
 
     app.jinja_env.globals["get_locale"] = get_locale
-    app.jinja_env.globals["unread_notifications"] = _unread_notifications
+    app.jinja_env.globals["main_nav"] = main_nav
     app.jinja_env.globals["min_group_size"] = lambda: app.config["MIN_GROUP_SIZE"]
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["category_label"] = lambda value: label(RegionCategory(value))
     app.jinja_env.filters["event_label"] = event_label
     app.jinja_env.filters["state_label"] = state_label
-
-
-def _unread_notifications() -> int:
-    """For the header: cached per request, 0 when signed out."""
-    from flask import g
-    from flask_login import current_user
-
-    from surveyapp.notifications.queries import unread_count
-
-    if not current_user.is_authenticated:
-        return 0
-    if "unread_notifications" not in g:
-        g.unread_notifications = unread_count(current_user)
-    return g.unread_notifications
 
 
 def _register_blueprints(app: Flask) -> None:

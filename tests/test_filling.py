@@ -176,6 +176,38 @@ def test_stale_version_is_refused_with_both_values(client, login, officer, asses
     assert stored(assessment, "maturity").value == 1
 
 
+def checked(html: str, item_id: str) -> list[str]:
+    return re.findall(rf'name="{item_id}" value="([^"]+)" checked', html)
+
+
+def test_the_section_page_shows_every_change_at_once(
+    client, login, officer, assessment, create_user
+):
+    """Item blocks are kept once rendered: a changed answer, author or language is never stale."""
+    colleague = create_user(email="oscar@example.org", name="Oscar", regions=[officer.regions[0]])
+    db.session.commit()
+    login(officer)
+    autosave(client, assessment, "maturity", ["2"])
+    autosave(client, assessment, "budget_share", ["12.5"])
+    autosave(client, assessment, "unit_staff", ["3"])
+    html = client.get(section_url(assessment)).get_data(as_text=True)
+    assert checked(html, "maturity") == ["2"]
+    assert 'name="maturity__version" value="1"' in html
+    assert "Last changed by Olga" in html
+    assert 'name="budget_share" value="12.5"' in html and 'name="unit_staff" value="3"' in html
+    assert html == client.get(section_url(assessment)).get_data(as_text=True)
+    # Another officer changes it: the next page shows their answer, version and name.
+    save_answer(assessment, "maturity", 4, colleague, expected_version=1)
+    db.session.commit()
+    html = client.get(section_url(assessment)).get_data(as_text=True)
+    assert checked(html, "maturity") == ["4"]
+    assert 'name="maturity__version" value="2"' in html
+    assert "Last changed by Oscar" in html
+    # The same answers in another language: translated blocks, not the English ones kept.
+    french = client.get(section_url(assessment), headers={"Accept-Language": "fr"})
+    assert "Dernière modification par Oscar" in french.get_data(as_text=True)
+
+
 def test_section_form_conflict_shows_theirs_and_keeps_mine(client, login, officer, assessment):
     login(officer)
     autosave(client, assessment, "maturity", ["2"])

@@ -28,6 +28,7 @@ from surveyapp.assessments.operations import (
     save_answer,
     submit_assessment,
 )
+from surveyapp.assessments.page import item_blocks, states_from_answers, states_from_form
 from surveyapp.assessments.permissions import can_edit, is_region_officer, load_assessment
 from surveyapp.assessments.queries import history_events, section_answers
 from surveyapp.extensions import db
@@ -135,38 +136,46 @@ def _autosave_messages(lang: str) -> str:
 
 
 def _render_section(
-    assessment, section, form, answers=None, conflicts=None, restored=False, status=200
+    assessment, section, form=None, answers=None, conflicts=None, restored=False, status=200
 ):
+    """The section page; ``form``: the posted form to show again (else the stored answers)."""
     definition = assessment.round.questionnaire.parsed
     previous, following = _neighbours(definition, section)
+    answers = section_answers(assessment, section) if answers is None else answers
+    editable = can_edit(current_user, assessment)
+    lang = current_lang()
+    if form is None:
+        states = states_from_answers(section, answers)
+    else:
+        states = states_from_form(section, form)
+    # One URL built, the others derived from it (a dozen section links on every page).
+    section_url = url_for(".edit_section", assessment_id=assessment.id, section_id="__SECTION__")
+    blocks = item_blocks(
+        definition,
+        assessment.round.questionnaire.content_hash,
+        section,
+        lang,
+        states,
+        answers,
+        conflicts or {},
+        editable,
+        url_for(".assessment_history", assessment_id=assessment.id) + "?item=",
+    )
     return render_template(
         "assessments/section.html",
         assessment=assessment,
         definition=definition,
         section=section,
-        form=form,
-        answers=section_answers(assessment, section) if answers is None else answers,
-        conflicts=conflicts or {},
-        conditions=definition.show_if_conditions,
+        blocks=blocks,
+        section_url=lambda section_id: section_url.replace("__SECTION__", section_id),
         restored=restored,
-        editable=can_edit(current_user, assessment),
+        editable=editable,
         previous=previous,
         following=following,
         **_review_of(assessment, section.id),
-        lang=current_lang(),
-        autosave_messages=_autosave_messages(current_lang()),
+        lang=lang,
+        autosave_messages=_autosave_messages(lang),
     ), status
-
-
-def _form_from_answers(assessment, section, answers):
-    data = {}
-    for item in section.items:
-        answer = answers.get(item.id)
-        data[item.id] = item.question_type.to_form(item, answer.value if answer else None)
-        data[comment_field_name(item.id)] = answer.comment if answer else None
-        data[version_field_name(item.id)] = answer.version if answer else 0
-    content_hash = assessment.round.questionnaire.content_hash
-    return section_form(content_hash, section, current_lang(), formdata=None, data=data)
 
 
 @bp.get("/assessments/<int:assessment_id>/sections/<section_id>")
@@ -178,9 +187,7 @@ def edit_section(assessment_id: int, section_id: str):
     stashed = stash.pop_for(request.path) if can_edit(current_user, assessment) else None
     if stashed is not None:
         return render_restored_section(assessment_id, section_id, MultiDict(stashed))
-    answers = section_answers(assessment, section)
-    form = _form_from_answers(assessment, section, answers)
-    return _render_section(assessment, section, form, answers)
+    return _render_section(assessment, section)
 
 
 def render_restored_section(assessment_id: int, section_id: str, formdata: MultiDict, status=200):

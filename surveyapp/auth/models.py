@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from surveyapp.db import StateEnum, UTCDateTime, utcnow
@@ -54,6 +54,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     regions: Mapped[list[Region]] = relationship(secondary=region_memberships, order_by=Region.code)
+    #: Unread notifications, when loaded with the user for a page's header (else None).
+    unread_notifications: Mapped[int | None] = query_expression()
 
     def set_password(self, password: str) -> None:
         method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"

@@ -11,12 +11,14 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm import joinedload, with_expression
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User, new_session_token
 from surveyapp.auth.queries import find_user_by_email, normalize_email
 from surveyapp.extensions import db
+from surveyapp.notifications.queries import unread_count_of
 from surveyapp.regions.models import Region
 
 MIN_PASSWORD_LENGTH = 12
@@ -36,12 +38,21 @@ class AccountError(ValueError):
     """A user cannot be created or changed as asked; the message says why."""
 
 
+#: What most pages read besides the user, loaded in the same query: the regions (permission
+#: checks) and the header's count of unread notifications. Built once: building options costs
+#: as much as running the query.
+_LOAD_WITH_USER = [
+    joinedload(User.regions),
+    with_expression(User.unread_notifications, unread_count_of(User.id)),
+]
+
+
 def load_user(user_id: str) -> User | None:
     """Flask-Login's loader: the cookie holds ``id:session_token``; a changed token logs out."""
     key, _, token = user_id.partition(":")
     if not key.isdigit() or not token:
         return None
-    user = db.session.get(User, int(key))
+    user = db.session.get(User, int(key), options=_LOAD_WITH_USER)
     if user is None or user.session_token != token or not user.active:
         return None
     return user

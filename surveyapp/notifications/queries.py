@@ -1,4 +1,4 @@
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import joinedload
 
 from surveyapp.assessments.models import Assessment
@@ -21,6 +21,16 @@ def recent_notifications(user: User) -> list[Notification]:
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .limit(PAGE)
         )
+    )
+
+
+def unread_count_of(user_id: ColumnElement[int]) -> ScalarSelect[int]:
+    """The number of unread notifications of ``user_id``, as a subquery to load with a user."""
+    return (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
     )
 
 

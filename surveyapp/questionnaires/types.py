@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from abc import ABC, abstractmethod
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -85,6 +86,11 @@ class QuestionType(ABC):
 
     def to_form(self, item: Item, value: Any) -> Any:
         return value
+
+    def form_text(self, item: Item, value: Any) -> str:
+        """The answer as it stands in a text box (text, number and web address items)."""
+        data = self.to_form(item, value)
+        return "" if data is None else str(data)
 
     def clean(self, item: Item, value: Any) -> Any:
         """Return the value in canonical form or raise AnswerError."""
@@ -258,6 +264,13 @@ class _NumericType(QuestionType):
             validators=[validators.Optional(), validators.NumberRange(min=low, max=high)],
             render_kw={"inputmode": "decimal"},
         )
+
+    def form_text(self, item: Item, value: Any) -> str:
+        if not _is_number(value):
+            return ""
+        if float(value).is_integer():
+            return str(int(value))
+        return format(Decimal(repr(value)), "f")  # 0.00001, not 1e-05
 
     def from_form(self, item: Item, data: Any) -> Any:
         if data is None or data == "":

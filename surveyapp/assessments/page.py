@@ -1,0 +1,137 @@
+"""The section page's item blocks: what each input shows, and their HTML cached by content.
+
+A section page is mostly its item blocks (six described levels per scale item), and a block's
+HTML depends only on the questionnaire, the language, the answer it shows and a few flags. So
+each block is rendered once for that content and kept (surveyapp/fragments.py); a page shows
+the stored HTML until its answer, its author or the page's language changes. Blocks with a
+conflict or an error message are rendered every time (they are rare and short lived).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from surveyapp.assessments.forms import comment_field_name, version_field_name
+from surveyapp.fragments import fragment
+from surveyapp.questionnaires.definition import Definition, Section
+
+
+@dataclass(frozen=True)
+class FieldState:
+    """What one item's inputs show: the chosen option(s), the typed text, comment, version."""
+
+    #: The chosen option's value, or a tuple of them for multiple choice; None: nothing chosen.
+    chosen: str | tuple[str, ...] | None
+    #: The text in a text, number or address box.
+    text: str
+    comment: str
+    version: int
+    errors: tuple[str, ...] = ()
+
+
+def states_from_answers(section: Section, answers: dict) -> dict[str, FieldState]:
+    """The inputs' content for the stored answers (a page opened afresh: no form needed)."""
+    states = {}
+    for item in section.items:
+        answer = answers.get(item.id)
+        value = answer.value if answer else None
+        data = item.question_type.to_form(item, value)
+        states[item.id] = FieldState(
+            chosen=tuple(str(v) for v in data) if isinstance(data, list) else data,
+            text=item.question_type.form_text(item, value),
+            comment=(answer.comment or "") if answer else "",
+            version=answer.version if answer else 0,
+        )
+    return states
+
+
+def states_from_form(section: Section, form) -> dict[str, FieldState]:
+    """The inputs' content as posted (a page shown again with messages or conflicts)."""
+    states = {}
+    for item in section.items:
+        field, comment = form[item.id], form[comment_field_name(item.id)]
+        data = field.data
+        states[item.id] = FieldState(
+            chosen=tuple(str(v) for v in data) if isinstance(data, list | tuple) else data,
+            text=field._value() if hasattr(field, "_value") else "",
+            comment=comment._value(),
+            version=form[version_field_name(item.id)].data or 0,
+            errors=tuple(str(error) for error in (*field.errors, *comment.errors)),
+        )
+    return states
+
+
+@lru_cache(maxsize=64)
+def page_strings(lang: str) -> dict[str, Any]:
+    """The blocks' recurring strings in ``lang``, translated once."""
+    return {
+        "required": _("(required)"),
+        "conditional": _("Answer this only if it applies given your earlier answer."),
+        "not_applicable": _("Not applicable"),
+        "one_per_line": _("One web address per line."),
+        "comment": _("Comment for reviewers"),
+        "comment_prefix": _("Comment:"),
+        "history": _("History"),
+        "no_answer": _("(no answer)"),
+        "yes_no": (("yes", _("Yes"), ""), ("no", _("No"), "")),
+    }
+
+
+def item_blocks(
+    definition: Definition,
+    content_hash: str,
+    section: Section,
+    lang: str,
+    states: dict[str, FieldState],
+    answers: dict,
+    conflicts: dict,
+    editable: bool,
+    history_url: str,
+) -> list[Markup]:
+    """The HTML of each item of the section, in order."""
+    localized = definition.localized_items(lang)
+    conditions = definition.show_if_conditions
+    strings = page_strings(lang)
+    timezone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    blocks = []
+    for item in section.items:
+        state = states[item.id]
+        answer = answers.get(item.id)
+        has_conflict = item.id in conflicts
+        author = answer.author if answer else None
+        key = (
+            content_hash,
+            item.id,
+            timezone,
+            editable,
+            history_url,
+            state,
+            repr(answer.value) if answer else None,
+            author,
+            answer.updated_at if answer else None,
+        )
+        blocks.append(
+            fragment(
+                "assessments/_item_block.html",
+                None if has_conflict or state.errors else key,
+                item=item,
+                li=localized[item.id],
+                state=state,
+                answer=answer,
+                author=author,
+                conflict=conflicts.get(item.id),
+                has_conflict=has_conflict,
+                editable=editable,
+                condition=conditions.get(item.id),
+                history_url=history_url,
+                lang=lang,
+                t=strings,
+            )
+        )
+    return blocks
