@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import User
+from surveyapp.db import utcnow
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition, Item
 from surveyapp.regions.models import Region
@@ -102,26 +103,36 @@ def progress(assessment: Assessment) -> list[SectionProgress]:
     return result
 
 
+# The statements of every answer saved, built once (building one costs about as much as
+# running it).
+_LOCK_ROW = (
+    select(Assessment.state).where(Assessment.id == bindparam("assessment_id")).with_for_update()
+)
+_LOCK_DATABASE = (
+    update(Assessment.__table__)
+    .where(Assessment.id == bindparam("assessment_id"))
+    .values(state=Assessment.state)
+    .returning(Assessment.state)
+)
+_ANSWER = select(Answer).where(
+    Answer.assessment_id == bindparam("assessment_id"), Answer.item_id == bindparam("item_id")
+)
+
+
 def lock_for_writing(assessment: Assessment) -> None:
     """Hold the assessment until the commit, so that an answer cannot land after a concurrent
     submit, and re-read its state.
 
-    PostgreSQL: the row, FOR UPDATE. SQLite locks the whole database for a writer, but only at
-    its first write (its reads before run outside any transaction): a no-op write takes the lock
-    first, so the state read next is the latest and no other writer can change it.
+    Every writer of an assessment's answers takes this first, so writers of one assessment run
+    one after the other: the version an answer is checked against cannot change before the
+    commit. PostgreSQL: the row, FOR UPDATE. SQLite locks the whole database for a writer, but
+    only at its first write (its reads before run outside any transaction): a no-op write takes
+    the lock first, so the state it returns is the latest and no other writer can change it.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(
-            select(Assessment.id).where(Assessment.id == assessment.id).with_for_update()
-        )
-    else:
-        db.session.execute(
-            update(Assessment)
-            .where(Assessment.id == assessment.id)
-            .values(state=Assessment.state)
-            .execution_options(synchronize_session=False)
-        )
-    db.session.refresh(assessment, attribute_names=["state"])
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    statement = _LOCK_ROW if postgresql else _LOCK_DATABASE
+    state = db.session.execute(statement, {"assessment_id": assessment.id}).scalar_one()
+    set_committed_value(assessment, "state", AssessmentState(state))
 
 
 def ensure_editable(assessment: Assessment) -> None:
@@ -155,7 +166,7 @@ def save_answer(
     item = assessment.round.questionnaire.parsed.item(item_id)
     question_type = item.question_type
     clean = None if question_type.is_empty(value) else question_type.clean(item, value)
-    answer = db.session.scalar(select(Answer).filter_by(assessment=assessment, item_id=item_id))
+    answer = db.session.scalar(_ANSWER, {"assessment_id": assessment.id, "item_id": item_id})
     old_value = answer.value if answer else None
     old_comment = answer.comment if answer else None
     # NUL cannot be typed, only pasted from binary data, and PostgreSQL text refuses it.
@@ -165,27 +176,19 @@ def save_answer(
         return answer  # nothing to change: the same answer sent twice is not a conflict
     if expected_version is not None and (answer.version if answer else 0) != expected_version:
         raise StaleAnswer(item_id, answer)
-    try:
-        with db.session.begin_nested():  # a concurrent writer fails only this answer
-            if answer is None:
-                answer = Answer(
-                    assessment=assessment,
-                    item_id=item_id,
-                    value=clean,
-                    comment=new_comment,
-                    updated_by=user,
-                )
-                db.session.add(answer)
-            else:
-                answer.value, answer.comment, answer.updated_by = clean, new_comment, user
-            db.session.flush()
-    except (StaleDataError, IntegrityError):
-        current = db.session.scalar(
-            select(Answer)
-            .filter_by(assessment=assessment, item_id=item_id)
-            .execution_options(populate_existing=True)
+    # No savepoint needed: the lock above keeps other writers out until the commit.
+    if answer is None:
+        answer = Answer(
+            assessment=assessment,
+            item_id=item_id,
+            value=clean,
+            comment=new_comment,
+            updated_by=user,
         )
-        raise StaleAnswer(item_id, current) from None
+        db.session.add(answer)
+        db.session.flush()
+    else:
+        _update_answer(answer, clean, new_comment, user)
     if old_value != clean:
         log_event(
             "answer.changed",
@@ -209,6 +212,42 @@ def save_answer(
             new_value=new_comment,
         )
     return answer
+
+
+_UPDATE_ANSWER = (
+    update(Answer.__table__)
+    .where(Answer.id == bindparam("answer_id"), Answer.version == bindparam("old_version"))
+    .values(
+        value=bindparam("value", type_=Answer.value.type),
+        comment=bindparam("comment"),
+        updated_by_id=bindparam("updated_by_id"),
+        updated_at=bindparam("updated_at"),
+        version=bindparam("version"),
+    )
+)
+
+
+def _update_answer(answer: Answer, value: Any, comment: str | None, user: User | None) -> None:
+    """Change a stored answer by one UPDATE, the object updated to match.
+
+    The answer is saved on every autosave; flushing the changed object costs several times
+    as much as the statement. The version is still checked (it cannot differ under the lock).
+    """
+    changes = {
+        "value": value,
+        "comment": comment,
+        "updated_by_id": user.id if user else None,
+        "updated_at": utcnow(),
+        "version": answer.version + 1,
+    }
+    result = db.session.execute(
+        _UPDATE_ANSWER, {**changes, "answer_id": answer.id, "old_version": answer.version}
+    )
+    if result.rowcount != 1:
+        raise StaleDataError(f"answer {answer.id} changed while the assessment was locked")
+    for key, new in changes.items():
+        set_committed_value(answer, key, new)
+    set_committed_value(answer, "updated_by", user)
 
 
 def submit_assessment(assessment: Assessment, user: User, *, consent_named: bool = False) -> bool:

@@ -259,28 +259,53 @@ def save_section(assessment_id: int, section_id: str):
     return redirect(url_for(".edit_section", assessment_id=assessment.id, section_id=section.id))
 
 
-def _answer_json(item, answer):
-    form_value = item.question_type.to_form(item, answer.value) if answer else None
+def _answer_snapshot(answer) -> dict | None:
+    """What the autosave reply tells of an answer, read while the objects are loaded."""
+    if answer is None:
+        return None
+    return {
+        "value": answer.value,
+        "comment": answer.comment,
+        "version": answer.version,
+        "updated_at": answer.updated_at,
+        "updated_by": answer.updated_by.name if answer.updated_by else None,
+    }
+
+
+def _answer_json(item, answer: dict | None) -> dict:
+    """The autosave reply's account of an answer (``answer``: from _answer_snapshot)."""
+    if answer is None:
+        return {
+            "form_values": [],
+            "updated_by_text": "",
+            "value": None,
+            "display": "",
+            "comment": None,
+            "version": 0,
+            "updated_by": None,
+            "updated_at": None,
+        }
+    form_value = item.question_type.to_form(item, answer["value"])
     if isinstance(form_value, list):
         form_values = [str(value) for value in form_value]
     else:
         form_values = [] if form_value in (None, "") else [str(form_value)]
-    changed_by = answer.updated_by.name if answer and answer.updated_by else None
+    changed_by = answer["updated_by"]
     return {
         "form_values": form_values,
         "updated_by_text": _(
             "Last changed by %(name)s, %(when)s.",
             name=changed_by,
-            when=format_datetime(answer.updated_at, "short"),
+            when=format_datetime(answer["updated_at"], "short"),
         )
         if changed_by
         else "",
-        "value": answer.value if answer else None,
-        "display": item.question_type.display(item, answer.value, current_lang()) if answer else "",
-        "comment": answer.comment if answer else None,
-        "version": answer.version if answer else 0,
-        "updated_by": answer.updated_by.name if answer and answer.updated_by else None,
-        "updated_at": answer.updated_at.isoformat() if answer else None,
+        "value": answer["value"],
+        "display": item.question_type.display(item, answer["value"], current_lang()),
+        "comment": answer["comment"],
+        "version": answer["version"],
+        "updated_by": changed_by,
+        "updated_at": answer["updated_at"].isoformat(),
     }
 
 
@@ -321,15 +346,17 @@ def autosave_answer(assessment_id: int, item_id: str):
             keep_comment="comment" not in payload,
         )
     except StaleAnswer as exc:
+        current = _answer_snapshot(exc.current)
         db.session.rollback()
-        return jsonify(error="conflict", current=_answer_json(item, exc.current)), 409
+        return jsonify(error="conflict", current=_answer_json(item, current)), 409
     except AnswerError as exc:
         db.session.rollback()
         return jsonify(error=str(exc)), 422
-    # Built before the commit, which expires the objects (reading them again would re-query).
-    body = jsonify(saved=True, **_answer_json(item, answer))
+    # Read before the commit, which expires the objects (reading them after would re-query);
+    # the reply is written after it, so that other writers wait for the lock no longer.
+    saved = _answer_snapshot(answer)
     db.session.commit()
-    return body
+    return jsonify(saved=True, **_answer_json(item, saved))
 
 
 @bp.get("/assessments/<int:assessment_id>/submit")

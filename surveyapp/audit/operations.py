@@ -2,9 +2,16 @@
 
 from typing import Any
 
+from sqlalchemy import insert
+
 from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import User
+from surveyapp.db import utcnow
 from surveyapp.extensions import db
+
+#: Built once; an event is written at once, in the caller's transaction (no object to flush:
+#: nothing reads an event back in the request that writes it, and every answer saved writes one).
+_INSERT = insert(AuditEvent)
 
 
 def log_event(
@@ -17,17 +24,19 @@ def log_event(
     item_id: str | None = None,
     old_value: Any = None,
     new_value: Any = None,
-) -> AuditEvent:
-    """Add an audit event to the session."""
-    event = AuditEvent(
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        user_id=user.id if user else None,
-        assessment_id=assessment_id,
-        item_id=item_id,
-        old_value=old_value,
-        new_value=new_value,
+) -> None:
+    """Write an audit event in the current transaction (it is kept only if that commits)."""
+    db.session.execute(
+        _INSERT,
+        {
+            "created_at": utcnow(),
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "user_id": user.id if user else None,
+            "assessment_id": assessment_id,
+            "item_id": item_id,
+            "old_value": old_value,
+            "new_value": new_value,
+        },
     )
-    db.session.add(event)
-    return event

@@ -68,6 +68,12 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    @property
+    def is_authenticated(self) -> bool:
+        # Only active users are ever loaded for a request (auth.operations.load_user); not
+        # reading ``active`` here spares a query when the user was expired by a commit.
+        return True
+
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
 
