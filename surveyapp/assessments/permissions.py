@@ -2,6 +2,7 @@
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
@@ -36,12 +37,19 @@ def can_edit(user: User, assessment: Assessment) -> bool:
 
 
 #: What every assessment request reads: the round, its questionnaire and the region...
-_EAGER = [
-    joinedload(Assessment.round).joinedload(Round.questionnaire),
-    joinedload(Assessment.region),
-]
-#: ...and what pages read besides: every answer with its author.
-_EAGER_ANSWERS = [*_EAGER, selectinload(Assessment.answers).joinedload(Answer.updated_by)]
+_ASSESSMENT = (
+    select(Assessment)
+    .options(
+        joinedload(Assessment.round).joinedload(Round.questionnaire),
+        joinedload(Assessment.region),
+    )
+    .where(Assessment.id == bindparam("assessment_id"))
+)
+#: ...and what pages read besides: every answer with its author. (Statements built once:
+#: building one costs about as much as running it, on every request.)
+_ASSESSMENT_WITH_ANSWERS = _ASSESSMENT.options(
+    selectinload(Assessment.answers).joinedload(Answer.updated_by)
+)
 
 
 def load_assessment(assessment_id: int, with_answers: bool = True) -> Assessment:
@@ -49,8 +57,8 @@ def load_assessment(assessment_id: int, with_answers: bool = True) -> Assessment
 
     404 rather than 403 so that nobody learns which regions have started an assessment.
     """
-    options = _EAGER_ANSWERS if with_answers else _EAGER
-    assessment = db.session.get(Assessment, assessment_id, options=options)
+    statement = _ASSESSMENT_WITH_ANSWERS if with_answers else _ASSESSMENT
+    assessment = db.session.execute(statement, {"assessment_id": assessment_id}).scalar()
     if assessment is None or not can_view(current_user, assessment):
         abort(404)
     return assessment

@@ -32,6 +32,7 @@ from surveyapp.assessments.page import item_blocks, states_from_answers, states_
 from surveyapp.assessments.permissions import can_edit, is_region_officer, load_assessment
 from surveyapp.assessments.queries import history_events, section_answers
 from surveyapp.extensions import db
+from surveyapp.fragments import fragment
 from surveyapp.labels import current_lang
 from surveyapp.questionnaires.types import AnswerError
 from surveyapp.regions.models import Region
@@ -135,12 +136,31 @@ def _autosave_messages(lang: str) -> str:
     )
 
 
+def _section_links(definition, content_hash, assessment, section, lang) -> dict:
+    """The list of sections and the previous/next links, kept once rendered (fragments)."""
+    previous, following = _neighbours(definition, section)
+    # One URL built, the others derived from it.
+    url = url_for(".edit_section", assessment_id=assessment.id, section_id="__SECTION__")
+    context = {
+        "definition": definition,
+        "section": section,
+        "previous": previous,
+        "following": following,
+        "section_url": lambda section_id: url.replace("__SECTION__", section_id),
+        "lang": lang,
+    }
+    key = (content_hash, assessment.id, section.id)
+    return {
+        "section_nav": fragment("assessments/_section_nav.html", key, **context),
+        "pager": fragment("assessments/_pager.html", key, **context),
+    }
+
+
 def _render_section(
     assessment, section, form=None, answers=None, conflicts=None, restored=False, status=200
 ):
     """The section page; ``form``: the posted form to show again (else the stored answers)."""
     definition = assessment.round.questionnaire.parsed
-    previous, following = _neighbours(definition, section)
     answers = section_answers(assessment, section) if answers is None else answers
     editable = can_edit(current_user, assessment)
     lang = current_lang()
@@ -148,11 +168,10 @@ def _render_section(
         states = states_from_answers(section, answers)
     else:
         states = states_from_form(section, form)
-    # One URL built, the others derived from it (a dozen section links on every page).
-    section_url = url_for(".edit_section", assessment_id=assessment.id, section_id="__SECTION__")
+    content_hash = assessment.round.questionnaire.content_hash
     blocks = item_blocks(
         definition,
-        assessment.round.questionnaire.content_hash,
+        content_hash,
         section,
         lang,
         states,
@@ -167,11 +186,10 @@ def _render_section(
         definition=definition,
         section=section,
         blocks=blocks,
-        section_url=lambda section_id: section_url.replace("__SECTION__", section_id),
+        **_section_links(definition, content_hash, assessment, section, lang),
         restored=restored,
         editable=editable,
-        previous=previous,
-        following=following,
+        following=_neighbours(definition, section)[1],
         **_review_of(assessment, section.id),
         lang=lang,
         autosave_messages=_autosave_messages(lang),
