@@ -51,3 +51,32 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def read_only(view):
+    """Mark a view that only reads (see register_read_only_requests)."""
+    view.read_only = True
+    return view
+
+
+def register_read_only_requests(app) -> None:
+    """On PostgreSQL, GET requests to read-only views run without a transaction.
+
+    Each statement then commits by itself: no BEGIN before the first and no ROLLBACK after the
+    last, two of a page's five or six round trips to the server. Only for views that write
+    nothing, or whose writes stand alone (each commits at once). Registered before any hook
+    that reads the database.
+    """
+    from flask import request
+
+    from surveyapp.extensions import db
+
+    @app.before_request
+    def _autocommit_reads():
+        if request.method not in ("GET", "HEAD"):
+            return
+        view = app.view_functions.get(request.endpoint)
+        if not getattr(view, "read_only", False):
+            return
+        if db.engine.dialect.name == "postgresql":
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -334,6 +334,37 @@ def test_concurrent_submits_make_one_submission(app, officer, assessment):
     assert count == 1
 
 
+def test_concurrent_autosaves_of_one_version_save_once(app, officer, assessment):
+    """Two officers' saves based on the same version: one is saved, the other gets a 409."""
+    email, url = officer.email, f"/assessments/{assessment.id}/answers/maturity"
+    clients = []
+    for _ in range(2):
+        client = app.test_client()
+        client.post("/login", data={"email": email, "password": "correct horse battery staple"})
+        clients.append(client)
+    start = threading.Barrier(2)
+    statuses = []
+
+    def save(client, level):
+        start.wait()
+        statuses.append(client.post(url, json={"value": [level], "version": 0}).status_code)
+
+    threads = [
+        threading.Thread(target=save, args=(client, level))
+        for client, level in zip(clients, ["2", "4"], strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 409]
+    assert stored(assessment, "maturity").version == 1
+    changes = db.session.scalar(
+        select(func.count()).select_from(AuditEvent).filter_by(action="answer.changed")
+    )
+    assert changes == 1
+
+
 def test_an_answer_cannot_land_after_a_submit_that_came_first(app, officer, assessment):
     """The submit commits between the save's read of the assessment and its write."""
     from sqlalchemy import update

@@ -129,10 +129,28 @@ def lock_for_writing(assessment: Assessment) -> None:
     only at its first write (its reads before run outside any transaction): a no-op write takes
     the lock first, so the state it returns is the latest and no other writer can change it.
     """
+    if holds_lock(assessment):
+        return  # loaded FOR UPDATE in this transaction (permissions.load_assessment)
     postgresql = db.session.get_bind().dialect.name == "postgresql"
     statement = _LOCK_ROW if postgresql else _LOCK_DATABASE
     state = db.session.execute(statement, {"assessment_id": assessment.id}).scalar_one()
     set_committed_value(assessment, "state", AssessmentState(state))
+    remember_lock(assessment)
+
+
+_LOCKS = "surveyapp.locked_assessments"
+
+
+def remember_lock(assessment: Assessment) -> None:
+    """Note that this transaction holds the assessment's lock (and read its state since)."""
+    db.session.info.setdefault(_LOCKS, {})[assessment.id] = db.session().get_transaction()
+
+
+def holds_lock(assessment: Assessment) -> bool:
+    transaction = db.session().get_transaction()
+    return transaction is not None and (
+        db.session.info.get(_LOCKS, {}).get(assessment.id) is transaction
+    )
 
 
 def ensure_editable(assessment: Assessment) -> None:
