@@ -91,11 +91,12 @@ def _init_extensions(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized)
 
     from surveyapp.labels import event_label, label, state_label
-    from surveyapp.navigation import main_nav
+    from surveyapp.navigation import site_footer, site_header
     from surveyapp.regions.models import RegionCategory
 
     app.jinja_env.globals["get_locale"] = get_locale
-    app.jinja_env.globals["main_nav"] = main_nav
+    app.jinja_env.globals["site_header"] = site_header
+    app.jinja_env.globals["site_footer"] = site_footer
     app.jinja_env.globals["min_group_size"] = lambda: app.config["MIN_GROUP_SIZE"]
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["category_label"] = lambda value: label(RegionCategory(value))

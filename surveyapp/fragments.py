@@ -52,5 +52,10 @@ def fragment(template: str, key: tuple | None, **context) -> Markup:
     """
     if key is None:
         return _render(template, context)
-    full_key = (template, str(get_locale()), request.script_root, *key)
-    return _render_cached(_Fragment(template, full_key, context))
+    return _render_cached(_Fragment(template, (template, *_request_key(), *key), context))
+
+
+def _request_key() -> tuple[object, str]:
+    """What every fragment depends on: the language (which force_locale may change within a
+    request) and the script root."""
+    return get_locale(), request.script_root

@@ -1,14 +1,20 @@
-"""The site header's links, rendered once per role, language and unread count.
+"""The site header and footer, rendered once for what they show and kept.
 
 The header is on every page and its dozen links and labels cost more to render than many a
-page's content; they depend on nothing else, so each variant is rendered once and kept.
+page's content. It shows only the user's name, role and unread count (and the language), so
+each variant is rendered once (surveyapp/fragments.py); only the sign-out form's CSRF token is
+filled in on every page.
 """
 
 from flask import g
 from flask_login import current_user
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from surveyapp.fragments import fragment
+
+#: Stands for the CSRF token in the kept header (no rendered text contains it).
+CSRF_HOLE = "__surveyapp_csrf_token__"
 
 
 def unread_notifications() -> int:
@@ -24,7 +30,22 @@ def unread_notifications() -> int:
     return g.unread_notifications
 
 
-def main_nav() -> Markup:
-    """The signed-in user's header links."""
-    role, unread = str(current_user.role), unread_notifications()
-    return fragment("_site_nav.html", (role, unread), role=role, unread=unread)
+def site_header() -> Markup:
+    """The header: brand, the user's links and sign-out form, or the links for visitors."""
+    user = current_user._get_current_object()
+    if not user.is_authenticated:
+        return fragment("_site_header.html", ("visitor",), role=None)
+    role, name, unread = str(user.role), user.name, unread_notifications()
+    html = fragment(
+        "_site_header.html",
+        ("user", role, name, unread),
+        role=role,
+        name=name,
+        unread=unread,
+        csrf_hole=CSRF_HOLE,
+    )
+    return Markup(html.replace(CSRF_HOLE, escape(generate_csrf())))  # noqa: S704 (escaped)
+
+
+def site_footer() -> Markup:
+    return fragment("_site_footer.html", ())

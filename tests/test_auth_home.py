@@ -1,10 +1,13 @@
 """Signing in and out, and the first page each role sees."""
 
+import re
+
 import pytest
 
 from surveyapp.assessments.models import AssessmentState
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
+from tests.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -118,3 +121,27 @@ def test_csrf_is_enforced_when_enabled(app, officer):
     client = app.test_client()
     response = client.post("/login", data={"email": officer.email, "password": "x"})
     assert response.status_code == 400
+
+
+def test_the_kept_header_signs_out_with_this_sessions_token(app, create_user, create_region):
+    """The header is rendered once per name, role and language; each page gets its own token."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    region = create_region("ES21")
+    first = create_user(email="ana@example.org", name="Ana", regions=[region])
+    second = create_user(email="bea@example.org", name="Ana", regions=[region])
+    db.session.commit()
+    tokens = []
+    for user in (first, second):
+        client = app.test_client()
+        login_page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page)[1]
+        client.post(
+            "/login",
+            data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+        )
+        home = client.get("/").get_data(as_text=True)
+        assert "Ana · Regional officer" in home
+        tokens.append(re.search(r'action="/logout">\s*<input[^>]+value="([^"]+)"', home)[1])
+        assert client.post("/logout", data={"csrf_token": tokens[-1]}).status_code == 302
+        assert client.get("/").status_code == 302  # signed out: home sends to the login page
+    assert tokens[0] != tokens[1]
