@@ -64,6 +64,9 @@ def load_assessment(
     404 rather than 403 so that nobody learns which regions have started an assessment.
     :param for_writing: on PostgreSQL, take the lock that writers take (operations.
         lock_for_writing) in the same query: one round trip fewer for every answer saved.
+        (Answers must still be read by a later statement: rows joined to a row locked FOR
+        UPDATE come from the snapshot taken before waiting for the lock, so an answer saved
+        by the writer waited for would be missed; test_concurrent_autosaves_... catches it.)
     """
     if for_writing and db.session.get_bind().dialect.name == "postgresql":
         statement = _ASSESSMENT_FOR_UPDATE
