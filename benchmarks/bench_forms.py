@@ -11,7 +11,10 @@ With --with-render-load it measures the section page again while working-group r
 back to back in a background process, as the app renders them (issue 7: at least half the
 throughput is kept).
 
-Run: .venv/bin/python benchmarks/bench_forms.py [--seconds 10] [--skip-postgres]
+Both apps run side by side and wrk loads them in turn, --rounds times each (median printed):
+a shared machine's speed drifts within minutes, and this way the drift moves both figures.
+
+Run: .venv/bin/python benchmarks/bench_forms.py [--seconds 5] [--rounds 3] [--skip-postgres]
      [--with-render-load]
 Needs wrk (apt-get install wrk) and, for PostgreSQL, the server on 127.0.0.1:5432.
 Prints figures; asserts nothing.
@@ -230,46 +233,78 @@ def scale_items(section_ids: tuple[str, ...]) -> list[str]:
     ]
 
 
-def measure(
-    label: str, db_url: str, ref_db_url: str, seconds: int, workdir: Path, render_load: bool
-) -> dict:
-    figures = {}
-    ref_port = free_port()
-    # As in PERFORMANCE.md: the page with CSRF on, the POST with CSRF off (wrk replays it).
-    for csrf, key in (("1", "ref_page"), ("0", "ref_post")):
-        ref_env = {"DB_URL": ref_db_url, "CSRF": csrf}
-        if ref_db_url.startswith("sqlite"):
-            ref_env["SQLITE_WAL"] = "1"
-        ref = gunicorn("app:app", ref_port, ref_env, REFERENCE)
-        try:
-            wait_for(ref_port, "/ping")
-            if key == "ref_page":
-                wrk(f"http://127.0.0.1:{ref_port}/form_lean", 2, 16, 1)  # warm-up
-                figures[key] = wrk(f"http://127.0.0.1:{ref_port}/form_lean", seconds, 16, 1)
-            else:
-                post = str(REFERENCE / "post.lua")
-                figures[key] = wrk(f"http://127.0.0.1:{ref_port}/form", seconds, 8, 8, post)
-        finally:
-            ref.terminate()
-            ref.wait()
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median throughput (its p99 with it), and the spread of the runs."""
+    ordered = sorted(runs, key=lambda run: run["rps"])
+    middle = dict(ordered[len(ordered) // 2])
+    middle["low"], middle["high"] = ordered[0]["rps"], ordered[-1]["rps"]
+    middle["non2xx"] = sum(run["non2xx"] for run in runs)
+    return middle
 
+
+def measure(
+    label: str,
+    db_url: str,
+    ref_db_url: str,
+    seconds: int,
+    rounds: int,
+    workdir: Path,
+    render_load: bool,
+) -> dict:
+    """Both apps run side by side and are loaded in turn, ``rounds`` times each: a machine
+    whose speed drifts during the run (shared hosts do) moves both figures alike."""
+    ref_page_port, ref_post_port, port = free_port(), free_port(), free_port()
+    ref_env = {"DB_URL": ref_db_url}
+    if ref_db_url.startswith("sqlite"):
+        ref_env["SQLITE_WAL"] = "1"
     prepare_database(db_url)
     password = "benchmark password 1"
     reset_officer_password(db_url, password)
-    port = free_port()
     env = {
         "SURVEYAPP_CONFIG": "production",
         "SECRET_KEY": "benchmark",
         "DATABASE_URL": db_url,
         "SESSION_COOKIE_SECURE": "0",
     }
-    app = gunicorn("surveyapp:create_app()", port, env, ROOT)
+    # As in PERFORMANCE.md: the page with CSRF on, the POST with CSRF off (wrk replays it).
+    servers = [
+        gunicorn("app:app", ref_page_port, {**ref_env, "CSRF": "1"}, REFERENCE),
+        gunicorn("app:app", ref_post_port, {**ref_env, "CSRF": "0"}, REFERENCE),
+        gunicorn("surveyapp:create_app()", port, env, ROOT),
+    ]
+    runs: dict[str, list[dict]] = {"ref_page": [], "page": [], "ref_post": [], "autosave": []}
+    figures: dict = {}
     try:
+        wait_for(ref_page_port, "/ping")
+        wait_for(ref_post_port, "/ping")
         wait_for(port, "/login")
         cookie, token, assessment_id = sign_in(port, password)
+        ref_page = f"http://127.0.0.1:{ref_page_port}/form_lean"
+        ref_post = f"http://127.0.0.1:{ref_post_port}/form"
         page = f"http://127.0.0.1:{port}/assessments/{assessment_id}/sections/strategy"
-        wrk(page, 2, 16, 1, headers={"Cookie": cookie})  # warm-up
-        figures["page"] = wrk(page, seconds, 16, 1, headers={"Cookie": cookie})
+        save = f"http://127.0.0.1:{port}/assessments/{assessment_id}/answers/__ITEM__"
+        script = workdir / "autosave.lua"
+        script.write_text(AUTOSAVE_LUA)
+        items = ",".join(scale_items(("strategy", "governance", "funding"))[:8])
+        post_lua = str(REFERENCE / "post.lua")
+        wrk(ref_page, 2, 16, 1)  # warm-up
+        wrk(page, 2, 16, 1, headers={"Cookie": cookie})
+        for _ in range(rounds):
+            runs["ref_page"].append(wrk(ref_page, seconds, 16, 1))
+            runs["page"].append(wrk(page, seconds, 16, 1, headers={"Cookie": cookie}))
+            runs["ref_post"].append(wrk(ref_post, seconds, 8, 8, post_lua))
+            runs["autosave"].append(
+                wrk(
+                    save,
+                    seconds,
+                    8,
+                    8,
+                    str(script),
+                    headers={"Cookie": cookie, "X-CSRFToken": token},
+                    args=[items],
+                )
+            )
+        figures = {key: median_run(values) for key, values in runs.items()}
         if render_load:
             load, counter = start_render_load(db_url, workdir)
             try:
@@ -282,31 +317,20 @@ def measure(
             finally:
                 load.kill()
                 load.wait()
-        script = workdir / "autosave.lua"
-        script.write_text(AUTOSAVE_LUA)
-        items = scale_items(("strategy", "governance", "funding"))[:8]
-        save = f"http://127.0.0.1:{port}/assessments/{assessment_id}/answers/__ITEM__"
-        figures["autosave"] = wrk(
-            save,
-            seconds,
-            8,
-            8,
-            str(script),
-            headers={"Cookie": cookie, "X-CSRFToken": token},
-            args=[",".join(items)],
-        )
     finally:
-        app.terminate()
-        app.wait()
-    report(label, figures)
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait()
+    report(label, figures, rounds)
     return figures
 
 
-def report(label: str, f: dict) -> None:
+def report(label: str, f: dict, rounds: int) -> None:
     page_ratio = f["page"]["rps"] / f["ref_page"]["rps"]
     save_ratio = f["autosave"]["rps"] / f["ref_post"]["rps"]
-    print(f"\n== {label} (gunicorn 2 sync workers, wrk on 127.0.0.1)")
-    print(f"{'':34}{'req/s':>9}{'p99 ms':>9}{'non-2xx':>9}")
+    print(f"\n== {label} (gunicorn 2 sync workers, wrk on 127.0.0.1; median of {rounds} runs)")
+    print(f"{'':34}{'req/s':>9}{'p99 ms':>9}{'non-2xx':>9}{'runs from-to':>16}")
     rows = [
         ("reference /form_lean", f["ref_page"]),
         ("section page (signed in)", f["page"]),
@@ -314,7 +338,8 @@ def report(label: str, f: dict) -> None:
         ("autosave one answer", f["autosave"]),
     ]
     for name, r in rows:
-        print(f"{name:34}{r['rps']:9.0f}{r['p99_ms']:9.1f}{r['non2xx']:9d}")
+        spread = f"{r['low']:.0f}-{r['high']:.0f}"
+        print(f"{name:34}{r['rps']:9.0f}{r['p99_ms']:9.1f}{r['non2xx']:9d}{spread:>16}")
     page_ok = page_ratio >= 0.75 and f["page"]["p99_ms"] < 100
     save_ok = save_ratio >= 1.0 and f["autosave"]["p99_ms"] < 250
     print(
@@ -337,7 +362,8 @@ def report(label: str, f: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each figure (median)")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument(
         "--with-render-load",
@@ -353,6 +379,7 @@ def main() -> None:
         f"sqlite:///{workdir}/app.db",
         f"sqlite:///{workdir}/ref.db",
         args.seconds,
+        args.rounds,
         workdir,
         args.with_render_load,
     )
@@ -370,6 +397,7 @@ def main() -> None:
             "postgresql+psycopg://postgres@127.0.0.1:5432/surveyapp_bench",
             "postgresql+psycopg://postgres@127.0.0.1:5432/surveyapp_bench_ref",
             args.seconds,
+            args.rounds,
             workdir,
             args.with_render_load,
         )
