@@ -4,7 +4,7 @@ A section page is mostly its item blocks (six described levels per scale item), 
 HTML depends only on the questionnaire, the language, the answer it shows and a few flags. So
 each block is rendered once for that content and kept (surveyapp/fragments.py); a page shows
 the stored HTML until its answer, its author or the page's language changes. Blocks with a
-conflict or an error message are rendered every time (they are rare and short lived).
+conflict or an error message, or with long text, are rendered every time.
 """
 
 from __future__ import annotations
@@ -83,6 +83,15 @@ def page_strings(lang: str) -> dict[str, Any]:
     }
 
 
+#: Blocks whose typed text and comment are longer are not kept: they would fill the cache
+#: (4,096 fragments of about 5 kB), and text boxes are quick to render anyway.
+KEEP_TEXT_UP_TO = 1000
+
+
+def _long(state: FieldState) -> bool:
+    return len(state.text) + len(state.comment) > KEEP_TEXT_UP_TO
+
+
 def item_blocks(
     definition: Definition,
     content_hash: str,
@@ -119,7 +128,7 @@ def item_blocks(
         blocks.append(
             fragment(
                 "assessments/_item_block.html",
-                None if has_conflict or state.errors else key,
+                None if has_conflict or state.errors or _long(state) else key,
                 item=item,
                 li=localized[item.id],
                 state=state,
