@@ -73,10 +73,16 @@ end
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """Ports free now, all different (the sockets are held until all are chosen)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def wait_for(port: int, path: str = "/", timeout: float = 30) -> None:
@@ -85,7 +91,10 @@ def wait_for(port: int, path: str = "/", timeout: float = 30) -> None:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", path)
-            conn.getresponse().read()
+            response = conn.getresponse()
+            response.read()
+            if response.status >= 500:
+                raise OSError("not ready")
             return
         except OSError:
             time.sleep(0.2)
@@ -253,7 +262,7 @@ def measure(
 ) -> dict:
     """Both apps run side by side and are loaded in turn, ``rounds`` times each: a machine
     whose speed drifts during the run (shared hosts do) moves both figures alike."""
-    ref_page_port, ref_post_port, port = free_port(), free_port(), free_port()
+    ref_page_port, ref_post_port, port = free_ports(3)
     ref_env = {"DB_URL": ref_db_url}
     if ref_db_url.startswith("sqlite"):
         ref_env["SQLITE_WAL"] = "1"
@@ -267,16 +276,16 @@ def measure(
         "SESSION_COOKIE_SECURE": "0",
     }
     # As in PERFORMANCE.md: the page with CSRF on, the POST with CSRF off (wrk replays it).
-    servers = [
-        gunicorn("app:app", ref_page_port, {**ref_env, "CSRF": "1"}, REFERENCE),
-        gunicorn("app:app", ref_post_port, {**ref_env, "CSRF": "0"}, REFERENCE),
-        gunicorn("surveyapp:create_app()", port, env, ROOT),
-    ]
+    # Started one after the other: the reference creates its table when it starts.
+    servers = []
     runs: dict[str, list[dict]] = {"ref_page": [], "page": [], "ref_post": [], "autosave": []}
     figures: dict = {}
     try:
+        servers.append(gunicorn("app:app", ref_page_port, {**ref_env, "CSRF": "1"}, REFERENCE))
         wait_for(ref_page_port, "/ping")
+        servers.append(gunicorn("app:app", ref_post_port, {**ref_env, "CSRF": "0"}, REFERENCE))
         wait_for(ref_post_port, "/ping")
+        servers.append(gunicorn("surveyapp:create_app()", port, env, ROOT))
         wait_for(port, "/login")
         cookie, token, assessment_id = sign_in(port, password)
         ref_page = f"http://127.0.0.1:{ref_page_port}/form_lean"

@@ -1,6 +1,8 @@
 """Security properties the foundation already promises (see ../shared/RELIABILITY.md)."""
 
+import re
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 from packaging.version import Version
@@ -142,3 +144,27 @@ def test_security_events_are_logged_without_secrets(app, client, create_user, ca
         message = record.getMessage()
         assert "\n" not in message
         assert "secret words" not in message and "correct horse" not in message
+
+
+def test_rate_limited_views_are_marked():
+    """Views without the mark skip the limiter: limits must go through extensions.rate_limit."""
+    package = Path(__file__).resolve().parents[1] / "surveyapp"
+    direct = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if path.name != "extensions.py"
+        and re.search(r"limiter\.(limit|shared_limit)\(", path.read_text())
+    ]
+    assert direct == []
+
+
+def test_views_without_limits_skip_the_limiter(app):
+    from surveyapp.extensions import _without_limits
+
+    with app.test_request_context("/login", method="POST"):
+        assert _without_limits() is False  # the login form is limited
+    with app.test_request_context("/published"):
+        assert _without_limits() is True
+    app.config["RATELIMIT_DEFAULT"] = "100/minute"
+    with app.test_request_context("/published"):
+        assert _without_limits() is False  # limits for every view: nothing skips

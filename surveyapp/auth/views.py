@@ -23,7 +23,7 @@ from surveyapp.auth.operations import (
 )
 from surveyapp.auth.operations import reset_password as reset_password_operation
 from surveyapp.auth.sessions import start_session
-from surveyapp.extensions import db, limiter
+from surveyapp.extensions import db, rate_limit
 from surveyapp.security_log import security_event
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -50,8 +50,8 @@ def _login_failed(response) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
-@limiter.limit(
+@rate_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+@rate_limit(
     lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"],
     key_func=_submitted_email,
     methods=["POST"],

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
-from surveyapp.extensions import db, limiter
+from surveyapp.extensions import db, rate_limit
 from surveyapp.labels import current_lang
 from surveyapp.publication.operations import (
     PublicationError,
@@ -36,7 +36,7 @@ def index():
 
 
 @bp.get("/published/rounds/<int:round_id>/working-group.pdf")
-@limiter.limit(lambda: current_app.config["PUBLIC_REPORT_LIMIT"])
+@rate_limit(lambda: current_app.config["PUBLIC_REPORT_LIMIT"])
 def working_group_report(round_id: int):
     """A published working-group report (public); 404 when not, or no longer, published."""
     from surveyapp.reporting.catalog import WORKING_GROUP, Job
