@@ -37,19 +37,21 @@ def has_assessments() -> bool:
     return (db.session.scalar(select(func.count(Assessment.id))) or 0) > 0
 
 
-#: Built once (building a statement costs about as much as running this one).
+_answers, _users = Answer.__table__, User.__table__
+#: A Core statement, built once: it runs on every section page, where building it and the ORM's
+#: handling of a query cost more than running it.
 _SECTION_ANSWERS = (
     select(
-        Answer.item_id,
-        Answer.value,
-        Answer.comment,
-        Answer.version,
-        Answer.updated_at,
-        User.name.label("author"),
+        _answers.c.item_id,
+        _answers.c.value,
+        _answers.c.comment,
+        _answers.c.version,
+        _answers.c.updated_at,
+        _users.c.name.label("author"),
     )
-    .outerjoin(User, Answer.updated_by_id == User.id)
-    .where(Answer.assessment_id == bindparam("assessment_id"))
-    .where(Answer.item_id.in_(bindparam("item_ids", expanding=True)))
+    .select_from(_answers.outerjoin(_users, _answers.c.updated_by_id == _users.c.id))
+    .where(_answers.c.assessment_id == bindparam("assessment_id"))
+    .where(_answers.c.item_id.in_(bindparam("item_ids", expanding=True)))
 )
 
 
@@ -59,7 +61,7 @@ def section_answers(assessment: Assessment, section: Section) -> dict[str, Row]:
 
     Plain rows, not Answer objects: the section page reads them on every visit.
     """
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         _SECTION_ANSWERS,
         {"assessment_id": assessment.id, "item_ids": [item.id for item in section.items]},
     )
