@@ -9,9 +9,10 @@ from surveyapp.auth.models import User
 from surveyapp.db import utcnow
 from surveyapp.extensions import db
 
-#: Built once; an event is written at once, in the caller's transaction (no object to flush:
-#: nothing reads an event back in the request that writes it, and every answer saved writes one).
-_INSERT = insert(AuditEvent)
+#: A Core statement, built once; an event is written at once, in the caller's transaction (no
+#: object to flush: nothing reads an event back in the request that writes it, and every answer
+#: saved writes one).
+_INSERT = insert(AuditEvent.__table__)
 
 
 def log_event(
@@ -26,6 +27,8 @@ def log_event(
     new_value: Any = None,
 ) -> None:
     """Write an audit event in the current transaction (it is kept only if that commits)."""
+    if db.session.new or db.session.deleted:
+        db.session.flush()  # the rows an event refers to go first
     db.session.execute(
         _INSERT,
         {
