@@ -365,6 +365,44 @@ def test_concurrent_autosaves_of_one_version_save_once(app, officer, assessment)
     assert changes == 1
 
 
+@pytest.mark.parametrize(("theirs", "conflict"), [(4, True), (3, False)])
+def test_an_answer_changed_between_the_read_and_the_lock(
+    app, officer, assessment, monkeypatch, theirs, conflict
+):
+    """The answer is read before the lock (shorter lock); a change in between is never lost."""
+    from sqlalchemy import update
+
+    from surveyapp.assessments import operations
+
+    save_answer(assessment, "maturity", 2, officer)
+    db.session.commit()
+    lock = operations.lock_for_writing
+
+    def another_writer_first(target):
+        with db.engine.begin() as other:
+            other.execute(
+                update(Answer)
+                .where(Answer.assessment_id == target.id, Answer.item_id == "maturity")
+                .values(value=theirs, version=Answer.version + 1)
+            )
+        lock(target)
+
+    monkeypatch.setattr(operations, "lock_for_writing", another_writer_first)
+    if conflict:
+        with pytest.raises(operations.StaleAnswer) as caught:
+            save_answer(assessment, "maturity", 3, officer, expected_version=1)
+        assert (caught.value.current.value, caught.value.current.version) == (4, 2)
+        db.session.rollback()
+    else:  # they saved what we send: nothing to change, no conflict
+        answer = save_answer(assessment, "maturity", 3, officer, expected_version=1)
+        assert answer.version == 2
+        db.session.commit()
+    assert (stored(assessment, "maturity").value, stored(assessment, "maturity").version) == (
+        theirs,
+        2,
+    )
+
+
 def test_an_answer_cannot_land_after_a_submit_that_came_first(app, officer, assessment):
     """The submit commits between the save's read of the assessment and its write."""
     from sqlalchemy import update

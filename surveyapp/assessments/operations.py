@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.audit.operations import log_event
@@ -117,6 +116,12 @@ _LOCK_DATABASE = (
 _ANSWER = select(Answer).where(
     Answer.assessment_id == bindparam("assessment_id"), Answer.item_id == bindparam("item_id")
 )
+_ANSWER_AGAIN = _ANSWER.execution_options(populate_existing=True)
+
+
+def _read_again(assessment: Assessment, item_id: str) -> Answer | None:
+    """The stored answer as it is now (the object already loaded, refreshed)."""
+    return db.session.scalar(_ANSWER_AGAIN, {"assessment_id": assessment.id, "item_id": item_id})
 
 
 def lock_for_writing(assessment: Assessment) -> None:
@@ -179,34 +184,51 @@ def save_answer(
     :raises AnswerError: the value is not valid for the item (message for the field).
     :raises NotEditable: the region may not change the assessment now.
     """
-    lock_for_writing(assessment)
-    ensure_editable(assessment)
     item = assessment.round.questionnaire.parsed.item(item_id)
     question_type = item.question_type
     clean = None if question_type.is_empty(value) else question_type.clean(item, value)
-    answer = db.session.scalar(_ANSWER, {"assessment_id": assessment.id, "item_id": item_id})
-    old_value = answer.value if answer else None
-    old_comment = answer.comment if answer else None
     # NUL cannot be typed, only pasted from binary data, and PostgreSQL text refuses it.
     typed = (comment or "").replace("\x00", "").strip()
-    new_comment = old_comment if keep_comment else typed or None
-    if answer is not None and (old_value, old_comment) == (clean, new_comment):
-        return answer  # nothing to change: the same answer sent twice is not a conflict
-    if expected_version is not None and (answer.version if answer else 0) != expected_version:
-        raise StaleAnswer(item_id, answer)
-    # No savepoint needed: the lock above keeps other writers out until the commit.
-    if answer is None:
-        answer = Answer(
-            assessment=assessment,
-            item_id=item_id,
-            value=clean,
-            comment=new_comment,
-            updated_by=user,
+    # Read before the lock when it is not held yet (on SQLite outside any transaction), so that
+    # the lock is held for the writes only. What was read is checked under the lock: a change
+    # is written only if the version is still the one read (else everything is read again).
+    read_under_lock = holds_lock(assessment)
+    answer = db.session.scalar(_ANSWER, {"assessment_id": assessment.id, "item_id": item_id})
+    lock_for_writing(assessment)
+    ensure_editable(assessment)
+    while True:
+        old_value = answer.value if answer else None
+        old_comment = answer.comment if answer else None
+        new_comment = old_comment if keep_comment else typed or None
+        same = answer is not None and (old_value, old_comment) == (clean, new_comment)
+        stale = (
+            expected_version is not None and (answer.version if answer else 0) != expected_version
         )
-        db.session.add(answer)
-        db.session.flush()
-    else:
-        _update_answer(answer, clean, new_comment, user)
+        if not read_under_lock and (answer is None or same or stale):
+            answer, read_under_lock = _read_again(assessment, item_id), True
+            continue  # these outcomes are decided on what is stored now
+        if same:
+            return answer  # nothing to change: the same answer sent twice is not a conflict
+        if stale:
+            raise StaleAnswer(item_id, answer)
+        if answer is None:
+            answer = Answer(
+                assessment=assessment,
+                item_id=item_id,
+                value=clean,
+                comment=new_comment,
+                updated_by=user,
+            )
+            db.session.add(answer)
+            db.session.flush()
+            break
+        if _update_answer(answer, clean, new_comment, user):
+            break
+        current = _read_again(assessment, item_id)
+        if read_under_lock:  # cannot happen: no one writes under the lock but us
+            raise StaleAnswer(item_id, current)
+        # Changed between the read and the lock: decide again on what is stored now.
+        answer, read_under_lock = current, True
     if old_value != clean:
         log_event(
             "answer.changed",
@@ -245,11 +267,12 @@ _UPDATE_ANSWER = (
 )
 
 
-def _update_answer(answer: Answer, value: Any, comment: str | None, user: User | None) -> None:
-    """Change a stored answer by one UPDATE, the object updated to match.
+def _update_answer(answer: Answer, value: Any, comment: str | None, user: User | None) -> bool:
+    """Change a stored answer by one UPDATE, the object updated to match; False (and nothing
+    changed) when the stored version is no longer the object's.
 
     The answer is saved on every autosave; flushing the changed object costs several times
-    as much as the statement. The version is still checked (it cannot differ under the lock).
+    as much as the statement.
     """
     changes = {
         "value": value,
@@ -262,10 +285,11 @@ def _update_answer(answer: Answer, value: Any, comment: str | None, user: User |
         _UPDATE_ANSWER, {**changes, "answer_id": answer.id, "old_version": answer.version}
     )
     if result.rowcount != 1:
-        raise StaleDataError(f"answer {answer.id} changed while the assessment was locked")
+        return False
     for key, new in changes.items():
         set_committed_value(answer, key, new)
     set_committed_value(answer, "updated_by", user)
+    return True
 
 
 def submit_assessment(assessment: Assessment, user: User, *, consent_named: bool = False) -> bool:
