@@ -39,6 +39,7 @@ from surveyapp.questionnaires.types import AnswerError
 from surveyapp.regions.models import Region
 from surveyapp.reviews.queries import section_remarks, threads
 from surveyapp.rounds.models import Round, RoundState
+from surveyapp.security import csrf_token as signed_csrf_token
 from surveyapp.security_log import security_event
 
 bp = Blueprint("assessments", __name__, template_folder="templates")
@@ -476,6 +477,4 @@ def print_assessment(assessment_id: int):
 @login_required
 def csrf_token():
     """A fresh CSRF token for the autosave script after the session changed."""
-    from flask_wtf.csrf import generate_csrf
-
-    return jsonify(token=generate_csrf())
+    return jsonify(token=signed_csrf_token())
