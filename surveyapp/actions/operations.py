@@ -22,7 +22,7 @@ def may_plan(user: User, region: Region) -> bool:
     """Experts, and the region's own officers."""
     if user.role == Role.expert:
         return True
-    return user.role == Role.officer and any(r.id == region.id for r in user.regions)
+    return user.role == Role.officer and region.id in user.region_ids
 
 
 @dataclass

@@ -13,7 +13,7 @@ from surveyapp.rounds.models import Round, RoundState
 
 
 def is_region_officer(user: User, region_id: int) -> bool:
-    return user.role == Role.officer and any(region.id == region_id for region in user.regions)
+    return user.role == Role.officer and region_id in user.region_ids
 
 
 def may_see_region(user: User, region_id: int) -> bool:

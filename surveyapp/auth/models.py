@@ -56,6 +56,15 @@ class User(UserMixin, db.Model):
     regions: Mapped[list[Region]] = relationship(secondary=region_memberships, order_by=Region.code)
     #: Unread notifications, when loaded with the user for a page's header (else None).
     unread_notifications: Mapped[int | None] = query_expression()
+    #: The regions' ids, comma-separated, when loaded with the user for a request (else None).
+    region_id_list: Mapped[str | None] = query_expression()
+
+    @property
+    def region_ids(self) -> frozenset[int]:
+        """The ids of the regions the user answers for (permission checks)."""
+        if "regions" not in self.__dict__ and self.region_id_list is not None:
+            return frozenset(int(part) for part in self.region_id_list.split(",") if part)
+        return frozenset(region.id for region in self.regions)
 
     def set_password(self, password: str) -> None:
         method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"

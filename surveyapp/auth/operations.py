@@ -11,12 +11,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, with_expression
+from sqlalchemy import String, bindparam, cast, func, select
+from sqlalchemy.orm import with_expression
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from surveyapp.audit.operations import log_event
-from surveyapp.auth.models import Role, User, new_session_token
+from surveyapp.auth.models import Role, User, new_session_token, region_memberships
 from surveyapp.auth.queries import find_user_by_email, normalize_email
 from surveyapp.extensions import db
 from surveyapp.notifications.queries import unread_count_of
@@ -39,13 +39,19 @@ class AccountError(ValueError):
     """A user cannot be created or changed as asked; the message says why."""
 
 
-#: The signed-in user with what most pages read besides, in the same query: the regions
-#: (permission checks) and the header's count of unread notifications. Built once: building
-#: the statement costs about as much as running it, on every request.
+_region_id_text = cast(region_memberships.c.region_id, String)
+#: The signed-in user with what most pages read besides, in the same query: the ids of the
+#: regions (permission checks) and the header's count of unread notifications. Built once:
+#: building the statement costs about as much as running it, on every request.
 _USER_FOR_REQUEST = (
     select(User)
     .options(
-        joinedload(User.regions),
+        with_expression(
+            User.region_id_list,
+            select(func.coalesce(func.aggregate_strings(_region_id_text, ","), ""))
+            .where(region_memberships.c.user_id == User.id)
+            .scalar_subquery(),
+        ),
         with_expression(User.unread_notifications, unread_count_of(User.id)),
     )
     .where(User.id == bindparam("user_id"))
@@ -57,7 +63,7 @@ def load_user(user_id: str) -> User | None:
     key, _, token = user_id.partition(":")
     if not key.isdigit() or not token:
         return None
-    user = db.session.execute(_USER_FOR_REQUEST, {"user_id": int(key)}).unique().scalar()
+    user = db.session.execute(_USER_FOR_REQUEST, {"user_id": int(key)}).scalar()
     if user is None or user.session_token != token or not user.active:
         return None
     return user

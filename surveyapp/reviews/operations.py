@@ -72,7 +72,7 @@ def may_discuss(user: User, assessment: Assessment) -> bool:
         return False
     if user.role == Role.expert:
         return True
-    return user.role == Role.officer and any(r.id == assessment.region_id for r in user.regions)
+    return user.role == Role.officer and assessment.region_id in user.region_ids
 
 
 def post_comment(assessment: Assessment, item_id: str, user: User, body: str) -> ItemComment:
