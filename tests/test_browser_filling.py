@@ -30,6 +30,15 @@ def sign_in(page, base, email):
     page.wait_for_url(re.compile(r".*/$"))
 
 
+def networks_in_own_context(browser, base, setup):
+    """Olga signed in, in a browser context of her own, on the networks section: (page, url)."""
+    page = browser.new_context().new_page()
+    sign_in(page, base, setup["olga"])
+    url = f"{base}/assessments/{setup['id']}/sections/networks"
+    page.goto(url)
+    return page, url
+
+
 def stored(assessment_id, item_id):
     db.session.expire_all()
     answer = db.session.scalar(
@@ -116,10 +125,7 @@ def test_use_their_answer_takes_the_newer_value(live_server, browser, setup):
 
 
 def test_typing_while_the_session_ends_loses_nothing(live_server, browser, shoot, setup):
-    context = browser.new_context()
-    page = context.new_page()
-    sign_in(page, live_server, setup["olga"])
-    page.goto(f"{live_server}/assessments/{setup['id']}/sections/networks")
+    page, _url = networks_in_own_context(browser, live_server, setup)
     # The session ends elsewhere (signing out everywhere rotates the session token).
     elsewhere = browser.new_context().new_page()
     sign_in(elsewhere, live_server, setup["olga"])
@@ -131,24 +137,20 @@ def test_typing_while_the_session_ends_loses_nothing(live_server, browser, shoot
     assert stored(setup["id"], "practice") is None
 
     # Signing in again in another tab of the same browser: the waiting save goes through.
-    tab = context.new_page()
+    tab = page.context.new_page()
     sign_in(tab, live_server, setup["olga"])
     expect(status(page)).to_contain_text("Saved", timeout=20000)
     assert stored(setup["id"], "practice") == "An hour of careful writing"
 
 
 def test_unsaved_answers_come_back_after_the_browser_closed(live_server, browser, setup):
-    context = browser.new_context()
-    page = context.new_page()
-    sign_in(page, live_server, setup["olga"])
-    url = f"{live_server}/assessments/{setup['id']}/sections/networks"
-    page.goto(url)
+    page, url = networks_in_own_context(browser, live_server, setup)
     page.route("**/answers/**", lambda route: route.abort())  # the network is down
     page.locator('textarea[name="practice"]').fill("Written offline")
     expect(status(page)).to_contain_text("retrying")
     page.unroute("**/answers/**")
     page.close()
-    again = context.new_page()
+    again = page.context.new_page()
     again.goto(url)
     expect(again.locator('textarea[name="practice"]')).to_have_value("Written offline")
     expect(status(again)).to_contain_text("Saved")
@@ -156,11 +158,7 @@ def test_unsaved_answers_come_back_after_the_browser_closed(live_server, browser
 
 
 def test_a_plain_save_that_fails_keeps_the_typed_answer(live_server, browser, setup):
-    context = browser.new_context()
-    page = context.new_page()
-    sign_in(page, live_server, setup["olga"])
-    url = f"{live_server}/assessments/{setup['id']}/sections/networks"
-    page.goto(url)
+    page, url = networks_in_own_context(browser, live_server, setup)
     page.route("**/answers/**", lambda route: route.abort())  # no autosave gets through
     page.route(
         "**/sections/networks",
@@ -170,7 +168,7 @@ def test_a_plain_save_that_fails_keeps_the_typed_answer(live_server, browser, se
     page.get_by_role("button", name="Save", exact=True).click()  # the post fails too
     page.unroute("**/answers/**")
     page.unroute("**/sections/networks")
-    again = context.new_page()
+    again = page.context.new_page()
     again.goto(url)
     expect(again.locator('textarea[name="practice"]')).to_have_value("Typed before a failed save")
     expect(status(again)).to_contain_text("Saved")

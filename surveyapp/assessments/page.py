@@ -35,6 +35,11 @@ class FieldState:
     errors: tuple[str, ...] = ()
 
 
+def _chosen(data):
+    """A choice field's data as FieldState.chosen (several choices: a tuple of strings)."""
+    return tuple(str(value) for value in data) if isinstance(data, list | tuple) else data
+
+
 def states_from_answers(section: Section, answers: dict) -> dict[str, FieldState]:
     """The inputs' content for the stored answers (a page opened afresh: no form needed)."""
     states = {}
@@ -43,7 +48,7 @@ def states_from_answers(section: Section, answers: dict) -> dict[str, FieldState
         value = answer.value if answer else None
         data = item.question_type.to_form(item, value)
         states[item.id] = FieldState(
-            chosen=tuple(str(v) for v in data) if isinstance(data, list) else data,
+            chosen=_chosen(data),
             text=item.question_type.form_text(item, value),
             comment=(answer.comment or "") if answer else "",
             version=answer.version if answer else 0,
@@ -58,7 +63,7 @@ def states_from_form(section: Section, form) -> dict[str, FieldState]:
         field, comment = form[item.id], form[comment_field_name(item.id)]
         data = field.data
         states[item.id] = FieldState(
-            chosen=tuple(str(v) for v in data) if isinstance(data, list | tuple) else data,
+            chosen=_chosen(data),
             text=field._value() if hasattr(field, "_value") else "",
             comment=comment._value(),
             version=form[version_field_name(item.id)].data or 0,

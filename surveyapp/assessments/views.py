@@ -139,7 +139,8 @@ def _autosave_messages(lang: str) -> str:
 
 
 def _section_links(definition, content_hash, assessment, section, lang) -> dict:
-    """The list of sections and the previous/next links, kept once rendered (fragments)."""
+    """The list of sections and the previous/next links, kept once rendered (fragments), and
+    the next section (for the buttons)."""
     previous, following = _neighbours(definition, section)
     # One URL built, the others derived from it.
     url = url_for(".edit_section", assessment_id=assessment.id, section_id="__SECTION__")
@@ -155,6 +156,7 @@ def _section_links(definition, content_hash, assessment, section, lang) -> dict:
     return {
         "section_nav": fragment("assessments/_section_nav.html", key, **context),
         "pager": fragment("assessments/_pager.html", key, **context),
+        "following": following,
     }
 
 
@@ -191,7 +193,6 @@ def _render_section(
         **_section_links(definition, content_hash, assessment, section, lang),
         restored=restored,
         editable=editable,
-        following=_neighbours(definition, section)[1],
         **_review_of(assessment, section.id),
         lang=lang,
         autosave_messages=_autosave_messages(lang),

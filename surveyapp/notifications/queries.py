@@ -24,19 +24,18 @@ def recent_notifications(user: User) -> list[Notification]:
     )
 
 
-def unread_count_of(user_id: ColumnElement[int]) -> ScalarSelect[int]:
-    """The number of unread notifications of ``user_id``, as a subquery to load with a user."""
+def _count_unread(user_id):
     return (
         select(func.count())
         .select_from(Notification)
         .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-        .scalar_subquery()
     )
+
+
+def unread_count_of(user_id: ColumnElement[int]) -> ScalarSelect[int]:
+    """The number of unread notifications of ``user_id``, as a subquery to load with a user."""
+    return _count_unread(user_id).scalar_subquery()
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    )
+    return db.session.scalar(_count_unread(user.id))
