@@ -135,13 +135,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reporting_bp)
     app.register_blueprint(publication_bp)
     from surveyapp.auth.sessions import register_session_lifetime
-    from surveyapp.db import register_read_only_requests
+    from surveyapp.db import register_autocommit_views
     from surveyapp.errors import register_error_handlers
     from surveyapp.security import register_security_headers
 
     register_error_handlers(app)
     register_security_headers(app)
-    register_read_only_requests(app)  # before the session check, which loads the user
+    register_autocommit_views(app)  # before the session check, which loads the user
     register_session_lifetime(app)
 
 

@@ -53,30 +53,47 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
-def read_only(view):
-    """Mark a view that only reads (see register_read_only_requests)."""
-    view.read_only = True
+def autocommit(view):
+    """Mark a view whose statements may each commit by itself (see register_autocommit_views)."""
+    view.autocommit = True
     return view
 
 
-def register_read_only_requests(app) -> None:
-    """On PostgreSQL, GET requests to read-only views run without a transaction.
+#: Set in Session.info while the request runs without a transaction.
+_AUTOCOMMIT = "surveyapp.autocommit"
 
-    Each statement then commits by itself: no BEGIN before the first and no ROLLBACK after the
-    last, two of a page's five or six round trips to the server. Only for views that write
-    nothing, or whose writes stand alone (each commits at once). Registered before any hook
-    that reads the database.
+
+def register_autocommit_views(app) -> None:
+    """On PostgreSQL, requests to views marked @autocommit run without a transaction.
+
+    Each statement then commits by itself: no BEGIN before the first and no COMMIT or ROLLBACK
+    after the last, two of a request's round trips to the server. Only for views that write
+    nothing, or whose writes each stand alone in one statement; one that needs a transaction
+    after all calls leave_autocommit() first. Registered before any hook that reads the
+    database.
     """
     from flask import request
 
     from surveyapp.extensions import db
 
     @app.before_request
-    def _autocommit_reads():
-        if request.method not in ("GET", "HEAD"):
-            return
+    def _autocommit():
         view = app.view_functions.get(request.endpoint)
-        if not getattr(view, "read_only", False):
-            return
-        if db.engine.dialect.name == "postgresql":
+        if getattr(view, "autocommit", False) and db.engine.dialect.name == "postgresql":
             db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            db.session.info[_AUTOCOMMIT] = True
+
+    @app.teardown_request
+    def _forget_autocommit(exc):
+        db.session.info.pop(_AUTOCOMMIT, None)  # the session may outlive the request (tests)
+
+
+def leave_autocommit() -> None:
+    """What follows in this request runs in a transaction (no-op when it did already).
+
+    The objects loaded so far are expired: each is read again when next used.
+    """
+    from surveyapp.extensions import db
+
+    if db.session.info.pop(_AUTOCOMMIT, False):
+        db.session.commit()  # gives the connection back; the next one is transactional

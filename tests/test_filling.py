@@ -1,5 +1,6 @@
 """Officers fill, save and submit a section: round trips, validation, conflicts, submit."""
 
+import os
 import re
 import threading
 from urllib.parse import urlencode
@@ -334,8 +335,15 @@ def test_concurrent_submits_make_one_submission(app, officer, assessment):
     assert count == 1
 
 
-def test_concurrent_autosaves_of_one_version_save_once(app, officer, assessment):
-    """Two officers' saves based on the same version: one is saved, the other gets a 409."""
+@pytest.mark.parametrize("stored_before", [0, 1], ids=["first-answer", "change"])
+def test_concurrent_autosaves_of_one_version_save_once(app, officer, assessment, stored_before):
+    """Two officers' saves based on the same version: one is saved, the other gets a 409.
+
+    A first answer is inserted under the lock; a change is, on PostgreSQL, one statement.
+    """
+    for level in range(1, stored_before + 1):
+        save_answer(assessment, "maturity", level, officer)
+    db.session.commit()
     email, url = officer.email, f"/assessments/{assessment.id}/answers/maturity"
     clients = []
     for _ in range(2):
@@ -347,7 +355,8 @@ def test_concurrent_autosaves_of_one_version_save_once(app, officer, assessment)
 
     def save(client, level):
         start.wait()
-        statuses.append(client.post(url, json={"value": [level], "version": 0}).status_code)
+        reply = client.post(url, json={"value": [level], "version": stored_before})
+        statuses.append(reply.status_code)
 
     threads = [
         threading.Thread(target=save, args=(client, level))
@@ -358,36 +367,38 @@ def test_concurrent_autosaves_of_one_version_save_once(app, officer, assessment)
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [200, 409]
-    assert stored(assessment, "maturity").version == 1
+    assert stored(assessment, "maturity").version == stored_before + 1
     changes = db.session.scalar(
         select(func.count()).select_from(AuditEvent).filter_by(action="answer.changed")
     )
-    assert changes == 1
+    assert changes == stored_before + 1
 
 
 @pytest.mark.parametrize(("theirs", "conflict"), [(4, True), (3, False)])
 def test_an_answer_changed_between_the_read_and_the_lock(
     app, officer, assessment, monkeypatch, theirs, conflict
 ):
-    """The answer is read before the lock (shorter lock); a change in between is never lost."""
+    """The answer is read before the lock (shorter lock) or before the one statement that
+    changes it (PostgreSQL); a change in between is never lost."""
     from sqlalchemy import update
 
     from surveyapp.assessments import operations
 
     save_answer(assessment, "maturity", 2, officer)
     db.session.commit()
-    lock = operations.lock_for_writing
+    read = operations._read_answer
 
-    def another_writer_first(target):
+    def another_writer_right_after(target, item_id):
+        answer = read(target, item_id)
         with db.engine.begin() as other:
             other.execute(
                 update(Answer)
                 .where(Answer.assessment_id == target.id, Answer.item_id == "maturity")
                 .values(value=theirs, version=Answer.version + 1)
             )
-        lock(target)
+        return answer
 
-    monkeypatch.setattr(operations, "lock_for_writing", another_writer_first)
+    monkeypatch.setattr(operations, "_read_answer", another_writer_right_after)
     if conflict:
         with pytest.raises(operations.StaleAnswer) as caught:
             save_answer(assessment, "maturity", 3, officer, expected_version=1)
@@ -403,26 +414,62 @@ def test_an_answer_changed_between_the_read_and_the_lock(
     )
 
 
-def test_an_answer_cannot_land_after_a_submit_that_came_first(app, officer, assessment):
-    """The submit commits between the save's read of the assessment and its write."""
+@pytest.mark.parametrize("change", ["submitted", "round closed"])
+def test_an_answer_cannot_land_after_a_change_that_came_first(app, officer, assessment, change):
+    """A submit (or the round's closing) commits between the save's read of the assessment and
+    its write."""
     from sqlalchemy import update
 
     from surveyapp.assessments.operations import NotEditable
+    from surveyapp.rounds.models import Round, RoundState
 
     save_answer(assessment, "maturity", 3, officer)
     db.session.commit()
     db.session.refresh(assessment)  # the save has read the assessment: still a draft
-    with db.engine.connect() as other:  # another request submits meanwhile
-        other.execute(
-            update(Assessment)
-            .where(Assessment.id == assessment.id)
-            .values(state=AssessmentState.submitted, version=Assessment.version + 1)
-        )
+    db.session.refresh(assessment.round)
+    with db.engine.connect() as other:  # another request changes it meanwhile
+        if change == "submitted":
+            other.execute(
+                update(Assessment)
+                .where(Assessment.id == assessment.id)
+                .values(state=AssessmentState.submitted, version=Assessment.version + 1)
+            )
+        else:
+            other.execute(
+                update(Round).where(Round.id == assessment.round_id).values(state=RoundState.closed)
+            )
         other.commit()
     with pytest.raises(NotEditable):
         save_answer(assessment, "maturity", 4, officer)
     db.session.rollback()
     assert db.session.scalar(select(Answer.value).filter_by(item_id="maturity")) == 3
+
+
+@pytest.mark.skipif(
+    os.environ["TEST_DATABASE_URL"].startswith("sqlite"), reason="PostgreSQL's one statement"
+)
+def test_a_change_is_one_statement_on_postgresql(client, login, officer, assessment):
+    """An autosave that changes a stored answer writes it and its audit event in one statement,
+    without the lock that a first answer takes (four round trips to the server fewer)."""
+    from sqlalchemy import event
+
+    login(officer)
+    autosave(client, assessment, "maturity", ["2"])
+    statements = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        reply = autosave(client, assessment, "maturity", ["3"], version=1)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert reply.status_code == 200
+    writes = [s for s in statements if not s.lstrip().upper().startswith("SELECT")]
+    assert len(writes) == 1 and "INSERT INTO audit_events" in writes[0]
+    assert not any("FOR UPDATE" in s for s in statements)
+    assert (stored(assessment, "maturity").value, stored(assessment, "maturity").version) == (3, 2)
 
 
 def test_submit_is_atomic(app, officer, assessment, monkeypatch):

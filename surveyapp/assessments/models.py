@@ -48,6 +48,8 @@ class InvalidTransition(ValueError):
 class Assessment(db.Model):
     __tablename__ = "assessments"
     __table_args__ = (UniqueConstraint("region_id", "round_id"),)
+    #: The states in which the region's officers may change their answers.
+    EDITABLE_BY_REGION = (AssessmentState.draft, AssessmentState.changes_requested)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The region that answers.
@@ -91,7 +93,7 @@ class Assessment(db.Model):
 
     @property
     def is_editable_by_region(self) -> bool:
-        return self.state in (AssessmentState.draft, AssessmentState.changes_requested)
+        return self.state in self.EDITABLE_BY_REGION
 
     def can_move_to(self, target: AssessmentState) -> bool:
         return (self.state, target) in TRANSITIONS

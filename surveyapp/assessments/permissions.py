@@ -6,7 +6,6 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
-from surveyapp.assessments.operations import remember_lock
 from surveyapp.auth.models import Role, User
 from surveyapp.extensions import db
 from surveyapp.rounds.models import Round, RoundState
@@ -53,28 +52,13 @@ _ASSESSMENT_WITH_ANSWERS = _ASSESSMENT.options(
 )
 
 
-_ASSESSMENT_FOR_UPDATE = _ASSESSMENT.with_for_update(of=Assessment)
-
-
-def load_assessment(
-    assessment_id: int, with_answers: bool = True, for_writing: bool = False
-) -> Assessment:
+def load_assessment(assessment_id: int, with_answers: bool = True) -> Assessment:
     """The assessment, or 404 when it does not exist or the user may not see it.
 
     404 rather than 403 so that nobody learns which regions have started an assessment.
-    :param for_writing: on PostgreSQL, take the lock that writers take (operations.
-        lock_for_writing) in the same query: one round trip fewer for every answer saved.
-        (Answers must still be read by a later statement: rows joined to a row locked FOR
-        UPDATE come from the snapshot taken before waiting for the lock, so an answer saved
-        by the writer waited for would be missed; test_concurrent_autosaves_... catches it.)
     """
-    if for_writing and db.session.get_bind().dialect.name == "postgresql":
-        statement = _ASSESSMENT_FOR_UPDATE
-    else:
-        statement = _ASSESSMENT_WITH_ANSWERS if with_answers else _ASSESSMENT
+    statement = _ASSESSMENT_WITH_ANSWERS if with_answers else _ASSESSMENT
     assessment = db.session.execute(statement, {"assessment_id": assessment_id}).scalar()
     if assessment is None or not can_view(current_user, assessment):
         abort(404)
-    if statement is _ASSESSMENT_FOR_UPDATE:
-        remember_lock(assessment)
     return assessment

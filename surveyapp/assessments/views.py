@@ -31,7 +31,7 @@ from surveyapp.assessments.operations import (
 from surveyapp.assessments.page import item_blocks, states_from_answers, states_from_form
 from surveyapp.assessments.permissions import can_edit, is_region_officer, load_assessment
 from surveyapp.assessments.queries import history_events, section_answers
-from surveyapp.db import read_only
+from surveyapp.db import autocommit
 from surveyapp.extensions import db
 from surveyapp.fragments import fragment
 from surveyapp.labels import current_lang
@@ -201,7 +201,7 @@ def _render_section(
 
 @bp.get("/assessments/<int:assessment_id>/sections/<section_id>")
 @login_required
-@read_only  # the stash it may take back commits at once
+@autocommit  # reads; the stash it may take back commits at once
 def edit_section(assessment_id: int, section_id: str):
     """One section of the questionnaire: a form for the region's officers, read-only otherwise."""
     assessment = load_assessment(assessment_id, with_answers=False)
@@ -333,9 +333,10 @@ def _answer_json(item, answer: dict | None) -> dict:
 
 @bp.post("/assessments/<int:assessment_id>/answers/<item_id>")
 @login_required
+@autocommit  # reads, then one statement (or leave_autocommit): operations.save_answer
 def autosave_answer(assessment_id: int, item_id: str):
     """Save one answer (JSON in and out); 409 with both values when it changed meanwhile."""
-    assessment = load_assessment(assessment_id, with_answers=False, for_writing=True)
+    assessment = load_assessment(assessment_id, with_answers=False)
     if not can_edit(current_user, assessment):
         return jsonify(error=_("This assessment can no longer be changed.")), 403
     definition = assessment.round.questionnaire.parsed
