@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, DateTime, Enum, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.functions import FunctionElement
 
 #: Named constraints keep Alembic's batch migrations on SQLite and PostgreSQL identical.
 NAMING_CONVENTION = {
@@ -23,6 +25,43 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 #: Timestamps are stored in UTC with their zone where the engine keeps one.
 UTCDateTime = DateTime(timezone=True)
+
+
+class json_rows(FunctionElement):
+    """Aggregate: the rows' values as one JSON array of arrays ([] without rows), so that rows
+    can come with another query's one row. Columns of JSONType go in through json_value."""
+
+    type = JSON()
+    inherit_cache = True
+
+
+class json_value(FunctionElement):
+    """A JSONType column as JSON inside json_rows (SQLite stores JSON as text)."""
+
+    type = JSON()
+    inherit_cache = True
+
+
+@compiles(json_rows, "postgresql")
+def _json_rows_postgresql(element, compiler, **kw):
+    return f"coalesce(json_agg(json_build_array({compiler.process(element.clauses, **kw)})), '[]')"
+
+
+@compiles(json_rows, "sqlite")
+def _json_rows_sqlite(element, compiler, **kw):
+    return (
+        f"coalesce(json_group_array(json_array({compiler.process(element.clauses, **kw)})), '[]')"
+    )
+
+
+@compiles(json_value, "postgresql")
+def _json_value_postgresql(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(json_value, "sqlite")
+def _json_value_sqlite(element, compiler, **kw):
+    return f"json({compiler.process(element.clauses, **kw)})"
 
 
 def StateEnum(enum_class: type[enum.Enum]) -> Enum:

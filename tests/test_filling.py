@@ -91,6 +91,48 @@ def test_autosave_round_trips_every_type(
             assert part in page
 
 
+def test_the_page_shows_every_stored_answer_as_stored(
+    app, officer, region, create_user, assessment
+):
+    """The section page reads the answers as JSON with the assessment's row: every type's value,
+    the comment, version, time and author come back as the answers hold them."""
+    from flask_login import login_user
+
+    from surveyapp.assessments.permissions import load_assessment
+    from surveyapp.assessments.queries import section_answers
+
+    other_officer = create_user(email="otto@example.org", name="Otto", regions=[region])
+
+    for item_id, _raw, value in ROUND_TRIPS:
+        save_answer(assessment, item_id, value, officer, comment=f"Note on {item_id} \u00e9")
+    save_answer(assessment, "maturity", 2, other_officer)
+    db.session.commit()
+    definition = assessment.round.questionnaire.parsed
+    db.session.expire_all()
+    with app.test_request_context():
+        login_user(officer)
+        shown_with_row = load_assessment(assessment.id, to_show=True)
+        pairs = []
+        for section in definition.sections:
+            with_row = section_answers(shown_with_row, section)
+            alone = section_answers(db.session.get(Assessment, assessment.id), section)
+            pairs.append((section, with_row, alone))
+    assert shown_with_row.answers_shown is not None
+    shown_items = set()
+    for section, with_row, alone in pairs:
+        assert with_row == alone
+        assert set(with_row) <= {item.id for item in section.items}
+        for item_id, shown in with_row.items():
+            answer = stored(assessment, item_id)
+            author = answer.updated_by.name
+            expected = (answer.value, answer.comment, answer.version, answer.updated_at, author)
+            assert (shown.value, shown.comment, shown.version, shown.updated_at, shown.author) == (
+                expected
+            )
+            shown_items.add(item_id)
+    assert shown_items == {item_id for item_id, _raw, _value in ROUND_TRIPS}
+
+
 @pytest.mark.parametrize(("item_id", "raw", "expected"), ROUND_TRIPS)
 def test_section_form_round_trips_every_type(
     client, login, officer, assessment, item_id, raw, expected

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from surveyapp.auth.models import User
 from surveyapp.db import JSONType, StateEnum, UTCDateTime, utcnow
@@ -81,6 +81,9 @@ class Assessment(db.Model):
     answers: Mapped[list["Answer"]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="Answer.id"
     )
+    #: Every answer as the section page shows it, as JSON rows, when loaded with the assessment
+    #: for that page (assessments.queries.section_answers reads it); else None.
+    answers_shown: Mapped[list | None] = query_expression()
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -3,9 +3,10 @@
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
+from surveyapp.assessments.queries import ANSWERS_SHOWN
 from surveyapp.auth.models import Role, User
 from surveyapp.extensions import db
 from surveyapp.rounds.models import Round, RoundState
@@ -50,14 +51,24 @@ _ASSESSMENT = (
 _ASSESSMENT_WITH_ANSWERS = _ASSESSMENT.options(
     selectinload(Assessment.answers).joinedload(Answer.updated_by)
 )
+#: ...or, for the section page, the answers as it shows them, in the same row.
+_ASSESSMENT_TO_SHOW = _ASSESSMENT.options(with_expression(Assessment.answers_shown, ANSWERS_SHOWN))
 
 
-def load_assessment(assessment_id: int, with_answers: bool = True) -> Assessment:
+def load_assessment(
+    assessment_id: int, with_answers: bool = True, to_show: bool = False
+) -> Assessment:
     """The assessment, or 404 when it does not exist or the user may not see it.
 
     404 rather than 403 so that nobody learns which regions have started an assessment.
+    :param with_answers: load its Answer objects too.
+    :param to_show: load its answers as the section page shows them (queries.section_answers)
+        instead, in the same query.
     """
-    statement = _ASSESSMENT_WITH_ANSWERS if with_answers else _ASSESSMENT
+    if to_show:
+        statement = _ASSESSMENT_TO_SHOW
+    else:
+        statement = _ASSESSMENT_WITH_ANSWERS if with_answers else _ASSESSMENT
     assessment = db.session.execute(statement, {"assessment_id": assessment_id}).scalar()
     if assessment is None or not can_view(current_user, assessment):
         abort(404)

@@ -1,11 +1,15 @@
 """Read helpers for assessments."""
 
-from sqlalchemy import Row, bindparam, func, select
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from surveyapp.assessments.models import Answer, Assessment
 from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import User
+from surveyapp.db import json_rows, json_value
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Section
 
@@ -38,31 +42,58 @@ def has_assessments() -> bool:
 
 
 _answers, _users = Answer.__table__, User.__table__
-#: A Core statement, built once: it runs on every section page, where building it and the ORM's
-#: handling of a query cost more than running it.
-_SECTION_ANSWERS = (
-    select(
-        _answers.c.item_id,
-        _answers.c.value,
-        _answers.c.comment,
-        _answers.c.version,
-        _answers.c.updated_at,
-        _users.c.name.label("author"),
+
+
+class AnswerShown(NamedTuple):
+    """An answer as the section page shows it."""
+
+    item_id: str
+    value: Any
+    comment: str | None
+    version: int
+    updated_at: datetime
+    #: The name of who changed it last.
+    author: str | None
+
+
+def _answers_shown(assessment_id):
+    """Every answer of the assessment, with its author's name, as one JSON value."""
+    return (
+        select(
+            json_rows(
+                _answers.c.item_id,
+                json_value(_answers.c.value),
+                _answers.c.comment,
+                _answers.c.version,
+                _answers.c.updated_at,
+                _users.c.name,
+            )
+        )
+        .select_from(_answers.outerjoin(_users, _answers.c.updated_by_id == _users.c.id))
+        .where(_answers.c.assessment_id == assessment_id)
+        .scalar_subquery()
     )
-    .select_from(_answers.outerjoin(_users, _answers.c.updated_by_id == _users.c.id))
-    .where(_answers.c.assessment_id == bindparam("assessment_id"))
-    .where(_answers.c.item_id.in_(bindparam("item_ids", expanding=True)))
-)
 
 
-def section_answers(assessment: Assessment, section: Section) -> dict[str, Row]:
-    """Item id -> answer for one section's items, to show: rows with the answer's ``value``,
-    ``comment``, ``version``, ``updated_at`` and ``author`` (the name of who changed it last).
+#: Loaded with the assessment for the section page (permissions.load_assessment): its
+#: answers come with its one row, not by a query of their own. (All of them: which items a
+#: section has is known only from the questionnaire that comes with that row.)
+ANSWERS_SHOWN = _answers_shown(Assessment.id)
+_ANSWERS_SHOWN_ALONE = select(_answers_shown(bindparam("assessment_id")))
 
-    Plain rows, not Answer objects: the section page reads them on every visit.
+
+def section_answers(assessment: Assessment, section: Section) -> dict[str, AnswerShown]:
+    """Item id -> answer for one section's items, to show (see AnswerShown).
+
+    From the JSON loaded with the assessment, or read now when it came without.
     """
-    rows = db.session.connection().execute(
-        _SECTION_ANSWERS,
-        {"assessment_id": assessment.id, "item_ids": [item.id for item in section.items]},
-    )
-    return {row.item_id: row for row in rows}
+    rows = assessment.answers_shown
+    if rows is None:
+        rows = db.session.scalar(_ANSWERS_SHOWN_ALONE, {"assessment_id": assessment.id})
+    items = {item.id for item in section.items}
+    shown = {}
+    for item_id, value, comment, version, updated_at, author in rows:
+        if item_id in items:
+            when = datetime.fromisoformat(updated_at)
+            shown[item_id] = AnswerShown(item_id, value, comment, version, when, author)
+    return shown
