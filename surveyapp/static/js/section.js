@@ -187,7 +187,7 @@
       } else {
         keep(itemId);  // typed on while saving: the newer text goes next, on the new version
       }
-      setStatus("saved", { time: new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) });
+      setStatus("saved", { time: data.saved_at_text });
     } else if (code === 409) {
       showConflict(itemId, data.current);
       setStatus("conflict");
@@ -230,8 +230,8 @@
     panel.dataset.live = "1";
     panel.setAttribute("role", "alert");
     var who = document.createElement("p");
-    var when = current.updated_at ? new Date(current.updated_at).toLocaleString() : "";
-    who.textContent = format(messages.conflict_by, { name: current.updated_by || "?", when: when });
+    who.textContent = format(messages.conflict_by,
+                             { name: current.updated_by || "?", when: current.updated_at_text });
     var theirs = document.createElement("p");
     theirs.textContent = format(messages.conflict_theirs,
                                 { value: current.display || messages.no_answer });
