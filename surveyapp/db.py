@@ -127,6 +127,13 @@ def register_autocommit_views(app) -> None:
         db.session.info.pop(_AUTOCOMMIT, None)  # the session may outlive the request (tests)
 
 
+def in_autocommit() -> bool:
+    """Whether this request's statements each commit by themselves (no transaction)."""
+    from surveyapp.extensions import db
+
+    return db.session.info.get(_AUTOCOMMIT, False)
+
+
 def leave_autocommit() -> None:
     """What follows in this request runs in a transaction (no-op when it did already).
 

@@ -539,6 +539,81 @@ def test_a_change_is_one_statement_on_postgresql(client, login, officer, assessm
     assert (stored(assessment, "maturity").value, stored(assessment, "maturity").version) == (3, 2)
 
 
+@pytest.mark.parametrize(
+    ("meanwhile", "status", "kept"),
+    [
+        ("their answer", 409, 4),
+        ("the same answer", 200, 3),
+        ("submitted", 403, 2),
+        ("round closed", 403, 2),
+    ],
+)
+def test_autosave_decides_on_what_changed_after_its_read(
+    app, client, login, officer, assessment, monkeypatch, meanwhile, status, kept
+):
+    """Another request commits between the autosave's read of the answer and its write (on
+    PostgreSQL the one statement that changes it; on SQLite the lock): nothing is lost and
+    nothing lands on a submitted assessment or a closed round."""
+    from sqlalchemy import update
+
+    from surveyapp.assessments import operations
+    from surveyapp.rounds.models import Round, RoundState
+
+    save_answer(assessment, "maturity", 2, officer)
+    db.session.commit()
+    changes = {
+        "their answer": update(Answer).values(value=4, version=Answer.version + 1),
+        "the same answer": update(Answer).values(value=3, version=Answer.version + 1),
+        "submitted": update(Assessment).values(
+            state=AssessmentState.submitted, version=Assessment.version + 1
+        ),
+        "round closed": update(Round).values(state=RoundState.closed),
+    }
+    read = operations._read_answer
+
+    def another_request_right_after(target, item_id):
+        answer = read(target, item_id)
+        with db.engine.begin() as other:
+            other.execute(changes[meanwhile])
+        return answer
+
+    monkeypatch.setattr(operations, "_read_answer", another_request_right_after)
+    login(officer)
+    reply = autosave(client, assessment, "maturity", ["3"], version=1)
+    assert reply.status_code == status, reply.json
+    assert stored(assessment, "maturity").value == kept
+    if status == 409:
+        assert reply.json["current"]["value"] == 4
+
+
+def test_a_plain_save_after_a_submit_that_came_first_says_so(
+    app, client, login, officer, assessment, monkeypatch
+):
+    from sqlalchemy import update
+
+    from surveyapp.assessments import operations
+
+    read = operations._read_answer
+
+    def submitted_right_after(target, item_id):
+        answer = read(target, item_id)
+        with db.engine.begin() as other:
+            other.execute(
+                update(Assessment).values(
+                    state=AssessmentState.submitted, version=Assessment.version + 1
+                )
+            )
+        return answer
+
+    monkeypatch.setattr(operations, "_read_answer", submitted_right_after)
+    login(officer)
+    data = {"maturity": "3", "maturity__version": "0"}
+    reply = client.post(section_url(assessment), data=data, follow_redirects=True)
+    assert reply.status_code == 200
+    assert "This assessment can no longer be changed." in reply.get_data(as_text=True)
+    assert stored(assessment, "maturity") is None
+
+
 def test_submit_is_atomic(app, officer, assessment, monkeypatch):
     save_answer(assessment, "maturity", 3, officer)
     db.session.commit()

@@ -13,7 +13,7 @@ from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.audit.models import AuditEvent
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import User
-from surveyapp.db import leave_autocommit, utcnow
+from surveyapp.db import in_autocommit, leave_autocommit, utcnow
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition, Item
 from surveyapp.regions.models import Region
@@ -140,7 +140,7 @@ def lock_for_writing(assessment: Assessment) -> None:
     the lock first, so the state it returns is the latest and no other writer can change it.
     """
     if holds_lock(assessment):
-        return  # loaded FOR UPDATE in this transaction (permissions.load_assessment)
+        return  # taken earlier in this transaction
     statement = _LOCK_ROW if _postgresql() else _LOCK_DATABASE
     state, round_state = db.session.execute(statement, {"assessment_id": assessment.id}).one()
     set_committed_value(assessment, "state", AssessmentState(state))
@@ -199,7 +199,7 @@ def save_answer(
     # is written only if the version is still the one read (else everything is read again).
     read_under_lock = holds_lock(assessment)
     answer = _read_answer(assessment, item_id)
-    if not read_under_lock and _postgresql():
+    if not read_under_lock and in_autocommit():
         if _change_in_one_statement(
             assessment, answer, clean, typed, keep_comment, user, expected_version
         ):
@@ -326,14 +326,17 @@ def _change_in_one_statement(
     user: User | None,
     expected_version: int | None,
 ) -> bool:
-    """PostgreSQL: change a stored answer, with its audit events, by one statement that checks
-    all that the lock would; False (and nothing changed) when it cannot tell or would refuse.
+    """Change a stored answer, with its audit events, by one statement that checks all that the
+    lock would and commits by itself; False (and nothing changed) when it cannot tell or would
+    refuse.
 
-    The statement holds the assessment FOR SHARE while it runs: submits and reviews, which take
-    it FOR UPDATE (lock_for_writing), wait for it or it for them, and then it sees their state.
-    The answer's UPDATE checks the version read: a concurrent change of the answer, waited for
-    on its row, leaves nothing to update. Autosaves run without a transaction (db.autocommit),
-    so the statement commits by itself: four round trips to the server fewer than the lock.
+    For requests without a transaction (db.autocommit: autosaves on PostgreSQL): four round
+    trips to the server fewer than the lock. The statement holds the assessment FOR SHARE
+    while it runs: submits and reviews, which take it FOR UPDATE (lock_for_writing), wait for
+    it or it for them, and then it sees their state. The answer's UPDATE checks the version
+    read: a concurrent change of the answer, waited for on its row, leaves nothing to update.
+    (Inside a transaction the FOR SHARE would be held until the commit, and two such
+    transactions taking the lock next would deadlock: they use the lock from the start.)
     Anything else (a first answer, the same answer again, a stale version, a refusal) is left
     to save_answer's locked path, which decides it and says why.
     """

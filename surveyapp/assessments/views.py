@@ -261,6 +261,10 @@ def save_section(assessment_id: int, section_id: str):
         except AnswerError as exc:
             field.errors = [*field.errors, str(exc)]
             continue
+        except NotEditable:  # submitted, or the round closed, since the page was checked
+            db.session.rollback()
+            flash(_("This assessment can no longer be changed."), "error")
+            return redirect(url_for(".view_assessment", assessment_id=assessment_id))
         form[version_field_name(item.id)].data = answer.version if answer else 0
     db.session.commit()
     has_errors = any(
@@ -375,6 +379,9 @@ def autosave_answer(assessment_id: int, item_id: str):
     except AnswerError as exc:
         db.session.rollback()
         return jsonify(error=str(exc)), 422
+    except NotEditable:  # submitted, or the round closed, since can_edit above
+        db.session.rollback()
+        return jsonify(error=_("This assessment can no longer be changed.")), 403
     # Read before the commit, which expires the objects (reading them after would re-query);
     # the reply is written after it, so that other writers wait for the lock no longer.
     saved = _answer_snapshot(answer)
