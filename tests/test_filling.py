@@ -305,6 +305,24 @@ def test_hidden_required_items_are_not_required(app, officer, assessment, small_
     assert missing_required(assessment) == []
 
 
+def test_a_cleared_answer_keeps_its_row_and_its_version(client, login, officer, assessment):
+    """Clearing an answer stores no value but keeps counting versions: a writer still holding
+    the version before the clearing is refused."""
+    login(officer)
+    autosave(client, assessment, "maturity", ["2"])
+    reply = autosave(client, assessment, "maturity", [], version=1)
+    assert reply.status_code == 200, reply.json
+    assert reply.json["version"] == 2
+    answer = stored(assessment, "maturity")
+    assert (answer.value, answer.version) == (None, 2)
+    events = db.session.scalars(
+        select(AuditEvent).filter_by(item_id="maturity").order_by(AuditEvent.id)
+    ).all()
+    assert [(e.old_value, e.new_value) for e in events] == [(None, 2), (2, None)]
+    assert autosave(client, assessment, "maturity", ["4"], version=1).status_code == 409
+    assert stored(assessment, "maturity").value is None
+
+
 def test_answer_changes_are_audited(client, login, officer, assessment):
     login(officer)
     autosave(client, assessment, "maturity", ["2"])
