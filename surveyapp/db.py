@@ -61,7 +61,13 @@ def _json_value_postgresql(element, compiler, **kw):
 
 @compiles(json_value, "sqlite")
 def _json_value_sqlite(element, compiler, **kw):
-    return f"json({compiler.process(element.clauses, **kw)})"
+    # A JSON column has NUMERIC affinity: SQLite keeps a number as REAL, and json() would
+    # write it with 15 significant digits; 17 give back the stored double exactly.
+    value = compiler.process(element.clauses, **kw)
+    return (
+        f"CASE typeof({value}) WHEN 'real' THEN json(printf('%!.17g', {value})) "
+        f"ELSE json({value}) END"
+    )
 
 
 def StateEnum(enum_class: type[enum.Enum]) -> Enum:

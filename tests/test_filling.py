@@ -106,18 +106,21 @@ def test_the_page_shows_every_stored_answer_as_stored(
     for item_id, _raw, value in ROUND_TRIPS:
         save_answer(assessment, item_id, value, officer, comment=f"Note on {item_id} \u00e9")
     save_answer(assessment, "maturity", 2, other_officer)
+    # All 17 significant digits (SQLite keeps numbers as REAL; its json() writes 15).
+    save_answer(assessment, "plain_number", 0.30000000000000004, officer)
     db.session.commit()
     definition = assessment.round.questionnaire.parsed
     db.session.expire_all()
     with app.test_request_context():
         login_user(officer)
         shown_with_row = load_assessment(assessment.id, to_show=True)
-        pairs = []
-        for section in definition.sections:
-            with_row = section_answers(shown_with_row, section)
-            alone = section_answers(db.session.get(Assessment, assessment.id), section)
-            pairs.append((section, with_row, alone))
-    assert shown_with_row.answers_shown is not None
+        with_row = {s.id: section_answers(shown_with_row, s) for s in definition.sections}
+        assert shown_with_row.answers_shown is not None
+        db.session.expunge_all()  # a fresh object, loaded without them
+        plain = db.session.get(Assessment, assessment.id)
+        assert plain.answers_shown is None
+        alone = {s.id: section_answers(plain, s) for s in definition.sections}
+        pairs = [(s, with_row[s.id], alone[s.id]) for s in definition.sections]
     shown_items = set()
     for section, with_row, alone in pairs:
         assert with_row == alone
@@ -630,6 +633,65 @@ def test_a_plain_save_after_a_submit_that_came_first_says_so(
     assert reply.status_code == 200
     assert "This assessment can no longer be changed." in reply.get_data(as_text=True)
     assert stored(assessment, "maturity") is None
+
+
+def test_an_autosave_waits_for_a_submit_in_progress(app, client, login, officer, assessment):
+    """A submit holds the assessment until it commits; an autosave meanwhile waits for it and
+    is then refused (on PostgreSQL the one statement's share lock, on SQLite the write lock)."""
+    from sqlalchemy import update
+
+    save_answer(assessment, "maturity", 2, officer)
+    db.session.commit()
+    login(officer)
+    replies = []
+    saving = threading.Thread(
+        target=lambda: replies.append(autosave(client, assessment, "maturity", ["3"], version=1))
+    )
+    with db.engine.connect() as submitting:
+        submitting.execute(
+            select(Assessment.id).where(Assessment.id == assessment.id).with_for_update()
+        )
+        submitting.execute(
+            update(Assessment)
+            .where(Assessment.id == assessment.id)
+            .values(state=AssessmentState.submitted, version=Assessment.version + 1)
+        )
+        saving.start()
+        saving.join(timeout=1)
+        assert saving.is_alive()  # waiting for the submit
+        submitting.commit()
+    saving.join(timeout=30)
+    assert replies[0].status_code == 403
+    assert stored(assessment, "maturity").value == 2
+
+
+def test_submit_checks_the_answers_as_they_are_under_its_lock(
+    app, officer, assessment, monkeypatch
+):
+    """A required answer cleared after the submit loaded the answers, before its lock."""
+    from sqlalchemy import update
+
+    from surveyapp.assessments import operations
+
+    save_answer(assessment, "maturity", 3, officer)
+    db.session.commit()
+    assert missing_required(assessment) == []  # the answers are loaded
+    lock = operations.lock_for_writing
+
+    def cleared_first(target):
+        with db.engine.begin() as other:
+            other.execute(
+                update(Answer)
+                .where(Answer.assessment_id == target.id, Answer.item_id == "maturity")
+                .values(value=None, version=Answer.version + 1)
+            )
+        lock(target)
+
+    monkeypatch.setattr(operations, "lock_for_writing", cleared_first)
+    with pytest.raises(operations.Incomplete):
+        submit_assessment(assessment, officer)
+    db.session.rollback()
+    assert db.session.get(Assessment, assessment.id).state == AssessmentState.draft
 
 
 def test_submit_is_atomic(app, officer, assessment, monkeypatch):

@@ -443,6 +443,20 @@ def _change_statement(actions: tuple[str, ...]):
     )
 
 
+_ANSWERS_AGAIN = (
+    select(Answer)
+    .where(Answer.assessment_id == bindparam("assessment_id"))
+    .order_by(Answer.id)
+    .execution_options(populate_existing=True)
+)
+
+
+def _read_answers_again(assessment: Assessment) -> None:
+    """The assessment's answers as stored now (the objects already loaded, refreshed)."""
+    answers = db.session.scalars(_ANSWERS_AGAIN, {"assessment_id": assessment.id}).all()
+    set_committed_value(assessment, "answers", answers)
+
+
 def submit_assessment(assessment: Assessment, user: User, *, consent_named: bool = False) -> bool:
     """Submit for review; False when it was already submitted (a repeated click).
 
@@ -455,6 +469,7 @@ def submit_assessment(assessment: Assessment, user: User, *, consent_named: bool
     if assessment.state == AssessmentState.submitted:
         return False
     ensure_editable(assessment)
+    _read_answers_again(assessment)  # a save may have cleared one since they were loaded
     missing = missing_required(assessment)
     if missing:
         raise Incomplete(missing)
