@@ -156,14 +156,14 @@ def prepare_database(url: str) -> None:
         subprocess.run([flask, *args], env=env, cwd=ROOT, check=True, capture_output=True)
 
 
-def reset_officer_password(url: str, password: str) -> None:
+def reset_officer_password(url: str, password: str, email: str = OFFICER) -> None:
     code = (
         "from surveyapp import create_app\n"
         "from surveyapp.extensions import db\n"
         "from surveyapp.auth.queries import find_user_by_email\n"
         "app = create_app('development')\n"
         "with app.app_context():\n"
-        f"    find_user_by_email({OFFICER!r}).set_password({password!r}); db.session.commit()\n"
+        f"    find_user_by_email({email!r}).set_password({password!r}); db.session.commit()\n"
     )
     env = {**os.environ, "DATABASE_URL": url}
     subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True)
@@ -200,7 +200,7 @@ def start_render_load(db_url: str, workdir: Path) -> tuple[subprocess.Popen, Pat
     return load, counter
 
 
-def sign_in(port: int, password: str) -> tuple[str, str, int]:
+def sign_in(port: int, password: str, email: str = OFFICER) -> tuple[str, str, int]:
     """Session cookie, CSRF token and the officer's draft assessment id."""
     conn = http.client.HTTPConnection("127.0.0.1", port)
     conn.request("GET", "/login")
@@ -208,9 +208,7 @@ def sign_in(port: int, password: str) -> tuple[str, str, int]:
     page = response.read().decode()
     anonymous = response.getheader("Set-Cookie").split(";", 1)[0]
     login_token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    body = urllib.parse.urlencode(
-        {"email": OFFICER, "password": password, "csrf_token": login_token}
-    )
+    body = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": login_token})
     conn.request(
         "POST",
         "/login",
