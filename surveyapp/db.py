@@ -143,7 +143,10 @@ def in_autocommit() -> bool:
 def leave_autocommit() -> None:
     """What follows in this request runs in a transaction (no-op when it did already).
 
-    The objects loaded so far are expired: each is read again when next used.
+    The session's commit here writes nothing (each statement so far committed by itself): it
+    hands the connection back, and the next one begins a transaction. So operations may call
+    this; they still never commit changes. The objects loaded so far are expired: each is read
+    again when next used.
     """
     from surveyapp.extensions import db
 
