@@ -51,6 +51,33 @@ def status(page):
     return page.locator("#save-status")
 
 
+def test_the_saved_time_is_the_applications_not_the_browsers(app, live_server, browser, setup):
+    """An officer whose browser runs on New York time sees "Saved" with the time the pages
+    use (the application's zone), as in "Last changed ..." beside it."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    context = browser.new_context(timezone_id="America/New_York")
+    page = context.new_page()
+    sign_in(page, live_server, setup["olga"])
+    page.goto(f"{live_server}/assessments/{setup['id']}/sections/basics")
+    zone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
+    before = datetime.now(UTC)
+    page.locator('[name="maturity"][value="3"]').check()
+    expect(status(page)).to_contain_text("Saved")
+    after = datetime.now(UTC)
+    shown = status(page).inner_text()
+    context.close()
+
+    def clock(moment, tz):
+        local = moment.astimezone(tz)
+        return f"{local.hour % 12 or 12}:{local.minute:02d}"
+
+    assert any(clock(moment, zone) in shown for moment in (before, after)), shown
+    new_york = ZoneInfo("America/New_York")
+    assert not any(clock(moment, new_york) in shown for moment in (before, after)), shown
+
+
 def test_autosave_confirms_and_survives_a_reload(live_server, page, shoot, setup):
     sign_in(page, live_server, setup["olga"])
     page.goto(f"{live_server}/assessments/{setup['id']}/sections/basics")

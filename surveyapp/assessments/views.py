@@ -2,7 +2,7 @@ import json
 from functools import lru_cache
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import format_datetime, format_time
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -31,7 +31,7 @@ from surveyapp.assessments.operations import (
 from surveyapp.assessments.page import item_blocks, states_from_answers, states_from_form
 from surveyapp.assessments.permissions import can_edit, is_region_officer, load_assessment
 from surveyapp.assessments.queries import history_events, section_answers
-from surveyapp.db import autocommit, utcnow
+from surveyapp.db import autocommit
 from surveyapp.extensions import db
 from surveyapp.fragments import fragment
 from surveyapp.labels import current_lang
@@ -386,9 +386,7 @@ def autosave_answer(assessment_id: int, item_id: str):
     # the reply is written after it, so that other writers wait for the lock no longer.
     saved = _answer_snapshot(answer)
     db.session.commit()
-    # "Saved 10:42" in the application's time zone, as the pages write times.
-    saved_at = format_time(utcnow(), "short")
-    return jsonify(saved=True, saved_at_text=saved_at, **_answer_json(item, saved))
+    return jsonify(saved=True, **_answer_json(item, saved))
 
 
 @bp.get("/assessments/<int:assessment_id>/submit")

@@ -11,6 +11,8 @@
   var saveUrl = form.dataset.autosave;
   var tokenUrl = form.dataset.tokenUrl;
   var storageKey = form.dataset.storageKey;
+  // Times as the pages write them: in the application's time zone, not the browser's.
+  var timeZone = form.dataset.timeZone;
   var status = document.getElementById("save-status");
   var csrfInput = form.querySelector("input[name=csrf_token]");
   var DEBOUNCE_MS = 800;
@@ -187,7 +189,9 @@
       } else {
         keep(itemId);  // typed on while saving: the newer text goes next, on the new version
       }
-      setStatus("saved", { time: data.saved_at_text });
+      setStatus("saved", { time: new Date().toLocaleTimeString(document.documentElement.lang,
+                                                            { hour: "numeric", minute: "2-digit",
+                                                              timeZone: timeZone }) });
     } else if (code === 409) {
       showConflict(itemId, data.current);
       setStatus("conflict");
