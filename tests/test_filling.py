@@ -569,7 +569,7 @@ def test_autosave_decides_on_what_changed_after_its_read(
     nothing lands on a submitted assessment or a closed round."""
     from sqlalchemy import update
 
-    from surveyapp.assessments import operations
+    from surveyapp.assessments import views
     from surveyapp.rounds.models import Round, RoundState
 
     save_answer(assessment, "maturity", 2, officer)
@@ -582,15 +582,15 @@ def test_autosave_decides_on_what_changed_after_its_read(
         ),
         "round closed": update(Round).values(state=RoundState.closed),
     }
-    read = operations._read_answer
+    read = views.load_assessment_and_answer  # what the autosave reads before it writes
 
-    def another_request_right_after(target, item_id):
-        answer = read(target, item_id)
+    def another_request_right_after(assessment_id, item_id):
+        loaded = read(assessment_id, item_id)
         with db.engine.begin() as other:
             other.execute(changes[meanwhile])
-        return answer
+        return loaded
 
-    monkeypatch.setattr(operations, "_read_answer", another_request_right_after)
+    monkeypatch.setattr(views, "load_assessment_and_answer", another_request_right_after)
     login(officer)
     reply = autosave(client, assessment, "maturity", ["3"], version=1)
     assert reply.status_code == status, reply.json

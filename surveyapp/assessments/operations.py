@@ -170,6 +170,10 @@ def ensure_editable(assessment: Assessment) -> None:
         raise NotEditable("the round is not open for answers")
 
 
+#: save_answer's ``stored`` when the caller has not read the answer.
+UNREAD = object()
+
+
 def save_answer(
     assessment: Assessment,
     item_id: str,
@@ -178,6 +182,7 @@ def save_answer(
     expected_version: int | None = None,
     comment: str | None = None,
     keep_comment: bool = True,
+    stored: Answer | object | None = UNREAD,
 ) -> Answer:
     """Validate and store one answer (and its comment), with an audit event.
 
@@ -186,6 +191,8 @@ def save_answer(
     :param expected_version: the version the writer loaded (0: there was no answer); a different
         stored version raises StaleAnswer instead of overwriting someone else's change.
     :param keep_comment: leave the stored comment as it is (``comment`` is ignored).
+    :param stored: the answer as the caller read it just before, with the assessment
+        (permissions.load_assessment_and_answer; None: not answered), instead of reading it here.
     :raises AnswerError: the value is not valid for the item (message for the field).
     :raises NotEditable: the region may not change the assessment now.
     """
@@ -198,7 +205,7 @@ def save_answer(
     # the lock is held for the writes only. What was read is checked under the lock: a change
     # is written only if the version is still the one read (else everything is read again).
     read_under_lock = holds_lock(assessment)
-    answer = _read_answer(assessment, item_id)
+    answer = _read_answer(assessment, item_id) if stored is UNREAD else stored
     if not read_under_lock and in_autocommit():
         if _change_in_one_statement(
             assessment, answer, clean, typed, keep_comment, user, expected_version

@@ -2,7 +2,7 @@
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
@@ -53,6 +53,26 @@ _ASSESSMENT_WITH_ANSWERS = _ASSESSMENT.options(
 )
 #: ...or, for the section page, the answers as it shows them, in the same row.
 _ASSESSMENT_TO_SHOW = _ASSESSMENT.options(with_expression(Assessment.answers_shown, ANSWERS_SHOWN))
+
+
+#: ...or, for one answer's save, that answer as stored (None: not answered yet).
+_ASSESSMENT_AND_ANSWER = _ASSESSMENT.add_columns(Answer).outerjoin(
+    Answer,
+    and_(Answer.assessment_id == Assessment.id, Answer.item_id == bindparam("item_id")),
+)
+
+
+def load_assessment_and_answer(
+    assessment_id: int, item_id: str
+) -> tuple[Assessment, Answer | None]:
+    """The assessment (as load_assessment, without its answers) and its stored answer to
+    ``item_id``, in one query: what a save reads before it writes (operations.save_answer)."""
+    row = db.session.execute(
+        _ASSESSMENT_AND_ANSWER, {"assessment_id": assessment_id, "item_id": item_id}
+    ).first()
+    if row is None or not can_view(current_user, row[0]):
+        abort(404)
+    return row[0], row[1]
 
 
 def load_assessment(

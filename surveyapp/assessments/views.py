@@ -29,7 +29,12 @@ from surveyapp.assessments.operations import (
     submit_assessment,
 )
 from surveyapp.assessments.page import item_blocks, states_from_answers, states_from_form
-from surveyapp.assessments.permissions import can_edit, is_region_officer, load_assessment
+from surveyapp.assessments.permissions import (
+    can_edit,
+    is_region_officer,
+    load_assessment,
+    load_assessment_and_answer,
+)
 from surveyapp.assessments.queries import history_events, section_answers
 from surveyapp.db import autocommit
 from surveyapp.extensions import db
@@ -340,7 +345,7 @@ def _answer_json(item, answer: dict | None) -> dict:
 @autocommit  # reads, then one statement (or leave_autocommit): operations.save_answer
 def autosave_answer(assessment_id: int, item_id: str):
     """Save one answer (JSON in and out); 409 with both values when it changed meanwhile."""
-    assessment = load_assessment(assessment_id, with_answers=False)
+    assessment, stored = load_assessment_and_answer(assessment_id, item_id)
     if not can_edit(current_user, assessment):
         return jsonify(error=_("This assessment can no longer be changed.")), 403
     definition = assessment.round.questionnaire.parsed
@@ -371,6 +376,7 @@ def autosave_answer(assessment_id: int, item_id: str):
             expected_version=version,
             comment=comment,
             keep_comment="comment" not in payload,
+            stored=stored,
         )
     except StaleAnswer as exc:
         current = _answer_snapshot(exc.current)
