@@ -104,8 +104,8 @@ def autocommit(view):
     return view
 
 
-#: Set in Session.info while the request runs without a transaction.
-_AUTOCOMMIT = "surveyapp.autocommit"
+#: Set in ``g`` while the request runs without a transaction.
+_AUTOCOMMIT = "surveyapp_autocommit"
 
 
 def register_autocommit_views(app) -> None:
@@ -117,7 +117,7 @@ def register_autocommit_views(app) -> None:
     after all calls leave_autocommit() first. Registered before any hook that reads the
     database.
     """
-    from flask import request
+    from flask import g, request
 
     from surveyapp.extensions import db
 
@@ -126,18 +126,18 @@ def register_autocommit_views(app) -> None:
         view = app.view_functions.get(request.endpoint)
         if getattr(view, "autocommit", False) and db.engine.dialect.name == "postgresql":
             db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            db.session.info[_AUTOCOMMIT] = True
+            setattr(g, _AUTOCOMMIT, True)
 
     @app.teardown_request
     def _forget_autocommit(exc):
-        db.session.info.pop(_AUTOCOMMIT, None)  # the session may outlive the request (tests)
+        g.pop(_AUTOCOMMIT, None)  # the app context may outlive the request (tests)
 
 
 def in_autocommit() -> bool:
     """Whether this request's statements each commit by themselves (no transaction)."""
-    from surveyapp.extensions import db
+    from flask import g, has_app_context
 
-    return db.session.info.get(_AUTOCOMMIT, False)
+    return has_app_context() and g.get(_AUTOCOMMIT, False)
 
 
 def leave_autocommit() -> None:
@@ -148,7 +148,9 @@ def leave_autocommit() -> None:
     this; they still never commit changes. The objects loaded so far are expired: each is read
     again when next used.
     """
+    from flask import g, has_app_context
+
     from surveyapp.extensions import db
 
-    if db.session.info.pop(_AUTOCOMMIT, False):
+    if has_app_context() and g.pop(_AUTOCOMMIT, False):
         db.session.commit()  # gives the connection back; the next one is transactional

@@ -49,6 +49,20 @@ def stored(assessment, item_id):
     return db.session.scalar(select(Answer).filter_by(assessment_id=assessment.id, item_id=item_id))
 
 
+def commit_right_after(monkeypatch, owner, name, statement):
+    """Another request commits ``statement`` right after ``owner.name`` has run (the moment
+    between a read and the write that depends on it)."""
+    original = getattr(owner, name)
+
+    def then_another_request(*args, **kwargs):
+        result = original(*args, **kwargs)
+        with db.engine.begin() as other:
+            other.execute(statement)
+        return result
+
+    monkeypatch.setattr(owner, name, then_another_request)
+
+
 # Raw form values as a browser posts them -> the stored JSON value.
 ROUND_TRIPS = [
     ("maturity", ["4"], 4),
@@ -466,19 +480,14 @@ def test_an_answer_changed_between_the_read_and_the_lock(
 
     save_answer(assessment, "maturity", 2, officer)
     db.session.commit()
-    read = operations._read_answer
-
-    def another_writer_right_after(target, item_id):
-        answer = read(target, item_id)
-        with db.engine.begin() as other:
-            other.execute(
-                update(Answer)
-                .where(Answer.assessment_id == target.id, Answer.item_id == "maturity")
-                .values(value=theirs, version=Answer.version + 1)
-            )
-        return answer
-
-    monkeypatch.setattr(operations, "_read_answer", another_writer_right_after)
+    commit_right_after(
+        monkeypatch,
+        operations,
+        "_read_answer",
+        update(Answer)
+        .where(Answer.assessment_id == assessment.id, Answer.item_id == "maturity")
+        .values(value=theirs, version=Answer.version + 1),
+    )
     if conflict:
         with pytest.raises(operations.StaleAnswer) as caught:
             save_answer(assessment, "maturity", 3, officer, expected_version=1)
@@ -582,15 +591,8 @@ def test_autosave_decides_on_what_changed_after_its_read(
         ),
         "round closed": update(Round).values(state=RoundState.closed),
     }
-    read = views.load_assessment_and_answer  # what the autosave reads before it writes
-
-    def another_request_right_after(assessment_id, item_id):
-        loaded = read(assessment_id, item_id)
-        with db.engine.begin() as other:
-            other.execute(changes[meanwhile])
-        return loaded
-
-    monkeypatch.setattr(views, "load_assessment_and_answer", another_request_right_after)
+    # What the autosave reads before it writes.
+    commit_right_after(monkeypatch, views, "load_assessment_and_answer", changes[meanwhile])
     login(officer)
     reply = autosave(client, assessment, "maturity", ["3"], version=1)
     assert reply.status_code == status, reply.json
@@ -606,19 +608,12 @@ def test_a_plain_save_after_a_submit_that_came_first_says_so(
 
     from surveyapp.assessments import operations
 
-    read = operations._read_answer
-
-    def submitted_right_after(target, item_id):
-        answer = read(target, item_id)
-        with db.engine.begin() as other:
-            other.execute(
-                update(Assessment).values(
-                    state=AssessmentState.submitted, version=Assessment.version + 1
-                )
-            )
-        return answer
-
-    monkeypatch.setattr(operations, "_read_answer", submitted_right_after)
+    commit_right_after(
+        monkeypatch,
+        operations,
+        "_read_answer",
+        update(Assessment).values(state=AssessmentState.submitted, version=Assessment.version + 1),
+    )
     login(officer)
     data = {"maturity": "3", "maturity__version": "0"}
     reply = client.post(section_url(assessment), data=data, follow_redirects=True)

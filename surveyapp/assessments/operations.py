@@ -306,22 +306,32 @@ def _update_answer(answer: Answer, value: Any, comment: str | None, user: User |
     The answer is saved on every autosave; flushing the changed object costs several times
     as much as the statement.
     """
-    changes = {
+    changes = _changes(answer, value, comment, user)
+    result = db.session.execute(
+        _UPDATE_ANSWER, {**changes, "answer_id": answer.id, "old_version": answer.version}
+    )
+    if result.rowcount != 1:
+        return False
+    _saved(answer, changes, user)
+    return True
+
+
+def _changes(answer: Answer, value: Any, comment: str | None, user: User | None) -> dict:
+    """The columns a change of ``answer`` writes."""
+    return {
         "value": value,
         "comment": comment,
         "updated_by_id": user.id if user else None,
         "updated_at": utcnow(),
         "version": answer.version + 1,
     }
-    result = db.session.execute(
-        _UPDATE_ANSWER, {**changes, "answer_id": answer.id, "old_version": answer.version}
-    )
-    if result.rowcount != 1:
-        return False
+
+
+def _saved(answer: Answer, changes: dict, user: User | None) -> None:
+    """Make the loaded object show the change written (no query, nothing to flush)."""
     for key, new in changes.items():
         set_committed_value(answer, key, new)
     set_committed_value(answer, "updated_by", user)
-    return True
 
 
 def _change_in_one_statement(
@@ -353,7 +363,7 @@ def _change_in_one_statement(
     events = _answer_events(answer.value, value, answer.comment, new_comment)
     if not events:
         return False
-    now = utcnow()
+    changes = _changes(answer, value, new_comment, user)
     # (Parameters are not named as columns: an UPDATE would take them as values to set.)
     params = {
         "assessment": assessment.id,
@@ -361,8 +371,8 @@ def _change_in_one_statement(
         "old_version": answer.version,
         "answer_value": value,
         "answer_comment": new_comment,
-        "user": user.id if user else None,
-        "now": now,
+        "user": changes["updated_by_id"],
+        "now": changes["updated_at"],
         "item": answer.item_id,
     }
     for index, event in enumerate(events):
@@ -371,16 +381,7 @@ def _change_in_one_statement(
     statement = _change_statement(tuple(event["action"] for event in events))
     if db.session.execute(statement, params).first() is None:
         return False
-    changes = {
-        "value": value,
-        "comment": new_comment,
-        "updated_by_id": params["user"],
-        "updated_at": now,
-        "version": answer.version + 1,
-    }
-    for key, new in changes.items():
-        set_committed_value(answer, key, new)
-    set_committed_value(answer, "updated_by", user)
+    _saved(answer, changes, user)
     return True
 
 
