@@ -29,6 +29,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -267,6 +268,10 @@ def measure(
     ref_env = {"DB_URL": ref_db_url}
     if ref_db_url.startswith("sqlite"):
         ref_env["SQLITE_WAL"] = "1"
+        # WAL is kept in the file: set once here, the reference's workers find it set and do
+        # not race for the lock that changing it takes ("database is locked" at boot).
+        with sqlite3.connect(ref_db_url.removeprefix("sqlite:///")) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
     prepare_database(db_url)
     password = "benchmark password 1"
     reset_officer_password(db_url, password)

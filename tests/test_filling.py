@@ -285,6 +285,53 @@ def test_the_section_page_shows_every_change_at_once(
     assert "Dernière modification par Oscar" in french.get_data(as_text=True)
 
 
+def statements_of(request):
+    """The SQL statements that ``request()`` sends, and its response."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def remember(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        response = request()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    return statements, response
+
+
+def test_the_section_page_reads_the_assessment_with_the_user(client, login, officer, assessment):
+    """One statement reads the signed-in user and the assessment with its answers."""
+    login(officer)
+    autosave(client, assessment, "maturity", ["2"])
+    statements, response = statements_of(lambda: client.get(section_url(assessment)))
+    assert response.status_code == 200
+    assert checked(response.get_data(as_text=True), "maturity") == ["2"]
+    reads = [s for s in statements if "FROM users" in s or "FROM assessments" in s]
+    assert len(reads) == 1 and "JOIN assessments" in reads[0], statements
+
+
+def test_the_assessment_read_with_the_user_is_checked_as_ever(
+    client, login, officer, assessment, create_assessment, create_region
+):
+    """Read in the user's query or not, another region's assessment and one that does not
+    exist are both 404, and a deactivated user gets nothing of it."""
+    elsewhere = create_assessment(
+        region=create_region("FR10", "Île-de-France"), round_=assessment.round
+    )
+    db.session.commit()
+    login(officer)
+    assert client.get(section_url(elsewhere)).status_code == 404
+    assert client.get("/assessments/987654/sections/basics").status_code == 404
+    assert client.get(section_url(assessment)).status_code == 200
+    officer.active = False
+    db.session.commit()
+    response = client.get(section_url(assessment))
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
 def test_section_form_conflict_shows_theirs_and_keeps_mine(client, login, officer, assessment):
     login(officer)
     autosave(client, assessment, "maturity", ["2"])
@@ -540,20 +587,11 @@ def test_an_answer_cannot_land_after_a_change_that_came_first(app, officer, asse
 def test_a_change_is_one_statement_on_postgresql(client, login, officer, assessment):
     """An autosave that changes a stored answer writes it and its audit event in one statement,
     without the lock that a first answer takes (four round trips to the server fewer)."""
-    from sqlalchemy import event
-
     login(officer)
     autosave(client, assessment, "maturity", ["2"])
-    statements = []
-
-    def remember(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", remember)
-    try:
-        reply = autosave(client, assessment, "maturity", ["3"], version=1)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", remember)
+    statements, reply = statements_of(
+        lambda: autosave(client, assessment, "maturity", ["3"], version=1)
+    )
     assert reply.status_code == 200
     writes = [s for s in statements if not s.lstrip().upper().startswith("SELECT")]
     assert len(writes) == 1 and "INSERT INTO audit_events" in writes[0]

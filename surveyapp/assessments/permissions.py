@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload, with_expression
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.assessments.queries import ANSWERS_SHOWN
 from surveyapp.auth.models import Role, User
+from surveyapp.auth.operations import NOT_READ, read_with_user, taken_with_user
 from surveyapp.extensions import db
 from surveyapp.rounds.models import Round, RoundState
 
@@ -38,12 +39,13 @@ def can_edit(user: User, assessment: Assessment) -> bool:
 
 
 #: What every assessment request reads: the round, its questionnaire and the region...
+_WITH_ROUND_AND_REGION = (
+    joinedload(Assessment.round).joinedload(Round.questionnaire),
+    joinedload(Assessment.region),
+)
 _ASSESSMENT = (
     select(Assessment)
-    .options(
-        joinedload(Assessment.round).joinedload(Round.questionnaire),
-        joinedload(Assessment.region),
-    )
+    .options(*_WITH_ROUND_AND_REGION)
     .where(Assessment.id == bindparam("assessment_id"))
 )
 #: ...and what pages read besides: every answer with its author. (Statements built once:
@@ -52,7 +54,10 @@ _ASSESSMENT_WITH_ANSWERS = _ASSESSMENT.options(
     selectinload(Assessment.answers).joinedload(Answer.updated_by)
 )
 #: ...or, for the section page, the answers as it shows them, in the same row.
-_ASSESSMENT_TO_SHOW = _ASSESSMENT.options(with_expression(Assessment.answers_shown, ANSWERS_SHOWN))
+_TO_SHOW = (*_WITH_ROUND_AND_REGION, with_expression(Assessment.answers_shown, ANSWERS_SHOWN))
+_ASSESSMENT_TO_SHOW = _ASSESSMENT.options(*_TO_SHOW)
+#: The section page reads all that in the signed-in user's query (see load_assessment).
+read_to_show_with_user = read_with_user(Assessment, "assessment_id", *_TO_SHOW)
 
 
 #: ...or, for one answer's save, that answer as stored (None: not answered yet).
@@ -83,13 +88,16 @@ def load_assessment(
     404 rather than 403 so that nobody learns which regions have started an assessment.
     :param with_answers: load its Answer objects too.
     :param to_show: load its answers as the section page shows them (queries.section_answers)
-        instead, in the same query.
+        instead, in the same query; or take all that as read with the user, for a view marked
+        @read_to_show_with_user.
     """
-    if to_show:
-        statement = _ASSESSMENT_TO_SHOW
-    else:
-        statement = _ASSESSMENT_WITH_ANSWERS if with_answers else _ASSESSMENT
-    assessment = db.session.execute(statement, {"assessment_id": assessment_id}).scalar()
+    assessment = taken_with_user(assessment_id) if to_show else NOT_READ
+    if assessment is NOT_READ:
+        if to_show:
+            statement = _ASSESSMENT_TO_SHOW
+        else:
+            statement = _ASSESSMENT_WITH_ANSWERS if with_answers else _ASSESSMENT
+        assessment = db.session.execute(statement, {"assessment_id": assessment_id}).scalar()
     if assessment is None or not can_view(current_user, assessment):
         abort(404)
     return assessment

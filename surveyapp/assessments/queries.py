@@ -41,7 +41,9 @@ def has_assessments() -> bool:
     return (db.session.scalar(select(func.count(Assessment.id))) or 0) > 0
 
 
-_answers, _users = Answer.__table__, User.__table__
+_answers = Answer.__table__
+#: Aliased: the query this subquery goes in may read the users table itself (the signed-in user).
+_authors = User.__table__.alias("authors")
 
 
 class AnswerShown(NamedTuple):
@@ -66,10 +68,10 @@ def _answers_shown(assessment_id):
                 _answers.c.comment,
                 _answers.c.version,
                 _answers.c.updated_at,
-                _users.c.name,
+                _authors.c.name,
             )
         )
-        .select_from(_answers.outerjoin(_users, _answers.c.updated_by_id == _users.c.id))
+        .select_from(_answers.outerjoin(_authors, _answers.c.updated_by_id == _authors.c.id))
         .where(_answers.c.assessment_id == assessment_id)
         .scalar_subquery()
     )

@@ -34,6 +34,7 @@ from surveyapp.assessments.permissions import (
     is_region_officer,
     load_assessment,
     load_assessment_and_answer,
+    read_to_show_with_user,
 )
 from surveyapp.assessments.queries import history_events, section_answers
 from surveyapp.db import autocommit
@@ -207,6 +208,7 @@ def _render_section(
 @bp.get("/assessments/<int:assessment_id>/sections/<section_id>")
 @login_required
 @autocommit  # reads; the stash it may take back commits at once
+@read_to_show_with_user
 def edit_section(assessment_id: int, section_id: str):
     """One section of the questionnaire: a form for the region's officers, read-only otherwise."""
     assessment = load_assessment(assessment_id, to_show=True)
