@@ -303,21 +303,37 @@ def statements_of(request):
 
 
 def test_the_section_page_reads_the_assessment_with_the_user(client, login, officer, assessment):
-    """One statement reads the signed-in user and the assessment with its answers."""
+    """One statement reads the signed-in user and the assessment with its answers..."""
     login(officer)
     autosave(client, assessment, "maturity", ["2"])
     statements, response = statements_of(lambda: client.get(section_url(assessment)))
     assert response.status_code == 200
     assert checked(response.get_data(as_text=True), "maturity") == ["2"]
-    reads = [s for s in statements if "FROM users" in s or "FROM assessments" in s]
-    assert len(reads) == 1 and "JOIN assessments" in reads[0], statements
+    # ...and nothing else: no query of its own for anything the page shows.
+    assert len(statements) == 1 and "JOIN assessments" in statements[0], statements
+
+
+def test_an_autosave_reads_the_assessment_and_the_answer_with_the_user(
+    client, login, officer, assessment
+):
+    """Before it writes, an autosave reads once: the user, the assessment, the stored answer."""
+    login(officer)
+    autosave(client, assessment, "maturity", ["2"])
+    statements, reply = statements_of(
+        lambda: autosave(client, assessment, "maturity", ["3"], version=1)
+    )
+    assert reply.status_code == 200
+    reads = [s for s in statements if s.lstrip().startswith("SELECT")]
+    assert len(reads) == 1, statements
+    assert "FROM users" in reads[0] and "JOIN assessments" in reads[0]
+    assert "JOIN answers" in reads[0]
 
 
 def test_the_assessment_read_with_the_user_is_checked_as_ever(
     client, login, officer, assessment, create_assessment, create_region
 ):
     """Read in the user's query or not, another region's assessment and one that does not
-    exist are both 404, and a deactivated user gets nothing of it."""
+    exist are both 404 to the page and to autosave, and a deactivated user gets nothing."""
     elsewhere = create_assessment(
         region=create_region("FR10", "Île-de-France"), round_=assessment.round
     )
@@ -326,10 +342,15 @@ def test_the_assessment_read_with_the_user_is_checked_as_ever(
     assert client.get(section_url(elsewhere)).status_code == 404
     assert client.get("/assessments/987654/sections/basics").status_code == 404
     assert client.get(section_url(assessment)).status_code == 200
+    assert autosave(client, elsewhere, "maturity", ["2"]).status_code == 404
+    assert client.post("/assessments/987654/answers/maturity", json={}).status_code == 404
+    assert stored(elsewhere, "maturity") is None
     officer.active = False
     db.session.commit()
     response = client.get(section_url(assessment))
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert autosave(client, assessment, "maturity", ["2"]).status_code == 401
+    assert stored(assessment, "maturity") is None
 
 
 def test_section_form_conflict_shows_theirs_and_keeps_mine(client, login, officer, assessment):

@@ -3,13 +3,15 @@
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.orm import joinedload, selectinload, with_expression
+from sqlalchemy.orm import joinedload, load_only, outerjoin, selectinload, with_expression
 
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.assessments.queries import ANSWERS_SHOWN
 from surveyapp.auth.models import Role, User
 from surveyapp.auth.operations import NOT_READ, read_with_user, taken_with_user
 from surveyapp.extensions import db
+from surveyapp.questionnaires.models import Questionnaire
+from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round, RoundState
 
 
@@ -53,17 +55,47 @@ _ASSESSMENT = (
 _ASSESSMENT_WITH_ANSWERS = _ASSESSMENT.options(
     selectinload(Assessment.answers).joinedload(Answer.updated_by)
 )
-#: ...or, for the section page, the answers as it shows them, in the same row.
-_TO_SHOW = (*_WITH_ROUND_AND_REGION, with_expression(Assessment.answers_shown, ANSWERS_SHOWN))
-_ASSESSMENT_TO_SHOW = _ASSESSMENT.options(*_TO_SHOW)
+#: ...or, for the section page, the answers as it shows them, in the same row, and of the rest
+#: only what it shows (each column read costs; another is read when first used).
+_TO_SHOW = (
+    load_only(Assessment.region_id, Assessment.round_id, Assessment.state, Assessment.submitted_at),
+    joinedload(Assessment.round)
+    .load_only(Round.name, Round.state, Round.questionnaire_id)
+    .joinedload(Round.questionnaire)
+    .load_only(Questionnaire.slug, Questionnaire.version, Questionnaire.content_hash),
+    joinedload(Assessment.region).load_only(Region.name),
+    with_expression(Assessment.answers_shown, ANSWERS_SHOWN),
+)
+_ASSESSMENT_TO_SHOW = (
+    select(Assessment).options(*_TO_SHOW).where(Assessment.id == bindparam("assessment_id"))
+)
 #: The section page reads all that in the signed-in user's query (see load_assessment).
-read_to_show_with_user = read_with_user(Assessment, "assessment_id", *_TO_SHOW)
+read_to_show_with_user = read_with_user(
+    lambda user: (
+        user.add_columns(Assessment)
+        .outerjoin(Assessment, Assessment.id == bindparam("assessment_id"))
+        .options(*_TO_SHOW)
+    ),
+    "assessment_id",
+)
 
 
-#: ...or, for one answer's save, that answer as stored (None: not answered yet).
-_ASSESSMENT_AND_ANSWER = _ASSESSMENT.add_columns(Answer).outerjoin(
-    Answer,
-    and_(Answer.assessment_id == Assessment.id, Answer.item_id == bindparam("item_id")),
+#: ...or, for one answer's save, that answer as stored (None: not answered yet)...
+_STORED_ANSWER = and_(Answer.assessment_id == Assessment.id, Answer.item_id == bindparam("item_id"))
+_ASSESSMENT_AND_ANSWER = _ASSESSMENT.add_columns(Answer).outerjoin(Answer, _STORED_ANSWER)
+#: ...read with the signed-in user for an autosave (see load_assessment_and_answer).
+read_answer_with_user = read_with_user(
+    lambda user: (
+        user.add_columns(Assessment, Answer)
+        .select_from(
+            outerjoin(User, Assessment, Assessment.id == bindparam("assessment_id")).outerjoin(
+                Answer, _STORED_ANSWER
+            )
+        )
+        .options(*_WITH_ROUND_AND_REGION)
+    ),
+    "assessment_id",
+    "item_id",
 )
 
 
@@ -71,11 +103,14 @@ def load_assessment_and_answer(
     assessment_id: int, item_id: str
 ) -> tuple[Assessment, Answer | None]:
     """The assessment (as load_assessment, without its answers) and its stored answer to
-    ``item_id``, in one query: what a save reads before it writes (operations.save_answer)."""
-    row = db.session.execute(
-        _ASSESSMENT_AND_ANSWER, {"assessment_id": assessment_id, "item_id": item_id}
-    ).first()
-    if row is None or not can_view(current_user, row[0]):
+    ``item_id``, in one query: what a save reads before it writes (operations.save_answer).
+    For a view marked @read_answer_with_user, as read in the signed-in user's query."""
+    row = taken_with_user(assessment_id=assessment_id, item_id=item_id)
+    if row is NOT_READ:
+        row = db.session.execute(
+            _ASSESSMENT_AND_ANSWER, {"assessment_id": assessment_id, "item_id": item_id}
+        ).first()
+    if row is None or row[0] is None or not can_view(current_user, row[0]):
         abort(404)
     return row[0], row[1]
 
@@ -91,8 +126,10 @@ def load_assessment(
         instead, in the same query; or take all that as read with the user, for a view marked
         @read_to_show_with_user.
     """
-    assessment = taken_with_user(assessment_id) if to_show else NOT_READ
-    if assessment is NOT_READ:
+    read = taken_with_user(assessment_id=assessment_id) if to_show else NOT_READ
+    if read is not NOT_READ:
+        (assessment,) = read
+    else:
         if to_show:
             statement = _ASSESSMENT_TO_SHOW
         else:

@@ -34,6 +34,7 @@ from surveyapp.assessments.permissions import (
     is_region_officer,
     load_assessment,
     load_assessment_and_answer,
+    read_answer_with_user,
     read_to_show_with_user,
 )
 from surveyapp.assessments.queries import history_events, section_answers
@@ -345,6 +346,7 @@ def _answer_json(item, answer: dict | None) -> dict:
 @bp.post("/assessments/<int:assessment_id>/answers/<item_id>")
 @login_required
 @autocommit  # reads, then one statement (or leave_autocommit): operations.save_answer
+@read_answer_with_user
 def autosave_answer(assessment_id: int, item_id: str):
     """Save one answer (JSON in and out); 409 with both values when it changed meanwhile."""
     assessment, stored = load_assessment_and_answer(assessment_id, item_id)

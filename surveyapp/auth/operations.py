@@ -58,39 +58,38 @@ _USER_FOR_REQUEST = (
 )
 
 
-def read_with_user(entity, view_arg: str, *options):
-    """Mark a view that reads one ``entity`` row, by the id in its argument ``view_arg``: the
-    row comes in the signed-in user's query (load_user), not in a query of its own.
+def read_with_user(extend, *view_args: str):
+    """Mark a view whose own read comes in the signed-in user's query (load_user), not in a
+    query of its own: on PostgreSQL each statement costs the worker about as much as a fifth
+    of a section page, whatever it reads.
 
-    On PostgreSQL each statement costs the worker about as much as a fifth of a section page,
-    whatever it reads. The view takes the row with taken_with_user() and checks, as always,
-    whether the user may see it. ``options``: loader options for the entity.
+    :param extend: adds what the view reads to the user's statement (columns, outer joins,
+        loader options), with bind parameters named as the view's arguments ``view_args``.
+    The view takes what was read with taken_with_user() and checks, as always, whether the
+    user may see it.
     """
-    statement = (
-        _USER_FOR_REQUEST.add_columns(entity)
-        .outerjoin(entity, entity.id == bindparam(view_arg))
-        .options(*options)
-    )
+    statement = extend(_USER_FOR_REQUEST)
 
     def mark(view):
-        view.read_with_user = (statement, view_arg)
+        view.read_with_user = (statement, view_args)
         return view
 
     return mark
 
 
-#: Set in ``g`` by load_user for a view marked @read_with_user: (the id, the row or None).
+#: Set in ``g`` by load_user for a view marked @read_with_user: (its arguments, what was read).
 _READ_WITH_USER = "surveyapp_read_with_user"
-#: taken_with_user(): the row was not read with the user (read it now).
+#: taken_with_user(): not read with the user (read it now).
 NOT_READ = object()
 
 
-def taken_with_user(row_id: int):
-    """The row a @read_with_user view's argument names, as read with the user: the entity, or
-    None when no row has that id; NOT_READ when it was not read with the user (another view,
-    another id, or taken already)."""
+def taken_with_user(**view_args):
+    """What a @read_with_user view reads, for these values of its arguments, as read with the
+    user: the row's other columns as a tuple (each None where the outer join found no row); or
+    NOT_READ when it was not read with the user (another view, other values, or taken already).
+    """
     read = g.pop(_READ_WITH_USER, None)
-    if read is None or read[0] != row_id:
+    if read is None or read[0] != view_args:
         return NOT_READ
     return read[1]
 
@@ -102,17 +101,17 @@ def load_user(user_id: str) -> User | None:
         return None
     params = {"user_id": int(key)}
     view = current_app.view_functions.get(request.endpoint) if has_request_context() else None
-    statement, view_arg = getattr(view, "read_with_user", (None, None))
-    row_id = (request.view_args or {}).get(view_arg) if view_arg else None
-    if row_id is None:
-        user, row = db.session.execute(_USER_FOR_REQUEST, params).scalar(), NOT_READ
+    statement, names = getattr(view, "read_with_user", (None, ()))
+    values = {name: (request.view_args or {}).get(name) for name in names}
+    if not names or None in values.values():
+        user, read = db.session.execute(_USER_FOR_REQUEST, params).scalar(), NOT_READ
     else:
-        found = db.session.execute(statement, {**params, view_arg: row_id}).first()
-        user, row = found if found is not None else (None, None)
+        found = db.session.execute(statement, {**params, **values}).first()
+        user, read = (found[0], tuple(found[1:])) if found is not None else (None, None)
     if user is None or user.session_token != token or not user.active:
         return None
-    if row is not NOT_READ:
-        setattr(g, _READ_WITH_USER, (row_id, row))
+    if read is not NOT_READ:
+        setattr(g, _READ_WITH_USER, (values, read))
     return user
 
 
