@@ -7,6 +7,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 
 from config import CONFIGS, Config
+from surveyapp.db import all_engines, create_autocommit_engine, ping
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from surveyapp.i18n import install_template_gettext
 
@@ -71,6 +72,11 @@ def _select_locale() -> str | None:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
+    create_autocommit_engine(app)
+    with app.app_context():
+        for engine in all_engines():
+            if engine.dialect.driver == "psycopg":
+                engine.dialect.do_ping = ping  # see db.ping: no round trip to an idle connection
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     limiter.init_app(app)

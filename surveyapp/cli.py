@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 from surveyapp.auth.models import Role
 from surveyapp.auth.operations import AccountError, create_user
 from surveyapp.auth.queries import find_user_by_email
+from surveyapp.db import dispose_engines
 from surveyapp.demo.operations import DemoRefused
 from surveyapp.extensions import db
 from surveyapp.labels import label
@@ -264,7 +265,7 @@ def report_worker_command(burst) -> None:
     if not url:
         raise click.ClickException("set REDIS_URL: without it reports render inside the app")
     connection = Redis.from_url(url)
-    db.engine.dispose()
+    dispose_engines()
     Worker([Queue(RQ_QUEUE, connection=connection)], connection=connection).work(burst=burst)
 
 

@@ -19,6 +19,7 @@ from surveyapp import create_app
 from surveyapp.assessments.models import Assessment, AssessmentState
 from surveyapp.assessments.operations import save_answer
 from surveyapp.auth.models import Role, User
+from surveyapp.db import dispose_engines
 from surveyapp.extensions import db
 from surveyapp.questionnaires.operations import load_questionnaire
 from surveyapp.regions.models import Region
@@ -67,7 +68,7 @@ def _schema():
     yield
     with app.app_context():
         db.drop_all()
-        db.engine.dispose()
+        dispose_engines()
 
 
 class IsolatedClient(FlaskClient):
@@ -89,7 +90,7 @@ def app(_schema):
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(delete(table))
-        db.engine.dispose()
+        dispose_engines()
 
 
 @pytest.fixture

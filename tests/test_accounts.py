@@ -8,6 +8,7 @@ import pytest
 from config import TestingConfig
 from surveyapp import create_app
 from surveyapp.auth.models import Role
+from surveyapp.db import dispose_engines
 from surveyapp.extensions import db
 
 PASSWORD = "correct horse battery staple"
@@ -153,4 +154,4 @@ def test_throttling_can_use_redis(monkeypatch, officer, app):
     redis.Redis.from_url(url).flushdb()
     for server in servers:
         with server.app_context():
-            db.engine.dispose()
+            dispose_engines()

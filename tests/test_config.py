@@ -1,12 +1,14 @@
 """The factory and the configuration classes."""
 
 import os
+import time
 
 import pytest
 from sqlalchemy import text
 
 from config import DevelopmentConfig, ProductionConfig, TestingConfig
 from surveyapp import create_app
+from surveyapp.db import all_engines, autocommit_engine, ping
 from surveyapp.extensions import db
 
 IS_SQLITE = os.environ["TEST_DATABASE_URL"].startswith("sqlite")
@@ -84,6 +86,50 @@ def test_postgresql_gets_pool_pre_ping(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://user@db.example/surveyapp")
     app = create_app(DevelopmentConfig)
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+    with app.app_context():
+        default, autocommit = all_engines()
+    assert autocommit.url == default.url
+    assert autocommit.pool._pre_ping and default.pool._pre_ping
+    assert autocommit.dialect.do_ping is default.dialect.do_ping is ping
+
+
+def test_sqlite_has_one_engine(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/one.db")
+    app = create_app(DevelopmentConfig)
+    with app.app_context():
+        assert all_engines() == [db.engine]
+
+
+@pytest.mark.skipif(IS_SQLITE, reason="PostgreSQL connection pools")
+@pytest.mark.parametrize("which", ["default", "autocommit"])
+def test_a_connection_the_server_dropped_is_replaced(app, which):
+    """R37: the pre-ping (an empty query, db.ping_with_empty_query) finds a connection the
+    server closed, as after a restart, and the pool connects again; no request fails."""
+    import psycopg
+
+    engine = db.engine if which == "default" else autocommit_engine()
+    with engine.connect() as connection:
+        dropped = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [dropped])
+        for _ in range(50):  # the backend takes a moment to go
+            if (
+                admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [dropped]).rowcount
+                == 0
+            ):
+                break
+            time.sleep(0.05)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != dropped
+
+
+@pytest.mark.skipif(IS_SQLITE, reason="PostgreSQL connection pools")
+def test_the_autocommit_engine_runs_without_transactions(app):
+    with autocommit_engine().connect() as connection:
+        assert connection.connection.dbapi_connection.autocommit
+    with db.engine.connect() as connection:
+        assert not connection.connection.dbapi_connection.autocommit
 
 
 @pytest.mark.skipif(not IS_SQLITE, reason="SQLite connection settings")

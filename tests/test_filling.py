@@ -13,6 +13,7 @@ from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.assessments.operations import missing_required, save_answer, submit_assessment
 from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import Role
+from surveyapp.db import all_engines
 from surveyapp.extensions import db
 
 
@@ -294,11 +295,14 @@ def statements_of(request):
     def remember(conn, cursor, statement, *args):
         statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", remember)
+    engines = all_engines()  # the autocommit engine too (PostgreSQL)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", remember)
     try:
         response = request()
     finally:
-        event.remove(db.engine, "before_cursor_execute", remember)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", remember)
     return statements, response
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from config import TestingConfig
 from surveyapp import create_app
+from surveyapp.db import dispose_engines
 from surveyapp.extensions import db
 
 
@@ -58,7 +59,7 @@ def test_upgrade_downgrade_upgrade_matches_the_models(empty_database, monkeypatc
             assert schema_differences(app) == []
             assert "assessments" in inspect(db.engine).get_table_names()
         finally:
-            db.engine.dispose()
+            dispose_engines()
 
 
 def test_migration_files_have_dated_names():
@@ -92,4 +93,4 @@ def test_migrating_down_and_up_keeps_seeded_rows(empty_database, monkeypatch):
             assert schema_differences(app) == []
         finally:
             db.session.remove()
-            db.engine.dispose()
+            dispose_engines()

@@ -10,6 +10,7 @@ from packaging.version import Version
 from config import ProductionConfig
 from surveyapp import create_app
 from surveyapp.auth.models import Role
+from surveyapp.db import dispose_engines
 from surveyapp.extensions import db
 
 
@@ -21,7 +22,7 @@ def prod_app(monkeypatch, app):
     prod.config["WTF_CSRF_ENABLED"] = False
     yield prod
     with prod.app_context():
-        db.engine.dispose()
+        dispose_engines()
 
 
 @pytest.mark.parametrize("path", ["/login", "/no-such-page", "/static/app.css"])

@@ -26,6 +26,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from surveyapp.analysis import frame
+from surveyapp.db import dispose_engines
 from surveyapp.extensions import db
 from surveyapp.reporting.catalog import Job
 from surveyapp.reporting.models import RenderedReport
@@ -214,7 +215,7 @@ def run_job(key: str, job: dict, context: dict, version: tuple | None = None) ->
 
     app = current_app._get_current_object()
     if not app.testing:  # tests run jobs in their own process (rq.SimpleWorker), not a horse
-        db.engine.dispose(close=False)  # the forked horse must not use the parent's connections
+        dispose_engines(close=False)  # the forked horse must not use the parent's connections
         become_background(app.config["REPORTS_RENDER_MEMORY_MB"])
     if not _render_and_store(app, key, Job(**job), context, version, isolated=False):
         raise RuntimeError(f"rendering report {key} failed (see the log)")  # RQ: failed
