@@ -125,14 +125,19 @@ def test_the_page_shows_every_stored_answer_as_stored(
     save_answer(assessment, "plain_number", 0.30000000000000004, officer)
     db.session.commit()
     definition = assessment.round.questionnaire.parsed
+    assessment_id = assessment.id
     db.session.expire_all()
     with app.test_request_context():
         login_user(officer)
-        shown_with_row = load_assessment(assessment.id, to_show=True)
-        with_row = {s.id: section_answers(shown_with_row, s) for s in definition.sections}
-        assert shown_with_row.answers_shown is not None
+        with_row = {}
+        for section in definition.sections:
+            for loaded in [obj for obj in db.session if isinstance(obj, Assessment)]:
+                db.session.expunge(loaded)  # a fresh object, loaded with this section's answers
+            shown_with_row = load_assessment(assessment_id, to_show=section.id)
+            assert shown_with_row.answers_shown is not None
+            with_row[section.id] = section_answers(shown_with_row, section)
         db.session.expunge_all()  # a fresh object, loaded without them
-        plain = db.session.get(Assessment, assessment.id)
+        plain = db.session.get(Assessment, assessment_id)
         assert plain.answers_shown is None
         alone = {s.id: section_answers(plain, s) for s in definition.sections}
         pairs = [(s, with_row[s.id], alone[s.id]) for s in definition.sections]
@@ -141,7 +146,9 @@ def test_the_page_shows_every_stored_answer_as_stored(
         assert with_row == alone
         assert set(with_row) <= {item.id for item in section.items}
         for item_id, shown in with_row.items():
-            answer = stored(assessment, item_id)
+            answer = db.session.scalar(
+                select(Answer).filter_by(assessment_id=assessment_id, item_id=item_id)
+            )
             author = answer.updated_by.name
             expected = (answer.value, answer.comment, answer.version, answer.updated_at, author)
             assert (shown.value, shown.comment, shown.version, shown.updated_at, shown.author) == (
@@ -149,6 +156,29 @@ def test_the_page_shows_every_stored_answer_as_stored(
             )
             shown_items.add(item_id)
     assert shown_items == {item_id for item_id, _raw, _value in ROUND_TRIPS}
+
+
+def test_the_page_reads_its_own_sections_answers_only(app, officer, assessment):
+    """Each answer keeps its item's section: a section page's read carries that section's
+    answers, not the whole assessment's."""
+    from flask_login import login_user
+
+    from surveyapp.assessments.permissions import load_assessment
+
+    save_answer(assessment, "maturity", 2, officer)
+    save_answer(assessment, "plain_number", 7, officer)
+    db.session.commit()
+    assert {(a.item_id, a.section_id) for a in assessment.answers} == {
+        ("maturity", "basics"),
+        ("plain_number", "networks"),
+    }
+    assessment_id = assessment.id
+    with app.test_request_context():
+        login_user(officer)
+        for section_id, item_id in (("basics", "maturity"), ("networks", "plain_number")):
+            db.session.expunge(db.session.get(Assessment, assessment_id))
+            loaded = load_assessment(assessment_id, to_show=section_id)
+            assert [row[0] for row in loaded.answers_shown] == [item_id]
 
 
 @pytest.mark.parametrize(("item_id", "raw", "expected"), ROUND_TRIPS)

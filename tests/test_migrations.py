@@ -90,6 +90,12 @@ def test_migrating_down_and_up_keeps_seeded_rows(empty_database, monkeypatch):
             upgrade()
             after = [db.session.scalar(select(func.count(m.id))) for m in (Assessment, Answer)]
             assert after == counts and counts[1] > 1000
+            # The answers' sections, dropped on the way down, are filled in again from the
+            # questionnaires' definitions on the way up.
+            for assessment in db.session.scalars(select(Assessment)):
+                definition = assessment.round.questionnaire.parsed
+                for answer in assessment.answers:
+                    assert answer.section_id == definition.item(answer.item_id).section_id
             assert schema_differences(app) == []
         finally:
             db.session.remove()

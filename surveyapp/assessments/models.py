@@ -81,9 +81,11 @@ class Assessment(db.Model):
     answers: Mapped[list["Answer"]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="Answer.id"
     )
-    #: Every answer as the section page shows it, as JSON rows, when loaded with the assessment
-    #: for that page (assessments.queries.section_answers reads it); else None.
+    #: The answers of one section as its page shows them, as JSON rows, when loaded with the
+    #: assessment for that page (assessments.queries.section_answers reads it); else None.
     answers_shown: Mapped[list | None] = query_expression()
+    #: The id of the section whose answers ``answers_shown`` holds (set as it is loaded).
+    answers_shown_section = None
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -133,6 +135,9 @@ class Answer(db.Model):
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
     #: The questionnaire item's stable id.
     item_id: Mapped[str] = mapped_column(String(100))
+    #: The id of the item's section (copied from the questionnaire): the section page reads
+    #: its own section's answers only.
+    section_id: Mapped[str] = mapped_column(String(100))
     #: The value in the item type's JSON form (number, string, list, true/false or "na").
     value: Mapped[Any] = mapped_column(JSONType, nullable=True)
     #: The officers' comment on the item (context, caveats), shown to reviewers.

@@ -233,6 +233,7 @@ def save_answer(
             answer = Answer(
                 assessment=assessment,
                 item_id=item_id,
+                section_id=item.section_id,
                 value=clean,
                 comment=new_comment,
                 updated_by=user,

@@ -77,6 +77,7 @@ read_to_show_with_user = read_with_user(
         .options(*_TO_SHOW)
     ),
     "assessment_id",
+    "section_id",
 )
 
 
@@ -116,25 +117,30 @@ def load_assessment_and_answer(
 
 
 def load_assessment(
-    assessment_id: int, with_answers: bool = True, to_show: bool = False
+    assessment_id: int, with_answers: bool = True, to_show: str | None = None
 ) -> Assessment:
     """The assessment, or 404 when it does not exist or the user may not see it.
 
     404 rather than 403 so that nobody learns which regions have started an assessment.
     :param with_answers: load its Answer objects too.
-    :param to_show: load its answers as the section page shows them (queries.section_answers)
-        instead, in the same query; or take all that as read with the user, for a view marked
-        @read_to_show_with_user.
+    :param to_show: the id of a section: load that section's answers as its page shows them
+        (queries.section_answers) instead, in the same query; or take all that as read with
+        the user, for a view marked @read_to_show_with_user.
     """
-    read = taken_with_user(assessment_id=assessment_id) if to_show else NOT_READ
+    read = NOT_READ
+    if to_show is not None:
+        read = taken_with_user(assessment_id=assessment_id, section_id=to_show)
     if read is not NOT_READ:
         (assessment,) = read
     else:
-        if to_show:
+        if to_show is not None:
             statement = _ASSESSMENT_TO_SHOW
         else:
             statement = _ASSESSMENT_WITH_ANSWERS if with_answers else _ASSESSMENT
-        assessment = db.session.execute(statement, {"assessment_id": assessment_id}).scalar()
+        params = {"assessment_id": assessment_id, "section_id": to_show}
+        assessment = db.session.execute(statement, params).scalar()
     if assessment is None or not can_view(current_user, assessment):
         abort(404)
+    if to_show is not None:
+        assessment.answers_shown_section = to_show
     return assessment

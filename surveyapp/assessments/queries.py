@@ -59,7 +59,8 @@ class AnswerShown(NamedTuple):
 
 
 def _answers_shown(assessment_id):
-    """Every answer of the assessment, with its author's name, as one JSON value."""
+    """The answers of one section (bind parameter ``section_id``) of the assessment, with their
+    author's name, as one JSON value."""
     return (
         select(
             json_rows(
@@ -72,14 +73,16 @@ def _answers_shown(assessment_id):
             )
         )
         .select_from(_answers.outerjoin(_authors, _answers.c.updated_by_id == _authors.c.id))
-        .where(_answers.c.assessment_id == assessment_id)
+        .where(
+            _answers.c.assessment_id == assessment_id,
+            _answers.c.section_id == bindparam("section_id"),
+        )
         .scalar_subquery()
     )
 
 
 #: Loaded with the assessment for the section page (permissions.load_assessment): its
-#: answers come with its one row, not by a query of their own. (All of them: which items a
-#: section has is known only from the questionnaire that comes with that row.)
+#: section's answers come with its one row, not by a query of their own.
 ANSWERS_SHOWN = _answers_shown(Assessment.id)
 _ANSWERS_SHOWN_ALONE = select(_answers_shown(bindparam("assessment_id")))
 
@@ -87,11 +90,13 @@ _ANSWERS_SHOWN_ALONE = select(_answers_shown(bindparam("assessment_id")))
 def section_answers(assessment: Assessment, section: Section) -> dict[str, AnswerShown]:
     """Item id -> answer for one section's items, to show (see AnswerShown).
 
-    From the JSON loaded with the assessment, or read now when it came without.
+    From the JSON loaded with the assessment for this section, or read now when it came
+    without (or for another section).
     """
     rows = assessment.answers_shown
-    if rows is None:
-        rows = db.session.scalar(_ANSWERS_SHOWN_ALONE, {"assessment_id": assessment.id})
+    if rows is None or assessment.answers_shown_section != section.id:
+        params = {"assessment_id": assessment.id, "section_id": section.id}
+        rows = db.session.scalar(_ANSWERS_SHOWN_ALONE, params)
     items = {item.id for item in section.items}
     shown = {}
     for item_id, value, comment, version, updated_at, author in rows:

@@ -212,7 +212,7 @@ def _render_section(
 @read_to_show_with_user
 def edit_section(assessment_id: int, section_id: str):
     """One section of the questionnaire: a form for the region's officers, read-only otherwise."""
-    assessment = load_assessment(assessment_id, to_show=True)
+    assessment = load_assessment(assessment_id, to_show=section_id)
     section = _section_or_404(assessment, section_id)
     stashed = stash.pop_for(request.path) if can_edit(current_user, assessment) else None
     if stashed is not None:

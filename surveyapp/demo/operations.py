@@ -297,9 +297,17 @@ def _make_assessment(rng, region, round_, outcome, answers, authors, today) -> A
         region=region, round=round_, created_at=started, state_changed_at=started
     )
     db.session.add(assessment)
+    definition = round_.questionnaire.parsed
     for item_id, value in answers.items():
+        section_id = definition.item(item_id).section_id
         assessment.answers.append(
-            Answer(item_id=item_id, value=value, updated_at=stamp, updated_by=rng.choice(authors))
+            Answer(
+                item_id=item_id,
+                section_id=section_id,
+                value=value,
+                updated_at=stamp,
+                updated_by=rng.choice(authors),
+            )
         )
     steps = {
         "draft": [],
