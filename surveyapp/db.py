@@ -6,7 +6,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 import flask_sqlalchemy.session
-from sqlalchemy import JSON, DateTime, Enum, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Enum, MetaData, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
@@ -70,6 +70,27 @@ def _json_value_sqlite(element, compiler, **kw):
         f"CASE typeof({value}) WHEN 'real' THEN json(printf('%!.17g', {value})) "
         f"ELSE json({value}) END"
     )
+
+
+class comma_list(FunctionElement):
+    """Aggregate: the values as text, comma-separated (None without rows).
+
+    SQLAlchemy's aggregate_strings binds its separator as a literal rendered into the SQL at
+    every execution (a pass over the statement's text each time); here it is written once.
+    """
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(comma_list, "postgresql")
+def _comma_list_postgresql(element, compiler, **kw):
+    return f"string_agg(CAST({compiler.process(element.clauses, **kw)} AS VARCHAR), ',')"
+
+
+@compiles(comma_list, "sqlite")
+def _comma_list_sqlite(element, compiler, **kw):
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
 
 
 def StateEnum(enum_class: type[enum.Enum]) -> Enum:

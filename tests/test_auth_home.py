@@ -145,3 +145,18 @@ def test_the_kept_header_signs_out_with_this_sessions_token(app, create_user, cr
         assert client.post("/logout", data={"csrf_token": tokens[-1]}).status_code == 302
         assert client.get("/").status_code == 302  # signed out: home sends to the login page
     assert tokens[0] != tokens[1]
+
+
+def test_an_officer_of_several_regions_reaches_each_and_no_other(
+    client, login, create_user, create_region, create_assessment
+):
+    """The regions' ids come with the user in the request's one query (a comma list)."""
+    mine = [create_region("ES21", "País Vasco"), create_region("ES22", "Navarra")]
+    other = create_region("ES23", "La Rioja")
+    officer = create_user(email="multi@example.org", regions=mine)
+    first = create_assessment(region=mine[0])
+    second, theirs = (create_assessment(region=r, round_=first.round) for r in (mine[1], other))
+    login(officer)
+    for assessment in (first, second):
+        assert client.get(f"/assessments/{assessment.id}/sections/basics").status_code == 200
+    assert client.get(f"/assessments/{theirs.id}/sections/basics").status_code == 404

@@ -11,13 +11,14 @@ from flask import current_app, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import String, bindparam, cast, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import with_expression
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User, new_session_token, region_memberships
 from surveyapp.auth.queries import find_user_by_email, normalize_email
+from surveyapp.db import comma_list
 from surveyapp.extensions import db
 from surveyapp.notifications.queries import unread_count_of
 from surveyapp.regions.models import Region
@@ -39,7 +40,6 @@ class AccountError(ValueError):
     """A user cannot be created or changed as asked; the message says why."""
 
 
-_region_id_text = cast(region_memberships.c.region_id, String)
 #: The signed-in user with what most pages read besides, in the same query: the ids of the
 #: regions (permission checks) and the header's count of unread notifications. Built once:
 #: building the statement costs about as much as running it, on every request.
@@ -48,7 +48,7 @@ _USER_FOR_REQUEST = (
     .options(
         with_expression(
             User.region_id_list,
-            select(func.coalesce(func.aggregate_strings(_region_id_text, ","), ""))
+            select(func.coalesce(comma_list(region_memberships.c.region_id), ""))
             .where(region_memberships.c.user_id == User.id)
             .scalar_subquery(),
         ),
