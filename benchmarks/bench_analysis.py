@@ -122,7 +122,12 @@ def fill(db, path: Path) -> list:
         for n in range(ITEMS):
             value = "na" if rng.random() < 0.03 else max(0, min(5, round(level + rng.gauss(0, 1))))
             rows.append(
-                {"assessment_id": assessment_id, "item_id": f"item_{n:03d}", "value": value}
+                {
+                    "assessment_id": assessment_id,
+                    "item_id": f"item_{n:03d}",
+                    "section_id": "all",
+                    "value": value,
+                }
             )
     for start in range(0, len(rows), 20000):
         db.session.execute(insert(Answer), rows[start : start + 20000])

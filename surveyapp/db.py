@@ -3,6 +3,8 @@
 import enum
 import select
 import sqlite3
+import time
+import weakref
 from datetime import UTC, datetime
 
 import flask_sqlalchemy.session
@@ -219,23 +221,44 @@ def leave_autocommit() -> None:
         g.pop(_AUTOCOMMIT)
 
 
+#: A connection back in the pool for longer than this (seconds) gets its round trip at
+#: checkout; one handed back more recently, only the look at its socket (see ping).
+PING_AFTER_IDLE = 1.0
+#: When each PostgreSQL connection was last handed back to its pool (see watch_idle_time).
+_IDLE_SINCE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def watch_idle_time(engine: Engine) -> None:
+    """Note when each of the engine's connections goes back to the pool (for ping)."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, connection_record):
+        if dbapi_connection is not None:
+            _IDLE_SINCE[dbapi_connection] = time.monotonic()
+
+
 def ping(dbapi_connection) -> bool:
     """pool_pre_ping's check of a PostgreSQL connection, at every checkout from the pool.
 
-    The server writes to an idle connection only when it closes it (a restart, a crash, an
-    administrator's terminate, an idle timeout): its last message, then the end, make the
-    socket readable. So a connection with nothing to read is taken as it is, with no round trip
-    (the dialect's own ping is one: about 70 microseconds of the server's CPU a request, with
-    psycopg's cursor and its switch to autocommit and back on the worker's side). One with
-    something to read gets an empty query, which fails on a closed connection, and the pool
-    connects again. Checked with ``pg_ctlcluster restart -m fast`` and ``-m immediate``: the
-    next request is served, where a pool without the check answers 500.
+    A connection handed back less than PING_AFTER_IDLE ago, whose socket has nothing to read,
+    is taken as it is, with no round trip: the server writes to an idle connection when it
+    closes it (a restart, a crash, an administrator's terminate), and its last message, then
+    the end, make the socket readable. Under load every connection comes back within
+    milliseconds, and the round trip saved (the dialect's own ping is one: about 70
+    microseconds of the server's CPU a request, with psycopg's cursor and its switch to
+    autocommit and back) is worth having. Any other connection gets an empty query through
+    libpq: it also finds a peer that vanished without a word (a firewall or NAT that dropped
+    an idle connection, a failover), which leaves no trace on the socket. A query that fails
+    raises, and the pool connects again. Checked with ``pg_ctlcluster restart -m fast`` and
+    ``-m immediate``: the next request is served, where a pool without the check answers 500.
     """
     import psycopg
     from psycopg import pq
 
     pgconn = dbapi_connection.pgconn
-    if pgconn.status == pq.ConnStatus.OK:
+    idle_since = _IDLE_SINCE.get(dbapi_connection)
+    recent = idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE
+    if recent and pgconn.status == pq.ConnStatus.OK:
         poller = select.poll()
         poller.register(pgconn.socket, select.POLLIN)
         if not poller.poll(0):

@@ -1,6 +1,7 @@
 """The factory and the configuration classes."""
 
 import os
+import sys
 import time
 
 import pytest
@@ -103,7 +104,7 @@ def test_sqlite_has_one_engine(monkeypatch, tmp_path):
 @pytest.mark.skipif(IS_SQLITE, reason="PostgreSQL connection pools")
 @pytest.mark.parametrize("which", ["default", "autocommit"])
 def test_a_connection_the_server_dropped_is_replaced(app, which):
-    """R37: the pre-ping (an empty query, db.ping_with_empty_query) finds a connection the
+    """R37: the pre-ping (an empty query, db.ping) finds a connection the
     server closed, as after a restart, and the pool connects again; no request fails."""
     import psycopg
 
@@ -122,6 +123,33 @@ def test_a_connection_the_server_dropped_is_replaced(app, which):
             time.sleep(0.05)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != dropped
+
+
+@pytest.mark.skipif(IS_SQLITE, reason="PostgreSQL connection pools")
+def test_the_pre_ping_asks_the_server_once_a_connection_sat_idle(app, monkeypatch):
+    """A connection just handed back, with nothing to read, is taken without a round trip; one
+    idle for longer gets the empty query (a peer that vanished silently leaves no trace)."""
+    import psycopg
+
+    db_module = sys.modules["surveyapp.db"]
+    engine = db.engine
+    with engine.connect() as connection:
+        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(url, autocommit=True) as admin:
+
+        def last_query():
+            sql = "SELECT query FROM pg_stat_activity WHERE pid = %s"
+            return admin.execute(sql, [backend]).fetchone()[0]
+
+        before = last_query()  # the SELECT, or the ROLLBACK that ended its transaction
+        with engine.connect():
+            pass
+        assert last_query() == before
+        monkeypatch.setattr(db_module, "PING_AFTER_IDLE", 0)
+        with engine.connect():
+            pass
+        assert last_query() == ""
 
 
 @pytest.mark.skipif(IS_SQLITE, reason="PostgreSQL connection pools")

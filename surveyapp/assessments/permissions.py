@@ -67,7 +67,11 @@ _TO_SHOW = (
     with_expression(Assessment.answers_shown, ANSWERS_SHOWN),
 )
 _ASSESSMENT_TO_SHOW = (
-    select(Assessment).options(*_TO_SHOW).where(Assessment.id == bindparam("assessment_id"))
+    select(Assessment)
+    .options(*_TO_SHOW)
+    .where(Assessment.id == bindparam("assessment_id"))
+    # An object already in the session gets this section's answers too, not the ones it has.
+    .execution_options(populate_existing=True)
 )
 #: The section page reads all that in the signed-in user's query (see load_assessment).
 read_to_show_with_user = read_with_user(
