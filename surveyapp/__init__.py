@@ -7,7 +7,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 
 from config import CONFIGS, Config
-from surveyapp.db import all_engines, create_autocommit_engine, ping, watch_idle_time
+from surveyapp.db import configure_engines
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from surveyapp.i18n import install_template_gettext
 
@@ -72,12 +72,7 @@ def _select_locale() -> str | None:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
-    create_autocommit_engine(app)
-    with app.app_context():
-        for engine in all_engines():
-            if engine.dialect.driver == "psycopg":
-                engine.dialect.do_ping = ping  # see db.ping: no round trip to a connection
-                watch_idle_time(engine)  # just handed back with nothing to read
+    configure_engines(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     limiter.init_app(app)

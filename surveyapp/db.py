@@ -224,17 +224,25 @@ def leave_autocommit() -> None:
 #: A connection back in the pool for longer than this (seconds) gets its round trip at
 #: checkout; one handed back more recently, only the look at its socket (see ping).
 PING_AFTER_IDLE = 1.0
-#: When each PostgreSQL connection was last handed back to its pool (see watch_idle_time).
+#: When each PostgreSQL connection was last handed back to its pool (see configure_engines).
 _IDLE_SINCE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def watch_idle_time(engine: Engine) -> None:
-    """Note when each of the engine's connections goes back to the pool (for ping)."""
+def configure_engines(app) -> None:
+    """After Flask-SQLAlchemy made its engine: on PostgreSQL, the autocommit engine beside it,
+    and every psycopg engine's pre-ping done by ``ping``, which needs to know when each
+    connection went back to the pool."""
+    create_autocommit_engine(app)
+    with app.app_context():
+        for engine in all_engines():
+            if engine.dialect.driver == "psycopg":
+                engine.dialect.do_ping = ping
+                event.listen(engine, "checkin", _note_idle_since)
 
-    @event.listens_for(engine, "checkin")
-    def _checked_in(dbapi_connection, connection_record):
-        if dbapi_connection is not None:
-            _IDLE_SINCE[dbapi_connection] = time.monotonic()
+
+def _note_idle_since(dbapi_connection, connection_record) -> None:
+    if dbapi_connection is not None:
+        _IDLE_SINCE[dbapi_connection] = time.monotonic()
 
 
 def ping(dbapi_connection) -> bool:

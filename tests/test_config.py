@@ -101,18 +101,25 @@ def test_sqlite_has_one_engine(monkeypatch, tmp_path):
         assert all_engines() == [db.engine]
 
 
+def _backend_and_admin(engine):
+    """The server process behind a pooled connection of ``engine`` (handed back), and a
+    connection of our own to watch it with (autocommit)."""
+    import psycopg
+
+    with engine.connect() as connection:
+        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    return backend, psycopg.connect(url, autocommit=True)
+
+
 @pytest.mark.skipif(IS_SQLITE, reason="PostgreSQL connection pools")
 @pytest.mark.parametrize("which", ["default", "autocommit"])
 def test_a_connection_the_server_dropped_is_replaced(app, which):
     """R37: the pre-ping (an empty query, db.ping) finds a connection the
     server closed, as after a restart, and the pool connects again; no request fails."""
-    import psycopg
-
     engine = db.engine if which == "default" else autocommit_engine()
-    with engine.connect() as connection:
-        dropped = connection.execute(text("SELECT pg_backend_pid()")).scalar()
-    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(url, autocommit=True) as admin:
+    dropped, admin = _backend_and_admin(engine)
+    with admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [dropped])
         for _ in range(50):  # the backend takes a moment to go
             if (
@@ -129,14 +136,10 @@ def test_a_connection_the_server_dropped_is_replaced(app, which):
 def test_the_pre_ping_asks_the_server_once_a_connection_sat_idle(app, monkeypatch):
     """A connection just handed back, with nothing to read, is taken without a round trip; one
     idle for longer gets the empty query (a peer that vanished silently leaves no trace)."""
-    import psycopg
-
     db_module = sys.modules["surveyapp.db"]
     engine = db.engine
-    with engine.connect() as connection:
-        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar()
-    url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(url, autocommit=True) as admin:
+    backend, admin = _backend_and_admin(engine)
+    with admin:
 
         def last_query():
             sql = "SELECT query FROM pg_stat_activity WHERE pid = %s"
