@@ -113,7 +113,7 @@ def test_the_page_shows_every_stored_answer_as_stored(
     the comment, version, time and author come back as the answers hold them."""
     from flask_login import login_user
 
-    from surveyapp.assessments.permissions import load_assessment
+    from surveyapp.assessments.permissions import load_assessment_shown
     from surveyapp.assessments.queries import section_answers
 
     other_officer = create_user(email="otto@example.org", name="Otto", regions=[region])
@@ -131,14 +131,10 @@ def test_the_page_shows_every_stored_answer_as_stored(
         login_user(officer)
         with_row = {}
         for section in definition.sections:
-            for loaded in [obj for obj in db.session if isinstance(obj, Assessment)]:
-                db.session.expunge(loaded)  # a fresh object, loaded with this section's answers
-            shown_with_row = load_assessment(assessment_id, to_show=section.id)
-            assert shown_with_row.answers_shown is not None
+            shown_with_row = load_assessment_shown(assessment_id, section.id)
+            assert shown_with_row.answers_shown_section == section.id
             with_row[section.id] = section_answers(shown_with_row, section)
-        db.session.expunge_all()  # a fresh object, loaded without them
-        plain = db.session.get(Assessment, assessment_id)
-        assert plain.answers_shown is None
+        plain = db.session.get(Assessment, assessment_id)  # read on their own
         alone = {s.id: section_answers(plain, s) for s in definition.sections}
         pairs = [(s, with_row[s.id], alone[s.id]) for s in definition.sections]
     shown_items = set()
@@ -163,7 +159,7 @@ def test_the_page_reads_its_own_sections_answers_only(app, officer, assessment):
     answers, not the whole assessment's."""
     from flask_login import login_user
 
-    from surveyapp.assessments.permissions import load_assessment
+    from surveyapp.assessments.permissions import load_assessment_shown
 
     save_answer(assessment, "maturity", 2, officer)
     save_answer(assessment, "plain_number", 7, officer)
@@ -176,8 +172,7 @@ def test_the_page_reads_its_own_sections_answers_only(app, officer, assessment):
     with app.test_request_context():
         login_user(officer)
         for section_id, item_id in (("basics", "maturity"), ("networks", "plain_number")):
-            db.session.expunge(db.session.get(Assessment, assessment_id))
-            loaded = load_assessment(assessment_id, to_show=section_id)
+            loaded = load_assessment_shown(assessment_id, section_id)
             assert [row[0] for row in loaded.answers_shown] == [item_id]
 
 
@@ -345,6 +340,35 @@ def test_the_section_page_reads_the_assessment_with_the_user(client, login, offi
     assert checked(response.get_data(as_text=True), "maturity") == ["2"]
     # ...and nothing else: no query of its own for anything the page shows.
     assert len(statements) == 1 and "JOIN assessments" in statements[0], statements
+
+
+def test_the_section_page_signs_the_user_in_as_plain_values(
+    client, login, officer, region, create_region, assessment
+):
+    """The page only shows things: its user is a PlainUser, not an object the ORM built, and
+    it holds what the User holds for the checks and the header."""
+    from flask_login import current_user
+
+    from surveyapp.auth.models import PlainUser, User
+    from surveyapp.notifications.models import Notification
+
+    second = create_region(code="XY02", name="Second region")
+    officer.regions.append(second)
+    db.session.add(Notification(user_id=officer.id, kind="comment", extra={}))
+    db.session.commit()
+    login(officer)
+    with client:
+        assert client.get(section_url(assessment)).status_code == 200
+        plain = current_user._get_current_object()
+    with client:
+        assert client.get(f"/assessments/{assessment.id}").status_code == 200
+        user = current_user._get_current_object()
+    assert type(plain) is PlainUser and type(user) is User
+    for name in ("id", "email", "name", "role", "active", "is_active", "is_authenticated"):
+        assert getattr(plain, name) == getattr(user, name), name
+    assert plain.get_id() == user.get_id()
+    assert plain.region_ids == user.region_ids == {region.id, second.id}
+    assert plain.unread_notifications == user.unread_notifications == 1
 
 
 def test_an_autosave_reads_the_assessment_and_the_answer_with_the_user(

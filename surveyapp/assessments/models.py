@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.auth.models import User
 from surveyapp.db import JSONType, StateEnum, UTCDateTime, utcnow
@@ -81,11 +81,6 @@ class Assessment(db.Model):
     answers: Mapped[list["Answer"]] = relationship(
         back_populates="assessment", cascade="all, delete-orphan", order_by="Answer.id"
     )
-    #: The answers of one section as its page shows them, as JSON rows, when loaded with the
-    #: assessment for that page (assessments.queries.section_answers reads it); else None.
-    answers_shown: Mapped[list | None] = query_expression()
-    #: The id of the section whose answers ``answers_shown`` holds (set as it is loaded).
-    answers_shown_section = None
 
     __mapper_args__ = {"version_id_col": version}
 

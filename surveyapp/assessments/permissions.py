@@ -3,35 +3,43 @@
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.orm import joinedload, load_only, outerjoin, selectinload, with_expression
+from sqlalchemy.orm import joinedload, outerjoin, selectinload
 
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
-from surveyapp.assessments.queries import ANSWERS_SHOWN
-from surveyapp.auth.models import Role, User
+from surveyapp.assessments.queries import (
+    SHOWN_COLUMNS,
+    AssessmentShown,
+    assessment_shown,
+    shown_tables,
+)
+from surveyapp.auth.models import PlainUser, Role, User
 from surveyapp.auth.operations import NOT_READ, read_with_user, taken_with_user
 from surveyapp.extensions import db
-from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round, RoundState
 
+#: Who the checks are about: the signed-in user, as either kind of object (auth.load_user).
+AnyUser = User | PlainUser
+#: What they are about: an assessment, or one as its section page reads it.
+AnyAssessment = Assessment | AssessmentShown
 
-def is_region_officer(user: User, region_id: int) -> bool:
+
+def is_region_officer(user: AnyUser, region_id: int) -> bool:
     return user.role == Role.officer and region_id in user.region_ids
 
 
-def may_see_region(user: User, region_id: int) -> bool:
+def may_see_region(user: AnyUser, region_id: int) -> bool:
     """Officers see their own regions' benchmarks, plans and reports; experts and admins all."""
     return user.role != Role.officer or is_region_officer(user, region_id)
 
 
-def can_view(user: User, assessment: Assessment) -> bool:
+def can_view(user: AnyUser, assessment: AnyAssessment) -> bool:
     """Officers: their own regions' assessments. Experts and admins: anything not a draft."""
     if user.role == Role.officer:
         return is_region_officer(user, assessment.region_id)
     return assessment.state != AssessmentState.draft
 
 
-def can_edit(user: User, assessment: Assessment) -> bool:
+def can_edit(user: AnyUser, assessment: AnyAssessment) -> bool:
     """Only the region's officers, while the assessment is theirs to change and the round open."""
     return (
         is_region_officer(user, assessment.region_id)
@@ -55,33 +63,21 @@ _ASSESSMENT = (
 _ASSESSMENT_WITH_ANSWERS = _ASSESSMENT.options(
     selectinload(Assessment.answers).joinedload(Answer.updated_by)
 )
-#: ...or, for the section page, the answers as it shows them, in the same row, and of the rest
-#: only what it shows (each column read costs; another is read when first used).
-_TO_SHOW = (
-    load_only(Assessment.region_id, Assessment.round_id, Assessment.state, Assessment.submitted_at),
-    joinedload(Assessment.round)
-    .load_only(Round.name, Round.state, Round.questionnaire_id)
-    .joinedload(Round.questionnaire)
-    .load_only(Questionnaire.slug, Questionnaire.version, Questionnaire.content_hash),
-    joinedload(Assessment.region).load_only(Region.name),
-    with_expression(Assessment.answers_shown, ANSWERS_SHOWN),
+#: ...or, for the section page, the assessment as it shows it, with that section's answers
+#: (bind parameter ``section_id``), in plain columns...
+_ASSESSMENT_SHOWN = (
+    select(*SHOWN_COLUMNS)
+    .select_from(shown_tables())
+    .where(Assessment.__table__.c.id == bindparam("assessment_id"))
 )
-_ASSESSMENT_TO_SHOW = (
-    select(Assessment)
-    .options(*_TO_SHOW)
-    .where(Assessment.id == bindparam("assessment_id"))
-    # An object already in the session gets this section's answers too, not the ones it has.
-    .execution_options(populate_existing=True)
-)
-#: The section page reads all that in the signed-in user's query (see load_assessment).
-read_to_show_with_user = read_with_user(
-    lambda user: (
-        user.add_columns(Assessment)
-        .outerjoin(Assessment, Assessment.id == bindparam("assessment_id"))
-        .options(*_TO_SHOW)
+#: ...read in the signed-in user's query on that page (see load_assessment_shown).
+read_shown_with_user = read_with_user(
+    lambda user: user.add_columns(*SHOWN_COLUMNS).select_from(
+        shown_tables(User.__table__, Assessment.__table__.c.id == bindparam("assessment_id"))
     ),
     "assessment_id",
     "section_id",
+    plain=True,
 )
 
 
@@ -120,31 +116,28 @@ def load_assessment_and_answer(
     return row[0], row[1]
 
 
-def load_assessment(
-    assessment_id: int, with_answers: bool = True, to_show: str | None = None
-) -> Assessment:
+def load_assessment(assessment_id: int, with_answers: bool = True) -> Assessment:
     """The assessment, or 404 when it does not exist or the user may not see it.
 
     404 rather than 403 so that nobody learns which regions have started an assessment.
     :param with_answers: load its Answer objects too.
-    :param to_show: the id of a section: load that section's answers as its page shows them
-        (queries.section_answers) instead, in the same query; or take all that as read with
-        the user, for a view marked @read_to_show_with_user.
     """
-    read = NOT_READ
-    if to_show is not None:
-        read = taken_with_user(assessment_id=assessment_id, section_id=to_show)
-    if read is not NOT_READ:
-        (assessment,) = read
-    else:
-        if to_show is not None:
-            statement = _ASSESSMENT_TO_SHOW
-        else:
-            statement = _ASSESSMENT_WITH_ANSWERS if with_answers else _ASSESSMENT
-        params = {"assessment_id": assessment_id, "section_id": to_show}
-        assessment = db.session.execute(statement, params).scalar()
+    statement = _ASSESSMENT_WITH_ANSWERS if with_answers else _ASSESSMENT
+    assessment = db.session.execute(statement, {"assessment_id": assessment_id}).scalar()
     if assessment is None or not can_view(current_user, assessment):
         abort(404)
-    if to_show is not None:
-        assessment.answers_shown_section = to_show
+    return assessment
+
+
+def load_assessment_shown(assessment_id: int, section_id: str) -> AssessmentShown:
+    """The assessment as the page of one of its sections shows it, with that section's
+    answers (queries.AssessmentShown), or 404 as load_assessment. For a view marked
+    @read_shown_with_user, as read in the signed-in user's query."""
+    values = taken_with_user(assessment_id=assessment_id, section_id=section_id)
+    if values is NOT_READ:
+        params = {"assessment_id": assessment_id, "section_id": section_id}
+        values = db.session.execute(_ASSESSMENT_SHOWN, params).first()
+    assessment = assessment_shown(values, section_id) if values is not None else None
+    if assessment is None or not can_view(current_user, assessment):
+        abort(404)
     return assessment

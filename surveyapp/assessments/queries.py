@@ -1,17 +1,21 @@
 """Read helpers for assessments."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
-from surveyapp.assessments.models import Answer, Assessment
+from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import User
 from surveyapp.db import json_rows, json_value
 from surveyapp.extensions import db
-from surveyapp.questionnaires.definition import Section
+from surveyapp.questionnaires.definition import Definition, Section
+from surveyapp.questionnaires.models import Questionnaire, parsed_definition
+from surveyapp.regions.models import Region
+from surveyapp.rounds.models import Round, RoundState
 
 HISTORY_PAGE_SIZE = 100
 
@@ -81,20 +85,113 @@ def _answers_shown(assessment_id):
     )
 
 
-#: Loaded with the assessment for the section page (permissions.load_assessment): its
-#: section's answers come with its one row, not by a query of their own.
-ANSWERS_SHOWN = _answers_shown(Assessment.id)
 _ANSWERS_SHOWN_ALONE = select(_answers_shown(bindparam("assessment_id")))
 
 
-def section_answers(assessment: Assessment, section: Section) -> dict[str, AnswerShown]:
+@dataclass(frozen=True, slots=True)
+class QuestionnaireShown:
+    id: int
+    content_hash: str
+
+    @property
+    def parsed(self) -> Definition:
+        return parsed_definition(self.id, self.content_hash)
+
+
+@dataclass(frozen=True, slots=True)
+class RoundShown:
+    name: str
+    state: RoundState
+    questionnaire: QuestionnaireShown
+
+
+@dataclass(frozen=True, slots=True)
+class RegionShown:
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AssessmentShown:
+    """An assessment as its section page reads it, with that section's answers: plain values
+    read in the signed-in user's query (permissions.load_assessment_shown), with the
+    attributes of an Assessment that the page and the permission checks use. The ORM would
+    spend about a tenth of the page building objects from the row."""
+
+    id: int
+    region_id: int
+    round_id: int
+    state: AssessmentState
+    submitted_at: datetime | None
+    round: RoundShown
+    region: RegionShown
+    #: The section's answers as JSON rows (see section_answers), and the section's id.
+    answers_shown: list
+    answers_shown_section: str
+
+    @property
+    def is_editable_by_region(self) -> bool:
+        return self.state in Assessment.EDITABLE_BY_REGION
+
+
+_assessments, _rounds = Assessment.__table__, Round.__table__
+_questionnaires, _regions = Questionnaire.__table__, Region.__table__
+#: What an AssessmentShown is built from (see assessment_shown), from these tables.
+SHOWN_COLUMNS = (
+    _assessments.c.id,
+    _assessments.c.region_id,
+    _assessments.c.round_id,
+    _assessments.c.state,
+    _assessments.c.submitted_at,
+    _rounds.c.name,
+    _rounds.c.state,
+    _rounds.c.questionnaire_id,
+    _questionnaires.c.content_hash,
+    _regions.c.name,
+    _answers_shown(_assessments.c.id),
+)
+
+
+def shown_tables(left=None, on=None):
+    """The tables of SHOWN_COLUMNS: the assessment (outer-joined to ``left`` by ``on``, if
+    given), its round, questionnaire and region."""
+    tables = _assessments if left is None else left.outerjoin(_assessments, on)
+    return (
+        tables.outerjoin(_rounds, _rounds.c.id == _assessments.c.round_id)
+        .outerjoin(_questionnaires, _questionnaires.c.id == _rounds.c.questionnaire_id)
+        .outerjoin(_regions, _regions.c.id == _assessments.c.region_id)
+    )
+
+
+def assessment_shown(values, section_id: str) -> AssessmentShown | None:
+    """The AssessmentShown of SHOWN_COLUMNS' values; None when the outer join found none."""
+    (id_, region_id, round_id, state, submitted_at, round_name, round_state, questionnaire_id,
+     content_hash, region_name, answers) = values  # fmt: skip
+    if id_ is None:
+        return None
+    questionnaire = QuestionnaireShown(questionnaire_id, content_hash)
+    return AssessmentShown(
+        id_,
+        region_id,
+        round_id,
+        state,
+        submitted_at,
+        RoundShown(round_name, round_state, questionnaire),
+        RegionShown(region_name),
+        answers,
+        section_id,
+    )
+
+
+def section_answers(
+    assessment: Assessment | AssessmentShown, section: Section
+) -> dict[str, AnswerShown]:
     """Item id -> answer for one section's items, to show (see AnswerShown).
 
-    From the JSON loaded with the assessment for this section, or read now when it came
-    without (or for another section).
+    From the JSON read with an AssessmentShown for this section, or read now.
     """
-    rows = assessment.answers_shown
-    if rows is None or assessment.answers_shown_section != section.id:
+    if isinstance(assessment, AssessmentShown) and assessment.answers_shown_section == section.id:
+        rows = assessment.answers_shown
+    else:
         params = {"assessment_id": assessment.id, "section_id": section.id}
         rows = db.session.scalar(_ANSWERS_SHOWN_ALONE, params)
     items = {item.id for item in section.items}

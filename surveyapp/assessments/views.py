@@ -34,8 +34,9 @@ from surveyapp.assessments.permissions import (
     is_region_officer,
     load_assessment,
     load_assessment_and_answer,
+    load_assessment_shown,
     read_answer_with_user,
-    read_to_show_with_user,
+    read_shown_with_user,
 )
 from surveyapp.assessments.queries import history_events, section_answers
 from surveyapp.db import autocommit
@@ -209,10 +210,10 @@ def _render_section(
 @bp.get("/assessments/<int:assessment_id>/sections/<section_id>")
 @login_required
 @autocommit  # reads; the stash it may take back commits at once
-@read_to_show_with_user
+@read_shown_with_user
 def edit_section(assessment_id: int, section_id: str):
     """One section of the questionnaire: a form for the region's officers, read-only otherwise."""
-    assessment = load_assessment(assessment_id, to_show=section_id)
+    assessment = load_assessment_shown(assessment_id, section_id)
     section = _section_or_404(assessment, section_id)
     stashed = stash.pop_for(request.path) if can_edit(current_user, assessment) else None
     if stashed is not None:

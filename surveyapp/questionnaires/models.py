@@ -48,3 +48,12 @@ class Questionnaire(db.Model):
 
     def __repr__(self) -> str:
         return f"<Questionnaire {self.label}>"
+
+
+def parsed_definition(questionnaire_id: int, content_hash: str) -> Definition:
+    """The parsed definition of the questionnaire with this id and content hash: the copy this
+    process keeps, or the questionnaire read and parsed when it has none yet."""
+    definition = _PARSED.get(content_hash)
+    if definition is None:
+        definition = db.session.get(Questionnaire, questionnaire_id).parsed
+    return definition
