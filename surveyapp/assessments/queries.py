@@ -119,7 +119,6 @@ class AssessmentShown:
 
     id: int
     region_id: int
-    round_id: int
     state: AssessmentState
     submitted_at: datetime | None
     round: RoundShown
@@ -139,7 +138,6 @@ _questionnaires, _regions = Questionnaire.__table__, Region.__table__
 SHOWN_COLUMNS = (
     _assessments.c.id,
     _assessments.c.region_id,
-    _assessments.c.round_id,
     _assessments.c.state,
     _assessments.c.submitted_at,
     _rounds.c.name,
@@ -164,7 +162,7 @@ def shown_tables(left=None, on=None):
 
 def assessment_shown(values, section_id: str) -> AssessmentShown | None:
     """The AssessmentShown of SHOWN_COLUMNS' values; None when the outer join found none."""
-    (id_, region_id, round_id, state, submitted_at, round_name, round_state, questionnaire_id,
+    (id_, region_id, state, submitted_at, round_name, round_state, questionnaire_id,
      content_hash, region_name, answers) = values  # fmt: skip
     if id_ is None:
         return None
@@ -172,7 +170,6 @@ def assessment_shown(values, section_id: str) -> AssessmentShown | None:
     return AssessmentShown(
         id_,
         region_id,
-        round_id,
         state,
         submitted_at,
         RoundShown(round_name, round_state, questionnaire),
