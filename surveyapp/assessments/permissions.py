@@ -65,15 +65,12 @@ _ASSESSMENT_WITH_ANSWERS = _ASSESSMENT.options(
 )
 #: ...or, for the section page, the assessment as it shows it, with that section's answers
 #: (bind parameter ``section_id``), in plain columns...
-_ASSESSMENT_SHOWN = (
-    select(*SHOWN_COLUMNS)
-    .select_from(shown_tables())
-    .where(Assessment.__table__.c.id == bindparam("assessment_id"))
-)
+_SHOWN_ID = Assessment.__table__.c.id == bindparam("assessment_id")
+_ASSESSMENT_SHOWN = select(*SHOWN_COLUMNS).select_from(shown_tables()).where(_SHOWN_ID)
 #: ...read in the signed-in user's query on that page (see load_assessment_shown).
 read_shown_with_user = read_with_user(
     lambda user: user.add_columns(*SHOWN_COLUMNS).select_from(
-        shown_tables(User.__table__, Assessment.__table__.c.id == bindparam("assessment_id"))
+        shown_tables(User.__table__, _SHOWN_ID)
     ),
     "assessment_id",
     "section_id",
@@ -137,7 +134,7 @@ def load_assessment_shown(assessment_id: int, section_id: str) -> AssessmentShow
     if values is NOT_READ:
         params = {"assessment_id": assessment_id, "section_id": section_id}
         values = db.session.execute(_ASSESSMENT_SHOWN, params).first()
-    assessment = assessment_shown(values, section_id) if values is not None else None
+    assessment = assessment_shown(values, section_id)
     if assessment is None or not can_view(current_user, assessment):
         abort(404)
     return assessment

@@ -161,7 +161,10 @@ def shown_tables(left=None, on=None):
 
 
 def assessment_shown(values, section_id: str) -> AssessmentShown | None:
-    """The AssessmentShown of SHOWN_COLUMNS' values; None when the outer join found none."""
+    """The AssessmentShown of SHOWN_COLUMNS' values; None when there was no row, or the outer
+    join found no assessment."""
+    if values is None:
+        return None
     (id_, region_id, state, submitted_at, round_name, round_state, questionnaire_id,
      content_hash, region_name, answers) = values  # fmt: skip
     if id_ is None:
