@@ -103,6 +103,10 @@ MATRIX = {
         "draft": row(302, 403, 403, 403, 422),
         "submitted": row(302, 403, 403, 403, 422),
     },
+    ("admin.confirm_close_round", "GET"): {
+        "draft": row(302, 403, 403, 403, 200),
+        "submitted": row(302, 403, 403, 403, 200),
+    },
     ("admin.move_round", "POST"): {
         "draft": row(302, 403, 403, 403, 302),
         "submitted": row(302, 403, 403, 403, 302),

@@ -83,3 +83,73 @@ def test_admins_cannot_demote_themselves(app, login, create_user):
     assert "You cannot remove your own administrator role." in response.text
     db.session.expire_all()
     assert db.session.get(User, me.id).role == Role.admin
+
+
+def test_closing_a_round_asks_first_and_names_the_regions_that_did_not_submit(
+    app, login, create_user, create_region, create_round, create_assessment
+):
+    from surveyapp.assessments.models import AssessmentState
+
+    client = admin_client(app, login, create_user)
+    round_ = create_round()
+    states = {
+        "ES21": AssessmentState.draft,
+        "ES22": AssessmentState.changes_requested,
+        "ES30": AssessmentState.submitted,
+        "ES41": AssessmentState.validated,
+    }
+    for code, state in states.items():
+        create_assessment(region=create_region(code, f"Region {code}"), round_=round_, state=state)
+    other_round = create_round(name="2026 autumn")
+    create_assessment(region=create_region("FR10", "Île-de-France"), round_=other_round)
+    db.session.commit()
+    rounds_page = client.get("/admin/rounds").text
+    confirm_url = f"/admin/rounds/{round_.id}/close"
+    assert f'href="{confirm_url}"' in rounds_page  # a link to the question, not the close itself
+
+    page = client.get(confirm_url)
+    assert page.status_code == 200
+    assert "Close the round 2026 spring?" in page.text
+    assert "2 assessments are submitted." in page.text
+    assert "2 regions have not submitted their assessment." in page.text
+    assert "Region ES21" in page.text and "Region ES22" in page.text
+    assert "Changes requested" in page.text
+    assert "Region ES30" not in page.text and "Île-de-France" not in page.text
+    db.session.expire_all()
+    assert db.session.get(Round, round_.id).state == RoundState.open  # asking changes nothing
+
+    assert client.post(confirm_url).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Round, round_.id).state == RoundState.closed
+    assert client.get(confirm_url).status_code == 409  # closed already: nothing to ask
+    planned = create_round(name="2027 spring", state=RoundState.planned)
+    db.session.commit()
+    assert client.get(f"/admin/rounds/{planned.id}/close").status_code == 409
+
+
+def test_the_users_list_filters_by_text_role_and_status(app, login, create_user, create_region):
+    client = admin_client(app, login, create_user)
+    basque, navarre = create_region("ES21", "País Vasco"), create_region("ES22", "Navarra")
+    create_user(email="olga@example.org", name="Olga Officer", regions=[basque])
+    create_user(email="nina@example.org", name="Nina 50%_off", regions=[navarre], active=False)
+    create_user(email="emil@example.org", name="Emil Expert", role=Role.expert)
+    db.session.commit()
+
+    def shown(**params):
+        page = client.get("/admin/users", query_string=params)
+        assert page.status_code == 200
+        return {email for email in ("olga@", "nina@", "emil@", "ada@") if email in page.text}
+
+    assert shown() == {"olga@", "nina@", "emil@", "ada@"}
+    assert shown(q="vasco") == {"olga@"}  # a region's name, in any case
+    assert shown(q="es22") == {"nina@"}  # a region's code
+    assert shown(q="EMIL@EXAMPLE") == {"emil@"}
+    assert shown(q="%_") == {"nina@"}  # typed characters match as themselves
+    assert shown(q="%") == {"nina@"}
+    assert shown(role="expert") == {"emil@"}
+    assert shown(role="officer", status="active") == {"olga@"}
+    assert shown(status="deactivated") == {"nina@"}
+    assert shown(role="no-such-role") == {"olga@", "nina@", "emil@", "ada@"}
+    page = client.get("/admin/users", query_string={"q": "nobody"}).text
+    assert "No account matches these filters." in page
+    assert 'value="nobody"' in page  # what was typed stays in the box

@@ -13,6 +13,7 @@ from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
 from surveyapp.auth.operations import AccountError, create_user, end_all_sessions, issue_reset_token
 from surveyapp.auth.permissions import role_required
+from surveyapp.auth.queries import UserFilters, find_users
 from surveyapp.extensions import db
 from surveyapp.publication.models import Publication
 from surveyapp.questionnaires.models import Questionnaire
@@ -24,9 +25,9 @@ from surveyapp.regions.operations import (
     save_region_group,
 )
 from surveyapp.reporting.store import forget_rendered
-from surveyapp.rounds.models import InvalidRoundTransition, Round
+from surveyapp.rounds.models import InvalidRoundTransition, Round, RoundState
 from surveyapp.rounds.operations import create_round
-from surveyapp.rounds.queries import list_rounds
+from surveyapp.rounds.queries import close_summary, list_rounds
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -38,11 +39,17 @@ def _user_or_404(user_id: int) -> User:
 @bp.get("/users")
 @role_required(Role.admin)
 def list_users():
-    """Every account with its role, regions and status."""
-    users = db.session.scalars(
-        select(User).options(selectinload(User.regions)).order_by(User.role, User.email)
-    ).all()
-    return render_template("admin/users.html", users=users)
+    """Every account with its role, regions and status, filtered by text, role and status."""
+    role = request.args.get("role")
+    status = request.args.get("status")
+    filters = UserFilters(
+        text=request.args.get("q", "").strip() or None,
+        role=Role(role) if role in Role.__members__ else None,
+        active={"active": True, "deactivated": False}.get(status),
+    )
+    return render_template(
+        "admin/users.html", users=find_users(filters), filters=filters, roles=list(Role)
+    )
 
 
 @bp.post("/users/<int:user_id>/reset-link")
@@ -185,6 +192,16 @@ def list_rounds_page():
         submitted=counts,
         publications={p.round_id: p for p in db.session.scalars(select(Publication))},
     ), (422 if form.errors else 200)
+
+
+@bp.get("/rounds/<int:round_id>/close")
+@role_required(Role.admin)
+def confirm_close_round(round_id: int):
+    """Ask before closing a round: it cannot open again, and drafts stay unsubmitted."""
+    round_ = db.session.get(Round, round_id) or abort(404)
+    if round_.state != RoundState.open:
+        abort(409)
+    return render_template("admin/close_round.html", round=round_, summary=close_summary(round_))
 
 
 @bp.post("/rounds/<int:round_id>/<any(open, close):step>")
