@@ -27,7 +27,7 @@ from surveyapp.regions.nuts_file import RegionFileError
 from surveyapp.regions.operations import import_regions_file
 from surveyapp.regions.queries import find_region
 from surveyapp.rounds.models import InvalidRoundTransition, Round, RoundState
-from surveyapp.rounds.operations import RoundError, create_round
+from surveyapp.rounds.operations import RoundError, create_round, round_for_moving
 from surveyapp.rounds.queries import list_rounds
 
 #: Errors whose message is meant for the person at the terminal.
@@ -310,7 +310,7 @@ def list_rounds_command() -> None:
 
 
 def _change_round_state(round_id: int, method: str) -> None:
-    round_ = db.session.get(Round, round_id)
+    round_ = round_for_moving(round_id)
     if round_ is None:
         raise click.BadParameter(f"no round with id {round_id}", param_hint="ROUND_ID")
     getattr(round_, method)()

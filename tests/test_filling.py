@@ -746,6 +746,16 @@ def test_a_plain_save_after_a_submit_that_came_first_says_so(
     assert stored(assessment, "maturity") is None
 
 
+def waits_for_the_commit(saving: threading.Thread, other) -> None:
+    """``saving`` starts and waits while ``other`` (a connection) holds its locks, and ends
+    once it commits."""
+    saving.start()
+    saving.join(timeout=1)
+    assert saving.is_alive()  # waiting for the other transaction
+    other.commit()
+    saving.join(timeout=30)
+
+
 def test_an_autosave_waits_for_a_submit_in_progress(app, client, login, officer, assessment):
     """A submit holds the assessment until it commits; an autosave meanwhile waits for it and
     is then refused (on PostgreSQL the one statement's share lock, on SQLite the write lock)."""
@@ -767,13 +777,89 @@ def test_an_autosave_waits_for_a_submit_in_progress(app, client, login, officer,
             .where(Assessment.id == assessment.id)
             .values(state=AssessmentState.submitted, version=Assessment.version + 1)
         )
-        saving.start()
-        saving.join(timeout=1)
-        assert saving.is_alive()  # waiting for the submit
-        submitting.commit()
-    saving.join(timeout=30)
+        waits_for_the_commit(saving, submitting)
     assert replies[0].status_code == 403
     assert stored(assessment, "maturity").value == 2
+
+
+@pytest.mark.parametrize("stored_first", [True, False], ids=["change", "first-answer"])
+def test_an_autosave_waits_for_the_round_closing_and_is_then_refused(
+    app, client, login, officer, assessment, stored_first
+):
+    """Closing a round holds it until the commit; an autosave meanwhile waits for it and then
+    reads the round as closed (a change: PostgreSQL's one statement; a first answer: the lock)."""
+    from sqlalchemy import update
+
+    from surveyapp.rounds.models import Round, RoundState
+
+    if stored_first:
+        save_answer(assessment, "maturity", 2, officer)
+        db.session.commit()
+    login(officer)
+    replies = []
+    version = 1 if stored_first else 0
+    saving = threading.Thread(
+        target=lambda: replies.append(
+            autosave(client, assessment, "maturity", ["3"], version=version)
+        )
+    )
+    round_ = Round.__table__
+    with db.engine.connect() as closing:  # as rounds.operations.round_for_moving
+        closing.execute(
+            select(round_.c.id).where(round_.c.id == assessment.round_id).with_for_update()
+        )
+        closing.execute(
+            update(round_).where(round_.c.id == assessment.round_id).values(state=RoundState.closed)
+        )
+        waits_for_the_commit(saving, closing)
+    assert replies[0].status_code == 403
+    answer = stored(assessment, "maturity")
+    assert (answer.value if answer else None) == (2 if stored_first else None)
+
+
+def test_closing_a_round_waits_for_a_save_in_progress(
+    app, client, login, create_user, officer, assessment, monkeypatch
+):
+    """A save holds the round (shared) until it commits: the close waits for it, so the answer
+    saved is the last before the close."""
+    from surveyapp.assessments import operations
+    from surveyapp.rounds.models import Round, RoundState
+
+    in_save, release = threading.Event(), threading.Event()
+    original = operations.log_event
+
+    def log_then_wait(*args, **kwargs):
+        result = original(*args, **kwargs)
+        in_save.set()
+        release.wait(timeout=30)
+        return result
+
+    monkeypatch.setattr(operations, "log_event", log_then_wait)
+    admin = app.test_client()
+    login(create_user(email="ada@example.org", role=Role.admin), client=admin)
+    login(officer)
+    answer_url = f"/assessments/{assessment.id}/answers/maturity"
+    close_url = f"/admin/rounds/{assessment.round_id}/close"
+    replies = {}
+    saving = threading.Thread(
+        target=lambda: replies.setdefault(
+            "save", client.post(answer_url, json={"value": ["3"], "version": 0})
+        )
+    )
+    closing = threading.Thread(target=lambda: replies.setdefault("close", admin.post(close_url)))
+    saving.start()
+    assert in_save.wait(timeout=10)  # the save holds its locks, not committed yet
+    closing.start()
+    closing.join(timeout=1)
+    still_waiting = closing.is_alive()
+    release.set()
+    saving.join(timeout=30)
+    closing.join(timeout=30)
+    assert still_waiting  # the close waited for the save
+    assert replies["save"].status_code == 200 and replies["close"].status_code == 302
+    assert stored(assessment, "maturity").value == 3
+    db.session.expire_all()
+    assert db.session.get(Round, assessment.round_id).state == RoundState.closed
 
 
 def test_submit_checks_the_answers_as_they_are_under_its_lock(

@@ -26,7 +26,7 @@ from surveyapp.regions.operations import (
 )
 from surveyapp.reporting.store import forget_rendered
 from surveyapp.rounds.models import InvalidRoundTransition, Round, RoundState
-from surveyapp.rounds.operations import create_round
+from surveyapp.rounds.operations import create_round, round_for_moving
 from surveyapp.rounds.queries import close_summary, list_rounds
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -208,7 +208,7 @@ def confirm_close_round(round_id: int):
 @role_required(Role.admin)
 def move_round(round_id: int, step: str):
     """Open a planned round, or close an open one."""
-    round_ = db.session.get(Round, round_id) or abort(404)
+    round_ = round_for_moving(round_id) or abort(404)
     try:
         getattr(round_, step)()
     except InvalidRoundTransition:

@@ -107,10 +107,15 @@ def progress(assessment: Assessment) -> list[SectionProgress]:
 # The statements of every answer saved, built once (building one costs about as much as
 # running it).
 _ROUND_STATE = select(Round.state).where(Round.id == Assessment.round_id).scalar_subquery()
+# The round's row is shared (FOR KEY SHARE): saves do not wait for each other on it, but a close
+# (FOR UPDATE, rounds.operations.round_for_moving) waits for them, and they for it; a save that
+# waited reads the round as the close left it (PostgreSQL reads a row it had to wait for anew).
 _LOCK_ROW = (
-    select(Assessment.state, _ROUND_STATE)
+    select(Assessment.state, Round.state)
+    .join(Round, Round.id == Assessment.round_id)
     .where(Assessment.id == bindparam("assessment_id"))
     .with_for_update(of=Assessment)
+    .suffix_with("FOR KEY SHARE OF rounds", dialect="postgresql")
 )
 _LOCK_DATABASE = (
     update(Assessment.__table__)
@@ -138,6 +143,8 @@ def lock_for_writing(assessment: Assessment) -> None:
     commit. PostgreSQL: the row, FOR UPDATE. SQLite locks the whole database for a writer, but
     only at its first write (its reads before run outside any transaction): a no-op write takes
     the lock first, so the state it returns is the latest and no other writer can change it.
+    The round is held too, so that it cannot close before the commit (PostgreSQL: its row, FOR
+    KEY SHARE, which saves share with each other).
     """
     if holds_lock(assessment):
         return  # taken earlier in this transaction
@@ -351,7 +358,8 @@ def _change_in_one_statement(
     For requests without a transaction (db.autocommit: autosaves on PostgreSQL): four round
     trips to the server fewer than the lock. The statement holds the assessment FOR SHARE
     while it runs: submits and reviews, which take it FOR UPDATE (lock_for_writing), wait for
-    it or it for them, and then it sees their state. The answer's UPDATE checks the version
+    it or it for them, and then it sees their state; so does closing the round (its row is held
+    FOR KEY SHARE, as in lock_for_writing). The answer's UPDATE checks the version
     read: a concurrent change of the answer, waited for on its row, leaves nothing to update.
     (Inside a transaction the FOR SHARE would be held until the commit, and two such
     transactions taking the lock next would deadlock: they use the lock from the start.)
@@ -401,6 +409,7 @@ def _change_statement(actions: tuple[str, ...]):
             rounds.c.state == RoundState.open,
         )
         .with_for_update(read=True, of=assessments)
+        .suffix_with("FOR KEY SHARE OF rounds", dialect="postgresql")  # as _LOCK_ROW
         .cte("editable")
     )
     changed = (

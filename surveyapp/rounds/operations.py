@@ -47,3 +47,14 @@ def create_round(
         new_value={"name": name, "questionnaire": questionnaire.label},
     )
     return round_
+
+
+def round_for_moving(round_id: int) -> Round | None:
+    """The round, locked until the commit, to open or close it.
+
+    Closing waits for every save of an answer in flight (each holds a share of the round's row,
+    FOR KEY SHARE, see assessments.operations.lock_for_writing), and a save that starts meanwhile
+    waits for the close and then reads the round as closed: no answer lands after it. SQLite has
+    one writer at a time, which does the same.
+    """
+    return db.session.get(Round, round_id, with_for_update=True, populate_existing=True)
