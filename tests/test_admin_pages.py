@@ -35,9 +35,12 @@ def test_plan_open_and_close_a_round(app, login, create_user, small_questionnair
     client.post(f"/admin/rounds/{round_.id}/open")
     db.session.expire_all()
     assert db.session.get(Round, round_.id).state == RoundState.open
+    assert client.post(f"/admin/rounds/{round_.id}/open").status_code == 302  # a second click
+    assert "The round 2027 spring is already open." in client.get("/admin/rounds").text
     client.post(f"/admin/rounds/{round_.id}/close")
     db.session.expire_all()
     assert db.session.get(Round, round_.id).state == RoundState.closed
+    assert client.post(f"/admin/rounds/{round_.id}/open").status_code == 409  # never again
 
 
 def test_create_an_account_with_a_one_time_link(app, login, create_user, create_region):
@@ -121,7 +124,11 @@ def test_closing_a_round_asks_first_and_names_the_regions_that_did_not_submit(
     assert client.post(confirm_url).status_code == 302
     db.session.expire_all()
     assert db.session.get(Round, round_.id).state == RoundState.closed
-    assert client.get(confirm_url).status_code == 409  # closed already: nothing to ask
+    # Closed already (a second click, another administrator): said, not an error.
+    client.get("/admin/rounds")  # shows the close's own message
+    for method in ("GET", "POST"):
+        assert client.open(confirm_url, method=method).status_code == 302
+        assert "The round 2026 spring is already closed." in client.get("/admin/rounds").text
     planned = create_round(name="2027 spring", state=RoundState.planned)
     db.session.commit()
     assert client.get(f"/admin/rounds/{planned.id}/close").status_code == 409

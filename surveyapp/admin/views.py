@@ -199,6 +199,9 @@ def list_rounds_page():
 def confirm_close_round(round_id: int):
     """Ask before closing a round: it cannot open again, and drafts stay unsubmitted."""
     round_ = db.session.get(Round, round_id) or abort(404)
+    if round_.state == RoundState.closed:  # closed meanwhile, by another administrator
+        flash(_("The round %(name)s is already closed.", name=round_.name), "info")
+        return redirect(url_for(".list_rounds_page"))
     if round_.state != RoundState.open:
         abort(409)
     return render_template("admin/close_round.html", round=round_, summary=close_summary(round_))
@@ -209,6 +212,13 @@ def confirm_close_round(round_id: int):
 def move_round(round_id: int, step: str):
     """Open a planned round, or close an open one."""
     round_ = round_for_moving(round_id) or abort(404)
+    if round_.state == (RoundState.open if step == "open" else RoundState.closed):
+        # A second click, or another administrator first: nothing to do, and no error.
+        if step == "open":
+            flash(_("The round %(name)s is already open.", name=round_.name), "info")
+        else:
+            flash(_("The round %(name)s is already closed.", name=round_.name), "info")
+        return redirect(url_for(".list_rounds_page"))
     try:
         getattr(round_, step)()
     except InvalidRoundTransition:
