@@ -1,13 +1,14 @@
 """Error pages that say what happened in plain words."""
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from surveyapp.assessments import stash
-from surveyapp.extensions import db
+from surveyapp.extensions import db, login_manager
 from surveyapp.security_log import security_event
 
 #: Form posts whose answers are kept when the session or its CSRF token has gone.
@@ -79,6 +80,28 @@ def register_error_handlers(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return jsonify(error=str(message)), error.code
         return render_template("error.html", code=error.code, message=message), error.code
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(error: DBAPIError):
+        """The database could not be reached or was busy (a restart, a failover, a lock held
+        too long): 503, to try again in a moment. Autosaves retry by themselves."""
+        app.logger.error("database unavailable: %s", error.orig or error)
+        try:
+            db.session.rollback()
+        except DBAPIError:
+            db.session.close()
+        message = _(
+            "The database cannot be reached just now. Nothing that was already saved has been "
+            "lost. Try again in a moment; if you were sending a form, go back: your browser "
+            "still has what you typed."
+        )
+        if "_login_user" not in g:  # the user could not be read: the page shows no one's name
+            g._login_user = login_manager.anonymous_user()
+        headers = {"Retry-After": "5", "Cache-Control": "no-store"}
+        if _wants_json():
+            return jsonify(error=message), 503, headers
+        return render_template("error.html", code=503, message=message), 503, headers
 
     @app.errorhandler(500)
     def _server_error(error):

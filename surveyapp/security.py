@@ -4,7 +4,6 @@ token the pages carry."""
 from functools import lru_cache
 
 from flask import Flask, Response, current_app, g, request, session
-from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 
@@ -32,9 +31,18 @@ def register_security_headers(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         # Pages of a signed-in user hold assessment data: keep them out of shared caches.
-        if request.endpoint != "static" and current_user.is_authenticated:
+        if request.endpoint != "static" and _signed_in():
             headers["Cache-Control"] = "no-store"
         return response
+
+
+def _signed_in() -> bool:
+    """Whether the request is a signed-in user's, without loading the user when the request
+    did not (its response may be the error page of a database that cannot be reached)."""
+    user = g.get("_login_user")
+    if user is not None:
+        return user.is_authenticated
+    return "_user_id" in session
 
 
 @lru_cache(maxsize=4096)

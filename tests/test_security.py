@@ -169,3 +169,42 @@ def test_views_without_limits_skip_the_limiter(app):
     app.config["RATELIMIT_DEFAULT"] = "100/minute"
     with app.test_request_context("/published"):
         assert _without_limits() is False  # limits for every view: nothing skips
+
+
+def test_a_database_that_cannot_be_reached_gives_503_and_a_plain_message(
+    app, client, login, create_user, create_region, create_assessment, monkeypatch
+):
+    """A restart or failover of the database: 503 with Retry-After, for pages and autosaves
+    alike (the page retries by itself), not the 500 page; nothing saved is touched."""
+    from sqlalchemy.exc import OperationalError
+
+    from surveyapp.assessments import views
+
+    region = create_region()
+    officer = create_user(regions=[region])
+    assessment = create_assessment(region=region)
+    db.session.commit()
+    login(officer)
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(views, "load_assessment_and_answer", unreachable)
+    monkeypatch.setattr(views, "load_assessment", unreachable)
+    saved = client.post(
+        f"/assessments/{assessment.id}/answers/maturity", json={"value": ["3"], "version": 0}
+    )
+    assert saved.status_code == 503 and saved.headers["Retry-After"] == "5"
+    assert "cannot be reached" in saved.json["error"]
+    page = client.get(f"/assessments/{assessment.id}")
+    assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+    assert "The database cannot be reached just now." in page.text
+    assert "Traceback" not in page.text and "SELECT" not in page.text
+    # The signed-in user cannot be read either: still the 503, kept out of shared caches.
+    from surveyapp.extensions import login_manager
+
+    monkeypatch.setattr(login_manager, "_user_callback", unreachable)
+    for response in (client.get("/"), client.get(f"/assessments/{assessment.id}")):
+        assert response.status_code == 503 and response.headers["Cache-Control"] == "no-store"
+    monkeypatch.undo()
+    assert client.get(f"/assessments/{assessment.id}").status_code == 200  # usable again at once
