@@ -104,11 +104,11 @@ def wait_for(port: int, path: str = "/", timeout: float = 30) -> None:
     raise RuntimeError(f"nothing answered on port {port}")
 
 
-def gunicorn(app: str, port: int, env: dict, chdir: Path) -> subprocess.Popen:
+def gunicorn(app: str, port: int, env: dict, chdir: Path, workers: int = 2) -> subprocess.Popen:
     command = [
         str(VENV_BIN / "gunicorn"),
         "--workers",
-        "2",
+        str(workers),
         "--bind",
         f"127.0.0.1:{port}",
         "--chdir",
