@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from surveyapp.actions.models import Action
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
+from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import User
 from surveyapp.auth.operations import authenticate
 from surveyapp.challenges.models import ChallengeTag
@@ -150,3 +151,47 @@ def test_reviewed_assessments_carry_a_review(cli):
     assert len(db.session.scalars(select(Action).filter_by(region=officer_region)).all()) == 3
     practices = db.session.scalars(select(GoodPractice)).all()
     assert practices and all(p.assessment.state == AssessmentState.validated for p in practices)
+
+
+def test_each_demo_assessment_has_the_history_that_made_it(cli):
+    """The history page of a demo assessment is not empty: every answer's trail ends with its
+    stored value, by the officer and at the time the answer shows, and each state it went
+    through has its event."""
+    assert cli.invoke(args=["demo", "seed"]).exit_code == 0
+    assessments = db.session.scalars(select(Assessment).order_by(Assessment.id)).all()
+    for assessment in assessments:
+        events = db.session.scalars(
+            select(AuditEvent)
+            .filter_by(assessment_id=assessment.id)
+            .order_by(AuditEvent.created_at, AuditEvent.id)
+        ).all()
+        last_change = {e.item_id: e for e in events if e.action == "answer.changed"}
+        assert set(last_change) == {a.item_id for a in assessment.answers}
+        for answer in assessment.answers:
+            event = last_change[answer.item_id]
+            assert event.new_value == answer.value and event.user_id == answer.updated_by_id
+            assert event.created_at == answer.updated_at and event.object_id == answer.id
+        actions = [e.action for e in events if e.item_id is None]
+        expected = {
+            AssessmentState.draft: ["assessment.started"],
+            AssessmentState.submitted: ["assessment.started", "assessment.submitted"],
+            AssessmentState.under_review: [
+                "assessment.started",
+                "assessment.submitted",
+                "review.started",
+                "remark.saved",
+            ],
+            AssessmentState.validated: [
+                "assessment.started",
+                "assessment.submitted",
+                "review.started",
+                "remark.saved",
+                "review.validated",
+            ],
+        }[assessment.state]
+        assert actions == expected, (assessment.id, assessment.state)
+        scores = db.session.scalars(
+            select(ModeratedScore).filter_by(assessment_id=assessment.id)
+        ).all()
+        moderated = {e.item_id: e.new_value for e in events if e.action == "score.moderated"}
+        assert moderated == {s.item_id: s.score for s in scores}

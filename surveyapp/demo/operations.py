@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
 from surveyapp.actions.models import Action, ActionStatus, ActionUpdate
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.assessments.queries import has_assessments
+from surveyapp.audit.models import AuditEvent
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
 from surveyapp.auth.operations import create_user
@@ -320,7 +321,55 @@ def _make_assessment(rng, region, round_, outcome, answers, authors, today) -> A
     if steps:
         assessment.submitted_at = assessment.state_changed_at = stamp
         assessment.consent_named = _consents(region.code)
+    db.session.flush()  # the events name the answers
+    trail = [_event(assessment, started, "assessment.started")]
+    trail += [
+        _event(
+            assessment,
+            answer.updated_at,
+            "answer.changed",
+            answer.updated_by,
+            object_type="answer",
+            object_id=answer.id,
+            item_id=answer.item_id,
+            new_value=answer.value,
+        )
+        for answer in assessment.answers
+    ]
+    if steps:
+        trail.append(
+            _event(
+                assessment,
+                stamp,
+                "assessment.submitted",
+                authors[0],
+                old_value=str(AssessmentState.draft),
+                new_value=str(AssessmentState.submitted),
+            )
+        )
+    _write_trail(trail)
     return assessment
+
+
+def _event(assessment: Assessment, when: datetime, action: str, user=None, **values) -> dict:
+    """An audit event as the operation it stands for writes it, dated in the demo's past (so
+    that each demo assessment's history tells how its answers and state came about)."""
+    return {
+        "created_at": when,
+        "user_id": user.id if user else None,
+        "action": action,
+        "object_type": "assessment",
+        "object_id": assessment.id,
+        "assessment_id": assessment.id,
+        "item_id": None,
+        "old_value": None,
+        "new_value": None,
+        **values,
+    }
+
+
+def _write_trail(events: list[dict]) -> None:
+    db.session.execute(insert(AuditEvent.__table__), events)
 
 
 #: What the demo expert says: (comment, officer's reply, rationale for a lower score).
@@ -368,12 +417,21 @@ def _add_review(
     assessment.reviewer = expert
     db.session.flush()  # the scores and remarks need the assessment's id
     stamp = assessment.state_changed_at
+    validated = assessment.state == AssessmentState.validated
+    trail = [
+        _event(
+            assessment, stamp, "review.started", expert, new_value=str(AssessmentState.under_review)
+        )
+    ]
     for item in rng.sample(scored, min(3, len(scored))):
         own = item.question_type.score(item, values[item.id])
         if own is None:
             continue
         comment, reply, rationale = rng.choice(REVIEW_LINES)
         lower = max(0.0, min(100.0, own + rng.choice([-20, -20, 20])))
+        trail.append(
+            _event(assessment, stamp, "score.moderated", expert, item_id=item.id, new_value=lower)
+        )
         db.session.add(
             ModeratedScore(
                 assessment_id=assessment.id,
@@ -384,7 +442,6 @@ def _add_review(
                 updated_at=stamp,
             )
         )
-        validated = assessment.state == AssessmentState.validated
         db.session.add_all(
             [
                 ItemComment(
@@ -454,6 +511,18 @@ def _add_review(
             updated_at=stamp,
         )
     )
+    trail.append(_event(assessment, stamp, "remark.saved", expert, new_value=REMARK))
+    if validated:
+        trail.append(
+            _event(
+                assessment,
+                stamp,
+                "review.validated",
+                expert,
+                new_value=str(AssessmentState.validated),
+            )
+        )
+    _write_trail(trail)
 
 
 #: (title, solution, category name, aspect, status per round: oldest first)
