@@ -46,6 +46,11 @@ def score(items, item_id, value):
             ["https://example.org/s3.pdf", " http://example.org/a "],
             ["https://example.org/s3.pdf", "http://example.org/a"],
         ),
+        (  # an address repeated is kept once; the limit (2) counts the addresses kept
+            "evidence",
+            ["https://b.example", "https://a.example", " https://b.example"],
+            ["https://b.example", "https://a.example"],
+        ),
         ("plain_number", -2.5, -2.5),
     ],
 )

@@ -641,8 +641,8 @@ def _answer_for(rng: random.Random, item: Item, maturity: float) -> Any:
         return _text_for(rng, item)
     if kind == "url_list":
         return [
-            f"https://www.example.org/s3/{item.id.replace('_', '-')}-{rng.randint(1, 9)}.pdf"
-            for _ in range(rng.randint(1, 3))
+            f"https://www.example.org/s3/{item.id.replace('_', '-')}-{number}.pdf"
+            for number in sorted(rng.sample(range(1, 10), rng.randint(1, 3)))
         ]
     return None
 

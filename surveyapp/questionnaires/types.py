@@ -572,7 +572,8 @@ class UrlListType(QuestionType):
     def clean(self, item: Item, value: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(url, str) for url in value):
             raise AnswerError(_l("Enter web addresses, one per line."))
-        urls = [url.strip() for url in value if url.strip()]
+        # A repeated address says nothing more: it is kept once, where it first came.
+        urls = list(dict.fromkeys(url.strip() for url in value if url.strip()))
         for url in urls:
             if not is_web_url(url) or len(url) > 2000:
                 raise AnswerError(
