@@ -232,3 +232,33 @@ def test_leaving_the_section_right_after_typing_still_saves(live_server, page, s
     page.wait_for_url(re.compile(r".*/sections/basics$"))
     page.wait_for_timeout(500)
     assert stored(setup["id"], "practice") == "Typed just before clicking away"
+
+
+def test_the_field_shows_what_was_saved_once_the_officer_leaves_it(live_server, page, setup):
+    """An address given twice is saved once: the field shows that, but not while in use."""
+    sign_in(page, live_server, setup["olga"])
+    page.goto(f"{live_server}/assessments/{setup['id']}/sections/networks")
+    evidence = page.locator('textarea[name="evidence"]')
+    saves = []
+    page.on("request", lambda r: saves.append(r) if r.url.endswith("/answers/evidence") else None)
+    typed = "https://a.example/report\nhttps://a.example/report\n"
+    with page.expect_response(lambda r: r.url.endswith("/answers/evidence") and r.ok):
+        evidence.fill(typed)
+    expect(status(page)).to_contain_text("Saved")
+    assert stored(setup["id"], "evidence") == ["https://a.example/report"]
+    expect(evidence).to_have_value(typed)  # the cursor is still there: nothing moves under it
+    evidence.press("Tab")
+    expect(evidence).to_have_value("https://a.example/report")
+    page.wait_for_timeout(1200)  # longer than the autosave's pause after typing
+    assert len(saves) == 1  # leaving the field ("change") sends nothing saved already
+
+    # Typed on after the save: what is typed stays, and goes in the next save.
+    with page.expect_response(lambda r: r.url.endswith("/answers/evidence") and r.ok):
+        evidence.fill("https://b.example\nhttps://b.example")
+    evidence.press("End")
+    with page.expect_response(lambda r: r.url.endswith("/answers/evidence") and r.ok) as saved:
+        evidence.press_sequentially("/more")
+        evidence.press("Tab")
+    assert "/more" in saved.value.request.post_data
+    expect(evidence).to_have_value("https://b.example\nhttps://b.example/more")
+    assert stored(setup["id"], "evidence") == ["https://b.example", "https://b.example/more"]

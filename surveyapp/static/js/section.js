@@ -21,6 +21,7 @@
   var inFlight = {};
   var dirty = {};
   var pending = {};  // item id -> true while its debounced save has not been sent yet
+  var savedAs = {};  // item id -> the answer as the server last acknowledged it (see state)
   var leaving = false;
 
   function format(template, values) {
@@ -58,6 +59,11 @@
   function comment(itemId) {
     var field = form.querySelector('[name="' + itemId + '__comment"]');
     return field ? field.value : null;
+  }
+
+  // What the officer sees of an item, to compare: its values and its comment.
+  function state(itemId) {
+    return JSON.stringify([rawValues(itemId), comment(itemId)]);
   }
 
   function versionInput(itemId) {
@@ -186,6 +192,8 @@
           comment(itemId) === sentComment) {
         delete dirty[itemId];
         forget(itemId);
+        showStored(itemId, sentValues, data.form_values);
+        savedAs[itemId] = state(itemId);
       } else {
         keep(itemId);  // typed on while saving: the newer text goes next, on the new version
       }
@@ -211,6 +219,38 @@
       retry(itemId, attempt);
     }
   }
+
+  // What the server kept can differ from what was typed (an address given twice is kept once,
+  // blank lines go): the field then shows what was saved, but never under the
+  // officer's cursor. A field in use gets it when the officer leaves it, unless they typed on.
+  var stored = {};  // item id -> {sent, values} waiting for the officer to leave the field
+
+  function showStored(itemId, sentValues, values) {
+    delete stored[itemId];
+    if (!values || values.join("\n") === sentValues.join("\n")) return;
+    if (inUse(itemId, document.activeElement)) {
+      stored[itemId] = { sent: sentValues, values: values };
+      return;
+    }
+    setValues(itemId, values);
+    applyConditions();
+  }
+
+  function inUse(itemId, element) {
+    return Array.prototype.indexOf.call(controls(itemId), element) !== -1;
+  }
+
+  form.addEventListener("focusout", function (event) {
+    var itemId = event.target.name;
+    var waiting = stored[itemId];
+    if (!waiting || inUse(itemId, event.relatedTarget)) return;  // on to the same item's control
+    delete stored[itemId];
+    if (!dirty[itemId] && rawValues(itemId).join("\n") === waiting.sent.join("\n")) {
+      setValues(itemId, waiting.values);
+      savedAs[itemId] = state(itemId);
+      applyConditions();
+    }
+  });
 
   // --- conflicts ------------------------------------------------------------------------------
   function clearConflict(itemId) {
@@ -266,6 +306,8 @@
     var item = event.target.closest("[data-item]");
     if (!item || event.target.type === "hidden") return;
     applyConditions();
+    // A text field's "change" when the officer leaves it repeats its "input": already saved.
+    if (!dirty[item.dataset.item] && savedAs[item.dataset.item] === state(item.dataset.item)) return;
     schedule(item.dataset.item);
   }
 
