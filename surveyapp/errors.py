@@ -1,5 +1,7 @@
 """Error pages that say what happened in plain words."""
 
+import sqlite3
+
 from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,6 +22,18 @@ def _wants_json() -> bool:
         request.is_json
         or request.accept_mimetypes.best == "application/json"
         or request.path.startswith("/api/")
+    )
+
+
+#: SQLite's words for a database without the tables or columns this version uses (started
+#: without ``flask db upgrade``): a mistake to fix, not a moment to wait. PostgreSQL says so
+#: with a ProgrammingError, which is the 500 page already.
+_SQLITE_SCHEMA_ERRORS = ("no such table", "no such column", "has no column named")
+
+
+def _schema_mismatch(error: DBAPIError) -> bool:
+    return isinstance(error.orig, sqlite3.OperationalError) and any(
+        words in str(error.orig) for words in _SQLITE_SCHEMA_ERRORS
     )
 
 
@@ -86,6 +100,13 @@ def register_error_handlers(app: Flask) -> None:
     def _database_unavailable(error: DBAPIError):
         """The database could not be reached or was busy (a restart, a failover, a lock held
         too long): 503, to try again in a moment. Autosaves retry by themselves."""
+        if _schema_mismatch(error):
+            app.logger.error(
+                "the database lacks what this version uses (run flask db upgrade): %s",
+                error.orig,
+                exc_info=error,
+            )
+            return _server_error(error)
         app.logger.error("database unavailable: %s", error.orig or error)
         try:
             db.session.rollback()

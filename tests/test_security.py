@@ -208,3 +208,33 @@ def test_a_database_that_cannot_be_reached_gives_503_and_a_plain_message(
         assert response.status_code == 503 and response.headers["Cache-Control"] == "no-store"
     monkeypatch.undo()
     assert client.get(f"/assessments/{assessment.id}").status_code == 200  # usable again at once
+
+
+def test_a_database_without_the_tables_this_version_uses_is_an_error_not_a_wait(
+    app, client, login, create_user, create_region, create_assessment, monkeypatch, caplog
+):
+    """An app started without ``flask db upgrade`` does not tell officers to try again in a
+    moment (SQLite calls a missing table an OperationalError, as it does a locked database):
+    the 500 page, and the log says what to do."""
+    from sqlalchemy import text
+
+    from surveyapp.assessments import views
+
+    region = create_region()
+    officer = create_user(regions=[region])
+    assessment = create_assessment(region=region)
+    db.session.commit()
+    login(officer)
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the error page, not a raise
+
+    def missing_table(*args, **kwargs):
+        db.session.execute(text("SELECT id FROM table_of_a_later_version"))
+
+    monkeypatch.setattr(views, "load_assessment", missing_table)
+    page = client.get(f"/assessments/{assessment.id}")
+    assert page.status_code == 500 and "Retry-After" not in page.headers
+    assert "Your saved answers are safe." in page.text and "cannot be reached" not in page.text
+    monkeypatch.undo()
+    assert client.get(f"/assessments/{assessment.id}").status_code == 200
+    if db.engine.dialect.name == "sqlite":
+        assert "flask db upgrade" in caplog.text
