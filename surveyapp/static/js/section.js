@@ -21,6 +21,7 @@
   var inFlight = {};
   var dirty = {};
   var pending = {};  // item id -> true while its debounced save has not been sent yet
+  var freshToken = {};  // item id -> true while it is sent again with a new token
   var savedAs = {};  // item id -> the answer as the server last acknowledged it (see state)
   var leaving = false;
 
@@ -135,11 +136,17 @@
     timers[itemId] = setTimeout(function () { save(itemId, attempt + 1); }, delay);
   }
 
+  // A new token for this page's session; resolves to false when the session itself has ended.
   function refreshToken() {
     return fetch(tokenUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.ok ? response.json() : null; })
-      .then(function (data) { if (data && data.token) csrfInput.value = data.token; })
-      .catch(function () {});
+      .then(function (response) {
+        if (response.status === 401) return false;
+        return response.json().then(function (data) {
+          if (data && data.token) csrfInput.value = data.token;
+          return true;
+        });
+      })
+      .catch(function () { return true; });  // the network: the retry tells
   }
 
   function showError(itemId, message) {
@@ -183,6 +190,8 @@
   }
 
   function handle(itemId, attempt, code, data, sentValues, sentComment) {
+    var fresh = freshToken[itemId];  // this save went with a token fetched just before it
+    delete freshToken[itemId];
     if (code === 200) {
       versionInput(itemId).value = data.version;
       showError(itemId, "");
@@ -209,7 +218,19 @@
     } else if (code === 401) {
       retry(itemId, Math.min(attempt, 4), "signedout");
     } else if (code === 400 && data.csrf) {
-      refreshToken().then(function () { retry(itemId, attempt); });
+      // An expired token: a new one, and the save again at once (where tokens have a time
+      // limit, waiting out the backoff could outlast the new one). Refused even with a token
+      // just fetched, it waits its backoff. An ended session says so, as for a 401.
+      refreshToken().then(function (signedIn) {
+        if (!signedIn) {
+          retry(itemId, Math.min(attempt, 4), "signedout");
+        } else if (fresh) {
+          retry(itemId, attempt);
+        } else {
+          freshToken[itemId] = true;
+          save(itemId, attempt);
+        }
+      });
     } else if (code === 403) {
       setStatus("locked");
     } else if (code >= 400 && code < 500 && code !== 408 && code !== 429) {
