@@ -248,14 +248,14 @@ def test_the_field_shows_what_was_saved_once_the_officer_leaves_it(live_server, 
     assert stored(setup["id"], "evidence") == ["https://a.example/report"]
     expect(evidence).to_have_value(typed)  # the cursor is still there: nothing moves under it
     evidence.press("Tab")
-    expect(evidence).to_have_value("https://a.example/report")
+    expect(evidence).to_have_value("https://a.example/report\n")  # the new line, for the next
     page.wait_for_timeout(1200)  # longer than the autosave's pause after typing
     assert len(saves) == 1  # leaving the field ("change") sends nothing saved already
 
     # Typed on after the save: what is typed stays, and goes in the next save.
     with page.expect_response(lambda r: r.url.endswith("/answers/evidence") and r.ok):
         evidence.fill("https://b.example\nhttps://b.example")
-    evidence.press("End")
+    evidence.press("Control+End")
     with page.expect_response(lambda r: r.url.endswith("/answers/evidence") and r.ok) as saved:
         evidence.press_sequentially("/more")
         evidence.press("Tab")
@@ -294,3 +294,21 @@ def test_an_expired_token_of_an_ended_session_asks_to_sign_in(app, live_server, 
     sign_in(page.context.new_page(), live_server, setup["olga"])
     expect(status(page)).to_contain_text("Saved", timeout=20000)
     assert stored(setup["id"], "practice") == "Typed after the session ended"
+
+
+def test_a_new_line_typed_at_the_end_stays_for_what_comes_next(live_server, page, setup):
+    """The server trims an answer; the field keeps what the officer typed at its end, so text
+    written there later is not glued to the line before (found by the F7 scenario)."""
+    sign_in(page, live_server, setup["olga"])
+    page.goto(f"{live_server}/assessments/{setup['id']}/sections/networks")
+    practice = page.locator('textarea[name="practice"]')
+    practice.click()
+    with page.expect_response(lambda r: r.url.endswith("/answers/practice") and r.ok):
+        practice.press_sequentially("First paragraph.\n")
+    practice.press("Tab")
+    expect(practice).to_have_value("First paragraph.\n")
+    practice.click()
+    practice.press("Control+End")
+    with page.expect_response(lambda r: r.url.endswith("/answers/practice") and r.ok):
+        practice.press_sequentially("Second.")
+    assert stored(setup["id"], "practice") == "First paragraph.\nSecond."

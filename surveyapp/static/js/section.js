@@ -242,13 +242,17 @@
   }
 
   // What the server kept can differ from what was typed (an address given twice is kept once,
-  // blank lines go): the field then shows what was saved, but never under the
-  // officer's cursor. A field in use gets it when the officer leaves it, unless they typed on.
+  // blank lines go): the field then shows what was saved, but never under the officer's
+  // cursor. A field in use gets it when the officer leaves it, unless they typed on. Spaces
+  // and new lines at the end stay as typed (the server trims them; the officer may be about
+  // to go on writing there), so text that differs only by them is left alone.
   var stored = {};  // item id -> {sent, values} waiting for the officer to leave the field
 
   function showStored(itemId, sentValues, values) {
     delete stored[itemId];
-    if (!values || values.join("\n") === sentValues.join("\n")) return;
+    if (!values || values.join("\n").trim() === sentValues.join("\n").trim()) return;
+    var tail = sentValues.join("\n").match(/\s*$/)[0];
+    if (tail && values.length) values = values.slice(0, -1).concat(values.slice(-1)[0] + tail);
     if (inUse(itemId, document.activeElement)) {
       stored[itemId] = { sent: sentValues, values: values };
       return;
