@@ -135,8 +135,9 @@ def run_script(script: str, db_url: str, *args: str) -> dict:
         cwd=bench_forms.ROOT,
         capture_output=True,
         text=True,
-        check=True,
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"a set-up or read script failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
