@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, exists, insert, literal, or_, select, union_al
 from sqlalchemy.orm.attributes import set_committed_value
 
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
+from surveyapp.assessments.signals import assessment_submitted
 from surveyapp.audit.models import AuditEvent
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import User
@@ -513,4 +514,5 @@ def submit_assessment(assessment: Assessment, user: User, *, consent_named: bool
         old_value=str(previous),
         new_value=str(assessment.state),
     )
+    assessment_submitted.send(assessment, user=user, previous=previous)
     return True
