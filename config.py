@@ -42,13 +42,17 @@ class Config:
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: long forms stay valid
 
-    #: Sign-in throttling: every attempt from one address, failed attempts on one account.
-    #: Failures only count against an account, so a stranger cannot lock its owner out for
-    #: longer than the window, and a correct password is never refused for earlier successes.
+    #: Sign-in throttling: every attempt from one address (Flask-Limiter), and wrong passwords
+    #: per account and address (auth.throttle, in the database or Redis): after the free
+    #: failures each one doubles the wait, from the first delay up to the longest, so that an
+    #: attacker is slowed while the owner, from another address, is never kept out.
     LOGIN_LIMIT_PER_ADDRESS = "30 per minute"
+    LOGIN_FREE_FAILURES = 5
+    LOGIN_DELAY_FIRST = 2  # seconds
+    LOGIN_DELAY_MAX = 15 * 60
+    LOGIN_FAILURES_FORGOTTEN_AFTER = 24 * 3600
     #: Published reports need no sign-in; each request hashes the report's data, so a limit.
     PUBLIC_REPORT_LIMIT = "60 per minute"
-    LOGIN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     #: How long an administrator's password-reset link stays valid.

@@ -21,6 +21,8 @@ class ApiToken(db.Model):
     #: SHA-256 of the token, hex.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: After this moment the token no longer works (None: until revoked).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Last request made with it (None: never used).
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

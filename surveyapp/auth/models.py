@@ -115,3 +115,19 @@ class PlainUser(UserMixin):
 
     def __repr__(self) -> str:
         return f"<PlainUser {self.email} {self.role}>"
+
+
+class SignInFailure(db.Model):
+    """Wrong passwords for one account from one address, counted to slow guessing down
+    (auth.throttle). Rows are forgotten after a quiet period."""
+
+    __tablename__ = "sign_in_failures"
+
+    #: SHA-256 (hex) of the email as typed and the address: neither is stored in clear.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: Wrong passwords in a row (a correct one deletes the row).
+    failures: Mapped[int]
+    #: The last wrong password; rows idle for LOGIN_FAILURES_FORGOTTEN_AFTER are deleted.
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    #: No attempt is checked before this moment (None: no wait).
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

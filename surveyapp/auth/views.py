@@ -1,3 +1,4 @@
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import (
@@ -10,6 +11,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -18,11 +20,11 @@ from surveyapp.auth.forms import LoginForm, ResetPasswordForm
 from surveyapp.auth.operations import (
     authenticate,
     end_all_sessions,
-    normalize_email,
     user_for_reset_token,
 )
 from surveyapp.auth.operations import reset_password as reset_password_operation
 from surveyapp.auth.sessions import start_session
+from surveyapp.auth.throttle import sign_in_failed, sign_in_succeeded, wait_before_sign_in
 from surveyapp.extensions import db, rate_limit
 from surveyapp.security_log import security_event
 
@@ -41,33 +43,42 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _submitted_email() -> str:
-    return "login:" + normalize_email(request.form.get("email", ""))[:254]
-
-
-def _login_failed(response) -> bool:
-    return response.status_code != 302
+def _too_many_failures(form: LoginForm, wait: int):
+    """The sign-in form again, 429, saying how long to wait (auth.throttle)."""
+    message = _(
+        "Too many wrong passwords for this account from your address. Wait %(wait)s, then "
+        "try again.",
+        wait=format_timedelta(timedelta(seconds=wait), threshold=1, add_direction=False),
+    )
+    form.password.errors.append(message)
+    page = render_template("auth/login.html", form=form, kept=False)
+    return page, 429, {"Retry-After": str(wait)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @rate_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
-@rate_limit(
-    lambda: current_app.config["LOGIN_FAILURES_PER_ACCOUNT"],
-    key_func=_submitted_email,
-    methods=["POST"],
-    deduct_when=_login_failed,
-)
 def login():
     """Sign in with email and password."""
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        email, address = form.email.data, request.remote_addr
+        wait = wait_before_sign_in(email, address)
+        if wait:  # the password is not even checked
+            security_event("login_throttled", email=email[:254], wait=wait)
+            return _too_many_failures(form, wait)
+        user = authenticate(email, form.password.data)
         if user is None:
-            security_event("login_failed", email=form.email.data[:254])
+            wait = sign_in_failed(email, address)
+            db.session.commit()
+            security_event("login_failed", email=email[:254])
+            if wait:
+                return _too_many_failures(form, wait)
             form.password.errors.append(_("The email or password is not correct."))
         else:
+            sign_in_succeeded(email, address)
+            db.session.commit()
             next_url = _safe_next(request.args.get("next"))
             kept_answers = session.get(STASH_KEY)
             session.clear()  # a fresh session: nothing carried over from before the login...
