@@ -38,7 +38,7 @@ from surveyapp.assessments.permissions import (
     read_answer_with_user,
     read_shown_with_user,
 )
-from surveyapp.assessments.queries import history_events, section_answers
+from surveyapp.assessments.queries import history_entries, section_answers
 from surveyapp.db import autocommit
 from surveyapp.extensions import db
 from surveyapp.fragments import fragment
@@ -463,13 +463,14 @@ def assessment_history(assessment_id: int):
     page = request.args.get("page", 1, type=int)
     if page < 1:
         abort(404)
-    events, has_older = history_events(assessment, item_id, page)
+    lang = current_lang()
+    entries, has_older = history_entries(assessment, current_user, lang, item_id, page)
     return render_template(
         "assessments/history.html",
         assessment=assessment,
         definition=definition,
         item=item,
-        events=events,
+        entries=entries,
         page=page,
         has_older=has_older,
         lang=current_lang(),
@@ -489,7 +490,7 @@ def print_assessment(assessment_id: int):
         definition=definition,
         answers=answer_map(assessment),
         visible={item.id for item in definition.items if item.is_visible(values)},
-        lang=current_lang(),
+        lang=lang,
     )
 
 

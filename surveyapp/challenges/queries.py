@@ -20,6 +20,11 @@ def categories(active_only: bool = False) -> list[ChallengeCategory]:
     return list(db.session.scalars(query))
 
 
+def category_names() -> dict[int, str]:
+    """Category id -> name, retired ones too (for the tags recorded in histories)."""
+    return dict(db.session.execute(select(ChallengeCategory.id, ChallengeCategory.name)).all())
+
+
 def tags_of(assessment: Assessment) -> dict[str, tuple[set[int], str | None]]:
     """Item id -> (tagged category ids, aspect)."""
     result: dict[str, tuple[set[int], str | None]] = {}
