@@ -196,13 +196,13 @@ def test_section_form_round_trips_every_type(
     ("item_id", "raw", "message"),
     [
         ("maturity", ["7"], "Not a valid choice"),
-        ("unit_staff", ["many"], "Not a valid integer value"),
-        ("unit_staff", ["900"], "Number must be between 0 and 500"),
-        ("budget_share", ["101"], "Number must be between 0 and 100"),
+        ("unit_staff", ["many"], "Enter a whole number, for example 12."),
+        ("unit_staff", ["900"], "Enter a number of at most 500."),
+        ("budget_share", ["101"], "Enter a number of at most 100."),
         ("role", ["chair"], "Not a valid choice"),
         ("platforms", ["energy", "blue", "agri_food", "industrial"], "at most 3"),
-        ("platform_note", ["x" * 51], "Field cannot be longer than 50 characters"),
-        ("evidence", ["javascript:alert(1)"], "is not a web address"),
+        ("platform_note", ["x" * 51], "Shorten this to 50 characters (it has 51)."),
+        ("evidence", ["javascript:alert(1)"], "Not a web address starting with https://"),
     ],
 )
 def test_invalid_values_get_a_message_at_the_field(

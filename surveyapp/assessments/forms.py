@@ -12,11 +12,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, IntegerField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 from wtforms.widgets import HiddenInput
 
 from surveyapp.questionnaires.definition import Item, Section
-from surveyapp.questionnaires.types import AnswerError
+from surveyapp.questionnaires.types import AnswerError, MaxLength
 
 COMMENT_SUFFIX = "__comment"
 VERSION_SUFFIX = "__version"
@@ -35,7 +35,7 @@ def _item_fields(item: Item, lang: str) -> dict[str, Any]:
     return {
         item.id: item.question_type.make_field(item, lang),
         comment_field_name(item.id): TextAreaField(
-            _l("Comment"), validators=[Optional(), Length(max=COMMENT_MAX_LENGTH)]
+            _l("Comment"), validators=[Optional(), MaxLength(COMMENT_MAX_LENGTH)]
         ),
         version_field_name(item.id): IntegerField(widget=HiddenInput(), validators=[Optional()]),
     }

@@ -14,10 +14,22 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
+from babel.lists import format_list
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
 from wtforms import fields, validators, widgets
 from wtforms.fields import SelectChoice as Choice
+from wtforms.validators import StopValidation, ValidationError
+
+from surveyapp.numbers import (
+    NumberInputError,
+    as_decimal,
+    format_number,
+    format_percentage,
+    parse_number,
+)
 
 if TYPE_CHECKING:
     from surveyapp.questionnaires.definition import Item
@@ -251,30 +263,110 @@ class YesNoType(QuestionType):
         return {True: str(_l("Yes")), False: str(_l("No"))}.get(value, "")
 
 
+class NumberField(fields.Field):
+    """A number typed the way the page's language writes numbers (``surveyapp.numbers``).
+
+    Text that is not such a number gets one message saying what to type; the range is then
+    not checked, so no second, wrong sentence follows. The typed text stays in the box.
+    """
+
+    widget = widgets.TextInput()
+
+    def __init__(self, label=None, validators=None, *, question, item, lang="en", **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.question, self.item, self.lang = question, item, lang
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        try:
+            number = parse_number(valuelist[0], self.lang)
+        except NumberInputError:
+            raise ValueError(self.question.what_to_type(self.item, self.lang)) from None
+        if self.item.config.get("integer") and number != number.to_integral_value():
+            raise ValueError(self.question.what_to_type(self.item, self.lang))
+        self.data = number
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()  # the text was not a number: its range means nothing
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_number(self.data, self.lang, grouping=False)
+
+
+class _InRange:
+    """The item's range, with the same message as the answer check (numbers as the reader
+    writes them)."""
+
+    def __init__(self, question: _NumericType, item: Item):
+        self.question, self.item = question, item
+
+    def __call__(self, form, field):
+        if field.data is not None:
+            message = self.question.range_error(self.item, field.data)
+            if message:
+                raise ValidationError(message)
+
+
 class _NumericType(QuestionType):
     def _bounds(self, item: Item) -> tuple[float | None, float | None]:
         return item.config.get("min"), item.config.get("max")
 
-    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+    def example(self, item: Item) -> Decimal:
+        """A number to show in "for example ...": with groups and, where allowed, a fraction."""
+        integer = bool(item.config.get("integer"))
         low, high = self._bounds(item)
-        field_class = fields.IntegerField if item.config.get("integer") else fields.DecimalField
-        return field_class(
+        candidates = ["1250000", "12"] if integer else ["1250000.5", "12.5"]
+        for candidate in map(Decimal, candidates):
+            if (low is None or candidate >= low) and (high is None or candidate <= high):
+                return candidate
+        return as_decimal(high if high is not None else low)
+
+    def what_to_type(self, item: Item, lang: str | None = None) -> str:
+        """The message for text that is not an acceptable number, with an example."""
+        example = format_number(self.example(item), lang)
+        if item.config.get("integer"):
+            return _("Enter a whole number, for example %(example)s.", example=example)
+        return _("Enter a number, for example %(example)s.", example=example)
+
+    def range_error(self, item: Item, value: Any) -> str | None:
+        low, high = self._bounds(item)
+        if low is not None and value < low:
+            return _("Enter a number of at least %(min)s.", min=format_number(low))
+        if high is not None and value > high:
+            return _("Enter a number of at most %(max)s.", max=format_number(high))
+        return None
+
+    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+        return NumberField(
             _label(item, lang),
             description=_description(item, lang),
-            validators=[validators.Optional(), validators.NumberRange(min=low, max=high)],
+            validators=[validators.Optional(), _InRange(self, item)],
             render_kw={"inputmode": "decimal"},
+            question=self,
+            item=item,
+            lang=lang,
         )
 
+    def to_form(self, item: Item, value: Any) -> Any:
+        """The number as the reader writes it in a text box ("2,5" in French), no groups."""
+        return format_number(value, grouping=False) if _is_number(value) else None
+
     def form_text(self, item: Item, value: Any) -> str:
-        if not _is_number(value):
-            return ""
-        if float(value).is_integer():
-            return str(int(value))
-        return format(Decimal(repr(value)), "f")  # 0.00001, not 1e-05
+        return self.to_form(item, value) or ""
 
     def from_form(self, item: Item, data: Any) -> Any:
         if data is None or data == "":
             return None
+        if isinstance(data, str):  # a form's text, as to_form writes it
+            try:
+                data = parse_number(data)
+            except NumberInputError:
+                raise AnswerError(self.what_to_type(item)) from None
         number = float(data)
         return int(number) if number.is_integer() else number
 
@@ -282,12 +374,10 @@ class _NumericType(QuestionType):
         if not _is_number(value):
             raise AnswerError(_l("Enter a number."))
         if item.config.get("integer") and not float(value).is_integer():
-            raise AnswerError(_l("Enter a whole number."))
-        low, high = self._bounds(item)
-        if low is not None and value < low:
-            raise AnswerError(_l("Enter a number of at least %(min)s.", min=low))
-        if high is not None and value > high:
-            raise AnswerError(_l("Enter a number of at most %(max)s.", max=high))
+            raise AnswerError(self.what_to_type(item))
+        message = self.range_error(item, value)
+        if message:
+            raise AnswerError(message)
         return int(value) if float(value).is_integer() else value
 
 
@@ -321,10 +411,10 @@ class NumberType(_NumericType):
         return max(0.0, min(100.0, 100.0 * value / item.config["target"]))
 
     def display(self, item: Item, value: Any, lang: str = "en") -> str:
-        if value is None:
-            return ""
+        if not _is_number(value):
+            return super().display(item, value, lang)
         unit = item.localize(item.config.get("unit"), lang)
-        return f"{value:g} {unit}".strip()
+        return f"{format_number(value, lang)} {unit}".strip()
 
 
 @register
@@ -350,7 +440,9 @@ class PercentType(_NumericType):
         return float(value)
 
     def display(self, item: Item, value: Any, lang: str = "en") -> str:
-        return "" if value is None else f"{value:g} %"
+        if not _is_number(value):
+            return super().display(item, value, lang)
+        return format_percentage(value, lang)
 
 
 class _ChoiceType(QuestionType):
@@ -470,6 +562,29 @@ class MultiChoiceType(_ChoiceType):
         return float(min(100, sum(self._option_score(item, choice) for choice in value)))
 
 
+def too_long(limit: int, count: int) -> str:
+    """The message for text over its limit: the limit and how long the text is."""
+    return ngettext(
+        "Shorten this to %(num)d character (it has %(count)d).",
+        "Shorten this to %(num)d characters (it has %(count)d).",
+        limit,
+        count=count,
+    )
+
+
+class MaxLength:
+    """At most ``limit`` characters (blanks at either end not counted, as they are not kept);
+    longer text is an error at the field, never cut."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+
+    def __call__(self, form, field):
+        count = len((field.data or "").replace("\x00", "").strip())
+        if count > self.limit:
+            raise ValidationError(too_long(self.limit, count))
+
+
 class _TextType(QuestionType):
     keys = frozenset({"max_length"})
     default_max_length: ClassVar[int]
@@ -489,14 +604,7 @@ class _TextType(QuestionType):
         # NUL cannot be typed, only pasted from binary data, and PostgreSQL text refuses it.
         value = value.replace("\x00", "").strip()
         if len(value) > self.max_length(item):
-            raise AnswerError(
-                _nl(
-                    "Shorten this to %(num)d character (it has %(count)d).",
-                    "Shorten this to %(num)d characters (it has %(count)d).",
-                    self.max_length(item),
-                    count=len(value),
-                )
-            )
+            raise AnswerError(too_long(self.max_length(item), len(value)))
         return value
 
     def from_form(self, item: Item, data: Any) -> Any:
@@ -513,7 +621,7 @@ class TextType(_TextType):
         return fields.StringField(
             _label(item, lang),
             description=_description(item, lang),
-            validators=[validators.Optional(), validators.Length(max=self.max_length(item))],
+            validators=[validators.Optional(), MaxLength(self.max_length(item))],
         )
 
 
@@ -526,7 +634,7 @@ class LongTextType(_TextType):
         return fields.TextAreaField(
             _label(item, lang),
             description=_description(item, lang),
-            validators=[validators.Optional(), validators.Length(max=self.max_length(item))],
+            validators=[validators.Optional(), MaxLength(self.max_length(item))],
             render_kw={"rows": 6},
         )
 
@@ -540,6 +648,46 @@ def is_web_url(text: str) -> bool:
         return parts.scheme in ("http", "https") and bool(parts.hostname)
     except ValueError:  # e.g. an unclosed IPv6 bracket
         return False
+
+
+#: Characters of a refused address quoted in its message (the address itself is kept whole).
+QUOTED_UP_TO = 80
+
+
+def bad_lines(lines) -> list[tuple[int, str]]:
+    """The (line number, text) of each line that is not a web address; blank lines are fine."""
+    return [
+        (number, text.strip())
+        for number, text in lines
+        if text.strip() and (not is_web_url(text.strip()) or len(text.strip()) > 2000)
+    ]
+
+
+def bad_lines_message(bad: list[tuple[int, str]]) -> str:
+    """One sentence naming every refused line, by number and with its text in quotes."""
+    entries = [
+        _(
+            'line %(number)d ("%(value)s")',
+            number=number,
+            value=text if len(text) <= QUOTED_UP_TO else text[: QUOTED_UP_TO - 1] + "…",
+        )
+        for number, text in bad
+    ]
+    return ngettext(
+        "Not a web address starting with https:// or http://: %(lines)s.",
+        "Not web addresses starting with https:// or http://: %(lines)s.",
+        len(bad),
+        lines=format_list(entries, locale=str(get_locale() or "en")),
+    )
+
+
+class _WebAddresses:
+    """Every line of the box a web address, with the numbers of the lines as typed."""
+
+    def __call__(self, form, field):
+        bad = bad_lines(enumerate((field.data or "").splitlines(), start=1))
+        if bad:
+            raise ValidationError(bad_lines_message(bad))
 
 
 @register
@@ -559,6 +707,7 @@ class UrlListType(QuestionType):
         return fields.TextAreaField(
             _label(item, lang),
             description=_description(item, lang),
+            validators=[_WebAddresses()],
             render_kw={"rows": 3, "placeholder": "https://"},
         )
 
@@ -573,12 +722,10 @@ class UrlListType(QuestionType):
         if not isinstance(value, list) or not all(isinstance(url, str) for url in value):
             raise AnswerError(_l("Enter web addresses, one per line."))
         # A repeated address says nothing more: it is kept once, where it first came.
+        bad = bad_lines(enumerate(value, start=1))
+        if bad:
+            raise AnswerError(bad_lines_message(bad))
         urls = list(dict.fromkeys(url.strip() for url in value if url.strip()))
-        for url in urls:
-            if not is_web_url(url) or len(url) > 2000:
-                raise AnswerError(
-                    _l("%(url)s is not a web address starting with https:// or http://.", url=url)
-                )
         limit = item.config.get("max_urls", 20)
         if len(urls) > limit:
             raise AnswerError(

@@ -15,6 +15,7 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pandas as pd
 import xlsxwriter
@@ -43,11 +44,18 @@ def _cell(value):
     """A stored answer as one cell: numbers stay numbers, lists are joined, yes/no spelt out."""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # stored answers are whole numbers as int; pandas made it a float
     if isinstance(value, int | float):
         return value
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
     return value
+
+
+def _plain(value):
+    """A float as a plain decimal with the digits it has (0.00001, not 1e-05); others as is."""
+    return format(Decimal(repr(value)), "f") if type(value) is float else value
 
 
 @dataclass
@@ -78,7 +86,8 @@ def export_tables(round_: Round) -> ExportTables:
     )
     order = {item.id: n for n, item in enumerate(definition.items)}
     long = long[long["item_id"].isin(order)]
-    long["value"] = long["value"].map(_cell)
+    # A column of Python objects: a list of numbers alone would become floats again.
+    long["value"] = pd.Series([_cell(v) for v in long["value"]], index=long.index, dtype=object)
     long = long.rename(columns={"self": "score_self", "moderated": "score_moderated"})
     long = long.assign(order=long["item_id"].map(order)).sort_values(["region_code", "order"])
     long = long[[*REGION_COLUMNS, "item_id", "value", "score_self", "score_moderated"]]
@@ -160,7 +169,8 @@ def write_csv_zip(tables: ExportTables, out) -> None:
             buffer = io.StringIO(newline="")
             writer = csv.writer(buffer, lineterminator="\r\n")
             writer.writerow(table.columns)
-            writer.writerows(_rows(table))  # None is written as an empty field
+            # None is written as an empty field; floats as plain decimals, never 1e-05.
+            writer.writerows(tuple(map(_plain, row)) for row in _rows(table))
             archive.writestr(f"{name}.csv", buffer.getvalue().encode("utf-8"))
 
 

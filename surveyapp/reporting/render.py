@@ -19,6 +19,8 @@ import yaml
 from flask_babel import force_locale, gettext, ngettext
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from surveyapp.numbers import format_number
+
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 #: Styles every report shares, applied before the report's own theme.css.
 COMMON_CSS = "common.css"
@@ -106,7 +108,8 @@ def _font_config():
     return FontConfiguration()  # one per process: loading fonts is the slow part
 
 
-def render_html(report: ReportDefinition, context: dict, lang: str) -> str:
+def report_environment(report: ReportDefinition) -> Environment:
+    """The Jinja environment a report renders in: translations and numbers in its language."""
     environment = Environment(
         # The report's own folder first, then the macros all reports share (reports/_*.html).
         loader=FileSystemLoader([report.folder, report.folder.parent]),
@@ -114,6 +117,12 @@ def render_html(report: ReportDefinition, context: dict, lang: str) -> str:
         extensions=["jinja2.ext.i18n"],
     )
     environment.install_gettext_callables(gettext, ngettext, newstyle=True)
+    environment.filters["number"] = format_number
+    return environment
+
+
+def render_html(report: ReportDefinition, context: dict, lang: str) -> str:
+    environment = report_environment(report)
     with force_locale(lang):
         return environment.get_template("template.html").render(**context, lang=lang)
 

@@ -1,0 +1,95 @@
+"""Numbers as readers see them and type them, in their language (Babel's CLDR data).
+
+Every page, report and message that shows an answer value or a score formats it here, so that
+1250000 reads "1,250,000" in English, "1 250 000" in French and "1.250.000" in German, and never
+"1.25e+06". What an officer types is read back with the same rules (``parse_number``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import (
+    NumberFormatError,
+    format_decimal,
+    format_percent,
+    get_group_symbol,
+    parse_decimal,
+)
+from flask_babel import get_locale
+
+#: Spaces a person may type between groups of digits where the language groups with a space.
+SPACES = (" ", "\u00a0", "\u202f", "\u2009")
+
+
+def _lang(lang: str | None) -> str:
+    return lang or str(get_locale() or "en")
+
+
+def as_decimal(value: int | float | Decimal) -> Decimal:
+    """The number as a Decimal with the digits it shows (0.1, not 0.1000000000000000055...)."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return Decimal(value)
+
+
+def format_number(
+    value: int | float | Decimal | None,
+    lang: str | None = None,
+    *,
+    digits: int | None = None,
+    grouping: bool = True,
+    sign: bool = False,
+) -> str:
+    """``value`` for a reader of ``lang`` (default: the request's language); "" for None.
+
+    :param digits: fraction digits to round to (scores: 1); None keeps every digit.
+    :param grouping: False for a text box, where group separators only get in the way.
+    :param sign: write "+" before positive numbers (changes).
+    """
+    if value is None:
+        return ""
+    number = as_decimal(value)
+    fraction = "." + "0" * digits if digits else ("" if digits == 0 else ".###")
+    pattern = ("#,##0" if grouping else "0") + fraction
+    if sign:
+        pattern = f"+{pattern};-{pattern}"
+    return format_decimal(
+        number, format=pattern, locale=_lang(lang), decimal_quantization=digits is not None
+    )
+
+
+def format_percentage(value: int | float | Decimal | None, lang: str | None = None) -> str:
+    """A percentage given from 0 to 100 ("12.5" -> "12.5%", "12,5 %"), every digit kept."""
+    if value is None:
+        return ""
+    return format_percent(as_decimal(value) / 100, locale=_lang(lang), decimal_quantization=False)
+
+
+class NumberInputError(ValueError):
+    """Text that is not a number written the way the language writes numbers."""
+
+
+def parse_number(text: str, lang: str | None = None) -> Decimal:
+    """The number an officer typed, read the way ``lang`` writes numbers.
+
+    The decimal comma is accepted where the language uses it ("1,5" in French and German);
+    group separators must stand where the language puts them ("1.250.000" in German,
+    "1,250,000" in English, "1 250 000" in French, typed with any kind of space).
+    :raises NumberInputError: the text is not such a number.
+    """
+    locale = _lang(lang)
+    text = text.strip()
+    group = get_group_symbol(locale)
+    if group in SPACES:
+        for space in SPACES:
+            text = text.replace(space, group)
+    try:
+        number = parse_decimal(text, locale=locale, strict=True)
+    except (NumberFormatError, InvalidOperation, ValueError) as exc:
+        raise NumberInputError(text) from exc
+    if not number.is_finite():
+        raise NumberInputError(text)
+    return number
