@@ -120,3 +120,77 @@ def test_progress_is_kept_per_round(app, login, world, create_round):
     from surveyapp.actions.queries import moved
 
     assert moved(db.session.get(Action, action.id))
+
+
+def _selected(html: str, name: str) -> list[str]:
+    """The values of the options selected in the <select name=...>."""
+    import re
+
+    select_html = re.search(rf'<select[^>]* name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert select_html, name
+    return re.findall(r'<option value="([^"]*)" selected', select_html.group(1))
+
+
+def _text_value(html: str, name: str) -> str:
+    import re
+    from html import unescape
+
+    field = re.search(rf'<(?:input|textarea)[^>]* name="{name}"[^>]*>', html)
+    assert field, name
+    if field.group(0).startswith("<textarea"):
+        rest = html[field.end() :]
+        return unescape(rest[: rest.index("</textarea>")])
+    return unescape(re.search(r'value="([^"]*)"', field.group(0)).group(1))
+
+
+def test_a_refused_action_keeps_everything_typed_and_chosen(app, login, world, create_round):
+    from surveyapp.challenges.models import ChallengeCategory
+
+    category = ChallengeCategory(name="Skills")
+    db.session.add_all([ChallengeCategory(name="Access to finance"), category])
+    db.session.commit()
+    target = db.session.scalar(select(Round).filter_by(name="2026 spring"))
+    data = {
+        "title": "Join the hydrogen valley",
+        "solution": "Staff exchange & a joint call",
+        "category_id": str(category.id),
+        "aspect": "sme_adoption",
+        "dimension": "governance",
+        "partners": "FR10 XX99",
+        "owner": "Innovation agency",
+        "target_round_id": str(target.id),
+    }
+    officer = client_for(app, login, world["officer"])
+    refused = officer.post("/regions/ES21/action-plan", data=data)
+    assert refused.status_code == 422 and "Unknown NUTS codes: XX99" in refused.text
+    for name in ("title", "solution", "partners", "owner"):
+        assert _text_value(refused.text, name) == data[name], name
+    for name in ("category_id", "aspect", "dimension", "target_round_id"):
+        assert _selected(refused.text, name) == [data[name]], name
+    assert db.session.scalar(select(Action)) is None
+
+    # Corrected and sent again: everything chosen is saved.
+    officer.post("/regions/ES21/action-plan", data=data | {"partners": "FR10"})
+    action = db.session.scalar(select(Action))
+    assert (action.title, action.solution, action.owner) == (
+        data["title"],
+        data["solution"],
+        data["owner"],
+    )
+    assert (action.category_id, action.aspect, action.dimension, action.target_round_id) == (
+        category.id,
+        "sme_adoption",
+        "governance",
+        target.id,
+    )
+    assert action.partners == ["FR10"]
+
+
+def test_an_over_long_owner_is_an_error_not_a_cut(app, login, world):
+    officer = client_for(app, login, world["officer"])
+    owner = "o" * 250
+    refused = officer.post("/regions/ES21/action-plan", data={"title": "Join", "owner": owner})
+    assert refused.status_code == 422
+    assert "Shorten this to 200 characters (it has 250)." in refused.text
+    assert _text_value(refused.text, "owner") == owner
+    assert db.session.scalar(select(Action)) is None

@@ -12,10 +12,14 @@ from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
 from surveyapp.challenges.models import ChallengeCategory
 from surveyapp.extensions import db
+from surveyapp.questionnaires.types import too_long
 from surveyapp.regions.models import Region
 from surveyapp.regions.operations import parse_region_codes
 from surveyapp.reviews.operations import ReviewError
 from surveyapp.rounds.models import Round, RoundState
+
+TITLE_MAX_LENGTH = 300
+OWNER_MAX_LENGTH = 200
 
 
 def may_plan(user: User, region: Region) -> bool:
@@ -44,8 +48,11 @@ def add_action(region: Region, data: ActionInput, user: User) -> Action:
     title = " ".join((data.title or "").split())
     if not title:
         raise ReviewError(_l("Say what the action is."), "title")
-    if len(title) > 300:
-        raise ReviewError(_l("Shorten this to %(num)d characters.", num=300), "title")
+    if len(title) > TITLE_MAX_LENGTH:
+        raise ReviewError(too_long(TITLE_MAX_LENGTH, len(title)), "title")
+    owner = (data.owner or "").strip()
+    if len(owner) > OWNER_MAX_LENGTH:  # an error, never a silent cut
+        raise ReviewError(too_long(OWNER_MAX_LENGTH, len(owner)), "owner")
     partners, unknown = parse_region_codes(data.partners)
     if unknown:
         raise ReviewError(
@@ -62,7 +69,7 @@ def add_action(region: Region, data: ActionInput, user: User) -> Action:
         aspect=data.aspect or None,
         dimension=data.dimension or None,
         partners=[r.code for r in partners if r.id != region.id],
-        owner=(data.owner or "").strip()[:200] or None,
+        owner=owner or None,
         target_round=target,
         created_by_id=user.id,
     )
