@@ -16,6 +16,7 @@ from surveyapp.auth.permissions import role_required
 from surveyapp.auth.queries import UserFilters, find_users
 from surveyapp.extensions import db
 from surveyapp.publication.models import Publication
+from surveyapp.publication.operations import counted_assessments, publish_blocker
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.regions.models import RegionGroup
 from surveyapp.regions.operations import (
@@ -185,12 +186,15 @@ def list_rounds_page():
             .group_by(Assessment.round_id)
         ).all()
     )
+    rounds = list_rounds()
+    counted = counted_assessments([r.id for r in rounds])
     return render_template(
         "admin/rounds.html",
-        rounds=list_rounds(),
+        rounds=rounds,
         form=form,
         submitted=counts,
         publications={p.round_id: p for p in db.session.scalars(select(Publication))},
+        publish_blockers={r.id: publish_blocker(r, counted.get(r.id, 0)) for r in rounds},
     ), (422 if form.errors else 200)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from flask_babel import ngettext
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from surveyapp.assessments.models import COUNTED_STATES, Assessment
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import User
 from surveyapp.db import utcnow
@@ -46,11 +50,44 @@ def public_score(round_: Round) -> str:
     return "moderated" if round_.moderated_released else "self"
 
 
-def publish(round_: Round, admin: User) -> Publication:
+def counted_assessments(round_ids: list[int]) -> dict[int, int]:
+    """Round id -> how many of its assessments count in the aggregates (submitted ones)."""
+    return dict(
+        db.session.execute(
+            select(Assessment.round_id, func.count())
+            .where(Assessment.round_id.in_(round_ids), Assessment.state.in_(COUNTED_STATES))
+            .group_by(Assessment.round_id)
+        ).all()
+    )
+
+
+def publish_blocker(round_: Round, counted: int | None = None) -> str | None:
+    """Why the round's report cannot be published now, or None when it can.
+
+    :param counted: the round's counted assessments, when the caller has counted them already.
+    """
     if round_.state != RoundState.closed:
-        raise PublicationError(
-            _l("Only a closed round can be published: its answers may still change.")
+        return _("Only a closed round can be published: its answers may still change.")
+    if counted is None:
+        counted = counted_assessments([round_.id]).get(round_.id, 0)
+    minimum = current_app.config["MIN_GROUP_SIZE"]
+    if counted < minimum:
+        # Below the minimum group the report shows no figure at all, only empty sections.
+        return ngettext(
+            "Only %(num)d submitted assessment counts in this round; publishing needs at least"
+            " %(min)d, so that no region can be recognised.",
+            "Only %(num)d submitted assessments count in this round; publishing needs at least"
+            " %(min)d, so that no region can be recognised.",
+            counted,
+            min=minimum,
         )
+    return None
+
+
+def publish(round_: Round, admin: User) -> Publication:
+    blocker = publish_blocker(round_)
+    if blocker is not None:
+        raise PublicationError(blocker)
     publication = publication_of(round_) or Publication(round_id=round_.id)
     if publication.id is not None and publication.live:
         raise PublicationError(_l("This round's report is published already."))
