@@ -218,36 +218,50 @@ MATRIX = {
         "draft": row(302, 403, 403, 404, 404),
         "submitted": row(302, 403, 403, 302, 302),
     },
+    # An expert posting nothing to the review page: no such item (404).
+    ("reviews.save_review", "POST"): {
+        "draft": row(302, 403, 403, 404, 403),
+        "submitted": row(302, 403, 403, 404, 403),
+    },
     ("reviews.start", "POST"): {
         "draft": row(302, 403, 403, 404, 403),
         "submitted": row(302, 403, 403, 302, 403),
     },
-    # No comment yet: refused with a message on the review page.
-    ("reviews.changes", "POST"): {
+    # The expert holds the review by then: nothing to take over, back to the review.
+    ("reviews.confirm_take_over", "GET"): {
         "draft": row(302, 403, 403, 404, 403),
         "submitted": row(302, 403, 403, 302, 403),
+    },
+    ("reviews.take_over", "POST"): {
+        "draft": row(302, 403, 403, 404, 403),
+        "submitted": row(302, 403, 403, 302, 403),
+    },
+    ("reviews.confirm_changes", "GET"): {
+        "draft": row(302, 403, 403, 404, 403),
+        "submitted": row(302, 403, 403, 200, 403),
+    },
+    # No covering message: refused at the field of the confirmation page.
+    ("reviews.changes", "POST"): {
+        "draft": row(302, 403, 403, 404, 403),
+        "submitted": row(302, 403, 403, 422, 403),
+    },
+    ("reviews.confirm_validate", "GET"): {
+        "draft": row(302, 403, 403, 404, 403),
+        "submitted": row(302, 403, 403, 200, 403),
     },
     ("reviews.validate", "POST"): {
         "draft": row(302, 403, 403, 404, 403),
         "submitted": row(302, 403, 403, 302, 403),
     },
-    # An empty comment: 422 at the field for experts, a message for officers.
+    # An empty comment: a message for officers. The expert validated just before: the
+    # discussion is closed (403).
     ("reviews.comment", "POST"): {
         "draft": row(302, 404, 302, 404, 403),
-        "submitted": row(302, 404, 302, 422, 403),
+        "submitted": row(302, 404, 302, 403, 403),
     },
     ("reviews.resolve", "POST"): {
         "draft": row(302, 404, 404, 404, 404),
         "submitted": row(302, 404, 404, 404, 404),
-    },
-    # Validated by the expert just before: no more scores or remarks (422 at the field).
-    ("reviews.score", "POST"): {
-        "draft": row(302, 403, 403, 404, 403),
-        "submitted": row(302, 403, 403, 422, 403),
-    },
-    ("reviews.remark", "POST"): {
-        "draft": row(302, 403, 403, 404, 403),
-        "submitted": row(302, 403, 403, 422, 403),
     },
     ("practices.list_practices", "GET"): {
         "draft": row(302, 200, 200, 200, 200),

@@ -26,6 +26,10 @@ def cycle(app, create_region, create_user, create_round, create_assessment):
     return {"officer": officer, "expert": expert, "assessment": assessment}
 
 
+#: The score form of the review page (posted to the page's own address).
+SCORE = {"form": "score", "item": "maturity"}
+
+
 def client_for(app, login, user):
     client = app.test_client()
     login(user, client=client)
@@ -52,13 +56,15 @@ def test_the_full_review_cycle(app, login, cycle):
     assert notes_for(officer) == ["review_started"]
 
     # No comment yet: nothing tells the region what to change, so the request is refused.
-    refused = reviewer.post(f"/reviews/{aid}/request-changes", follow_redirects=True)
+    refused = reviewer.post(
+        f"/reviews/{aid}/request-changes", data={"message": "Fix it."}, follow_redirects=True
+    )
     assert "Comment on the questions the region should change" in refused.text
     assert state_of(assessment) == AssessmentState.under_review
 
     reviewer.post(f"/assessments/{aid}/items/maturity/comments", data={"body": "Which budget?"})
     assert notes_for(officer) == ["review_started", "comment"]
-    reviewer.post(f"/reviews/{aid}/request-changes")
+    reviewer.post(f"/reviews/{aid}/request-changes", data={"message": "See my comment."})
     assert state_of(assessment) == AssessmentState.changes_requested
     assert notes_for(officer) == ["review_started", "comment", "changes_requested"]
 
@@ -75,10 +81,10 @@ def test_the_full_review_cycle(app, login, cycle):
 
     region.post(f"/assessments/{aid}/answers/maturity", json={"value": ["4"], "version": 2})
     region.post(f"/assessments/{aid}/submit")
-    assert state_of(assessment) == AssessmentState.submitted
+    # Back with the same expert, under review: no second "take into review".
+    assert state_of(assessment) == AssessmentState.under_review
     assert "resubmitted" in notes_for(expert)
 
-    reviewer.post(f"/reviews/{aid}/start")
     reviewer.post(f"/reviews/{aid}/validate")
     assert state_of(assessment) == AssessmentState.validated
     assert "validated" in notes_for(officer)
@@ -116,25 +122,25 @@ def test_moderated_scores_need_a_rationale_when_they_differ(app, login, cycle):
     reviewer = client_for(app, login, cycle["expert"])
     aid = cycle["assessment"].id
     reviewer.post(f"/reviews/{aid}/start")
-    refused = reviewer.post(f"/reviews/{aid}/items/maturity/score", data={"score": "80"})
+    refused = reviewer.post(f"/reviews/{aid}/sections/basics", data=SCORE | {"score": "80"})
     assert refused.status_code == 422
     assert "Explain why your score differs" in refused.text
     assert db.session.scalar(select(func.count()).select_from(ModeratedScore)) == 0
     # The same score as the region's own (level 3 = 60) needs no rationale.
     assert (
-        reviewer.post(f"/reviews/{aid}/items/maturity/score", data={"score": "60"}).status_code
+        reviewer.post(f"/reviews/{aid}/sections/basics", data=SCORE | {"score": "60"}).status_code
         == 302
     )
-    bad = reviewer.post(f"/reviews/{aid}/items/maturity/score", data={"score": "abc"})
+    bad = reviewer.post(f"/reviews/{aid}/sections/basics", data=SCORE | {"score": "abc"})
     assert bad.status_code == 422 and "Give a score from 0 to 100." in bad.text
     assert (
         reviewer.post(
-            f"/reviews/{aid}/items/maturity/score", data={"score": "140", "rationale": "x"}
+            f"/reviews/{aid}/sections/basics", data=SCORE | {"score": "140", "rationale": "x"}
         ).status_code
         == 422
     )
     reviewer.post(
-        f"/reviews/{aid}/items/maturity/score", data={"score": "80", "rationale": "Budgeted."}
+        f"/reviews/{aid}/sections/basics", data=SCORE | {"score": "80", "rationale": "Budgeted."}
     )
     stored = db.session.scalar(select(ModeratedScore))
     assert (stored.score, stored.rationale) == (80, "Budgeted.")
@@ -149,7 +155,9 @@ def test_moderated_scores_reach_the_benchmarks(app, login, cycle):
     results = queries.round_scores(cycle["assessment"].round)
     before = results.scores.query("kind == 'aspect' and key == 'sme_adoption'")
     assert float(before["moderated"].iloc[0]) == 60
-    reviewer.post(f"/reviews/{aid}/items/maturity/score", data={"score": "100", "rationale": "x"})
+    reviewer.post(
+        f"/reviews/{aid}/sections/basics", data=SCORE | {"score": "100", "rationale": "x"}
+    )
     after = queries.round_scores(cycle["assessment"].round).scores
     row = after.query("kind == 'aspect' and key == 'sme_adoption'")
     assert (float(row["self"].iloc[0]), float(row["moderated"].iloc[0])) == (60, 100)
@@ -158,8 +166,9 @@ def test_moderated_scores_reach_the_benchmarks(app, login, cycle):
 def test_officers_cannot_review(app, login, cycle):
     region = client_for(app, login, cycle["officer"])
     aid = cycle["assessment"].id
-    for path in ("start", "validate", "request-changes", "items/maturity/score"):
-        assert region.post(f"/reviews/{aid}/{path}", data={"score": "100"}).status_code == 403
+    for path in ("start", "validate", "request-changes", "take-over", "sections/basics"):
+        data = SCORE | {"score": "100"}
+        assert region.post(f"/reviews/{aid}/{path}", data=data).status_code == 403
     assert region.get(f"/reviews/{aid}/sections/basics").status_code == 403
     assert db.session.scalar(select(func.count()).select_from(ModeratedScore)) == 0
 
@@ -181,7 +190,9 @@ def test_officers_see_moderated_scores_only_once_released(app, login, cycle, cre
     reviewer = client_for(app, login, cycle["expert"])
     aid = cycle["assessment"].id
     reviewer.post(f"/reviews/{aid}/start")
-    reviewer.post(f"/reviews/{aid}/items/maturity/score", data={"score": "100", "rationale": "x"})
+    reviewer.post(
+        f"/reviews/{aid}/sections/basics", data=SCORE | {"score": "100", "rationale": "x"}
+    )
     reviewer.post(f"/assessments/{aid}/items/maturity/comments", data={"body": "Budget?"})
     reviewer.post(f"/reviews/{aid}/validate")
     round_id = cycle["assessment"].round_id

@@ -48,6 +48,36 @@ def can_edit(user: AnyUser, assessment: AnyAssessment) -> bool:
     )
 
 
+#: The states in which the working group and the region discuss an assessment: from its first
+#: submission until it is validated (then the record is closed).
+DISCUSSED_STATES = (
+    AssessmentState.submitted,
+    AssessmentState.under_review,
+    AssessmentState.changes_requested,
+)
+
+
+def can_review(user: AnyUser, assessment: AnyAssessment) -> bool:
+    """The one rule for every review action (comment, score, remark, ask for changes,
+    validate): only the expert who holds the review acts on it, until it is validated.
+    Another expert takes the review over first (reviews.operations.take_over_review)."""
+    return (
+        user.role == Role.expert
+        and assessment.state in DISCUSSED_STATES
+        and getattr(assessment, "reviewer_id", None) == user.id
+    )
+
+
+def can_discuss(user: AnyUser, assessment: AnyAssessment) -> bool:
+    """Who may post in, resolve or reopen the comment threads: the expert who holds the review,
+    and the region's officers once the assessment was submitted, until it is validated."""
+    if user.role == Role.officer:
+        return (
+            is_region_officer(user, assessment.region_id) and assessment.state in DISCUSSED_STATES
+        )
+    return can_review(user, assessment)
+
+
 #: What every assessment request reads: the round, its questionnaire and the region...
 _WITH_ROUND_AND_REGION = (
     joinedload(Assessment.round).joinedload(Round.questionnaire),

@@ -16,6 +16,7 @@ from surveyapp.assessments.forms import (
     section_form,
     version_field_name,
 )
+from surveyapp.assessments.models import AssessmentState
 from surveyapp.assessments.operations import (
     Incomplete,
     NotEditable,
@@ -45,7 +46,7 @@ from surveyapp.fragments import fragment
 from surveyapp.labels import current_lang
 from surveyapp.questionnaires.types import AnswerError
 from surveyapp.regions.models import Region
-from surveyapp.reviews.queries import section_remarks, threads
+from surveyapp.reviews.queries import latest_change_request, section_remarks, threads
 from surveyapp.rounds.models import Round, RoundState
 from surveyapp.security import csrf_token as signed_csrf_token
 from surveyapp.security_log import security_event
@@ -103,14 +104,18 @@ def view_assessment(assessment_id: int):
 
 
 def _review_of(assessment, section_id=None) -> dict:
-    """The experts' threads and remarks; none (and no query) before a first submission."""
+    """The experts' threads and remarks, and the message of their request for changes while
+    it is open; none (and no query) before a first submission."""
     if assessment.submitted_at is None:
-        return {"review_threads": {}, "remarks": {}, "remark": None}
+        return {"review_threads": {}, "remarks": {}, "remark": None, "change_request": None}
     remarks = section_remarks(assessment)
     return {
         "review_threads": threads(assessment),
         "remarks": remarks,
         "remark": remarks.get(section_id),
+        "change_request": latest_change_request(assessment)
+        if assessment.state == AssessmentState.changes_requested
+        else None,
     }
 
 

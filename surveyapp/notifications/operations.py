@@ -19,6 +19,7 @@ KINDS = {
     "changes_requested": _l("%(actor)s asked for changes to %(region)s, %(round)s."),
     "resubmitted": _l("%(actor)s resubmitted %(region)s, %(round)s, after changes."),
     "validated": _l("%(actor)s validated %(region)s, %(round)s."),
+    "review_taken_over": _l("%(actor)s took over your review of %(region)s, %(round)s."),
     "comment": _l("%(actor)s commented on a question of %(region)s, %(round)s."),
 }
 
@@ -29,8 +30,12 @@ def notify(
     assessment: Assessment | None = None,
     actor: User | None = None,
     item_id: str | None = None,
+    message: str | None = None,
 ) -> list[Notification]:
-    """Add one notification per user (never to the actor); committed with the caller's change."""
+    """Add one notification per user (never to the actor); committed with the caller's change.
+
+    :param message: the actor's own words to show with it (a request for changes' message).
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
     created = []
@@ -43,7 +48,7 @@ def notify(
             assessment=assessment,
             item_id=item_id,
             actor_name=actor.name if actor else None,
-            extra={},
+            extra={"message": message} if message else {},
         )
         db.session.add(note)
         created.append(note)

@@ -37,7 +37,12 @@ def list_notifications():
             "round": note.assessment.round.name if note.assessment else "",
         }
         rows.append(
-            {"note": note, "text": str(KINDS[note.kind]) % params, "link": notification_link(note)}
+            {
+                "note": note,
+                "text": str(KINDS[note.kind]) % params,
+                "link": notification_link(note),
+                "message": (note.extra or {}).get("message"),
+            }
         )
     return render_template("notifications/list.html", rows=rows)
 

@@ -76,3 +76,21 @@ class SectionRemark(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     expert: Mapped[User | None] = relationship()
+
+
+class ChangeRequest(db.Model):
+    """An expert's request for changes, with the covering message the region's officers read."""
+
+    __tablename__ = "change_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: What the expert asks of the region, in their own words (shown on the assessment page
+    #: and in the officers' notification).
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    expert: Mapped[User | None] = relationship()

@@ -13,12 +13,14 @@ from sqlalchemy import select
 
 from surveyapp.assessments.models import Assessment, AssessmentState, InvalidTransition
 from surveyapp.assessments.operations import answer_values, lock_for_writing
+from surveyapp.assessments.permissions import can_discuss, can_review
+from surveyapp.assessments.signals import assessment_submitted
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
 from surveyapp.db import utcnow
 from surveyapp.extensions import db
 from surveyapp.notifications.operations import experts_of, notify, region_officers
-from surveyapp.reviews.models import ItemComment, ModeratedScore, SectionRemark
+from surveyapp.reviews.models import ChangeRequest, ItemComment, ModeratedScore, SectionRemark
 
 COMMENT_LIMIT = 5000
 REMARK_LIMIT = 10000
@@ -31,6 +33,35 @@ class ReviewError(ValueError):
         super().__init__(str(message))
         self.message = message
         self.field = field
+
+
+class Refused(ReviewError):
+    """A step refused for who asks, not for what they sent (a page: 403)."""
+
+
+class NotReviewer(Refused):
+    """A review action by someone other than the expert who holds the review."""
+
+
+def review_refusal(user: User, assessment: Assessment):
+    """Why ``user`` may not act on the review (permissions.can_review said no), in words."""
+    if user.role != Role.expert:
+        return _l("Only working-group experts review assessments.")
+    if assessment.state == AssessmentState.validated:
+        return _l("This assessment is validated: its review is closed.")
+    reviewer = assessment.reviewer
+    if reviewer is not None and reviewer.id != user.id:
+        return _l(
+            "%(name)s is reviewing this assessment. Take the review over to act on it.",
+            name=reviewer.name,
+        )
+    return _l("Take the assessment into review first.")
+
+
+def ensure_can_review(user: User, assessment: Assessment) -> None:
+    """:raises NotReviewer: unless ``user`` holds the review (permissions.can_review)."""
+    if not can_review(user, assessment):
+        raise NotReviewer(review_refusal(user, assessment))
 
 
 def _audit(action: str, assessment: Assessment, user: User, **values) -> None:
@@ -52,6 +83,53 @@ def start_review(assessment: Assessment, expert: User) -> bool:
     return True
 
 
+def take_over_review(assessment: Assessment, expert: User) -> bool:
+    """Take over another expert's review; they are told, and it is an audit event. False when
+    this expert holds it already.
+
+    :raises ReviewError: not an expert, or the assessment is not in review (nothing to take).
+    """
+    lock_for_writing(assessment)
+    if expert.role != Role.expert:
+        raise ReviewError(_l("Only working-group experts review assessments."))
+    if assessment.reviewer_id == expert.id:
+        return False
+    if assessment.state not in (AssessmentState.under_review, AssessmentState.changes_requested):
+        raise ReviewError(_l("Nobody is reviewing this assessment: there is nothing to take over."))
+    previous = assessment.reviewer
+    assessment.reviewer = expert
+    _audit(
+        "review.taken_over",
+        assessment,
+        expert,
+        old_value=previous.name if previous else None,
+        new_value=expert.name,
+    )
+    notify([previous] if previous else [], "review_taken_over", assessment, actor=expert)
+    return True
+
+
+@assessment_submitted.connect
+def resume_review(assessment: Assessment, *, user: User, previous: AssessmentState, **_) -> None:
+    """A resubmission after a request for changes goes back to the expert who asked, under
+    review at once (they need not take it into review again; they are told it came back)."""
+    reviewer = assessment.reviewer
+    if previous != AssessmentState.changes_requested or reviewer is None:
+        return
+    if reviewer.role != Role.expert or not reviewer.active:
+        return  # in the queue for any expert to take into review
+    assessment.start_review()
+    log_event(
+        "review.resumed",
+        "assessment",
+        assessment.id,
+        user=None,  # the system, on the region's resubmission
+        assessment_id=assessment.id,
+        old_value=str(AssessmentState.submitted),
+        new_value=str(assessment.state),
+    )
+
+
 def _clean_text(text: str | None, limit: int, field: str) -> str:
     text = (text or "").replace("\x00", "").strip()
     if not text:
@@ -66,13 +144,15 @@ def _clean_text(text: str | None, limit: int, field: str) -> str:
     return text
 
 
-def may_discuss(user: User, assessment: Assessment) -> bool:
-    """Experts, and the region's officers, once the assessment has been submitted."""
-    if assessment.state == AssessmentState.draft and assessment.submitted_at is None:
-        return False
+def _ensure_may_discuss(user: User, assessment: Assessment, field: str | None = None) -> None:
+    """:raises ReviewError: unless permissions.can_discuss (NotReviewer for other experts)."""
+    if can_discuss(user, assessment):
+        return
     if user.role == Role.expert:
-        return True
-    return user.role == Role.officer and assessment.region_id in user.region_ids
+        raise NotReviewer(review_refusal(user, assessment), field)
+    if assessment.state == AssessmentState.validated:
+        raise Refused(_l("This assessment is validated: its comments can no longer change."), field)
+    raise Refused(_l("You cannot comment on this assessment."), field)
 
 
 def post_comment(assessment: Assessment, item_id: str, user: User, body: str) -> ItemComment:
@@ -80,8 +160,7 @@ def post_comment(assessment: Assessment, item_id: str, user: User, body: str) ->
     definition = assessment.round.questionnaire.parsed
     if item_id not in definition.items_by_id:
         raise ReviewError(_l("There is no such question."), "body")
-    if not may_discuss(user, assessment):
-        raise ReviewError(_l("You cannot comment on this assessment."), "body")
+    _ensure_may_discuss(user, assessment, "body")
     comment = ItemComment(
         assessment=assessment,
         item_id=item_id,
@@ -108,8 +187,7 @@ def post_comment(assessment: Assessment, item_id: str, user: User, body: str) ->
 
 def resolve_comment(comment: ItemComment, user: User, resolved: bool = True) -> None:
     """Mark a comment resolved (or open again)."""
-    if not may_discuss(user, comment.assessment):
-        raise ReviewError(_l("You cannot comment on this assessment."))
+    _ensure_may_discuss(user, comment.assessment)
     comment.resolved = resolved
     comment.resolved_by = user if resolved else None
     comment.resolved_at = utcnow() if resolved else None
@@ -124,8 +202,7 @@ def resolve_comment(comment: ItemComment, user: User, resolved: bool = True) -> 
 
 
 def _ensure_reviewing(assessment: Assessment, expert: User) -> None:
-    if expert.role != Role.expert:
-        raise ReviewError(_l("Only working-group experts review assessments."))
+    ensure_can_review(expert, assessment)
     if assessment.state != AssessmentState.under_review:
         raise ReviewError(_l("Take the assessment into review first."))
 
@@ -216,23 +293,29 @@ def unresolved_comments(assessment: Assessment) -> list[ItemComment]:
     )
 
 
-def request_changes(assessment: Assessment, expert: User) -> None:
-    """Send the assessment back to the region; it needs at least one unresolved comment.
+def request_changes(assessment: Assessment, expert: User, message: str) -> ChangeRequest:
+    """Send the assessment back to the region with a covering message; it needs at least one
+    unresolved comment. The officers read the message on the assessment and in their
+    notification; the resubmission comes back to this expert (resume_review).
 
     :raises InvalidTransition: when it is not under review.
+    :raises ReviewError: no message (field ``message``), or no open comment.
     """
     lock_for_writing(assessment)
     if assessment.state != AssessmentState.under_review:
         raise InvalidTransition(f"an assessment cannot go from {assessment.state} to changes")
-    if expert.role != Role.expert:
-        raise ReviewError(_l("Only working-group experts review assessments."))
+    ensure_can_review(expert, assessment)
+    text = _clean_text(message, COMMENT_LIMIT, "message")
     if not unresolved_comments(assessment):
         raise ReviewError(
             _l("Comment on the questions the region should change before asking for changes.")
         )
     assessment.request_changes()
+    change_request = ChangeRequest(assessment_id=assessment.id, expert=expert, message=text)
+    db.session.add(change_request)
     _audit("review.changes_requested", assessment, expert, new_value=str(assessment.state))
-    notify(region_officers(assessment), "changes_requested", assessment, actor=expert)
+    notify(region_officers(assessment), "changes_requested", assessment, actor=expert, message=text)
+    return change_request
 
 
 def validate_assessment(assessment: Assessment, expert: User) -> None:
@@ -241,8 +324,9 @@ def validate_assessment(assessment: Assessment, expert: User) -> None:
     :raises InvalidTransition: when it is not under review.
     """
     lock_for_writing(assessment)
-    if expert.role != Role.expert:
-        raise ReviewError(_l("Only working-group experts review assessments."))
+    if assessment.state != AssessmentState.under_review:
+        raise InvalidTransition(f"an assessment cannot go from {assessment.state} to validated")
+    ensure_can_review(expert, assessment)
     assessment.validate()
     _audit("review.validated", assessment, expert, new_value=str(assessment.state))
     notify(region_officers(assessment), "validated", assessment, actor=expert)

@@ -8,10 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from surveyapp.assessments.models import Assessment, AssessmentState
+from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import User
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
-from surveyapp.reviews.models import ItemComment, ModeratedScore, SectionRemark
+from surveyapp.reviews.models import ChangeRequest, ItemComment, ModeratedScore, SectionRemark
 
 
 @dataclass
@@ -102,6 +103,54 @@ def section_remarks(assessment: Assessment) -> dict[str, SectionRemark]:
         r.section_id: r
         for r in db.session.scalars(select(SectionRemark).filter_by(assessment_id=assessment.id))
     }
+
+
+def latest_change_request(assessment: Assessment) -> ChangeRequest | None:
+    """The last request for changes with its covering message (None: never asked)."""
+    return db.session.scalar(
+        select(ChangeRequest)
+        .options(joinedload(ChangeRequest.expert))
+        .filter_by(assessment_id=assessment.id)
+        .order_by(ChangeRequest.created_at.desc(), ChangeRequest.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass
+class AnswerChange:
+    item_id: str
+    before: object
+    after: object
+
+
+def changes_since_request(assessment: Assessment) -> list[AnswerChange]:
+    """The answers changed since the last request for changes, from the audit trail: one per
+    item, from its value when the changes were asked for to its value now, in the order
+    changed (an answer changed and changed back is left out)."""
+    requested = db.session.scalar(
+        select(func.max(AuditEvent.id)).where(
+            AuditEvent.assessment_id == assessment.id,
+            AuditEvent.action == "review.changes_requested",
+        )
+    )
+    if requested is None:
+        return []
+    events = db.session.execute(
+        select(AuditEvent.item_id, AuditEvent.old_value, AuditEvent.new_value)
+        .where(
+            AuditEvent.assessment_id == assessment.id,
+            AuditEvent.action == "answer.changed",
+            AuditEvent.id > requested,
+        )
+        .order_by(AuditEvent.id)
+    )
+    changes: dict[str, AnswerChange] = {}
+    for item_id, old, new in events:
+        if item_id in changes:
+            changes[item_id].after = new
+        else:
+            changes[item_id] = AnswerChange(item_id, old, new)
+    return [c for c in changes.values() if c.before != c.after]
 
 
 def experts() -> list[User]:

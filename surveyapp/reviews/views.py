@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from surveyapp.assessments.models import AssessmentState, InvalidTransition
 from surveyapp.assessments.operations import answer_map
-from surveyapp.assessments.permissions import load_assessment
+from surveyapp.assessments.permissions import can_discuss, can_review, load_assessment
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.challenges.queries import categories, tags_of
@@ -16,18 +16,26 @@ from surveyapp.practices.queries import practices_of
 from surveyapp.regions.partnerships import THEMATIC_PARTNERSHIPS
 from surveyapp.reviews.models import ItemComment
 from surveyapp.reviews.operations import (
+    NotReviewer,
+    Refused,
     ReviewError,
+    ensure_can_review,
     post_comment,
     request_changes,
     resolve_comment,
+    review_refusal,
     self_score,
     set_moderated_score,
     set_section_remark,
     start_review,
+    take_over_review,
+    unresolved_comments,
     validate_assessment,
 )
 from surveyapp.reviews.queries import (
     QueueFilters,
+    changes_since_request,
+    latest_change_request,
     moderated_scores,
     review_queue,
     section_remarks,
@@ -78,6 +86,7 @@ def render_review(assessment, section_id: str, errors: dict | None = None, statu
     open_by_section = {
         s.id: sum(unresolved.get(i.id, 0) for i in s.items) for s in definition.sections
     }
+    holds_review = can_review(current_user, assessment)
     return (
         render_template(
             "reviews/section.html",
@@ -93,8 +102,11 @@ def render_review(assessment, section_id: str, errors: dict | None = None, statu
             practices=practices_of(assessment),
             challenge_tags=tags_of(assessment),
             challenge_categories=categories(active_only=True),
-            reviewing=assessment.state == AssessmentState.under_review
-            and current_user.role == Role.expert,
+            holds_review=holds_review,
+            reviewing=holds_review and assessment.state == AssessmentState.under_review,
+            may_take_over=may_take_over(assessment),
+            change_request=latest_change_request(assessment),
+            changed=changes_since_request(assessment),
             errors=errors or {},
             form=request.form if errors else {},
             lang=current_lang(),
@@ -103,11 +115,78 @@ def render_review(assessment, section_id: str, errors: dict | None = None, statu
     )
 
 
+def may_take_over(assessment) -> bool:
+    """Whether the page offers the signed-in expert to take another expert's review over."""
+    return (
+        current_user.role == Role.expert
+        and assessment.state in (AssessmentState.under_review, AssessmentState.changes_requested)
+        and assessment.reviewer_id != current_user.id
+    )
+
+
+def refused(assessment, error: ReviewError):
+    """The 403 page of a review action by someone who does not hold the review."""
+    return render_template("reviews/refused.html", assessment=assessment, error=error), 403
+
+
 @bp.get("/reviews/<int:assessment_id>/sections/<section_id>")
 @role_required(Role.expert, Role.admin)
 def review_section(assessment_id: int, section_id: str):
     """One section of the response, with threads, moderated scores and the section remark."""
     return render_review(load_assessment(assessment_id), section_id)
+
+
+@bp.post("/reviews/<int:assessment_id>/sections/<section_id>")
+@role_required(Role.expert)
+def save_review(assessment_id: int, section_id: str):
+    """Save an item's moderated score, or the section remark, from the section's review page
+    (posted to the page's own address: an error shows there, with what was typed)."""
+    assessment = load_assessment(assessment_id)
+    definition, section = _section_or_404(assessment, section_id)
+    try:
+        if request.form.get("form") == "remark":
+            set_section_remark(assessment, section.id, request.form.get("remark", ""), current_user)
+            done, anchor = _("Remark saved."), "#remark-title"
+        else:
+            item_id = request.form.get("item", "")
+            item = definition.items_by_id.get(item_id)
+            if item is None or item.section_id != section.id:
+                abort(404)
+            ensure_can_review(current_user, assessment)
+            set_moderated_score(
+                assessment,
+                item_id,
+                _score_value(request.form.get("score", ""), item_id),
+                request.form.get("rationale"),
+                current_user,
+            )
+            done, anchor = _("Score saved."), f"#item-{item_id}"
+        db.session.commit()
+    except Refused as error:
+        db.session.rollback()
+        return refused(assessment, error)
+    except ReviewError as error:
+        db.session.rollback()
+        if request.form.get("form") == "remark":
+            errors = {"_remark": {"remark": str(error.message)}}
+        else:
+            errors = {request.form.get("item"): {error.field or "score": str(error.message)}}
+        return render_review(load_assessment(assessment_id), section.id, errors, 422)
+    flash(done, "success")
+    return redirect(
+        url_for(".review_section", assessment_id=assessment_id, section_id=section.id) + anchor
+    )
+
+
+def _score_value(raw: str, item_id: str) -> float | None:
+    """The typed score (None: withdraw it). :raises ReviewError: not a number."""
+    raw = raw.strip()
+    if raw == "":
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ReviewError(_("Give a score from 0 to 100."), "score") from None
 
 
 @bp.get("/reviews/<int:assessment_id>")
@@ -118,14 +197,17 @@ def review(assessment_id: int):
     return redirect(url_for(".review_section", assessment_id=assessment.id, section_id=first))
 
 
-def _decision(assessment_id: int, step, done_message: str):
+def _decision(assessment_id: int, step, done_message: str, *args):
     assessment = load_assessment(assessment_id, with_answers=False)
     try:
-        changed = step(assessment, current_user)
+        changed = step(assessment, current_user, *args)
         db.session.commit()
     except InvalidTransition:
         db.session.rollback()
         abort(409)
+    except Refused as error:
+        db.session.rollback()
+        return refused(assessment, error)
     except ReviewError as error:
         db.session.rollback()
         flash(str(error.message), "error")
@@ -133,6 +215,32 @@ def _decision(assessment_id: int, step, done_message: str):
     if changed is not False:
         flash(done_message, "success")
     return redirect(url_for(".review", assessment_id=assessment_id))
+
+
+def _confirmation(assessment_id: int, action: str, errors: dict | None = None, status=200):
+    """The page that asks before a review decision (works without JavaScript)."""
+    assessment = load_assessment(assessment_id, with_answers=False)
+    if action == "take_over":
+        if not may_take_over(assessment):
+            return redirect(url_for(".review", assessment_id=assessment.id))
+    elif not can_review(current_user, assessment):
+        return refused(assessment, NotReviewer(review_refusal(current_user, assessment)))
+    elif assessment.state != AssessmentState.under_review:
+        abort(409)
+    definition = assessment.round.questionnaire.parsed
+    return (
+        render_template(
+            "reviews/confirm.html",
+            assessment=assessment,
+            action=action,
+            open_comments=[
+                (definition.items_by_id.get(c.item_id), c) for c in unresolved_comments(assessment)
+            ],
+            errors=errors or {},
+            lang=current_lang(),
+        ),
+        status,
+    )
 
 
 @bp.post("/reviews/<int:assessment_id>/start")
@@ -143,14 +251,61 @@ def start(assessment_id: int):
     )
 
 
+@bp.get("/reviews/<int:assessment_id>/take-over")
+@role_required(Role.expert)
+def confirm_take_over(assessment_id: int):
+    """Ask before taking another expert's review over."""
+    return _confirmation(assessment_id, "take_over")
+
+
+@bp.post("/reviews/<int:assessment_id>/take-over")
+@role_required(Role.expert)
+def take_over(assessment_id: int):
+    """Take another expert's review over; they are told."""
+    return _decision(
+        assessment_id,
+        take_over_review,
+        _("You have taken over this review. The expert who had it is told."),
+    )
+
+
+@bp.get("/reviews/<int:assessment_id>/request-changes")
+@role_required(Role.expert)
+def confirm_changes(assessment_id: int):
+    """Ask for the covering message before sending the assessment back to the region."""
+    return _confirmation(assessment_id, "request_changes")
+
+
 @bp.post("/reviews/<int:assessment_id>/request-changes")
 @role_required(Role.expert)
 def changes(assessment_id: int):
-    return _decision(
-        assessment_id,
-        request_changes,
-        _("Sent back to the region, with the questions you commented on."),
-    )
+    """Send the assessment back to the region with the covering message."""
+    assessment = load_assessment(assessment_id, with_answers=False)
+    try:
+        request_changes(assessment, current_user, request.form.get("message", ""))
+        db.session.commit()
+    except InvalidTransition:
+        db.session.rollback()
+        abort(409)
+    except Refused as error:
+        db.session.rollback()
+        return refused(assessment, error)
+    except ReviewError as error:
+        db.session.rollback()
+        if error.field == "message":
+            errors = {"message": str(error.message)}
+            return _confirmation(assessment_id, "request_changes", errors, 422)
+        flash(str(error.message), "error")
+        return redirect(url_for(".review", assessment_id=assessment_id))
+    flash(_("Sent back to the region, with your message and comments."), "success")
+    return redirect(url_for(".review", assessment_id=assessment_id))
+
+
+@bp.get("/reviews/<int:assessment_id>/validate")
+@role_required(Role.expert)
+def confirm_validate(assessment_id: int):
+    """Ask before validating: it locks the assessment for good."""
+    return _confirmation(assessment_id, "validate")
 
 
 @bp.post("/reviews/<int:assessment_id>/validate")
@@ -159,6 +314,13 @@ def validate(assessment_id: int):
     return _decision(
         assessment_id, validate_assessment, _("Validated. The assessment is now locked.")
     )
+
+
+@bp.app_template_global()
+def may_post_in(assessment) -> bool:
+    """Whether the signed-in user may post in (and resolve) the assessment's comment threads
+    (for the thread macro, wherever it is shown)."""
+    return can_discuss(current_user, assessment)
 
 
 def _back_to(assessment, item_id: str):
@@ -189,6 +351,9 @@ def comment(assessment_id: int, item_id: str):
     try:
         post_comment(assessment, item_id, current_user, request.form.get("body", ""))
         db.session.commit()
+    except Refused as error:
+        db.session.rollback()
+        return refused(assessment, error)
     except ReviewError as error:
         db.session.rollback()
         if current_user.role == Role.expert:
@@ -209,50 +374,10 @@ def resolve(comment_id: int):
     try:
         resolve_comment(comment, current_user, resolved=request.form.get("resolved") != "0")
         db.session.commit()
+    except Refused as error:
+        db.session.rollback()
+        return refused(assessment, error)
     except ReviewError as error:
         db.session.rollback()
         flash(str(error.message), "error")
     return redirect(_back_to(assessment, comment.item_id))
-
-
-@bp.post("/reviews/<int:assessment_id>/items/<item_id>/score")
-@role_required(Role.expert)
-def score(assessment_id: int, item_id: str):
-    """Give or withdraw the expert's score for a scored item."""
-    assessment = load_assessment(assessment_id)
-    definition = assessment.round.questionnaire.parsed
-    item = definition.items_by_id.get(item_id) or abort(404)
-    raw = request.form.get("score", "").strip()
-    try:
-        value = None if raw == "" else float(raw)
-    except ValueError:
-        errors = {item_id: {"score": _("Give a score from 0 to 100.")}}
-        return render_review(assessment, item.section_id, errors, 422)
-    try:
-        set_moderated_score(assessment, item_id, value, request.form.get("rationale"), current_user)
-        db.session.commit()
-    except ReviewError as error:
-        db.session.rollback()
-        errors = {item_id: {error.field or "score": str(error.message)}}
-        return render_review(load_assessment(assessment_id), item.section_id, errors, 422)
-    return redirect(
-        url_for(".review_section", assessment_id=assessment_id, section_id=item.section_id)
-        + f"#item-{item_id}"
-    )
-
-
-@bp.post("/reviews/<int:assessment_id>/sections/<section_id>/remark")
-@role_required(Role.expert)
-def remark(assessment_id: int, section_id: str):
-    """Save the expert's overall remark on a section."""
-    assessment = load_assessment(assessment_id)
-    _section_or_404(assessment, section_id)
-    try:
-        set_section_remark(assessment, section_id, request.form.get("remark", ""), current_user)
-        db.session.commit()
-    except ReviewError as error:
-        db.session.rollback()
-        errors = {"_remark": {"remark": str(error.message)}}
-        return render_review(load_assessment(assessment_id), section_id, errors, 422)
-    flash(_("Remark saved."), "success")
-    return redirect(url_for(".review_section", assessment_id=assessment_id, section_id=section_id))
