@@ -303,3 +303,23 @@ def test_officers_cannot_reply_or_reopen_once_validated(app, login, held):
         page = officer.get(url).text
         assert "Which budget?" in page  # the thread is still shown...
         assert "Open again" not in page and 'name="body"' not in page  # ...without controls
+
+
+def test_the_history_tells_takeovers_and_returns_in_words(app, login, held):
+    """New audit kinds have their sentence (surveyapp/audit/catalogue.py), never a code."""
+    aid = held["assessment"].id
+    erika = client_for(app, login, held["erika"])
+    erika.post(f"/reviews/{aid}/take-over")
+    request_changes(fresh(held["assessment"]), held["erika"], "Which budget, please?")
+    db.session.commit()
+    submit_assessment(fresh(held["assessment"]), held["officer"])
+    db.session.commit()
+    expert_view = erika.get(f"/assessments/{aid}/history").text
+    assert "Took over the review from Emil." in expert_view
+    assert "went back into review with the same expert" in expert_view
+    officer_view = client_for(app, login, held["officer"]).get(f"/assessments/{aid}/history").text
+    assert "went back into review with the same expert" in officer_view
+    assert "Took over" not in officer_view
+    for view in (expert_view, officer_view):
+        assert "review.taken_over" not in view and "review.resumed" not in view
+        assert "this page does not describe" not in view

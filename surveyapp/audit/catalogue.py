@@ -94,6 +94,12 @@ def _challenge_tags(old: Any, new: Any, context: HistoryContext) -> str:
     )
 
 
+def _taken_over(old: Any, new: Any, context: HistoryContext) -> str:
+    if old:
+        return _("Took over the review from %(name)s.", name=readable(old))
+    return _("Took over the review.")
+
+
 EVENT_KINDS: dict[str, EventKind] = {
     "assessment.started": EventKind(_l("Started the assessment.")),
     "assessment.submitted": EventKind(_l("Submitted the assessment.")),
@@ -104,6 +110,11 @@ EVENT_KINDS: dict[str, EventKind] = {
     "review.started": EventKind(_l("Took the assessment into review.")),
     "review.changes_requested": EventKind(_l("Asked the region for changes.")),
     "review.validated": EventKind(_l("Validated the assessment.")),
+    # Who holds a review is the working group's business; the region sees the review go on.
+    "review.taken_over": EventKind(None, audience=WORKING_GROUP, describe=_taken_over),
+    "review.resumed": EventKind(
+        _l("The resubmitted assessment went back into review with the same expert.")
+    ),
     # Comments are the discussion between the experts and the region: both sides read them.
     "comment.posted": EventKind(_l("Commented: %(new)s")),
     "comment.resolved": EventKind(_l("Marked the discussion as resolved.")),
