@@ -28,7 +28,7 @@ from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
 from surveyapp.challenges.operations import ensure_default_categories
 from surveyapp.extensions import db
 from surveyapp.practices.models import GoodPractice
-from surveyapp.publication.operations import publish
+from surveyapp.publication.operations import publish, publish_blocker
 from surveyapp.questionnaires.definition import Definition, Item
 from surveyapp.questionnaires.loader import shipped_files
 from surveyapp.questionnaires.models import Questionnaire
@@ -147,10 +147,11 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
             result.answers += len(assessment.answers)
     db.session.flush()
     _make_action_plans(regions, rounds, categories, expert)
-    # The working group published the closed rounds' reports (see the public page).
+    # The working group published the closed rounds' reports (see the public page), those
+    # with enough submissions to show anything (a database seeded again may have too few).
     admin = find_user_by_email("admin@demo.example")
     for round_ in rounds:
-        if round_.state == RoundState.closed:
+        if round_.state == RoundState.closed and publish_blocker(round_) is None:
             publish(round_, admin)
     log_event(
         DEMO_MARKER,
