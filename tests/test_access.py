@@ -343,6 +343,16 @@ MATRIX = {
         "draft": row(404, 404, 404, 404, 404),
         "submitted": row(404, 404, 404, 404, 404),
     },
+    # The round is open: not offered for publication (back to the rounds page).
+    ("publication.confirm_publish", "GET"): {
+        "draft": row(302, 403, 403, 403, 302),
+        "submitted": row(302, 403, 403, 403, 302),
+    },
+    # Released by admin.toggle_release earlier in the run: nothing to confirm.
+    ("publication.confirm_release", "GET"): {
+        "draft": row(302, 403, 403, 403, 302),
+        "submitted": row(302, 403, 403, 403, 302),
+    },
     ("publication.toggle", "POST"): {
         "draft": row(302, 403, 403, 403, 302),
         "submitted": row(302, 403, 403, 403, 302),

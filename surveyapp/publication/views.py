@@ -10,13 +10,16 @@ from surveyapp.extensions import db, rate_limit
 from surveyapp.labels import current_lang
 from surveyapp.publication.operations import (
     PublicationError,
+    counted_assessments,
     live_publication,
     public_score,
     publication_of,
     publish,
+    publish_blocker,
     published_rounds,
     withdraw,
 )
+from surveyapp.publication.queries import unvalidated_assessments
 from surveyapp.rounds.models import Round
 
 bp = Blueprint("publication", __name__, template_folder="templates")
@@ -48,6 +51,42 @@ def working_group_report(round_id: int):
         WORKING_GROUP, round_.id, None, current_lang(), public_score(round_), released_only=True
     )
     return send_report(job, _("Working-group report, %(round)s", round=round_.name))
+
+
+@bp.get("/admin/rounds/<int:round_id>/publication")
+@role_required(Role.admin)
+def confirm_publish(round_id: int):
+    """Ask before publishing the round's working-group report: anyone can read it then."""
+    round_ = db.get_or_404(Round, round_id)
+    publication = publication_of(round_)
+    if publication is not None and publication.live:
+        flash(_("This round's report is published already."), "info")
+        return redirect(url_for("admin.list_rounds_page"))
+    counted = counted_assessments([round_.id]).get(round_.id, 0)
+    blocker = publish_blocker(round_, counted)
+    if blocker is not None:
+        flash(blocker, "error")
+        return redirect(url_for("admin.list_rounds_page"))
+    return render_template(
+        "publication/confirm.html", round=round_, action="publish", counted=counted
+    )
+
+
+@bp.get("/admin/rounds/<int:round_id>/release")
+@role_required(Role.admin)
+def confirm_release(round_id: int):
+    """Ask before showing officers the experts' moderated scores of a round (the release
+    itself is admin.toggle_release)."""
+    round_ = db.get_or_404(Round, round_id)
+    if round_.moderated_released:
+        flash(_("Officers already see the moderated scores of %(name)s.", name=round_.name), "info")
+        return redirect(url_for("admin.list_rounds_page"))
+    return render_template(
+        "publication/confirm.html",
+        round=round_,
+        action="release",
+        unvalidated=unvalidated_assessments(round_),
+    )
 
 
 @bp.post("/admin/rounds/<int:round_id>/publication")

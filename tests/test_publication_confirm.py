@@ -1,0 +1,104 @@
+"""Publishing a round's report and releasing its moderated scores ask first (a confirmation
+page that works without JavaScript); asking changes nothing."""
+
+import pytest
+from sqlalchemy import func, select
+
+from surveyapp.assessments.models import AssessmentState
+from surveyapp.auth.models import Role
+from surveyapp.extensions import db
+from surveyapp.publication.models import Publication
+from surveyapp.rounds.models import Round, RoundState
+
+
+@pytest.fixture
+def admin_client(app, login, create_user):
+    client = app.test_client()
+    login(create_user(email="admin@example.org", role=Role.admin), client=client)
+    return client
+
+
+@pytest.fixture
+def closed_round(scored_world):
+    round_ = scored_world["round"]
+    round_.state = RoundState.closed
+    scored_world["assessments"]["ES21"].state = AssessmentState.validated
+    db.session.commit()
+    return round_
+
+
+def publications():
+    return db.session.scalar(select(func.count()).select_from(Publication))
+
+
+def released(round_):
+    db.session.expire_all()
+    return db.session.get(Round, round_.id).moderated_released
+
+
+def test_publishing_asks_first(admin_client, closed_round):
+    rid = closed_round.id
+    rounds = admin_client.get("/admin/rounds").text
+    assert f'href="/admin/rounds/{rid}/publication"' in rounds
+    assert f'action="/admin/rounds/{rid}/publication"' not in rounds  # no one-click publish
+    confirm = admin_client.get(f"/admin/rounds/{rid}/publication")
+    assert confirm.status_code == 200
+    assert "Publish the working-group report of 2026 spring?" in confirm.text
+    assert "Anyone, without signing in, can then read" in confirm.text
+    assert "6 submitted assessments count in it." in confirm.text
+    assert f'action="/admin/rounds/{rid}/publication"' in confirm.text
+    assert publications() == 0
+    assert admin_client.post(f"/admin/rounds/{rid}/publication").status_code == 302
+    assert publications() == 1
+    # Published: the page offers to withdraw (one click), and asking again says so.
+    again = admin_client.get(f"/admin/rounds/{rid}/publication", follow_redirects=True)
+    assert "This round&#39;s report is published already." in again.text
+
+
+def test_an_open_round_is_not_offered_for_publication(admin_client, scored_world):
+    rid = scored_world["round"].id
+    refused = admin_client.get(f"/admin/rounds/{rid}/publication", follow_redirects=True)
+    assert "Only a closed round can be published" in refused.text
+    assert publications() == 0
+
+
+def test_releasing_moderated_scores_asks_first(admin_client, closed_round):
+    rid = closed_round.id
+    rounds = admin_client.get("/admin/rounds").text
+    assert f'href="/admin/rounds/{rid}/release"' in rounds
+    assert f'action="/admin/rounds/{rid}/release"' not in rounds  # no one-click release
+    confirm = admin_client.get(f"/admin/rounds/{rid}/release")
+    assert confirm.status_code == 200
+    assert "Release the moderated scores of 2026 spring to the officers?" in confirm.text
+    # Five of the six submitted assessments are not validated yet.
+    assert "5 submitted assessments are not validated yet" in confirm.text
+    assert f'action="/admin/rounds/{rid}/release"' in confirm.text
+    assert not released(closed_round)
+    admin_client.post(f"/admin/rounds/{rid}/release")
+    assert released(closed_round)
+    # Withholding again is one click; the confirmation is not offered for it.
+    rounds = admin_client.get("/admin/rounds").text
+    assert f'action="/admin/rounds/{rid}/release"' in rounds
+    back = admin_client.get(f"/admin/rounds/{rid}/release", follow_redirects=True)
+    assert "Officers already see the moderated scores of 2026 spring." in back.text
+
+
+@pytest.mark.parametrize(
+    ("role", "url", "expected"),
+    [
+        (None, "/admin/rounds/{rid}/publication", 302),
+        (Role.officer, "/admin/rounds/{rid}/publication", 403),
+        (Role.expert, "/admin/rounds/{rid}/publication", 403),
+        (Role.admin, "/admin/rounds/{rid}/publication", 200),
+        (None, "/admin/rounds/{rid}/release", 302),
+        (Role.officer, "/admin/rounds/{rid}/release", 403),
+        (Role.expert, "/admin/rounds/{rid}/release", 403),
+        (Role.admin, "/admin/rounds/{rid}/release", 200),
+    ],
+)
+def test_only_administrators_are_asked(app, login, create_user, closed_round, role, url, expected):
+    client = app.test_client()
+    if role is not None:
+        login(create_user(email="someone@example.org", role=role), client=client)
+    assert client.get(url.format(rid=closed_round.id)).status_code == expected
+    assert publications() == 0 and not released(closed_round)
