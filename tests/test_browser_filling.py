@@ -111,7 +111,7 @@ def test_invalid_value_is_marked_at_the_field(live_server, page, setup):
     sign_in(page, live_server, setup["olga"])
     page.goto(f"{live_server}/assessments/{setup['id']}/sections/basics")
     page.locator('input[name="budget_share"]').fill("140")
-    expect(page.locator('[data-error-for="budget_share"]')).to_contain_text("between 0 and 100")
+    expect(page.locator('[data-error-for="budget_share"]')).to_contain_text("at most 100")
     expect(status(page)).to_contain_text("Not saved")
 
 
