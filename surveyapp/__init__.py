@@ -95,6 +95,7 @@ def _init_extensions(app: Flask) -> None:
 
     from surveyapp.labels import event_label, label, state_label
     from surveyapp.navigation import site_footer, site_header
+    from surveyapp.numbers import format_number
     from surveyapp.regions.models import RegionCategory
 
     app.jinja_env.globals["get_locale"] = get_locale
@@ -105,6 +106,7 @@ def _init_extensions(app: Flask) -> None:
     app.jinja_env.filters["category_label"] = lambda value: label(RegionCategory(value))
     app.jinja_env.filters["event_label"] = event_label
     app.jinja_env.filters["state_label"] = state_label
+    app.jinja_env.filters["number"] = format_number
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -158,6 +158,16 @@ def test_report_scores_are_written_in_the_reports_language(app):
         assert missing == "\u2013"
 
 
+def test_page_scores_are_written_in_the_readers_language(app):
+    template = app.jinja_env.from_string(
+        '{% from "analysis/_macros.html" import score %}{{ score(value) }}'
+    )
+    for lang in LANGS:
+        with app.test_request_context(), force_locale(lang):
+            shown = template.render(value=1234.56)
+        assert parse_decimal(shown, locale=lang, strict=True) == Decimal("1234.6"), shown
+
+
 def test_pages_show_answers_in_the_readers_language(client, login, officer, assessment):
     save_answer(assessment, "plain_number", 1250000.5, officer)
     assessment.state = AssessmentState.submitted
