@@ -104,7 +104,9 @@ def test_expert_asks_for_changes_and_the_officer_answers(
     )
     page.locator("#item-maturity").get_by_role("button", name="Post").click()
     shoot(page, "review-section")
-    page.get_by_role("button", name="Ask the region for changes").click()
+    page.get_by_role("link", name="Ask the region for changes…").click()
+    page.get_by_label("Message to the region").fill("Please say which budget funds it.")
+    page.get_by_role("button", name="Send back to the region").click()
     expect(page.get_by_text("Sent back to the region")).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
@@ -135,7 +137,8 @@ def test_admin_publishes_and_anyone_reads_the_working_group_report(
     page.goto(f"{live_server}/admin/rounds")
     row = page.get_by_role("row", name=round_.name)
     expect(row).to_contain_text("Not published")
-    row.get_by_role("button", name="Publish").click()
+    row.get_by_role("link", name="Publish…").click()
+    page.get_by_role("button", name="Publish the report").click()
     expect(page.get_by_text("is published: anyone can read it")).to_be_visible()
 
     visitor = browser.new_context(viewport={"width": 1024, "height": 768}).new_page()
