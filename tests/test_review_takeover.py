@@ -4,6 +4,8 @@ the score form's errors on the review page, and the closed discussion of a valid
 """
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from surveyapp.assessments.models import Assessment, AssessmentState
@@ -323,3 +325,35 @@ def test_the_history_tells_takeovers_and_returns_in_words(app, login, held):
     for view in (expert_view, officer_view):
         assert "review.taken_over" not in view and "review.resumed" not in view
         assert "this page does not describe" not in view
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    before=st.lists(st.sampled_from([None, 0, 1, 2, 3, 4, 5]), min_size=1, max_size=4),
+    after=st.lists(
+        st.tuples(st.sampled_from(["maturity", "budget_share"]), st.integers(0, 5)), max_size=6
+    ),
+)
+def test_the_changes_since_the_request_are_the_net_changes(held, before, after):
+    """For any answers saved in an earlier round of changes and after the last request, the
+    list names exactly the items whose answer now differs from the answer when the changes
+    were last asked for, from -> to."""
+    from surveyapp.reviews.queries import changes_since_request
+
+    assessment, officer, emil = fresh(held["assessment"]), held["officer"], held["emil"]
+    request_changes(assessment, emil, "First round.")
+    for value in before:
+        save_answer(fresh(assessment), "budget_share", value, officer)
+    submit_assessment(fresh(assessment), officer)  # back with Emil, under review
+    values = {"maturity": 3, "budget_share": before[-1]}
+    asked = dict(values)
+    request_changes(fresh(assessment), emil, "Please look again.")
+    for item_id, value in after:
+        save_answer(fresh(assessment), item_id, value, officer)
+        values[item_id] = value
+    changes = changes_since_request(fresh(assessment))
+    expected = {i: (asked[i], values[i]) for i in values if asked[i] != values[i]}
+    assert {c.item_id: (c.before, c.after) for c in changes} == expected
+    db.session.rollback()
