@@ -357,3 +357,20 @@ def test_the_changes_since_the_request_are_the_net_changes(held, before, after):
     expected = {i: (asked[i], values[i]) for i in values if asked[i] != values[i]}
     assert {c.item_id: (c.before, c.after) for c in changes} == expected
     db.session.rollback()
+
+
+def test_a_refused_comment_stays_on_the_review_page(app, login, held):
+    aid = held["assessment"].id
+    emil = client_for(app, login, held["emil"])
+    page_url = f"/reviews/{aid}/sections/basics"
+    emil.post(page_url, data={"form": "score", "item": "maturity", "score": "60"})
+    page = emil.get(page_url).text
+    assert f'action="{page_url}#item-maturity" class="comment-form"' in page
+    too_long = "x" * 5001
+    refused = emil.post(page_url, data={"form": "comment", "item": "maturity", "body": too_long})
+    assert refused.status_code == 422
+    assert 'id="comment-maturity-error"' in refused.text and too_long in refused.text
+    assert '<option value="60" selected>' in refused.text  # the saved score is still shown
+    posted = emil.post(page_url, data={"form": "comment", "item": "maturity", "body": "Staff?"})
+    assert posted.status_code == 302 and posted.location.startswith(page_url)
+    assert db.session.scalar(select(ItemComment.body).order_by(ItemComment.id.desc())) == "Staff?"

@@ -139,14 +139,22 @@ def review_section(assessment_id: int, section_id: str):
 @bp.post("/reviews/<int:assessment_id>/sections/<section_id>")
 @role_required(Role.expert)
 def save_review(assessment_id: int, section_id: str):
-    """Save an item's moderated score, or the section remark, from the section's review page
-    (posted to the page's own address: an error shows there, with what was typed)."""
+    """Save an item's moderated score or comment, or the section remark, from the section's
+    review page (posted to the page's own address: an error shows there, with what was typed)."""
     assessment = load_assessment(assessment_id)
     definition, section = _section_or_404(assessment, section_id)
+    what = request.form.get("form")
     try:
-        if request.form.get("form") == "remark":
+        if what == "remark":
             set_section_remark(assessment, section.id, request.form.get("remark", ""), current_user)
             done, anchor = _("Remark saved."), "#remark-title"
+        elif what == "comment":
+            item_id = request.form.get("item", "")
+            item = definition.items_by_id.get(item_id)
+            if item is None or item.section_id != section.id:
+                abort(404)
+            post_comment(assessment, item_id, current_user, request.form.get("body", ""))
+            done, anchor = None, f"#item-{item_id}"
         else:
             item_id = request.form.get("item", "")
             item = definition.items_by_id.get(item_id)
@@ -167,12 +175,14 @@ def save_review(assessment_id: int, section_id: str):
         return refused(assessment, error)
     except ReviewError as error:
         db.session.rollback()
-        if request.form.get("form") == "remark":
+        if what == "remark":
             errors = {"_remark": {"remark": str(error.message)}}
         else:
-            errors = {request.form.get("item"): {error.field or "score": str(error.message)}}
+            field = error.field or ("body" if what == "comment" else "score")
+            errors = {request.form.get("item"): {field: str(error.message)}}
         return render_review(load_assessment(assessment_id), section.id, errors, 422)
-    flash(done, "success")
+    if done:
+        flash(done, "success")
     return redirect(
         url_for(".review_section", assessment_id=assessment_id, section_id=section.id) + anchor
     )
