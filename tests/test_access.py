@@ -151,6 +151,14 @@ MATRIX = {
         "draft": row(302, 403, 403, 403, 404),
         "submitted": row(302, 403, 403, 403, 404),
     },
+    ("auth.change_password", "GET"): {
+        "draft": row(302, 200, 200, 200, 200),
+        "submitted": row(302, 200, 200, 200, 200),
+    },
+    ("auth.change_password", "POST"): {
+        "draft": row(302, 422, 422, 422, 422),
+        "submitted": row(302, 422, 422, 422, 422),
+    },
     ("api_tokens.list_tokens", "GET"): {
         "draft": row(302, 200, 200, 200, 200),
         "submitted": row(302, 200, 200, 200, 200),

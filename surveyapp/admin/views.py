@@ -11,7 +11,7 @@ from surveyapp.admin.forms import EditUserForm, RegionGroupForm, RoundForm, User
 from surveyapp.assessments.models import Assessment
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
-from surveyapp.auth.operations import AccountError, create_user, end_all_sessions, issue_reset_token
+from surveyapp.auth.operations import AccountError, create_user, issue_reset_token, set_active
 from surveyapp.auth.permissions import role_required
 from surveyapp.auth.queries import UserFilters, find_users
 from surveyapp.extensions import db
@@ -72,12 +72,7 @@ def toggle_active(user_id: int):
     if user.id == current_user.id:
         flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for(".list_users"))
-    user.active = not user.active
-    if not user.active:
-        end_all_sessions(user)
-    log_event(
-        "user.activated" if user.active else "user.deactivated", "user", user.id, user=current_user
-    )
+    set_active(user, not user.active, current_user)  # deactivated: sessions and tokens end
     db.session.commit()
     if user.active:
         flash(_("%(name)s can sign in again.", name=user.name), "success")

@@ -1,5 +1,7 @@
 """Where users issue and revoke their own API tokens (pages, not part of /api)."""
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -7,6 +9,7 @@ from sqlalchemy import select
 
 from surveyapp.api.models import ApiToken
 from surveyapp.api.operations import issue_token, revoke_token
+from surveyapp.db import utcnow
 from surveyapp.extensions import db
 
 bp = Blueprint(
@@ -14,6 +17,15 @@ bp = Blueprint(
 )
 
 NAME_LIMIT = 100
+#: Lifetimes offered when a token is made, in days ("" for none); the first is preselected.
+EXPIRY_DAYS = ("90", "30", "365", "")
+
+
+def _page(status: int = 200, **context):
+    context = {"new_token": None, "error": None, "expiry_error": None, **context}
+    context.setdefault("expires_in", EXPIRY_DAYS[0])
+    page = render_template("api/tokens.html", tokens=_tokens(), expiry_days=EXPIRY_DAYS, **context)
+    return page, status
 
 
 def _tokens() -> list[ApiToken]:
@@ -27,7 +39,7 @@ def _tokens() -> list[ApiToken]:
 @bp.get("")
 @login_required
 def list_tokens():
-    return render_template("api/tokens.html", tokens=_tokens(), new_token=None, error=None)
+    return _page()
 
 
 @bp.post("")
@@ -35,18 +47,20 @@ def list_tokens():
 def create_token():
     """Issue a token and show it once; only its hash is kept."""
     name = request.form.get("name", "").strip()
-    error = None
+    expires_in = request.form.get("expires_in", "")
+    error = expiry_error = None
     if not name:
         error = _("Give the token a name, e.g. what it is for.")
     elif len(name) > NAME_LIMIT:
         error = _("Shorten the name to %(num)d characters.", num=NAME_LIMIT)
-    if error:
-        return render_template(
-            "api/tokens.html", tokens=_tokens(), new_token=None, error=error, name=name
-        ), 422
-    token = issue_token(current_user, name)
+    if expires_in not in EXPIRY_DAYS:
+        expiry_error = _("Choose one of the lifetimes offered.")
+    if error or expiry_error:
+        return _page(422, error=error, expiry_error=expiry_error, name=name, expires_in=expires_in)
+    expires_at = utcnow() + timedelta(days=int(expires_in)) if expires_in else None
+    token = issue_token(current_user, name, expires_at)
     db.session.commit()
-    return render_template("api/tokens.html", tokens=_tokens(), new_token=token, error=None)
+    return _page(new_token=token)
 
 
 @bp.post("/<int:token_id>/revoke")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
 from functools import lru_cache
 
 from flask import current_app, g, has_request_context, request
@@ -14,6 +15,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import with_expression
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import (
@@ -24,12 +26,22 @@ from surveyapp.auth.models import (
     region_memberships,
 )
 from surveyapp.auth.queries import find_user_by_email, normalize_email
+from surveyapp.auth.signals import credentials_withdrawn
 from surveyapp.db import comma_list
 from surveyapp.extensions import db
 from surveyapp.notifications.queries import unread_count_of
 from surveyapp.regions.models import Region
 
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 1024
+#: zxcvbn's score (0 to 4) a new password needs: 3 resists about 10^10 guesses, which an
+#: online attack (slowed by auth.throttle) never makes and a stolen scrypt hash makes slowly.
+MIN_PASSWORD_SCORE = 3
+#: zxcvbn refuses longer text; the rest of a longer password only adds to its strength.
+ZXCVBN_LENGTH = 72
+#: zxcvbn keeps the user's own words in a module-level dictionary while it checks a password:
+#: one check at a time, or two threads could check against each other's words.
+_zxcvbn_lock = threading.Lock()
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -182,8 +194,8 @@ def create_user(
         raise AccountError("the name is empty")
     if len(name) > 200 or any(ord(char) < 32 for char in name):
         raise AccountError("the name must be at most 200 characters, on one line")
-    if check_new_password(password):
-        raise AccountError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+    if reason := check_new_password(password, [email, name]):
+        raise AccountError(str(reason))
     if find_user_by_email(email) is not None:
         raise AccountError(f"a user with the email {email} already exists")
     if role == Role.officer and not regions:
@@ -236,21 +248,102 @@ def user_for_reset_token(token: str) -> User | None:
     return user
 
 
-def check_new_password(password: str) -> str | None:
-    """Why the password cannot be used, or None."""
+#: Why a password is easy to guess, by the kind of pattern zxcvbn found in most of it.
+_GUESSABLE = {
+    "passwords": _l(
+        "This is a common password, or close to one: attackers try those first. Choose a few "
+        "unrelated words instead."
+    ),
+    "user_inputs": _l(
+        "The password is made of your email address or name, which attackers try first. "
+        "Choose a few unrelated words instead."
+    ),
+    "words": _l(
+        "Common words and names on their own are easy to guess. Add another word or two: "
+        "uncommon words are better."
+    ),
+    "spatial": _l(
+        "Rows of keys such as “qwerty” are easy to guess. Choose a few unrelated words instead."
+    ),
+    "repeat": _l(
+        "Repeated characters or words such as “aaa” or “abcabc” are easy to guess. Choose "
+        "a few unrelated words instead."
+    ),
+    "sequence": _l(
+        "Sequences such as “abc” or “6543” are easy to guess. Choose a few unrelated words instead."
+    ),
+    "dates": _l("Years and dates are easy to guess. Choose a few unrelated words instead of them."),
+}
+_TOO_EASY = _l(
+    "This password is too easy to guess. Add another word or two: uncommon words are better."
+)
+
+
+def _why_guessable(sequence: list[dict]):
+    """The reason for the pattern that covers most of the password (zxcvbn's matches)."""
+    found = [match for match in sequence if match.get("pattern") != "bruteforce"]
+    if not found:
+        return _TOO_EASY
+    match = max(found, key=lambda match: len(match.get("token", "")))
+    kind = match["pattern"]
+    if kind == "dictionary":
+        name = match.get("dictionary_name")
+        kind = name if name in ("passwords", "user_inputs") else "words"
+    elif kind in ("regex", "date"):
+        kind = "dates"
+    return _GUESSABLE.get(kind, _TOO_EASY)
+
+
+def check_new_password(password: str, personal: list[str] | tuple[str, ...] = ()):
+    """Why the password cannot be used (a translatable message), or None.
+
+    :param personal: the user's own words (email, name), which make a password guessable.
+    """
     if len(password) < MIN_PASSWORD_LENGTH:
         return _nl(
             "Use at least %(num)d character.",
             "Use at least %(num)d characters.",
             MIN_PASSWORD_LENGTH,
         )
-    if len(password) > 1024:
-        return _l("Use at most 1024 characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _l("Use at most %(num)d characters.", num=MAX_PASSWORD_LENGTH)
+    words = [word for text in personal for word in re.split(r"[\s@.]+", text) if len(word) > 2]
+    with _zxcvbn_lock:
+        result = zxcvbn(password[:ZXCVBN_LENGTH], user_inputs=[*personal, *words])
+    if result["score"] < MIN_PASSWORD_SCORE:
+        return _why_guessable(result["sequence"])
     return None
 
 
-def reset_password(user: User, password: str) -> None:
-    """Set a new password and end the user's other sessions."""
+def _replace_password(user: User, password: str, reason: str, actor: User | None) -> None:
+    """Set a new password (refused with AccountError when guessable), end every session and
+    withdraw whatever else let the user in (API tokens)."""
+    if why := check_new_password(password, [user.email, user.name]):
+        raise AccountError(str(why))
     user.set_password(password)
     end_all_sessions(user)
+    credentials_withdrawn.send(user, actor=actor, reason=reason)
+
+
+def reset_password(user: User, password: str) -> None:
+    """Set a new password through a reset link; ends the user's sessions and API tokens."""
+    _replace_password(user, password, "password_reset", user)
     log_event("user.password_reset", "user", user.id, user=user)
+
+
+def change_password(user: User, password: str) -> None:
+    """The user's own change (the current password checked by the caller); ends every session
+    (the caller signs this one in again) and API tokens."""
+    _replace_password(user, password, "password_changed", user)
+    log_event("user.password_changed", "user", user.id, user=user)
+
+
+def set_active(user: User, active: bool, actor: User | None) -> None:
+    """Deactivate (access ends at once: sessions and API tokens) or reactivate an account."""
+    if user.active == active:
+        return
+    user.active = active
+    if not active:
+        end_all_sessions(user)
+        credentials_withdrawn.send(user, actor=actor, reason="deactivated")
+    log_event("user.activated" if active else "user.deactivated", "user", user.id, user=actor)

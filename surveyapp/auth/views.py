@@ -16,13 +16,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from surveyapp.assessments.stash import SESSION_KEY as STASH_KEY
-from surveyapp.auth.forms import LoginForm, ResetPasswordForm
+from surveyapp.auth.forms import ChangePasswordForm, LoginForm, ResetPasswordForm
 from surveyapp.auth.operations import (
+    AccountError,
     authenticate,
     end_all_sessions,
     user_for_reset_token,
 )
+from surveyapp.auth.operations import change_password as change_password_operation
 from surveyapp.auth.operations import reset_password as reset_password_operation
+from surveyapp.auth.models import User
 from surveyapp.auth.sessions import start_session
 from surveyapp.auth.throttle import sign_in_failed, sign_in_succeeded, wait_before_sign_in
 from surveyapp.extensions import db, rate_limit
@@ -43,14 +46,17 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _too_many_failures(form: LoginForm, wait: int):
-    """The sign-in form again, 429, saying how long to wait (auth.throttle)."""
-    message = _(
+def _wait_message(wait: int) -> str:
+    return _(
         "Too many wrong passwords for this account from your address. Wait %(wait)s, then "
         "try again.",
         wait=format_timedelta(timedelta(seconds=wait), threshold=1, add_direction=False),
     )
-    form.password.errors.append(message)
+
+
+def _too_many_failures(form: LoginForm, wait: int):
+    """The sign-in form again, 429, saying how long to wait (auth.throttle)."""
+    form.password.errors.append(_wait_message(wait))
     page = render_template("auth/login.html", form=form, kept=False)
     return page, 429, {"Retry-After": str(wait)}
 
@@ -105,19 +111,70 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
+#: The reset link is a secret in the address: no cache may keep its pages.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Choose a new password with the one-time link an administrator gave."""
     user = user_for_reset_token(token)
     if user is None:
         message = _("This link is not valid any more. Ask an administrator for a new one.")
-        return render_template("error.html", code=404, message=message), 404
+        return render_template("error.html", code=404, message=message), 404, NO_STORE
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        reset_password_operation(user, form.password.data)
-        db.session.commit()
-        logout_user()
-        session.clear()
-        flash(_("Your password is changed. Sign in with it now."), "success")
-        return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form, user=user), 422 if form.errors else 200
+        try:
+            reset_password_operation(user, form.password.data)
+        except AccountError as error:
+            db.session.rollback()
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your password is changed. Sign in with it now."), "success")
+            return redirect(url_for("auth.login"))
+    page = render_template("auth/reset.html", form=form, user=user)
+    return page, 422 if form.errors else 200, NO_STORE
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change one's own password; signs out every other session and revokes API tokens."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user, address = db.session.get(User, current_user.id), request.remote_addr
+        # The current password is guessed here as at sign-in: counted and slowed alike.
+        wait = wait_before_sign_in(user.email, address)
+        if wait:
+            security_event("login_throttled", email=user.email, wait=wait)
+            form.current.errors.append(_wait_message(wait))
+            page = render_template("auth/change_password.html", form=form)
+            return page, 429, {"Retry-After": str(wait)}
+        if not user.check_password(form.current.data):
+            sign_in_failed(user.email, address)
+            db.session.commit()
+            security_event("password_change_failed")
+            form.current.errors.append(_("The current password is not correct."))
+        else:
+            try:
+                change_password_operation(user, form.password.data)
+            except AccountError as error:
+                db.session.rollback()
+                form.password.errors.append(str(error))
+            else:
+                sign_in_succeeded(user.email, address)
+                db.session.commit()
+                kept_answers = session.get(STASH_KEY)
+                session.clear()
+                if kept_answers:
+                    session[STASH_KEY] = kept_answers
+                login_user(user)  # this browser stays signed in, with the new session token
+                start_session()
+                security_event("password_changed")
+                flash(_("Your password is changed; other sessions are signed out."), "success")
+                return redirect(url_for("main.home"))
+    page = render_template("auth/change_password.html", form=form)
+    return page, 422 if form.errors else 200
