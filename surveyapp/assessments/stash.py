@@ -13,11 +13,12 @@ from datetime import timedelta
 from flask import current_app, session
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from werkzeug.datastructures import MultiDict
 from wtforms import ValidationError
 
 from surveyapp.assessments.models import FormStash
+from surveyapp.auth.models import User
 from surveyapp.db import utcnow
 from surveyapp.extensions import db
 
@@ -25,6 +26,9 @@ SESSION_KEY = "stash_token"
 #: Set when a session ends by timeout: whose answers a later post would be.
 EXPIRED_USER_KEY = "expired_user"
 KEEP_FOR = timedelta(days=7)
+#: Stashes kept per user (one per browser, the newest): a post is up to MAX_FORM_MEMORY_SIZE,
+#: and an ended session could otherwise post as many as it liked.
+PER_USER = 3
 
 
 def keep(path: str, form: MultiDict) -> bool:
@@ -43,10 +47,28 @@ def keep(path: str, form: MultiDict) -> bool:
     if user_id is None:
         return False
     db.session.rollback()
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:  # nobody to give the answers back to
+        return False
     db.session.execute(delete(FormStash).where(FormStash.created_at < utcnow() - KEEP_FOR))
+    previous = session.get(SESSION_KEY)
+    if previous:  # this browser can only take back its latest post: it replaces the one before
+        db.session.execute(
+            delete(FormStash).where(FormStash.token == previous, FormStash.user_id == user_id)
+        )
     data = [[name, value] for name, value in form.items(multi=True) if name != "csrf_token"]
     token = secrets.token_urlsafe(24)
     db.session.add(FormStash(token=token, path=path, data=data, user_id=user_id))
+    db.session.flush()
+    newest = (
+        select(FormStash.token)
+        .where(FormStash.user_id == user_id)
+        .order_by(FormStash.created_at.desc(), FormStash.token)
+        .limit(PER_USER)
+    )
+    db.session.execute(
+        delete(FormStash).where(FormStash.user_id == user_id, FormStash.token.not_in(newest))
+    )
     db.session.commit()
     session[SESSION_KEY] = token
     return True
