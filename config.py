@@ -111,6 +111,12 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _env_flag("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    #: __Host-: the browser keeps the cookie only if it came over HTTPS with Secure, Path=/ and
+    #: no Domain, so no other host (a sibling subdomain) can set or overwrite it. Browsers drop
+    #: such a cookie without Secure: plain names when an operator turns Secure off.
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
+    REMEMBER_COOKIE_NAME = "__Host-remember" if SESSION_COOKIE_SECURE else "remember_token"
+    SESSION_COOKIE_PATH = REMEMBER_COOKIE_PATH = "/"
 
     @classmethod
     def check(cls) -> None:

@@ -238,3 +238,37 @@ def test_a_database_without_the_tables_this_version_uses_is_an_error_not_a_wait(
     assert client.get(f"/assessments/{assessment.id}").status_code == 200
     if db.engine.dialect.name == "sqlite":
         assert "flask db upgrade" in caplog.text
+
+
+def test_production_cookies_carry_the_host_prefix(prod_app, create_user):
+    """__Host-: sent only over HTTPS, for this host only (no Domain), for every path."""
+    create_user(email="e@example.org", role=Role.expert)
+    db.session.commit()
+    response = prod_app.test_client().post(
+        "/login",
+        base_url="https://surveyapp.example",
+        data={"email": "e@example.org", "password": "correct horse battery staple"},
+    )
+    assert response.status_code == 302
+    for cookie in response.headers.getlist("Set-Cookie"):
+        name, _sep, attributes = cookie.partition("=")
+        assert name.startswith("__Host-"), cookie
+        assert "Secure" in attributes and "Path=/;" in attributes + ";"
+        assert "Domain=" not in attributes
+    assert prod_app.config["REMEMBER_COOKIE_NAME"].startswith("__Host-")
+
+
+def test_reset_link_pages_are_never_cached(app, client, create_user):
+    """The link's token is a secret in the address: no cache keeps its pages."""
+    from surveyapp.auth.operations import issue_reset_token
+
+    admin = create_user(email="a@example.org", role=Role.admin)
+    user = create_user(email="u@example.org", role=Role.expert)
+    token = issue_reset_token(user, admin)
+    db.session.commit()
+    shown = client.get(f"/reset/{token}")
+    refused = client.post(f"/reset/{token}", data={"password": "short", "confirm": "short"})
+    unknown = client.get("/reset/not-a-token")
+    assert [shown.status_code, refused.status_code, unknown.status_code] == [200, 422, 404]
+    for response in (shown, refused, unknown):
+        assert response.headers["Cache-Control"] == "no-store"

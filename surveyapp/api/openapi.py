@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 description of ``/api/v1`` (kept beside the views it describes)."""
 
-from flask import url_for
+from flask import current_app, url_for
 
 _ROUND = {"name": "round_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _CODE = {
@@ -87,7 +87,12 @@ def openapi_document() -> dict:
         "components": {
             "securitySchemes": {
                 "token": {"type": "http", "scheme": "bearer", "description": "s3t_... token"},
-                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    # __Host-session in production
+                    "name": current_app.config["SESSION_COOKIE_NAME"],
+                },
             },
             "schemas": {"Statistic": _STATISTIC, "Group": _GROUP},
         },
