@@ -144,15 +144,25 @@ def create_user_command(email, name, role, region_codes, password_stdin) -> None
 @users_cli.command("token")
 @click.argument("email")
 @click.option("--name", default="API", show_default=True, help="What the token is for.")
+@click.option(
+    "--expires-in",
+    "days",
+    type=click.IntRange(1, 3650),
+    help="Days until the token stops working (default: until revoked).",
+)
 @transactional
-def issue_token_command(email, name) -> None:
+def issue_token_command(email, name, days) -> None:
     """Issue a personal API token for EMAIL (printed once; only its hash is kept)."""
+    from datetime import timedelta
+
     from surveyapp.api.operations import issue_token
+    from surveyapp.db import utcnow
 
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         raise click.BadParameter(f"no active user with the email {email!r}", param_hint="EMAIL")
-    click.echo(issue_token(user, name))
+    expires_at = utcnow() + timedelta(days=days) if days else None
+    click.echo(issue_token(user, name, expires_at))
 
 
 @click.command("export")

@@ -120,3 +120,12 @@ def test_the_expiry_is_chosen_when_creating_and_shown(app, expert):
     bad = client.post("/account/api-tokens", data={"name": "odd", "expires_in": "-3"})
     assert bad.status_code == 422 and "odd" in bad.text  # the name typed is kept
     assert db.session.scalar(select(ApiToken).filter_by(name="odd")) is None
+
+
+def test_the_cli_issues_a_token_with_an_expiry(app, cli, expert):
+    result = cli.invoke(args=["users", "token", expert.email, "--expires-in", "7"])
+    assert result.exit_code == 0, result.output
+    expires_at = db.session.scalar(select(ApiToken.expires_at)).replace(tzinfo=utcnow().tzinfo)
+    assert abs(expires_at - (utcnow() + timedelta(days=7))) < timedelta(minutes=5)
+    refused = cli.invoke(args=["users", "token", expert.email, "--expires-in", "0"])
+    assert refused.exit_code != 0
