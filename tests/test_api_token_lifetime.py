@@ -99,6 +99,8 @@ def test_an_expired_token_gets_401_in_json(app, expert):
     db.session.commit()
     status, response = api_status(app, headers)
     assert status == 401 and response.is_json and response.json["error"]
+    listing = signed_in(app, expert).get("/account/api-tokens").text
+    assert "expired: it no longer works" in listing
 
 
 def test_the_expiry_is_chosen_when_creating_and_shown(app, expert):

@@ -1,6 +1,6 @@
 """Personal API tokens: only a hash is stored; the token itself is shown once."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,6 +27,13 @@ class ApiToken(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+    def is_expired(self, now: datetime) -> bool:
+        """Whether the token no longer works at ``now`` (an aware datetime) for its age."""
+        expires = self.expires_at
+        if expires is None:
+            return False
+        return (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= now  # SQLite: naive
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} {self.name!r} user={self.user_id}>"

@@ -80,7 +80,7 @@ def user_from_request() -> User | None:
     if found is None or not found.user.is_active:
         return None
     now = utcnow()
-    if found.expires_at is not None and _aware(found.expires_at) <= now:
+    if found.is_expired(now):
         return None
     last = found.last_used_at
     if last is None or (now - _aware(last)).total_seconds() > 60:

@@ -24,7 +24,9 @@ EXPIRY_DAYS = ("90", "30", "365", "")
 def _page(status: int = 200, **context):
     context = {"new_token": None, "error": None, "expiry_error": None, **context}
     context.setdefault("expires_in", EXPIRY_DAYS[0])
-    page = render_template("api/tokens.html", tokens=_tokens(), expiry_days=EXPIRY_DAYS, **context)
+    page = render_template(
+        "api/tokens.html", tokens=_tokens(), expiry_days=EXPIRY_DAYS, now=utcnow(), **context
+    )
     return page, status
 
 
