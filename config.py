@@ -80,8 +80,10 @@ class Config:
             settings["SECRET_KEY"] = os.environ["SECRET_KEY"]
         if os.environ.get("REDIS_URL"):  # reports render in RQ jobs (flask reports worker)
             settings["REDIS_URL"] = os.environ["REDIS_URL"]
-        if os.environ.get("RATELIMIT_STORAGE_URI"):
-            settings["RATELIMIT_STORAGE_URI"] = os.environ["RATELIMIT_STORAGE_URI"]
+        # Request limits count in one place for every worker: Redis when there is one.
+        storage = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL")
+        if storage:
+            settings["RATELIMIT_STORAGE_URI"] = storage
         return settings
 
     @classmethod

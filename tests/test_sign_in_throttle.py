@@ -2,6 +2,7 @@
 account's password is slowed down more and more, the owner is never locked out, and the
 count is kept in one place that every worker shares (the database, or Redis)."""
 
+import os
 import subprocess
 import sys
 import uuid
@@ -226,3 +227,13 @@ def test_the_count_can_be_kept_in_redis(app, create_user, clock, redis_url):
     finally:
         with other.app_context():
             dispose_engines()
+
+
+def test_the_per_address_limit_counts_in_redis_when_there_is_one(monkeypatch, app):
+    """With REDIS_URL (and no RATELIMIT_STORAGE_URI of its own), Flask-Limiter's per-address
+    limit counts there too, not in each worker's memory."""
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/13")
+    monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    assert TestingConfig.from_environment()["RATELIMIT_STORAGE_URI"] == os.environ["REDIS_URL"]
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    assert TestingConfig.from_environment()["RATELIMIT_STORAGE_URI"] == "memory://"
