@@ -237,3 +237,31 @@ def test_the_per_address_limit_counts_in_redis_when_there_is_one(monkeypatch, ap
     assert TestingConfig.from_environment()["RATELIMIT_STORAGE_URI"] == os.environ["REDIS_URL"]
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
     assert TestingConfig.from_environment()["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_concurrent_failures_are_all_counted(app):
+    """Workers failing at the same moment: one atomic statement each, no count lost."""
+    import threading
+
+    from sqlalchemy import select
+
+    from surveyapp.auth.models import SignInFailure
+    from surveyapp.extensions import db
+
+    threads, each = 6, 5
+
+    def fail():
+        with app.app_context():
+            for _ in range(each):
+                throttle.sign_in_failed("olga@example.org", ATTACKER)
+                db.session.commit()
+            db.session.remove()
+
+    workers = [threading.Thread(target=fail) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    key = throttle.pair_key("olga@example.org", ATTACKER)
+    db.session.expire_all()
+    assert db.session.scalar(select(SignInFailure.failures).filter_by(key=key)) == threads * each
