@@ -1,5 +1,7 @@
 """Experts tag challenge answers with a shared taxonomy; the working group counts them."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -29,7 +31,7 @@ def world(app, create_region, create_user, create_round, create_assessment):
     draft_region = create_region("ES23", "Secret draft")
     draft = create_assessment(region=draft_region, round_=second)
     db.session.commit()
-    categories = {c.name: c.id for c in db.session.scalars(select(ChallengeCategory))}
+    categories = {c.code: c.id for c in db.session.scalars(select(ChallengeCategory))}
     return {
         "expert": expert,
         "assessments": assessments,
@@ -49,7 +51,7 @@ def tag(client, assessment, categories, aspect=""):
 def test_tags_are_counted_per_category_aspect_country_and_round(app, login, world):
     client = app.test_client()
     login(world["expert"], client=client)
-    staff, funding = world["categories"]["Staff capacity"], world["categories"]["Funding"]
+    staff, funding = world["categories"]["staff_capacity"], world["categories"]["funding"]
     spring = world["rounds"][1].name
     assert (
         tag(
@@ -82,7 +84,7 @@ def test_tags_are_counted_per_category_aspect_country_and_round(app, login, worl
 def test_only_written_answers_of_submitted_assessments_are_tagged(app, login, world):
     client = app.test_client()
     login(world["expert"], client=client)
-    staff = world["categories"]["Staff capacity"]
+    staff = world["categories"]["staff_capacity"]
     assessment = world["assessments"][("ES21", "2026 spring")]
     refused = client.post(
         f"/reviews/{assessment.id}/items/maturity/challenges", data={"categories": [str(staff)]}
@@ -94,10 +96,11 @@ def test_only_written_answers_of_submitted_assessments_are_tagged(app, login, wo
 def test_admins_keep_the_taxonomy(app, login, world, create_user):
     client = app.test_client()
     login(create_user(email="ada@example.org", role=Role.admin), client=client)
-    refused = client.post("/admin/challenges", data={"name": "Funding"})
+    refused = client.post("/admin/challenges", data={"name": "Funding and co-financing"})
     assert refused.status_code == 422 and "already exists" in refused.text
-    client.post("/admin/challenges", data={"name": "Language", "description": "Working languages."})
-    language = db.session.scalar(select(ChallengeCategory).filter_by(name="Language"))
+    client.post("/admin/challenges", data={"name": "Seasonal", "description": "Tourism."})
+    language = db.session.scalar(select(ChallengeCategory).filter_by(name="Seasonal"))
+    assert language.code is None  # not a kind the questionnaire asks about
     client.post(f"/admin/challenges/{language.id}/active")
     db.session.expire_all()
     assert db.session.get(ChallengeCategory, language.id).active is False
@@ -107,7 +110,7 @@ def test_admins_keep_the_taxonomy(app, login, world, create_user):
     assessment = world["assessments"][("ES21", "2026 spring")]
     tag(expert, assessment, [language.id])
     assert db.session.query(ChallengeTag).count() == 0
-    assert "Language" not in expert.get(f"/reviews/{assessment.id}/sections/networks").text
+    assert "Seasonal" not in expert.get(f"/reviews/{assessment.id}/sections/networks").text
 
 
 def test_round_counts_match_the_overview_counts(app, world):
@@ -115,7 +118,7 @@ def test_round_counts_match_the_overview_counts(app, world):
     from surveyapp.challenges.operations import set_challenge_tags
     from surveyapp.challenges.queries import challenge_counts, round_counts
 
-    staff, funding = world["categories"]["Staff capacity"], world["categories"]["Funding"]
+    staff, funding = world["categories"]["staff_capacity"], world["categories"]["funding"]
     spring = world["rounds"][1]
     expert, assessments = world["expert"], world["assessments"]
     set_challenge_tags(
@@ -132,3 +135,83 @@ def test_round_counts_match_the_overview_counts(app, world):
     assert per_category == overview["per_category"] == {staff: 3, funding: 1}
     assert by_aspect == overview["by_aspect"]
     assert by_aspect[(staff, "sme_adoption")] == 2 and by_aspect[(staff, "")] == 1
+
+
+SHIPPED = "questionnaires/criterion7-interregional-v1.yaml"
+
+
+def challenge_kinds(definition) -> dict[str, str]:
+    """Option value -> label of the questionnaire's challenge-kinds question."""
+    item = definition.item("gp_challenge_categories")
+    assert item.id in definition.challenge_items
+    return {option["value"]: option["label"] for option in item.config["options"]}
+
+
+def test_the_taxonomy_is_the_questionnaires_kinds_of_challenge(app):
+    """One taxonomy: each kind the questionnaire offers is exactly one active category, named
+    as the questionnaire names it, and every category of a kind is one the questionnaire has."""
+    from surveyapp.questionnaires.loader import load_file
+
+    kinds = challenge_kinds(load_file(SHIPPED))
+    assert len(kinds) == 9
+    ensure_default_categories()
+    ensure_default_categories()  # twice changes nothing
+    categories = db.session.scalars(select(ChallengeCategory)).all()
+    for code, label in kinds.items():
+        (category,) = [c for c in categories if c.code == code]
+        assert category.name == label and category.active
+    assert {c.code for c in categories if c.code} == set(kinds)
+
+
+def test_former_categories_take_their_kind_and_keep_their_tags(app, world):
+    """A database with the six former categories: they take the questionnaire's words, the
+    three missing kinds are added, and the tags stay where they were."""
+    from surveyapp.challenges.operations import FORMER_NAMES, set_challenge_tags
+    from surveyapp.questionnaires.loader import load_file
+
+    db.session.execute(ChallengeTag.__table__.delete())
+    db.session.execute(ChallengeCategory.__table__.delete())
+    former = {code: ChallengeCategory(name=name) for code, name in FORMER_NAMES.items()}
+    db.session.add_all(former.values())
+    db.session.flush()
+    assessment = world["assessments"][("ES21", "2026 spring")]
+    set_challenge_tags(assessment, "practice", [former["funding"].id], None, world["expert"])
+    db.session.commit()
+
+    ensure_default_categories()
+    db.session.commit()
+    kinds = challenge_kinds(load_file(SHIPPED))
+    funding = db.session.get(ChallengeCategory, former["funding"].id)
+    assert (funding.code, funding.name) == ("funding", kinds["funding"])
+    assert db.session.scalar(select(ChallengeTag.category_id)) == funding.id
+    assert {c.code for c in db.session.scalars(select(ChallengeCategory))} == set(kinds)
+
+
+def test_the_challenges_page_counts_the_kinds_regions_chose_beside_the_tags(
+    app, login, create_region, create_user, create_round, create_assessment
+):
+    from surveyapp.questionnaires.operations import load_questionnaire
+
+    ensure_default_categories()
+    questionnaire = load_questionnaire(SHIPPED).questionnaire
+    round_ = create_round("2026 autumn", questionnaire=questionnaire)
+    expert = create_user(email="emil@example.org", role=Role.expert)
+    chosen = {"ES21": ["funding", "language_culture"], "ES22": ["funding"], "ES23": []}
+    for code, kinds in chosen.items():
+        region = create_region(code, f"Region {code}")
+        officer = create_user(email=f"{code}@example.org", regions=[region])
+        assessment = create_assessment(region=region, round_=round_)
+        save_answer(assessment, "gp_challenge_categories", kinds or None, officer)
+        assessment.state = AssessmentState.submitted
+    draft = create_assessment(region=create_region("ES24", "Draft"), round_=round_)
+    save_answer(draft, "gp_challenge_categories", ["funding"], None)
+    db.session.commit()
+
+    from surveyapp.challenges.queries import chosen_counts
+
+    assert chosen_counts(round_.id) == {"funding": 2, "language_culture": 1}
+    client = app.test_client()
+    login(expert, client=client)
+    page = client.get(f"/challenges?round={round_.id}").text
+    row = re.search(r"<tr><th scope=\"row\">.*?Funding and co-financing.*?</tr>", page, re.S)
+    assert row and "<td>2</td>" in row.group(0)

@@ -200,7 +200,7 @@ def test_answer_changes_show_readable_values_before_and_after(app, login, world)
     only_event(world, "answer.changed", 2, 3)
     rows = history_rows(client_as(app, login, world["officer"]), world["assessment"], "maturity")
     cells = re.findall(r'<td class="value">(.*?)</td>', rows[0], re.S)
-    assert [text_of(cell) for cell in cells] == ["2: To be improved", "3: Fair"]
+    assert [text_of(cell) for cell in cells] == ["Before: 2: To be improved", "After: 3: Fair"]
 
 
 def test_challenge_tags_name_their_categories(app, login, world):

@@ -112,3 +112,57 @@ def test_officers_cannot_mark_or_edit(app, login, world):
 def test_tags_are_parsed_and_capped():
     assert parse_tags(" A ,b;  a\nC  d ") == ["a", "b", "c d"]
     assert len(parse_tags(",".join(f"t{n}" for n in range(50)))) == 20
+
+
+def mark_again(client, assessment, title):
+    return client.post(
+        f"/reviews/{assessment.id}/items/practice/practice",
+        data={"title": title, "summary": "Staff exchanges, again."},
+    )
+
+
+def test_an_answer_is_marked_as_a_good_practice_once(app, login, world):
+    expert = mark_all(app, login, world)
+    assessment = world["assessments"]["ES21"]
+    existing = db.session.scalar(select(GoodPractice).filter_by(title="Exchanges in ES21"))
+    again = mark_again(expert, assessment, "Exchanges in ES21")
+    # The existing entry opens, with a message that says why; no second entry.
+    assert again.status_code == 303
+    assert again.headers["Location"].endswith(f"/good-practices/{existing.id}/edit")
+    page = expert.get(again.headers["Location"]).text
+    assert "already in the good-practice library" in page
+    count = select(func.count()).select_from(GoodPractice).filter_by(assessment_id=assessment.id)
+    assert db.session.scalar(count) == 1
+
+
+def test_a_second_practice_for_the_same_answer_is_refused_by_the_operation(app, world):
+    from surveyapp.practices.operations import DuplicatePractice, save_good_practice
+
+    assessment, expert = world["assessments"]["ES21"], world["expert"]
+    fields = {"title": "One", "summary": "Text.", "aspects": [], "dimensions": [], "tags": ""}
+    first = save_good_practice(None, assessment, "practice", expert, **fields)
+    db.session.commit()
+    with pytest.raises(DuplicatePractice) as refused:
+        save_good_practice(None, assessment, "practice", expert, **(fields | {"title": "Two"}))
+    assert refused.value.existing.id == first.id
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(GoodPractice)) == 1
+
+
+def test_the_database_holds_one_practice_per_answer(app, world):
+    from sqlalchemy.exc import IntegrityError
+
+    assessment, expert = world["assessments"]["ES21"], world["expert"]
+    for title in ("One", "Two"):
+        db.session.add(
+            GoodPractice(
+                assessment=assessment,
+                item_id="practice",
+                title=title,
+                summary="S",
+                created_by=expert,
+            )
+        )
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()

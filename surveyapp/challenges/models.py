@@ -9,11 +9,16 @@ from surveyapp.extensions import db
 
 
 class ChallengeCategory(db.Model):
-    """One category of the shared taxonomy (administrators edit it)."""
+    """One category of the shared taxonomy: the kinds of challenge the questionnaire asks about
+    (administrators retire, restore and add categories; see README, "Challenge taxonomy")."""
 
     __tablename__ = "challenge_categories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The kind of challenge of the questionnaire this category is: the value of the option
+    #: regions choose in a challenge item (``gp_challenge_categories``). None for a category
+    #: the working group added that the questionnaire does not ask about.
+    code: Mapped[str | None] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str | None] = mapped_column(Text)
     #: Retired categories keep their tags but are not offered any more.

@@ -12,27 +12,97 @@ from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
 from surveyapp.extensions import db
 from surveyapp.reviews.operations import ReviewError
 
-#: The starting taxonomy (administrators can rename, add and retire categories).
+#: The taxonomy: the nine kinds of challenge the questionnaire asks regions about (the option
+#: values and labels of ``gp_challenge_categories``), each with what it covers. Experts tag
+#: written answers with the same categories, so the two counts read side by side. The README
+#: ("Challenge taxonomy") explains it; tests/test_challenges.py checks it against the file.
 DEFAULT_CATEGORIES = [
-    ("Staff capacity", "Too few people, or without the skills, to run interregional work."),
-    ("Funding", "No budget, co-financing or eligible costs for actions with partners abroad."),
-    ("Governance", "Unclear responsibilities or weak coordination between public bodies."),
     (
-        "Partner finding",
+        "staff_capacity",
+        "Staff capacity and skills",
+        "Too few people, or without the skills, to run interregional work.",
+    ),
+    (
+        "funding",
+        "Funding and co-financing",
+        "No budget, co-financing or eligible costs for actions with partners abroad.",
+    ),
+    (
+        "governance",
+        "Governance and coordination between bodies",
+        "Unclear responsibilities or weak coordination between public bodies.",
+    ),
+    (
+        "partner_finding",
+        "Finding suitable partners",
         "Difficulty finding or keeping suitable partner regions and organisations.",
     ),
-    ("Legal barriers", "State aid, eligibility or procurement rules that block joint actions."),
-    ("Data", "Missing data or evidence on value chains, partners or outcomes."),
+    (
+        "legal_barriers",
+        "Legal and regulatory barriers (state aid, eligibility)",
+        "State aid, eligibility or procurement rules that block joint actions.",
+    ),
+    (
+        "data",
+        "Data and evidence on value chains and outcomes",
+        "Missing data or evidence on value chains, partners or outcomes.",
+    ),
+    (
+        "political_support",
+        "Political support and priority",
+        "Cooperation beyond the Member State is not a political priority or has no mandate.",
+    ),
+    (
+        "business_engagement",
+        "Engaging companies and SMEs",
+        "Companies, above all SMEs, are hard to involve in actions with partners abroad.",
+    ),
+    (
+        "language_culture",
+        "Language and administrative culture",
+        "Working languages and different administrative practices slow joint work down.",
+    ),
 ]
+#: What the first six categories were called before they took the questionnaire's words.
+FORMER_NAMES = {
+    "staff_capacity": "Staff capacity",
+    "funding": "Funding",
+    "governance": "Governance",
+    "partner_finding": "Partner finding",
+    "legal_barriers": "Legal barriers",
+    "data": "Data",
+}
 TAGGABLE_TYPES = {"text", "long_text"}
 
 
 def ensure_default_categories() -> None:
-    """Create the starting taxonomy when there is none yet."""
-    if db.session.scalar(select(ChallengeCategory.id).limit(1)) is None:
-        for name, description in DEFAULT_CATEGORIES:
-            db.session.add(ChallengeCategory(name=name, description=description))
-        db.session.flush()
+    """Give every kind of challenge of the taxonomy its category.
+
+    A category of that name (or its former name) without a kind takes it; a retired one stays
+    retired; the rest are created.
+    """
+    by_code = {c.code: c for c in db.session.scalars(select(ChallengeCategory)) if c.code}
+    for code, name, description in DEFAULT_CATEGORIES:
+        if code in by_code:
+            continue
+        names = [name, FORMER_NAMES.get(code, name)]
+        category = db.session.scalar(
+            select(ChallengeCategory)
+            .where(ChallengeCategory.code.is_(None), ChallengeCategory.name.in_(names))
+            .order_by(ChallengeCategory.name != name)
+        )
+        if category is None:
+            db.session.add(ChallengeCategory(code=code, name=name, description=description))
+            continue
+        category.code = code
+        taken = db.session.scalar(
+            select(ChallengeCategory.id).where(
+                ChallengeCategory.name == name, ChallengeCategory.id != category.id
+            )
+        )
+        if taken is None:
+            category.name = name
+    db.session.flush()
 
 
 def set_challenge_tags(

@@ -70,6 +70,29 @@ def challenge_counts(round_id: int | None) -> dict:
     }
 
 
+def chosen_counts(round_id: int | None) -> dict[str, int]:
+    """Kind of challenge -> regions that chose it in a challenge question of the questionnaire
+    (the categories' ``code``), counted as the tags are: submitted assessments, a region once.
+
+    :param round_id: one round, or None for all.
+    """
+    rounds = {r.id: r for r in db.session.scalars(select(Round))}
+    items = {i for r in rounds.values() for i in r.questionnaire.parsed.challenge_items}
+    query = (
+        select(Answer.item_id, Answer.value, Assessment.region_id, Assessment.round_id)
+        .join(Assessment, Assessment.id == Answer.assessment_id)
+        .where(Assessment.state != AssessmentState.draft, Answer.item_id.in_(items))
+    )
+    if round_id is not None:
+        query = query.where(Assessment.round_id == round_id)
+    regions: dict[str, set[int]] = defaultdict(set)
+    for item_id, value, region_id, answer_round in db.session.execute(query):
+        if item_id in rounds[answer_round].questionnaire.parsed.challenge_items:
+            for kind in value if isinstance(value, list) else []:
+                regions[kind].add(region_id)
+    return {kind: len(ids) for kind, ids in regions.items()}
+
+
 def round_counts(round_id: int) -> tuple[dict[int, int], dict[tuple[int, str], int]]:
     """For one round: regions per category, and per category and aspect ("" without aspect).
 

@@ -10,7 +10,12 @@ from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.challenges.models import ChallengeCategory
 from surveyapp.challenges.operations import TAGGABLE_TYPES, set_challenge_tags
-from surveyapp.challenges.queries import categories, challenge_counts, tagged_answers
+from surveyapp.challenges.queries import (
+    categories,
+    challenge_counts,
+    chosen_counts,
+    tagged_answers,
+)
 from surveyapp.extensions import db
 from surveyapp.labels import current_lang
 from surveyapp.reviews.operations import ReviewError
@@ -32,6 +37,7 @@ def overview():
         "challenges/overview.html",
         categories=categories(),
         counts=counts,
+        chosen=chosen_counts(round_id),
         rounds=rounds,
         round_id=round_id,
         aspects=definition.aspects if definition else (),

@@ -526,26 +526,26 @@ def _add_review(
     _write_trail(trail)
 
 
-#: (title, solution, category name, aspect, status per round: oldest first)
+#: (title, solution, challenge kind (category code), aspect, status per round: oldest first)
 DEMO_ACTIONS = [
     (
         "Set up an interregional matchmaking desk in the innovation agency",
         "A named owner for the partner list and scheduled follow-up with each company.",
-        "Partner finding",
+        "partner_finding",
         "innovation_agencies",
         ["planned", "in_progress", "done"],
     ),
     (
         "Reserve co-financing for regional partners in projects led abroad",
         "A budget line in the ERDF programme for the regional share of I3 projects.",
-        "Funding",
+        "funding",
         "sme_adoption",
         ["planned", "planned", "in_progress"],
     ),
     (
         "Publish a common catalogue of testing facilities in English",
         "University-industry liaison offices maintain one shared catalogue.",
-        "Data",
+        "data",
         "universities_rtos",
         ["planned", "done", "done"],
     ),
@@ -554,7 +554,7 @@ DEMO_ACTIONS = [
 
 def _make_action_plans(regions, rounds, categories, expert) -> None:
     """Action plans for the demo officer's region and a few others, with progress per round."""
-    by_name = {c.name: c for c in categories}
+    by_code = {c.code: c for c in categories}
     planners = [r for r in regions if r.code == DEMO_OFFICER_REGION]
     planners += [r for r in regions if r.code != DEMO_OFFICER_REGION and _consents(r.code)][:4]
     for number, region in enumerate(planners):
@@ -564,7 +564,7 @@ def _make_action_plans(regions, rounds, categories, expert) -> None:
                 region=region,
                 title=title,
                 solution=solution,
-                category=by_name.get(category),
+                category=by_code.get(category),
                 aspect=aspect,
                 owner="Regional innovation agency",
                 target_round=rounds[-1],

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.assessments.models import Assessment
@@ -13,6 +13,8 @@ class GoodPractice(db.Model):
     """A practice an expert found in a region's answer and wrote up for the other regions."""
 
     __tablename__ = "good_practices"
+    #: One practice per answer: marking it again opens the existing entry.
+    __table_args__ = (UniqueConstraint("assessment_id", "item_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     assessment_id: Mapped[int] = mapped_column(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from surveyapp.assessments.models import Assessment, AssessmentState
 from surveyapp.audit.operations import log_event
@@ -16,6 +18,28 @@ from surveyapp.reviews.operations import ReviewError
 TITLE_LIMIT = 200
 SUMMARY_LIMIT = 10000
 TEXT_TYPES = {"text", "long_text"}
+
+
+class DuplicatePractice(ReviewError):
+    """The answer is a good practice already: ``existing`` is its entry."""
+
+    def __init__(self, existing: GoodPractice):
+        super().__init__(
+            _l(
+                "This answer is already in the good-practice library as “%(title)s”. "
+                "Change that entry rather than adding a second one.",
+                title=existing.title,
+            ),
+            "title",
+        )
+        self.existing = existing
+
+
+def practice_of_answer(assessment: Assessment, item_id: str) -> GoodPractice | None:
+    """The good practice marked on an answer, if any (there is at most one)."""
+    return db.session.scalar(
+        select(GoodPractice).filter_by(assessment_id=assessment.id, item_id=item_id)
+    )
 
 
 def parse_tags(text: str) -> list[str]:
@@ -68,14 +92,26 @@ def save_good_practice(
     known_aspects = {a.id for a in definition.aspects}
     known_dimensions = {d.id for d in definition.dimensions}
     created = practice is None
-    if created:
-        practice = GoodPractice(assessment=assessment, item_id=item_id, created_by=expert)
-        db.session.add(practice)
-    practice.title, practice.summary = title, summary
-    practice.aspects = [a for a in aspects if a in known_aspects]
-    practice.dimensions = [d for d in dimensions if d in known_dimensions]
-    practice.tags = parse_tags(tags)
-    db.session.flush()
+    if created and item_id is not None:
+        existing = practice_of_answer(assessment, item_id)
+        if existing is not None:
+            raise DuplicatePractice(existing)
+    try:
+        # A savepoint: another expert marking the same answer at the same moment loses to
+        # the unique constraint, and this transaction stays usable.
+        with db.session.begin_nested():
+            if created:
+                practice = GoodPractice(assessment=assessment, item_id=item_id, created_by=expert)
+                db.session.add(practice)
+            practice.title, practice.summary = title, summary
+            practice.aspects = [a for a in aspects if a in known_aspects]
+            practice.dimensions = [d for d in dimensions if d in known_dimensions]
+            practice.tags = parse_tags(tags)
+    except IntegrityError:
+        existing = practice_of_answer(assessment, item_id) if item_id is not None else None
+        if existing is None:
+            raise
+        raise DuplicatePractice(existing) from None
     log_event(
         "practice.created" if created else "practice.changed",
         "good_practice",

@@ -10,7 +10,11 @@ from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db
 from surveyapp.labels import current_lang
 from surveyapp.practices.models import GoodPractice
-from surveyapp.practices.operations import delete_good_practice, save_good_practice
+from surveyapp.practices.operations import (
+    DuplicatePractice,
+    delete_good_practice,
+    save_good_practice,
+)
 from surveyapp.practices.queries import LibraryFilters, library, visible_practices
 from surveyapp.reviews.operations import ReviewError
 from surveyapp.rounds.queries import list_rounds
@@ -63,6 +67,10 @@ def mark(assessment_id: int, item_id: str):
     try:
         save_good_practice(None, assessment, item_id, current_user, **_fields())
         db.session.commit()
+    except DuplicatePractice as duplicate:
+        db.session.rollback()
+        flash(str(duplicate.message), "info")
+        return redirect(url_for(".edit", practice_id=duplicate.existing.id), 303)
     except ReviewError as error:
         db.session.rollback()
         errors = {item_id: {f"practice_{error.field or 'title'}": str(error.message)}}
