@@ -166,3 +166,12 @@ def test_the_database_holds_one_practice_per_answer(app, world):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_the_review_page_offers_no_second_practice_for_an_answer(app, login, world):
+    expert = mark_all(app, login, world)
+    assessment = world["assessments"]["ES23"]  # under review
+    page = expert.get(f"/reviews/{assessment.id}/sections/networks").text
+    assert "Exchanges in ES23" in page  # the existing entry, linked
+    assert f"/reviews/{assessment.id}/items/practice/practice" not in page
+    assert "Mark as a good practice" not in page
