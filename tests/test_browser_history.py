@@ -52,3 +52,39 @@ def test_an_unbroken_value_does_not_widen_the_history(
             assert scroll <= viewport, (query, scroll, viewport)
     finally:
         context.close()
+
+
+def test_an_officer_reads_the_moderated_score_in_the_history_only_once_released(
+    live_server, page, create_user, create_region, create_round, create_assessment
+):
+    from playwright.sync_api import expect
+
+    from surveyapp.reviews.operations import set_moderated_score
+
+    region = create_region("ES21", "País Vasco")
+    officer = create_user(email="olga@example.org", name="Olga Officer", regions=[region])
+    expert = create_user(email="emil@example.org", name="Emil Expert", role=Role.expert)
+    round_ = create_round()
+    assessment = create_assessment(region=region, round_=round_)
+    save_answer(assessment, "maturity", 3, officer)
+    assessment.state = AssessmentState.submitted
+    assessment.submitted_at = assessment.state_changed_at
+    start_review(assessment, expert)
+    set_moderated_score(assessment, "maturity", 40, "Too optimistic for the evidence.", expert)
+    db.session.commit()
+
+    sign_in(page, live_server, "olga@example.org")
+    page.goto(f"{live_server}/assessments/{assessment.id}/history?item=maturity")
+    table = page.locator("table.history")
+    expect(table).to_contain_text("3: Fair")
+    # What happened, who, before and after (not the time, which may hold a 40).
+    shown = " ".join(table.locator("td:not(:first-child)").all_inner_texts())
+    assert "40" not in shown and "moderated" not in shown and "Emil Expert" not in shown
+    expect(page.locator("main")).not_to_contain_text("score.moderated")
+
+    round_.moderated_released = True
+    db.session.commit()
+    page.reload()
+    row = page.get_by_role("row", name="Emil Expert")
+    expect(row).to_contain_text("Set the moderated score to 40.")
+    expect(row.locator("td.value")).to_have_count(0)  # not an answer change
