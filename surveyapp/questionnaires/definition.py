@@ -18,6 +18,14 @@ from surveyapp.questionnaires.types import QUESTION_TYPES, QuestionType, _has_te
 FORMAT_VERSION = 1
 IDENTIFIER = re.compile(r"[a-z0-9_]{1,100}")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+#: The largest value of each whole-number field: a version is stored in an INTEGER column, and
+#: limits beyond these would be no limit at all.
+INTEGER_LIMITS = {
+    "version": 2**31 - 1,
+    "max_length": 1_000_000,
+    "max_urls": 1000,
+    "max_choices": 1000,
+}
 #: Types whose answers a show_if can test: a fixed set of possible answers.
 CONDITION_TYPES = {"scale", "yes_no", "single_choice", "multi_choice"}
 
@@ -283,6 +291,8 @@ def parse_definition(data: Any, source: str = "<questionnaire>", lines=None) -> 
         check.add(("slug",), "'slug' must be lower-case letters, digits and hyphens")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         check.add(("version",), "'version' must be a whole number of at least 1")
+    else:
+        _check_limit(check, data, "version", ("version",))
     check.text(data.get("title"), ("title",), "'title'")
     if isinstance(data.get("title"), str) and len(data["title"]) > 300:
         check.add(("title",), "'title' must be at most 300 characters")
@@ -310,6 +320,13 @@ def parse_definition(data: Any, source: str = "<questionnaire>", lines=None) -> 
         priority_areas=priority_areas,
         challenge_items=challenge_items,
     )
+
+
+def _check_limit(check: _Checker, data: dict, key: str, path: tuple, item_id=None) -> None:
+    """Refuse a whole number above the field's limit (the types check the lower bound)."""
+    value, limit = data.get(key), INTEGER_LIMITS[key]
+    if isinstance(value, int) and not isinstance(value, bool) and value > limit:
+        check.add(path, f"'{key}' must be a whole number from 1 to {limit}", item_id)
 
 
 def _parse_multi_choice_list(
@@ -439,6 +456,8 @@ def _parse_item(check, raw, path, section_id, earlier, dimensions, aspects) -> I
     config = {key: raw[key] for key in question_type.keys if key in raw}
     for reason in question_type.check_definition(config):
         check.add(path, reason, item_id)
+    for key in INTEGER_LIMITS.keys() & config.keys():
+        _check_limit(check, config, key, path, item_id)
     check.text(raw.get("text"), path, "'text'", item_id)
     check.text(raw.get("help"), path, "'help'", item_id, required=False)
     if not isinstance(raw.get("required", False), bool):
@@ -475,6 +494,7 @@ def _parse_item(check, raw, path, section_id, earlier, dimensions, aspects) -> I
         check.add(path, "'weight' is only allowed on scored items", item_id)
     elif not _is_number(weight) or weight <= 0:
         check.add(path, "'weight' must be a number greater than 0", item_id)
+        weight = 1
     if item_aspects and not scored:
         check.add(path, "'aspects' are only allowed on scored items", item_id)
     show_if = _parse_show_if(check, raw.get("show_if"), path, item_id, earlier)

@@ -14,6 +14,17 @@ from surveyapp.questionnaires.definition import Definition, DefinitionError, par
 #: libyaml's loader when available (ten times faster), else the pure-Python one; both are safe.
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+#: Larger files are refused unread (the shipped questionnaire is about 110 kB).
+MAX_FILE_BYTES = 2_000_000
+#: Deeper nesting of lists and mappings is refused (the format itself needs eight levels).
+MAX_DEPTH = 32
+#: Anchors and aliases are refused: an alias repeats a value without copying it, so a file of
+#: a few hundred bytes can stand for billions of values (the "billion laughs").
+ALIASES_REFUSED = (
+    "YAML anchors and aliases (&name, *name, <<: *name) are not allowed; "
+    "write the value out where it is used"
+)
+
 #: Where the shipped questionnaires live (the top-level questionnaires/ folder).
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parents[2] / "questionnaires"
 
@@ -25,12 +36,19 @@ def read_file(path: str | Path) -> tuple[dict, Definition]:
     """
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise DefinitionError([f"{path}: the file is larger than {MAX_FILE_BYTES:,} bytes"])
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DefinitionError([f"{path}: cannot read the file ({exc})"]) from exc
     try:
-        node = yaml.compose(text, Loader=SafeLoader)
-        data = yaml.load(text, Loader=SafeLoader)  # noqa: S506 - SafeLoader or CSafeLoader
+        _check_structure(text, path)
+        loader = SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -40,6 +58,24 @@ def read_file(path: str | Path) -> tuple[dict, Definition]:
     if node is not None:
         _collect_lines(node, (), lines)
     return data, parse_definition(data, source=str(path), lines=lines)
+
+
+def _check_structure(text: str, path: Path) -> None:
+    """Refuse anchors, aliases and deep nesting from the parser's events, before anything is
+    built, so that a hostile file costs no more memory than its own size."""
+    depth = 0
+    for event in yaml.parse(text, Loader=SafeLoader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise DefinitionError([f"{path}:{line}: {ALIASES_REFUSED}"])
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise DefinitionError(
+                    [f"{path}:{line}: lists and mappings are nested deeper than {MAX_DEPTH}"]
+                )
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            depth -= 1
 
 
 def load_file(path: str | Path) -> Definition:
