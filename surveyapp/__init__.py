@@ -10,6 +10,7 @@ from config import CONFIGS, Config
 from surveyapp.db import configure_engines
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from surveyapp.i18n import install_template_gettext
+from surveyapp.text import CleanJSONProvider, CleanRequest
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
 
@@ -24,6 +25,9 @@ def create_app(config: type[Config] | str | None = None, overrides: dict | None 
     config_class = _config_class(config)
     config_class.check()
     app = Flask(__name__, instance_relative_config=True)
+    # Form fields and JSON bodies hold only clean text (surveyapp.text).
+    app.request_class = CleanRequest
+    app.json = CleanJSONProvider(app)
     app.config.from_object(config_class)
     app.config.update(config_class.from_environment())
     app.config.update(overrides or {})

@@ -29,6 +29,7 @@ from surveyapp.regions.queries import find_region
 from surveyapp.rounds.models import InvalidRoundTransition, Round, RoundState
 from surveyapp.rounds.operations import RoundError, create_round, round_for_moving
 from surveyapp.rounds.queries import list_rounds
+from surveyapp.text import clean_value
 
 #: Errors whose message is meant for the person at the terminal.
 USER_ERRORS = (
@@ -48,10 +49,18 @@ rounds_cli = AppGroup("rounds", help="Create and list assessment rounds.")
 
 
 def transactional(command: Callable) -> Callable:
-    """Commit once when the command succeeds; roll back and exit non-zero with the message."""
+    """Commit once when the command succeeds; roll back and exit non-zero with the message.
+
+    Text arguments (not paths) are cleaned first (surveyapp.text.clean_text): one that was not
+    UTF-8 reaches Python with lone surrogates, which neither the database nor the terminal
+    takes.
+    """
 
     @wraps(command)
     def wrapper(*args, **kwargs):
+        params = click.get_current_context().command.params
+        paths = {param.name for param in params if isinstance(param.type, click.Path)}
+        kwargs = {name: v if name in paths else clean_value(v) for name, v in kwargs.items()}
         try:
             result = command(*args, **kwargs)
             db.session.commit()

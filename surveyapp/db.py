@@ -8,12 +8,15 @@ import weakref
 from datetime import UTC, datetime
 
 import flask_sqlalchemy.session
-from sqlalchemy import JSON, DateTime, Enum, MetaData, String, create_engine, event
+from sqlalchemy import JSON, DateTime, Enum, MetaData, String, Text, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import TypeDecorator
+
+from surveyapp.text import clean_text, clean_value
 
 #: Named constraints keep Alembic's batch migrations on SQLite and PostgreSQL identical.
 NAMING_CONVENTION = {
@@ -24,8 +27,47 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-#: JSON on SQLite, JSONB on PostgreSQL.
-JSONType = JSON().with_variant(JSONB(), "postgresql")
+class CleanString(TypeDecorator):
+    """A String whose values are stored cleaned (surveyapp.text.clean_text): no unpaired
+    surrogate, which no page, export or PDF could encode, and no control character, which
+    PostgreSQL (NUL) and XLSX refuse. For every text column: the safety net behind the
+    cleaning of requests, for the CLI, imports and code."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return clean_text(value) if isinstance(value, str) else value
+
+
+class CleanText(CleanString):
+    """Text (no length limit) stored cleaned, as CleanString."""
+
+    impl = Text
+    cache_ok = True
+
+
+class CleanJSON(TypeDecorator):
+    """JSON on SQLite, JSONB on PostgreSQL, with every string in the value (keys too)
+    stored cleaned, as CleanString."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
+
+    def process_bind_param(self, value, dialect):
+        return clean_value(value)
+
+    @property
+    def should_evaluate_none(self):
+        # As JSON: None is stored as the JSON null, not SQL NULL.
+        return self.impl.should_evaluate_none
+
+
+#: The type of every JSON column.
+JSONType = CleanJSON()
 
 #: Timestamps are stored in UTC with their zone where the engine keeps one.
 UTCDateTime = DateTime(timezone=True)

@@ -1,12 +1,12 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.auth.models import User
 from surveyapp.challenges.models import ChallengeCategory
-from surveyapp.db import JSONType, StateEnum, UTCDateTime, utcnow
+from surveyapp.db import CleanString, CleanText, JSONType, StateEnum, UTCDateTime, utcnow
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round
@@ -27,19 +27,19 @@ class Action(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"), index=True)
     #: What the region will do.
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(CleanString(300))
     #: The solution it applies (often one seen in another region or the library).
-    solution: Mapped[str | None] = mapped_column(Text)
+    solution: Mapped[str | None] = mapped_column(CleanText)
     #: What it answers: a challenge category, a critical aspect and/or a dimension id.
     category_id: Mapped[int | None] = mapped_column(
         ForeignKey("challenge_categories.id", ondelete="SET NULL")
     )
-    aspect: Mapped[str | None] = mapped_column(String(100))
-    dimension: Mapped[str | None] = mapped_column(String(100))
+    aspect: Mapped[str | None] = mapped_column(CleanString(100))
+    dimension: Mapped[str | None] = mapped_column(CleanString(100))
     #: NUTS codes of the partner regions involved.
     partners: Mapped[list[str]] = mapped_column(JSONType, default=list)
     #: Who is responsible (a person or body, as text).
-    owner: Mapped[str | None] = mapped_column(String(200))
+    owner: Mapped[str | None] = mapped_column(CleanString(200))
     target_round_id: Mapped[int | None] = mapped_column(
         ForeignKey("rounds.id", ondelete="SET NULL")
     )
@@ -47,7 +47,7 @@ class Action(db.Model):
         StateEnum(ActionStatus), default=ActionStatus.planned
     )
     #: The latest evidence of progress (links, short text).
-    evidence: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(CleanText)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -74,7 +74,7 @@ class ActionUpdate(db.Model):
     action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
     round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))
     status: Mapped[ActionStatus] = mapped_column(StateEnum(ActionStatus))
-    evidence: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[str | None] = mapped_column(CleanText)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

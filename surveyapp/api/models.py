@@ -2,11 +2,11 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.auth.models import User
-from surveyapp.db import UTCDateTime, utcnow
+from surveyapp.db import CleanString, UTCDateTime, utcnow
 from surveyapp.extensions import db
 
 
@@ -17,9 +17,9 @@ class ApiToken(db.Model):
     #: Whose rights the token carries (the same access rules as their pages).
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     #: A name the owner recognises, e.g. "regional dashboard script".
-    name: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(CleanString(100))
     #: SHA-256 of the token, hex.
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(CleanString(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: After this moment the token no longer works (None: until revoked).
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -4,11 +4,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import ForeignKey, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.auth.models import User
-from surveyapp.db import JSONType, StateEnum, UTCDateTime, utcnow
+from surveyapp.db import CleanString, CleanText, JSONType, StateEnum, UTCDateTime, utcnow
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round
@@ -129,14 +129,14 @@ class Answer(db.Model):
     #: The assessment the answer belongs to.
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
     #: The questionnaire item's stable id.
-    item_id: Mapped[str] = mapped_column(String(100))
+    item_id: Mapped[str] = mapped_column(CleanString(100))
     #: The id of the item's section (copied from the questionnaire): the section page reads
     #: its own section's answers only.
-    section_id: Mapped[str] = mapped_column(String(100))
+    section_id: Mapped[str] = mapped_column(CleanString(100))
     #: The value in the item type's JSON form (number, string, list, true/false or "na").
     value: Mapped[Any] = mapped_column(JSONType, nullable=True)
     #: The officers' comment on the item (context, caveats), shown to reviewers.
-    comment: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(CleanText)
     #: Who changed it last.
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: When it was changed last.
@@ -159,9 +159,9 @@ class FormStash(db.Model):
     __tablename__ = "form_stashes"
 
     #: Random key, also kept in the (new) session cookie of the browser that posted.
-    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column(CleanString(64), primary_key=True)
     #: The section page the answers belong to.
-    path: Mapped[str] = mapped_column(String(300))
+    path: Mapped[str] = mapped_column(CleanString(300))
     #: Who was signed in when the session ended: only they get the answers back.
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     #: The posted form fields as [name, value] pairs (the CSRF token left out).

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
 
 from surveyapp.assessments import stash
 from surveyapp.assessments.forms import (
@@ -360,7 +361,10 @@ def autosave_answer(assessment_id: int, item_id: str):
         return jsonify(error=_("This assessment can no longer be changed.")), 403
     definition = assessment.round.questionnaire.parsed
     item = definition.items_by_id.get(item_id) or abort(404)
-    payload = request.get_json(silent=True)
+    try:
+        payload = request.get_json(force=True)
+    except BadRequest as exc:  # not JSON, or nested too deeply (surveyapp.text)
+        return jsonify(error=exc.description), 400
     if not isinstance(payload, dict):
         return jsonify(error=_("The request was not understood.")), 400
     raw, comment, version = payload.get("value", []), payload.get("comment"), payload.get("version")

@@ -3,11 +3,11 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.auth.models import User
-from surveyapp.db import JSONType, UTCDateTime, utcnow
+from surveyapp.db import CleanString, JSONType, UTCDateTime, utcnow
 from surveyapp.extensions import db
 
 
@@ -20,9 +20,9 @@ class AuditEvent(db.Model):
     #: Who did it; None for the system (CLI imports, demo seed).
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: What happened, a dotted verb such as ``answer.changed`` or ``assessment.submitted``.
-    action: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(CleanString(60))
     #: Kind of object changed, e.g. ``answer``, ``assessment``, ``round``.
-    object_type: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(CleanString(40))
     #: Primary key of the object changed.
     object_id: Mapped[int | None]
     #: The assessment concerned, so its history is one indexed query.
@@ -30,7 +30,7 @@ class AuditEvent(db.Model):
         ForeignKey("assessments.id", ondelete="CASCADE"), index=True
     )
     #: The questionnaire item concerned, for answer events.
-    item_id: Mapped[str | None] = mapped_column(String(100))
+    item_id: Mapped[str | None] = mapped_column(CleanString(100))
     #: Value before the change (JSON), None when created.
     old_value: Mapped[Any] = mapped_column(JSONType, nullable=True)
     #: Value after the change (JSON), None when deleted.

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, Table
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from surveyapp.db import StateEnum, UTCDateTime, utcnow
+from surveyapp.db import CleanString, StateEnum, UTCDateTime, utcnow
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
 
@@ -44,17 +44,17 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Login name, stored lower-case.
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(CleanString(254), unique=True)
     #: Name shown to other users (e.g. "last changed by").
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(CleanString(200))
     #: Werkzeug scrypt hash; never the password itself.
-    password_hash: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(CleanString(255))
     #: What the user may do: answer (officer), review (expert) or manage (admin).
     role: Mapped[Role] = mapped_column(StateEnum(Role))
     #: A deactivated user loses access at once, even with a live session.
     active: Mapped[bool] = mapped_column(default=True)
     #: Part of the login cookie; replacing it logs the user out everywhere.
-    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    session_token: Mapped[str] = mapped_column(CleanString(64), default=new_session_token)
     #: When the account was created.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -124,7 +124,7 @@ class SignInFailure(db.Model):
     __tablename__ = "sign_in_failures"
 
     #: SHA-256 (hex) of the email as typed and the address: neither is stored in clear.
-    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(CleanString(64), primary_key=True)
     #: Wrong passwords in a row (a correct one deletes the row).
     failures: Mapped[int]
     #: The last wrong password; rows idle for LOGIN_FAILURES_FORGOTTEN_AFTER are deleted.

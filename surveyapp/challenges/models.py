@@ -1,10 +1,10 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.assessments.models import Assessment
-from surveyapp.db import UTCDateTime, utcnow
+from surveyapp.db import CleanString, CleanText, UTCDateTime, utcnow
 from surveyapp.extensions import db
 
 
@@ -18,9 +18,9 @@ class ChallengeCategory(db.Model):
     #: The kind of challenge of the questionnaire this category is: the value of the option
     #: regions choose in a challenge item (``gp_challenge_categories``). None for a category
     #: the working group added that the questionnaire does not ask about.
-    code: Mapped[str | None] = mapped_column(String(40), unique=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
-    description: Mapped[str | None] = mapped_column(Text)
+    code: Mapped[str | None] = mapped_column(CleanString(40), unique=True)
+    name: Mapped[str] = mapped_column(CleanString(100), unique=True)
+    description: Mapped[str | None] = mapped_column(CleanText)
     #: Retired categories keep their tags but are not offered any more.
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -39,12 +39,12 @@ class ChallengeTag(db.Model):
     assessment_id: Mapped[int] = mapped_column(
         ForeignKey("assessments.id", ondelete="CASCADE"), index=True
     )
-    item_id: Mapped[str] = mapped_column(String(100))
+    item_id: Mapped[str] = mapped_column(CleanString(100))
     category_id: Mapped[int] = mapped_column(
         ForeignKey("challenge_categories.id", ondelete="CASCADE"), index=True
     )
     #: The critical aspect the challenge concerns, if any (an aspect id of the questionnaire).
-    aspect: Mapped[str | None] = mapped_column(String(100))
+    aspect: Mapped[str | None] = mapped_column(CleanString(100))
     expert_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -1,11 +1,11 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.assessments.models import Assessment
 from surveyapp.auth.models import User
-from surveyapp.db import JSONType, UTCDateTime, utcnow
+from surveyapp.db import CleanString, CleanText, JSONType, UTCDateTime, utcnow
 from surveyapp.extensions import db
 
 
@@ -21,10 +21,10 @@ class GoodPractice(db.Model):
         ForeignKey("assessments.id", ondelete="CASCADE"), index=True
     )
     #: The answer it comes from (a text item), if any.
-    item_id: Mapped[str | None] = mapped_column(String(100))
-    title: Mapped[str] = mapped_column(String(200))
+    item_id: Mapped[str | None] = mapped_column(CleanString(100))
+    title: Mapped[str] = mapped_column(CleanString(200))
     #: The expert's summary (starts as the region's own words).
-    summary: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(CleanText)
     #: Critical-aspect and dimension ids of the questionnaire it relates to.
     aspects: Mapped[list[str]] = mapped_column(JSONType, default=list)
     dimensions: Mapped[list[str]] = mapped_column(JSONType, default=list)

@@ -3,10 +3,10 @@
 from datetime import datetime
 from functools import cached_property
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from surveyapp.db import JSONType, UTCDateTime, utcnow
+from surveyapp.db import CleanString, JSONType, UTCDateTime, utcnow
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition, parse_definition
 
@@ -20,16 +20,16 @@ class Questionnaire(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Stable name shared by all versions, e.g. ``criterion7-interregional``.
-    slug: Mapped[str] = mapped_column(String(100))
+    slug: Mapped[str] = mapped_column(CleanString(100))
     #: Version number; a round uses exactly one version.
     version: Mapped[int]
     #: Title in English (translations live in the definition).
-    title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(CleanString(300))
     #: The parsed, validated definition exactly as the loader produced it (loaded on demand:
     #: pages use the parsed copy cached by content hash).
     definition: Mapped[dict] = mapped_column(JSONType, deferred=True)
     #: SHA-256 of the canonical JSON of ``definition``: same hash, same questionnaire.
-    content_hash: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(CleanString(64))
     #: When this version was first loaded.
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -2,10 +2,10 @@
 
 import enum
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from surveyapp.db import JSONType, StateEnum
+from surveyapp.db import CleanString, CleanText, JSONType, StateEnum
 from surveyapp.extensions import db
 
 
@@ -22,11 +22,11 @@ class Region(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: NUTS 2024 code, e.g. ``ES21``; level 0 is the country (Greece is ``EL``).
-    code: Mapped[str] = mapped_column(String(5), unique=True)
+    code: Mapped[str] = mapped_column(CleanString(5), unique=True)
     #: Eurostat's name in Latin script.
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(CleanString(200))
     #: Two-letter country code as Eurostat writes it (the first two letters of ``code``).
-    country: Mapped[str] = mapped_column(String(2), index=True)
+    country: Mapped[str] = mapped_column(CleanString(2), index=True)
     #: NUTS level: 0 country, 1 major region, 2 basic region.
     level: Mapped[int]
     #: Cohesion Policy category; unknown until an administrator sets it.
@@ -53,9 +53,9 @@ class RegionGroup(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Shown as "Group: <name>" on dashboards and in reports.
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(CleanString(100), unique=True)
     #: Why these regions belong together.
-    description: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(CleanText)
 
     regions: Mapped[list[Region]] = relationship(
         secondary=region_group_members, order_by=Region.code

@@ -1,9 +1,9 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy import ForeignKey, LargeBinary
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from surveyapp.db import UTCDateTime, utcnow
+from surveyapp.db import CleanString, UTCDateTime, utcnow
 from surveyapp.extensions import db
 
 
@@ -17,16 +17,16 @@ class RenderedReport(db.Model):
     __tablename__ = "rendered_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), unique=True)
-    report: Mapped[str] = mapped_column(String(50))
+    key: Mapped[str] = mapped_column(CleanString(64), unique=True)
+    report: Mapped[str] = mapped_column(CleanString(50))
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))
-    lang: Mapped[str] = mapped_column(String(10))
+    lang: Mapped[str] = mapped_column(CleanString(10))
     #: Which score the report shows ("self" or "moderated"): officers may not see moderated ones.
-    score: Mapped[str] = mapped_column(String(10))
+    score: Mapped[str] = mapped_column(CleanString(10))
     #: "officer" for an officer's region report (earlier rounds' moderated scores only where
     #: released), else "": an older version is only ever offered to the same audience.
-    audience: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    audience: Mapped[str] = mapped_column(CleanString(10), default="", server_default="")
     pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,12 +2,12 @@
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.assessments.models import Assessment
 from surveyapp.auth.models import User
-from surveyapp.db import UTCDateTime, utcnow
+from surveyapp.db import CleanString, CleanText, UTCDateTime, utcnow
 from surveyapp.extensions import db
 
 
@@ -21,9 +21,9 @@ class ItemComment(db.Model):
         ForeignKey("assessments.id", ondelete="CASCADE"), index=True
     )
     #: The questionnaire item the thread is about.
-    item_id: Mapped[str] = mapped_column(String(100))
+    item_id: Mapped[str] = mapped_column(CleanString(100))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(CleanText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Unresolved comments are what the region still has to answer.
     resolved: Mapped[bool] = mapped_column(default=False)
@@ -49,11 +49,11 @@ class ModeratedScore(db.Model):
     assessment_id: Mapped[int] = mapped_column(
         ForeignKey("assessments.id", ondelete="CASCADE"), index=True
     )
-    item_id: Mapped[str] = mapped_column(String(100))
+    item_id: Mapped[str] = mapped_column(CleanString(100))
     #: 0-100, on the same scale as the item's own score.
     score: Mapped[float] = mapped_column(Float)
     #: Why the expert's score differs from the region's (required when it does).
-    rationale: Mapped[str | None] = mapped_column(Text)
+    rationale: Mapped[str | None] = mapped_column(CleanText)
     expert_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -70,8 +70,8 @@ class SectionRemark(db.Model):
     assessment_id: Mapped[int] = mapped_column(
         ForeignKey("assessments.id", ondelete="CASCADE"), index=True
     )
-    section_id: Mapped[str] = mapped_column(String(100))
-    body: Mapped[str] = mapped_column(Text)
+    section_id: Mapped[str] = mapped_column(CleanString(100))
+    body: Mapped[str] = mapped_column(CleanText)
     expert_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -90,7 +90,7 @@ class ChangeRequest(db.Model):
     expert_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: What the expert asks of the region, in their own words (shown on the assessment page
     #: and in the officers' notification).
-    message: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(CleanText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     expert: Mapped[User | None] = relationship()

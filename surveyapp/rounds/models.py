@@ -3,10 +3,10 @@
 import enum
 from datetime import date
 
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import ForeignKey, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from surveyapp.db import StateEnum
+from surveyapp.db import CleanString, StateEnum
 from surveyapp.extensions import db
 from surveyapp.questionnaires.models import Questionnaire
 
@@ -26,7 +26,7 @@ class Round(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Name shown to users, e.g. "2025 spring".
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(CleanString(100), unique=True)
     #: The questionnaire version every assessment of the round answers.
     questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
     #: First day officers may answer.
