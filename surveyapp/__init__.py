@@ -7,6 +7,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 
 from config import CONFIGS, Config
+from surveyapp.bounds import BoundedIntConverter
 from surveyapp.db import configure_engines
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from surveyapp.i18n import install_template_gettext
@@ -28,6 +29,8 @@ def create_app(config: type[Config] | str | None = None, overrides: dict | None 
     # Form fields and JSON bodies hold only clean text (surveyapp.text).
     app.request_class = CleanRequest
     app.json = CleanJSONProvider(app)
+    # Ids in addresses beyond what the database holds are 404, before any query.
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_object(config_class)
     app.config.update(config_class.from_environment())
     app.config.update(overrides or {})

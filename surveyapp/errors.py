@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
 from surveyapp.assessments import stash
 from surveyapp.extensions import db, login_manager
@@ -37,14 +38,32 @@ def _schema_mismatch(error: DBAPIError) -> bool:
     )
 
 
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem(status: int, detail: str, headers=None):
+    """An API error as problem details (RFC 9457): the status, its title and what happened."""
+    response = jsonify(
+        type="about:blank",
+        title=HTTP_STATUS_CODES.get(status, "Error"),
+        status=status,
+        detail=str(detail),
+    )
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    response.headers.extend(headers or [])
+    return response
+
+
 def unauthorized():
     """Not signed in (or the session ended): JSON 401 for scripts, else the sign-in page.
 
     A section posted after the session ended is kept and restored after signing in again.
     """
-    if request.path.startswith("/api/"):
+    if is_api_request():
         message = _("Sign in, or send an API token as 'Authorization: Bearer <token>'.")
-        return jsonify(error=message), 401
+        return problem(401, message, {"WWW-Authenticate": "Bearer"})
     if _wants_json():
         return jsonify(error=_("Your session has ended. Sign in again to save."), login=True), 401
     if (
@@ -91,9 +110,14 @@ def register_error_handlers(app: Flask) -> None:
             429: _("Too many attempts. Wait a moment and try again."),
         }
         message = messages.get(error.code, error.description)
-        if request.path.startswith("/api/"):
-            return jsonify(error=str(message)), error.code
-        return render_template("error.html", code=error.code, message=message), error.code
+        # The exception's own headers: Allow on a 405, Retry-After on a 429, ...
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        if is_api_request():
+            if error.description != type(error).description:  # abort(404, "what is missing")
+                message = error.description
+            return problem(error.code, message, headers)
+        page = render_template("error.html", code=error.code, message=message)
+        return page, error.code, headers
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
@@ -120,6 +144,8 @@ def register_error_handlers(app: Flask) -> None:
         if "_login_user" not in g:  # the user could not be read: the page shows no one's name
             g._login_user = login_manager.anonymous_user()
         headers = {"Retry-After": "5", "Cache-Control": "no-store"}
+        if is_api_request():
+            return problem(503, message, headers)
         if _wants_json():
             return jsonify(error=message), 503, headers
         return render_template("error.html", code=503, message=message), 503, headers
@@ -128,4 +154,6 @@ def register_error_handlers(app: Flask) -> None:
     def _server_error(error):
         db.session.rollback()
         message = _("Something went wrong on our side. Your saved answers are safe.")
+        if is_api_request():
+            return problem(500, message)
         return render_template("error.html", code=500, message=message), 500

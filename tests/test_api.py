@@ -38,7 +38,7 @@ def test_a_token_signs_in_for_the_api_only(app, world, create_user, token_for):
     headers = token_for(officer)
     assert client.get("/api/v1/rounds", headers=headers).status_code == 200
     assert client.get("/api/v1/rounds").status_code == 401
-    assert client.get("/api/v1/rounds").json["error"]
+    assert client.get("/api/v1/rounds").json["detail"]
     wrong = {"Authorization": "Bearer s3t_not-a-token"}
     assert client.get("/api/v1/rounds", headers=wrong).status_code == 401
     # Pages do not accept tokens: they need a session.

@@ -16,6 +16,7 @@ from surveyapp.actions.queries import plans_overview, region_plan
 from surveyapp.assessments.permissions import may_see_region
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
+from surveyapp.bounds import db_int
 from surveyapp.challenges.queries import categories
 from surveyapp.extensions import db
 from surveyapp.labels import current_lang
@@ -67,12 +68,12 @@ def add(code: str):
     data = ActionInput(
         title=form.get("title", ""),
         solution=form.get("solution", ""),
-        category_id=form.get("category_id", type=int),
+        category_id=form.get("category_id", type=db_int),
         aspect=form.get("aspect", ""),
         dimension=form.get("dimension", ""),
         partners=form.get("partners", ""),
         owner=form.get("owner", ""),
-        target_round_id=form.get("target_round_id", type=int),
+        target_round_id=form.get("target_round_id", type=db_int),
     )
     try:
         add_action(region, data, current_user)

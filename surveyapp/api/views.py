@@ -6,6 +6,7 @@ the pages suppress is suppressed here too ("suppressed": true, no numbers).
 """
 
 from flask import Blueprint, abort, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from surveyapp.api.openapi import openapi_document
@@ -18,6 +19,8 @@ from surveyapp.rounds.queries import list_rounds
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
+#: The values of ?score=.
+SCORES = ("moderated", "self")
 STATISTICS = ("n", "median", "q1", "q3", "mean", "min", "max")
 TOO_FEW = "too few regions to compare"
 
@@ -54,7 +57,16 @@ def _region_or_404(code: str):
 def _column(round_: Round) -> str:
     """?score=self for the regions' own scores; moderated (the default) where the user may see
     moderated scores (experts, admins, and officers once the round released them)."""
-    if request.args.get("score") == "self":
+    score = request.args.get("score")
+    if score is not None and score not in SCORES:
+        abort(
+            400,
+            _(
+                "The parameter 'score' must be 'moderated' or 'self', not '%(value)s'.",
+                value=score[:50],
+            ),
+        )
+    if score == "self":
         return "self"
     return round_.score_column_for(current_user)
 

@@ -8,6 +8,7 @@ from surveyapp.assessments.permissions import load_assessment
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
+from surveyapp.bounds import db_int
 from surveyapp.challenges.models import ChallengeCategory
 from surveyapp.challenges.operations import TAGGABLE_TYPES, set_challenge_tags
 from surveyapp.challenges.queries import (
@@ -29,7 +30,7 @@ bp = Blueprint("challenges", __name__, template_folder="templates")
 def overview():
     """Regions per challenge category, by critical aspect, country and round."""
     rounds = list_rounds()
-    round_id = request.args.get("round", type=int)
+    round_id = request.args.get("round", type=db_int)
     counts = challenge_counts(round_id)
     definition = rounds[-1].questionnaire.parsed if rounds else None
     countries = sorted({country for _c, country in counts["by_country"]})
@@ -51,7 +52,7 @@ def overview():
 def answers(category_id: int):
     """The answers tagged with a category (one click from the counts)."""
     category = db.session.get(ChallengeCategory, category_id) or abort(404)
-    round_id = request.args.get("round", type=int)
+    round_id = request.args.get("round", type=db_int)
     return render_template(
         "challenges/answers.html",
         category=category,

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from surveyapp.assessments.permissions import load_assessment
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
+from surveyapp.bounds import db_int
 from surveyapp.extensions import db
 from surveyapp.labels import current_lang
 from surveyapp.practices.models import GoodPractice
@@ -42,7 +43,7 @@ def list_practices():
         aspect=request.args.get("aspect", ""),
         dimension=request.args.get("dimension", ""),
         country=request.args.get("country", "")[:2],
-        round_id=request.args.get("round", type=int),
+        round_id=request.args.get("round", type=db_int),
     )
     rounds = list_rounds()
     definition = rounds[-1].questionnaire.parsed if rounds else None

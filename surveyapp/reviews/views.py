@@ -9,6 +9,7 @@ from surveyapp.assessments.operations import answer_map
 from surveyapp.assessments.permissions import can_discuss, can_review, load_assessment
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
+from surveyapp.bounds import db_int
 from surveyapp.challenges.queries import categories, tags_of
 from surveyapp.extensions import db
 from surveyapp.labels import current_lang
@@ -54,7 +55,7 @@ def queue():
     rounds = list_rounds()
     default_round = rounds[-1].id if rounds else None
     filters = QueueFilters(
-        round_id=request.args.get("round", default_round, type=int),
+        round_id=request.args.get("round", default_round, type=db_int),
         country=request.args.get("country") or None,
         state=request.args.get("state") or None,
         category=request.args.get("category") or None,
