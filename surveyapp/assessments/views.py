@@ -41,6 +41,7 @@ from surveyapp.assessments.permissions import (
     read_shown_with_user,
 )
 from surveyapp.assessments.queries import history_entries, section_answers
+from surveyapp.bounds import db_int
 from surveyapp.db import autocommit
 from surveyapp.extensions import db
 from surveyapp.fragments import fragment
@@ -469,7 +470,7 @@ def assessment_history(assessment_id: int):
     item = definition.items_by_id.get(item_id) if item_id else None
     if item_id and item is None:
         abort(404)
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=db_int)
     if page < 1:
         abort(404)
     lang = current_lang()
