@@ -3,17 +3,23 @@ page, export or PDF fails on them; JSON bodies nested too deeply are a 400, not 
 
 import io
 import json
+import os
 import urllib.parse
+import uuid
 import zipfile
 
 import openpyxl
 import pytest
-from sqlalchemy import JSON, Enum, String, select
+from flask_migrate import upgrade
+from sqlalchemy import JSON, Enum, String, create_engine, select, text
+from sqlalchemy.engine import make_url
 
+from config import TestingConfig
+from surveyapp import create_app
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import Role
-from surveyapp.db import Base, CleanJSON, CleanString, CleanText
+from surveyapp.db import Base, CleanJSON, CleanString, CleanText, dispose_engines
 from surveyapp.extensions import db
 from surveyapp.reviews.models import ItemComment
 from surveyapp.rounds.models import Round
@@ -238,3 +244,68 @@ def test_a_body_that_is_not_json_says_so(poisoned):
     )
     assert response.status_code == 400
     assert response.json["error"]
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """A brand-new database of the engine under test (as in test_migrations)."""
+    url = make_url(os.environ["TEST_DATABASE_URL"])
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'heal.db'}"
+        return
+    name = f"surveyapp_heal_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class _MigrationConfig(TestingConfig):
+    DATABASE_URL_VARIABLE = "SURVEYAPP_HEAL_TEST_URL"
+
+
+def test_the_migration_heals_text_stored_before(empty_database, monkeypatch):
+    monkeypatch.setenv("SURVEYAPP_HEAL_TEST_URL", empty_database)
+    app = create_app(_MigrationConfig)
+    with app.app_context():
+        try:
+            upgrade(revision="39472a907779")
+            postgresql = db.engine.dialect.name == "postgresql"
+            # PostgreSQL refuses NUL and lone surrogates itself; other controls it keeps.
+            name = "Olga\x1b\x07 Ruiz" if postgresql else "Olga\x00\x1b\x07 Ruiz"
+            value = '{"v\\u0007": ["bell\\u0007", "esc\\u001b"]}'
+            if not postgresql:
+                value = '{"v\\u0007": ["bell\\u0007", "esc\\u001b", "broken \\ud800 text"]}'
+            with db.engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "INSERT INTO users (email, name, password_hash, role, active,"
+                        " session_token, created_at) VALUES ('o@example.org', :name, 'x',"
+                        " 'officer', true, 't', '2026-01-01')"
+                    ),
+                    {"name": name},
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO audit_events (created_at, action, object_type, new_value)"
+                        " VALUES ('2026-01-01', 'answer.changed', 'answer', CAST(:value AS JSONB))"
+                        if postgresql
+                        else "INSERT INTO audit_events (created_at, action, object_type, new_value)"
+                        " VALUES ('2026-01-01', 'answer.changed', 'answer', :value)"
+                    ),
+                    {"value": value},
+                )
+            upgrade(revision="a19e0001text")
+            with db.engine.connect() as connection:
+                assert connection.scalar(text("SELECT name FROM users")) == "Olga Ruiz"
+                stored = connection.scalar(text("SELECT new_value FROM audit_events"))
+            stored = json.loads(stored) if isinstance(stored, str) else stored
+            expected = ["bell", "esc"] if postgresql else ["bell", "esc", "broken \ufffd text"]
+            assert stored == {"v": expected}
+        finally:
+            dispose_engines()
