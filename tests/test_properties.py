@@ -1,13 +1,15 @@
 """Property-based: arbitrary bodies never cause a 5xx; valid values round-trip."""
 
+import urllib.parse
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 
 from surveyapp.assessments.models import Answer
 from surveyapp.extensions import db
+from surveyapp.text import MAX_JSON_DEPTH, clean_text, clean_value
 
 ITEMS = [
     "maturity",
@@ -24,7 +26,11 @@ ITEMS = [
 FUZZ = settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-any_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=80)
+#: Any character, with lone surrogates (Cs) and control characters (Cc) often: JSON can carry
+#: both, and a browser's form post the controls.
+any_text = st.text(
+    st.characters(exclude_categories=[]) | st.characters(categories=["Cs", "Cc"]), max_size=80
+)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | any_text,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(any_text, inner, max_size=3),
@@ -54,10 +60,27 @@ def officer_client(app, create_region, create_user, create_assessment):
 )
 def test_arbitrary_section_posts_never_fail(officer_client, body):
     client, assessment_id = officer_client
-    data = MultiDict([(key, value) for key, values in body.items() for value in values])
+    # Encoded by hand: lone surrogates go as the bytes UTF-8 would give them (not UTF-8).
+    data = urllib.parse.urlencode(
+        [(key, value) for key, values in body.items() for value in values],
+        errors="surrogatepass",
+    )
     for section in ("basics", "networks"):
-        response = client.post(f"/assessments/{assessment_id}/sections/{section}", data=data)
+        response = client.post(
+            f"/assessments/{assessment_id}/sections/{section}",
+            data=data,
+            content_type="application/x-www-form-urlencoded",
+        )
         assert response.status_code in (302, 422), response.status_code
+    assert_answers_clean(assessment_id)
+
+
+def assert_answers_clean(assessment_id):
+    """What was stored is text that every page, export and PDF can encode."""
+    db.session.expire_all()
+    for answer in db.session.scalars(select(Answer).filter_by(assessment_id=assessment_id)):
+        assert clean_value(answer.value) == answer.value
+        assert answer.comment is None or clean_text(answer.comment) == answer.comment
 
 
 @FUZZ
@@ -83,6 +106,28 @@ def test_autosave_with_any_strings_never_fails(officer_client, item_id, value, c
     version = answer.version if answer else 0
     response = client.post(url, json={"value": value, "comment": comment, "version": version})
     assert response.status_code in (200, 422), response.status_code
+    assert_answers_clean(assessment_id)
+
+
+@FUZZ
+@given(
+    item_id=st.sampled_from(ITEMS),
+    depth=st.integers(MAX_JSON_DEPTH + 1, 100_000),
+    opener=st.sampled_from(["[", '{"a":']),
+)
+def test_deeply_nested_autosave_bodies_are_refused_with_a_message(
+    officer_client, item_id, depth, opener
+):
+    client, assessment_id = officer_client
+    closer = "]" if opener == "[" else "}"
+    body = '{"value": ' + opener * depth + "1" + closer * depth + ', "version": 0}'
+    response = client.post(
+        f"/assessments/{assessment_id}/answers/{item_id}",
+        data=body,
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json["error"]
 
 
 @FUZZ
