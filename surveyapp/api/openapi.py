@@ -17,11 +17,31 @@ _SCORE = {
     "description": "'moderated' (default: the expert's score where given) or 'self'",
     "schema": {"type": "string", "enum": ["moderated", "self"]},
 }
-_ERRORS = {
-    "401": {"description": "Not signed in and no valid token"},
-    "403": {"description": "Not allowed for this user (e.g. another region's officer)"},
-    "404": {"description": "No such round, region or group, or no submitted assessment"},
+#: Every error is problem details (RFC 9457).
+_PROBLEM = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+    },
 }
+
+
+def _error(description: str) -> dict:
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {"description": description, "content": {"application/problem+json": {"schema": schema}}}
+
+
+_ERRORS = {
+    "401": _error("Not signed in and no valid token"),
+    "403": _error("Not allowed for this user (e.g. another region's officer)"),
+    "404": _error("No such round, region or group, or no submitted assessment"),
+}
+#: For operations that take ?score=.
+_BAD_SCORE = {"400": _error("'score' is neither 'moderated' nor 'self'")}
 _STATISTIC = {
     "type": "object",
     "description": (
@@ -56,6 +76,7 @@ _GROUP = {
 
 
 def _get(summary: str, parameters: list, schema: dict) -> dict:
+    errors = _ERRORS | (_BAD_SCORE if _SCORE in parameters else {})
     return {
         "get": {
             "summary": summary,
@@ -63,7 +84,7 @@ def _get(summary: str, parameters: list, schema: dict) -> dict:
             "responses": {
                 "200": {"description": "OK", "content": {"application/json": {"schema": schema}}}
             }
-            | _ERRORS,
+            | errors,
         }
     }
 
@@ -94,7 +115,7 @@ def openapi_document() -> dict:
                     "name": current_app.config["SESSION_COOKIE_NAME"],
                 },
             },
-            "schemas": {"Statistic": _STATISTIC, "Group": _GROUP},
+            "schemas": {"Statistic": _STATISTIC, "Group": _GROUP, "Problem": _PROBLEM},
         },
         "paths": {
             "/rounds": _get("Assessment rounds", [], {"type": "object"}),
