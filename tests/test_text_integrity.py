@@ -309,3 +309,31 @@ def test_the_migration_heals_text_stored_before(empty_database, monkeypatch):
             assert stored == {"v": expected}
         finally:
             dispose_engines()
+
+
+@pytest.mark.browser
+def test_the_field_shows_the_cleaned_text_that_was_saved(app, live_server, page, poisoned):
+    """Text with a lone surrogate and a control character (pasted from a broken source):
+    saved, and the field shows what was stored once the officer leaves it."""
+    from playwright.sync_api import expect
+
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Email").fill("olga@example.org")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server}/")
+    aid = poisoned["assessment"].id
+    page.goto(f"{live_server}/assessments/{aid}/sections/networks")
+    field = page.locator('textarea[name="practice"]')
+    field.click()
+    with page.expect_response(lambda r: r.url.endswith("/answers/practice") and r.ok):
+        # Built in the page: Playwright's own channel cannot carry a lone surrogate.
+        field.evaluate(
+            "el => { el.value = 'broken ' + String.fromCharCode(0xD800, 7) + ' text';"
+            " el.dispatchEvent(new Event('input', {bubbles: true})); }"
+        )
+    field.press("Tab")
+    expect(field).to_have_value("broken \ufffd text")
+    assert stored_answer(aid, "practice").value == "broken \ufffd text"
+    page.reload()
+    expect(page.locator('textarea[name="practice"]')).to_have_value("broken \ufffd text")
