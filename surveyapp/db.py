@@ -27,6 +27,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+
 class CleanString(TypeDecorator):
     """A String whose values are stored cleaned (surveyapp.text.clean_text): no unpaired
     surrogate, which no page, export or PDF could encode, and no control character, which
