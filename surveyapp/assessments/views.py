@@ -483,7 +483,7 @@ def assessment_history(assessment_id: int):
         entries=entries,
         page=page,
         has_older=has_older,
-        lang=current_lang(),
+        lang=lang,
     )
 
 
@@ -500,7 +500,7 @@ def print_assessment(assessment_id: int):
         definition=definition,
         answers=answer_map(assessment),
         visible={item.id for item in definition.items if item.is_visible(values)},
-        lang=lang,
+        lang=current_lang(),
     )
 
 
