@@ -100,7 +100,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized)
     app.teardown_request(lambda _exc: forget_read_with_user())
 
-    from surveyapp.labels import event_label, label, state_label
+    from surveyapp.labels import label, state_label
     from surveyapp.navigation import site_footer, site_header
     from surveyapp.numbers import format_number
     from surveyapp.regions.models import RegionCategory
@@ -111,7 +111,6 @@ def _init_extensions(app: Flask) -> None:
     app.jinja_env.globals["min_group_size"] = lambda: app.config["MIN_GROUP_SIZE"]
     app.jinja_env.filters["label"] = label
     app.jinja_env.filters["category_label"] = lambda value: label(RegionCategory(value))
-    app.jinja_env.filters["event_label"] = event_label
     app.jinja_env.filters["state_label"] = state_label
     app.jinja_env.filters["number"] = format_number
 

@@ -36,18 +36,6 @@ def label(value) -> str:
     return LABELS.get(value, str(value))
 
 
-EVENT_LABELS = {
-    "assessment.started": _l("Assessment started"),
-    "assessment.submitted": _l("Assessment submitted"),
-    "answer.changed": _l("Answer changed"),
-    "answer.comment_changed": _l("Comment changed"),
-}
-
-
-def event_label(action: str) -> str:
-    return str(EVENT_LABELS.get(action, action))
-
-
 def state_label(value) -> str:
     """A workflow state stored as text in an audit event, named for people; else the text."""
     if value is None:

@@ -6,12 +6,13 @@ SQLite (a throwaway file) by default; PostgreSQL when TEST_DATABASE_URL is set.
 import os
 import shutil
 import threading
+import uuid
 from datetime import date
 
 import pytest
 from flask.testing import FlaskClient
 from playwright.sync_api import sync_playwright
-from sqlalchemy import delete
+from sqlalchemy import create_engine, delete, make_url, text
 from werkzeug.serving import make_server
 
 from config import TestingConfig
@@ -257,3 +258,22 @@ def scored_world(create_region, create_user, create_round, create_assessment):
     save_answer(draft, "maturity", 5, writer)
     db.session.commit()
     return {"round": round_, "regions": regions, "assessments": assessments, "draft": draft}
+
+
+@pytest.fixture
+def empty_database(tmp_path):
+    """A brand-new database of the engine under test (not the one the other tests share)."""
+    url = make_url(os.environ["TEST_DATABASE_URL"])
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    name = f"surveyapp_migrations_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -98,7 +98,7 @@ def test_an_expired_token_gets_401_in_json(app, expert):
     token.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     status, response = api_status(app, headers)
-    assert status == 401 and response.is_json and response.json["error"]
+    assert status == 401 and response.is_json and response.json["detail"]
     listing = signed_in(app, expert).get("/account/api-tokens").text
     assert "expired: it no longer works" in listing
 

@@ -2,13 +2,10 @@
 challenge taxonomy (the questionnaire's kinds), on a database that had neither."""
 
 import os
-import uuid
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 
 from config import TestingConfig
 from surveyapp import create_app
@@ -22,24 +19,6 @@ from surveyapp.rounds.models import Round
 
 BEFORE = "a19e0003revw"
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
-
-
-@pytest.fixture
-def empty_database(tmp_path):
-    url = make_url(os.environ["TEST_DATABASE_URL"])
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    name = f"surveyapp_migrations_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 class _Config(TestingConfig):

@@ -1,38 +1,16 @@
 """Alembic migrations build the same schema as the models, up, down and up again."""
 
 import os
-import uuid
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect
 
 from config import TestingConfig
 from surveyapp import create_app
 from surveyapp.db import dispose_engines
 from surveyapp.extensions import db
-
-
-@pytest.fixture
-def empty_database(tmp_path):
-    """A brand-new database of the engine under test (not the one the other tests share)."""
-    url = make_url(os.environ["TEST_DATABASE_URL"])
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migrations.db'}"
-        return
-    name = f"surveyapp_migrations_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 class _Config(TestingConfig):

@@ -13,7 +13,7 @@ from html import unescape
 import pandas as pd
 import pytest
 from babel.numbers import parse_decimal
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -241,20 +241,27 @@ def test_numbers_typed_in_the_pages_language_are_saved(
     assert stored(assessment, "plain_number").version == 1
 
 
+WHOLE = "Enter a whole number, for example %(example)s."
+ANY = "Enter a number, for example %(example)s."
+
+
 @pytest.mark.parametrize(
     ("lang", "item_id", "section", "typed", "message"),
     [
-        ("en", "unit_staff", "basics", "2.5", "Enter a whole number, for example 12."),
-        ("en", "plain_number", "networks", "1,5", "Enter a number, for example 1,250,000.5."),
-        ("en", "plain_number", "networks", "1.250.000", "Enter a number, for example 1,250,000.5."),
-        ("de", "plain_number", "networks", "2.5", "Enter a number, for example 1.250.000,5."),
-        ("en", "unit_staff", "basics", "lots", "Enter a whole number, for example 12."),
-        ("en", "budget_share", "basics", "12,5", "Enter a number, for example 12.5."),
+        ("en", "unit_staff", "basics", "2.5", (WHOLE, "12")),
+        ("en", "plain_number", "networks", "1,5", (ANY, "1,250,000.5")),
+        ("en", "plain_number", "networks", "1.250.000", (ANY, "1,250,000.5")),
+        ("de", "plain_number", "networks", "2.5", (ANY, "1.250.000,5")),
+        ("en", "unit_staff", "basics", "lots", (WHOLE, "12")),
+        ("en", "budget_share", "basics", "12,5", (ANY, "12.5")),
     ],
 )
 def test_a_number_not_understood_gets_one_message_saying_what_to_type(
-    client, login, officer, assessment, lang, item_id, section, typed, message
+    app, client, login, officer, assessment, lang, item_id, section, typed, message
 ):
+    template, example = message
+    with app.test_request_context(), force_locale(lang):
+        message = gettext(template, example=example)  # the reader's language, as translated
     login(officer)
     response = autosave(client, assessment, item_id, [typed], lang=lang)
     assert response.status_code == 422

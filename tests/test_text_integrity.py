@@ -3,16 +3,13 @@ page, export or PDF fails on them; JSON bodies nested too deeply are a 400, not 
 
 import io
 import json
-import os
 import urllib.parse
-import uuid
 import zipfile
 
 import openpyxl
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import JSON, Enum, String, create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import JSON, Enum, String, select, text
 
 from config import TestingConfig
 from surveyapp import create_app
@@ -244,25 +241,6 @@ def test_a_body_that_is_not_json_says_so(poisoned):
     )
     assert response.status_code == 400
     assert response.json["error"]
-
-
-@pytest.fixture
-def empty_database(tmp_path):
-    """A brand-new database of the engine under test (as in test_migrations)."""
-    url = make_url(os.environ["TEST_DATABASE_URL"])
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'heal.db'}"
-        return
-    name = f"surveyapp_heal_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 class _MigrationConfig(TestingConfig):
