@@ -93,6 +93,18 @@ def test_only_written_answers_of_submitted_assessments_are_tagged(app, login, wo
     assert tag(client, world["draft"], [staff]).status_code == 404  # drafts are invisible
 
 
+@pytest.mark.parametrize("category", ["\u00b2", str(2**64), "-1", "x"])
+def test_a_category_that_is_no_id_is_ignored_not_a_server_error(app, login, world, category):
+    """A digit that is no number ("²" passes str.isdigit) or a number beyond any id."""
+    client = app.test_client()
+    login(world["expert"], client=client)
+    assessment = world["assessments"][("ES21", "2026 spring")]
+    response = client.post(
+        f"/reviews/{assessment.id}/items/practice/challenges", data={"categories": [category]}
+    )
+    assert response.status_code < 500
+
+
 def test_admins_keep_the_taxonomy(app, login, world, create_user):
     client = app.test_client()
     login(create_user(email="ada@example.org", role=Role.admin), client=client)

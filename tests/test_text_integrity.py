@@ -285,6 +285,13 @@ def test_the_migration_heals_text_stored_before(empty_database, monkeypatch):
             stored = json.loads(stored) if isinstance(stored, str) else stored
             expected = ["bell", "esc"] if postgresql else ["bell", "esc", "broken \ufffd text"]
             assert stored == {"v": expected}
+            with db.engine.connect() as connection:  # untouched beside it: NULL stays NULL
+                assert (
+                    connection.scalar(
+                        text("SELECT count(*) FROM audit_events WHERE old_value IS NULL")
+                    )
+                    == 1
+                )
         finally:
             dispose_engines()
 

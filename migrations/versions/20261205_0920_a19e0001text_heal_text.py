@@ -55,20 +55,19 @@ def upgrade():
         ]
         if not keys or not texts:
             continue
-        changed = []
-        for row in bind.execute(sa.select(*keys, *texts)).mappings():
+        rows = bind.execute(
+            sa.select(*keys, *texts).execution_options(stream_results=True, yield_per=1000)
+        ).mappings()
+        changed = []  # (key of the row, the values that change): few rows, if any
+        for row in rows:
             values = {c.name: _clean(row[c.name]) for c in texts}
-            if any(values[c.name] != row[c.name] for c in texts):
-                keys_of_row = {f"key_{c.name}": row[c.name] for c in keys}
-                changed.append(keys_of_row | {f"new_{n}": v for n, v in values.items()})
-        if changed:
-            condition = sa.and_(*(c == sa.bindparam(f"key_{c.name}") for c in keys))
-            update = (
-                table.update()
-                .where(condition)
-                .values({column.name: sa.bindparam(f"new_{column.name}") for column in texts})
-            )
-            bind.execute(update, changed)
+            values = {n: v for n, v in values.items() if v != row[n]}
+            if values:
+                changed.append(({c.name: row[c.name] for c in keys}, values))
+        # Only the values that change are written, so a JSON null beside them stays SQL NULL.
+        for key, values in changed:
+            condition = sa.and_(*(c == key[c.name] for c in keys))
+            bind.execute(table.update().where(condition).values(values))
 
 
 def downgrade():

@@ -69,7 +69,7 @@ def tag(assessment_id: int, item_id: str):
     item = assessment.round.questionnaire.parsed.items_by_id.get(item_id)
     if item is None or item.type not in TAGGABLE_TYPES:
         abort(404)  # the page offers tags on written answers only
-    ids = [int(v) for v in request.form.getlist("categories") if v.isdigit()]
+    ids = request.form.getlist("categories", type=db_int)  # what is no id is left out
     try:
         set_challenge_tags(assessment, item_id, ids, request.form.get("aspect"), current_user)
         db.session.commit()
