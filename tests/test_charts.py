@@ -46,3 +46,20 @@ def test_radar_marks_the_region_median_and_band():
     assert 'class="chart-region"' in svg
     assert 'class="chart-median"' in svg
     assert 'class="chart-band"' in svg
+
+
+@pytest.mark.parametrize(("lang", "written"), [("en", ["42.9", "30.0"]), ("de", ["42,9", "30,0"])])
+def test_scores_in_charts_are_written_as_the_tables_write_them(app, lang, written):
+    """One decimal in the reader's language (issue 19, item 12), not "30" beside "42.9"."""
+    from flask_babel import force_locale
+
+    from surveyapp.numbers import format_number
+
+    with app.test_request_context(), force_locale(lang):
+        heat = str(charts.heat_map(["r"], ["a", "b"], [[42.9, 30.0]], "Heat", "d"))
+        bars = str(charts.bars([charts.Axis("a", 42.9), charts.Axis("b", 30.0)], "Bars", "d"))
+        expected = [format_number(value, digits=1) for value in (42.9, 30.0)]
+    assert expected == written
+    for svg in (heat, bars):
+        values = [t.text for t in ET.fromstring(svg).iter(f"{NS}text")]  # noqa: S314
+        assert all(number in values for number in expected), values

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from surveyapp.numbers import format_number
+
 REGION = "#1f5fa8"
 MEDIAN = "#6b6b6b"
 BAND = "#d9e3ef"
@@ -31,7 +33,14 @@ class Axis:
 
 
 def _number(value: float) -> str:
+    """A coordinate (or an axis tick), as SVG writes it."""
     return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _score(value: float) -> str:
+    """A score written in a chart, as the tables beside it write it: one decimal, in the
+    reader's language."""
+    return format_number(value, digits=1)
 
 
 def _svg(width: int, height: int, title: str, description: str, body: list[str]) -> Markup:
@@ -155,7 +164,7 @@ def bars(axes: Sequence[Axis], title: str, description: str, width: int = 640) -
                 f'<rect class="chart-region" x="{label_width}" y="{_number(y + row / 2 - 8)}" '
                 f'width="{_number(plot * axis.value / 100)}" height="16" fill="{REGION}"/>'
                 f'<text x="{_number(label_width + plot * axis.value / 100 + 4)}" y="{y + row / 2}" '
-                f'font-size="10" dominant-baseline="middle">{_number(axis.value)}</text>'
+                f'font-size="10" dominant-baseline="middle">{_score(axis.value)}</text>'
             )
         if _present(axis.median):
             x = label_width + plot * axis.median / 100
@@ -251,7 +260,7 @@ def heat_map(
             if _present(value):
                 shade = 0.12 + 0.78 * value / 100
                 ink = "#fff" if shade > 0.55 else "#111"
-                text = _number(value)
+                text = _score(value)
             else:
                 shade, ink, text = 0.0, "#555", "\u2013"
             body.append(
