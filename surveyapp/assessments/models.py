@@ -137,6 +137,11 @@ class Answer(db.Model):
     value: Mapped[Any] = mapped_column(JSONType, nullable=True)
     #: The officers' comment on the item (context, caveats), shown to reviewers.
     comment: Mapped[str | None] = mapped_column(CleanText)
+    #: Why the item does not apply (required with a "not applicable" answer; experts judge it).
+    na_reason: Mapped[str | None] = mapped_column(CleanText)
+    #: Evidence for the answer: a document link or a reference (asked for at levels 3-5 and
+    #: a scored "yes"; a missing one is a warning at submit, never a block).
+    evidence: Mapped[str | None] = mapped_column(CleanText)
     #: Who changed it last.
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: When it was changed last.

@@ -2,7 +2,7 @@
 
 import enum
 
-from sqlalchemy import Column, ForeignKey, Table
+from sqlalchemy import BigInteger, Column, ForeignKey, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.db import CleanString, CleanText, JSONType, StateEnum
@@ -36,6 +36,27 @@ class Region(db.Model):
 
     def __repr__(self) -> str:
         return f"<Region {self.code} {self.name}>"
+
+
+class RegionPopulation(db.Model):
+    """A region's population on 1 January of a year (size-relative count targets, method 2).
+
+    Kept per year so an old round is recomputed with the population it had.
+    """
+
+    __tablename__ = "region_populations"
+    __table_args__ = (UniqueConstraint("region_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))
+    #: The year whose 1 January the figure is for.
+    year: Mapped[int]
+    #: Inhabitants (a whole number, as Eurostat publishes it).
+    population: Mapped[int] = mapped_column(BigInteger)
+    #: Where the figure comes from, e.g. "Eurostat demo_r_d2jan" or "synthetic (demo)".
+    source: Mapped[str] = mapped_column(CleanString(200))
+
+    region: Mapped[Region] = relationship()
 
 
 region_group_members = Table(

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Float, ForeignKey, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.assessments.models import Assessment
@@ -50,8 +50,13 @@ class ModeratedScore(db.Model):
         ForeignKey("assessments.id", ondelete="CASCADE"), index=True
     )
     item_id: Mapped[str] = mapped_column(CleanString(100))
-    #: 0-100, on the same scale as the item's own score.
-    score: Mapped[float] = mapped_column(Float)
+    #: 0-100, on the same scale as the item's own score; None where the expert only decided
+    #: on a "not applicable" answer (accepted: left out; rejected: counts as "Don't know").
+    score: Mapped[float | None] = mapped_column(Float)
+    #: The expert's decision on the region's "not applicable": "accepted" or "rejected".
+    na_decision: Mapped[str | None] = mapped_column(CleanString(20))
+    #: True when the expert explicitly confirmed the region's answer (moderation coverage).
+    confirmed: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: Why the expert's score differs from the region's (required when it does).
     rationale: Mapped[str | None] = mapped_column(CleanText)
     expert_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

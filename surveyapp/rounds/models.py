@@ -33,6 +33,9 @@ class Round(db.Model):
     opens_on: Mapped[date]
     #: Last day officers may submit.
     closes_on: Mapped[date]
+    #: The date answers describe ("in the 12 months before"): counts per period and the
+    #: population that size-relative targets use are those of this date; None = ``closes_on``.
+    reference_date: Mapped[date | None]
     #: planned -> open -> closed.
     state: Mapped[RoundState] = mapped_column(
         StateEnum(RoundState),
@@ -43,6 +46,11 @@ class Round(db.Model):
     moderated_released: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     questionnaire: Mapped[Questionnaire] = relationship()
+
+    @property
+    def reference_day(self) -> date:
+        """The day the round's answers describe."""
+        return self.reference_date or self.closes_on
 
     def score_column_for(self, user) -> str:
         """Which score a user's benchmarks use: "moderated" where they may see it, else "self"."""
