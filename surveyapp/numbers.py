@@ -7,7 +7,7 @@ Every page, report and message that shows an answer value or a score formats it 
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.numbers import (
     NumberFormatError,
@@ -93,3 +93,46 @@ def parse_number(text: str, lang: str | None = None) -> Decimal:
     if not number.is_finite():
         raise NumberInputError(text)
     return number
+
+
+#: Scores are compared, ranked and shown on this value: 9 decimals of the float's shortest repr.
+CANONICAL_QUANTUM = Decimal("1e-9")
+SCORE_QUANTUM = Decimal("0.1")
+
+
+def canonical(value: int | float | Decimal) -> Decimal:
+    """A score's canonical value ``Decimal(repr(x))`` to 9 decimals, half to even (method D11).
+
+    Ties, ranks, thresholds and display all use it, so that 2.8499999999999943 (63.05 - 60.2 in
+    floating point) is the 2.85 it stands for. ``surveyapp.analysis.scoring.canonical`` is this.
+    """
+    return as_decimal(value).quantize(CANONICAL_QUANTUM, rounding=ROUND_HALF_EVEN)
+
+
+def _score_decimal(value) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        if value != value:  # NaN: nothing to show
+            return None
+    except TypeError:
+        return None
+    return canonical(value).quantize(SCORE_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def format_score(value: int | float | Decimal | None, lang: str | None = None) -> str:
+    """A score as every page, chart, report and export writes it: one decimal, half away from
+    zero on the canonical value (40.25 -> "40.3", never Python's half-to-even "40.2"); "" for
+    None and NaN (no score)."""
+    number = _score_decimal(value)
+    return "" if number is None else format_number(number, lang, digits=1)
+
+
+def format_change(value: int | float | Decimal | None, lang: str | None = None) -> str:
+    """A signed change of a score ("+2.9", "-0.5", "0.0"), rounded as :func:`format_score`."""
+    number = _score_decimal(value)
+    if number is None:
+        return ""
+    if number == 0:
+        return format_number(abs(number), lang, digits=1)
+    return format_number(number, lang, digits=1, sign=True)

@@ -1,22 +1,25 @@
-"""Load what the analysis needs from the database into tidy pandas DataFrames.
+"""The load stage: what the analysis needs, from the database into tidy pandas DataFrames.
 
 Only assessments a region has submitted count: submitted, under review and validated ones.
 Drafts and assessments sent back for changes (being reworked by the region) never reach a frame.
+Nothing here computes a score: :mod:`scoring` takes these frames as they are.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pandas as pd
 from flask import has_request_context
 from flask.globals import request_ctx
 from sqlalchemy import Text, cast, func, literal, select
 
-from surveyapp.assessments.models import COUNTED_STATES, Answer, Assessment
+from surveyapp.assessments.models import COUNTED_STATES, Answer, Assessment, AssessmentState
 from surveyapp.extensions import db
-from surveyapp.regions.models import Region
+from surveyapp.regions.models import Region, RegionPopulation
 from surveyapp.reviews.models import ModeratedScore
+from surveyapp.rounds.models import Round
 
 ASSESSMENT_COLUMNS = [
     "assessment_id",
@@ -55,22 +58,55 @@ def load_assessments(round_ids: list[int]) -> pd.DataFrame:
     frame["state"] = frame["state"].map(str)
     frame["category"] = frame["category"].map(lambda c: str(c) if c else None)
     frame["partnerships"] = frame["partnerships"].map(lambda p: list(p or []))
+    frame["validated"] = frame["state"] == str(AssessmentState.validated)
+    return frame
+
+
+def load_populations(region_ids, year: int) -> pd.Series:
+    """Region id -> inhabitants on 1 January of ``year``, else of the latest earlier year known.
+
+    Regions without any figure up to that year are absent (a population is never guessed).
+    """
+    ids = [int(r) for r in region_ids]
+    if not ids:
+        return pd.Series(dtype=float)
+    rows = db.session.execute(
+        select(RegionPopulation.region_id, RegionPopulation.year, RegionPopulation.population)
+        .where(RegionPopulation.region_id.in_(ids), RegionPopulation.year <= year)
+        .order_by(RegionPopulation.region_id, RegionPopulation.year)
+    ).all()
+    latest: dict[int, float] = {}
+    for region_id, _year, population in rows:  # ordered by year: the last one wins
+        latest[int(region_id)] = float(population)
+    return pd.Series(latest, dtype=float)
+
+
+def with_populations(assessments: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The assessments frame with a ``population`` column (inhabitants, NaN when unknown)."""
+    populations = load_populations(assessments["region_id"], year)
+    frame = assessments.copy()
+    frame["population"] = frame["region_id"].map(populations).astype(float)
     return frame
 
 
 def load_answers(round_id: int) -> pd.DataFrame:
-    """Answers of a round's counted assessments: assessment_id, item_id, value."""
+    """Answers of a round's counted assessments: assessment_id, item_id, value, evidence (bool:
+    a link or reference was given)."""
     # The JSON comes back as text and is decoded in one call: row-by-row decoding was half of
     # the load time for a round of 45,000 answers.
     raw = func.coalesce(cast(Answer.value, Text), literal("null"))
     rows = db.session.execute(
-        select(Answer.assessment_id, Answer.item_id, raw)
+        select(Answer.assessment_id, Answer.item_id, raw, Answer.evidence)
         .join(Assessment, Assessment.id == Answer.assessment_id)
         .where(Assessment.round_id == round_id, Assessment.state.in_(COUNTED_STATES))
     ).all()
-    frame = _frame(rows, ["assessment_id", "item_id", "value"])
+    frame = _frame(rows, ["assessment_id", "item_id", "value", "evidence"])
     if len(frame):
         frame["value"] = json.loads("[" + ",".join(frame["value"]) + "]")
+        evidence = frame["evidence"]
+        frame["evidence"] = evidence.notna().to_numpy() & (evidence.astype(str).str.strip() != "")
+    else:
+        frame["evidence"] = frame["evidence"].astype(bool)
     return frame
 
 
@@ -82,13 +118,23 @@ def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
 
 
 def load_moderated(round_id: int) -> pd.DataFrame:
-    """Experts' item scores in a round's counted assessments: assessment_id, item_id, score."""
+    """Experts' work in a round's counted assessments: assessment_id, item_id, score (or
+    None), na_decision ("accepted", "rejected" or None), confirmed (bool)."""
     rows = db.session.execute(
-        select(ModeratedScore.assessment_id, ModeratedScore.item_id, ModeratedScore.score)
+        select(
+            ModeratedScore.assessment_id,
+            ModeratedScore.item_id,
+            ModeratedScore.score,
+            ModeratedScore.na_decision,
+            ModeratedScore.confirmed,
+        )
         .join(Assessment, Assessment.id == ModeratedScore.assessment_id)
         .where(Assessment.round_id == round_id, Assessment.state.in_(COUNTED_STATES))
     ).all()
-    return _frame(rows, ["assessment_id", "item_id", "score"])
+    frame = _frame(rows, ["assessment_id", "item_id", "score", "na_decision", "confirmed"])
+    frame["score"] = pd.to_numeric(frame["score"], errors="coerce").astype(float)
+    frame["confirmed"] = frame["confirmed"].map(lambda v: v is True or v == 1).astype(bool)
+    return frame
 
 
 def data_version(round_id: int) -> tuple:
@@ -114,8 +160,9 @@ def query_data_versions(round_ids: list[int]) -> dict[int, tuple]:
     """Per round, a key that changes whenever anything its scores depend on changes.
 
     Counted assessments (which, in which state, with what consent), their answers' and their
-    moderated scores' last change. Cheap: three grouped aggregate queries, no rows leave the
-    database.
+    moderated scores' last change, the round's questionnaire and reference date, and the
+    populations (size-relative count targets). Cheap: grouped aggregate queries, no rows leave
+    the database. Every key has the same layout (``CHANGE_TIME_POSITIONS``).
     """
     counted = Assessment.round_id.in_(round_ids), Assessment.state.in_(COUNTED_STATES)
     assessments = db.session.execute(
@@ -150,10 +197,54 @@ def query_data_versions(round_ids: list[int]) -> dict[int, tuple]:
         .where(*counted)
         .group_by(Assessment.round_id)
     ).all()
+    rounds = db.session.execute(
+        select(Round.id, Round.questionnaire_id, Round.reference_date, Round.closes_on).where(
+            Round.id.in_(round_ids)
+        )
+    ).all()
+    population_key = _population_key()
     parts = [
         {row[0]: tuple(map(str, row[1:])) for row in rows}
         for rows in (assessments, answers, moderated)
     ]
+    populations = {row[0]: (str(row[1]), str(row[2] or row[3]), population_key) for row in rounds}
     return {
-        rid: (rid, *(value for part in parts for value in part.get(rid, ()))) for rid in round_ids
+        rid: (
+            rid,
+            *(value for part in parts for value in part.get(rid, ("0", "None", "None"))),
+            *populations.get(rid, ("None", "None", "None")),
+        )
+        for rid in round_ids
     }
+
+
+#: Positions of the latest change times in a data version key (see ``query_data_versions``).
+CHANGE_TIME_POSITIONS = (2, 5, 8)
+
+
+def _population_key() -> str:
+    row = db.session.execute(
+        select(
+            func.count(RegionPopulation.id),
+            func.sum(RegionPopulation.population),
+            func.sum(RegionPopulation.year * RegionPopulation.region_id),
+        )
+    ).one()
+    return "/".join(map(str, row))
+
+
+def changed_at(key: tuple) -> datetime | None:
+    """The latest change (state, answer or expert work) recorded in a data version key, UTC."""
+    times = []
+    for position in CHANGE_TIME_POSITIONS:
+        text = key[position] if position < len(key) else "None"
+        if text in ("None", ""):
+            continue
+        try:
+            moment = datetime.fromisoformat(str(text))
+        except ValueError:
+            continue
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        times.append(moment.astimezone(UTC))
+    return max(times) if times else None

@@ -4,14 +4,17 @@ A candidate's match is the mean of two parts, each 0-1:
 
 * **shared**: the overlap of the two regions' priority areas and Thematic Partnerships
   (shared / all named by either, the Jaccard index);
-* **complementarity**: how much both could learn from each other. Over the dimensions both have
-  a score for, take the mean of how far the candidate is above this region (what this region can
-  learn) and the mean of how far it is below (what the candidate can learn); their geometric mean,
-  relative to the largest among the candidates, is the complementarity. A candidate strong where
-  this region is weak *and* weak where it is strong scores high; a candidate better (or worse)
-  everywhere, or a copy of this region, scores 0.
+* **complementarity** (method 2.0, D17): how much both could learn from each other, on the six
+  criterion-7 dimensions (validated, moderated scores; the caller passes them). Over all six
+  dimensions, zeros included (a dimension either region has no score for adds 0), take the mean
+  of how far the candidate is above this region (what this region can learn) and the mean of how
+  far it is below (what the candidate can learn); complementarity = sqrt(mean positive gap x mean
+  negative gap) / 50. It is absolute (not scaled to the best candidate) and stays in [0, 1]. A
+  candidate strong where this region is weak *and* weak where it is strong scores high; a
+  candidate better (or worse) everywhere, or a copy of this region, scores 0.
 
-Dimensions where the difference is at least ``margin`` points are named in the explanation.
+Candidates from the region's own Member State are left out: criterion 7 is about partners outside
+it. Dimensions where the difference is at least ``margin`` points are named in the explanation.
 """
 
 from __future__ import annotations
@@ -43,26 +46,24 @@ def suggest_partners(
     *,
     limit: int = 5,
     margin: float = 15.0,
+    countries: dict[int, str] | None = None,
 ) -> list[Suggestion]:
     """Rank the other regions as partners for ``region_id``.
 
-    :param dimensions: region_id index, one column per dimension, scores 0-100 (NaN = none).
+    :param dimensions: region_id index, one column per criterion-7 dimension, scores 0-100
+        (NaN = none).
     :param areas: region id -> its priority areas and partnerships.
+    :param countries: region id -> Member State; candidates of the region's own are left out.
     """
     if region_id not in dimensions.index:
         return []
     own = dimensions.loc[region_id].to_numpy(dtype=float)
     others = dimensions.drop(index=region_id)
+    if countries and region_id in countries:
+        home = countries[region_id]
+        others = others[[countries.get(other) != home for other in others.index]]
     difference = others.to_numpy(dtype=float) - own  # candidates x dimensions, NaN where absent
-    present = ~np.isnan(difference)
-    counts = present.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        you_learn = np.where(present, np.clip(difference, 0, None), 0).sum(axis=1) / counts
-        they_learn = np.where(present, np.clip(-difference, 0, None), 0).sum(axis=1) / counts
-    complementarity = np.nan_to_num(np.sqrt(you_learn * they_learn))
-    largest = complementarity.max() if len(complementarity) else 0.0
-    if largest > 0:
-        complementarity = complementarity / largest
+    complementarity = complementarity_of(difference)
     own_areas = areas.get(region_id, set())
     candidates = []
     for index, other_id in enumerate(others.index):
@@ -89,6 +90,16 @@ def suggest_partners(
             )
         )
     return suggestions
+
+
+def complementarity_of(difference: np.ndarray) -> np.ndarray:
+    """sqrt(mean positive gap x mean negative gap) / 50 per row, over all columns (NaN as 0)."""
+    if difference.size == 0:
+        return np.zeros(len(difference))
+    gaps = np.nan_to_num(difference)
+    you_learn = np.clip(gaps, 0, None).mean(axis=1)
+    they_learn = np.clip(-gaps, 0, None).mean(axis=1)
+    return np.sqrt(you_learn * they_learn) / 50.0
 
 
 def _named(difference: pd.Series, margin: float) -> list[str]:

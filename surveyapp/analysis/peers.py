@@ -1,15 +1,19 @@
-"""Peer groups and their statistics: pure functions over pandas DataFrames.
+"""The compare stage: peer groups and their statistics, pure functions over the score table.
+
+The rules (percentile rank, type-7 median and quartiles, minimum group size, median only for 5-9
+regions, bands, suppression) are written out in :mod:`scoring`'s docstring, the method text.
 
 * A region is compared with **peer groups** of the same round: all regions, the same country, the
   same category of region, each Thematic Partnership it belongs to and each custom group an
-  administrator defined. A group holds the region itself.
-* For every dimension, aspect and the overall score a group gives: the number of regions with a
-  score (n), median, first and third quartiles (linear interpolation between the closest ranks,
-  pandas' default), mean, minimum and maximum; and for the region its **percentile rank** (the
-  share of the group scoring below it, counting ties as half: 0 = lowest, 100 = highest) and its
-  gap to the median.
+  administrator defined. The caller passes the groups' validated assessments (peer statistics
+  count validated assessments only).
+* For every dimension, aspect and the C7 index a group gives: the number of regions with a shown
+  score (n), the median (from ``threshold`` regions) and the first and third quartiles (from
+  ``QUARTILES_FROM`` regions), type 7 (numpy's linear, pandas' default); never a minimum, maximum
+  or mean. For the region: its **percentile rank** PR = 100 (B + 0.5 E) / N on canonical values,
+  its gap to the median and its band.
 * **Suppression**: no statistic is shown for fewer than ``threshold`` regions, whether the group
-  is small or only few of its regions answered that dimension. And when two groups shown together
+  is small or only few of its regions have a shown score. And when two groups shown together
   differ by fewer than ``threshold`` regions (but are not the same regions), the smaller one is
   suppressed: subtracting one aggregate from the other would otherwise reveal those few regions.
 """
@@ -23,13 +27,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from surveyapp.analysis.scoring import canonical, canonical_array
+
 ALL = "all"
 COUNTRY = "country"
 CATEGORY = "category"
 PARTNERSHIP = "partnership"
 CUSTOM = "custom"
 
-STATISTICS = ["n", "median", "q1", "q3", "mean", "min", "max"]
+STATISTICS = ["n", "median", "q1", "q3"]
+#: Quartiles are shown from this many regions (5-9 regions: the median only).
+QUARTILES_FROM = 10
+#: Bands of a region's value in its group.
+AT_MEDIAN, Q1, Q2, Q3, Q4 = "at_median", "q1", "q2", "q3", "q4"
 
 
 @dataclass(frozen=True)
@@ -139,13 +149,30 @@ def suppress(groups: list[PeerGroup], threshold: int) -> list[ShownGroup]:
 
 
 def percentile_rank(values: Iterable[float], value: float) -> float:
-    """Share of ``values`` below ``value`` (ties count half), 0-100."""
-    array = np.asarray([v for v in values if not pd.isna(v)], dtype=float)
+    """PR = 100 (B + 0.5 E) / N over ``values`` (the region's own included), canonical values."""
+    array = canonical_array([v for v in values if not pd.isna(v)])
     if not len(array) or pd.isna(value):
         return float("nan")
-    below = np.count_nonzero(array < value)
-    equal = np.count_nonzero(array == value)
+    own = float(canonical(value))
+    below = np.count_nonzero(array < own)
+    equal = np.count_nonzero(array == own)
     return 100.0 * (below + 0.5 * equal) / len(array)
+
+
+def band(value: float, median: float, pr: float) -> str | None:
+    """ "at_median" when the value equals the median (canonical values), else "q1" (lowest) when
+    PR < 25, "q2" when < 50, "q3" when < 75, else "q4"; None without a value, median or PR."""
+    if any(pd.isna(x) for x in (value, median, pr)):
+        return None
+    if canonical(value) == canonical(median):
+        return AT_MEDIAN
+    if pr < 25:
+        return Q1
+    if pr < 50:
+        return Q2
+    if pr < 75:
+        return Q3
+    return Q4
 
 
 def describe(
@@ -157,21 +184,23 @@ def describe(
 ) -> pd.DataFrame:
     """Statistics of a group, per (kind, key) of the score table.
 
-    :param scores: long score table (assessment_id, kind, key, self, moderated).
-    :param assessment_ids: the group's assessments.
+    :param scores: long score table (assessment_id, kind, key, self, moderated, ...).
+    :param assessment_ids: the group's assessments (validated ones: the caller chooses).
     :param column: "self" or "moderated".
-    :param focal_assessment: the compared region's assessment: adds value, rank and gap.
-    :returns: index (kind, key); columns n, median, q1, q3, mean, min, max, suppressed, and with
-        a focal assessment value, rank and gap. Statistics of fewer than ``threshold`` scores are
-        NaN with suppressed = True.
+    :param focal_assessment: the compared region's assessment: adds value, rank, gap and band;
+        a rank only when it is one of the group's assessments.
+    :returns: index (kind, key); columns n, median, q1, q3, suppressed, and with a focal
+        assessment value, rank, gap and band. See :func:`describe_wide`.
     """
     return describe_wide(wide_scores(scores, column), assessment_ids, threshold, focal_assessment)
 
 
 def wide_scores(scores: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Assessments by (kind, key): the layout :func:`describe_wide` works on (compute it once)."""
+    """Assessments by (kind, key), canonical values: the layout :func:`describe_wide` works on
+    (compute it once)."""
     wide = scores.pivot(index="assessment_id", columns=["kind", "key"], values=column)
-    return wide.astype(float)
+    wide = wide.astype(float)
+    return pd.DataFrame(canonical_array(wide.to_numpy()), index=wide.index, columns=wide.columns)
 
 
 def describe_wide(
@@ -179,51 +208,65 @@ def describe_wide(
     assessment_ids: Iterable[int],
     threshold: int,
     focal_assessment: int | None = None,
+    *,
+    focal_values: pd.Series | None = None,
+    rank: bool = True,
 ) -> pd.DataFrame:
-    """:func:`describe` on a table from :func:`wide_scores`."""
-    rows = wide.index.isin(list(assessment_ids))
+    """:func:`describe` on a table from :func:`wide_scores`.
+
+    Statistics of fewer than ``threshold`` shown scores are NaN with suppressed = True; the
+    quartiles need ``QUARTILES_FROM`` scores. The rank counts the focal assessment among the
+    group's (it must be one of ``assessment_ids`` and have a shown value).
+
+    :param focal_values: the value to show for the focal region, per (kind, key), when it is not
+        its row of ``wide`` (e.g. its self-assessed scores beside validated peers' moderated
+        ones); no rank is given then unless ``rank`` is True and the values are its own row's.
+    :param rank: False: no percentile rank and band (e.g. the region is not validated yet).
+    """
+    ids = list(assessment_ids)
+    rows = wide.index.isin(ids)
     values = wide.to_numpy()[rows]
-    if values.size == 0:  # nobody in the group has any score
-        columns = [*STATISTICS, "suppressed"] + (
-            ["value", "rank", "gap"] if focal_assessment else []
-        )
+    with_focal = focal_assessment is not None
+    if values.size == 0 and not with_focal:
         empty = pd.MultiIndex.from_tuples([], names=["kind", "key"])
-        return pd.DataFrame(columns=columns, index=empty)
+        return pd.DataFrame(columns=[*STATISTICS, "suppressed"], index=empty)
+    if values.size == 0:
+        values = np.full((0, len(wide.columns)), np.nan)
     present = ~np.isnan(values)
     n = present.sum(axis=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN, as wanted
-        q1, median, q3 = np.nanpercentile(values, [25, 50, 75], axis=0)
-        table = pd.DataFrame(
-            {
-                "n": n,
-                "median": median,
-                "q1": q1,
-                "q3": q3,
-                "mean": np.nanmean(values, axis=0),
-                "min": np.nanmin(values, axis=0) if len(values) else np.nan,
-                "max": np.nanmax(values, axis=0) if len(values) else np.nan,
-            },
-            index=wide.columns,
-        )
-    table = table[n > 0]
+        if len(values):
+            q1, median, q3 = np.nanpercentile(values, [25, 50, 75], axis=0)
+        else:
+            q1 = median = q3 = np.full(len(wide.columns), np.nan)
+    table = pd.DataFrame({"n": n, "median": median, "q1": q1, "q3": q3}, index=wide.columns)
     table.index.names = ["kind", "key"]
     table["suppressed"] = table["n"] < threshold
-    if focal_assessment is not None:
-        if focal_assessment in wide.index:
-            own = wide.loc[focal_assessment].to_numpy()
+    table.loc[table["suppressed"], "median"] = np.nan
+    table.loc[table["n"] < max(QUARTILES_FROM, threshold), ["q1", "q3"]] = np.nan
+    if with_focal:
+        if focal_values is not None:
+            own = canonical_array(focal_values.reindex(wide.columns).to_numpy(dtype=float))
+        elif focal_assessment in wide.index:
+            own = wide.loc[focal_assessment].to_numpy(dtype=float)
         else:
             own = np.full(len(wide.columns), np.nan)
+        in_group = focal_assessment in ids and focal_assessment in wide.index
         below = np.where(present, values < own, False).sum(axis=0)
         equal = np.where(present, values == own, False).sum(axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            rank = 100.0 * (below + 0.5 * equal) / n
-        rank = np.where(np.isnan(own), np.nan, rank)
-        focal = pd.DataFrame({"value": own, "rank": rank}, index=wide.columns)
-        focal.index.names = ["kind", "key"]
-        table["value"] = focal["value"].reindex(table.index)
-        table["rank"] = focal["rank"].reindex(table.index)
+            ranks = 100.0 * (below + 0.5 * equal) / n
+        ranks = np.where(np.isnan(own) | (not (rank and in_group)), np.nan, ranks)
+        table["value"] = own
+        table["rank"] = ranks
+        table.loc[table["suppressed"], "rank"] = np.nan
         table["gap"] = table["value"] - table["median"]
-    hidden = [c for c in table.columns if c not in ("n", "suppressed", "value")]
-    table.loc[table["suppressed"], hidden] = np.nan
+        table["band"] = [
+            band(v, m, r)
+            for v, m, r in zip(table["value"], table["median"], table["rank"], strict=True)
+        ]
+        table = table[(table["n"] > 0) | table["value"].notna()]
+    else:
+        table = table[table["n"] > 0]
     return table

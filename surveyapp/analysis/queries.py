@@ -1,16 +1,21 @@
-"""Benchmarks of a round as plain data, computed from the database and cached by data version.
+"""Benchmarks of a round as plain data: the one place where the pipeline runs and is cached.
 
-The pure parts live in :mod:`scoring`, :mod:`peers` and :mod:`partners`; this module loads the
-frames, keeps each round's scores in a small per-process cache keyed by the round's data version
-(any answer or state change gives a new key) and assembles what pages, the API and reports show.
+The analysis is a one-way pipeline, each stage a pure function of the previous stage's frames:
+load (:mod:`frame`: database -> frames) -> score (:mod:`scoring`: items -> indices, coverage) ->
+compare (:mod:`peers`: groups, percentiles, panel trends, suppression) -> present (dashboards,
+reports, API, exports). This module runs load and score once per round and data version (any
+answer, state, expert or population change gives a new key) and keeps the result, and what the
+compare stage derives from it, in a small per-process cache (``RoundScores.memo``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 from flask import current_app
 from sqlalchemy import select
@@ -28,18 +33,27 @@ from surveyapp.rounds.models import Round
 class RoundScores:
     round_id: int
     definition: Definition
-    #: Counted assessments with their region's attributes (see frame.load_assessments).
+    #: Counted assessments with their region's attributes (see frame.load_assessments), plus
+    #: population (inhabitants on the round's reference day, NaN when unknown) and validated.
     assessments: pd.DataFrame
-    #: Counted item scores: assessment_id, item_id, self, moderated.
+    #: Every scored item of every counted assessment: assessment_id, item_id, status, self,
+    #: moderated (NaN = left out), expert, evidence, changed (scoring.item_scores).
     items: pd.DataFrame
-    #: Dimension, aspect and overall scores: assessment_id, kind, key, self, moderated.
+    #: Dimension, aspect and C7 index scores: assessment_id, kind, key, self, moderated,
+    #: coverage_self, coverage_moderated, counted, total, dk (scoring.group_scores).
     scores: pd.DataFrame
-    #: Raw answers: assessment_id, item_id, value (the exports write them).
+    #: Raw answers: assessment_id, item_id, value, evidence (the exports write them).
     answers: pd.DataFrame
     #: Raw answers of the priority-area items: assessment_id, item_id, value.
     priority_answers: pd.DataFrame
     #: Raw answers of the challenge items: assessment_id, item_id, value.
     challenge_answers: pd.DataFrame
+    #: Experts' work: assessment_id, item_id, score, na_decision, confirmed (frame.load_moderated).
+    moderated: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The data version key the scores were computed for (frame.data_version).
+    key: tuple = ()
+    #: SHA-256 of the questionnaire version's content.
+    questionnaire_hash: str = ""
     #: Figures derived from the scores alone, kept with them in the cache.
     memo: dict = field(default_factory=dict)
 
@@ -66,8 +80,11 @@ def round_scores(
     if cached is not None:
         if not fresh_regions:
             return cached
-        return replace(cached, assessments=frame.load_assessments([round_.id]))
-    result = compute_round_scores(round_)
+        fresh = frame.load_assessments([round_.id])
+        population = cached.assessments.set_index("assessment_id")["population"]
+        fresh["population"] = fresh["assessment_id"].map(population).astype(float)
+        return replace(cached, assessments=fresh)
+    result = compute_round_scores(round_, key)
     with _cache_lock:
         _cache[key] = result
         while len(_cache) > CACHE_SIZE:
@@ -75,20 +92,63 @@ def round_scores(
     return result
 
 
-def compute_round_scores(round_: Round) -> RoundScores:
+def compute_round_scores(round_: Round, key: tuple | None = None) -> RoundScores:
+    """Load the round's frames and score them (no cache: see :func:`round_scores`)."""
     definition = round_.questionnaire.parsed
+    # Load.
     answers = frame.load_answers(round_.id)
-    items = scoring.item_scores(answers, definition, frame.load_moderated(round_.id))
+    moderated = frame.load_moderated(round_.id)
+    assessments = frame.with_populations(
+        frame.load_assessments([round_.id]), round_.reference_day.year
+    )
+    # Score.
+    items, scores = scoring.score(
+        answers,
+        definition,
+        moderated,
+        assessments.set_index("assessment_id")["population"],
+        assessment_ids=assessments["assessment_id"],
+    )
     return RoundScores(
         round_id=round_.id,
         definition=definition,
-        assessments=frame.load_assessments([round_.id]),
+        assessments=assessments,
         items=items,
-        scores=scoring.group_scores(items, definition),
+        scores=scores,
         answers=answers,
         priority_answers=answers[answers["item_id"].isin(definition.priority_areas)],
         challenge_answers=answers[answers["item_id"].isin(definition.challenge_items)],
+        moderated=moderated,
+        key=tuple(key) if key else tuple(frame.data_version(round_.id)),
+        questionnaire_hash=round_.questionnaire.content_hash,
     )
+
+
+def snapshot_id(results: RoundScores) -> str:
+    """The data snapshot a figure was computed from: "YYYYMMDDTHHMMSSZ-<12 hex>".
+
+    The time is the latest change in the round's data version (state, answer or expert work);
+    the hex digits begin the SHA-256 of the data version key and the questionnaire's content
+    hash, so two figures with the same id come from the same data under the same questionnaire.
+    """
+    moment = frame.changed_at(results.key)
+    stamp = moment.strftime("%Y%m%dT%H%M%SZ") if moment else "00000000T000000Z"
+    digest = hashlib.sha256(
+        repr((tuple(map(str, results.key)), results.questionnaire_hash)).encode()
+    ).hexdigest()
+    return f"{stamp}-{digest[:12]}"
+
+
+def validated_ids(results: RoundScores) -> pd.Series:
+    """Assessment ids of the round's validated assessments (peer statistics count only these)."""
+    assessments = results.assessments
+    return assessments.loc[assessments["validated"].astype(bool), "assessment_id"]
+
+
+def peer_counts(results: RoundScores) -> dict[str, int]:
+    """How many counted assessments the peer statistics use (validated) and leave out."""
+    validated = int(results.assessments["validated"].astype(bool).sum())
+    return {"validated": validated, "left_out": len(results.assessments) - validated}
 
 
 def custom_groups() -> dict[str, list[int]]:
@@ -129,26 +189,58 @@ class GroupBenchmark:
     table: pd.DataFrame | None
 
 
+def _validated_regions(results: RoundScores, region_id: int | None = None) -> pd.DataFrame:
+    """Validated assessments' region rows, plus the focal region's own row (its groups)."""
+    assessments = results.assessments
+    keep = assessments["validated"].astype(bool)
+    if region_id is not None:
+        keep = keep | (assessments["region_id"] == region_id)
+    return assessments[keep]
+
+
 def region_benchmark(
     results: RoundScores, region_id: int, column: str = "moderated"
 ) -> list[GroupBenchmark]:
-    """The region's peer groups with their statistics (suppressed groups have no table)."""
+    """The region's peer groups with their statistics (suppressed groups have no table).
+
+    Statistics are of validated assessments' moderated scores; the region's value is its
+    ``column`` score; its percentile rank and band are given only when its assessment is
+    validated and ``column`` is "moderated" (else it is provisional: no rank).
+    """
     focal = assessment_of(results, region_id)
     if focal is None:
         return []
     threshold = min_group_size()
     everywhere = suppressed_groups(results)
-    own_groups = peers.peer_groups(region_id, results.assessments, custom_groups())
+    regions = _validated_regions(results, region_id)
+    validated_regions = set(regions.loc[regions["validated"].astype(bool), "region_id"])
+    own_groups = [
+        peers.PeerGroup(g.kind, g.value, g.members & frozenset(validated_regions))
+        for g in peers.peer_groups(region_id, regions, custom_groups())
+    ]
     groups = peers.suppress(own_groups, threshold)
     groups = [peers.ShownGroup(g.group, g.suppressed or g.group.key in everywhere) for g in groups]
     by_region = results.assessments.set_index("region_id")["assessment_id"]
+    focal_validated = bool(
+        results.assessments.loc[results.assessments["assessment_id"] == focal, "validated"].iloc[0]
+    )
+    statistics = wide_scores(results, "moderated")
+    own = wide_scores(results, column)
+    focal_values = own.loc[focal] if focal in own.index else pd.Series(dtype=float)
     benchmarks = []
     for shown in groups:
         if shown.suppressed:
             benchmarks.append(GroupBenchmark(shown.group, True, None))
             continue
         members = by_region.reindex(list(shown.group.members)).dropna().astype(int)
-        table = peers.describe_wide(wide_scores(results, column), members, threshold, focal)
+        table = peers.describe_wide(
+            statistics,
+            members,
+            threshold,
+            focal,
+            focal_values=focal_values,
+            rank=focal_validated and column == "moderated",
+        )
         benchmarks.append(GroupBenchmark(shown.group, False, table))
     return benchmarks
 
@@ -158,15 +250,26 @@ def suppressed_groups(results: RoundScores) -> set[str]:
 
     A page shows only one region's groups, but the API and exports can show any group of the
     round: a group close to *any* other group of the round is therefore suppressed everywhere,
-    so that no two figures anyone can see differ by fewer than the threshold's regions.
+    so that no two figures anyone can see differ by fewer than the threshold's regions. Groups
+    are of validated assessments (the ones peer statistics count).
     """
-    groups = peers.all_peer_groups(results.assessments, custom_groups())
-    return {g.group.key for g in peers.suppress(groups, min_group_size()) if g.suppressed}
+    custom = custom_groups()
+    frozen = tuple(sorted((name, tuple(sorted(ids))) for name, ids in custom.items()))
+    key = ("suppressed-groups", min_group_size(), frozen)
+    if key not in results.memo:
+        groups = peers.all_peer_groups(_validated_regions(results), custom)
+        results.memo[key] = {
+            g.group.key for g in peers.suppress(groups, min_group_size()) if g.suppressed
+        }
+    return results.memo[key]
 
 
 def group_statistics(results: RoundScores, key: str, column: str = "moderated"):
-    """One group's statistics by key (e.g. ``country:ES``): (group, table or None), or None."""
-    groups = {g.key: g for g in peers.all_peer_groups(results.assessments, custom_groups())}
+    """One group's statistics by key (e.g. ``country:ES``): (group, table or None), or None.
+
+    The group and its statistics are of validated assessments only.
+    """
+    groups = {g.key: g for g in peers.all_peer_groups(_validated_regions(results), custom_groups())}
     group = groups.get(key)
     if group is None:
         return None
@@ -205,10 +308,29 @@ def region_areas(results: RoundScores) -> dict[int, set[str]]:
 def partner_suggestions(
     results: RoundScores, region_id: int, limit: int = 5, column: str = "moderated"
 ) -> list[Suggestion]:
-    dimensions = scoring.wide(results.scores, scoring.DIMENSION, column)
-    region_of = results.assessments.set_index("assessment_id")["region_id"]
+    """Partners for a region among the validated regions of other Member States.
+
+    Candidates' complementarity uses their moderated C7 dimension scores; the region's own are
+    its ``column`` scores.
+    """
+    dimensions = scoring.wide(results.scores, scoring.DIMENSION, "moderated")
+    dimensions = dimensions.reindex(columns=scoring.c7_dimension_ids(results.definition))
+    assessments = results.assessments
+    region_of = assessments.set_index("assessment_id")["region_id"]
+    focal = assessment_of(results, region_id)
+    if focal is None:
+        return []
+    validated = set(validated_ids(results))
+    dimensions = dimensions[dimensions.index.isin(validated | {focal})]
+    if column != "moderated":
+        own = scoring.wide(results.scores, scoring.DIMENSION, column)
+        if focal in own.index:
+            dimensions.loc[focal] = own.loc[focal].reindex(dimensions.columns)
     dimensions.index = region_of.reindex(dimensions.index).to_numpy()
-    return suggest_partners(region_id, dimensions, region_areas(results), limit=limit)
+    countries = dict(zip(assessments["region_id"], assessments["country"], strict=True))
+    return suggest_partners(
+        region_id, dimensions, region_areas(results), limit=limit, countries=countries
+    )
 
 
 def comparable_rounds(round_: Round) -> list[Round]:
@@ -231,8 +353,41 @@ class Trend:
     rounds: list[Round]
     #: index round_id; columns (kind, key) -> the region's scores.
     region: pd.DataFrame
-    #: index round_id; columns (kind, key) -> median of all regions (NaN where suppressed).
+    #: index round_id; columns (kind, key) -> median of the validated regions (NaN where
+    #: suppressed).
     median: pd.DataFrame
+    #: True when the rounds use different questionnaire versions: every round is scored on the
+    #: items all of them share, under the newest version's rules (footnote it).
+    cross_version: bool = False
+
+
+def shared_item_ids(newer: Definition, older: Definition) -> list[str]:
+    """The newer version's scored items that the older version also asks (same id)."""
+    asked = {item.id for item in older.items}
+    return [item.id for item in scoring.scored_items(newer) if item.id in asked]
+
+
+def rescored(results: RoundScores, definition: Definition, item_ids) -> pd.DataFrame:
+    """The round's score table on ``item_ids`` only, under ``definition``'s homes and rules
+    (cross-version trends); memoised with the round."""
+    key = ("rescored", id(definition), tuple(item_ids))
+    if key not in results.memo:
+        _items, scores = scoring.score(
+            results.answers,
+            definition,
+            results.moderated,
+            results.assessments.set_index("assessment_id")["population"],
+            assessment_ids=results.assessments["assessment_id"],
+            item_ids=item_ids,
+        )
+        results.memo[key] = scores
+    return results.memo[key]
+
+
+def _same_version(a: RoundScores, b: RoundScores) -> bool:
+    if a.definition is b.definition:
+        return True
+    return bool(a.questionnaire_hash) and a.questionnaire_hash == b.questionnaire_hash
 
 
 def trend(
@@ -241,7 +396,8 @@ def trend(
     """Scores across rounds, over the items every compared questionnaire version shares.
 
     Items are matched by id: an item whose meaning changes gets a new id (FORMAT.md), so items
-    present in only some versions are left out of every round of the trend.
+    present in only some versions are left out of every round of the trend, and every round is
+    then scored under the newest version's rules. Medians are of validated assessments.
 
     :param column_for: optional round -> score column, when it differs by round (officers see
         a round's moderated scores only once they are released).
@@ -249,28 +405,101 @@ def trend(
     rounds = comparable_rounds(round_)
     keys = frame.data_versions([r.id for r in rounds])
     results = [round_scores(r, keys[r.id], fresh_regions=False) for r in rounds]
-    common = set.intersection(*({i.id for i in r.definition.items} for r in results))
+    newest = results[-1].definition
+    common = [item.id for item in scoring.scored_items(newest)]
+    for result in results[:-1]:
+        common = [i for i in common if i in set(shared_item_ids(newest, result.definition))]
+    cross = any(not _same_version(result, results[-1]) for result in results[:-1])
     threshold = min_group_size()
     region_rows, median_rows = {}, {}
     for r, result in zip(rounds, results, strict=True):
         used = column_for(r) if column_for else column
-        if {i.id for i in result.definition.items} == common:
-            scores = result.scores  # nothing to leave out: the round's own scores
-        else:
-            items = result.items[result.items["item_id"].isin(common)]
-            scores = scoring.group_scores(items, result.definition)
+        scores = rescored(result, newest, common) if cross else result.scores
         indexed = scores.set_index(["kind", "key"])
         focal = assessment_of(result, region_id) if region_id is not None else None
         if focal is not None:
-            own = indexed[indexed["assessment_id"] == focal][used]
-            region_rows[r.id] = own
-        memo_key = ("trend-median", used, threshold, frozenset(common))
+            region_rows[r.id] = indexed[indexed["assessment_id"] == focal][used]
+        memo_key = ("trend-median", used, threshold, cross, tuple(common) if cross else ())
         if memo_key not in result.memo:
-            everyone = result.assessments["assessment_id"]
-            result.memo[memo_key] = peers.describe(scores, everyone, used, threshold)["median"]
+            validated = validated_ids(result)
+            result.memo[memo_key] = peers.describe(scores, validated, used, threshold)["median"]
         median_rows[r.id] = result.memo[memo_key]
     return Trend(
         rounds=rounds,
         region=pd.DataFrame(region_rows).T,
         median=pd.DataFrame(median_rows).T,
+        cross_version=cross,
     )
+
+
+def panel_trend(round_: Round, previous_round: Round, column: str = "moderated") -> pd.DataFrame:
+    """Change from ``previous_round`` to ``round_`` over the same regions, per (kind, key).
+
+    The panel is the regions validated in both rounds with a shown score in both. Columns: n
+    (the panel's size), median_change (median of the regions' own changes), median_before and
+    median_after (the panel's medians), suppressed (n below the minimum group size: no change
+    shown) and cross_version (the rounds use different questionnaire versions: both are scored
+    on the items they share, under the newer version's rules; footnote it). Canonical values.
+    """
+    keys = frame.data_versions([previous_round.id, round_.id])
+    now = round_scores(round_, keys[round_.id], fresh_regions=False)
+    before = round_scores(previous_round, keys[previous_round.id], fresh_regions=False)
+    threshold = min_group_size()
+    memo_key = ("panel-trend", before.key, column, threshold)
+    if memo_key in now.memo:
+        return now.memo[memo_key]
+    cross = not _same_version(now, before)
+    if cross:
+        shared = shared_item_ids(now.definition, before.definition)
+        scores_now = rescored(now, now.definition, shared)
+        scores_before = rescored(before, now.definition, shared)
+    else:
+        scores_now, scores_before = now.scores, before.scores
+    wide_now = _by_region(now, scores_now, column)
+    wide_before = _by_region(before, scores_before, column)
+    columns = [c for c in wide_now.columns if c in wide_before.columns]
+    panel = wide_now.index.intersection(wide_before.index)
+    after = wide_now.loc[panel, columns]
+    earlier = wide_before.loc[panel, columns]
+    rows = []
+    for kind_key in columns:
+        both = after[kind_key].notna() & earlier[kind_key].notna()
+        a, b = after.loc[both, kind_key].to_numpy(), earlier.loc[both, kind_key].to_numpy()
+        n = int(both.sum())
+        suppressed = n < threshold
+        rows.append(
+            {
+                "kind": kind_key[0],
+                "key": kind_key[1],
+                "n": n,
+                "median_change": np.nan if suppressed else float(np.median(a - b)),
+                "median_before": np.nan if suppressed else float(np.median(b)),
+                "median_after": np.nan if suppressed else float(np.median(a)),
+                "suppressed": suppressed,
+                "cross_version": cross,
+            }
+        )
+    table = pd.DataFrame(
+        rows,
+        columns=[
+            "kind",
+            "key",
+            "n",
+            "median_change",
+            "median_before",
+            "median_after",
+            "suppressed",
+            "cross_version",
+        ],
+    ).set_index(["kind", "key"])
+    now.memo[memo_key] = table
+    return table
+
+
+def _by_region(results: RoundScores, scores: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Validated regions by (kind, key), canonical values of one score column."""
+    wide = peers.wide_scores(scores, column)
+    wide = wide[wide.index.isin(set(validated_ids(results)))]
+    region_of = results.assessments.set_index("assessment_id")["region_id"]
+    wide.index = region_of.reindex(wide.index).to_numpy()
+    return wide

@@ -1,157 +1,725 @@
-"""Scores from answers: pure functions over pandas DataFrames (no Flask, no database).
+"""Scoring method 2.0: how every score of the benchmarks is made from the answers.
 
-How a score is made (the methodology annex of the reports says the same):
+This text is the methodology annex of every report (``method_sections`` hands it over as headings
+and paragraphs); the code below implements it, as pure functions over pandas DataFrames (no
+Flask, no database).
 
-* **Item score** (0-100) comes from the question type (``questionnaires/FORMAT.md``): a scale
-  level times 20, yes = 100, a number against its target, a choice's score, and so on.
-* An item counts only when it is **scored, answered, applicable and visible**. "Not applicable"
-  and unanswered items are left out of every mean (they neither lower nor raise a score); an item
-  hidden by its ``show_if`` condition is left out even when an old answer is still stored.
-* **Dimension and critical-aspect scores** are the weighted means (``weight`` in the
-  questionnaire) of the counted items that belong to them. A dimension with no counted item has no
-  score (it is not zero).
-* The **overall score** is the plain mean of the dimension scores the assessment has, so every
-  dimension weighs the same whatever its number of items.
-* The **moderated score** is the expert's score for an item where an expert gave one, and the
-  region's own score elsewhere; dimension, aspect and overall moderated scores are built from it
-  the same way.
+What the scores are
+-------------------
+
+Criterion 7 of the enabling condition "Good governance of national or regional smart
+specialisation strategy" (Regulation (EU) 2021/1060, Annex IV) asks for measures for enhancing
+cooperation with partners outside a given Member State in priority areas supported by the smart
+specialisation strategy. No official scoring rubric exists for criterion 7: these scores are this
+tool's own method. They serve self-reflection, expert feedback and peer learning. They are not a
+ranking of regions' worth, not a verdict on the fulfilment of criterion 7 (fulfilment is recorded
+as the region declares it) and not an input to funding.
+
+Structure
+---------
+
+The criterion-7 index (C7) is built from six dimensions: strategy, governance, partnerships,
+funding, value chains and monitoring. Four critical-aspect indices stand beside it: SME
+technology adoption, universities and RTOs serving companies, innovation agencies (knowledge flows
+and coordination) and knowledge transfer from multinationals. They are shown side by side and
+never averaged together: there is no overall score.
+
+Every scored item has exactly one home, one dimension or one aspect, so no item counts in two
+indices. An item of a dimension may relate to an aspect: it is then listed on the aspect's page
+but scored only in its dimension. Context items are not scored.
+
+Item scores
+-----------
+
+Every item score runs from 0 to 100.
+
+* Scale 0-5: 20 times the level.
+* Yes/no: yes 100, no 0.
+* Percentage: the value.
+* Single choice: the score of the chosen option; options form a ladder whose scores never fall,
+  and the lowest option ("none") scores 0.
+* Count with a target relative to the region's size: score = min(100, 100 x count / target), with
+  target = max(floor, rho x P^beta), P the region's population in millions on 1 January of the
+  year of the round's reference date (or the latest earlier year known), rho and beta as the item
+  table gives them (method 2.0: beta = 0.5). Counts are asked per period ("in the last 12
+  months" or "since the previous round"), never cumulatively. A population is never guessed: when
+  it is missing, the count item has no score and the index's coverage shows it.
+* Count or number with an absolute target: min(100, 100 x value / target).
+* "Don't know" scores 0.
+
+Missing answers, hidden items and "not applicable"
+--------------------------------------------------
+
+* A scored item left blank counts as "Don't know" (0) and is flagged as blank: leaving an answer
+  out never pays.
+* A scored item hidden by its condition (for example the phase of a Thematic Partnership for a
+  region that is in none) counts with score 0, so a hidden item never beats any visible answer
+  and joining can only add points. Conditions are effort questions whose showing answers are
+  closed upwards.
+* "Not applicable" is possible only on items that allow it, with a written reason. The
+  self-assessed score leaves out every "not applicable" the region claimed. The moderated score
+  leaves out only those an expert accepted; one not yet decided counts as "Don't know" (0), and a
+  rejected one counts as the expert's score where the expert set one, else 0.
+* An expert's score for an item replaces the item's moderated score.
+
+Each item has a status: value, dk (Don't know), blank, hidden, na_pending, na_accepted or
+na_rejected.
+
+Coverage and aggregation
+------------------------
+
+* Coverage of an index = the weight of its counted items / the weight of its scored items. Only an
+  accepted "not applicable" (and, in the self-assessed score, a claimed one) lowers it, as does a
+  count item without a population.
+* An index is shown only when 3 x counted weight >= 2 x scored weight (coverage of at least two
+  thirds); below that it is "not applicable", never 0.
+* A dimension or aspect score is the weighted mean of its counted items' scores (weights are
+  multiples of 0.5 and published in the item table).
+* The C7 index is the unweighted mean of the six dimension scores, shown only when all six are
+  shown; its coverage is the lowest of its dimensions' coverages.
+* The self-assessed and moderated scores are made by the same rules, one from the region's
+  answers, the other after the experts' review.
+
+Precision
+---------
+
+Scores are computed in double precision from unrounded inputs. Comparisons, ties, ranks and
+thresholds use the canonical value: the number written with its shortest decimal digits, rounded
+to 9 decimals (half to even). Scores are displayed with one decimal, rounded half away from zero
+on the canonical value: 40.25 shows as 40.3 and a change of 63.05 - 60.2 as +2.9.
+
+Comparison with peers
+---------------------
+
+* Peer statistics use the moderated scores of validated assessments only; the number of counted
+  assessments left out because they are not validated is stated.
+* A peer group (all regions, the same Member State, the same category of region, the same Thematic
+  Partnership, a group an administrator defined) holds the region and the validated regions with a
+  shown value for the index.
+* Percentile rank PR = 100 x (B + 0.5 x E) / N, where B is the number of regions strictly below,
+  E the number equal (the region included) and N the group's size, on canonical values. A region
+  sees its rank only once its own assessment is validated.
+* Median and quartiles are of type 7 (linear interpolation between the closest ranks). A group
+  of fewer than 5 regions shows no statistic; 5 to 9 regions show the median only; quartiles are
+  shown from 10 regions. The minimum, maximum and mean of a group are never shown.
+* Band: "at the median" when the value equals the median, else Q1 (lowest) when PR < 25, Q2 when
+  PR < 50, Q3 when PR < 75, else Q4.
+* When two groups shown together differ by 1 to 4 regions, the smaller is suppressed; when the
+  regions of "all" outside a family of disjoint groups are 1 to 4, that family's smallest group is
+  suppressed.
+
+Trends
+------
+
+A change from one round to the next is computed over the panel of regions validated and shown in
+both rounds, never over two different sets of regions: it is the median of the regions' own
+changes, with the panel's size n, and it is not shown for fewer than 5 regions. When the two
+rounds use different questionnaire versions, both rounds are scored on the items the two versions
+share (same item id) under the newer version's rules and homes; such a trend is footnoted.
+
+Questionnaires of format 1 (method 1.0)
+---------------------------------------
+
+Rounds answered on a format-1 questionnaire keep that version's item rules: a blank or "not
+applicable" item and an item hidden by its condition are left out (a hidden item is not among the
+scored items for coverage). They use the structure above: the C7 index is the mean of the
+criterion-7 dimensions, each aspect is scored from the items of its own section only, and there is
+no overall score.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import re
+from decimal import Decimal
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from surveyapp.numbers import canonical as _canonical
 from surveyapp.questionnaires.definition import Definition
 
 DIMENSION = "dimension"
 ASPECT = "aspect"
-OVERALL = "overall"
-OVERALL_KEY = "overall"
+INDEX = "index"
+#: The key of the criterion-7 index (kind INDEX).
+C7 = "c7"
 #: The two score columns every score table carries.
 SCORE_COLUMNS = ("self", "moderated")
+#: Item statuses (RoundScores.items["status"]).
+VALUE, DK, BLANK, HIDDEN = "value", "dk", "blank", "hidden"
+NA_PENDING, NA_ACCEPTED, NA_REJECTED = "na_pending", "na_accepted", "na_rejected"
+STATUSES = (VALUE, DK, BLANK, HIDDEN, NA_PENDING, NA_ACCEPTED, NA_REJECTED)
+#: Statuses whose item, with no expert score, counts as "Don't know" (0) in method 2.0.
+DK_LIKE = (DK, BLANK, NA_PENDING, NA_REJECTED)
+#: An index is shown when MIN_COVERAGE_NUMERATOR x counted >= MIN_COVERAGE_DENOMINATOR x total.
+MIN_COVERAGE_NUMERATOR, MIN_COVERAGE_DENOMINATOR = 3, 2
+METHOD_1, METHOD_2 = "1.0", "2.0"
+DONT_KNOW, NOT_APPLICABLE = "dk", "na"
+
+ITEM_COLUMNS = [
+    "assessment_id",
+    "item_id",
+    "status",
+    "self",
+    "moderated",
+    "expert",
+    "evidence",
+    "changed",
+]
+SCORE_TABLE_COLUMNS = [
+    "assessment_id",
+    "kind",
+    "key",
+    "self",
+    "moderated",
+    "coverage_self",
+    "coverage_moderated",
+    "counted",
+    "total",
+    "dk",
+]
+ITEM_FRAME_COLUMNS = [
+    "item_id",
+    "home_kind",
+    "home",
+    "type",
+    "weight",
+    "rule",
+    "dk_score",
+    "gate",
+    "allow_na",
+    "relates_to",
+]
+
+
+def canonical(x: float | int | Decimal) -> Decimal:
+    """The canonical value of a score: Decimal(repr(x)) to 9 decimals, half to even (D11)."""
+    return _canonical(x)
+
+
+def canonical_array(values) -> np.ndarray:
+    """Canonical values of an array of floats as floats (NaN kept): equal to 9 decimals ->
+    equal floats, so comparisons and ties can be made with numpy."""
+    array = np.asarray(values, dtype=float)
+    out = np.full(array.shape, np.nan)
+    flat, result = array.ravel(), out.ravel()
+    for position, value in enumerate(flat):
+        if not math.isnan(value):
+            result[position] = float(_canonical(float(value)))
+    return out
+
+
+# --- The method text --------------------------------------------------------------------------
+
+
+def method_sections() -> list[tuple[str, list[str]]]:
+    """The method (this module's docstring) as (heading, paragraphs), plain English text.
+
+    A bullet ("* ...") is one paragraph; lines of a paragraph are joined with spaces.
+    """
+    text = __doc__ or ""
+    lines = text.splitlines()
+    sections: list[tuple[str, list[str]]] = []
+    heading, paragraphs, current = "", [], []
+
+    def flush():
+        if current:
+            paragraphs.append(" ".join(part.strip() for part in current))
+            current.clear()
+
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if line.strip() and re.fullmatch(r"-{3,}", following.strip()):
+            flush()
+            if heading or paragraphs:
+                sections.append((heading, paragraphs))
+            heading, paragraphs = line.strip(), []
+            index += 2
+            continue
+        if not line.strip():
+            flush()
+        elif line.startswith("* "):
+            flush()
+            current.append(line[2:])
+        else:
+            current.append(line)
+        index += 1
+    flush()
+    sections.append((heading, paragraphs))
+    return [(h, p) for h, p in sections if h]
+
+
+# --- The definition as the method sees it ----------------------------------------------------
+
+
+def method_of(definition: Definition) -> str:
+    """ "1.0" (format 1: v1 item rules) or "2.0"."""
+    method = getattr(definition, "method", None)
+    if method:
+        return str(method)
+    return METHOD_2 if getattr(definition, "format", 1) == 2 else METHOD_1
+
+
+def c7_dimension_ids(definition: Definition) -> list[str]:
+    groups = getattr(definition, "c7_dimensions", None)
+    if groups is not None:
+        return [g.id for g in groups]
+    aspects = {a.id for a in definition.aspects}
+    return [d.id for d in definition.dimensions if d.id not in aspects]
+
+
+def aspect_ids(definition: Definition) -> list[str]:
+    return [a.id for a in definition.aspects]
+
+
+def _home(item, aspects: set[str]) -> tuple[str | None, str | None]:
+    if hasattr(item, "home_kind"):
+        return item.home_kind, item.home
+    if not item.is_scored or not item.dimension:
+        return None, None
+    return (ASPECT if item.dimension in aspects else DIMENSION), item.dimension
+
+
+def _relative_target(item) -> dict | None:
+    target = getattr(item, "relative_target", None)
+    if target:
+        return target
+    configured = item.config.get("target") if item.type == "number" else None
+    return configured if isinstance(configured, dict) else None
+
+
+def scored_items(definition: Definition) -> list:
+    """The scored items (with a home) in questionnaire order."""
+    aspects = set(aspect_ids(definition))
+    return [item for item in definition.items if _home(item, aspects)[0] is not None]
+
+
+def _rule(item) -> dict:
+    config = item.config
+    if item.type == "scale":
+        return {"kind": "scale"}
+    if item.type == "yes_no":
+        return {"kind": "yes_no"}
+    if item.type == "percent":
+        return {"kind": "percent"}
+    if item.type in ("single_choice", "multi_choice"):
+        rule = {"kind": "choice", "scores": {o["value"]: o["score"] for o in config["options"]}}
+        if item.type == "multi_choice":
+            rule["multiple"] = True  # format 1 only: the sum of the chosen, at most 100
+        return rule
+    relative = _relative_target(item)
+    if relative:
+        return {
+            "kind": "count",
+            "per_million": relative.get("per_million"),
+            "exponent": relative.get("exponent", 0.5),
+            "floor": relative.get("floor", 1),
+        }
+    return {"kind": "target", "target": config.get("target")}
+
+
+def item_frame(definition: Definition) -> pd.DataFrame:
+    """The annex's item table: one row per scored item, everything needed to recompute a score.
+
+    Columns item_id, home_kind, home, type, weight, rule (JSON text), dk_score, gate (JSON text of
+    the ``show_if`` condition or ""), allow_na, relates_to (aspect ids joined with ";").
+    """
+    aspects = set(aspect_ids(definition))
+    rows = []
+    for item in scored_items(definition):
+        kind, home = _home(item, aspects)
+        rows.append(
+            (
+                item.id,
+                kind,
+                home,
+                item.type,
+                float(item.weight),
+                json.dumps(_rule(item), sort_keys=True),
+                0.0,
+                json.dumps(item.show_if, sort_keys=True) if item.show_if else "",
+                bool(getattr(item, "allow_na", item.config.get("allow_na", False))),
+                ";".join(getattr(item, "relates_to", ()) or ()),
+            )
+        )
+    return pd.DataFrame(rows, columns=ITEM_FRAME_COLUMNS)
 
 
 def item_table(definition: Definition) -> pd.DataFrame:
-    """One row per scored item: item_id, dimension, weight, aspects (tuple)."""
-    rows = [
-        (item.id, item.dimension, float(item.weight), tuple(item.aspects))
-        for item in definition.items
-        if item.is_scored
-    ]
-    return pd.DataFrame(rows, columns=["item_id", "dimension", "weight", "aspects"])
+    """item_id, home_kind, home, weight of the scored items (what aggregation needs)."""
+    return item_frame(definition)[["item_id", "home_kind", "home", "weight"]]
+
+
+# --- Items -> item scores ---------------------------------------------------------------------
+
+
+def _empty_items() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "assessment_id": pd.Series(dtype="int64"),
+            "item_id": pd.Series(dtype=object),
+            "status": pd.Series(dtype=object),
+            "self": pd.Series(dtype=float),
+            "moderated": pd.Series(dtype=float),
+            "expert": pd.Series(dtype=bool),
+            "evidence": pd.Series(dtype=bool),
+            "changed": pd.Series(dtype=bool),
+        }
+    )
 
 
 def item_scores(
-    answers: pd.DataFrame, definition: Definition, moderated: pd.DataFrame | None = None
+    answers: pd.DataFrame,
+    definition: Definition,
+    moderated: pd.DataFrame | None = None,
+    populations: pd.Series | dict | None = None,
+    *,
+    assessment_ids=None,
+    item_ids=None,
+    method: str | None = None,
 ) -> pd.DataFrame:
-    """Counted item scores of each assessment.
+    """Every scored item of every assessment, with its status and its two scores.
 
-    :param answers: columns assessment_id, item_id, value (the stored JSON value).
-    :param moderated: optional columns assessment_id, item_id, score: experts' item scores.
-    :returns: columns assessment_id, item_id, self, moderated; one row per item that counts for
-        either score. ``self`` is NaN where only an expert score exists (the region said "not
-        applicable" and the expert disagreed).
+    :param answers: columns assessment_id, item_id, value (the stored JSON value) and optionally
+        evidence (bool: a link or reference was given).
+    :param moderated: optional columns assessment_id, item_id, score (the expert's score or
+        NaN/None), and optionally na_decision ("accepted"/"rejected"/None) and confirmed (bool).
+    :param populations: assessment id -> inhabitants (NaN or absent: unknown), for counts with a
+        target relative to size.
+    :param assessment_ids: the assessments to score (default: those with answers).
+    :param item_ids: score only these items (cross-version trends: the shared items).
+    :param method: "1.0" or "2.0" (default: the definition's).
+    :returns: columns assessment_id, item_id, status, self, moderated (NaN = left out), expert,
+        evidence, changed; one row per assessment and scored item (see the module docstring).
     """
-    items = definition.items_by_id
-    scored = {item.id for item in definition.items if item.is_scored}
-    rows = answers[answers["item_id"].isin(scored)]
-    visible = _visible(rows, answers, definition)
-    rows = rows.loc[np.asarray(visible, dtype=bool)]
-    frame = pd.DataFrame(
+    method = method or method_of(definition)
+    items = scored_items(definition)
+    if item_ids is not None:
+        wanted = set(item_ids)
+        items = [item for item in items if item.id in wanted]
+    if assessment_ids is None:
+        assessment_ids = pd.unique(answers["assessment_id"]) if len(answers) else []
+    assessment_ids = np.asarray(list(assessment_ids), dtype="int64")
+    if not len(items) or not len(assessment_ids):
+        return _empty_items()
+    item_order = [item.id for item in items]
+    by_id = {item.id: item for item in items}
+    n_items, n_assessments = len(items), len(assessment_ids)
+    grid = pd.DataFrame(
         {
-            "assessment_id": rows["assessment_id"].to_numpy(),
-            "item_id": rows["item_id"].to_numpy(),
-            "self": _scores(rows, items),
+            "assessment_id": np.repeat(assessment_ids, n_items),
+            "item_id": np.tile(np.asarray(item_order, dtype=object), n_assessments),
         }
     )
-    frame = frame.dropna(subset=["self"])
-    if moderated is not None and not moderated.empty:
-        expert = moderated.loc[moderated["item_id"].isin(scored)]
-        expert = expert[["assessment_id", "item_id", "score"]]
-        frame = frame.merge(expert, on=["assessment_id", "item_id"], how="outer")
-        frame["moderated"] = frame["score"].fillna(frame["self"])
-        frame = frame.drop(columns="score")
+    wanted_answers = answers[answers["item_id"].isin(by_id)]
+    columns = ["assessment_id", "item_id", "value"]
+    if "evidence" in answers.columns:
+        columns.append("evidence")
+    grid = grid.merge(wanted_answers[columns], on=["assessment_id", "item_id"], how="left")
+    values = grid["value"].to_numpy(dtype=object)
+    n = len(grid)
+    item_col = grid["item_id"].to_numpy(dtype=object)
+    types = np.array([by_id[i].type for i in item_order], dtype=object)
+    type_of = pd.Series(types, index=item_order)
+    row_types = type_of.reindex(item_col).to_numpy(dtype=object)
+
+    # Classify the stored values.
+    blank = np.array([_is_blank(v) for v in values], dtype=bool)
+    is_dk = np.array([isinstance(v, str) and v == DONT_KNOW for v in values], dtype=bool)
+    is_na = np.array([isinstance(v, str) and v == NOT_APPLICABLE for v in values], dtype=bool)
+    substantive = ~(blank | is_dk | is_na)
+
+    # Substantive scores, per type.
+    raw = np.full(n, np.nan)
+    scale = substantive & (row_types == "scale")
+    if scale.any():
+        levels = np.array(
+            [_level(v) for v in values[scale]],
+            dtype=float,
+        )
+        raw[scale] = levels * 20.0
+    others = np.flatnonzero(substantive & (row_types != "scale"))
+    if len(others):
+        population = _population_lookup(populations)
+        assessments_col = grid["assessment_id"].to_numpy()
+        for position in others:
+            item = by_id[item_col[position]]
+            raw[position] = _score_value(
+                item, values[position], population.get(int(assessments_col[position]), np.nan)
+            )
+    # An invalid stored value (an option the version no longer has) counts as no answer.
+    invalid = substantive & np.isnan(raw) & ~_count_rows(row_types, item_col, by_id)
+    blank |= invalid
+    substantive &= ~invalid
+
+    hidden = _hidden(grid, answers, items, definition)
+
+    # Experts' decisions.
+    expert_score = np.full(n, np.nan)
+    decision = np.full(n, None, dtype=object)
+    expert = np.zeros(n, dtype=bool)
+    if moderated is not None and len(moderated):
+        mod = moderated[moderated["item_id"].isin(by_id)].copy()
+        if "na_decision" not in mod.columns:
+            mod["na_decision"] = None
+        if "confirmed" not in mod.columns:
+            mod["confirmed"] = False
+        mod = mod[["assessment_id", "item_id", "score", "na_decision", "confirmed"]]
+        joined = grid[["assessment_id", "item_id"]].merge(
+            mod, on=["assessment_id", "item_id"], how="left"
+        )
+        expert_score = pd.to_numeric(joined["score"], errors="coerce").to_numpy(float)
+        decision = joined["na_decision"].to_numpy(dtype=object)
+        confirmed = _true(joined["confirmed"])
+        expert = ~np.isnan(expert_score) | pd.notna(decision) | confirmed
+    has_expert_score = ~np.isnan(expert_score)
+    accepted = np.array([d == "accepted" for d in decision], dtype=bool)
+    rejected = np.array([d == "rejected" for d in decision], dtype=bool)
+
+    status = np.full(n, VALUE, dtype=object)
+    status[blank] = BLANK
+    status[is_dk] = DK
+    status[is_na] = NA_PENDING
+    status[is_na & accepted] = NA_ACCEPTED
+    status[is_na & rejected] = NA_REJECTED
+    status[hidden] = HIDDEN
+
+    self_score = np.full(n, np.nan)
+    if method == METHOD_1:
+        counted = substantive & ~hidden
+        self_score[counted] = raw[counted]
+        moderated_score = np.where(has_expert_score, expert_score, self_score)
+        moderated_score[is_na & accepted & ~hidden] = np.nan
     else:
-        frame["moderated"] = frame["self"]
-    return frame.reset_index(drop=True)
+        counted = substantive & ~hidden
+        self_score[counted] = raw[counted]
+        zero = hidden | ((blank | is_dk) & ~hidden)
+        self_score[zero] = 0.0
+        moderated_score = self_score.copy()
+        na_open = is_na & ~hidden & ~accepted
+        moderated_score[na_open] = 0.0
+        moderated_score = np.where(has_expert_score, expert_score, moderated_score)
+        moderated_score[is_na & ~hidden & accepted] = np.nan
+    evidence = (
+        _true(grid["evidence"])
+        if "evidence" in grid.columns
+        else np.zeros(n, dtype=bool)
+    )
+    both_nan = np.isnan(self_score) & np.isnan(moderated_score)
+    changed = ~((self_score == moderated_score) | both_nan)
+    return pd.DataFrame(
+        {
+            "assessment_id": grid["assessment_id"].to_numpy(dtype="int64"),
+            "item_id": item_col,
+            "status": status,
+            "self": self_score,
+            "moderated": moderated_score,
+            "expert": expert,
+            "evidence": evidence,
+            "changed": changed,
+        }
+    )
 
 
-def _scores(rows: pd.DataFrame, items: dict) -> np.ndarray:
-    """Each row's item score; scale items (most of them) in one vectorised step."""
-    is_scale = rows["item_id"].map(lambda item_id: items[item_id].type == "scale").to_numpy(bool)
-    scores = np.full(len(rows), np.nan)
-    # A scale answer is a level 0-5 or "na" (not applicable: no score).
-    levels = pd.to_numeric(rows["value"][is_scale], errors="coerce").to_numpy(float)
-    scores[is_scale] = levels * 20.0
-    others = ~is_scale
-    scores[others] = [
-        np.nan
-        if (score := items[item_id].question_type.score(items[item_id], value)) is None
-        else score
-        for item_id, value in zip(rows["item_id"][others], rows["value"][others], strict=True)
-    ]
-    return scores
+def _true(column: pd.Series) -> np.ndarray:
+    """True where the value is True (None and NaN from a left join are False)."""
+    return np.array([value is True or value == 1 for value in column], dtype=bool)
 
 
-def _visible(rows: pd.DataFrame, answers: pd.DataFrame, definition: Definition) -> list[bool]:
-    """Whether each row's item is shown, given the same assessment's controlling answer."""
-    conditional = {item.id: item for item in definition.items if item.show_if}
+def _is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if isinstance(value, str) and not value.strip():
+        return True
+    return isinstance(value, list) and not value
+
+
+def _level(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return np.nan
+    return float(value) if value in range(6) else np.nan
+
+
+def _count_rows(row_types, item_col, by_id) -> np.ndarray:
+    """Rows of counts with a relative target (NaN there means: no population, not invalid)."""
+    relative = {i for i, item in by_id.items() if _relative_target(item)}
+    if not relative:
+        return np.zeros(len(item_col), dtype=bool)
+    return np.isin(item_col, list(relative))
+
+
+def _population_lookup(populations) -> dict:
+    if populations is None:
+        return {}
+    if isinstance(populations, pd.Series):
+        return {int(k): float(v) for k, v in populations.items() if pd.notna(v)}
+    return {int(k): float(v) for k, v in dict(populations).items() if v is not None and v == v}
+
+
+def count_target(relative: dict, population: float) -> float:
+    """max(floor, rho x P^beta), P the population in millions (NaN when unknown)."""
+    if population is None or math.isnan(population):
+        return np.nan
+    rho = float(relative.get("per_million", 0))
+    beta = float(relative.get("exponent", 0.5))
+    floor = float(relative.get("floor", 1))
+    return max(floor, rho * (population / 1e6) ** beta)
+
+
+def _score_value(item, value: Any, population: float) -> float:
+    """A substantive answer's score 0-100; NaN when it cannot be scored."""
+    relative = _relative_target(item)
+    if relative and item.type == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return np.nan
+        target = count_target(relative, population)
+        if math.isnan(target):
+            return np.nan
+        return max(0.0, min(100.0, 100.0 * float(value) / target))
+    try:
+        score = item.question_type.score(item, value)
+    except (StopIteration, TypeError, ValueError, KeyError):
+        return np.nan
+    return np.nan if score is None else float(score)
+
+
+def _hidden(grid: pd.DataFrame, answers: pd.DataFrame, items: list, definition) -> np.ndarray:
+    """Whether each grid row's item is hidden by its show_if, given the controlling answer."""
+    hidden = np.zeros(len(grid), dtype=bool)
+    conditional = [item for item in items if item.show_if]
     if not conditional:
-        return [True] * len(rows)
-    controlling = {item.show_if["item"] for item in conditional.values()}
+        return hidden
+    controlling = {item.show_if["item"] for item in conditional}
     source = answers[answers["item_id"].isin(controlling)]
     lookup = {
-        (assessment_id, item_id): value
-        for assessment_id, item_id, value in zip(
-            source["assessment_id"], source["item_id"], source["value"], strict=True
-        )
+        (a, i): v
+        for a, i, v in zip(source["assessment_id"], source["item_id"], source["value"], strict=True)
     }
-    visible = []
-    for assessment_id, item_id in zip(rows["assessment_id"], rows["item_id"], strict=True):
-        item = conditional.get(item_id)
-        if item is None:
-            visible.append(True)
-            continue
+    assessment_col = grid["assessment_id"].to_numpy()
+    item_col = grid["item_id"].to_numpy(dtype=object)
+    for item in conditional:
+        rows = np.flatnonzero(item_col == item.id)
         target = item.show_if["item"]
-        visible.append(item.is_visible({target: lookup.get((assessment_id, target))}))
-    return visible
+        for row in rows:
+            value = lookup.get((assessment_col[row], target))
+            hidden[row] = not item.is_visible({target: value})
+    return hidden
 
 
-def group_scores(scores: pd.DataFrame, definition: Definition) -> pd.DataFrame:
-    """Dimension, aspect and overall scores of each assessment.
+# --- Item scores -> indices -------------------------------------------------------------------
 
-    :param scores: the result of :func:`item_scores`.
-    :returns: long table with columns assessment_id, kind (dimension/aspect/overall), key,
-        self, moderated.
+
+def group_scores(items: pd.DataFrame, definition: Definition) -> pd.DataFrame:
+    """Dimension, aspect and C7 index scores of each assessment, with coverage.
+
+    :param items: the result of :func:`item_scores` (its rows are the items in scope: a
+        cross-version trend passes only the shared items).
+    :returns: the long score table: assessment_id, kind, key, self, moderated, coverage_self,
+        coverage_moderated, counted, total, dk (see the module docstring).
     """
+    if items.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in SCORE_TABLE_COLUMNS}).astype(
+            {"kind": object, "key": object}
+        )
     meta = item_table(definition)
-    merged = scores.merge(meta, on="item_id", how="inner")
-    dimensions = _weighted_means(merged, "dimension")
-    exploded = merged.explode("aspects").dropna(subset=["aspects"])
-    aspects = _weighted_means(exploded.rename(columns={"aspects": "aspect"}), "aspect")
-    overall = dimensions.groupby("assessment_id")[list(SCORE_COLUMNS)].mean().reset_index()
-    overall["key"] = OVERALL_KEY
-    return pd.concat(
-        [
-            dimensions.assign(kind=DIMENSION),
-            aspects.assign(kind=ASPECT),
-            overall.assign(kind=OVERALL),
-        ],
-        ignore_index=True,
-    )[["assessment_id", "kind", "key", *SCORE_COLUMNS]]
-
-
-def _weighted_means(frame: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Weighted mean of each score column per assessment and group, ignoring missing scores."""
-    parts = []
+    frame = items.merge(meta, on="item_id", how="inner")
+    # Method 1.0 leaves a hidden item out of the scored items altogether.
+    in_scope = ~(
+        (frame["status"] == HIDDEN) & frame["self"].isna() & frame["moderated"].isna()
+    ).to_numpy()
+    frame = frame[in_scope]
+    weight = frame["weight"].to_numpy(float)
+    data = {
+        "assessment_id": frame["assessment_id"].to_numpy(),
+        "kind": frame["home_kind"].to_numpy(dtype=object),
+        "key": frame["home"].to_numpy(dtype=object),
+        "weight": weight,
+        "one": np.ones(len(frame)),
+    }
     for column in SCORE_COLUMNS:
-        present = frame[frame[column].notna()]
-        weighted = present.assign(product=present[column] * present["weight"])
-        sums = weighted.groupby(["assessment_id", by])[["product", "weight"]].sum()
-        parts.append((sums["product"] / sums["weight"]).rename(column))
-    result = pd.concat(parts, axis=1).reset_index()
-    return result.rename(columns={by: "key"})
+        score = frame[column].to_numpy(float)
+        present = ~np.isnan(score)
+        data[f"w_{column}"] = np.where(present, weight, 0.0)
+        data[f"ws_{column}"] = np.where(present, weight * np.nan_to_num(score), 0.0)
+    moderated = frame["moderated"].to_numpy(float)
+    data["counted"] = (~np.isnan(moderated)).astype(float)
+    data["dk"] = (frame["status"].isin(DK_LIKE).to_numpy() & (moderated == 0)).astype(float)
+    sums = pd.DataFrame(data).groupby(["assessment_id", "kind", "key"], sort=False).sum()
+    total_weight = sums["weight"].to_numpy()
+    result = pd.DataFrame(index=sums.index)
+    for column in SCORE_COLUMNS:
+        counted_weight = sums[f"w_{column}"].to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = sums[f"ws_{column}"].to_numpy() / counted_weight
+            coverage = counted_weight / total_weight
+        shown = (counted_weight > 0) & (
+            MIN_COVERAGE_NUMERATOR * counted_weight >= MIN_COVERAGE_DENOMINATOR * total_weight
+        )
+        result[column] = np.where(shown, mean, np.nan)
+        result[f"coverage_{column}"] = coverage
+    result["counted"] = sums["counted"].to_numpy().astype(int)
+    result["total"] = sums["one"].to_numpy().astype(int)
+    result["dk"] = sums["dk"].to_numpy().astype(int)
+    result = result.reset_index()
+    dimensions = c7_dimension_ids(definition)
+    order = {key: n for n, key in enumerate(dimensions + aspect_ids(definition))}
+    result = result[result["key"].map(lambda k: k in order)]
+    index = _c7_rows(result[result["kind"] == DIMENSION], dimensions)
+    result = pd.concat([result, index], ignore_index=True)
+    kind_order = {DIMENSION: 0, ASPECT: 1, INDEX: 2}
+    result = result.assign(
+        _kind=result["kind"].map(kind_order), _key=result["key"].map(order).fillna(0)
+    )
+    result = result.sort_values(["_kind", "_key", "assessment_id"], kind="stable")
+    return result[SCORE_TABLE_COLUMNS].reset_index(drop=True)
+
+
+def _c7_rows(dimensions: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The C7 index: the mean of the six dimensions when all six are shown."""
+    if dimensions.empty or not keys:
+        return pd.DataFrame(columns=SCORE_TABLE_COLUMNS)
+    part = dimensions[dimensions["key"].isin(keys)]
+    grouped = part.groupby("assessment_id", sort=False)
+    rows = pd.DataFrame(index=grouped.size().index)
+    for column in SCORE_COLUMNS:
+        complete = grouped[column].count() == len(keys)
+        rows[column] = grouped[column].mean().where(complete)
+        rows[f"coverage_{column}"] = grouped[f"coverage_{column}"].min()
+    for column in ("counted", "total", "dk"):
+        rows[column] = grouped[column].sum().astype(int)
+    rows = rows.reset_index()
+    rows["kind"], rows["key"] = INDEX, C7
+    return rows[SCORE_TABLE_COLUMNS]
+
+
+def score(
+    answers: pd.DataFrame,
+    definition: Definition,
+    moderated: pd.DataFrame | None = None,
+    populations=None,
+    *,
+    assessment_ids=None,
+    item_ids=None,
+    method: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The score stage: (item table, score table) from the loaded frames."""
+    items = item_scores(
+        answers,
+        definition,
+        moderated,
+        populations,
+        assessment_ids=assessment_ids,
+        item_ids=item_ids,
+        method=method,
+    )
+    return items, group_scores(items, definition)
 
 
 def wide(scores: pd.DataFrame, kind: str, column: str = "moderated") -> pd.DataFrame:
