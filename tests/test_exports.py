@@ -1,6 +1,9 @@
-"""Exports: round trip through pandas, formula injection, numbers, long text, drafts, access."""
+"""The export bundle (method annex §9): items, answers, regions, results and manifest; pseudonyms,
+formula injection, numbers, long text, drafts, access."""
 
+import hashlib
 import io
+import json
 import zipfile
 
 import openpyxl
@@ -11,9 +14,19 @@ from surveyapp.assessments.models import AssessmentState
 from surveyapp.assessments.operations import save_answer
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
-from surveyapp.reporting.exports import export_tables, safe_text
+from surveyapp.reporting.exports import export_tables, safe_text, write_csv_zip
+from surveyapp.reviews.models import ModeratedScore
 
 LONG_TEXT = "Cooperation with partners. " * 18  # 486 characters: beyond the 255 some tools keep
+#: code -> (maturity level, role, consent to be named, state)
+REGIONS = {
+    "ES21": (1, "lead", True, AssessmentState.validated),
+    "ES22": (2, "member", True, AssessmentState.validated),
+    "ES23": (3, "none", False, AssessmentState.validated),
+    "ES24": (4, "lead", False, AssessmentState.validated),
+    "ES25": (5, "member", False, AssessmentState.validated),
+    "ES26": (0, "none", True, AssessmentState.submitted),
+}
 
 
 @pytest.fixture
@@ -21,26 +34,109 @@ def world(app, create_region, create_user, create_round, create_assessment):
     round_ = create_round()
     writer = create_user(email="w@example.org")
     texts = {"ES21": '=HYPERLINK("http://evil")', "ES22": LONG_TEXT, "ES23": "-1 is a number?"}
-    for number, (code, text) in enumerate(texts.items()):
-        assessment = create_assessment(region=create_region(code, f"Region {code}"), round_=round_)
-        save_answer(assessment, "maturity", number + 1, writer)
-        save_answer(assessment, "practice", text, writer)
+    assessments = {}
+    for code, (level, role, consent, state) in REGIONS.items():
+        region = create_region(code, f"Region {code}", thematic_partnerships=["photonics"])
+        assessment = create_assessment(region=region, round_=round_)
+        save_answer(assessment, "maturity", level, writer)
+        save_answer(assessment, "role", role, writer)
+        save_answer(assessment, "has_unit", level >= 2, writer)
+        if level >= 2:
+            save_answer(assessment, "unit_staff", level, writer)
+        save_answer(assessment, "budget_share", 10 * level + 0.25, writer)
+        save_answer(assessment, "practice", texts.get(code, "plain"), writer)
         save_answer(assessment, "platforms", ["energy", "blue"], writer)
-        assessment.state = AssessmentState.submitted
+        assessment.state = state
+        assessment.consent_named = consent
+        assessments[code] = assessment
+    # An expert moderated ES24's maturity down to level 3.
+    db.session.add(
+        ModeratedScore(assessment_id=assessments["ES24"].id, item_id="maturity", score=60.0)
+    )
     draft = create_assessment(region=create_region("FR10", "Draft region"), round_=round_)
     save_answer(draft, "practice", "draft text", writer)
     db.session.commit()
     return round_
 
 
-def test_tables_hold_submitted_assessments_only(app, world):
+def zipped(tables) -> zipfile.ZipFile:
+    buffer = io.BytesIO()
+    write_csv_zip(tables, buffer)
+    return zipfile.ZipFile(buffer)
+
+
+def test_the_bundle_holds_submitted_assessments_under_pseudonyms(app, world):
     tables = export_tables(world)
-    assert set(tables.long["region_code"]) == {"ES21", "ES22", "ES23"}
-    assert list(tables.wide["region_code"]) == ["ES21", "ES22", "ES23"]
-    maturity = tables.long[tables.long.item_id == "maturity"].set_index("region_code")
-    assert list(maturity["value"]) == [1, 2, 3]
-    assert list(maturity["score_self"]) == [20.0, 40.0, 60.0]
-    assert "maturity" in set(tables.codebook["item_id"])
+    ids = set(tables.regions["assessment"])
+    assert len(ids) == 6 and "FR10" not in ids  # the draft never appears
+    named = tables.regions.set_index("assessment")
+    # Consenting regions keep their code; the others get an id that says nothing about them.
+    assert {"ES21", "ES22", "ES26"} <= ids
+    hidden = sorted(ids - {"ES21", "ES22", "ES26"})
+    assert all(i.startswith("R-") and len(i) == 12 for i in hidden)
+    text = "\n".join(t.to_csv() for t in tables.named().values() if t is not tables.codebook)
+    for code in ("ES23", "ES24", "ES25", "Region ES23", "Region ES24"):
+        assert code not in text
+    assert named.loc["ES21", "region_name"] == "Region ES21"
+    assert (named.loc[hidden, "region_code"] == "").all()
+    # Stable: the same round gives the same ids.
+    assert set(export_tables(world).regions["assessment"]) == ids
+    assert named["validated"].tolist().count("yes") == 5
+
+
+def test_items_and_answers_are_the_annex_tables(app, world):
+    tables = export_tables(world)
+    items = tables.items.set_index("item_id")
+    assert list(tables.items.columns[:3]) == ["item_id", "home_kind", "home"]
+    assert json.loads(items.loc["maturity", "rule"]) == {"kind": "scale"}
+    assert json.loads(items.loc["unit_staff", "gate"]) == {"item": "has_unit", "equals": True}
+    answers = tables.answers
+    maturity = answers[answers.item_id == "maturity"].set_index("assessment")
+    assert maturity.loc["ES21", "self_value"] == "1"
+    assert maturity.loc["ES21", "self_score"] == 20.0
+    assert maturity.loc["ES21", "status"] == "value"
+    # The expert's score is an input of the moderated score, and is exported as such.
+    es24 = tables.regions.set_index("region_code", drop=False)
+    expert = maturity[maturity["expert_score"].notna()]
+    assert expert["expert_score"].tolist() == [60.0]
+    assert expert["moderated_score"].tolist() == [60.0] and expert["self_score"].tolist() == [80.0]
+    assert "ES24" not in es24.index  # ES24 did not consent
+    staff = answers[answers.item_id == "unit_staff"].set_index("assessment")
+    assert staff.loc["ES21", "status"] == "hidden"  # has_unit is "no": the item is hidden
+    # Unscored answers come along (gates can be context items), without status or score.
+    practice = answers[answers.item_id == "practice"]
+    assert (practice["status"] == "").all() and practice["self_score"].isna().all()
+
+
+def test_results_hold_every_index_as_printed_and_group_statistics(app, world):
+    results = export_tables(world).results
+    scores = results[results.record == "score"]
+    assert set(scores["kind"]) <= {"index", "dimension", "aspect"}
+    assert "overall" not in set(scores["key"])
+    row = scores[(scores.assessment == "ES21") & (scores.key == "strategy")].iloc[0]
+    assert row["self_shown"] and float(row["self_shown"]) == pytest.approx(row["self"], abs=0.05)
+    for column in ("coverage_self", "coverage_moderated", "counted", "total", "dk"):
+        assert column in scores.columns
+    groups = results[results.record == "group"]
+    everyone = groups[(groups.group == "all") & (groups.key == "strategy")].iloc[0]
+    # Five validated regions: the median only, no quartiles, never min/max/mean.
+    assert everyone["n"] == 5 and everyone["median_shown"] and pd.isna(everyone["q1"])
+    assert not {"mean", "min", "max"} & set(results.columns)
+
+
+def test_results_print_half_away_from_zero(app, world):
+    """budget_share 10 x level + 0.25: ES21's strategy is (2 x 20 + 10.25 + 40) / 4 = 22.5625;
+    the printed value is rounded once, from the value to 9 decimals."""
+    results = export_tables(world).results
+    for row in results[results.record == "score"].itertuples():
+        for value, printed in ((row.self, row.self_shown), (row.moderated, row.moderated_shown)):
+            if pd.isna(value):
+                assert printed in ("", None) or pd.isna(printed)
+            else:
+                from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+
+                exact = Decimal(repr(value)).quantize(Decimal("1e-9"), ROUND_HALF_EVEN)
+                assert printed == str(exact.quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 def test_safe_text_neutralises_formula_triggers():
@@ -50,41 +146,77 @@ def test_safe_text_neutralises_formula_triggers():
     assert safe_text(-1) == -1  # numbers stay numbers
 
 
-def test_csv_round_trip(app, client, login, create_user, world):
+def test_csv_bundle_with_manifest(app, client, login, create_user, world):
     login(create_user(email="e@example.org", role=Role.expert))
     response = client.get(f"/rounds/{world.id}/export.csv")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].endswith(".zip")
     archive = zipfile.ZipFile(io.BytesIO(response.data))
-    assert sorted(archive.namelist()) == ["codebook.csv", "long.csv", "scores.csv", "wide.csv"]
-    assert b"\r\n" in archive.read("long.csv")
-    long = pd.read_csv(archive.open("long.csv"), dtype={"value": str})
-    practice = long[long.item_id == "practice"].set_index("region_code")["value"]
-    assert practice["ES21"] == '\'=HYPERLINK("http://evil")'
-    assert practice["ES22"] == LONG_TEXT.strip()
-    assert practice["ES23"] == "'-1 is a number?"
-    scores = pd.read_csv(archive.open("scores.csv"))
-    assert pd.api.types.is_float_dtype(scores["score_self"])
-    source = export_tables(world).scores
-    assert scores["score_self"].round(6).tolist() == source["score_self"].round(6).tolist()
+    assert sorted(archive.namelist()) == [
+        "answers.csv",
+        "codebook.csv",
+        "items.csv",
+        "manifest.json",
+        "regions.csv",
+        "results.csv",
+        "wide.csv",
+    ]
+    assert b"\r\n" in archive.read("answers.csv")
+    manifest = json.loads(archive.read("manifest.json"))
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256(archive.read(name)).hexdigest() == digest
+    assert manifest["questionnaire"]["slug"] == "small"
+    assert len(manifest["questionnaire"]["content_sha256"]) == 64
+    assert manifest["round"]["name"] == world.name and manifest["round"]["reference_date"]
+    assert manifest["snapshot"] and manifest["method"]
+    wide = pd.read_csv(archive.open("wide.csv"), dtype=str).set_index("assessment")
+    assert wide.loc["ES21", "practice"] == '\'=HYPERLINK("http://evil")'
+    assert wide.loc["ES22", "practice"] == LONG_TEXT.strip()
+    results = pd.read_csv(archive.open("results.csv"), dtype={"self_shown": str})
+    scores = results[results.record == "score"]
+    assert pd.api.types.is_float_dtype(scores["self"])
+    source = export_tables(world).results
+    source = source[source.record == "score"]
+    assert scores["self"].round(9).tolist() == pytest.approx(
+        source["self"].round(9).tolist(), nan_ok=True
+    )
 
 
-def test_xlsx_round_trip(app, client, login, create_user, world):
+def test_a_changed_csv_no_longer_matches_the_manifest(app, world):
+    archive = zipped(export_tables(world))
+    manifest = json.loads(archive.read("manifest.json"))
+    changed = archive.read("results.csv").replace(b"score", b"scare", 1)
+    assert hashlib.sha256(changed).hexdigest() != manifest["files"]["results.csv"]
+
+
+def test_xlsx_bundle(app, client, login, create_user, world):
     login(create_user(email="e@example.org", role=Role.admin))
     response = client.get(f"/rounds/{world.id}/export.xlsx")
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["long", "wide", "scores", "codebook"]
-    rows = list(book["long"].iter_rows(values_only=True))
-    header = rows[0]
-    records = [dict(zip(header, row, strict=True)) for row in rows[1:]]
-    practice = {r["region_code"]: r["value"] for r in records if r["item_id"] == "practice"}
+    assert book.sheetnames == [
+        "items",
+        "answers",
+        "regions",
+        "results",
+        "codebook",
+        "wide",
+        "manifest",
+    ]
+    rows = list(book["wide"].iter_rows(values_only=True))
+    records = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    practice = {r["assessment"]: r["practice"] for r in records}
     assert practice["ES21"].startswith("'=")
     assert practice["ES22"] == LONG_TEXT.strip()  # complete, not truncated
-    maturity = [r["value"] for r in records if r["item_id"] == "maturity"]
-    assert maturity == [1, 2, 3] and all(isinstance(v, int | float) for v in maturity)
-    platforms = {r["region_code"]: r["value"] for r in records if r["item_id"] == "platforms"}
-    assert platforms["ES21"] == "energy; blue"
+    maturity = [r["maturity"] for r in records]
+    assert all(isinstance(v, int | float) for v in maturity)
+    assert {r["platforms"] for r in records} == {"energy; blue"}
+    results = list(book["results"].iter_rows(values_only=True))
+    header = results[0]
+    score = dict(zip(header, results[1], strict=True))
+    assert isinstance(score["self"], float) and isinstance(score["self_shown"], str)
+    manifest = dict(book["manifest"].iter_rows(min_row=2, values_only=True))
+    assert json.loads(manifest["questionnaire"])["slug"] == "small"
 
 
 def test_officers_cannot_export(app, client, login, create_user, create_region, world):
@@ -99,7 +231,7 @@ def test_export_command(app, cli, world, tmp_path):
         args=["export", "--round", str(world.id), "--format", "xlsx", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert openpyxl.load_workbook(out).sheetnames[0] == "long"
+    assert openpyxl.load_workbook(out).sheetnames[0] == "items"
     missing = cli.invoke(args=["export", "--round", "999", "--format", "csv", "--out", str(out)])
     assert missing.exit_code != 0 and "no round with the id 999" in missing.output
 
@@ -108,6 +240,8 @@ def test_a_text_too_long_for_a_cell_is_an_error_not_a_cut(tmp_path):
     from surveyapp.reporting.exports import ExportError, ExportTables, write_xlsx
 
     huge = pd.DataFrame({"value": ["x" * 40000]})
-    tables = ExportTables(long=huge, wide=huge, scores=huge, codebook=huge)
+    tables = ExportTables(
+        items=huge, answers=huge, regions=huge, results=huge, codebook=huge, wide=huge
+    )
     with pytest.raises(ExportError, match="more than a spreadsheet cell holds"):
         write_xlsx(tables, str(tmp_path / "out.xlsx"))

@@ -1,0 +1,195 @@
+"""scripts/recompute_round.py: an independent recomputation of every index from the export bundle
+agrees with the application's, and notices a figure, an answer or a file that was changed."""
+
+import ast
+import hashlib
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from surveyapp.assessments.models import AssessmentState
+from surveyapp.assessments.operations import save_answer
+from surveyapp.auth.models import Role
+from surveyapp.extensions import db
+from surveyapp.reporting.exports import export_tables, write_csv_zip
+from surveyapp.reviews.models import ModeratedScore
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "recompute_round.py"
+#: code -> (maturity, role, has a unit, budget share, consent, state)
+REGIONS = {
+    "ES21": (1, "lead", False, 12.5, True, AssessmentState.validated),
+    "ES22": (2, "member", True, 20.25, True, AssessmentState.validated),
+    "ES23": (3, "none", True, 40.25, False, AssessmentState.validated),
+    "ES24": (4, "lead", False, 63.05, False, AssessmentState.validated),
+    "ES25": (5, "member", True, 60.2, False, AssessmentState.validated),
+    "ES26": ("na", "none", True, 0.0, True, AssessmentState.validated),
+    "ES27": (0, "lead", True, 99.95, False, AssessmentState.under_review),
+    "ES28": (2, "member", False, 33.3, True, AssessmentState.submitted),
+}
+
+
+@pytest.fixture
+def round_(app, create_region, create_user, create_round, create_assessment):
+    round_ = create_round()
+    writer = create_user(email="w@example.org")
+    assessments = {}
+    for code, (level, role, unit, share, consent, state) in REGIONS.items():
+        region = create_region(code, f"Region {code}", thematic_partnerships=["photonics"])
+        assessment = create_assessment(region=region, round_=round_)
+        save_answer(assessment, "maturity", level, writer)
+        save_answer(assessment, "role", role, writer)
+        save_answer(assessment, "has_unit", unit, writer)
+        save_answer(assessment, "unit_staff", 3, writer)  # kept while hidden: must not count
+        save_answer(assessment, "budget_share", share, writer)
+        save_answer(assessment, "platforms", ["energy"] if unit else ["energy", "blue"], writer)
+        assessment.state = state
+        assessment.consent_named = consent
+        assessments[code] = assessment
+    db.session.add_all(
+        [
+            ModeratedScore(assessment_id=assessments["ES24"].id, item_id="maturity", score=60.0),
+            ModeratedScore(assessment_id=assessments["ES23"].id, item_id="role", score=50.0),
+            ModeratedScore(
+                assessment_id=assessments["ES26"].id, item_id="maturity", na_decision="accepted"
+            ),
+        ]
+    )
+    db.session.commit()
+    return round_
+
+
+def run(*args) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - our own script, with paths we made
+        [sys.executable, str(SCRIPT), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def bundle(round_, path: Path) -> Path:
+    with path.open("wb") as out:
+        write_csv_zip(export_tables(round_), out)
+    return path
+
+
+def rewritten(source: Path, target: Path, name: str, change, fix_manifest: bool = True) -> Path:
+    """A copy of the bundle with one file changed (and, by default, its hash in the manifest)."""
+    with zipfile.ZipFile(source) as archive:
+        files = {n: archive.read(n) for n in archive.namelist()}
+    files[name] = change(files[name].decode("utf-8")).encode("utf-8")
+    assert files[name] != zipfile.ZipFile(source).read(name), "the change changed nothing"
+    if fix_manifest:
+        manifest = json.loads(files["manifest.json"])
+        manifest["files"][name] = hashlib.sha256(files[name]).hexdigest()
+        files["manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(target, "w") as archive:
+        for n, data in files.items():
+            archive.writestr(n, data)
+    return target
+
+
+def test_the_script_imports_nothing_of_the_application():
+    tree = ast.parse(SCRIPT.read_text())
+    imported = {
+        (node.module or "").split(".")[0] if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+
+
+def test_every_index_recomputed_from_the_export_matches(app, round_, tmp_path):
+    result = run(bundle(round_, tmp_path / "round.zip"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    results = export_tables(round_).results
+    indices = int((results["record"] == "score").sum())
+    assert indices > 0
+    assert (
+        result.stdout.strip()
+        .splitlines()[-1]
+        .startswith(f"{len(REGIONS)} assessments, {indices} indices, all match")
+    )
+
+
+def test_a_changed_printed_figure_fails(app, round_, tmp_path):
+    source = bundle(round_, tmp_path / "round.zip")
+
+    def change(text):
+        lines = text.splitlines(keepends=True)
+        for n, line in enumerate(lines):
+            if line.startswith("score,ES22,,dimension,strategy,"):
+                cells = line.split(",")
+                cells[5] = str(float(cells[5]) + 0.1)  # self, at full precision
+                lines[n] = ",".join(cells)
+                return "".join(lines)
+        raise AssertionError("no ES22 strategy row")
+
+    result = run(rewritten(source, tmp_path / "tampered.zip", "results.csv", change))
+    assert result.returncode == 1
+    assert "results.csv ES22/dimension/strategy: self" in result.stdout
+    assert "all match" not in result.stdout
+
+
+def test_a_changed_answer_or_file_fails(app, round_, tmp_path):
+    source = bundle(round_, tmp_path / "round.zip")
+    # ES21 says level 1; the export claims 2 but keeps the scores: the scores no longer follow.
+    answer = rewritten(
+        source,
+        tmp_path / "answer.zip",
+        "answers.csv",
+        lambda text: text.replace("ES21,maturity,value,1,", "ES21,maturity,value,2,", 1),
+    )
+    result = run(answer)
+    assert result.returncode == 1 and "answers.csv ES21 maturity: self_score" in result.stdout
+    # A file changed without its hash: the manifest says so.
+    unhashed = rewritten(
+        source,
+        tmp_path / "unhashed.zip",
+        "regions.csv",
+        lambda text: text.replace("photonics", "photonix", 1),
+        fix_manifest=False,
+    )
+    result = run(unhashed)
+    assert result.returncode == 1 and "regions.csv: SHA-256 differs" in result.stdout
+
+
+def test_the_api_response_is_checked_too(app, round_, create_user, login, client, tmp_path):
+    source = bundle(round_, tmp_path / "round.zip")
+    login(create_user(email="e@example.org", role=Role.expert))
+    body = client.get(f"/api/v1/rounds/{round_.id}/regions/ES22/benchmark").json
+    good = tmp_path / "api.json"
+    good.write_text(json.dumps(body))
+    result = run(source, "--api", good)
+    assert result.returncode == 0, result.stdout
+    assert "API" in result.stdout
+    body["scores"]["index"]["c7"]["moderated"] += 0.06
+    everyone = next(g for g in body["groups"] if g["key"] == "all")
+    everyone["statistics"]["dimension"]["strategy"]["median"] += 1
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(body))
+    result = run(source, "--api", bad)
+    assert result.returncode == 1
+    assert "index/c7 moderated" in result.stdout
+    assert "group all dimension/strategy: median" in result.stdout
+
+
+def test_the_pdf_text_is_checked_too(app, round_, tmp_path):
+    source = bundle(round_, tmp_path / "round.zip")
+    results = export_tables(round_).results
+    own = results[(results["record"] == "score") & (results["assessment"] == "ES22")]
+    printed = " ".join(
+        f"{row.key} {row.self_shown} {row.moderated_shown}" for row in own.itertuples()
+    )
+    text = tmp_path / "report.txt"
+    text.write_text(f"Region ES22\n{printed}\n")
+    assert run(source, "--pdf-text", text, "--region", "ES22").returncode == 0
+    text.write_text("Region ES22\nnothing printed\n")
+    result = run(source, "--pdf-text", text, "--region", "ES22")
+    assert result.returncode == 1 and "does not appear in the report" in result.stdout
