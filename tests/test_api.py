@@ -1,21 +1,50 @@
 """The JSON API: token and session sign-in, access rules, suppression, consent, OpenAPI."""
 
 import re
+from datetime import date
 
+import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from surveyapp.analysis import queries
 from surveyapp.api.models import ApiToken
 from surveyapp.api.operations import issue_token
 from surveyapp.assessments.models import AssessmentState
+from surveyapp.assessments.operations import save_answer
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
+from surveyapp.rounds.models import Round, RoundState
 from tests.conftest import SCORED_REGIONS
+
+#: The budget share each region gives (strategy needs it beside maturity: 2/3 of the weight).
+SHARES = {"ES21": 40.25, "ES22": 10.0, "ES23": 63.05, "ES24": 60.2, "ES25": 30.0, "ES26": 50.0}
 
 
 @pytest.fixture
-def world(scored_world):
+def world(scored_world, create_user):
+    writer = create_user(email="api-writer@example.org")
+    for code, assessment in scored_world["assessments"].items():
+        assessment.state = AssessmentState.draft  # to add answers; validated below
+        save_answer(assessment, "budget_share", SHARES[code], writer)
+        save_answer(assessment, "has_unit", code < "ES24", writer)
+        assessment.state = AssessmentState.validated
+    db.session.commit()
     return scored_world
+
+
+def add_regions(world, create_region, create_assessment, create_user, codes, state):
+    writer = create_user(email=f"more-{codes[0]}@example.org")
+    for number, code in enumerate(codes):
+        region = create_region(code, f"Region {code}", thematic_partnerships=["photonics"])
+        assessment = create_assessment(region=region, round_=world["round"])
+        save_answer(assessment, "maturity", number % 6, writer)
+        save_answer(assessment, "role", "member", writer)
+        save_answer(assessment, "budget_share", 5.0 * number, writer)
+        save_answer(assessment, "has_unit", True, writer)
+        assessment.state = state
+    db.session.commit()
 
 
 @pytest.fixture
@@ -62,14 +91,66 @@ def test_officers_read_only_their_own_region(app, world, create_user, token_for)
 
 
 def test_benchmark_figures_match_the_engine(app, world, create_user, token_for):
+    """Scores by kind index/dimension/aspect with coverage and no overall; group statistics n
+    and median only (six regions), never min/max/mean; figures at full precision, as the
+    engine computed them (the pages and PDFs print these floats)."""
     client = app.test_client()
     headers = token_for(create_user(email="e@example.org", role=Role.expert))
     body = client.get(url(world, "/regions/ES21/benchmark"), headers=headers).json
-    assert body["scores"]["dimension"]["strategy"] == {"self": 20.0, "moderated": 20.0}
+    assert set(body["scores"]) <= {"index", "dimension", "aspect"}
+    assert "overall" not in body["scores"] and "c7" in body["scores"]["index"]
+    # strategy: maturity 1 (20, weight 2) and budget share 40.25 (weight 1) of weight 4.
+    strategy = body["scores"]["dimension"]["strategy"]
+    assert strategy["self"] == strategy["moderated"] == pytest.approx((2 * 20 + 40.25) / 3)
+    assert strategy["coverage_moderated"] == 0.75
+    assert (strategy["counted"], strategy["total"], strategy["dk"]) == (2, 3, 0)
+    results = queries.round_scores(world["round"])
+    focal = queries.assessment_of(results, world["regions"]["ES21"].id)
+    engine = results.scores[results.scores["assessment_id"] == focal]
+    for row in engine.itertuples():
+        value = body["scores"][row.kind][row.key]["moderated"]
+        assert (value is None and pd.isna(row.moderated)) or value == row.moderated
     everyone = next(g for g in body["groups"] if g["key"] == "all")
-    strategy = everyone["statistics"]["dimension"]["strategy"]
-    assert (strategy["n"], strategy["median"], strategy["q1"], strategy["q3"]) == (6, 50, 25, 75)
-    assert strategy["rank"] == 25
+    statistic = everyone["statistics"]["dimension"]["strategy"]
+    assert not {"mean", "min", "max"} & set(statistic)
+    values = sorted(
+        (2 * 20 * level + SHARES[code]) / 3
+        for code, (_name, level, _consent) in SCORED_REGIONS.items()
+    )
+    assert statistic["n"] == 6
+    assert statistic["median"] == pytest.approx(float(np.median(values)))
+    assert statistic["q1"] is None and statistic["q3"] is None  # 5-9 regions: median only
+    assert statistic["rank"] == pytest.approx(100 * 1.5 / 6)  # second lowest of six
+    assert statistic["band"] == "q2"  # PR 25 is not below 25
+
+
+def test_quartiles_from_ten_regions_and_only_validated_ones(
+    app, world, create_region, create_assessment, create_user, token_for
+):
+    add_regions(
+        world,
+        create_region,
+        create_assessment,
+        create_user,
+        ["ES41", "ES42", "ES43", "ES51"],
+        AssessmentState.validated,
+    )
+    add_regions(
+        world,
+        create_region,
+        create_assessment,
+        create_user,
+        ["ES52", "ES53"],
+        AssessmentState.submitted,
+    )
+    client = app.test_client()
+    headers = token_for(create_user(email="e@example.org", role=Role.expert))
+    statistics = client.get(url(world, "/groups/all"), headers=headers).json["statistics"]
+    strategy = statistics["dimension"]["strategy"]
+    # Ten validated regions: quartiles shown; the two submitted ones are left out.
+    assert strategy["n"] == 10
+    assert strategy["q1"] is not None and strategy["q3"] is not None
+    assert strategy["q1"] <= strategy["median"] <= strategy["q3"]
 
 
 def test_small_groups_are_suppressed_in_the_api(app, world, create_user, token_for):
@@ -91,8 +172,9 @@ def test_group_aggregates_and_the_differencing_guard(app, world, create_user, to
     client = app.test_client()
     headers = token_for(create_user(email="e@example.org", role=Role.expert))
     body = client.get(url(world, "/groups/all"), headers=headers).json
-    assert body["statistics"]["overall"]["overall"]["n"] == 6
-    assert "rank" not in body["statistics"]["overall"]["overall"]
+    c7 = body["statistics"]["index"]["c7"]
+    assert c7["n"] == 6 and "overall" not in body["statistics"]
+    assert "rank" not in c7 and not {"mean", "min", "max"} & set(c7)
     # The photonics partnership holds the same six regions as "all": nothing to subtract.
     assert (
         client.get(url(world, "/groups/partnership:photonics"), headers=headers).json["suppressed"]
@@ -152,3 +234,50 @@ def test_users_issue_see_once_and_revoke_their_tokens(app, client, login, create
     assert app.test_client().get("/api/v1/rounds", headers=headers).status_code == 200
     client.post(f"/account/api-tokens/{stored.id}/revoke")
     assert app.test_client().get("/api/v1/rounds", headers=headers).status_code == 401
+
+
+def test_trend_is_over_the_panel_with_its_n(
+    app, world, create_region, create_assessment, create_user, token_for
+):
+    """Regions validated in both rounds only: a newcomer and an unvalidated one are left out."""
+    later = Round(
+        name="2027 spring",
+        questionnaire=world["round"].questionnaire,
+        opens_on=date(2027, 3, 1),
+        closes_on=date(2027, 5, 31),
+        state=RoundState.open,
+    )
+    db.session.add(later)
+    writer = create_user(email="later@example.org")
+    for code, (_name, level, _consent) in SCORED_REGIONS.items():
+        assessment = create_assessment(region=world["regions"][code], round_=later)
+        save_answer(assessment, "maturity", min(5, level + 1), writer)
+        save_answer(assessment, "role", "member", writer)
+        save_answer(assessment, "budget_share", SHARES[code], writer)
+        save_answer(assessment, "has_unit", True, writer)
+        validated = code != "ES26"
+        assessment.state = AssessmentState.validated if validated else AssessmentState.submitted
+    newcomer = create_assessment(region=create_region("ES61", "Newcomer"), round_=later)
+    save_answer(newcomer, "maturity", 5, writer)
+    newcomer.state = AssessmentState.validated
+    db.session.commit()
+    client = app.test_client()
+    headers = token_for(create_user(email="e@example.org", role=Role.expert))
+    body = client.get(f"/api/v1/rounds/{later.id}/trend", headers=headers).json
+    assert body["previous_round"]["name"] == world["round"].name
+    strategy = body["trend"]["dimension"]["strategy"]
+    assert strategy["n"] == 5 and strategy["suppressed"] is False
+    # Each panel region's maturity rose one level: strategy + 40/3 (ES25 was at 5 already).
+    assert strategy["median_change"] == pytest.approx(40 / 3)
+    assert strategy["cross_version"] is False
+    first = client.get(url(world, "/trend"), headers=headers).json
+    assert first["previous_round"] is None and first["trend"] == {}
+
+
+def test_officers_see_their_self_scores_before_release(app, world, create_user, token_for):
+    client = app.test_client()
+    officer = token_for(create_user(email="o@example.org", regions=[world["regions"]["ES21"]]))
+    body = client.get(url(world, "/regions/ES21/benchmark"), headers=officer).json
+    strategy = body["scores"]["dimension"]["strategy"]
+    assert "moderated" not in strategy and strategy["self"] is not None
+    assert body["score"] == "self"

@@ -45,14 +45,79 @@ _BAD_SCORE = {"400": _error("'score' is neither 'moderated' nor 'self'")}
 _STATISTIC = {
     "type": "object",
     "description": (
-        "Statistics of one score (0-100) in a group. With suppressed=true only n is given: "
-        "fewer regions than the threshold have this score."
+        "Statistics of one index (0-100) in a group: the validated regions' moderated scores. "
+        "n, the median, and the quartiles (type 7) from 10 regions (null for 5-9); never the "
+        "minimum, maximum or mean. With suppressed=true only n is given: fewer regions than "
+        "the threshold have this index. Figures are at full precision; pages print them to one "
+        "decimal, half away from zero, on the value rounded to 9 decimals."
     ),
     "properties": {
         name: {"type": ["number", "null"]}
-        for name in ("n", "median", "q1", "q3", "mean", "min", "max", "value", "rank", "gap")
+        for name in ("n", "median", "q1", "q3", "value", "rank", "gap")
     }
-    | {"suppressed": {"type": "boolean"}, "reason": {"type": "string"}},
+    | {
+        "band": {
+            "type": ["string", "null"],
+            "enum": ["at_median", "q1", "q2", "q3", "q4", None],
+            "description": "The region's band: at the median, else its quarter by rank",
+        },
+        "suppressed": {"type": "boolean"},
+        "reason": {"type": "string"},
+    },
+}
+_INDEX_SCORE = {
+    "type": "object",
+    "description": (
+        "One index of the region: self-assessed and (where the user may see it) moderated "
+        "score, null when coverage is below 2/3; coverage = counted weight / scored weight; "
+        "counted and total items and the Don't-know count of the moderated score."
+    ),
+    "properties": {
+        name: {"type": ["number", "null"]}
+        for name in ("self", "moderated", "coverage_self", "coverage_moderated")
+    }
+    | {name: {"type": ["integer", "null"]} for name in ("counted", "total", "dk")},
+}
+_SCORES = {
+    "type": "object",
+    "description": (
+        "kind -> key -> score: kind 'index' (key 'c7': the criterion-7 index, the mean of the "
+        "six dimensions), 'dimension' (the six criterion-7 dimensions) and 'aspect' (the four "
+        "critical aspects, never averaged together). There is no overall score."
+    ),
+    "additionalProperties": {
+        "type": "object",
+        "additionalProperties": {"$ref": "#/components/schemas/Score"},
+    },
+}
+_TREND = {
+    "type": "object",
+    "description": (
+        "Median change of each index since the previous round over the panel of regions "
+        "validated and shown in both rounds: n, median_change; suppressed below the threshold; "
+        "cross_version when the two rounds use different questionnaire versions (both scored "
+        "on their shared items)."
+    ),
+    "properties": {
+        "previous_round": {"type": ["object", "null"]},
+        "score": {"type": "string"},
+        "trend": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "properties": {
+                        "n": {"type": "integer"},
+                        "median_change": {"type": ["number", "null"]},
+                        "suppressed": {"type": "boolean"},
+                        "cross_version": {"type": "boolean"},
+                        "reason": {"type": "string"},
+                    },
+                },
+            },
+        },
+    },
 }
 _GROUP = {
     "type": "object",
@@ -65,7 +130,7 @@ _GROUP = {
         "reason": {"type": "string"},
         "statistics": {
             "type": "object",
-            "description": "kind (overall, dimension, aspect) -> key -> statistic",
+            "description": "kind (index, dimension, aspect) -> key -> statistic",
             "additionalProperties": {
                 "type": "object",
                 "additionalProperties": {"$ref": "#/components/schemas/Statistic"},
@@ -115,7 +180,12 @@ def openapi_document() -> dict:
                     "name": current_app.config["SESSION_COOKIE_NAME"],
                 },
             },
-            "schemas": {"Statistic": _STATISTIC, "Group": _GROUP, "Problem": _PROBLEM},
+            "schemas": {
+                "Statistic": _STATISTIC,
+                "Group": _GROUP,
+                "Score": _INDEX_SCORE,
+                "Problem": _PROBLEM,
+            },
         },
         "paths": {
             "/rounds": _get("Assessment rounds", [], {"type": "object"}),
@@ -125,7 +195,7 @@ def openapi_document() -> dict:
                 {
                     "type": "object",
                     "properties": {
-                        "scores": {"type": "object"},
+                        "scores": _SCORES,
                         "groups": {
                             "type": "array",
                             "items": {"$ref": "#/components/schemas/Group"},
@@ -149,6 +219,11 @@ def openapi_document() -> dict:
                     _SCORE,
                 ],
                 {"$ref": "#/components/schemas/Group"},
+            ),
+            "/rounds/{round_id}/trend": _get(
+                "Change of each index's median since the previous round, over the panel",
+                [_ROUND, _SCORE],
+                _TREND,
             ),
             "/rounds/{round_id}/regions/{code}/partners": _get(
                 "Suggested partner regions (named only with consent)",

@@ -21,14 +21,28 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 #: The values of ?score=.
 SCORES = ("moderated", "self")
-STATISTICS = ("n", "median", "q1", "q3", "mean", "min", "max")
+#: What a group shows of an index: never its minimum, maximum or mean (method 2.0, §7);
+#: q1 and q3 are null for groups of 5-9 regions (median only).
+STATISTICS = ("n", "median", "q1", "q3")
+#: What a group's statistics add about the compared region.
+FOCAL = ("value", "rank", "band", "gap")
+#: Per index of a region: its two scores and what they rest on.
+COVERAGE = ("counted", "total", "dk")
 TOO_FEW = "too few regions to compare"
 
 
 def _number(value):
+    """A figure at full precision (the pages print it to one decimal, half away from zero, on
+    the value to 9 decimals: the same float gives the same printed figure); None for none."""
     import pandas as pd
 
-    return None if value is None or pd.isna(value) else round(float(value), 2)
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _count(value):
+    import pandas as pd
+
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def _round_json(round_: Round) -> dict:
@@ -72,19 +86,36 @@ def _column(round_: Round) -> str:
 
 
 def _statistics_json(table, with_focal: bool) -> dict:
-    """Per kind (overall, dimension, aspect) and key: numbers, or suppressed."""
+    """Per kind (index, dimension, aspect) and key: numbers, or suppressed."""
     result: dict = {}
     for (kind, key), row in table.iterrows():
         if row["suppressed"]:
             entry = {"n": int(row["n"]), "suppressed": True, "reason": TOO_FEW}
         else:
-            entry = {name: _number(row[name]) for name in STATISTICS} | {"suppressed": False}
+            entry = {name: _number(row.get(name)) for name in STATISTICS} | {"suppressed": False}
             entry["n"] = int(row["n"])
             if with_focal:
-                entry |= {"value": _number(row["value"]), "rank": _number(row["rank"])}
-                entry["gap"] = _number(row["gap"])
+                for name in FOCAL:
+                    value = row.get(name)
+                    entry[name] = value if isinstance(value, str) else _number(value)
         result.setdefault(kind, {})[key] = entry
     return result
+
+
+def _scores_json(own, moderated_visible: bool) -> dict:
+    """The region's indices: self (and moderated) scores, coverage, counted and total items,
+    "Don't know" count (of the moderated score). An index below 2/3 coverage has no score."""
+    scores: dict = {}
+    for row in own.to_dict("records"):
+        entry = {"self": _number(row["self"]), "coverage_self": _number(row.get("coverage_self"))}
+        if moderated_visible:
+            entry["moderated"] = _number(row["moderated"])
+            entry["coverage_moderated"] = _number(row.get("coverage_moderated"))
+            entry |= {name: _count(row.get(name)) for name in COVERAGE}
+        else:
+            entry["total"] = _count(row.get("total"))
+        scores.setdefault(row["kind"], {})[row["key"]] = entry
+    return scores
 
 
 @bp.get("/openapi.json")
@@ -114,12 +145,7 @@ def region_benchmark(round_id: int, code: str):
     column = _column(round_)
     own = results.scores[results.scores["assessment_id"] == focal]
     moderated_visible = round_.score_column_for(current_user) == "moderated"
-    scores: dict = {}
-    for row in own.itertuples():
-        entry = {"self": _number(row.self)}
-        if moderated_visible:
-            entry["moderated"] = _number(row.moderated)
-        scores.setdefault(row.kind, {})[row.key] = entry
+    scores = _scores_json(own, moderated_visible)
     groups = []
     for benchmark in queries.region_benchmark(results, region.id, column):
         entry = {
@@ -195,3 +221,30 @@ def partners(round_id: int, code: str):
     if found is None:
         abort(404, "This region has no submitted assessment in this round.")
     return jsonify(region={"code": region.code, "name": region.name}, partners=found)
+
+
+@bp.get("/rounds/<int:round_id>/trend")
+@login_required
+def trend(round_id: int):
+    """The change of each index's median since the previous round, over the panel of regions
+    validated and shown in both rounds (n given; suppressed below the threshold)."""
+    from surveyapp.analysis import queries
+
+    round_ = db.get_or_404(Round, round_id)
+    column = _column(round_)
+    earlier = [r for r in queries.comparable_rounds(round_) if r.id != round_.id]
+    body = {"round": _round_json(round_), "score": column}
+    if not earlier:
+        return jsonify(body | {"previous_round": None, "trend": {}})
+    previous = earlier[-1]
+    result: dict = {}
+    for (kind, key), row in queries.panel_trend(round_, previous, column).iterrows():
+        suppressed = bool(row["suppressed"])
+        entry = {"n": int(row["n"]), "suppressed": suppressed}
+        entry["cross_version"] = bool(row["cross_version"])
+        if suppressed:
+            entry["reason"] = TOO_FEW
+        else:
+            entry["median_change"] = _number(row["median_change"])
+        result.setdefault(kind, {})[key] = entry
+    return jsonify(body | {"previous_round": _round_json(previous), "trend": result})
