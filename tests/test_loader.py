@@ -164,7 +164,8 @@ def _line_of(data, item_id) -> int:
 @pytest.mark.parametrize(
     ("mutate", "reason"),
     [
-        (lambda d: d.update(format=2), "unknown format 2"),
+        (lambda d: d.update(format=3), "unknown format 3"),
+        (lambda d: d.update(format=True), "unknown format True"),
         (lambda d: d.update(colour="red"), "unknown key(s) in the questionnaire: colour"),
         (lambda d: d.update(slug="Small Questionnaire"), "'slug' must be"),
         (lambda d: d.update(version=0), "'version' must be a whole number"),

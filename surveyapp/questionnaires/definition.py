@@ -1,21 +1,54 @@
 """A questionnaire definition as typed objects, validated on one path for files and the database.
 
-``parse_definition`` takes the plain data of a ``format: 1`` file (see questionnaires/FORMAT.md)
-and either returns a :class:`Definition` or raises :class:`DefinitionError` listing every problem
-with its place (file, line where known, item id) and reason.
+``parse_definition`` takes the plain data of a ``format: 1`` or ``format: 2`` file (see
+questionnaires/FORMAT.md) and either returns a :class:`Definition` or raises
+:class:`DefinitionError` listing every problem with its place (file, line where known, item id)
+and reason.
+
+Format 1 (method 1.0) is frozen: its files load and score as they always did. Format 2 (method
+2.0) gives every scored item one home (a dimension or an aspect) and its own actions, offers
+"don't know" on every scored item, asks a reason for "not applicable", asks counts per period or
+scores them against a target relative to the region's size, and admits only gates and ladders
+under which doing more never lowers a score.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from surveyapp.questionnaires.types import QUESTION_TYPES, QuestionType, _has_text, _is_number
+from flask_babel import lazy_gettext as _l
 
-FORMAT_VERSION = 1
+from surveyapp.questionnaires.checks import has_text, is_half_multiple, is_number
+from surveyapp.questionnaires.types import QUESTION_TYPES, QuestionType
+
+#: The formats this version reads.
+FORMATS = (1, 2)
+#: The newest format.
+FORMAT_VERSION = 2
+#: The scoring method of each format's questionnaires.
+METHODS = {1: "1.0", 2: "2.0"}
+#: Short positive names of the four critical aspects for charts and tables of format 1
+#: questionnaires (format 2 files give their own ``short_title``).
+DEFAULT_ASPECT_SHORT_TITLES = {
+    "sme_adoption": _l("SME technology adoption"),
+    "universities_rtos": _l("Universities and RTOs serving companies"),
+    "innovation_agencies": _l("Innovation agencies: knowledge flows and coordination"),
+    "multinationals": _l("Knowledge transfer from multinationals"),
+}
+#: The periods a format 2 count may be asked for.
+PERIODS = ("last_12_months", "since_previous_round")
+#: The keys of a relative count target, with their defaults (None: required).
+RELATIVE_TARGET_DEFAULTS = {"per_million": None, "exponent": 0.5, "floor": 1}
+#: A scored yes/no item's default weight in format 2: one jump equals five scale levels.
+YES_NO_WEIGHT = 0.5
+#: Scale levels and yes/no answers that ask for evidence (format 2 scored items).
+EVIDENCE_LEVELS = (3, 4, 5)
+
 IDENTIFIER = re.compile(r"[a-z0-9_]{1,100}")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 #: The largest value of each whole-number field: a version is stored in an INTEGER column, and
@@ -42,6 +75,7 @@ TOP_KEYS = {
     "challenge_items",
 }
 GROUP_KEYS = {"id", "title", "description"}
+GROUP_KEYS_V2 = GROUP_KEYS | {"short_title"}
 SECTION_KEYS = {"id", "title", "description", "actions", "items"}
 ITEM_KEYS = {
     "id",
@@ -55,6 +89,14 @@ ITEM_KEYS = {
     "show_if",
     "actions",
 }
+ITEM_KEYS_V2 = (ITEM_KEYS - {"aspects"}) | {
+    "aspect",
+    "relates_to",
+    "context",
+    "allow_na",
+    "na_reason",
+    "period",
+}
 
 
 class DefinitionError(ValueError):
@@ -66,9 +108,12 @@ class DefinitionError(ValueError):
 
 
 def localize(text: Any, lang: str) -> str:
-    """The text in ``lang``, falling back to English."""
+    """The text in ``lang``, falling back to English (a lazy translation: in the current
+    language)."""
     if isinstance(text, dict):
         return text.get(lang) or text.get("en", "")
+    if text and not isinstance(text, str):
+        return str(text)
     return text or ""
 
 
@@ -79,9 +124,15 @@ class Group:
     id: str
     title: Any
     description: Any = None
+    #: A positive short name for charts and tables (aspects; optional for dimensions).
+    short_title: Any = None
 
     def localized(self, key: str, lang: str = "en") -> str:
         return localize(getattr(self, key), lang)
+
+    def label(self, lang: str = "en") -> str:
+        """The short title where there is one, else the title."""
+        return localize(self.short_title or self.title, lang)
 
 
 @dataclass(frozen=True)
@@ -91,7 +142,10 @@ class Item:
     text: Any
     help: Any = None
     required: bool = False
+    #: Format 1: the dimension the item scores in (it may be an aspect id). Format 2: the
+    #: dimension of a dimension item, else None.
     dimension: str | None = None
+    #: Format 1: the aspects the item also scores in. Format 2: always empty (see ``home``).
     aspects: tuple[str, ...] = ()
     weight: float = 1.0
     show_if: dict | None = None
@@ -99,6 +153,25 @@ class Item:
     #: The type-specific keys (levels, options, min/max, ...).
     config: dict = field(default_factory=dict)
     section_id: str = ""
+    #: The questionnaire's format (1 or 2).
+    format: int = 1
+    #: "dimension", "aspect", or None for an unscored item; ``home`` is the dimension or
+    #: aspect id. Format 1: an item whose ``dimension`` is an aspect id lives in that aspect.
+    home_kind: str | None = None
+    home: str | None = None
+    #: Aspect ids whose page lists this item (never scored there).
+    relates_to: tuple[str, ...] = ()
+    #: Marked ``context: true``: unscored although its type and keys could be scored.
+    is_context: bool = False
+    #: Whether "don't know" ("dk") is an answer: every scored item of format 2.
+    allow_dk: bool = False
+    #: Whether "not applicable" ("na") is an answer; ``na_reason`` the prompt for the reason.
+    allow_na: bool = False
+    na_reason: Any = None
+    #: A count's period: "last_12_months" or "since_previous_round" (format 2).
+    period: str | None = None
+    #: A count's target relative to the region's size: {per_million, exponent, floor}.
+    relative_target: dict | None = None
 
     @property
     def question_type(self) -> QuestionType:
@@ -106,7 +179,18 @@ class Item:
 
     @property
     def is_scored(self) -> bool:
-        return self.question_type.is_scored(self)
+        return not self.is_context and self.question_type.is_scored(self)
+
+    def asks_evidence(self, value: Any) -> bool:
+        """Whether this answer asks for evidence: a scale level 3-5 or "yes" on a scored item of
+        a format 2 questionnaire (format 1 asks none)."""
+        if self.format < 2 or not self.is_scored:
+            return False
+        if self.type == "scale":
+            return type(value) is int and value in EVIDENCE_LEVELS
+        if self.type == "yes_no":
+            return value is True
+        return False
 
     def localized(self, key: str, lang: str = "en") -> str:
         return localize(getattr(self, key), lang)
@@ -157,6 +241,10 @@ class LocalizedItem:
     allow_na: bool
     unit: str
     max_length: int | None
+    #: Whether "Don't know" is offered (value "dk").
+    allow_dk: bool = False
+    #: The prompt for the reason of a "not applicable" ("" without one).
+    na_reason: str = ""
 
 
 def _localized_item(item: Item, lang: str) -> LocalizedItem:
@@ -178,9 +266,11 @@ def _localized_item(item: Item, lang: str) -> LocalizedItem:
         help=localize(item.help, lang),
         required=item.required,
         options=options,
-        allow_na=bool(config.get("allow_na")),
+        allow_na=item.allow_na,
         unit="%" if item.type == "percent" else localize(config.get("unit"), lang),
         max_length=item.question_type.max_length(item) if text_type else None,
+        allow_dk=item.allow_dk,
+        na_reason=localize(item.na_reason, lang),
     )
 
 
@@ -190,6 +280,8 @@ class Definition:
     version: int
     title: Any
     description: Any
+    #: Format 1: every group an item may name in ``dimension`` (the aspects among them).
+    #: Format 2: the criterion-7 dimensions only.
     dimensions: tuple[Group, ...]
     aspects: tuple[Group, ...]
     sections: tuple[Section, ...]
@@ -197,6 +289,19 @@ class Definition:
     priority_areas: tuple[str, ...] = ()
     #: multi_choice items whose chosen options are counted as common challenges.
     challenge_items: tuple[str, ...] = ()
+    #: The file format (1 or 2).
+    format: int = 1
+
+    @property
+    def method(self) -> str:
+        """The scoring method the questionnaire's answers are scored by ("1.0" or "2.0")."""
+        return METHODS[self.format]
+
+    @cached_property
+    def c7_dimensions(self) -> tuple[Group, ...]:
+        """The criterion-7 dimensions: format 1's dimensions that are not aspects."""
+        aspect_ids = {aspect.id for aspect in self.aspects}
+        return tuple(group for group in self.dimensions if group.id not in aspect_ids)
 
     def localized(self, key: str, lang: str = "en") -> str:
         return localize(getattr(self, key), lang)
@@ -212,6 +317,14 @@ class Definition:
     @cached_property
     def items_by_id(self) -> dict[str, Item]:
         return {item.id: item for item in self.items}
+
+    @cached_property
+    def scored_items(self) -> tuple[Item, ...]:
+        return tuple(item for item in self.items if item.is_scored)
+
+    def home_items(self, kind: str, key: str) -> tuple[Item, ...]:
+        """The scored items whose home is this dimension or aspect."""
+        return tuple(i for i in self.scored_items if (i.home_kind, i.home) == (kind, key))
 
     def localized_items(self, lang: str) -> dict[str, LocalizedItem]:
         """Item id -> what a page shows of it in ``lang`` (cached)."""
@@ -239,9 +352,10 @@ class Definition:
 class _Checker:
     """Collects errors with their place; one instance per parse."""
 
-    def __init__(self, source: str, lines: dict[tuple, int] | None):
+    def __init__(self, source: str, lines: dict[tuple, int] | None, format_: int = 1):
         self.source = source
         self.lines = lines or {}
+        self.format = format_
         self.errors: list[str] = []
 
     def add(self, path: tuple, reason: str, item_id: str | None = None) -> None:
@@ -260,7 +374,7 @@ class _Checker:
     def text(self, value: Any, path: tuple, what: str, item_id=None, required=True) -> None:
         if value is None and not required:
             return
-        if not _has_text(value):
+        if not has_text(value):
             reason = f"{what} must be text (or a mapping of languages including 'en')"
             self.add(path, reason, item_id)
 
@@ -278,13 +392,14 @@ def parse_definition(data: Any, source: str = "<questionnaire>", lines=None) -> 
     :param lines: optional map from a path such as ("sections", 0, "items", 2) to a line number.
     :raises DefinitionError: with every problem found.
     """
-    check = _Checker(source, lines)
     if not isinstance(data, dict):
         raise DefinitionError([f"{source}: the file must hold a mapping (format, slug, ...)"])
-    if data.get("format") != FORMAT_VERSION:
+    format_ = data.get("format")
+    if type(format_) is not int or format_ not in FORMATS:
         raise DefinitionError(
-            [f"{source}: unknown format {data.get('format')!r}; this version reads format: 1"]
+            [f"{source}: unknown format {format_!r}; this version reads format: 1 and format: 2"]
         )
+    check = _Checker(source, lines, format_)
     check.unknown_keys(data, TOP_KEYS, (), "the questionnaire")
     slug, version = data.get("slug"), data.get("version")
     if not isinstance(slug, str) or not SLUG.fullmatch(slug):
@@ -300,6 +415,17 @@ def parse_definition(data: Any, source: str = "<questionnaire>", lines=None) -> 
 
     dimensions = _parse_groups(check, data.get("dimensions"), "dimensions")
     aspects = _parse_groups(check, data.get("aspects"), "aspects")
+    if format_ >= 2:
+        for index, group_id in enumerate(dimensions):
+            if group_id in aspects:
+                check.add(
+                    ("dimensions", index),
+                    f"dimensions id {group_id!r} is an aspect; in format 2 'dimensions' lists "
+                    "only the criterion-7 dimensions and items name an aspect with 'aspect'",
+                )
+    else:
+        dimensions = {key: _default_short_title(group) for key, group in dimensions.items()}
+        aspects = {key: _default_short_title(group) for key, group in aspects.items()}
     sections = _parse_sections(check, data.get("sections"), dimensions, aspects)
     priority_areas = _parse_multi_choice_list(
         check, "priority_areas", data.get("priority_areas", []), sections
@@ -319,7 +445,16 @@ def parse_definition(data: Any, source: str = "<questionnaire>", lines=None) -> 
         sections=tuple(sections),
         priority_areas=priority_areas,
         challenge_items=challenge_items,
+        format=format_,
     )
+
+
+def _default_short_title(group: Group) -> Group:
+    """A format 1 group with the aspect's default short title, when it is one of the four."""
+    short_title = DEFAULT_ASPECT_SHORT_TITLES.get(group.id)
+    if short_title is None:
+        return group
+    return Group(group.id, group.title, group.description, short_title)
 
 
 def _check_limit(check: _Checker, data: dict, key: str, path: tuple, item_id=None) -> None:
@@ -350,13 +485,14 @@ def _parse_groups(check: _Checker, raw: Any, key: str) -> dict[str, Group]:
     if not isinstance(raw, list) or not raw:
         check.add((key,), f"'{key}' must be a non-empty list")
         return {}
+    format_2 = check.format >= 2
     groups: dict[str, Group] = {}
     for index, entry in enumerate(raw):
         path = (key, index)
         if not isinstance(entry, dict):
             check.add(path, f"each entry of '{key}' must be a mapping with id and title")
             continue
-        check.unknown_keys(entry, GROUP_KEYS, path, f"'{key}'")
+        check.unknown_keys(entry, GROUP_KEYS_V2 if format_2 else GROUP_KEYS, path, f"'{key}'")
         group_id = entry.get("id")
         if not isinstance(group_id, str) or not IDENTIFIER.fullmatch(group_id):
             check.add(path, f"{key} id {group_id!r} must match [a-z0-9_]+")
@@ -367,7 +503,12 @@ def _parse_groups(check: _Checker, raw: Any, key: str) -> dict[str, Group]:
         check.text(
             entry.get("description"), path, f"the description of {group_id!r}", required=False
         )
-        groups[group_id] = Group(group_id, entry.get("title"), entry.get("description"))
+        if format_2 and (key == "aspects" or "short_title" in entry):
+            # Aspects need a positive short name for charts and tables; dimensions may have one.
+            check.text(entry.get("short_title"), path, f"the short_title of {group_id!r}")
+        groups[group_id] = Group(
+            group_id, entry.get("title"), entry.get("description"), entry.get("short_title")
+        )
     return groups
 
 
@@ -451,10 +592,15 @@ def _parse_item(check, raw, path, section_id, earlier, dimensions, aspects) -> I
         known = ", ".join(sorted(QUESTION_TYPES))
         check.add(path, f"unknown type {type_name!r} (known types: {known})", item_id)
         return None
+    format_2 = check.format >= 2
     before = len(check.errors)
-    check.unknown_keys(raw, ITEM_KEYS | question_type.keys, path, f"a {type_name} item", item_id)
+    common_keys = ITEM_KEYS_V2 if format_2 else ITEM_KEYS
+    check.unknown_keys(raw, common_keys | question_type.keys, path, f"a {type_name} item", item_id)
     config = {key: raw[key] for key in question_type.keys if key in raw}
-    for reason in question_type.check_definition(config):
+    # A format 2 count's relative target is a mapping, checked here; the type checks the rest.
+    relative = format_2 and type_name == "number" and isinstance(config.get("target"), dict)
+    type_config = {k: v for k, v in config.items() if not (relative and k == "target")}
+    for reason in question_type.check_definition(type_config):
         check.add(path, reason, item_id)
     for key in INTEGER_LIMITS.keys() & config.keys():
         _check_limit(check, config, key, path, item_id)
@@ -463,20 +609,17 @@ def _parse_item(check, raw, path, section_id, earlier, dimensions, aspects) -> I
     if not isinstance(raw.get("required", False), bool):
         check.add(path, "'required' must be true or false", item_id)
     actions = _parse_actions(check, raw.get("actions"), path, item_id)
+    if format_2 and not isinstance(raw.get("context", False), bool):
+        check.add(path, "'context' must be true or false", item_id)
     if len(check.errors) > before:
         return None
 
-    item = Item(
-        id=item_id,
-        type=type_name,
-        text=raw["text"],
-        help=raw.get("help"),
-        required=raw.get("required", False),
-        config=config,
-        section_id=section_id,
-        actions=actions,
-    )
-    scored = question_type.is_scored(item)
+    probe = Item(id=item_id, type=type_name, text=raw["text"], config=config, section_id=section_id)
+    if format_2:
+        return _parse_item_v2(
+            check, raw, path, item_id, probe, config, actions, earlier, dimensions, aspects
+        )
+    scored = question_type.is_scored(probe)
     dimension = raw.get("dimension")
     if dimension is not None and (not isinstance(dimension, str) or dimension not in dimensions):
         check.add(path, f"unknown dimension {dimension!r}", item_id)
@@ -492,12 +635,15 @@ def _parse_item(check, raw, path, section_id, earlier, dimensions, aspects) -> I
     weight = raw.get("weight", 1)
     if "weight" in raw and not scored:
         check.add(path, "'weight' is only allowed on scored items", item_id)
-    elif not _is_number(weight) or weight <= 0:
+    elif not is_number(weight) or weight <= 0:
         check.add(path, "'weight' must be a number greater than 0", item_id)
         weight = 1
     if item_aspects and not scored:
         check.add(path, "'aspects' are only allowed on scored items", item_id)
     show_if = _parse_show_if(check, raw.get("show_if"), path, item_id, earlier)
+    home_kind = None
+    if scored and isinstance(dimension, str):
+        home_kind = "aspect" if dimension in aspects else "dimension"
     return Item(
         id=item_id,
         type=type_name,
@@ -511,7 +657,202 @@ def _parse_item(check, raw, path, section_id, earlier, dimensions, aspects) -> I
         actions=actions,
         config=config,
         section_id=section_id,
+        format=1,
+        home_kind=home_kind,
+        home=dimension if home_kind else None,
+        allow_na=type_name == "scale" and config.get("allow_na") is True,
     )
+
+
+def _parse_item_v2(
+    check, raw, path, item_id, probe, config, actions, earlier, dimensions, aspects
+) -> Item:
+    """The format 2 rules: one home, own actions, weights in halves, "don't know", reasons
+    for "not applicable", counts per period or relative to size, monotone gates and ladders."""
+    type_name = probe.type
+    question_type = probe.question_type
+    context = raw.get("context", False) is True
+    scored = question_type.is_scored(probe) and not context
+    add = lambda reason: check.add(path, reason, item_id)  # noqa: E731
+
+    home_kind, home = _parse_home(add, raw, scored, context, dimensions, aspects)
+    if scored and "required" in raw and raw["required"] is not True:
+        add("a scored item is always required in format 2 (leave 'required' out)")
+    if "weight" in raw and not scored:
+        add("'weight' is only allowed on scored items")
+        weight = 1.0
+    elif "weight" in raw and not is_half_multiple(raw["weight"]):
+        add("'weight' must be a multiple of 0.5 greater than 0 (0.5, 1, 1.5, ...)")
+        weight = 1.0
+    else:
+        default = YES_NO_WEIGHT if type_name == "yes_no" else 1.0
+        weight = float(raw.get("weight", default))
+    if scored and not actions:
+        add("a scored item needs its own 'actions' (a non-empty list of suggested actions)")
+
+    relates_to = raw.get("relates_to", [])
+    if not isinstance(relates_to, list) or not all(isinstance(a, str) for a in relates_to):
+        add("'relates_to' must be a list of aspect ids")
+        relates_to = []
+    for aspect in relates_to:
+        if aspect not in aspects:
+            add(f"'relates_to' names {aspect!r}, which is not an aspect")
+    if relates_to and home_kind == "aspect":
+        add("'relates_to' is for dimension items; an aspect item is listed on its own aspect")
+
+    allow_na = raw.get("allow_na", False)
+    na_reason = raw.get("na_reason")
+    if not isinstance(allow_na, bool):
+        if type_name != "scale":  # the scale type says so itself
+            add("'allow_na' must be true or false")
+        allow_na = False
+    elif allow_na and not question_type.can_score:
+        add(f"'allow_na' is only allowed on items that can be scored, not on {type_name}")
+    if allow_na and na_reason is None:
+        add(
+            "'allow_na: true' needs 'na_reason': the prompt naming the structural reason that "
+            "can make the item not applicable"
+        )
+    elif na_reason is not None:
+        check.text(na_reason, path, "'na_reason'", item_id)
+        if not allow_na:
+            add("'na_reason' is only allowed with 'allow_na: true'")
+
+    period = raw.get("period")
+    if period is not None:
+        if type_name != "number":
+            add("'period' is only allowed on number items")
+        elif period not in PERIODS:
+            add(f"'period' must be one of {', '.join(PERIODS)} (found {period!r})")
+    relative_target = None
+    if type_name == "number" and isinstance(config.get("target"), dict):
+        relative_target = _parse_relative_target(add, config["target"])
+    if scored and type_name == "number" and period is None and relative_target is None:
+        add(
+            "a scored count needs a 'period' (last_12_months or since_previous_round) or a "
+            "relative target {per_million: ..., exponent: 0.5, floor: 1}; an absolute 'target' "
+            "alone rewards size and rises every round"
+        )
+
+    if type_name == "multi_choice" and any("score" in o for o in config["options"]):
+        add("multi_choice items are not scored in format 2: remove the option scores")
+    if type_name == "single_choice" and question_type.is_scored(probe):
+        _check_ladder(add, config["options"])
+
+    show_if = _parse_show_if(check, raw.get("show_if"), path, item_id, earlier)
+    if show_if and scored:
+        _check_gate(add, show_if, earlier[show_if["item"]])
+    return Item(
+        id=item_id,
+        type=type_name,
+        text=raw["text"],
+        help=raw.get("help"),
+        required=scored or raw.get("required", False),
+        dimension=home if home_kind == "dimension" else None,
+        aspects=(),
+        weight=weight if scored else 1.0,
+        show_if=show_if,
+        actions=actions,
+        config=config,
+        section_id=probe.section_id,
+        format=2,
+        home_kind=home_kind,
+        home=home,
+        relates_to=tuple(dict.fromkeys(relates_to)),
+        is_context=context,
+        allow_dk=scored,
+        allow_na=bool(allow_na),
+        na_reason=na_reason,
+        period=period if type_name == "number" else None,
+        relative_target=relative_target,
+    )
+
+
+def _parse_home(add, raw, scored, context, dimensions, aspects) -> tuple[str | None, str | None]:
+    """Format 2: exactly one of ``dimension`` and ``aspect`` on a scored item, none elsewhere."""
+    keys = [key for key in ("dimension", "aspect") if key in raw]
+    if len(keys) == 2:
+        add("has both 'dimension' and 'aspect'; a scored item has exactly one home")
+        return None, None
+    if not keys:
+        if scored:
+            add("a scored item needs one home: 'dimension: <id>' or 'aspect: <id>'")
+        return None, None
+    key = keys[0]
+    value = raw[key]
+    if not scored:
+        what = "a context item" if context else "an unscored item"
+        add(f"{what} has no home: remove '{key}'")
+        return None, None
+    known = dimensions if key == "dimension" else aspects
+    if isinstance(value, list):
+        add(f"'{key}' must be one {key} id, not a list (an item has exactly one home)")
+        return None, None
+    if not isinstance(value, str) or value not in known:
+        add(f"unknown {key} {value!r}")
+        return None, None
+    return key, value
+
+
+def _parse_relative_target(add, raw: dict) -> dict | None:
+    """{per_million, exponent, floor} with defaults; None (and errors) when malformed."""
+    unknown = sorted(str(key) for key in set(raw) - set(RELATIVE_TARGET_DEFAULTS))
+    if unknown:
+        add(f"unknown key(s) in 'target': {', '.join(unknown)}")
+        return None
+    target = {key: raw.get(key, default) for key, default in RELATIVE_TARGET_DEFAULTS.items()}
+    valid = True
+    if not is_number(target["per_million"]) or target["per_million"] <= 0:
+        add("'target: per_million' must be a number greater than 0")
+        valid = False
+    if not is_number(target["exponent"]) or not 0 <= target["exponent"] <= 1:
+        add("'target: exponent' must be a number from 0 to 1")
+        valid = False
+    if not is_number(target["floor"]) or target["floor"] <= 0:
+        add("'target: floor' must be a number greater than 0")
+        valid = False
+    return {key: float(value) for key, value in target.items()} if valid else None
+
+
+def _check_ladder(add, options: list[dict]) -> None:
+    """Format 2: option scores never decrease in the listed order and the first is 0."""
+    scores = [option["score"] for option in options]
+    if scores[0] != 0:
+        add(f"the first option ({options[0]['value']!r}) of a scored ladder must score 0")
+    for before, after in itertools.pairwise(options):
+        if after["score"] < before["score"]:
+            add(
+                f"option scores must never decrease in the listed order: {after['value']!r} "
+                f"({after['score']}) comes after {before['value']!r} ({before['score']})"
+            )
+
+
+def _check_gate(add, show_if: dict, target: Item) -> None:
+    """Format 2: a scored item's gate is an effort question whose listed answers are
+    upward-closed, so that answering "more" on it never hides the item."""
+    expected = show_if["in"] if "in" in show_if else [show_if["equals"]]
+    if target.type == "yes_no":
+        if expected != [True]:
+            add(f"a scored item's gate on the yes/no item {target.id!r} must be 'equals: true'")
+        return
+    options = target.config.get("options", [])
+    if target.type != "single_choice" or not all("score" in option for option in options):
+        add(
+            "a scored item's gate must be a yes_no item or a single_choice item with option "
+            f"scores; {target.id!r} is neither"
+        )
+        return
+    scores = {option["value"]: option["score"] for option in options}
+    listed = [value for value in expected if value in scores]
+    if not listed:
+        return  # _parse_show_if named the unknown values
+    lowest = min(scores[value] for value in listed)
+    missing = [value for value, score in scores.items() if score >= lowest and value not in listed]
+    if missing:
+        add(
+            f"a scored item's gate must list every option of {target.id!r} scoring at least "
+            f"as much as the lowest one listed ({lowest}); missing: {', '.join(missing)}"
+        )
 
 
 def _parse_show_if(check, raw, path, item_id, earlier) -> dict | None:

@@ -2,7 +2,9 @@
 
 A type is a small class registered by name. The loader asks it to check an item's type-specific
 keys; the filling pages ask it for a WTForms field; scoring asks it to turn an answer into 0-100.
-Answer values are kept in a JSON form: int/float, str, bool, list, or ``"na"`` (not applicable).
+Answer values are kept in a JSON form: int/float, str, bool, list, ``"na"`` (not applicable, on
+items with ``allow_na``) or ``"dk"`` (don't know, on items with ``allow_dk``: every scored item of a
+format 2 questionnaire). A "don't know" scores 0, a "not applicable" is left out (score None).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _nl
+from markupsafe import Markup
 from wtforms import fields, validators, widgets
 from wtforms.fields import SelectChoice as Choice
 from wtforms.validators import StopValidation, ValidationError
@@ -30,11 +33,13 @@ from surveyapp.numbers import (
     format_percentage,
     parse_number,
 )
+from surveyapp.questionnaires.checks import has_text, is_number, is_positive_int, is_score
 
 if TYPE_CHECKING:
     from surveyapp.questionnaires.definition import Item
 
 NOT_APPLICABLE = "na"
+DONT_KNOW = "dk"
 OPTION_VALUE = re.compile(r"[a-z0-9_]+")
 SCALE_LEVELS = range(6)
 
@@ -51,23 +56,6 @@ def register(cls: type[QuestionType]) -> type[QuestionType]:
     return cls
 
 
-def _is_number(value: Any) -> bool:
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        return False
-    try:
-        return math.isfinite(value) and abs(value) < 1e15
-    except OverflowError:  # an int too large for a float
-        return False
-
-
-def _is_positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
-def _check_score(value: Any) -> bool:
-    return _is_number(value) and 0 <= value <= 100
-
-
 class QuestionType(ABC):
     """Base class; subclasses override what differs."""
 
@@ -82,6 +70,8 @@ class QuestionType(ABC):
         return []
 
     def is_scored(self, item: Item) -> bool:
+        """Whether the item's keys make it scorable (``Item.is_scored`` also asks that it is
+        not marked as context)."""
         return False
 
     def possible_answers(self, item: Item) -> list[Any] | None:
@@ -111,17 +101,85 @@ class QuestionType(ABC):
     def is_empty(self, value: Any) -> bool:
         return value is None or value == [] or (isinstance(value, str) and not value.strip())
 
-    def score(self, item: Item, value: Any) -> float | None:
-        """0-100, or None when the item is unscored, unanswered or not applicable."""
+    def score(
+        self, item: Item, value: Any, population_millions: float | None = None
+    ) -> float | None:
+        """0-100, or None when the item is unscored, unanswered or not applicable.
+
+        "Don't know" scores 0. ``population_millions`` (the region's population in millions on
+        the round's reference date) is needed by counts with a relative target only; without
+        it such a count has no score (None).
+        """
+        if not item.is_scored or value is None or value == NOT_APPLICABLE:
+            return None
+        if value == DONT_KNOW:
+            return 0.0
+        return self.value_score(item, value, population_millions)
+
+    def value_score(
+        self, item: Item, value: Any, population_millions: float | None
+    ) -> float | None:
+        """The score of an answer that is neither empty, "don't know" nor "not applicable"."""
         return None
 
     def display(self, item: Item, value: Any, lang: str = "en") -> str:
         """The answer as a reader sees it (read-only pages, print view, conflicts, history)."""
         if self.is_empty(value):
             return ""
+        special = special_display(value)
+        if special is not None:
+            return special
         if isinstance(value, list):
             return "\n".join(str(v) for v in value)
         return str(value)
+
+
+def accepts_special(item: Item, value: Any) -> bool:
+    """Whether ``value`` is "don't know" or "not applicable" and the item offers it."""
+    return (value == DONT_KNOW and item.allow_dk) or (value == NOT_APPLICABLE and item.allow_na)
+
+
+def special_display(value: Any) -> str | None:
+    """How "don't know" and "not applicable" read; None for any other value."""
+    if value == DONT_KNOW:
+        return str(_l("Don't know"))
+    if value == NOT_APPLICABLE:
+        return str(_l("Not applicable"))
+    return None
+
+
+def special_choices(item: Item) -> list[Choice]:
+    """The radio choices "Don't know" and "Not applicable" that the item offers, in that order."""
+    choices = []
+    if item.allow_dk:
+        choices.append(Choice(DONT_KNOW, _l("Don't know")))
+    if item.allow_na:
+        choices.append(Choice(NOT_APPLICABLE, _l("Not applicable")))
+    return choices
+
+
+def count_target(item: Item, population_millions: float | None) -> float | None:
+    """The count a region must reach for 100: a relative target's max(floor, rho x P^exponent)
+    for P (population in millions), or the absolute ``target``; None when it depends on a
+    population that is not given."""
+    relative = item.relative_target
+    if relative is None:
+        return item.config.get("target")
+    if population_millions is None:
+        return None
+    return max(
+        relative["floor"],
+        relative["per_million"] * float(population_millions) ** relative["exponent"],
+    )
+
+
+def count_score(item: Item, value: Any, population_millions: float | None) -> float | None:
+    """A scored number's score: min(100, 100 x value / target), at least 0; "don't know" 0.
+
+    Pure: ``population_millions`` is the region's population in millions on the round's
+    reference date (needed by relative targets only; None without it).
+    """
+    return QUESTION_TYPES["number"].score(item, value, population_millions)
 
 
 def _label(item: Item, lang: str) -> str:
@@ -156,7 +214,7 @@ class ScaleType(QuestionType):
             number = level.get("level")
             seen.append(number if type(number) is int else repr(number))
             for key in ("label", "anchor"):
-                if not _has_text(level.get(key)):
+                if not has_text(level.get(key)):
                     errors.append(f"level {number} has no {key}")
         if sorted(x for x in seen if type(x) is int) != list(SCALE_LEVELS) or len(seen) != 6:
             errors.append(f"levels must be exactly 0, 1, 2, 3, 4, 5 (found {seen})")
@@ -168,15 +226,14 @@ class ScaleType(QuestionType):
         return True
 
     def possible_answers(self, item: Item) -> list[Any]:
-        return [*SCALE_LEVELS, *([NOT_APPLICABLE] if item.config.get("allow_na") else [])]
+        return [*SCALE_LEVELS, *([NOT_APPLICABLE] if item.allow_na else [])]
 
     def make_field(self, item: Item, lang: str = "en") -> fields.Field:
         choices = [
             Choice(str(level["level"]), f"{level['level']}: {item.localize(level['label'], lang)}")
             for level in item.config["levels"]
         ]
-        if item.config.get("allow_na"):
-            choices.append(Choice(NOT_APPLICABLE, _l("Not applicable")))
+        choices.extend(special_choices(item))
         return fields.RadioField(
             _label(item, lang),
             description=_description(item, lang),
@@ -187,7 +244,7 @@ class ScaleType(QuestionType):
     def from_form(self, item: Item, data: Any) -> Any:
         if data is None or not str(data).strip():
             return None
-        if data == NOT_APPLICABLE:
+        if data in (NOT_APPLICABLE, DONT_KNOW):
             return data
         try:
             return int(data)
@@ -198,20 +255,19 @@ class ScaleType(QuestionType):
         return None if value is None else str(value)
 
     def clean(self, item: Item, value: Any) -> Any:
-        if value == NOT_APPLICABLE and item.config.get("allow_na"):
+        if accepts_special(item, value):
             return value
         if isinstance(value, bool) or not isinstance(value, int) or value not in SCALE_LEVELS:
             raise AnswerError(_l("Choose a level from 0 to 5."))
         return value
 
-    def score(self, item: Item, value: Any) -> float | None:
-        if value is None or value == NOT_APPLICABLE:
-            return None
+    def value_score(self, item: Item, value: Any, population_millions: float | None) -> float:
         return value * 20.0
 
     def display(self, item: Item, value: Any, lang: str = "en") -> str:
-        if value == NOT_APPLICABLE:
-            return str(_l("Not applicable"))
+        special = special_display(value)
+        if special is not None:
+            return special
         for level in item.config["levels"]:
             if level["level"] == value:
                 return f"{value}: {item.localize(level['label'], lang)}"
@@ -239,28 +295,59 @@ class YesNoType(QuestionType):
         return fields.RadioField(
             _label(item, lang),
             description=_description(item, lang),
-            choices=[Choice("yes", _l("Yes")), Choice("no", _l("No"))],
+            choices=[Choice("yes", _l("Yes")), Choice("no", _l("No")), *special_choices(item)],
             validators=[validators.Optional()],
         )
 
     def from_form(self, item: Item, data: Any) -> Any:
+        if data in (DONT_KNOW, NOT_APPLICABLE):
+            return data
         return {"yes": True, "no": False}.get(data)
 
     def to_form(self, item: Item, value: Any) -> Any:
+        if value in (DONT_KNOW, NOT_APPLICABLE):
+            return value
         return {True: "yes", False: "no"}.get(value)
 
     def clean(self, item: Item, value: Any) -> Any:
+        if accepts_special(item, value):
+            return value
         if not isinstance(value, bool):
             raise AnswerError(_l("Answer yes or no."))
         return value
 
-    def score(self, item: Item, value: Any) -> float | None:
-        if not self.is_scored(item) or value is None:
-            return None
+    def value_score(self, item: Item, value: Any, population_millions: float | None) -> float:
         return 100.0 if value else 0.0
 
     def display(self, item: Item, value: Any, lang: str = "en") -> str:
+        special = special_display(value)
+        if special is not None:
+            return special
         return {True: str(_l("Yes")), False: str(_l("No"))}.get(value, "")
+
+
+class NumberWidget:
+    """A text box for the number and, for items that offer them, a check box "Don't know"
+    (and "Not applicable") under the same name: the form posts ``["", "dk"]`` when it is ticked.
+    """
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        text = widgets.TextInput()(field, value=field._value(), **kwargs)
+        boxes = [
+            Markup('<label class="special-answer"><input {}> {}</label>').format(
+                widgets.html_params(
+                    type="checkbox",
+                    name=field.name,
+                    value=choice.value,
+                    id=f"{field.id}-{choice.value}",
+                    checked=field.data == choice.value,
+                ),
+                choice.label,
+            )
+            for choice in special_choices(field.item)
+        ]
+        return Markup("").join([text, *boxes])
 
 
 class NumberField(fields.Field):
@@ -268,9 +355,13 @@ class NumberField(fields.Field):
 
     Text that is not such a number gets one message saying what to type; the range is then
     not checked, so no second, wrong sentence follows. The typed text stays in the box.
+
+    Items that offer "Don't know" (or "Not applicable") take it as a second value under the
+    field's name (a ticked check box, or the autosave's value list ``["", "dk"]``): it wins
+    over any typed text, which stays in the box.
     """
 
-    widget = widgets.TextInput()
+    widget = NumberWidget()
 
     def __init__(self, label=None, validators=None, *, question, item, lang="en", **kwargs):
         super().__init__(label, validators, **kwargs)
@@ -278,10 +369,15 @@ class NumberField(fields.Field):
 
     def process_formdata(self, valuelist):
         self.data = None
-        if not valuelist or not valuelist[0].strip():
+        special = [value for value in valuelist if accepts_special(self.item, value)]
+        if special:
+            self.data = special[0]
+            return
+        texts = [value for value in valuelist if value.strip()]
+        if not texts:
             return
         try:
-            number = parse_number(valuelist[0], self.lang)
+            number = parse_number(texts[0], self.lang)
         except NumberInputError:
             raise ValueError(self.question.what_to_type(self.item, self.lang)) from None
         if self.item.config.get("integer") and number != number.to_integral_value():
@@ -294,7 +390,10 @@ class NumberField(fields.Field):
 
     def _value(self):
         if self.raw_data:
-            return self.raw_data[0]
+            typed = [value for value in self.raw_data if not accepts_special(self.item, value)]
+            return typed[0] if typed else ""
+        if self.data in (DONT_KNOW, NOT_APPLICABLE):
+            return ""
         return format_number(self.data, self.lang, grouping=False)
 
 
@@ -306,7 +405,7 @@ class _InRange:
         self.question, self.item = question, item
 
     def __call__(self, form, field):
-        if field.data is not None:
+        if field.data is not None and field.data not in (DONT_KNOW, NOT_APPLICABLE):
             message = self.question.range_error(self.item, field.data)
             if message:
                 raise ValidationError(message)
@@ -353,15 +452,23 @@ class _NumericType(QuestionType):
         )
 
     def to_form(self, item: Item, value: Any) -> Any:
-        """The number as the reader writes it in a text box ("2,5" in French), no groups."""
-        return format_number(value, grouping=False) if _is_number(value) else None
+        """The number as the reader writes it in a text box ("2,5" in French), no groups;
+        "dk"/"na" as they are (the check box's value)."""
+        if value in (DONT_KNOW, NOT_APPLICABLE):
+            return value
+        return format_number(value, grouping=False) if is_number(value) else None
 
     def form_text(self, item: Item, value: Any) -> str:
+        """The text box's content: empty for "don't know" and "not applicable"."""
+        if value in (DONT_KNOW, NOT_APPLICABLE):
+            return ""
         return self.to_form(item, value) or ""
 
     def from_form(self, item: Item, data: Any) -> Any:
         if data is None or data == "":
             return None
+        if accepts_special(item, data):
+            return data
         if isinstance(data, str):  # a form's text, as to_form writes it
             try:
                 data = parse_number(data)
@@ -371,7 +478,9 @@ class _NumericType(QuestionType):
         return int(number) if number.is_integer() else number
 
     def clean(self, item: Item, value: Any) -> Any:
-        if not _is_number(value):
+        if accepts_special(item, value):
+            return value
+        if not is_number(value):
             raise AnswerError(_l("Enter a number."))
         if item.config.get("integer") and not float(value).is_integer():
             raise AnswerError(self.what_to_type(item))
@@ -390,13 +499,13 @@ class NumberType(_NumericType):
     def check_definition(self, config: dict) -> list[str]:
         errors = []
         for key in ("min", "max", "target"):
-            if key in config and not _is_number(config[key]):
+            if key in config and not is_number(config[key]):
                 errors.append(f"'{key}' must be a number")
         if not errors and config.get("min", -math.inf) > config.get("max", math.inf):
             errors.append("'min' is greater than 'max'")
-        if "target" in config and _is_number(config["target"]) and config["target"] <= 0:
+        if "target" in config and is_number(config["target"]) and config["target"] <= 0:
             errors.append("'target' must be greater than 0")
-        if "unit" in config and not _has_text(config["unit"]):
+        if "unit" in config and not has_text(config["unit"]):
             errors.append("'unit' must be text")
         if not isinstance(config.get("integer", False), bool):
             errors.append("'integer' must be true or false")
@@ -405,13 +514,14 @@ class NumberType(_NumericType):
     def is_scored(self, item: Item) -> bool:
         return "target" in item.config
 
-    def score(self, item: Item, value: Any) -> float | None:
-        if not self.is_scored(item) or value is None:
+    def value_score(self, item: Item, value: Any, population_millions: float | None):
+        target = count_target(item, population_millions)
+        if target is None:
             return None
-        return max(0.0, min(100.0, 100.0 * value / item.config["target"]))
+        return max(0.0, min(100.0, 100.0 * value / target))
 
     def display(self, item: Item, value: Any, lang: str = "en") -> str:
-        if not _is_number(value):
+        if not is_number(value):
             return super().display(item, value, lang)
         unit = item.localize(item.config.get("unit"), lang)
         return f"{format_number(value, lang)} {unit}".strip()
@@ -434,13 +544,11 @@ class PercentType(_NumericType):
     def is_scored(self, item: Item) -> bool:
         return bool(item.config.get("scored"))
 
-    def score(self, item: Item, value: Any) -> float | None:
-        if not self.is_scored(item) or value is None:
-            return None
+    def value_score(self, item: Item, value: Any, population_millions: float | None) -> float:
         return float(value)
 
     def display(self, item: Item, value: Any, lang: str = "en") -> str:
-        if not _is_number(value):
+        if not is_number(value):
             return super().display(item, value, lang)
         return format_percentage(value, lang)
 
@@ -467,9 +575,9 @@ class _ChoiceType(QuestionType):
             elif value in values:
                 errors.append(f"option value {value!r} is used twice")
             values.add(value)
-            if not _has_text(option.get("label")):
+            if not has_text(option.get("label")):
                 errors.append(f"option {value!r} has no label")
-            if "score" in option and not _check_score(option["score"]):
+            if "score" in option and not is_score(option["score"]):
                 errors.append(f"option {value!r} score must be a number from 0 to 100")
         scored = [o for o in options if isinstance(o, dict) and "score" in o]
         if scored and len(scored) != len(options):
@@ -486,6 +594,9 @@ class _ChoiceType(QuestionType):
         return [Choice(o["value"], item.localize(o["label"], lang)) for o in item.config["options"]]
 
     def display(self, item: Item, value: Any, lang: str = "en") -> str:
+        special = special_display(value)
+        if special is not None:
+            return special
         labels = {c.value: c.label for c in self._choices(item, lang)}
         chosen = value if isinstance(value, list) else [value]
         return "\n".join(str(labels.get(choice, choice)) for choice in chosen if choice is not None)
@@ -502,18 +613,18 @@ class SingleChoiceType(_ChoiceType):
         return fields.RadioField(
             _label(item, lang),
             description=_description(item, lang),
-            choices=self._choices(item, lang),
+            choices=[*self._choices(item, lang), *special_choices(item)],
             validators=[validators.Optional()],
         )
 
     def clean(self, item: Item, value: Any) -> Any:
+        if accepts_special(item, value):
+            return value
         if value not in self.possible_answers(item):
             raise AnswerError(_l("Choose one of the options."))
         return value
 
-    def score(self, item: Item, value: Any) -> float | None:
-        if not self.is_scored(item) or value is None:
-            return None
+    def value_score(self, item: Item, value: Any, population_millions: float | None) -> float:
         return float(self._option_score(item, value))
 
 
@@ -525,7 +636,7 @@ class MultiChoiceType(_ChoiceType):
     def check_definition(self, config: dict) -> list[str]:
         errors = super().check_definition(config)
         limit = config.get("max_choices")
-        if limit is not None and not _is_positive_int(limit):
+        if limit is not None and not is_positive_int(limit):
             errors.append("'max_choices' must be a whole number of at least 1")
         return errors
 
@@ -556,9 +667,7 @@ class MultiChoiceType(_ChoiceType):
         # Keep the definition's order so equal answers compare equal.
         return [choice for choice in allowed if choice in value]
 
-    def score(self, item: Item, value: Any) -> float | None:
-        if not self.is_scored(item) or value is None:
-            return None
+    def value_score(self, item: Item, value: Any, population_millions: float | None) -> float:
         return float(min(100, sum(self._option_score(item, choice) for choice in value)))
 
 
@@ -591,7 +700,7 @@ class _TextType(QuestionType):
 
     def check_definition(self, config: dict) -> list[str]:
         limit = config.get("max_length")
-        if limit is not None and not _is_positive_int(limit):
+        if limit is not None and not is_positive_int(limit):
             return ["'max_length' must be a whole number of at least 1"]
         return []
 
@@ -699,7 +808,7 @@ class UrlListType(QuestionType):
 
     def check_definition(self, config: dict) -> list[str]:
         limit = config.get("max_urls")
-        if limit is not None and not _is_positive_int(limit):
+        if limit is not None and not is_positive_int(limit):
             return ["'max_urls' must be a whole number of at least 1"]
         return []
 
@@ -736,14 +845,3 @@ class UrlListType(QuestionType):
                 )
             )
         return urls
-
-
-def _has_text(value: Any) -> bool:
-    """A non-empty string, or a language mapping with a non-empty English text."""
-    if isinstance(value, str):
-        return bool(value.strip())
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()) and bool(
-            str(value.get("en", "")).strip()
-        )
-    return False
