@@ -24,10 +24,17 @@ from surveyapp.questionnaires.loader import load_file, shipped_files
 from surveyapp.questionnaires.operations import QuestionnaireInUse, load_questionnaire
 from surveyapp.questionnaires.queries import find_questionnaire
 from surveyapp.regions.nuts_file import RegionFileError
-from surveyapp.regions.operations import import_regions_file
+from surveyapp.regions.operations import import_population_file, import_regions_file
+from surveyapp.regions.population_file import PopulationFileError
 from surveyapp.regions.queries import find_region
 from surveyapp.rounds.models import InvalidRoundTransition, Round, RoundState
-from surveyapp.rounds.operations import RoundError, create_round, round_for_moving
+from surveyapp.rounds.operations import (
+    RoundError,
+    create_round,
+    open_round,
+    round_for_moving,
+    set_reference_date,
+)
 from surveyapp.rounds.queries import list_rounds
 from surveyapp.text import clean_value
 
@@ -38,12 +45,15 @@ USER_ERRORS = (
     DefinitionError,
     QuestionnaireInUse,
     RegionFileError,
+    PopulationFileError,
     RoundError,
     InvalidRoundTransition,
 )
 
 questionnaires_cli = AppGroup("questionnaires", help="Validate and load questionnaire files.")
-regions_cli = AppGroup("regions", help="Import NUTS regions.")
+regions_cli = AppGroup("regions", help="Import NUTS regions and their populations.")
+population_cli = AppGroup("population", help="Regions' populations (size-relative targets).")
+regions_cli.add_command(population_cli)
 users_cli = AppGroup("users", help="Manage user accounts.")
 rounds_cli = AppGroup("rounds", help="Create and list assessment rounds.")
 
@@ -124,6 +134,27 @@ def import_regions_command(path: str) -> None:
     result = import_regions_file(path)
     click.echo(
         f"{path}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
+    )
+
+
+@population_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--source",
+    help="Where the figures come from (required for a CSV; default for Eurostat's file: "
+    "'Eurostat demo_r_d2jan').",
+)
+@click.option("--year", "years", type=int, multiple=True, help="Only this year (repeatable).")
+@transactional
+def import_population_command(path: str, source: str | None, years: tuple[int, ...]) -> None:
+    """Store regions' 1 January populations per year from Eurostat's demo_r_d2jan TSV (gzipped
+    or not) or a CSV with the columns code,year,population[,source]. All rows valid, or
+    every problem listed with its line and nothing written."""
+    result = import_population_file(path, source, frozenset(years))
+    click.echo(
+        f"{path}: {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged, {result.skipped} not regions here, "
+        f"{result.missing} not available (':')"
     )
 
 
@@ -294,8 +325,14 @@ def report_worker_command(burst) -> None:
 @click.option("--opens", required=True, callback=_parse_date, metavar="YYYY-MM-DD")
 @click.option("--closes", required=True, callback=_parse_date, metavar="YYYY-MM-DD")
 @click.option("--open", "open_now", is_flag=True, help="Open the round for answers at once.")
+@click.option(
+    "--reference-date",
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="The day the answers describe (default: the closing day).",
+)
 @transactional
-def create_round_command(name, questionnaire_ref, opens, closes, open_now) -> None:
+def create_round_command(name, questionnaire_ref, opens, closes, open_now, reference_date) -> None:
     """Create an assessment round answering one questionnaire version."""
     slug, _, version = questionnaire_ref.rpartition(":")
     if not slug or not re.fullmatch(r"[0-9]{1,9}", version):
@@ -309,7 +346,7 @@ def create_round_command(name, questionnaire_ref, opens, closes, open_now) -> No
             param_hint="--questionnaire",
         )
     state = RoundState.open if open_now else RoundState.planned
-    round_ = create_round(name, questionnaire, opens, closes, state)
+    round_ = create_round(name, questionnaire, opens, closes, state, reference_date=reference_date)
     click.echo(f"created round {round_.id}: {round_.name} ({round_.state})")
 
 
@@ -338,10 +375,23 @@ def _change_round_state(round_id: int, method: str) -> None:
 
 @rounds_cli.command("open")
 @click.argument("round_id", type=int)
+@click.option(
+    "--reference-date",
+    callback=_parse_date,
+    metavar="YYYY-MM-DD",
+    help="Set the day the answers describe first (default: as planned, else the closing day).",
+)
 @transactional
-def open_round_command(round_id: int) -> None:
-    """Open a planned round for answers."""
-    _change_round_state(round_id, "open")
+def open_round_command(round_id: int, reference_date) -> None:
+    """Open a planned round for answers (refused, naming them, while a participating region
+    lacks the population a size-relative target needs)."""
+    round_ = round_for_moving(round_id)
+    if round_ is None:
+        raise click.BadParameter(f"no round with id {round_id}", param_hint="ROUND_ID")
+    if reference_date is not None:
+        set_reference_date(round_, reference_date)
+    open_round(round_)
+    click.echo(f"round {round_.id} ({round_.name}) is now {label(round_.state)}")
 
 
 @rounds_cli.command("close")

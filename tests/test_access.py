@@ -111,6 +111,22 @@ MATRIX = {
         "draft": row(302, 403, 403, 403, 302),
         "submitted": row(302, 403, 403, 403, 302),
     },
+    ("admin.view_round", "GET"): {
+        "draft": row(302, 403, 403, 403, 200),
+        "submitted": row(302, 403, 403, 403, 200),
+    },
+    ("admin.change_reference_date", "POST"): {
+        "draft": row(302, 403, 403, 403, 302),
+        "submitted": row(302, 403, 403, 403, 302),
+    },
+    ("admin.list_regions", "GET"): {
+        "draft": row(302, 403, 403, 403, 200),
+        "submitted": row(302, 403, 403, 403, 200),
+    },
+    ("admin.view_region", "GET"): {
+        "draft": row(302, 403, 403, 403, 200),
+        "submitted": row(302, 403, 403, 403, 200),
+    },
     ("admin.toggle_release", "POST"): {
         "draft": row(302, 403, 403, 403, 302),
         "submitted": row(302, 403, 403, 403, 302),

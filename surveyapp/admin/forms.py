@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
@@ -31,6 +31,14 @@ class RoundForm(FlaskForm):
     questionnaire = SelectField(_l("Questionnaire version"), coerce=int)
     opens_on = DateField(_l("Opens on"), validators=[DataRequired()])
     closes_on = DateField(_l("Closes on"), validators=[DataRequired()])
+    reference_date = DateField(
+        _l("Reference date"),
+        validators=[Optional()],
+        description=_l(
+            "The day the answers describe: counts cover the 12 months before it, and "
+            "size-relative targets use the population of its year. Empty: the closing day."
+        ),
+    )
 
     def validate_name(self, field):
         if db.session.scalar(select(Round.id).filter_by(name=field.data.strip())) is not None:
@@ -39,6 +47,19 @@ class RoundForm(FlaskForm):
     def validate_closes_on(self, field):
         if self.opens_on.data and field.data and field.data < self.opens_on.data:
             raise ValidationError(_l("The round cannot close before it opens."))
+
+
+class ReferenceDateForm(FlaskForm):
+    """Change a round's reference date (empty: the day it closes)."""
+
+    reference_date = DateField(
+        _l("Reference date"),
+        validators=[Optional()],
+        description=_l(
+            "The day the answers describe: counts cover the 12 months before it, and "
+            "size-relative targets use the population of its year. Empty: the closing day."
+        ),
+    )
 
 
 class UserForm(FlaskForm):

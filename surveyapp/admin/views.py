@@ -1,13 +1,20 @@
 import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 from wtforms.fields import SelectChoice
 
-from surveyapp.admin.forms import EditUserForm, RegionGroupForm, RoundForm, UserForm
+from surveyapp.admin.forms import (
+    EditUserForm,
+    ReferenceDateForm,
+    RegionGroupForm,
+    RoundForm,
+    UserForm,
+)
 from surveyapp.assessments.models import Assessment
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
@@ -18,17 +25,30 @@ from surveyapp.extensions import db
 from surveyapp.publication.models import Publication
 from surveyapp.publication.operations import counted_assessments, publish_blocker
 from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.regions.models import RegionGroup
+from surveyapp.regions.models import Region, RegionGroup, RegionPopulation
 from surveyapp.regions.operations import (
     GroupError,
     delete_region_group,
     parse_region_codes,
     save_region_group,
 )
+from surveyapp.regions.queries import find_region, populations_of
 from surveyapp.reporting.store import forget_rendered
 from surveyapp.rounds.models import InvalidRoundTransition, Round, RoundState
-from surveyapp.rounds.operations import create_round, round_for_moving
-from surveyapp.rounds.queries import close_summary, list_rounds
+from surveyapp.rounds.operations import (
+    PopulationsMissing,
+    RoundError,
+    create_round,
+    open_round,
+    round_for_moving,
+    set_reference_date,
+)
+from surveyapp.rounds.queries import (
+    close_summary,
+    list_rounds,
+    regions_lacking_population,
+    uses_population,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -167,6 +187,7 @@ def list_rounds_page():
             form.opens_on.data,
             form.closes_on.data,
             actor=current_user,
+            reference_date=form.reference_date.data,
         )
         db.session.commit()
         flash(
@@ -219,15 +240,17 @@ def move_round(round_id: int, step: str):
             flash(_("The round %(name)s is already closed.", name=round_.name), "info")
         return redirect(url_for(".list_rounds_page"))
     try:
-        getattr(round_, step)()
+        if step == "open":
+            open_round(round_, current_user)
+        else:
+            round_.close()
+            log_event("round.closed", "round", round_.id, user=current_user)
+    except PopulationsMissing as refusal:
+        db.session.rollback()
+        round_ = db.session.get(Round, round_id)
+        return _render_round(round_, missing=refusal.regions, refused=True, status=409)
     except InvalidRoundTransition:
         abort(409)
-    log_event(
-        f"round.{step}ed" if step == "open" else "round.closed",
-        "round",
-        round_.id,
-        user=current_user,
-    )
     db.session.commit()
     if step == "open":
         flash(_("The round %(name)s is open: officers can answer.", name=round_.name), "success")
@@ -237,6 +260,83 @@ def move_round(round_id: int, step: str):
             "success",
         )
     return redirect(url_for(".list_rounds_page"))
+
+
+def _render_round(round_, form=None, missing=None, refused=False, status=200):
+    """The round page: its dates, reference date, and the populations it still needs."""
+    if form is None:
+        form = ReferenceDateForm(data={"reference_date": round_.reference_date})
+    return render_template(
+        "admin/round.html",
+        round=round_,
+        form=form,
+        uses_population=uses_population(round_),
+        missing=regions_lacking_population(round_) if missing is None else missing,
+        refused=refused,
+    ), status
+
+
+@bp.get("/rounds/<int:round_id>")
+@role_required(Role.admin)
+def view_round(round_id: int):
+    """One round: dates, reference date (editable until it closes), populations it needs."""
+    round_ = db.session.get(Round, round_id) or abort(404)
+    return _render_round(round_)
+
+
+@bp.post("/rounds/<int:round_id>/reference-date")
+@role_required(Role.admin)
+def change_reference_date(round_id: int):
+    """Set the day the round's answers describe (empty: the closing day)."""
+    round_ = round_for_moving(round_id) or abort(404)
+    form = ReferenceDateForm()
+    if not form.validate_on_submit():
+        return _render_round(round_, form, status=422)
+    try:
+        set_reference_date(round_, form.reference_date.data, current_user)
+    except RoundError:
+        db.session.rollback()
+        form.reference_date.errors.append(_("A closed round keeps its reference date."))
+        return _render_round(db.session.get(Round, round_id), form, status=422)
+    db.session.commit()
+    flash(
+        _(
+            "The reference date of %(name)s is %(date)s.",
+            name=round_.name,
+            date=format_date(round_.reference_day),
+        ),
+        "success",
+    )
+    return redirect(url_for(".view_round", round_id=round_.id))
+
+
+@bp.get("/regions")
+@role_required(Role.admin)
+def list_regions():
+    """Every region with its latest stored population."""
+    latest = (
+        select(RegionPopulation.region_id, func.max(RegionPopulation.year).label("year"))
+        .group_by(RegionPopulation.region_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Region, RegionPopulation)
+        .outerjoin(latest, latest.c.region_id == Region.id)
+        .outerjoin(
+            RegionPopulation,
+            (RegionPopulation.region_id == Region.id) & (RegionPopulation.year == latest.c.year),
+        )
+        .order_by(Region.code)
+    ).all()
+    return render_template("admin/regions.html", rows=rows)
+
+
+@bp.get("/regions/<code>")
+@role_required(Role.admin)
+def view_region(code: str):
+    """One region: its NUTS data and its populations per year, with their sources."""
+    region = find_region(code) or abort(404)
+    return render_template("admin/region.html", region=region, populations=populations_of(region))
 
 
 @bp.post("/rounds/<int:round_id>/release")

@@ -10,11 +10,30 @@ from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import User
 from surveyapp.extensions import db
 from surveyapp.questionnaires.models import Questionnaire
+from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round, RoundState
+from surveyapp.rounds.queries import regions_lacking_population
 
 
 class RoundError(ValueError):
     """A round cannot be created or changed as asked."""
+
+
+class PopulationsMissing(RoundError):
+    """The round scores counts relative to region size and some participating regions have no
+    population for its reference year or earlier; ``regions`` lists them, by code."""
+
+    def __init__(self, round_: Round, regions: list[Region]):
+        self.round = round_
+        self.regions = regions
+        self.year = round_.reference_day.year
+        listed = ", ".join(f"{region.code} ({region.name})" for region in regions)
+        super().__init__(
+            f"round {round_.name!r} scores counts relative to region size, and "
+            f"{len(regions)} participating region(s) have no population for {self.year} or "
+            f"earlier: {listed}. Load them with 'flask regions population import FILE' "
+            "(Eurostat's demo_r_d2jan file, or a CSV code,year,population with --source)."
+        )
 
 
 def create_round(
@@ -24,7 +43,13 @@ def create_round(
     closes_on: date,
     state: RoundState = RoundState.planned,
     actor: User | None = None,
+    reference_date: date | None = None,
 ) -> Round:
+    """Plan a round (or create it open, checked as open_round checks).
+
+    :param reference_date: the day its answers describe; None: the day it closes.
+    :raises RoundError: a bad name or dates, or (open) regions without a population.
+    """
     name = name.strip()
     if not name:
         raise RoundError("the round needs a name")
@@ -35,8 +60,18 @@ def create_round(
     if db.session.scalar(select(Round.id).filter_by(name=name)) is not None:
         raise RoundError(f"a round named {name!r} already exists")
     round_ = Round(
-        name=name, questionnaire=questionnaire, opens_on=opens_on, closes_on=closes_on, state=state
+        name=name,
+        questionnaire=questionnaire,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        reference_date=reference_date,
+        state=RoundState.planned,
     )
+    if state == RoundState.open:
+        _check_populations(round_)
+        round_.open()
+    else:
+        round_.state = state
     db.session.add(round_)
     db.session.flush()
     log_event(
@@ -44,9 +79,58 @@ def create_round(
         "round",
         round_.id,
         user=actor,
-        new_value={"name": name, "questionnaire": questionnaire.label},
+        new_value={
+            "name": name,
+            "questionnaire": questionnaire.label,
+            "reference_date": round_.reference_day.isoformat(),
+        },
     )
     return round_
+
+
+def _check_populations(round_: Round) -> None:
+    missing = regions_lacking_population(round_)
+    if missing:
+        raise PopulationsMissing(round_, missing)
+
+
+def open_round(round_: Round, actor: User | None = None) -> bool:
+    """Open a planned round for answers; False when it is open already (a second click).
+
+    A round whose questionnaire scores counts relative to region size opens only when every
+    participating region has a population for its reference year or earlier (METHOD D5a:
+    never guess a population). Take the round with round_for_moving first.
+
+    :raises PopulationsMissing: naming the regions without one.
+    :raises InvalidRoundTransition: the round is closed.
+    """
+    if round_.state == RoundState.open:
+        return False
+    if round_.state == RoundState.planned:
+        _check_populations(round_)
+    round_.open()
+    log_event("round.opened", "round", round_.id, user=actor)
+    return True
+
+
+def set_reference_date(round_: Round, reference_date: date | None, actor: User | None = None):
+    """Change the day the round's answers describe (None: the day it closes).
+
+    :raises RoundError: once the round is closed (its scores rest on it).
+    """
+    if round_.state == RoundState.closed:
+        raise RoundError(f"round {round_.name!r} is closed: its reference date stays")
+    old = round_.reference_day
+    round_.reference_date = reference_date
+    if round_.reference_day != old:
+        log_event(
+            "round.reference_date_changed",
+            "round",
+            round_.id,
+            user=actor,
+            old_value=old.isoformat(),
+            new_value=round_.reference_day.isoformat(),
+        )
 
 
 def round_for_moving(round_id: int) -> Round | None:

@@ -5,8 +5,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from surveyapp.assessments.models import Assessment, AssessmentState
+from surveyapp.auth.models import Role, User, region_memberships
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
+from surveyapp.regions.queries import regions_without_population
 from surveyapp.rounds.models import Round
 
 
@@ -33,3 +35,30 @@ def close_summary(round_: Round) -> CloseSummary:
     editable = Assessment.EDITABLE_BY_REGION
     unsubmitted = [(region, state) for state, region in rows if state in editable]
     return CloseSummary(submitted=len(rows) - len(unsubmitted), unsubmitted=unsubmitted)
+
+
+def participating_region_ids(round_: Round) -> set[int]:
+    """The regions a round concerns: those with an active officer account, and those with an
+    assessment in the round."""
+    officers = (
+        select(region_memberships.c.region_id)
+        .join(User, User.id == region_memberships.c.user_id)
+        .where(User.role == Role.officer, User.active.is_(True))
+    )
+    assessed = select(Assessment.region_id).where(Assessment.round_id == round_.id)
+    return set(db.session.scalars(officers.union(assessed)))
+
+
+def uses_population(round_: Round) -> bool:
+    """Whether the round's questionnaire scores counts against a target relative to the
+    region's size (so that every participating region needs a population)."""
+    definition = round_.questionnaire.parsed
+    return any(item.relative_target for item in definition.items)
+
+
+def regions_lacking_population(round_: Round) -> list[Region]:
+    """The participating regions the round cannot score yet: no population for its reference
+    year or earlier (none when its questionnaire has no size-relative counts)."""
+    if not uses_population(round_):
+        return []
+    return regions_without_population(participating_region_ids(round_), round_.reference_day.year)
