@@ -107,10 +107,13 @@ def validate_questionnaires(paths: tuple[str, ...]) -> None:
             click.echo("\n".join(exc.errors), err=True)
             continue
         items = list(definition.items)
-        scored = sum(item.is_scored for item in items)
+        scored = definition.scored_items
+        in_aspects = sum(item.home_kind == "aspect" for item in scored)
         click.echo(
             f"{path}: valid ({definition.slug} v{definition.version}, "
-            f"{len(definition.sections)} sections, {len(items)} items, {scored} scored)"
+            f"{len(definition.sections)} sections, {len(items)} items, {len(scored)} scored: "
+            f"{len(scored) - in_aspects} in dimensions, {in_aspects} in aspects; "
+            f"format {definition.format}, method {definition.method})"
         )
     if failed:
         sys.exit(1)

@@ -730,6 +730,14 @@ def test_validate_accepts_the_v2_questionnaire(cli):
     result = cli.invoke(args=["questionnaires", "validate", str(V2)])
     assert result.exit_code == 0, result.output
     assert "valid (criterion7-interregional v2" in result.output
+    assert "47 scored: 33 in dimensions, 14 in aspects; format 2, method 2.0" in result.output
+
+
+def test_validate_tells_format_method_and_homes(cli):
+    result = cli.invoke(args=["questionnaires", "validate", str(V1), str(SMALL_V2)])
+    assert result.exit_code == 0, result.output
+    assert "56 scored: 36 in dimensions, 20 in aspects; format 1, method 1.0" in result.output
+    assert "8 scored: 6 in dimensions, 2 in aspects; format 2, method 2.0" in result.output
 
 
 @pytest.mark.parametrize(
