@@ -200,6 +200,8 @@ def quantile(sorted_values: list[float], p: float) -> float:
 class Recomputed:
     def __init__(self, archive: zipfile.ZipFile):
         self.problems: list[str] = []
+        #: Figures compared per source other than results.csv (API, PDF).
+        self.checked: dict[str, int] = defaultdict(int)
         self.manifest = json.loads(archive.read("manifest.json"))
         for name, digest in self.manifest.get("files", {}).items():
             if hashlib.sha256(archive.read(name)).hexdigest() != digest:
@@ -353,8 +355,9 @@ class Recomputed:
         statistics = {}
         for group, assessments in members.items():
             for kind, key in kinds:
+                # Ties, ranks and statistics use the canonical values (9 decimals).
                 values = sorted(
-                    v
+                    float(canonical(v))
                     for a in assessments
                     if not math.isnan(
                         v := self.scores.get((a, kind, key), {}).get("moderated", NAN)
@@ -363,6 +366,7 @@ class Recomputed:
                 if len(values) < MIN_GROUP:
                     continue
                 entry = {"n": len(values), "median": quantile(values, 0.5), "q1": NAN, "q3": NAN}
+                entry["values"] = values
                 if len(values) >= QUARTILES_FROM:
                     entry["q1"], entry["q3"] = quantile(values, 0.25), quantile(values, 0.75)
                 statistics[(group, kind, key)] = entry
@@ -414,7 +418,10 @@ class Recomputed:
                     self.problems.append(f"{path}: {kind}/{key} is no recomputed index")
                     continue
                 for column in ("self", "moderated"):
-                    if column in entry and shown(none_nan(entry[column])) != shown(mine[column]):
+                    if column not in entry:
+                        continue
+                    self.checked["API"] += 1
+                    if shown(none_nan(entry[column])) != shown(mine[column]):
                         self.problems.append(
                             f"{path}: {kind}/{key} {column} {entry[column]}, "
                             f"recomputed {shown(mine[column]) or 'not shown'}"
@@ -432,6 +439,32 @@ class Recomputed:
                         self.problems.append(f"{where}: shown, but not recomputed")
                         continue
                     self.compare_statistics(where, mine, entry)
+                    self.checked["API"] += 1
+                    own = self.scores[(assessment, kind, key)]["moderated"]
+                    if body.get("score") != "moderated" or math.isnan(own):
+                        continue
+                    if shown(none_nan(entry.get("value"))) != shown(own):
+                        self.problems.append(
+                            f"{where}: value {entry.get('value')}, recomputed {own}"
+                        )
+                    if flag(self.regions[assessment]["validated"]):
+                        self.check_rank(where, mine, own, entry)
+
+    def check_rank(self, where: str, mine: dict, own: float, entry: dict) -> None:
+        """Percentile rank 100 (B + 0.5 E) / N on canonical values (the region included), and
+        the band: at the median when equal to it, else the quarter of the rank."""
+        value = float(canonical(own))
+        below = sum(1 for v in mine["values"] if v < value)
+        equal = sum(1 for v in mine["values"] if v == value)
+        rank = 100.0 * (below + 0.5 * equal) / mine["n"]
+        if shown(none_nan(entry.get("rank"))) != shown(rank):
+            self.problems.append(f"{where}: rank {entry.get('rank')}, recomputed {shown(rank)}")
+        if canonical(own) == canonical(mine["median"]):
+            band = "at_median"
+        else:
+            band = "q1" if rank < 25 else "q2" if rank < 50 else "q3" if rank < 75 else "q4"
+        if "band" in entry and entry["band"] != band:
+            self.problems.append(f"{where}: band {entry['band']}, recomputed {band}")
 
     def check_pdf(self, path: str, code: str) -> None:
         with open(path, encoding="utf-8") as handle:
@@ -445,7 +478,10 @@ class Recomputed:
                 continue
             for column in ("self", "moderated"):
                 printed = shown(entry[column])
-                if printed and printed not in words:
+                if not printed:
+                    continue
+                self.checked["PDF"] += 1
+                if printed not in words:
                     self.problems.append(
                         f"{path}: {kind}/{key} {column} {printed} does not appear in the report"
                     )
@@ -494,11 +530,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(recomputed.problems)} mismatches ({assessments} assessments, {indices} indices)"
         )
         return 1
-    print(
-        f"{assessments} assessments, {indices} indices, all match"
-        f" ({groups} group statistics{', API' if args.api else ''}"
-        f"{', PDF' if args.pdf_text else ''})"
-    )
+    others = "".join(f", {count} {source} figures" for source, count in recomputed.checked.items())
+    summary = f"{assessments} assessments, {indices} indices, all match"
+    print(f"{summary} ({groups} group statistics{others})")
     return 0
 
 

@@ -4,19 +4,24 @@ agrees with the application's, and notices a figure, an answer or a file that wa
 import ast
 import hashlib
 import json
+import random
 import subprocess
 import sys
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from surveyapp.assessments.models import AssessmentState
+from surveyapp.assessments.models import Answer, AssessmentState
 from surveyapp.assessments.operations import save_answer
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
+from surveyapp.questionnaires.operations import load_questionnaire
+from surveyapp.regions.models import RegionPopulation
 from surveyapp.reporting.exports import export_tables, write_csv_zip
 from surveyapp.reviews.models import ModeratedScore
+from surveyapp.rounds.models import Round, RoundState
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "recompute_round.py"
 #: code -> (maturity, role, has a unit, budget share, consent, state)
@@ -193,3 +198,112 @@ def test_the_pdf_text_is_checked_too(app, round_, tmp_path):
     text.write_text("Region ES22\nnothing printed\n")
     result = run(source, "--pdf-text", text, "--region", "ES22")
     assert result.returncode == 1 and "does not appear in the report" in result.stdout
+
+
+V2 = Path(__file__).resolve().parent.parent / "questionnaires" / "criterion7-interregional-v2.yaml"
+
+
+def random_value(item, rng: random.Random):
+    """Any answer the method must score: substantive, "Don't know", N/A, blank."""
+    roll = rng.random()
+    if roll < 0.06:
+        return None
+    if roll < 0.14 and item.type in ("scale", "yes_no", "number", "percent", "single_choice"):
+        return "dk"
+    if roll < 0.24 and getattr(item, "allow_na", False):
+        return "na"
+    if item.type == "scale":
+        return rng.randint(0, 5)
+    if item.type == "yes_no":
+        return rng.random() < 0.6
+    if item.type == "percent":
+        return round(rng.uniform(0, 100), rng.choice([0, 1, 2]))
+    if item.type == "number":
+        return rng.randint(0, 12)
+    if item.type == "single_choice":
+        return rng.choice(item.config["options"])["value"]
+    return None
+
+
+@pytest.fixture
+def v2_round(app, create_region, create_assessment):
+    questionnaire = load_questionnaire(V2).questionnaire
+    round_ = Round(
+        name="2026 autumn",
+        questionnaire=questionnaire,
+        opens_on=date(2026, 9, 15),
+        closes_on=date(2026, 12, 15),
+        reference_date=date(2026, 9, 1),
+        state=RoundState.open,
+    )
+    db.session.add(round_)
+    definition = questionnaire.parsed
+    rng = random.Random(20)  # noqa: S311 - test data, not secrets
+    states = [AssessmentState.validated] * 9 + [
+        AssessmentState.under_review,
+        AssessmentState.submitted,
+        AssessmentState.validated,
+    ]
+    for number, state in enumerate(states):
+        code = f"DE{number + 11}"
+        region = create_region(code, f"Region {code}", thematic_partnerships=["photonics"])
+        if number != 11:  # the last region has no population: its counts are left out
+            db.session.add(
+                RegionPopulation(
+                    region=region,
+                    year=2026 - number % 2,  # the reference year's or the year before's
+                    population=rng.randint(300_000, 12_000_000),
+                    source="synthetic (test)",
+                )
+            )
+        assessment = create_assessment(region=region, round_=round_)
+        for item in definition.items:
+            value = random_value(item, rng)
+            if value is not None:
+                db.session.add(
+                    Answer(
+                        assessment=assessment,
+                        item_id=item.id,
+                        section_id=item.section_id,
+                        value=value,
+                        na_reason="No such company in the region" if value == "na" else None,
+                    )
+                )
+            if value == "na" or (item.type == "scale" and rng.random() < 0.05):
+                decision = rng.choice(["accepted", "rejected", None]) if value == "na" else None
+                score = rng.choice([None, 40.0]) if decision != "accepted" else None
+                if decision or score is not None:
+                    db.session.add(
+                        ModeratedScore(
+                            assessment_id=assessment.id,
+                            item_id=item.id,
+                            score=score,
+                            na_decision=decision,
+                        )
+                    )
+        assessment.state = state
+        assessment.consent_named = number % 3 == 0
+    db.session.commit()
+    return round_
+
+
+def test_a_v2_round_with_every_status_recomputes(app, v2_round, tmp_path):
+    """Format 2: Don't know, blanks, hidden gated items, N/A pending, accepted and rejected,
+    experts' scores, counts against size-scaled targets (and a region without a population)."""
+    tables = export_tables(v2_round)
+    statuses = set(tables.answers["status"]) - {""}
+    assert statuses == {
+        "value",
+        "dk",
+        "blank",
+        "hidden",
+        "na_pending",
+        "na_accepted",
+        "na_rejected",
+    }
+    rules = {json.loads(rule)["kind"] for rule in tables.items["rule"]}
+    assert {"scale", "yes_no", "choice", "count"} <= rules
+    assert (tables.results["record"] == "group").any()
+    result = run(bundle(v2_round, tmp_path / "v2.zip"))
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "12 assessments" in result.stdout and "all match" in result.stdout
