@@ -119,9 +119,15 @@ _TREND = {
         },
     },
 }
+_PEER_COUNTS = {
+    "type": "object",
+    "description": "Counted assessments the peer statistics use (validated) and leave out",
+    "properties": {"validated": {"type": "integer"}, "left_out": {"type": "integer"}},
+}
 _GROUP = {
     "type": "object",
     "properties": {
+        "peers": {"$ref": "#/components/schemas/PeerCounts"},
         "key": {"type": "string", "examples": ["country:ES"]},
         "kind": {"type": "string", "enum": ["all", "country", "category", "partnership", "custom"]},
         "value": {"type": "string"},
@@ -184,6 +190,7 @@ def openapi_document() -> dict:
                 "Statistic": _STATISTIC,
                 "Group": _GROUP,
                 "Score": _INDEX_SCORE,
+                "PeerCounts": _PEER_COUNTS,
                 "Problem": _PROBLEM,
             },
         },
@@ -195,6 +202,11 @@ def openapi_document() -> dict:
                 {
                     "type": "object",
                     "properties": {
+                        "validated": {
+                            "type": "boolean",
+                            "description": "false: the figures are provisional (no rank, band)",
+                        },
+                        "peers": {"$ref": "#/components/schemas/PeerCounts"},
                         "scores": _SCORES,
                         "groups": {
                             "type": "array",

@@ -164,7 +164,14 @@ def region_benchmark(round_id: int, code: str):
         region={"code": region.code, "name": region.name},
         round=_round_json(round_),
         score=column,
+        # Before validation the region's figures are provisional: no percentile rank or band.
+        validated=bool(
+            results.assessments.loc[results.assessments["assessment_id"] == focal, "validated"]
+            .astype(bool)
+            .iloc[0]
+        ),
         scores=scores,
+        peers=queries.peer_counts(results),
         groups=groups,
     )
 
@@ -195,12 +202,16 @@ def group_aggregates(round_id: int, key: str):
     from surveyapp.analysis import queries
 
     round_ = db.get_or_404(Round, round_id)
-    found = queries.group_statistics(queries.round_scores(round_), key, _column(round_))
+    _column(round_)  # ?score= is checked; peer statistics are always of moderated scores
+    results = queries.round_scores(round_)
+    found = queries.group_statistics(results, key, "moderated")
     if found is None:
         abort(404, "No such group in this round.")
     group, table = found
     body = {"round": _round_json(round_), "key": group.key, "kind": group.kind}
-    body["value"] = group.value
+    body |= {"value": group.value, "score": "moderated"}
+    # Peer statistics count validated assessments only; how many were left out is stated.
+    body["peers"] = queries.peer_counts(results)
     if table is None:
         return jsonify(body | {"suppressed": True, "reason": TOO_FEW})
     statistics = _statistics_json(table, with_focal=False)
