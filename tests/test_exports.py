@@ -9,8 +9,9 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
-from surveyapp.assessments.models import AssessmentState
+from surveyapp.assessments.models import Assessment, AssessmentState
 from surveyapp.assessments.operations import save_answer
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
@@ -245,3 +246,43 @@ def test_a_text_too_long_for_a_cell_is_an_error_not_a_cut(tmp_path):
     )
     with pytest.raises(ExportError, match="more than a spreadsheet cell holds"):
         write_xlsx(tables, str(tmp_path / "out.xlsx"))
+
+
+def test_a_later_round_has_other_pseudonyms_and_a_panel_trend(app, world, create_user):
+    from datetime import date
+
+    from surveyapp.rounds.models import Round, RoundState
+
+    later = Round(
+        name="2027 spring",
+        questionnaire=world.questionnaire,
+        opens_on=date(2027, 3, 1),
+        closes_on=date(2027, 5, 31),
+        state=RoundState.open,
+    )
+    db.session.add(later)
+    writer = create_user(email="later@example.org")
+    first = export_tables(world).regions.set_index("region_code", drop=False)
+    counted = db.session.scalars(
+        select(Assessment).where(
+            Assessment.round_id == world.id, Assessment.state != AssessmentState.draft
+        )
+    ).all()
+    for assessment in counted:
+        again = Assessment(region=assessment.region, round=later)
+        db.session.add(again)
+        db.session.flush()
+        save_answer(again, "maturity", 5, writer)
+        save_answer(again, "budget_share", 50.0, writer)
+        again.state = AssessmentState.validated
+        again.consent_named = assessment.consent_named
+    db.session.commit()
+    tables = export_tables(later)
+    hidden_now = {i for i in tables.regions["assessment"] if i.startswith("R-")}
+    hidden_before = {i for i in first["assessment"] if i.startswith("R-")}
+    assert len(hidden_now) == 3 and not hidden_now & hidden_before
+    trend = tables.results[tables.results["record"] == "trend"].set_index("key")
+    # The panel: the five regions validated in both rounds (ES26 was only submitted before).
+    assert trend.loc["strategy", "n"] == 5
+    assert trend.loc["strategy", "previous_round"] == world.name
+    assert trend.loc["strategy", "median_change_shown"].lstrip("'").startswith("+")
