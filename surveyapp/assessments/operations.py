@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, exists, insert, literal, or_, select, union_all, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -17,6 +18,7 @@ from surveyapp.auth.models import User
 from surveyapp.db import in_autocommit, leave_autocommit, utcnow
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition, Item
+from surveyapp.questionnaires.types import NOT_APPLICABLE, AnswerError, too_long
 from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round, RoundState
 
@@ -30,6 +32,84 @@ class StaleAnswer(ValueError):
         super().__init__(f"answer {item_id} changed since it was loaded")
 
 
+class AnswerFieldError(AnswerError):
+    """An answer's reason or evidence that cannot be kept; ``field`` names which
+    ("na_reason" or "evidence"), so that the message is shown at that input."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+#: Longest reason for "not applicable" and evidence reference (one line each).
+NA_REASON_MAX_LENGTH = 500
+EVIDENCE_MAX_LENGTH = 1000
+
+#: save_answer's ``na_reason``/``evidence`` when the caller leaves the stored one as it is.
+KEEP = object()
+
+
+def one_line(text: str | None) -> str:
+    """Text as a one-line input keeps it: NUL dropped, runs of blanks and line breaks one
+    space, no blanks at either end."""
+    return " ".join((text or "").replace("\x00", "").split())
+
+
+def asks_reason(item: Item) -> bool:
+    """Whether a "not applicable" answer to the item needs a reason (format 2: the item names
+    what to explain in ``na_reason``)."""
+    return bool(item.allow_na and item.na_reason)
+
+
+def asks_evidence(item: Item, value: Any) -> bool:
+    """Whether the answer asks for evidence (levels 3-5 of a scored scale, a scored "yes")."""
+    return value is not None and item.asks_evidence(value)
+
+
+def can_ask_evidence(item: Item) -> bool:
+    """Whether some answer to the item asks for evidence (its page shows an evidence input)."""
+    return any(
+        asks_evidence(item, value) for value in item.question_type.possible_answers(item) or ()
+    )
+
+
+def _new_extras(item: Item, value: Any, answer: Answer | None, na_reason, evidence):
+    """The reason and evidence a save stores, checked (KEEP: as stored). A reason is kept
+    only with a "not applicable" answer; evidence is kept as given (optional at save).
+
+    :raises AnswerFieldError: a missing reason, or text over its length.
+    """
+    if na_reason is KEEP:
+        reason = answer.na_reason if answer else None
+    else:
+        reason = one_line(na_reason) or None
+    if value != NOT_APPLICABLE:
+        reason = None
+    elif asks_reason(item) and not reason:
+        raise AnswerFieldError("na_reason", _("Say why this does not apply to your region."))
+    if reason and len(reason) > NA_REASON_MAX_LENGTH:
+        raise AnswerFieldError("na_reason", too_long(NA_REASON_MAX_LENGTH, len(reason)))
+    kept = one_line(evidence) or None if evidence is not KEEP else answer and answer.evidence
+    if kept and len(kept) > EVIDENCE_MAX_LENGTH:
+        raise AnswerFieldError("evidence", too_long(EVIDENCE_MAX_LENGTH, len(kept)))
+    return reason, kept
+
+
+def event_value(value: Any, na_reason: str | None, evidence: str | None) -> Any:
+    """An answer as its answer.changed audit event holds it: the value alone, or, with a
+    reason or evidence, {"value", "na_reason", "evidence"} (see answer_of_event)."""
+    if na_reason is None and evidence is None:
+        return value
+    return {"value": value, "na_reason": na_reason, "evidence": evidence}
+
+
+def answer_of_event(stored: Any) -> tuple[Any, str | None, str | None]:
+    """(value, na_reason, evidence) of an answer.changed event's old or new value."""
+    if isinstance(stored, dict) and "value" in stored:
+        return stored["value"], stored.get("na_reason"), stored.get("evidence")
+    return stored, None, None
+
+
 class NotEditable(ValueError):
     """The assessment is not open for changes by its region (submitted, or round closed)."""
 
@@ -40,6 +120,15 @@ class Incomplete(ValueError):
     def __init__(self, items: list[Item]):
         self.items = items
         super().__init__(f"{len(items)} required answers are missing")
+
+
+class EvidenceNotConfirmed(ValueError):
+    """Scored answers that ask for evidence have none, and the officer has not confirmed
+    submitting without it; ``items`` lists them."""
+
+    def __init__(self, items: list[Item]):
+        self.items = items
+        super().__init__(f"{len(items)} answers have no evidence")
 
 
 def get_or_start_assessment(region: Region, round_: Round) -> Assessment:
@@ -65,14 +154,63 @@ def visible_items(definition: Definition, values: dict[str, Any]) -> list[Item]:
     return [item for item in definition.items if item.is_visible(values)]
 
 
-def missing_required(assessment: Assessment) -> list[Item]:
+def needs_answer(definition: Definition, item: Item) -> bool:
+    """Whether the item must be answered (when visible) before submitting: a required item,
+    and in format 2 every scored item ("don't know" is an answer)."""
+    return item.required or (definition.format >= 2 and item.is_scored)
+
+
+@dataclass(frozen=True)
+class SubmitCheck:
+    """What stands between an assessment and its submission.
+
+    Format 1: required items unanswered. Format 2 (METHOD D7) also every visible scored item:
+    an answer, "don't know", or "not applicable" with its reason. Items are in questionnaire
+    order.
+    """
+
+    #: Visible items that need an answer and have none (blocking).
+    unanswered: tuple[Item, ...] = ()
+    #: "Not applicable" without the reason the item asks for (blocking).
+    without_reason: tuple[Item, ...] = ()
+    #: Scored answers that ask for evidence (levels 3-5, a scored "yes") and have none: a
+    #: warning the officer confirms, never a block (format 2).
+    without_evidence: tuple[Item, ...] = ()
+
+    @property
+    def is_blocked(self) -> bool:
+        return bool(self.unanswered or self.without_reason)
+
+
+def submit_check(assessment: Assessment) -> SubmitCheck:
+    """Check the assessment's stored answers against the submit rules of its questionnaire."""
     definition = assessment.round.questionnaire.parsed
-    values = answer_values(assessment)
-    return [
-        item
-        for item in visible_items(definition, values)
-        if item.required and item.question_type.is_empty(values.get(item.id))
-    ]
+    answers = answer_map(assessment)
+    values = {item_id: answer.value for item_id, answer in answers.items()}
+    method_2 = definition.format >= 2
+    unanswered, without_reason, without_evidence = [], [], []
+    for item in visible_items(definition, values):
+        value = values.get(item.id)
+        if item.question_type.is_empty(value):
+            if needs_answer(definition, item):
+                unanswered.append(item)
+            continue
+        if not method_2:
+            continue
+        answer = answers[item.id]
+        if value == NOT_APPLICABLE and asks_reason(item) and not answer.na_reason:
+            without_reason.append(item)
+        elif item.is_scored and asks_evidence(item, value) and not answer.evidence:
+            without_evidence.append(item)
+    return SubmitCheck(tuple(unanswered), tuple(without_reason), tuple(without_evidence))
+
+
+def missing_required(assessment: Assessment, check: SubmitCheck | None = None) -> list[Item]:
+    """The items that block the submission (see SubmitCheck), in questionnaire order."""
+    check = submit_check(assessment) if check is None else check
+    blocking = {item.id for item in (*check.unanswered, *check.without_reason)}
+    definition = assessment.round.questionnaire.parsed
+    return [item for item in definition.items if item.id in blocking]
 
 
 @dataclass
@@ -89,6 +227,7 @@ def progress(assessment: Assessment) -> list[SectionProgress]:
     definition = assessment.round.questionnaire.parsed
     values = answer_values(assessment)
     visible = {item.id for item in visible_items(definition, values)}
+    needed = {item.id for item in definition.items if needs_answer(definition, item)}
     result = []
     for section in definition.sections:
         items = [item for item in section.items if item.id in visible]
@@ -97,8 +236,8 @@ def progress(assessment: Assessment) -> list[SectionProgress]:
             SectionProgress(
                 section_id=section.id,
                 answered=len(answered),
-                required=sum(i.required for i in items),
-                required_answered=sum(i.required for i in answered),
+                required=sum(i.id in needed for i in items),
+                required_answered=sum(i.id in needed for i in answered),
                 total=len(items),
             )
         )
@@ -191,8 +330,10 @@ def save_answer(
     comment: str | None = None,
     keep_comment: bool = True,
     stored: Answer | object | None = UNREAD,
+    na_reason: str | object | None = KEEP,
+    evidence: str | object | None = KEEP,
 ) -> Answer:
-    """Validate and store one answer (and its comment), with an audit event.
+    """Validate and store one answer (and its comment, reason and evidence), with audit events.
 
     A cleared answer keeps its row (value None), so its version keeps counting and a writer
     holding an older version is still refused.
@@ -201,7 +342,11 @@ def save_answer(
     :param keep_comment: leave the stored comment as it is (``comment`` is ignored).
     :param stored: the answer as the caller read it just before, with the assessment
         (permissions.load_assessment_and_answer; None: not answered), instead of reading it here.
-    :raises AnswerError: the value is not valid for the item (message for the field).
+    :param na_reason: why the item does not apply (KEEP: as stored); required with a "not
+        applicable" answer where the item asks for it (format 2), dropped with any other answer.
+    :param evidence: a document link or reference (KEEP: as stored); optional.
+    :raises AnswerError: the value is not valid for the item (message for the field);
+        AnswerFieldError for the reason or the evidence (``field`` says which).
     :raises NotEditable: the region may not change the assessment now.
     """
     item = assessment.round.questionnaire.parsed.item(item_id)
@@ -215,8 +360,9 @@ def save_answer(
     read_under_lock = holds_lock(assessment)
     answer = _read_answer(assessment, item_id) if stored is UNREAD else stored
     if not read_under_lock and in_autocommit():
+        extras = _new_extras(item, clean, answer, na_reason, evidence)
         if _change_in_one_statement(
-            assessment, answer, clean, typed, keep_comment, user, expected_version
+            assessment, answer, clean, typed, keep_comment, user, expected_version, extras
         ):
             return answer
         leave_autocommit()  # what follows needs the lock, held until the commit
@@ -225,8 +371,14 @@ def save_answer(
     while True:
         old_value = answer.value if answer else None
         old_comment = answer.comment if answer else None
+        old_extras = (answer.na_reason, answer.evidence) if answer else (None, None)
         new_comment = old_comment if keep_comment else typed or None
-        same = answer is not None and (old_value, old_comment) == (clean, new_comment)
+        new_extras = _new_extras(item, clean, answer, na_reason, evidence)
+        same = answer is not None and (old_value, old_comment, old_extras) == (
+            clean,
+            new_comment,
+            new_extras,
+        )
         stale = (
             expected_version is not None and (answer.version if answer else 0) != expected_version
         )
@@ -244,19 +396,23 @@ def save_answer(
                 section_id=item.section_id,
                 value=clean,
                 comment=new_comment,
+                na_reason=new_extras[0],
+                evidence=new_extras[1],
                 updated_by=user,
             )
             db.session.add(answer)
             db.session.flush()
             break
-        if _update_answer(answer, clean, new_comment, user):
+        if _update_answer(answer, clean, new_comment, new_extras, user):
             break
         current = _read_again(assessment, item_id)
         if read_under_lock:  # cannot happen: no one writes under the lock but us
             raise StaleAnswer(item_id, current)
         # Changed between the read and the lock: decide again on what is stored now.
         answer, read_under_lock = current, True
-    for event in _answer_events(old_value, clean, old_comment, new_comment):
+    for event in _answer_events(
+        (old_value, *old_extras), (clean, *new_extras), old_comment, new_comment
+    ):
         log_event(
             event["action"],
             "answer",
@@ -279,11 +435,19 @@ def _read_answer(assessment: Assessment, item_id: str) -> Answer | None:
     return db.session.scalar(_ANSWER, {"assessment_id": assessment.id, "item_id": item_id})
 
 
-def _answer_events(old_value, new_value, old_comment, new_comment) -> list[dict]:
-    """The audit events of an answer's change: its value's and its comment's."""
+def _answer_events(old_answer, new_answer, old_comment, new_comment) -> list[dict]:
+    """The audit events of an answer's change: its value's (with its reason and evidence, see
+    event_value) and its comment's. ``old_answer``/``new_answer``: (value, na_reason,
+    evidence)."""
     events = []
-    if old_value != new_value:
-        events.append({"action": "answer.changed", "old_value": old_value, "new_value": new_value})
+    if old_answer != new_answer:
+        events.append(
+            {
+                "action": "answer.changed",
+                "old_value": event_value(*old_answer),
+                "new_value": event_value(*new_answer),
+            }
+        )
     if old_comment != new_comment:
         events.append(
             {
@@ -301,6 +465,8 @@ _UPDATE_ANSWER = (
     .values(
         value=bindparam("value", type_=Answer.value.type),
         comment=bindparam("comment"),
+        na_reason=bindparam("na_reason"),
+        evidence=bindparam("evidence"),
         updated_by_id=bindparam("updated_by_id"),
         updated_at=bindparam("updated_at"),
         version=bindparam("version"),
@@ -308,14 +474,16 @@ _UPDATE_ANSWER = (
 )
 
 
-def _update_answer(answer: Answer, value: Any, comment: str | None, user: User | None) -> bool:
+def _update_answer(
+    answer: Answer, value: Any, comment: str | None, extras: tuple, user: User | None
+) -> bool:
     """Change a stored answer by one UPDATE, the object updated to match; False (and nothing
     changed) when the stored version is no longer the object's.
 
     The answer is saved on every autosave; flushing the changed object costs several times
     as much as the statement.
     """
-    changes = _changes(answer, value, comment, user)
+    changes = _changes(answer, value, comment, extras, user)
     result = db.session.execute(
         _UPDATE_ANSWER, {**changes, "answer_id": answer.id, "old_version": answer.version}
     )
@@ -325,11 +493,15 @@ def _update_answer(answer: Answer, value: Any, comment: str | None, user: User |
     return True
 
 
-def _changes(answer: Answer, value: Any, comment: str | None, user: User | None) -> dict:
-    """The columns a change of ``answer`` writes."""
+def _changes(
+    answer: Answer, value: Any, comment: str | None, extras: tuple, user: User | None
+) -> dict:
+    """The columns a change of ``answer`` writes (``extras``: its reason and evidence)."""
     return {
         "value": value,
         "comment": comment,
+        "na_reason": extras[0],
+        "evidence": extras[1],
         "updated_by_id": user.id if user else None,
         "updated_at": utcnow(),
         "version": answer.version + 1,
@@ -351,6 +523,7 @@ def _change_in_one_statement(
     keep_comment: bool,
     user: User | None,
     expected_version: int | None,
+    extras: tuple,
 ) -> bool:
     """Change a stored answer, with its audit events, by one statement that checks all that the
     lock would and commits by itself; False (and nothing changed) when it cannot tell or would
@@ -370,10 +543,15 @@ def _change_in_one_statement(
     if answer is None or (expected_version is not None and answer.version != expected_version):
         return False
     new_comment = answer.comment if keep_comment else typed or None
-    events = _answer_events(answer.value, value, answer.comment, new_comment)
+    events = _answer_events(
+        (answer.value, answer.na_reason, answer.evidence),
+        (value, *extras),
+        answer.comment,
+        new_comment,
+    )
     if not events:
         return False
-    changes = _changes(answer, value, new_comment, user)
+    changes = _changes(answer, value, new_comment, extras, user)
     # (Parameters are not named as columns: an UPDATE would take them as values to set.)
     params = {
         "assessment": assessment.id,
@@ -381,6 +559,8 @@ def _change_in_one_statement(
         "old_version": answer.version,
         "answer_value": value,
         "answer_comment": new_comment,
+        "answer_na_reason": extras[0],
+        "answer_evidence": extras[1],
         "user": changes["updated_by_id"],
         "now": changes["updated_at"],
         "item": answer.item_id,
@@ -423,6 +603,8 @@ def _change_statement(actions: tuple[str, ...]):
         .values(
             value=bindparam("answer_value", type_=answers.c.value.type),
             comment=bindparam("answer_comment", type_=answers.c.comment.type),
+            na_reason=bindparam("answer_na_reason", type_=answers.c.na_reason.type),
+            evidence=bindparam("answer_evidence", type_=answers.c.evidence.type),
             updated_by_id=bindparam("user", type_=answers.c.updated_by_id.type),
             updated_at=bindparam("now", type_=answers.c.updated_at.type),
             version=answers.c.version + 1,
@@ -476,12 +658,21 @@ def _read_answers_again(assessment: Assessment) -> None:
     set_committed_value(assessment, "answers", answers)
 
 
-def submit_assessment(assessment: Assessment, user: User, *, consent_named: bool = False) -> bool:
+def submit_assessment(
+    assessment: Assessment,
+    user: User,
+    *,
+    consent_named: bool = False,
+    without_evidence_confirmed: bool = False,
+) -> bool:
     """Submit for review; False when it was already submitted (a repeated click).
 
     :param consent_named: whether the region agrees to be named in shared reports.
+    :param without_evidence_confirmed: the officer confirmed submitting the answers that ask
+        for evidence without it (format 2).
 
     :raises Incomplete: when required answers are missing (nothing changes).
+    :raises EvidenceNotConfirmed: answers without evidence, not confirmed (nothing changes).
     :raises NotEditable: when the round is closed.
     """
     lock_for_writing(assessment)
@@ -489,9 +680,11 @@ def submit_assessment(assessment: Assessment, user: User, *, consent_named: bool
         return False
     ensure_editable(assessment)
     _read_answers_again(assessment)  # a save may have cleared one since they were loaded
-    missing = missing_required(assessment)
-    if missing:
-        raise Incomplete(missing)
+    check = submit_check(assessment)
+    if check.is_blocked:
+        raise Incomplete(missing_required(assessment, check))
+    if check.without_evidence and not without_evidence_confirmed:
+        raise EvidenceNotConfirmed(list(check.without_evidence))
     previous = assessment.state
     if assessment.consent_named and not consent_named:
         # Stored reports of the round may name the region: they must not be served any more.

@@ -17,9 +17,14 @@ from flask import current_app
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from surveyapp.assessments.forms import comment_field_name, version_field_name
+from surveyapp.assessments.forms import comment_field_name, extra_fields, version_field_name
+from surveyapp.assessments.operations import asks_reason, can_ask_evidence
 from surveyapp.fragments import fragment
 from surveyapp.questionnaires.definition import Definition, Section
+from surveyapp.questionnaires.types import DONT_KNOW, NOT_APPLICABLE
+
+#: The answers that are not a value typed in a box: "don't know" and "not applicable".
+SPECIAL = (DONT_KNOW, NOT_APPLICABLE)
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,11 @@ class FieldState:
     comment: str
     version: int
     errors: tuple[str, ...] = ()
+    #: Why the item does not apply, and the evidence, as typed or stored.
+    na_reason: str = ""
+    evidence: str = ""
+    na_reason_errors: tuple[str, ...] = ()
+    evidence_errors: tuple[str, ...] = ()
 
 
 def _chosen(data):
@@ -47,11 +57,14 @@ def states_from_answers(section: Section, answers: dict) -> dict[str, FieldState
         answer = answers.get(item.id)
         value = answer.value if answer else None
         data = item.question_type.to_form(item, value)
+        special = value in SPECIAL
         states[item.id] = FieldState(
             chosen=_chosen(data),
-            text=item.question_type.form_text(item, value),
+            text="" if special else item.question_type.form_text(item, value),
             comment=(answer.comment or "") if answer else "",
             version=answer.version if answer else 0,
+            na_reason=(answer.na_reason or "") if answer else "",
+            evidence=(answer.evidence or "") if answer else "",
         )
     return states
 
@@ -61,15 +74,46 @@ def states_from_form(section: Section, form) -> dict[str, FieldState]:
     states = {}
     for item in section.items:
         field, comment = form[item.id], form[comment_field_name(item.id)]
+        reason, evidence = extra_fields(form, item)
         data = field.data
+        text = field._value() if hasattr(field, "_value") else ""
         states[item.id] = FieldState(
             chosen=_chosen(data),
-            text=field._value() if hasattr(field, "_value") else "",
+            text="" if text in SPECIAL else text,
             comment=comment._value(),
             version=form[version_field_name(item.id)].data or 0,
             errors=tuple(str(error) for error in (*field.errors, *comment.errors)),
+            na_reason=reason._value() if reason else "",
+            evidence=evidence._value() if evidence else "",
+            na_reason_errors=tuple(str(error) for error in reason.errors) if reason else (),
+            evidence_errors=tuple(str(error) for error in evidence.errors) if evidence else (),
         )
     return states
+
+
+def _form_value(item, value) -> str:
+    data = item.question_type.to_form(item, value)
+    return "" if data is None else str(data)
+
+
+#: (questionnaire content hash, item id) -> answer_extras' result, computed once.
+_EXTRAS: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def answer_extras(content_hash: str, item) -> dict[str, Any]:
+    """What the item's block shows besides its value: the reason input (with the prompt the
+    questionnaire gives) and the evidence input (with the answers, as posted, that ask for it)."""
+    key = (content_hash, item.id)
+    if key not in _EXTRAS:
+        _EXTRAS[key] = {
+            "asks_reason": asks_reason(item),
+            "evidence_values": tuple(
+                _form_value(item, value)
+                for value in (item.question_type.possible_answers(item) or ())
+                if can_ask_evidence(item) and item.asks_evidence(value)
+            ),
+        }
+    return _EXTRAS[key]
 
 
 @lru_cache(maxsize=64)
@@ -79,6 +123,12 @@ def page_strings(lang: str) -> dict[str, Any]:
         "required": _("(required)"),
         "conditional": _("Answer this only if it applies given your earlier answer."),
         "not_applicable": _("Not applicable"),
+        "dont_know": _("Don't know"),
+        "na_reason_required": _("(required with the answer Not applicable)"),
+        "evidence": _("Evidence: a link to a document, or a reference"),
+        "evidence_hint": _("Asked for levels 3 to 5 and for Yes: where a reviewer can check it."),
+        "na_reason_prefix": _("Why it does not apply:"),
+        "evidence_prefix": _("Evidence:"),
         "one_per_line": _("One web address per line."),
         "comment": _("Comment for reviewers"),
         "comment_prefix": _("Comment:"),
@@ -146,6 +196,7 @@ def item_blocks(
                 history_url=history_url,
                 lang=lang,
                 t=strings,
+                extras=answer_extras(content_hash, item),
             )
         )
     return blocks

@@ -80,6 +80,9 @@ class AnswerShown(NamedTuple):
     updated_at: datetime
     #: The name of who changed it last.
     author: str | None
+    #: Why it does not apply (with a "not applicable" answer), and its evidence.
+    na_reason: str | None = None
+    evidence: str | None = None
 
 
 def _answers_shown(assessment_id):
@@ -94,6 +97,8 @@ def _answers_shown(assessment_id):
                 _answers.c.version,
                 _answers.c.updated_at,
                 _authors.c.name,
+                _answers.c.na_reason,
+                _answers.c.evidence,
             )
         )
         .select_from(_answers.outerjoin(_authors, _answers.c.updated_by_id == _authors.c.id))
@@ -216,8 +221,10 @@ def section_answers(
         rows = db.session.scalar(_ANSWERS_SHOWN_ALONE, params)
     items = {item.id for item in section.items}
     shown = {}
-    for item_id, value, comment, version, updated_at, author in rows:
+    for item_id, value, comment, version, updated_at, author, na_reason, evidence in rows:
         if item_id in items:
             when = datetime.fromisoformat(updated_at)
-            shown[item_id] = AnswerShown(item_id, value, comment, version, when, author)
+            shown[item_id] = AnswerShown(
+                item_id, value, comment, version, when, author, na_reason, evidence
+            )
     return shown

@@ -13,12 +13,16 @@ from werkzeug.exceptions import BadRequest
 from surveyapp.assessments import stash
 from surveyapp.assessments.forms import (
     comment_field_name,
+    extra_fields,
     parse_item_input,
     section_form,
     version_field_name,
 )
 from surveyapp.assessments.models import AssessmentState
 from surveyapp.assessments.operations import (
+    KEEP,
+    AnswerFieldError,
+    EvidenceNotConfirmed,
     Incomplete,
     NotEditable,
     StaleAnswer,
@@ -29,6 +33,7 @@ from surveyapp.assessments.operations import (
     progress,
     save_answer,
     submit_assessment,
+    submit_check,
 )
 from surveyapp.assessments.page import item_blocks, states_from_answers, states_from_form
 from surveyapp.assessments.permissions import (
@@ -254,9 +259,10 @@ def save_section(assessment_id: int, section_id: str):
     for item in section.items:
         field = form[item.id]
         comment_field = form[comment_field_name(item.id)]
+        reason_field, evidence_field = extra_fields(form, item)
         if version_field_name(item.id) not in request.form:
             continue  # the item was not on the page that posted
-        if field.errors or comment_field.errors:
+        if field.errors or comment_field.errors or _extra_errors(reason_field, evidence_field):
             continue
         version = form[version_field_name(item.id)].data
         try:
@@ -268,11 +274,17 @@ def save_section(assessment_id: int, section_id: str):
                 expected_version=version or 0,
                 comment=comment_field.data,
                 keep_comment=False,
+                na_reason=_posted(reason_field),
+                evidence=_posted(evidence_field),
             )
         except StaleAnswer as exc:
             conflicts[item.id] = exc.current
             # Saving again means "keep mine": it is now based on the newer version.
             form[version_field_name(item.id)].data = exc.current.version if exc.current else 0
+            continue
+        except AnswerFieldError as exc:
+            extra = reason_field if exc.field == "na_reason" else evidence_field
+            extra.errors = [*extra.errors, str(exc)]
             continue
         except AnswerError as exc:
             field.errors = [*field.errors, str(exc)]
@@ -284,7 +296,10 @@ def save_section(assessment_id: int, section_id: str):
         form[version_field_name(item.id)].data = answer.version if answer else 0
     db.session.commit()
     has_errors = any(
-        form[item.id].errors or form[comment_field_name(item.id)].errors for item in section.items
+        form[item.id].errors
+        or form[comment_field_name(item.id)].errors
+        or _extra_errors(*extra_fields(form, item))
+        for item in section.items
     )
     if has_errors or conflicts:
         if has_errors:
@@ -301,6 +316,17 @@ def save_section(assessment_id: int, section_id: str):
     return redirect(url_for(".edit_section", assessment_id=assessment.id, section_id=section.id))
 
 
+def _extra_errors(*fields) -> bool:
+    return any(field is not None and field.errors for field in fields)
+
+
+def _posted(field):
+    """What a reason or evidence field posted; KEEP when the page had no such input."""
+    if field is None or field.raw_data is None or not field.raw_data:
+        return KEEP
+    return field.data
+
+
 def _answer_snapshot(answer) -> dict | None:
     """What the autosave reply tells of an answer, read while the objects are loaded."""
     if answer is None:
@@ -308,6 +334,8 @@ def _answer_snapshot(answer) -> dict | None:
     return {
         "value": answer.value,
         "comment": answer.comment,
+        "na_reason": answer.na_reason,
+        "evidence": answer.evidence,
         "version": answer.version,
         "updated_at": answer.updated_at,
         "updated_by": answer.updated_by.name if answer.updated_by else None,
@@ -323,6 +351,8 @@ def _answer_json(item, answer: dict | None) -> dict:
             "value": None,
             "display": "",
             "comment": None,
+            "na_reason": None,
+            "evidence": None,
             "version": 0,
             "updated_by": None,
             "updated_at": None,
@@ -345,6 +375,8 @@ def _answer_json(item, answer: dict | None) -> dict:
         "value": answer["value"],
         "display": item.question_type.display(item, answer["value"], current_lang()),
         "comment": answer["comment"],
+        "na_reason": answer["na_reason"],
+        "evidence": answer["evidence"],
         "version": answer["version"],
         "updated_by": changed_by,
         "updated_at": answer["updated_at"].isoformat(),
@@ -369,34 +401,47 @@ def autosave_answer(assessment_id: int, item_id: str):
     if not isinstance(payload, dict):
         return jsonify(error=_("The request was not understood.")), 400
     raw, comment, version = payload.get("value", []), payload.get("comment"), payload.get("version")
+    na_reason, evidence = payload.get("na_reason"), payload.get("evidence")
     if isinstance(raw, str):
         raw = [raw]
     if (
         not isinstance(raw, list)
         or not all(isinstance(v, str) for v in raw)
-        or not (comment is None or isinstance(comment, str))
+        or not all(text is None or isinstance(text, str) for text in (comment, na_reason, evidence))
         or not isinstance(version, int)
         or isinstance(version, bool)
     ):
         return jsonify(error=_("The request was not understood.")), 400
     try:
-        value, comment = parse_item_input(
-            assessment.round.questionnaire.content_hash, item, raw, comment, current_lang()
+        given = parse_item_input(
+            assessment.round.questionnaire.content_hash,
+            item,
+            raw,
+            comment,
+            current_lang(),
+            na_reason=na_reason,
+            evidence=evidence,
         )
         answer = save_answer(
             assessment,
             item.id,
-            value,
+            given.value,
             current_user,
             expected_version=version,
-            comment=comment,
+            comment=given.comment,
             keep_comment="comment" not in payload,
             stored=stored,
+            # Absent from the request (or the item has no such input): kept as stored.
+            na_reason=KEEP if given.na_reason is None else given.na_reason,
+            evidence=KEEP if given.evidence is None else given.evidence,
         )
     except StaleAnswer as exc:
         current = _answer_snapshot(exc.current)
         db.session.rollback()
         return jsonify(error="conflict", current=_answer_json(item, current)), 409
+    except AnswerFieldError as exc:
+        db.session.rollback()
+        return jsonify(error=str(exc), field=item.id + "__" + exc.field), 422
     except AnswerError as exc:
         db.session.rollback()
         return jsonify(error=str(exc)), 422
@@ -415,11 +460,14 @@ def autosave_answer(assessment_id: int, item_id: str):
 def review_submission(assessment_id: int):
     """What is missing before the region can submit, and the submit button."""
     assessment = load_assessment(assessment_id)
+    check = submit_check(assessment)
     return render_template(
         "assessments/review.html",
         assessment=assessment,
         definition=assessment.round.questionnaire.parsed,
-        missing=missing_required(assessment),
+        missing=missing_required(assessment, check),
+        without_reason={item.id for item in check.without_reason},
+        without_evidence=check.without_evidence,
         editable=can_edit(current_user, assessment),
         lang=current_lang(),
     )
@@ -434,12 +482,25 @@ def submit(assessment_id: int):
         abort(403)
     try:
         changed = submit_assessment(
-            assessment, current_user, consent_named=request.form.get("consent_named") == "yes"
+            assessment,
+            current_user,
+            consent_named=request.form.get("consent_named") == "yes",
+            without_evidence_confirmed=request.form.get("without_evidence") == "yes",
         )
         db.session.commit()
     except Incomplete:
         db.session.rollback()
         flash(_("Some required answers are missing."), "error")
+        return redirect(url_for(".review_submission", assessment_id=assessment.id))
+    except EvidenceNotConfirmed:
+        db.session.rollback()
+        flash(
+            _(
+                "Some answers have no evidence. Add it, or confirm that you submit them "
+                "without evidence."
+            ),
+            "error",
+        )
         return redirect(url_for(".review_submission", assessment_id=assessment.id))
     except NotEditable:
         db.session.rollback()

@@ -62,9 +62,21 @@
     return field ? field.value : null;
   }
 
-  // What the officer sees of an item, to compare: its values and its comment.
+  // The reason for "not applicable" and the evidence (null where the item has no such input).
+  function extra(itemId, name) {
+    var field = form.querySelector('[name="' + itemId + "__" + name + '"]');
+    return field ? field.value : null;
+  }
+
+  function setExtra(itemId, name, value) {
+    var field = form.querySelector('[name="' + itemId + "__" + name + '"]');
+    if (field && value !== null && value !== undefined) field.value = value;
+  }
+
+  // What the officer sees of an item, to compare: its values, comment, reason and evidence.
   function state(itemId) {
-    return JSON.stringify([rawValues(itemId), comment(itemId)]);
+    return JSON.stringify([rawValues(itemId), comment(itemId), extra(itemId, "na_reason"),
+                           extra(itemId, "evidence")]);
   }
 
   function versionInput(itemId) {
@@ -93,6 +105,21 @@
     });
   }
 
+  // The reason input with "not applicable", the evidence input with the answers that ask for
+  // it (or once evidence is typed): the page opens as the server showed them.
+  function applyExtras() {
+    form.querySelectorAll("[data-na-reason-for]").forEach(function (box) {
+      var values = rawValues(box.dataset.naReasonFor);
+      box.hidden = values.indexOf("na") === -1;
+    });
+    form.querySelectorAll("[data-evidence-for]").forEach(function (box) {
+      var asking = JSON.parse(box.dataset.evidenceValues);
+      var values = rawValues(box.dataset.evidenceFor);
+      var typed = extra(box.dataset.evidenceFor, "evidence");
+      box.hidden = !typed && !values.some(function (value) { return asking.indexOf(value) !== -1; });
+    });
+  }
+
   // --- keeping unsaved answers in this browser ------------------------------------------------
   function loadKept() {
     try { return JSON.parse(localStorage.getItem(storageKey) || "{}"); } catch (e) { return {}; }
@@ -101,6 +128,7 @@
   function keep(itemId) {
     var kept = loadKept();
     kept[itemId] = { value: rawValues(itemId), comment: comment(itemId),
+                     na_reason: extra(itemId, "na_reason"), evidence: extra(itemId, "evidence"),
                      version: Number(versionInput(itemId).value) };
     try { localStorage.setItem(storageKey, JSON.stringify(kept)); } catch (e) { /* full */ }
   }
@@ -149,11 +177,20 @@
       .catch(function () { return true; });  // the network: the retry tells
   }
 
-  function showError(itemId, message) {
-    var error = form.querySelector('[data-error-for="' + itemId + '"]');
-    if (!error) return;
-    error.textContent = message || "";
-    error.hidden = !message;
+  // A message at the item, or at its reason or evidence input (``field``: that input's name).
+  function showError(itemId, message, field) {
+    [itemId, itemId + "__na_reason", itemId + "__evidence"].forEach(function (name) {
+      var error = form.querySelector('[data-error-for="' + name + '"]');
+      if (!error) return;
+      var text = name === (field || itemId) ? message || "" : "";
+      error.textContent = text;
+      error.hidden = !text;
+      if (name !== itemId) {
+        var input = form.querySelector('[name="' + name + '"]');
+        if (input) input.setAttribute("aria-invalid", text ? "true" : "false");
+        if (text) error.parentNode.hidden = false;
+      }
+    });
     block(itemId).classList.toggle("has-error", Boolean(message));
   }
 
@@ -169,8 +206,13 @@
     setStatus("saving");
     var sentValues = rawValues(itemId);
     var sentComment = comment(itemId);
+    var sentState = state(itemId);
     var body = { value: sentValues, comment: comment(itemId),
                  version: Number(versionInput(itemId).value) };
+    ["na_reason", "evidence"].forEach(function (name) {
+      var value = extra(itemId, name);
+      if (value !== null) body[name] = value;
+    });
     fetch(saveUrl.replace("__ITEM__", encodeURIComponent(itemId)), {
       method: "POST",
       credentials: "same-origin",
@@ -181,7 +223,7 @@
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         inFlight[itemId] = false;
-        handle(itemId, attempt, response.status, data, sentValues, sentComment);
+        handle(itemId, attempt, response.status, data, sentValues, sentComment, sentState);
       });
     }).catch(function () {
       inFlight[itemId] = false;
@@ -189,7 +231,7 @@
     });
   }
 
-  function handle(itemId, attempt, code, data, sentValues, sentComment) {
+  function handle(itemId, attempt, code, data, sentValues, sentComment, sentState) {
     var fresh = freshToken[itemId];  // this save went with a token fetched just before it
     delete freshToken[itemId];
     if (code === 200) {
@@ -197,8 +239,7 @@
       showError(itemId, "");
       clearConflict(itemId);
       showMeta(itemId, data);
-      if (rawValues(itemId).join("\n") === sentValues.join("\n") &&
-          comment(itemId) === sentComment) {
+      if (state(itemId) === sentState) {
         delete dirty[itemId];
         forget(itemId);
         showStored(itemId, sentValues, data.form_values);
@@ -213,7 +254,7 @@
       showConflict(itemId, data.current);
       setStatus("conflict");
     } else if (code === 422) {
-      showError(itemId, data.error);
+      showError(itemId, data.error, data.field);
       setStatus("invalid");
     } else if (code === 401) {
       retry(itemId, Math.min(attempt, 4), "signedout");
@@ -314,6 +355,8 @@
       setValues(itemId, current.form_values || []);
       var commentField = form.querySelector('[name="' + itemId + '__comment"]');
       if (commentField) commentField.value = current.comment || "";
+      setExtra(itemId, "na_reason", current.na_reason || "");
+      setExtra(itemId, "evidence", current.evidence || "");
       delete dirty[itemId];
       forget(itemId);
       clearConflict(itemId);
@@ -331,6 +374,7 @@
     var item = event.target.closest("[data-item]");
     if (!item || event.target.type === "hidden") return;
     applyConditions();
+    applyExtras();
     // A text field's "change" when the officer leaves it repeats its "input": already saved.
     if (!dirty[item.dataset.item] && savedAs[item.dataset.item] === state(item.dataset.item)) return;
     schedule(item.dataset.item);
@@ -371,9 +415,12 @@
     setValues(itemId, kept[itemId].value);
     var commentField = form.querySelector('[name="' + itemId + '__comment"]');
     if (commentField && kept[itemId].comment !== null) commentField.value = kept[itemId].comment;
+    setExtra(itemId, "na_reason", kept[itemId].na_reason);
+    setExtra(itemId, "evidence", kept[itemId].evidence);
     versionInput(itemId).value = kept[itemId].version;
     dirty[itemId] = true;
     save(itemId, 0);
   });
   applyConditions();
+  applyExtras();
 })();

@@ -1,0 +1,395 @@
+"""The officer's side of method 2.0 (format 2 questionnaires): "don't know", "not applicable"
+with a reason, evidence at levels 3-5 and on a scored "yes", and the submit rules (D7)."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from surveyapp.assessments.models import Answer, Assessment, AssessmentState
+from surveyapp.assessments.operations import (
+    AnswerFieldError,
+    EvidenceNotConfirmed,
+    Incomplete,
+    answer_of_event,
+    save_answer,
+    submit_assessment,
+    submit_check,
+)
+from surveyapp.audit.models import AuditEvent
+from surveyapp.extensions import db
+from surveyapp.questionnaires.operations import load_questionnaire
+
+
+@pytest.fixture
+def small_v2(fixture_path):
+    return load_questionnaire(fixture_path("small-v2.yaml")).questionnaire
+
+
+@pytest.fixture
+def region(create_region):
+    return create_region("ES21", "País Vasco")
+
+
+@pytest.fixture
+def officer(create_user, region):
+    return create_user(email="olga@example.org", name="Olga", regions=[region])
+
+
+@pytest.fixture
+def assessment(create_assessment, create_round, region, small_v2):
+    return create_assessment(region=region, round_=create_round(questionnaire=small_v2))
+
+
+def section_url(assessment, section="networks"):
+    return f"/assessments/{assessment.id}/sections/{section}"
+
+
+def autosave(client, assessment, item_id, value, version=0, **extra):
+    return client.post(
+        f"/assessments/{assessment.id}/answers/{item_id}",
+        json={"value": value, "version": version, **extra},
+    )
+
+
+def stored(assessment, item_id):
+    db.session.expire_all()
+    return db.session.scalar(select(Answer).filter_by(assessment_id=assessment.id, item_id=item_id))
+
+
+def block(page, item_id):
+    """The HTML of one item's block on a section page."""
+    match = re.search(
+        rf'<fieldset class="item[^"]*" id="item-{item_id}".*?</fieldset>', page, re.DOTALL
+    )
+    assert match, item_id
+    return match.group(0)
+
+
+def opening_tag(html, marker):
+    """The opening tag of the element carrying ``marker`` (an attribute)."""
+    match = re.search(rf"<[a-z]+ [^>]*{marker}[^>]*>", html)
+    assert match, marker
+    return match.group(0)
+
+
+def answer_everything(assessment, user, **overrides):
+    """Answer every visible scored item of small-v2 (levels below 3: no evidence asked)."""
+    answers = {
+        "maturity": 2,
+        "has_plan": False,
+        "budget_share": 10,
+        "tp_role": "none",
+        "projects_12m": 3,
+        "sme_services": "dk",
+        "mnc_linkage": 1,
+        **overrides,
+    }
+    for item_id, value in answers.items():
+        if isinstance(value, tuple):
+            save_answer(assessment, item_id, value[0], user, **value[1])
+        else:
+            save_answer(assessment, item_id, value, user)
+    db.session.commit()
+
+
+# --- the section page ----------------------------------------------------------------------
+
+
+def test_not_applicable_shows_the_items_reason_prompt_and_requires_a_reason(
+    client, login, officer, assessment
+):
+    login(officer)
+    page = client.get(section_url(assessment)).get_data(as_text=True)
+    mnc = block(page, "mnc_linkage")
+    assert "Explain why: e.g. no multinational company has an establishment" in mnc
+    assert 'name="mnc_linkage__na_reason"' in mnc
+    assert " hidden" in opening_tag(mnc, "data-na-reason-for")  # no N/A chosen: out of sight
+    assert "__na_reason" not in block(page, "sme_services")  # no allow_na: no reason input
+
+    # Without JavaScript: N/A without a reason is an error at the reason, and nothing is saved.
+    response = client.post(
+        section_url(assessment),
+        data={"mnc_linkage": "na", "mnc_linkage__version": "0", "mnc_linkage__na_reason": " "},
+    )
+    assert response.status_code == 422
+    mnc = block(response.get_data(as_text=True), "mnc_linkage")
+    assert " hidden" not in opening_tag(mnc, "data-na-reason-for")
+    error = re.search(r'data-error-for="mnc_linkage__na_reason"[^>]*>([^<]*)<', mnc).group(1)
+    assert error == "Say why this does not apply to your region."
+    assert 'value="na" checked' in mnc  # what was chosen stays in the form
+    assert stored(assessment, "mnc_linkage") is None
+
+    response = client.post(
+        section_url(assessment),
+        data={
+            "mnc_linkage": "na",
+            "mnc_linkage__version": "0",
+            "mnc_linkage__na_reason": "No multinational\nhas an establishment here ",
+        },
+    )
+    assert response.status_code == 302
+    answer = stored(assessment, "mnc_linkage")
+    assert (answer.value, answer.na_reason) == ("na", "No multinational has an establishment here")
+    page = client.get(section_url(assessment)).get_data(as_text=True)
+    mnc = block(page, "mnc_linkage")
+    assert " hidden" not in opening_tag(mnc, "data-na-reason-for")
+    assert 'value="No multinational has an establishment here"' in mnc
+
+
+def test_a_reason_goes_with_its_not_applicable_answer(officer, assessment):
+    save_answer(assessment, "mnc_linkage", "na", officer, na_reason="No multinational here")
+    # Another answer drops the reason: experts judge reasons of N/A answers only.
+    save_answer(assessment, "mnc_linkage", 2, officer)
+    assert stored(assessment, "mnc_linkage").na_reason is None
+    with pytest.raises(AnswerFieldError) as caught:
+        save_answer(assessment, "mnc_linkage", "na", officer)
+    assert caught.value.field == "na_reason"
+    with pytest.raises(AnswerFieldError, match="Shorten this to 500 characters"):
+        save_answer(assessment, "mnc_linkage", "na", officer, na_reason="x" * 501)
+
+
+def test_evidence_input_shown_at_level_3_not_at_2(client, login, officer, assessment):
+    login(officer)
+    page = client.get(section_url(assessment, "basics")).get_data(as_text=True)
+    maturity = block(page, "maturity")
+    tag = opening_tag(maturity, "data-evidence-for")
+    assert "&#34;3&#34;, &#34;4&#34;, &#34;5&#34;" in tag and " hidden" in tag
+    assert " hidden" in opening_tag(block(page, "has_plan"), "data-evidence-for")
+    assert "data-evidence-for" not in block(page, "budget_share")  # a percent asks for none
+    networks = client.get(section_url(assessment)).get_data(as_text=True)
+    assert "data-evidence-for" not in block(networks, "sme_analysis")  # context: not scored
+
+    autosave(client, assessment, "maturity", ["2"])
+    page = client.get(section_url(assessment, "basics")).get_data(as_text=True)
+    assert " hidden" in opening_tag(block(page, "maturity"), "data-evidence-for")
+    autosave(client, assessment, "maturity", ["3"], version=1)
+    autosave(client, assessment, "has_plan", ["yes"])
+    page = client.get(section_url(assessment, "basics")).get_data(as_text=True)
+    assert " hidden" not in opening_tag(block(page, "maturity"), "data-evidence-for")
+    assert " hidden" not in opening_tag(block(page, "has_plan"), "data-evidence-for")
+
+
+def test_evidence_saved_with_the_answer_from_the_section_form(client, login, officer, assessment):
+    login(officer)
+    response = client.post(
+        section_url(assessment, "basics"),
+        data={
+            "maturity": "4",
+            "maturity__version": "0",
+            "maturity__evidence": "https://example.org/s3-action-plan.pdf p. 12",
+        },
+    )
+    assert response.status_code == 302
+    answer = stored(assessment, "maturity")
+    assert (answer.value, answer.evidence) == (4, "https://example.org/s3-action-plan.pdf p. 12")
+    response = client.post(
+        section_url(assessment, "basics"),
+        data={"maturity": "4", "maturity__version": "1", "maturity__evidence": "x" * 1001},
+    )
+    assert response.status_code == 422
+    error = re.search(
+        r'data-error-for="maturity__evidence"[^>]*>([^<]*)<', response.get_data(as_text=True)
+    )
+    assert "Shorten this to 1000 characters" in error.group(1)
+    assert stored(assessment, "maturity").evidence.endswith("p. 12")  # nothing lost
+
+
+def test_dont_know_is_offered_and_saved(client, login, officer, assessment):
+    login(officer)
+    page = client.get(section_url(assessment)).get_data(as_text=True)
+    for item_id in ("tp_role", "sme_services", "mnc_linkage"):
+        assert f'name="{item_id}" value="dk"' in block(page, item_id), item_id
+    assert 'type="checkbox" name="projects_12m" value="dk"' in block(page, "projects_12m")
+    assert 'value="dk"' not in block(page, "sme_analysis")  # context items offer no DK
+    assert 'value="dk"' not in block(page, "platforms")
+
+    response = client.post(
+        section_url(assessment),
+        data={
+            "sme_services": "dk",
+            "sme_services__version": "0",
+            "projects_12m": ["", "dk"],
+            "projects_12m__version": "0",
+        },
+    )
+    assert response.status_code == 302
+    assert stored(assessment, "sme_services").value == "dk"
+    assert stored(assessment, "projects_12m").value == "dk"
+    assert autosave(client, assessment, "tp_role", ["dk"]).status_code == 200
+    assert stored(assessment, "tp_role").value == "dk"
+    page = client.get(section_url(assessment)).get_data(as_text=True)
+    assert 'value="dk" checked' in block(page, "sme_services")
+    projects = block(page, "projects_12m")
+    assert 'value="dk" checked' in projects and 'value="dk"' not in projects.split("checkbox")[0]
+
+
+def test_format_1_offers_no_dont_know(client, login, create_user, create_assessment, region):
+    officer = create_user(email="olga@example.org", regions=[region])
+    assessment = create_assessment(region=region)
+    login(officer)
+    page = client.get(section_url(assessment, "basics")).get_data(as_text=True)
+    assert 'value="dk"' not in page
+    assert "__na_reason" not in page and "data-evidence-for" not in page
+    assert autosave(client, assessment, "maturity", ["dk"]).status_code == 422
+    # N/A needs no reason in format 1.
+    assert autosave(client, assessment, "maturity", ["na"]).status_code == 200
+
+
+def test_autosave_takes_reason_and_evidence(client, login, officer, assessment):
+    login(officer)
+    response = autosave(client, assessment, "mnc_linkage", ["na"], na_reason="")
+    assert response.status_code == 422
+    assert response.json == {
+        "error": "Say why this does not apply to your region.",
+        "field": "mnc_linkage__na_reason",
+    }
+    assert stored(assessment, "mnc_linkage") is None
+    response = autosave(client, assessment, "mnc_linkage", ["na"], na_reason="No MNC here")
+    assert response.status_code == 200, response.json
+    assert response.json["na_reason"] == "No MNC here" and response.json["version"] == 1
+    # A save without the keys keeps them (a client that sends the value only).
+    response = autosave(client, assessment, "mnc_linkage", ["na"], version=1, comment="c")
+    assert response.status_code == 200 and stored(assessment, "mnc_linkage").na_reason
+
+    response = autosave(client, assessment, "sme_services", ["5"], evidence="keep.eu project 1234")
+    assert response.status_code == 200
+    assert response.json["evidence"] == "keep.eu project 1234"
+    answer = stored(assessment, "sme_services")
+    assert (answer.value, answer.evidence) == (5, "keep.eu project 1234")
+    response = autosave(client, assessment, "sme_services", ["5"], version=1, evidence="y" * 1001)
+    assert response.status_code == 422 and response.json["field"] == "sme_services__evidence"
+    assert autosave(client, assessment, "sme_services", ["5"], evidence=3).status_code == 400
+    # A conflict tells the other writer's reason and evidence.
+    response = autosave(client, assessment, "sme_services", ["4"], version=0)
+    assert response.status_code == 409
+    assert response.json["current"]["evidence"] == "keep.eu project 1234"
+
+
+def test_reason_and_evidence_changes_are_audited_as_answer_changes(officer, assessment):
+    save_answer(assessment, "mnc_linkage", "na", officer, na_reason="No MNC")
+    save_answer(assessment, "mnc_linkage", "na", officer, na_reason="No MNC establishment")
+    save_answer(assessment, "sme_services", 4, officer)
+    save_answer(assessment, "sme_services", 4, officer, evidence="https://example.org/x")
+    db.session.commit()
+    events = db.session.execute(
+        select(AuditEvent.item_id, AuditEvent.old_value, AuditEvent.new_value)
+        .filter_by(action="answer.changed")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [(item, answer_of_event(old), answer_of_event(new)) for item, old, new in events] == [
+        ("mnc_linkage", (None, None, None), ("na", "No MNC", None)),
+        ("mnc_linkage", ("na", "No MNC", None), ("na", "No MNC establishment", None)),
+        ("sme_services", (None, None, None), (4, None, None)),
+        ("sme_services", (4, None, None), (4, None, "https://example.org/x")),
+    ]
+    assert events[2].new_value == 4  # without reason or evidence: the value as always
+
+
+def test_response_view_and_print_show_reason_and_evidence(
+    client, login, officer, assessment, create_user
+):
+    from surveyapp.auth.models import Role
+
+    save_answer(assessment, "mnc_linkage", "na", officer, na_reason="No MNC establishment")
+    save_answer(assessment, "sme_services", 4, officer, evidence="keep.eu 4242")
+    assessment.state = AssessmentState.submitted
+    db.session.commit()
+    login(create_user(email="expert@example.org", role=Role.expert))
+    page = client.get(section_url(assessment)).get_data(as_text=True)
+    assert "No MNC establishment" in block(page, "mnc_linkage")
+    assert "keep.eu 4242" in block(page, "sme_services")
+    printed = client.get(f"/assessments/{assessment.id}/print").get_data(as_text=True)
+    assert "No MNC establishment" in printed and "keep.eu 4242" in printed
+
+
+# --- submitting (D7) -----------------------------------------------------------------------
+
+
+def test_submit_blocks_on_missing_scored_answers_naming_them(client, login, officer, assessment):
+    answer_everything(assessment, officer, maturity=None, mnc_linkage="dk")
+    login(officer)
+    review = client.get(f"/assessments/{assessment.id}/submit").get_data(as_text=True)
+    # maturity has no "required: true": in format 2 every visible scored item must be answered.
+    assert "1 required answer is missing" in review
+    assert f"/assessments/{assessment.id}/sections/basics#item-maturity" in review
+    assert "item-tp_activity" not in review  # hidden by its gate: nothing to answer
+    assert "item-sme_analysis" not in review and "item-practice" not in review  # unscored
+    response = client.post(f"/assessments/{assessment.id}/submit")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Assessment, assessment.id).state == AssessmentState.draft
+    with pytest.raises(Incomplete) as caught:
+        submit_assessment(db.session.get(Assessment, assessment.id), officer)
+    assert [item.id for item in caught.value.items] == ["maturity"]
+
+
+def test_submit_blocks_on_not_applicable_without_reason(officer, assessment):
+    answer_everything(assessment, officer)
+    # Stored without a reason (e.g. v1 data carried over): the check still asks for one.
+    answer = stored(assessment, "mnc_linkage")
+    answer.value = "na"
+    db.session.commit()
+    check = submit_check(db.session.get(Assessment, assessment.id))
+    assert [item.id for item in check.without_reason] == ["mnc_linkage"]
+    assert check.is_blocked
+
+
+def test_gated_items_count_once_their_gate_opens(officer, assessment):
+    answer_everything(assessment, officer, tp_role="member")
+    check = submit_check(db.session.get(Assessment, assessment.id))
+    assert [item.id for item in check.unanswered] == ["tp_activity"]
+
+
+def test_evidence_warning_must_be_confirmed(client, login, officer, assessment):
+    answer_everything(
+        assessment,
+        officer,
+        maturity=4,
+        has_plan=True,
+        sme_services=(5, {"evidence": "keep.eu 4242"}),
+        mnc_linkage=("na", {"na_reason": "No MNC establishment"}),
+    )
+    login(officer)
+    review = client.get(f"/assessments/{assessment.id}/submit").get_data(as_text=True)
+    warning = re.search(r'<div class="warning" id="without-evidence".*?</div>', review, re.DOTALL)
+    assert warning, review
+    assert "2 answers at levels 3 to 5, or Yes, have no evidence." in warning.group(0)
+    assert "#item-maturity" in warning.group(0) and "#item-has_plan" in warning.group(0)
+    assert "#item-sme_services" not in warning.group(0)  # it has evidence
+    assert 'name="without_evidence"' in warning.group(0)
+
+    response = client.post(f"/assessments/{assessment.id}/submit", follow_redirects=True)
+    assert "Some answers have no evidence" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Assessment, assessment.id).state == AssessmentState.draft
+    with pytest.raises(EvidenceNotConfirmed) as caught:
+        submit_assessment(db.session.get(Assessment, assessment.id), officer)
+    assert [item.id for item in caught.value.items] == ["maturity", "has_plan"]
+    db.session.rollback()
+
+    client.post(f"/assessments/{assessment.id}/submit", data={"without_evidence": "yes"})
+    db.session.expire_all()
+    assert db.session.get(Assessment, assessment.id).state == AssessmentState.submitted
+
+
+def test_submit_without_warnings_needs_no_confirmation(officer, assessment):
+    answer_everything(assessment, officer)
+    assert submit_assessment(db.session.get(Assessment, assessment.id), officer)
+
+
+def test_format_1_submit_is_unchanged(client, login, create_user, create_assessment, region):
+    """Format 1: only required items block; no evidence warning; an N/A needs no reason."""
+    officer = create_user(email="olga@example.org", regions=[region])
+    assessment = create_assessment(region=region)
+    save_answer(assessment, "maturity", "na", officer)  # the only required item
+    save_answer(assessment, "has_unit", True, officer)  # a scored "yes" without evidence
+    db.session.commit()
+    check = submit_check(db.session.get(Assessment, assessment.id))
+    assert (check.unanswered, check.without_reason, check.without_evidence) == ((), (), ())
+    login(officer)
+    review = client.get(f"/assessments/{assessment.id}/submit").get_data(as_text=True)
+    assert "without-evidence" not in review
+    client.post(f"/assessments/{assessment.id}/submit")
+    db.session.expire_all()
+    assert db.session.get(Assessment, assessment.id).state == AssessmentState.submitted
