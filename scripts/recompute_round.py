@@ -466,13 +466,40 @@ class Recomputed:
         if "band" in entry and entry["band"] != band:
             self.problems.append(f"{where}: band {entry['band']}, recomputed {band}")
 
-    def check_pdf(self, path: str, code: str) -> None:
+    def check_pdf(self, path: str, code: str, statistics) -> None:
+        """Every figure of the region the report prints: its self-assessed and moderated
+        indices; for each of its peer groups, its percentile rank in every index (once
+        validated); for all regions, the median and quartiles. pdftotext's words are matched,
+        so a figure must appear as printed (one decimal), wherever the layout puts it."""
         with open(path, encoding="utf-8") as handle:
             words = set(handle.read().split())
         assessment = self.assessment_of(code)
         if assessment is None:
             self.problems.append(f"{path}: region {code} is not named in regions.csv")
             return
+        region = self.regions[assessment]
+        labels = [g.strip() for g in region["groups"].split(";") if g.strip()]
+        for (group, kind, key), entry in sorted(statistics.items()):
+            if group not in labels:
+                continue
+            printed = {}
+            if group == "all":
+                printed = {name: shown(entry[name]) for name in ("median", "q1", "q3")}
+            own = self.scores[(assessment, kind, key)]["moderated"]
+            if flag(region["validated"]) and not math.isnan(own):
+                value = float(canonical(own))
+                below = sum(1 for v in entry["values"] if v < value)
+                equal = sum(1 for v in entry["values"] if v == value)
+                printed["rank"] = shown(100.0 * (below + 0.5 * equal) / entry["n"])
+            for name, figure in printed.items():
+                if not figure:
+                    continue
+                self.checked["PDF"] += 1
+                if figure not in words:
+                    self.problems.append(
+                        f"{path}: group {group} {kind}/{key} {name} {figure}"
+                        " does not appear in the report"
+                    )
         for (a, kind, key), entry in sorted(self.scores.items()):
             if a != assessment:
                 continue
@@ -521,7 +548,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.pdf_text:
         if not args.region:
             parser.error("--pdf-text needs --region")
-        recomputed.check_pdf(args.pdf_text, args.region)
+        recomputed.check_pdf(args.pdf_text, args.region, statistics)
     assessments = len(recomputed.item_results)
     for problem in recomputed.problems:
         print(problem)

@@ -5,6 +5,8 @@ import ast
 import hashlib
 import json
 import random
+import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,14 +14,17 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from surveyapp.assessments.models import Answer, AssessmentState
 from surveyapp.assessments.operations import save_answer
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
 from surveyapp.questionnaires.operations import load_questionnaire
-from surveyapp.regions.models import RegionPopulation
+from surveyapp.regions.models import Region, RegionPopulation
+from surveyapp.reporting.catalog import REGION, Job, build_context, definition
 from surveyapp.reporting.exports import export_tables, write_csv_zip
+from surveyapp.reporting.render import render_pdf
 from surveyapp.reviews.models import ModeratedScore
 from surveyapp.rounds.models import Round, RoundState
 
@@ -185,17 +190,28 @@ def test_the_api_response_is_checked_too(app, round_, create_user, login, client
     assert "group all dimension/strategy: median" in result.stdout
 
 
-def test_the_pdf_text_is_checked_too(app, round_, tmp_path):
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+def test_the_region_report_prints_the_recomputed_figures(app, round_, tmp_path):
+    """The region report as pdftotext reads it: the region's indices, its ranks in its groups and
+    the medians of all regions, each as recomputed; a report with other figures fails."""
     source = bundle(round_, tmp_path / "round.zip")
-    results = export_tables(round_).results
-    own = results[(results["record"] == "score") & (results["assessment"] == "ES22")]
-    printed = " ".join(
-        f"{row.key} {row.self_shown} {row.moderated_shown}" for row in own.itertuples()
-    )
+    region = db.session.scalar(select(Region).filter_by(code="ES22"))
+    job = Job(REGION, round_.id, region.id)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(render_pdf(definition(job), build_context(job), job.lang))
     text = tmp_path / "report.txt"
-    text.write_text(f"Region ES22\n{printed}\n")
-    assert run(source, "--pdf-text", text, "--region", "ES22").returncode == 0
-    text.write_text("Region ES22\nnothing printed\n")
+    subprocess.run(  # noqa: S603 - pdftotext on our own file
+        [shutil.which("pdftotext"), "-layout", str(pdf), str(text)], check=True
+    )
+    result = run(source, "--pdf-text", text, "--region", "ES22")
+    assert result.returncode == 0, result.stdout
+    assert " PDF figures" in result.stdout
+    results = export_tables(round_).results
+    c7 = results[(results["record"] == "score") & (results["assessment"] == "ES22")]
+    printed = c7[c7["key"] == "c7"]["moderated_shown"].iloc[0]
+    other = f"{float(printed) + 0.1:.1f}"
+    # Every occurrence of the printed C7 index becomes another figure.
+    text.write_text(re.sub(rf"(?<!\S){re.escape(printed)}(?!\S)", other, text.read_text()))
     result = run(source, "--pdf-text", text, "--region", "ES22")
     assert result.returncode == 1 and "does not appear in the report" in result.stdout
 
