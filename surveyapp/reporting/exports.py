@@ -200,11 +200,9 @@ def _readable(text: str):
 
 
 def _items(definition) -> pd.DataFrame:
-    items = scoring.item_frame(definition).copy()
-    for name in ("allow_na",):
-        if name in items:
-            items[name] = items[name].map(_yes)
-    return items
+    """The annex's item table, "not applicable" allowed written yes/no."""
+    items = scoring.item_frame(definition)
+    return items.assign(allow_na=items["allow_na"].map(_yes))
 
 
 def _answers(round_: Round, results, ids: pd.Series) -> pd.DataFrame:
