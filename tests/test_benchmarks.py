@@ -15,22 +15,58 @@ from surveyapp.questionnaires.operations import load_questionnaire
 from tests.conftest import SCORED_REGIONS
 
 
-@pytest.fixture
-def world(scored_world):
+def reviewed(scored_world, create_region, create_user) -> dict:
+    """The scored world reviewed under method 2.0's rules.
+
+    Each region also answers the share of its budget (20 x its level, as its maturity) and
+    "no unit", so that strategy (3 of 4 weight counted) and governance are shown; ES21-ES25 are
+    validated, ES26 only submitted (left out of every peer figure), and one validated region of
+    another Member State (Norte, unnamed) is a possible partner.
+    """
+    writer = create_user(email="reviewer-writer@example.org")
+    for code, (_name, level, _consent) in SCORED_REGIONS.items():
+        assessment = scored_world["assessments"][code]
+        assessment.state = AssessmentState.draft
+        save_answer(assessment, "budget_share", 20 * level, writer)
+        save_answer(assessment, "has_unit", False, writer)
+        assessment.state = (
+            AssessmentState.submitted if code == "ES26" else AssessmentState.validated
+        )
+    norte = create_region("PT11", "Norte", thematic_partnerships=["photonics"])
+    assessment = Assessment(region=norte, round=scored_world["round"])
+    db.session.add(assessment)
+    db.session.flush()
+    save_answer(assessment, "maturity", 3, writer)
+    save_answer(assessment, "budget_share", 60, writer)
+    save_answer(assessment, "has_unit", False, writer)
+    save_answer(assessment, "role", "none", writer)
+    assessment.state = AssessmentState.validated
+    assessment.consent_named = False
+    db.session.commit()
+    scored_world["regions"]["PT11"] = norte
+    scored_world["assessments"]["PT11"] = assessment
     return scored_world
 
 
-def test_region_statistics_from_submitted_assessments_only(app, world):
+@pytest.fixture
+def world(scored_world, create_region, create_user):
+    return reviewed(scored_world, create_region, create_user)
+
+
+def test_region_statistics_from_validated_assessments_only(app, world):
     data = region_dashboard(world["regions"]["ES21"], world["round"], "en")
     strategy = next(row for row in data["dimensions"] if row["key"] == "strategy")
-    # Scores 0, 20, 40, 60, 80, 100: the draft's 100 is not among them.
+    # Validated: 20, 40, 60, 80, 100 and Norte's 60; neither the draft's 100 nor ES26's
+    # unvalidated 0 is among them.
     assert strategy["n"] == 6
     assert strategy["value"] == 20
-    assert strategy["median"] == 50
-    assert strategy["q1"] == 25 and strategy["q3"] == 75
-    assert strategy["rank"] == pytest.approx(100 * 1.5 / 6, abs=0.05)
-    assert strategy["gap"] == -30
+    assert strategy["median"] == 60
+    assert strategy["q1"] is None and strategy["q3"] is None  # quartiles from 10 regions
+    assert strategy["rank"] == pytest.approx(100 * 0.5 / 6)
+    assert strategy["band"] == "lowest quarter"
+    assert strategy["gap"] == -40
     assert data["weaknesses"][0]["key"] == "strategy"
+    assert data["index"]["key"] == "c7" and "overall" not in data
 
 
 def test_a_draft_has_no_dashboard(app, world):
@@ -41,15 +77,15 @@ def test_a_draft_has_no_dashboard(app, world):
 def test_fewer_than_five_regions_show_no_statistics_on_the_page(
     app, world, client, login, create_user
 ):
-    for code in ("ES25", "ES26"):
-        world["assessments"][code].state = AssessmentState.draft
+    for code in ("ES25", "PT11"):
+        world["assessments"][code].state = AssessmentState.submitted
     db.session.commit()
     officer = create_user(email="o@example.org", regions=[world["regions"]["ES21"]])
     login(officer)
     page = client.get(f"/benchmarks/rounds/{world['round'].id}/regions/ES21").text
     assert "too few regions to compare" in page
     data = region_dashboard(world["regions"]["ES21"], world["round"], "en")
-    assert data["overall"]["suppressed"] and data["overall"]["median"] is None
+    assert data["index"]["suppressed"] and data["index"]["median"] is None
     assert data["groups"]["columns"] == []
     assert data["strengths"] == data["weaknesses"] == []
 
@@ -57,50 +93,45 @@ def test_fewer_than_five_regions_show_no_statistics_on_the_page(
 def test_any_answer_change_gives_fresh_figures(app, world):
     before = region_dashboard(world["regions"]["ES21"], world["round"], "en")
     answer = db.session.scalar(
-        select(Answer).filter_by(assessment_id=world["assessments"]["ES26"].id, item_id="maturity")
+        select(Answer).filter_by(assessment_id=world["assessments"]["ES25"].id, item_id="maturity")
     )
-    answer.value = 5  # 0 -> 100: the median of 20..100 becomes 70
+    answer.value = 0  # 100 -> 0: the validated median of 20, 40, 60, 80, 100, 60 falls to 50
     db.session.commit()
     after = region_dashboard(world["regions"]["ES21"], world["round"], "en")
-    assert before["dimensions"][0]["median"] == 50
-    assert after["dimensions"][0]["median"] == 70
+    assert before["dimensions"][0]["median"] == 60
+    assert after["dimensions"][0]["median"] == 50
 
 
-def test_partners_are_named_only_with_consent(app, world):
+def test_partners_are_named_only_with_consent_and_come_from_other_member_states(app, world):
     data = region_dashboard(world["regions"]["ES23"], world["round"], "en")
     names = [partner["name"] for partner in data["partners"]]
-    assert names, "every region shares the photonics partnership"
-    for code, (name, _level, consent) in SCORED_REGIONS.items():
-        if code == "ES23":
-            continue
-        if not consent:
-            assert not any(name in n for n in names)
-    assert "A region in Spain" in names
-    assert {"Navarra (Spain)", "País Vasco (Spain)"} & set(names)
+    assert names, "Norte shares the photonics partnership"
+    for name, _level, _consent in SCORED_REGIONS.values():
+        assert not any(name in n for n in names)  # Spain's regions: the same Member State
+    # Norte did not agree to be named, and alone from Portugal it is not even placed.
+    assert names == ["A region in another Member State"]
 
 
-def test_working_group_heat_map_names_only_consenting_regions(
+def test_working_group_heat_map_names_only_consenting_validated_regions(
     app, world, client, login, create_user
 ):
     data = working_group_dashboard(world["round"], "en")
     labels = [row["label"] for row in data["heat_map"]["rows"]]
-    assert "Navarra (ES22)" in labels and "País Vasco (ES21)" in labels
-    # Four unnamed regions are fewer than five: they would be recognisable, so they get no row.
     assert labels == ["País Vasco (ES21)", "Navarra (ES22)"]
+    # La Rioja, Aragón, Cantabria and Norte are unnamed; four are fewer than five: no rows.
     assert data["heat_map"]["unnamed_hidden"] == 4
-    assert data["participation"]["assessments"] == 6
+    assert data["participation"]["assessments"] == 7
+    assert data["participation"]["validated"] == 6 and data["participation"]["left_out"] == 1
     app.config["MIN_GROUP_SIZE"] = 4  # enough of them now: numbered rows, by score
     data = working_group_dashboard(world["round"], "en")
     unnamed = [row for row in data["heat_map"]["rows"] if row["label"].startswith("Region ")]
     assert [row["label"] for row in unnamed] == [f"Region {n}" for n in (1, 2, 3, 4)]
-    firsts = [row["values"][0] for row in unnamed]
-    assert firsts == sorted(firsts, key=lambda v: -(v if v is not None else -1))
     assert data["heat_map"]["unnamed_hidden"] == 0
     app.config["MIN_GROUP_SIZE"] = 5
     login(create_user(email="expert@example.org", role=Role.expert))
     page = client.get(f"/benchmarks/rounds/{world['round'].id}").text
     assert "Navarra" in page
-    for name in ("La Rioja", "Aragón", "Cantabria", "Asturias", "Ile-de-France"):
+    for name in ("La Rioja", "Aragón", "Cantabria", "Asturias", "Ile-de-France", "Norte"):
         assert name not in page
 
 
@@ -144,7 +175,7 @@ def test_a_non_consenting_region_of_a_small_country_is_not_even_placed(
     # Weak where ES23 is strong and strong where it is weak: the best match.
     save_answer(assessment, "maturity", 0, writer)
     save_answer(assessment, "role", "lead", writer)
-    assessment.state = AssessmentState.submitted
+    assessment.state = AssessmentState.validated
     db.session.commit()
     data = region_dashboard(world["regions"]["ES23"], world["round"], "en")
     names = [partner["name"] for partner in data["partners"]]
@@ -169,10 +200,13 @@ def test_officers_trend_uses_moderated_scores_only_of_released_rounds(app, world
     db.session.commit()
     round_ = world["round"]
     trend = queries.trend(round_, world["regions"]["ES21"].id, "moderated")
-    assert trend.region[("dimension", "strategy")].iloc[0] == 100
+    # Strategy: maturity (weight 2) moderated to 100 beside the budget share's 20.
+    moderated = (2 * 100 + 20) / 3
+    assert trend.region[("dimension", "strategy")].iloc[0] == pytest.approx(moderated)
     hidden = region_dashboard(world["regions"]["ES21"], round_, "en", "self", officer_view=True)
+    assert hidden["trend"]["rows"][1]["label"] == "Strategy"
     assert hidden["trend"]["rows"][1]["region"] == [20.0]  # strategy: the region's own 20
     round_.moderated_released = True
     db.session.commit()
     shown = region_dashboard(world["regions"]["ES21"], round_, "en", "moderated", officer_view=True)
-    assert shown["trend"]["rows"][1]["region"] == [100.0]
+    assert shown["trend"]["rows"][1]["region"] == [pytest.approx(moderated)]

@@ -21,8 +21,9 @@ def render_all():
         "heat": charts.heat_map([EVIL, "B"], ["x", EVIL], [[1, None], [50, 100]], "Heat", "d"),
         "boxes": charts.box_plots(
             [
-                charts.Box(EVIL, 0, 25, 50, 75, 100),
-                charts.Box("none", None, None, None, None, None),
+                charts.Box(EVIL, 25, 50, 75),
+                charts.Box("median only", None, 40, None),
+                charts.Box("none", None, None, None),
             ],
             "Boxes",
             "desc",
@@ -48,17 +49,42 @@ def test_radar_marks_the_region_median_and_band():
     assert 'class="chart-band"' in svg
 
 
+def test_distributions_never_draw_a_groups_minimum_or_maximum():
+    """A box from q1 to q3 and the median; no whisker (each end is one region's own score)."""
+    svg = charts.box_plots([charts.Box("a", 25, 50, 75), charts.Box("b", None, 40, None)], "t", "d")
+    root = ET.fromstring(str(svg))  # noqa: S314 - our own output
+    bands = [r for r in root.iter(f"{NS}rect") if r.get("class") == "chart-band"]
+    medians = [line for line in root.iter(f"{NS}line") if line.get("class") == "chart-median"]
+    assert len(bands) == 1 and len(medians) == 2
+    lines = [line for line in root.iter(f"{NS}line") if line.get("class") is None]
+    assert all(line.get("x1") == line.get("x2") for line in lines)  # grid lines only
+
+
+@pytest.mark.parametrize(("value", "written"), [(40.25, "40.3"), (63.05 - 60.2, "2.9")])
+def test_chart_scores_round_half_up_on_the_canonical_value(app, value, written):
+    with app.test_request_context():
+        svg = str(charts.bars([charts.Axis("a", value)], "Bars", "d"))
+    values = [t.text for t in ET.fromstring(svg).iter(f"{NS}text")]  # noqa: S314
+    assert written in values
+
+
+def test_heat_map_writes_not_applicable_never_zero():
+    svg = charts.heat_map(["r"], ["a", "b"], [["n/a", 50.0]], "Heat", "d")
+    values = [t.text for t in ET.fromstring(str(svg)).iter(f"{NS}text")]  # noqa: S314
+    assert "n/a" in values and "0.0" not in values
+
+
 @pytest.mark.parametrize(("lang", "written"), [("en", ["42.9", "30.0"]), ("de", ["42,9", "30,0"])])
 def test_scores_in_charts_are_written_as_the_tables_write_them(app, lang, written):
     """One decimal in the reader's language (issue 19, item 12), not "30" beside "42.9"."""
     from flask_babel import force_locale
 
-    from surveyapp.numbers import format_number
+    from surveyapp.numbers import format_score
 
     with app.test_request_context(), force_locale(lang):
         heat = str(charts.heat_map(["r"], ["a", "b"], [[42.9, 30.0]], "Heat", "d"))
         bars = str(charts.bars([charts.Axis("a", 42.9), charts.Axis("b", 30.0)], "Bars", "d"))
-        expected = [format_number(value, digits=1) for value in (42.9, 30.0)]
+        expected = [format_score(value) for value in (42.9, 30.0)]
     assert expected == written
     for svg in (heat, bars):
         values = [t.text for t in ET.fromstring(svg).iter(f"{NS}text")]  # noqa: S314

@@ -7,16 +7,26 @@ from sqlalchemy import func, select
 
 from surveyapp.assessments.models import Answer, AssessmentState
 from surveyapp.extensions import db
+from surveyapp.numbers import format_score
 from surveyapp.reporting.catalog import RESPONSE, WORKING_GROUP, Job, build_context, definition
 from surveyapp.reporting.models import RenderedReport
 from surveyapp.reporting.render import render_pdf
 from tests.conftest import SCORED_REGIONS
+from tests.test_benchmarks import reviewed
 from tests.test_reports import pdf_text
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
 
 NAMED = [name for name, _, consent in SCORED_REGIONS.values() if consent]
 UNNAMED = [name for name, _, consent in SCORED_REGIONS.values() if not consent]
+#: The reviewed world counts the six Spanish regions and Norte (unnamed).
+COUNTED = len(SCORED_REGIONS) + 1
+
+
+@pytest.fixture
+def world(scored_world, create_region, create_user):
+    """ES21-ES25 and Norte validated, ES26 submitted (see tests.test_benchmarks.reviewed)."""
+    return reviewed(scored_world, create_region, create_user)
 
 
 def render(job: Job) -> bytes:
@@ -24,34 +34,37 @@ def render(job: Job) -> bytes:
 
 
 def test_working_group_report_matches_the_dashboard_and_names_only_consenting_regions(
-    app, scored_world, tmp_path
+    app, world, tmp_path
 ):
     from surveyapp.analysis.dashboard import working_group_dashboard
 
-    round_ = scored_world["round"]
+    round_ = world["round"]
     pdf = render(Job(WORKING_GROUP, round_.id, None))
     assert pdf.startswith(b"%PDF") and b"/EmbeddedFile" not in pdf
     text = pdf_text(pdf, tmp_path)
     data = working_group_dashboard(round_, "en", "moderated")
-    assert data["participation"]["assessments"] == len(SCORED_REGIONS)
-    for row in data["dimensions"]:
+    assert data["participation"]["assessments"] == COUNTED
+    assert data["participation"]["validated"] == COUNTED - 1
+    for row in [data["index"], *data["dimensions"]]:
         assert row["label"] in text
-        assert f"{row['median']:.1f}" in text and f"{row['q3']:.1f}" in text
+        assert format_score(row["median"]) in text
+        assert row["q3"] is None  # six regions: the median only
     for name in NAMED:
         assert name in text
-    for name in [*UNNAMED, "Ile-de-France"]:  # the draft is not counted at all
+    for name in [*UNNAMED, "Ile-de-France", "Norte"]:  # the draft is not counted at all
         assert name not in text
     # The four unnamed regions are too few to be shown apart (fewer than five).
     assert "Region 1" not in text and "4 regions did not agree to be named" in text
-    assert "Methodology" in text
+    assert "1 submitted assessment is left out" in text
+    assert "Methodology" in text and "Overall" not in text
 
 
-def test_working_group_report_shows_no_aggregate_below_the_threshold(app, scored_world, tmp_path):
-    for code in ("ES25", "ES26"):
-        scored_world["assessments"][code].state = AssessmentState.draft
+def test_working_group_report_shows_no_aggregate_below_the_threshold(app, world, tmp_path):
+    for code in ("ES25", "PT11"):
+        world["assessments"][code].state = AssessmentState.draft
     db.session.commit()
-    text = pdf_text(render(Job(WORKING_GROUP, scored_world["round"].id, None)), tmp_path)
-    assert "Fewer than 5 regions have submitted" in text
+    text = pdf_text(render(Job(WORKING_GROUP, world["round"].id, None)), tmp_path)
+    assert "Fewer than 5 regions are validated" in text
     assert "Navarra" not in text  # no heat map either
 
 
@@ -100,7 +113,7 @@ def redis_url():
     redis.Redis.from_url(url).flushdb()
 
 
-def test_with_redis_reports_render_in_rq_jobs(app, scored_world, login, create_user, redis_url):
+def test_with_redis_reports_render_in_rq_jobs(app, world, login, create_user, redis_url):
     from redis import Redis
     from rq import Queue, SimpleWorker
 
@@ -109,7 +122,7 @@ def test_with_redis_reports_render_in_rq_jobs(app, scored_world, login, create_u
     app.config.update(REDIS_URL=redis_url, REPORTS_RENDER_INLINE=False)
     client = app.test_client()
     login(create_user(email="e@example.org", role="expert"), client=client)
-    url = f"/benchmarks/rounds/{scored_world['round'].id}/working-group.pdf"
+    url = f"/benchmarks/rounds/{world['round'].id}/working-group.pdf"
     assert client.get(url).status_code == 202
     assert client.get(url).status_code == 202  # still one job for one key
     queue = Queue(RQ_QUEUE, connection=Redis.from_url(redis_url))
@@ -119,30 +132,26 @@ def test_with_redis_reports_render_in_rq_jobs(app, scored_world, login, create_u
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
 
 
-def test_reports_build_renders_each_report_once_and_then_only_what_changed(
-    app, scored_world, tmp_path
-):
+def test_reports_build_renders_each_report_once_and_then_only_what_changed(app, world, tmp_path):
     runner = app.test_cli_runner()
-    round_id = scored_world["round"].id
+    round_id = world["round"].id
     count = select(func.count()).select_from(RenderedReport)
     result = runner.invoke(args=["reports", "build", "--round", str(round_id)])
     assert result.exit_code == 0, result.output
-    reports = 1 + 2 * len(SCORED_REGIONS)  # working group; each region's report and response
+    reports = 1 + 2 * COUNTED  # working group; each region's report and response
     assert f"{reports} rendered" in result.output
     assert db.session.scalar(count) == reports
     again = runner.invoke(args=["reports", "build", "--round", str(round_id)])
     assert f"{reports} unchanged" in again.output
     answer = db.session.scalar(
-        select(Answer).filter_by(
-            assessment_id=scored_world["assessments"]["ES26"].id, item_id="maturity"
-        )
+        select(Answer).filter_by(assessment_id=world["assessments"]["ES26"].id, item_id="maturity")
     )
     answer.value = 5
     db.session.commit()
     changed = runner.invoke(args=["reports", "build", "--round", str(round_id), "--jobs", "2"])
     assert changed.exit_code == 0, changed.output
     # The other regions' responses did not change; every aggregate did.
-    unchanged = len(SCORED_REGIONS) - 1
+    unchanged = COUNTED - 1
     assert f"{unchanged} unchanged" in changed.output
     assert f"{reports - unchanged} rendered" in changed.output
     assert db.session.scalar(count) == reports + reports - unchanged
@@ -153,27 +162,27 @@ def test_reports_build_refuses_an_unknown_round(app):
     assert result.exit_code != 0 and "no round with the id 999" in result.output
 
 
-def test_a_report_rendered_from_data_that_changed_meanwhile_is_not_kept(app, scored_world):
+def test_a_report_rendered_from_data_that_changed_meanwhile_is_not_kept(app, world):
     from surveyapp.reporting.store import data_version_of, report_key, store
 
-    job = Job(WORKING_GROUP, scored_world["round"].id, None)
+    job = Job(WORKING_GROUP, world["round"].id, None)
     version = data_version_of(job)
     context = build_context(job)
     pdf = render_pdf(definition(job), context, "en")
-    navarra = scored_world["assessments"]["ES22"]
+    navarra = world["assessments"]["ES22"]
     navarra.state = AssessmentState.changes_requested  # e.g. sent back while it rendered
     db.session.commit()
     store(report_key(definition(job), context, "en"), job, pdf, version)
     assert db.session.scalar(select(func.count()).select_from(RenderedReport)) == 0
 
 
-def test_a_failed_render_is_not_retried_at_once(app, scored_world, monkeypatch):
+def test_a_failed_render_is_not_retried_at_once(app, world, monkeypatch):
     from surveyapp.reporting import store
 
     app.config["REPORTS_RENDER_INLINE"] = False
     submitted = []
     monkeypatch.setattr(store._executor, "submit", lambda *args: submitted.append(args))
-    job = Job(WORKING_GROUP, scored_world["round"].id, None)
+    job = Job(WORKING_GROUP, world["round"].id, None)
     monkeypatch.setattr(store, "render_pdf", lambda *a: (_ for _ in ()).throw(OSError("disk")))
     store._render_and_store(app, "k1", job, build_context(job), None, isolated=False)
     store.queue_render("k1", job, {})
@@ -184,10 +193,10 @@ def test_a_failed_render_is_not_retried_at_once(app, scored_world, monkeypatch):
     store._pending.clear()
 
 
-def test_withholding_moderated_scores_drops_stored_reports(app, scored_world, login, create_user):
+def test_withholding_moderated_scores_drops_stored_reports(app, world, login, create_user):
     client = app.test_client()
     login(create_user(email="ada@example.org", role="admin"), client=client)
-    round_ = scored_world["round"]
+    round_ = world["round"]
     assert client.get(f"/benchmarks/rounds/{round_.id}/working-group.pdf").status_code == 200
     count = select(func.count()).select_from(RenderedReport)
     assert db.session.scalar(count) == 1

@@ -7,10 +7,18 @@ import threading
 
 import pytest
 
+from surveyapp.numbers import format_score
 from surveyapp.reporting.context import region_report_context
 from surveyapp.reporting.render import ReportError, load_report, render_pdf, safe_fetcher
+from tests.test_benchmarks import reviewed
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+
+
+@pytest.fixture
+def world(scored_world, create_region, create_user):
+    """ES21-ES25 and Norte validated, ES26 submitted (see tests.test_benchmarks.reviewed)."""
+    return reviewed(scored_world, create_region, create_user)
 
 
 def pdf_text(pdf: bytes, tmp_path) -> str:
@@ -20,35 +28,36 @@ def pdf_text(pdf: bytes, tmp_path) -> str:
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
 
 
-def test_region_report_shows_the_engines_numbers(app, scored_world, tmp_path):
-    region = scored_world["regions"]["ES21"]
-    context = region_report_context(region, scored_world["round"], "en", "moderated")
+def test_region_report_shows_the_engines_numbers(app, world, tmp_path):
+    region = world["regions"]["ES21"]
+    context = region_report_context(region, world["round"], "en", "moderated")
     pdf = render_pdf(load_report("region"), context, "en")
     assert pdf.startswith(b"%PDF") and b"/EmbeddedFile" not in pdf
     text = pdf_text(pdf, tmp_path)
     assert "País Vasco" in text and "2026 spring" in text
-    assert "Self-assessed" in text
+    assert "Validated by the working-group experts" in text
     strategy = next(row for row in context["dimensions"] if row["key"] == "strategy")
-    assert strategy["median"] == 50
-    assert f"{strategy['value']:.1f}" in text and "50.0" in text
-    assert "Methodology" in text
+    assert strategy["median"] == 60
+    assert format_score(strategy["value"]) in text and "60.0" in text
+    assert "Criterion-7 index" in text and "Overall" not in text
+    assert "Methodology" in text and "maturity" in text  # the annex's item table
     # Regions that did not consent are never named, even as partner suggestions.
-    for name in ("La Rioja", "Aragón", "Cantabria", "Asturias"):
+    for name in ("La Rioja", "Aragón", "Cantabria", "Asturias", "Norte"):
         assert name not in text
 
 
-def test_small_groups_are_suppressed_in_the_pdf(app, scored_world, tmp_path):
+def test_small_groups_are_suppressed_in_the_pdf(app, world, tmp_path):
     from surveyapp.assessments.models import AssessmentState
     from surveyapp.extensions import db
 
-    for code in ("ES25", "ES26"):
-        scored_world["assessments"][code].state = AssessmentState.draft
+    for code in ("ES25", "PT11"):
+        world["assessments"][code].state = AssessmentState.submitted  # not validated
     db.session.commit()
-    region = scored_world["regions"]["ES21"]
-    context = region_report_context(region, scored_world["round"], "en", "moderated")
+    region = world["regions"]["ES21"]
+    context = region_report_context(region, world["round"], "en", "moderated")
     text = pdf_text(render_pdf(load_report("region"), context, "en"), tmp_path)
     assert "too few regions to compare" in text
-    assert "50.0" not in text  # the median of the six is gone with them
+    assert "60.0" not in text  # the median of the six is gone with them
 
 
 def test_report_definitions_are_checked(tmp_path):
@@ -110,7 +119,7 @@ def officer_client(app, login, create_user, region):
 
 
 def test_reports_are_stored_and_served_until_the_data_change(
-    app, login, create_user, scored_world, monkeypatch
+    app, login, create_user, world, monkeypatch
 ):
     from sqlalchemy import func, select
 
@@ -118,8 +127,8 @@ def test_reports_are_stored_and_served_until_the_data_change(
     from surveyapp.extensions import db
     from surveyapp.reporting.models import RenderedReport
 
-    client = officer_client(app, login, create_user, scored_world["regions"]["ES21"])
-    url = f"/benchmarks/rounds/{scored_world['round'].id}/regions/ES21/report.pdf"
+    client = officer_client(app, login, create_user, world["regions"]["ES21"])
+    url = f"/benchmarks/rounds/{world['round'].id}/regions/ES21/report.pdf"
     first = client.get(url)
     assert first.status_code == 200 and first.mimetype == "application/pdf"
     assert first.data.startswith(b"%PDF")
@@ -134,9 +143,7 @@ def test_reports_are_stored_and_served_until_the_data_change(
 
     monkeypatch.undo()
     answer = db.session.scalar(
-        select(Answer).filter_by(
-            assessment_id=scored_world["assessments"]["ES26"].id, item_id="maturity"
-        )
+        select(Answer).filter_by(assessment_id=world["assessments"]["ES26"].id, item_id="maturity")
     )
     answer.value = 5
     db.session.commit()
@@ -157,15 +164,13 @@ def test_reports_are_stored_and_served_until_the_data_change(
     assert db.session.scalar(count) == 2
 
 
-def test_other_regions_cannot_download_the_report(
-    app, login, create_user, create_region, scored_world
-):
+def test_other_regions_cannot_download_the_report(app, login, create_user, create_region, world):
     client = officer_client(app, login, create_user, create_region("ES29", "Elsewhere"))
-    url = f"/benchmarks/rounds/{scored_world['round'].id}/regions/ES21/report.pdf"
+    url = f"/benchmarks/rounds/{world['round'].id}/regions/ES21/report.pdf"
     assert client.get(url).status_code == 403
 
 
-def test_withdrawn_consent_drops_the_rounds_stored_reports(app, login, create_user, scored_world):
+def test_withdrawn_consent_drops_the_rounds_stored_reports(app, login, create_user, world):
     from sqlalchemy import func, select
 
     from surveyapp.assessments.models import AssessmentState
@@ -173,11 +178,11 @@ def test_withdrawn_consent_drops_the_rounds_stored_reports(app, login, create_us
     from surveyapp.extensions import db
     from surveyapp.reporting.models import RenderedReport
 
-    client = officer_client(app, login, create_user, scored_world["regions"]["ES21"])
-    client.get(f"/benchmarks/rounds/{scored_world['round'].id}/regions/ES21/report.pdf")
+    client = officer_client(app, login, create_user, world["regions"]["ES21"])
+    client.get(f"/benchmarks/rounds/{world['round'].id}/regions/ES21/report.pdf")
     count = select(func.count()).select_from(RenderedReport)
     assert db.session.scalar(count) == 1
-    navarra = scored_world["assessments"]["ES22"]  # named in ES21's report as a partner
+    navarra = world["assessments"]["ES22"]  # named in ES21's report as a partner
     navarra.state = AssessmentState.changes_requested
     db.session.commit()
     submit_assessment(navarra, create_user(email="n@example.org"), consent_named=False)
@@ -186,24 +191,22 @@ def test_withdrawn_consent_drops_the_rounds_stored_reports(app, login, create_us
 
 
 def test_an_officer_is_never_offered_a_version_made_for_the_experts(
-    app, login, create_user, scored_world, monkeypatch
+    app, login, create_user, world, monkeypatch
 ):
-    round_ = scored_world["round"]
+    round_ = world["round"]
     round_.moderated_released = True  # both see moderated scores, with different trends
     expert = app.test_client()
     login(create_user(email="e@example.org", role="expert"), client=expert)
     url = f"/benchmarks/rounds/{round_.id}/regions/ES21/report.pdf"
     assert expert.get(url).status_code == 200
-    officer = officer_client(app, login, create_user, scored_world["regions"]["ES21"])
+    officer = officer_client(app, login, create_user, world["regions"]["ES21"])
     from sqlalchemy import select
 
     from surveyapp.assessments.models import Answer
     from surveyapp.extensions import db
 
     answer = db.session.scalar(
-        select(Answer).filter_by(
-            assessment_id=scored_world["assessments"]["ES26"].id, item_id="maturity"
-        )
+        select(Answer).filter_by(assessment_id=world["assessments"]["ES26"].id, item_id="maturity")
     )
     answer.value = 5  # the data changed since the experts' version was made
     db.session.commit()

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from surveyapp.numbers import format_number
+from surveyapp.numbers import format_score
 
 REGION = "#1f5fa8"
 MEDIAN = "#6b6b6b"
 BAND = "#d9e3ef"
 FONT = 'font-family="system-ui, sans-serif"'
+#: The radar's rings, each labelled with its score.
+SCALE_RINGS = (0, 20, 40, 60, 80, 100)
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def _number(value: float) -> str:
 def _score(value: float) -> str:
     """A score written in a chart, as the tables beside it write it: one decimal, in the
     reader's language."""
-    return format_number(value, digits=1)
+    return format_score(value)
 
 
 def _svg(width: int, height: int, title: str, description: str, body: list[str]) -> Markup:
@@ -96,7 +98,7 @@ def radar(axes: Sequence[Axis], title: str, description: str) -> Markup:
         )
 
     body = []
-    for level in (20, 40, 60, 80, 100):
+    for level in SCALE_RINGS[1:]:
         ring = polygon([level] * len(axes))
         body.append(f'<polygon points="{ring}" fill="none" stroke="#ddd" stroke-width="1"/>')
     for index, axis in enumerate(axes):
@@ -108,7 +110,8 @@ def radar(axes: Sequence[Axis], title: str, description: str) -> Markup:
         lx, ly = point(index, 112)
         if abs(lx - centre_x) < 10:
             anchor = "middle"
-            ly += -12 if ly < centre_y else 12
+            # Clear of the scale's "100" on the upward axis.
+            ly += -20 if ly < centre_y else 12
         else:
             anchor = "start" if lx > centre_x else "end"
         body.append(_text(lx, ly, axis.label, anchor))
@@ -130,6 +133,14 @@ def radar(axes: Sequence[Axis], title: str, description: str) -> Markup:
         f'<polygon class="chart-region" points="{own}" fill="{REGION}" fill-opacity="0.18" '
         f'stroke="{REGION}" stroke-width="2"/>'
     )
+    # The scale along the first (upward) axis, drawn last so that no area covers it: a reader
+    # can tell 40 from 60 without a table (issue 20, defect 14).
+    for level in SCALE_RINGS:
+        _x, y = point(0, level)
+        body.append(
+            f'<text class="chart-scale" x="{_number(centre_x + 4)}" y="{_number(y)}" '
+            f'font-size="9" fill="#555" dominant-baseline="middle">{level}</text>'
+        )
     return _svg(width, height, title, description, body)
 
 
@@ -237,7 +248,7 @@ def lines(
 def heat_map(
     row_labels: Sequence[str],
     column_labels: Sequence[str],
-    values: Sequence[Sequence[float | None]],
+    values: Sequence[Sequence[float | str | None]],
     title: str,
     description: str,
 ) -> Markup:
@@ -257,7 +268,9 @@ def heat_map(
         )
         for c, value in enumerate(values[r]):
             x = label_width + c * cell_w
-            if _present(value):
+            if isinstance(value, str):  # a word in place of a score, e.g. "n/a"
+                shade, ink, text = 0.0, "#555", escape(value)
+            elif _present(value):
                 shade = 0.12 + 0.78 * value / 100
                 ink = "#fff" if shade > 0.55 else "#111"
                 text = _score(value)
@@ -275,18 +288,20 @@ def heat_map(
 @dataclass(frozen=True)
 class Box:
     label: str
-    minimum: float | None
     q1: float | None
     median: float | None
     q3: float | None
-    maximum: float | None
 
 
 def box_plots(boxes: Sequence[Box], title: str, description: str, width: int = 640) -> Markup:
-    """Distribution per row: whiskers from minimum to maximum, box from q1 to q3, median line."""
+    """Distribution per row: a box from q1 to q3 and the median line in it.
+
+    No whiskers: a group's minimum and maximum are one region's own scores (METHOD §7). A row
+    with a median but no quartiles (5-9 regions) shows the median alone.
+    """
     label_width, top = 260, 10
     row = _row_height([box.label for box in boxes], 42, 34)
-    plot = width - label_width - 30
+    plot = width - label_width - 50
     height = top + row * len(boxes) + 24
 
     def x(value: float) -> str:
@@ -303,15 +318,19 @@ def box_plots(boxes: Sequence[Box], title: str, description: str, width: int = 6
         y = top + index * row
         middle = y + row / 2
         body.append(_text(label_width - 8, middle, box.label, "end", width=42))
-        if not all(_present(v) for v in (box.minimum, box.q1, box.median, box.q3, box.maximum)):
+        if not _present(box.median):
             continue
+        if _present(box.q1) and _present(box.q3):
+            body.append(
+                f'<rect class="chart-band" x="{x(box.q1)}" y="{_number(middle - 11)}" '
+                f'width="{_number(plot * (box.q3 - box.q1) / 100)}" height="22" '
+                f'fill="{BAND}" stroke="{REGION}"/>'
+            )
         body.append(
-            f'<line x1="{x(box.minimum)}" y1="{middle}" x2="{x(box.maximum)}" y2="{middle}" '
-            f'stroke="{MEDIAN}"/>'
-            f'<rect class="chart-band" x="{x(box.q1)}" y="{_number(middle - 11)}" '
-            f'width="{_number(plot * (box.q3 - box.q1) / 100)}" height="22" '
-            f'fill="{BAND}" stroke="{REGION}"/>'
-            f'<line x1="{x(box.median)}" y1="{_number(middle - 11)}" x2="{x(box.median)}" '
-            f'y2="{_number(middle + 11)}" stroke="{REGION}" stroke-width="2"/>'
+            f'<line class="chart-median" x1="{x(box.median)}" y1="{_number(middle - 11)}" '
+            f'x2="{x(box.median)}" y2="{_number(middle + 11)}" stroke="{REGION}" '
+            'stroke-width="2"/>'
+            f'<text x="{_number(label_width + plot * box.median / 100 + 4)}" '
+            f'y="{_number(middle - 14)}" font-size="9">{_score(box.median)}</text>'
         )
     return _svg(width, height, title, description, body)

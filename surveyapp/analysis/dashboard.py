@@ -1,14 +1,30 @@
-"""What the dashboards (and later the reports) show, as plain data with translated labels.
+"""What the dashboards and the reports show, as plain data with translated labels (method 2.0).
 
 Nothing here returns ORM objects or DataFrames: the same dictionaries feed the pages, the JSON
-API and the PDF reports. Other regions are named only when they consented; otherwise a partner is
-"a region in <country>" and a heat-map row is "Region <n>".
+API and the PDF reports. Scores stay unrounded floats (None where there is none); every page,
+chart and report writes them with :func:`surveyapp.numbers.format_score`.
+
+What is shown follows METHOD §5-§7 and issue 20:
+
+* the **criterion-7 index** (C7) always beside its six dimensions, and the four **critical-aspect
+  indices** side by side, never averaged; there is no "overall";
+* each index with its **coverage** ("k of m items (x % of weight)", Don't-know count); an index
+  below the coverage threshold is "not applicable (accepted)", never 0;
+* the aspects by their positive **short names** on every chart and table (the official wording
+  stays in the text);
+* a region's own results **self and moderated side by side**, "provisional" until validated, and
+  no percentile rank before validation;
+* peer statistics from **validated** assessments only; trends over the **panel** only.
+
+Other regions are named only when they consented; otherwise a partner is "a region in
+<country>" and a heat-map row is "Region <n>".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from babel import Locale
 from flask_babel import gettext as _
@@ -20,7 +36,11 @@ from surveyapp.regions.partnerships import PLATFORMS, THEMATIC_PARTNERSHIPS
 from surveyapp.rounds.models import Round
 
 STRENGTHS_SHOWN = 3
-WEAK_ITEMS_SHOWN = 5
+#: Items listed under "Where to act".
+ACTION_ITEMS_SHOWN = 5
+#: A group shows its quartiles from this many regions on (below: the median only, METHOD §7).
+QUARTILES_FROM = 10
+VALIDATED = "validated"
 
 
 def country_name(code: str, lang: str) -> str:
@@ -46,46 +66,160 @@ def group_label(group: peers.PeerGroup, lang: str) -> str:
 
 
 def _value(number) -> float | None:
-    return None if number is None or pd.isna(number) else round(float(number), 1)
+    """A score as plain data: the unrounded float, None where there is none."""
+    return None if number is None or pd.isna(number) else float(number)
 
 
 @dataclass
 class Labels:
+    """What charts and tables call each index; ``titles`` keeps the aspects' official wording."""
+
     dimensions: dict[str, str]
     aspects: dict[str, str]
+    titles: dict[str, str]
 
     def of(self, kind: str, key: str) -> str:
-        if kind == scoring.OVERALL:
-            return _("Overall")
+        if kind == scoring.INDEX:
+            return _("Criterion-7 index")
         return (self.dimensions if kind == scoring.DIMENSION else self.aspects).get(key, key)
 
 
-def _labels(definition, lang: str) -> Labels:
+def c7_dimensions(definition) -> tuple:
+    """The six criterion-7 dimensions (format 1: the dimensions that are no aspect)."""
+    groups = getattr(definition, "c7_dimensions", None)
+    if groups is not None:
+        return tuple(groups)
+    aspects = {g.id for g in definition.aspects}
+    return tuple(g for g in definition.dimensions if g.id not in aspects)
+
+
+def _short_title(group, lang: str) -> str:
+    if getattr(group, "short_title", None):
+        return group.localized("short_title", lang)
+    return group.localized("title", lang)
+
+
+def labels_of(definition, lang: str) -> Labels:
+    """Dimension titles, the aspects' positive short names, and the aspects' full titles."""
     return Labels(
-        {g.id: g.localized("title", lang) for g in definition.dimensions},
+        {g.id: g.localized("title", lang) for g in c7_dimensions(definition)},
+        {g.id: _short_title(g, lang) for g in definition.aspects},
         {g.id: g.localized("title", lang) for g in definition.aspects},
     )
 
 
-def _rows(kind: str, keys: list[str], table: pd.DataFrame | None, own: pd.Series, labels):
-    rows = []
-    for key in keys:
-        stats = table.loc[(kind, key)] if table is not None and (kind, key) in table.index else None
-        rows.append(
-            {
-                "key": key,
-                "label": labels.of(kind, key),
-                "value": _value(own.get((kind, key))),
-                "median": _value(stats["median"]) if stats is not None else None,
-                "q1": _value(stats["q1"]) if stats is not None else None,
-                "q3": _value(stats["q3"]) if stats is not None else None,
-                "rank": _value(stats["rank"]) if stats is not None else None,
-                "gap": _value(stats["gap"]) if stats is not None else None,
-                "n": int(stats["n"]) if stats is not None else 0,
-                "suppressed": bool(stats["suppressed"]) if stats is not None else True,
-            }
-        )
-    return rows
+def index_keys(definition) -> list[tuple[str, str]]:
+    """(kind, key) of every index in the order pages show them: C7, its dimensions, aspects."""
+    return (
+        [(scoring.INDEX, scoring.C7)]
+        + [(scoring.DIMENSION, g.id) for g in c7_dimensions(definition)]
+        + [(scoring.ASPECT, g.id) for g in definition.aspects]
+    )
+
+
+# --- coverage ------------------------------------------------------------------------------
+
+
+def _coverage(own: pd.Series | None, column: str) -> dict | None:
+    """Coverage of one index of one assessment: counted and scored items, weight share, DK."""
+    if own is None:
+        return None
+    total = own.get("total")
+    if total is None or pd.isna(total) or not total:
+        return None
+    share = own.get(f"coverage_{column}")
+    return {
+        "counted": int(own.get("counted") or 0),
+        "total": int(total),
+        "percent": None if share is None or pd.isna(share) else 100 * float(share),
+        "dk": int(own.get("dk") or 0),
+    }
+
+
+def coverage_text(coverage: dict | None) -> str:
+    """ "k of m items (x % of weight), d Don't know" as a reader sees it."""
+    from surveyapp.numbers import format_number
+
+    if not coverage:
+        return ""
+    text = _(
+        "%(counted)d of %(total)d items (%(percent)s %% of weight)",
+        counted=coverage["counted"],
+        total=coverage["total"],
+        percent=format_number(coverage["percent"] or 0, digits=0),
+    )
+    if coverage["dk"]:
+        text += "; " + _("%(num)d Don't know", num=coverage["dk"])
+    return text
+
+
+# --- the region dashboard ----------------------------------------------------------------
+
+
+def _band_label(band: str | None) -> str | None:
+    return {
+        "at_median": _("at the median"),
+        "q1": _("lowest quarter"),
+        "q2": _("second quarter"),
+        "q3": _("third quarter"),
+        "q4": _("highest quarter"),
+    }.get(band or "")
+
+
+def _stats(table: pd.DataFrame | None, kind: str, key: str) -> pd.Series | None:
+    if table is None or (kind, key) not in table.index:
+        return None
+    return table.loc[(kind, key)]
+
+
+def _row(kind, key, own, stats, labels: Labels, column: str, rank_shown: bool) -> dict:
+    """One index of the region: self and moderated, coverage, peer median, rank where allowed."""
+    value = _value(own[column]) if own is not None else None
+    coverage = _coverage(own, column)
+    suppressed = stats is None or bool(stats["suppressed"])
+    n = int(stats["n"]) if stats is not None and not pd.isna(stats["n"]) else 0
+    median = None if suppressed else _value(stats["median"])
+    quartiles = not suppressed and n >= QUARTILES_FROM
+    rank = _value(stats.get("rank")) if rank_shown and not suppressed else None
+    band = None
+    if rank is not None and value is not None and median is not None:
+        band = peers.band(value, median, rank)
+    return {
+        "kind": kind,
+        "key": key,
+        "label": labels.of(kind, key),
+        "title": labels.titles.get(key, labels.of(kind, key))
+        if kind == scoring.ASPECT
+        else labels.of(kind, key),
+        "self": _value(own["self"]) if own is not None else None,
+        "moderated": _value(own["moderated"]) if own is not None else None,
+        "value": value,
+        # Below the coverage threshold (accepted N/A): never 0, "not applicable (accepted)".
+        "not_applicable": value is None and coverage is not None,
+        "coverage": coverage,
+        "coverage_text": coverage_text(coverage),
+        "median": median,
+        "q1": _value(stats["q1"]) if quartiles else None,
+        "q3": _value(stats["q3"]) if quartiles else None,
+        "rank": rank,
+        "band": _band_label(band),
+        "gap": None if value is None or median is None else value - median,
+        "n": n,
+        "suppressed": suppressed,
+    }
+
+
+def _moderation(assessment_id: int) -> dict | None:
+    """How much of the assessment an expert reviewed and changed (None if not available)."""
+    from surveyapp.assessments.models import Assessment
+    from surveyapp.extensions import db
+
+    try:
+        from surveyapp.reviews.queries import moderation_summary
+    except ImportError:  # the reviews package does not offer it (yet)
+        return None
+    assessment = db.session.get(Assessment, assessment_id)
+    return dict(moderation_summary(assessment)) if assessment is not None else None
 
 
 def region_dashboard(
@@ -93,8 +227,9 @@ def region_dashboard(
 ) -> dict:
     """Everything the region dashboard shows; ``available`` is False without a counted answer.
 
-    :param officer_view: for an officer: earlier rounds in the trend use moderated scores only
-        where that round released them.
+    :param column: the score the reader may see: "moderated" (experts, or once the round
+        released it) shows self and moderated side by side; "self" shows the region's own only.
+    :param officer_view: for an officer: earlier rounds count with the scores they released.
     """
     results = queries.round_scores(round_)
     focal = queries.assessment_of(results, region.id)
@@ -102,51 +237,71 @@ def region_dashboard(
     if focal is None:
         return context | {"available": False}
     definition = results.definition
-    labels = _labels(definition, lang)
-    own = results.scores[results.scores["assessment_id"] == focal].set_index(["kind", "key"])[
-        column
-    ]
-    benchmarks = queries.region_benchmark(results, region.id, column)
+    labels = labels_of(definition, lang)
+    state = results.assessments.set_index("assessment_id").loc[focal, "state"]
+    validated = str(state) == VALIDATED
+    moderated_visible = column == "moderated"
+    # Before validation the region sees its self scores beside the validated peers' median,
+    # labelled provisional, with no rank (METHOD §6, D13).
+    shown = column if validated else "self"
+    rank_shown = validated and moderated_visible
+    own_rows = results.scores[results.scores["assessment_id"] == focal].set_index(["kind", "key"])
+    benchmarks = queries.region_benchmark(results, region.id, "moderated")
     primary = next((b for b in benchmarks if not b.suppressed), None)
     primary_table = primary.table if primary else None
-    dimension_keys = [g.id for g in definition.dimensions]
-    aspect_keys = [g.id for g in definition.aspects]
-    dimensions = _rows(scoring.DIMENSION, dimension_keys, primary_table, own, labels)
-    aspects = _rows(scoring.ASPECT, aspect_keys, primary_table, own, labels)
-    overall = _rows(scoring.OVERALL, [scoring.OVERALL_KEY], primary_table, own, labels)[0]
     primary_label = group_label(primary.group, lang) if primary else None
+
+    def row(kind, key):
+        own = own_rows.loc[(kind, key)] if (kind, key) in own_rows.index else None
+        return _row(kind, key, own, _stats(primary_table, kind, key), labels, shown, rank_shown)
+
+    index = row(scoring.INDEX, scoring.C7)
+    dimensions = [row(scoring.DIMENSION, g.id) for g in c7_dimensions(definition)]
+    aspects = [row(scoring.ASPECT, g.id) for g in definition.aspects]
+    moderation = _moderation(focal) if moderated_visible else None
     return context | {
         "available": True,
         "questionnaire": definition.localized("title", lang),
-        "state": str(label(results.assessments.set_index("assessment_id").loc[focal, "state"])),
+        "state": str(label(state)),
+        "validated": validated,
+        "provisional": not validated,
+        "moderated_visible": moderated_visible,
+        "shown": shown,
         "primary_group": primary_label,
-        "overall": overall,
+        "index": index,
         "dimensions": dimensions,
         "aspects": aspects,
-        "groups": _group_table(benchmarks, dimension_keys, aspect_keys, labels, lang),
-        # Dimensions only: aspects have their own chart, and a questionnaire may have a
-        # dimension per critical aspect too, which would name the same weakness twice.
+        "moderation": moderation,
+        "moderated_items": int(
+            results.items.loc[results.items["assessment_id"] == focal, "expert"].sum()
+        ),
+        "groups": _group_table(benchmarks, definition, labels, lang)
+        if rank_shown
+        else {"columns": [], "rows": [], "suppressed": [], "withheld": True},
+        # C7 dimensions only: the aspects have their own chart.
         "strengths": _extremes(dimensions, strongest=True),
         "weaknesses": _extremes(dimensions, strongest=False),
-        "weak_items": _weak_items(results, focal, definition, lang, column),
-        "partners": _partners(results, region.id, labels, lang, column),
-        "trend": _trend(round_, region.id, labels, dimension_keys, column, officer_view),
+        "where_to_act": where_to_act(results, focal, primary, shown, lang),
+        "partners": _partners(results, region.id, labels, lang, "moderated"),
+        "trend": _region_trend(round_, region.id, labels, definition, column, officer_view),
         "charts": {
             "radar": charts.radar(
-                [_axis(row) for row in dimensions],
-                _("Dimension scores against the peer median"),
+                [_axis(r) for r in dimensions],
+                _("Criterion-7 dimensions against the peer median"),
                 _(
-                    "Blue area: the region's score per dimension (0-100). Dashed line: median "
-                    "of %(group)s. Shaded band: their middle half (first to third quartile).",
+                    "Blue area: the region's score per dimension (0-100, rings every 20 "
+                    "points). Dashed line: median of %(group)s. Shaded band: their middle half "
+                    "(first to third quartile, from 10 regions on).",
                     group=primary_label or _("too few regions to compare"),
                 ),
             ),
             "aspects": charts.bars(
-                [_axis(row) for row in aspects],
+                [_axis(r) for r in aspects],
                 _("Critical aspects against the peer median"),
                 _(
-                    "Bars: the region's score per critical aspect. Grey tick: the peer median; "
-                    "shaded band: first to third quartile."
+                    "Bars: the region's score per critical aspect, each an index of its own "
+                    "(never averaged). Grey tick: the peer median; shaded band: first to third "
+                    "quartile."
                 ),
             ),
         },
@@ -157,64 +312,102 @@ def _axis(row: dict) -> charts.Axis:
     return charts.Axis(row["label"], row["value"], row["median"], row["q1"], row["q3"])
 
 
-def _group_table(benchmarks, dimension_keys, aspect_keys, labels, lang) -> dict:
-    """Percentile ranks: one column per peer group, one row per overall/dimension/aspect."""
+def _group_table(benchmarks, definition, labels: Labels, lang: str) -> dict:
+    """Percentile ranks of a validated region: one column per peer group, one row per index."""
     suppressed = [group_label(b.group, lang) for b in benchmarks if b.suppressed]
     benchmarks = [b for b in benchmarks if not b.suppressed]
     columns = [
         {"label": group_label(b.group, lang), "size": len(b.group.members)} for b in benchmarks
     ]
-    keys = (
-        [(scoring.OVERALL, scoring.OVERALL_KEY)]
-        + [(scoring.DIMENSION, k) for k in dimension_keys]
-        + [(scoring.ASPECT, k) for k in aspect_keys]
-    )
     rows = []
-    for kind, key in keys:
+    for kind, key in index_keys(definition):
         cells = []
         for benchmark in benchmarks:
-            table = benchmark.table
-            if table is None or (kind, key) not in table.index:
+            stats = _stats(benchmark.table, kind, key)
+            if stats is None or stats["suppressed"] or pd.isna(stats.get("rank")):
                 cells.append(None)
                 continue
-            stats = table.loc[(kind, key)]
-            cells.append(
-                None
-                if stats["suppressed"]
-                else {"median": _value(stats["median"]), "rank": _value(stats["rank"])}
-            )
+            cells.append({"median": _value(stats["median"]), "rank": _value(stats["rank"])})
         rows.append({"label": labels.of(kind, key), "kind": kind, "cells": cells})
-    return {"columns": columns, "rows": rows, "suppressed": suppressed}
+    return {"columns": columns, "rows": rows, "suppressed": suppressed, "withheld": False}
 
 
 def _extremes(rows: list[dict], strongest: bool) -> list[dict]:
-    """The dimensions and aspects furthest above (or below) the peer median."""
+    """The dimensions furthest above (or below) the peer median."""
     compared = [r for r in rows if r["gap"] is not None]
-    compared.sort(key=lambda r: r["gap"], reverse=strongest)
+    compared.sort(key=lambda r: (-r["gap"] if strongest else r["gap"], r["key"]))
     chosen = [r for r in compared if (r["gap"] > 0 if strongest else r["gap"] < 0)]
     return chosen[:STRENGTHS_SHOWN]
 
 
-def _weak_items(results, focal: int, definition, lang: str, column: str) -> list[dict]:
-    """The lowest-scoring items with the actions the questionnaire suggests for them."""
-    items = results.items[results.items["assessment_id"] == focal]
-    items = items.sort_values([column, "item_id"]).head(WEAK_ITEMS_SHOWN)
+# --- where to act ------------------------------------------------------------------------
+
+
+def peer_item_medians(results, members: frozenset[int] | None, threshold: int) -> pd.Series:
+    """Median moderated item score of the group's validated assessments, per item.
+
+    Items fewer than ``threshold`` peers were scored on have no median (suppressed). Kept with
+    the round's cached scores.
+    """
+    key = ("item-medians", members, threshold)
+    if key not in results.memo:
+        assessments = results.assessments
+        validated = assessments[assessments["validated"].astype(bool)]
+        if members is not None:
+            validated = validated[validated["region_id"].isin(members)]
+        items = results.items[results.items["assessment_id"].isin(validated["assessment_id"])]
+        grouped = items.groupby("item_id")["moderated"]
+        medians = grouped.median().where(grouped.count() >= threshold)
+        results.memo[key] = medians.dropna()
+    return results.memo[key]
+
+
+def where_to_act(results, focal: int, primary, column: str, lang: str) -> list[dict]:
+    """Items ranked by weight x gap to the peer group's median (METHOD, issue 20 defect 11).
+
+    gap = the validated peers' median moderated item score minus the region's own item score,
+    only where positive; ties by item id. Each item with its own suggested actions (a v1 item
+    without any falls back to its section's).
+    """
+    members = primary.group.members if primary is not None else None
+    medians = peer_item_medians(results, members, queries.min_group_size())
+    own = results.items[results.items["assessment_id"] == focal].set_index("item_id")[column]
+    own = own.dropna()
+    definition = results.definition
+    ranked = []
+    for item_id, score in own.items():
+        median = medians.get(item_id)
+        if median is None or pd.isna(median):
+            continue
+        gap = float(median) - float(score)
+        if scoring.canonical(gap) <= 0:
+            continue
+        item = definition.item(item_id)
+        ranked.append((float(item.weight) * gap, item_id, item, float(score), float(median)))
+    ranked.sort(key=lambda entry: (-scoring.canonical(entry[0]), entry[1]))
     sections = {s.id: s for s in definition.sections}
-    weakest = []
-    for row in items.itertuples():
-        item = definition.item(row.item_id)
+    chosen = []
+    for priority, item_id, item, score, median in ranked[:ACTION_ITEMS_SHOWN]:
         section = sections[item.section_id]
         actions = item.actions or section.actions
-        weakest.append(
+        chosen.append(
             {
-                "id": item.id,
+                "id": item_id,
                 "text": item.localized("text", lang),
                 "section": section.localized("title", lang),
-                "score": _value(getattr(row, column)),
+                "weight": float(item.weight),
+                "score": score,
+                "median": median,
+                "gap": median - score,
+                "priority": priority,
+                "own_actions": bool(item.actions),
                 "actions": [item.localize(action, lang) for action in actions],
             }
         )
-    return weakest
+    return chosen
+
+
+# --- partners ----------------------------------------------------------------------------
 
 
 def area_label(area: str, definition, lang: str) -> str:
@@ -285,115 +478,216 @@ def _explain(suggestion, definition, labels: Labels, lang: str) -> str:
     return _("A complementary profile across the dimensions.")
 
 
+# --- trends ------------------------------------------------------------------------------
+
+
 def released_column(round_: Round) -> str:
     """The score a round shows outside the working group: moderated once released."""
     return "moderated" if round_.moderated_released else "self"
 
 
-def _trend(round_, region_id, labels: Labels, dimension_keys, column: str, officer_view) -> dict:
-    trend = queries.trend(round_, region_id, column, released_column if officer_view else None)
-    names = [r.name for r in trend.rounds]
-    key = (scoring.OVERALL, scoring.OVERALL_KEY)
+def _previous_round(round_: Round) -> Round | None:
+    rounds = queries.comparable_rounds(round_)
+    earlier = [r for r in rounds if r.id != round_.id]
+    return earlier[-1] if earlier else None
 
-    def values(frame: pd.DataFrame, wanted) -> list[float | None]:
-        if wanted not in frame.columns:
-            return [None] * len(trend.rounds)
-        return [_value(frame[wanted].get(r.id)) for r in trend.rounds]
 
+def panel_change(round_: Round, labels: Labels, definition, column: str) -> dict:
+    """Median change over the panel (regions validated and shown in both rounds), per index.
+
+    Each row states its n; a change over fewer than the minimum group is suppressed. A change
+    from a v1 round to a v2 round rests on the items both versions share and is flagged for the
+    footnote.
+    """
+    previous = _previous_round(round_)
+    if previous is None:
+        return {"previous": None, "rows": [], "cross_version": False}
+    table = queries.panel_trend(round_, previous, column)
     rows = []
-    for kind_key in [key] + [(scoring.DIMENSION, k) for k in dimension_keys]:
+    cross_version = False
+    for kind, key in index_keys(definition):
+        entry = _stats(table, kind, key)
+        if entry is None:
+            rows.append({"label": labels.of(kind, key), "n": 0, "change": None, "suppressed": True})
+            continue
+        suppressed = bool(entry["suppressed"])
+        cross_version = cross_version or bool(entry.get("cross_version", False))
         rows.append(
             {
-                "label": labels.of(*kind_key),
-                "region": values(trend.region, kind_key),
-                "median": values(trend.median, kind_key),
+                "label": labels.of(kind, key),
+                "kind": kind,
+                "n": int(entry["n"]),
+                "change": None if suppressed else _value(entry["median_change"]),
+                "suppressed": suppressed,
             }
         )
-    overall = rows[0]
+    return {"previous": previous.name, "rows": rows, "cross_version": cross_version}
+
+
+def _region_trend(round_, region_id, labels: Labels, definition, column, officer_view) -> dict:
+    """The region's own scores in each round of the questionnaire, and the panel's change.
+
+    Across questionnaire versions every round is scored on the items the versions share, under
+    the newest version's rules (queries.trend), and the table is footnoted.
+    """
+    trend = queries.trend(round_, region_id, column, released_column if officer_view else None)
+    names = [r.name for r in trend.rounds]
+
+    def values(kind_key) -> list[float | None]:
+        if kind_key not in trend.region.columns:
+            return [None] * len(trend.rounds)
+        return [_value(trend.region[kind_key].get(r.id)) for r in trend.rounds]
+
+    rows = [
+        {"label": labels.of(kind, key), "kind": kind, "region": values((kind, key))}
+        for kind, key in index_keys(definition)
+    ]
     chart = charts.lines(
         names,
-        [
-            charts.Series(_("Your region"), overall["region"]),
-            charts.Series(_("Median of all regions"), overall["median"], dashed=True),
-        ],
-        _("Overall score across rounds"),
-        _("The region's overall score in each round it submitted, and the median of all regions."),
+        [charts.Series(_("Your region"), rows[0]["region"])],
+        _("Criterion-7 index across rounds"),
+        _("The region's criterion-7 index in each round it took part in."),
     )
-    return {"rounds": names, "rows": rows, "chart": chart}
+    return {
+        "rounds": names,
+        "rows": rows,
+        "chart": chart,
+        "cross_version": bool(trend.cross_version),
+        "panel": panel_change(round_, labels, definition, "moderated"),
+    }
+
+
+# --- the working group's view ------------------------------------------------------------
+
+
+def _distribution(table: pd.DataFrame | None, kind: str, key: str, labels: Labels) -> dict:
+    stats = _stats(table, kind, key)
+    n = int(stats["n"]) if stats is not None else 0
+    suppressed = stats is None or bool(stats["suppressed"])
+    quartiles = not suppressed and n >= QUARTILES_FROM
+    return {
+        "kind": kind,
+        "key": key,
+        "label": labels.of(kind, key),
+        "n": n,
+        "median": None if suppressed else _value(stats["median"]),
+        "q1": _value(stats["q1"]) if quartiles else None,
+        "q3": _value(stats["q3"]) if quartiles else None,
+        "suppressed": suppressed,
+    }
+
+
+def _series(results, ids, column: str, threshold: int, definition, labels: Labels) -> dict:
+    """Distributions of every index over one set of assessments."""
+    table = peers.describe_wide(queries.wide_scores(results, column), ids, threshold)
+    rows = {
+        kind: [
+            _distribution(table, kind, key, labels)
+            for k, key in index_keys(definition)
+            if k == kind
+        ]
+        for kind in (scoring.INDEX, scoring.DIMENSION, scoring.ASPECT)
+    }
+    return {
+        "n": len(ids),
+        "index": rows[scoring.INDEX][0],
+        "dimensions": rows[scoring.DIMENSION],
+        "aspects": rows[scoring.ASPECT],
+    }
 
 
 def working_group_dashboard(
-    round_: Round, lang: str, column="moderated", released_only: bool = False
+    round_: Round,
+    lang: str,
+    column="moderated",
+    released_only: bool = False,
+    internal: bool = False,
 ) -> dict:
     """The working group's view of a round: participation, distributions, heat map, change.
 
-    :param released_only: for readers outside the working group (the published report): earlier
-        rounds count with the score they released.
+    Figures count **validated** assessments only (moderated scores); the counted assessments left
+    out are stated by state.
+
+    :param released_only: for readers outside the working group (the published report).
+    :param internal: the working group's own page: the submitted (not yet validated)
+        assessments as a second series with its own n, never mixed into the validated one.
     """
     results = queries.round_scores(round_)
-    definition = round_.questionnaire.parsed
-    labels = _labels(definition, lang)
+    definition = results.definition
+    labels = labels_of(definition, lang)
     threshold = queries.min_group_size()
     assessments = results.assessments
-    table = peers.describe_wide(
-        queries.wide_scores(results, column), assessments["assessment_id"], threshold
+    is_validated = assessments["validated"].astype(bool)
+    validated = assessments[is_validated]
+    pending = assessments[~is_validated]
+    ids = list(validated["assessment_id"])
+    main = _series(results, ids, column, threshold, definition, labels)
+    submitted = (
+        _series(results, list(pending["assessment_id"]), column, threshold, definition, labels)
+        if internal
+        else None
     )
-    dimension_keys = [g.id for g in definition.dimensions]
-    aspect_keys = [g.id for g in definition.aspects]
-
-    def distribution(kind: str, keys: list[str]) -> list[dict]:
-        rows = []
-        for key in keys:
-            stats = table.loc[(kind, key)] if (kind, key) in table.index else None
-            rows.append(
-                {"label": labels.of(kind, key), "n": int(stats["n"]) if stats is not None else 0}
-                | {
-                    name: _value(stats[name]) if stats is not None else None
-                    for name in ("min", "q1", "median", "q3", "max", "mean")
-                }
-            )
-        return rows
-
-    dimensions = distribution(scoring.DIMENSION, dimension_keys)
-    aspects = distribution(scoring.ASPECT, aspect_keys)
-    heat_rows, unnamed_hidden = _heat_rows(results, aspect_keys, column, threshold)
-    change = _change(round_, dimension_keys, labels, column, released_only)
+    heat_rows, unnamed_hidden = _heat_rows(results, validated, definition, column, threshold)
+    aspect_labels = [labels.of(scoring.ASPECT, g.id) for g in definition.aspects]
+    change = panel_change(round_, labels, definition, column)
     challenges = _challenges(round_, results, definition, lang, threshold)
+    left_out = {
+        str(label(state)): int(count)
+        for state, count in pending["state"].value_counts().sort_index().items()
+    }
     return {
         "round": round_.name,
         "questionnaire": definition.localized("title", lang),
         "threshold": threshold,
         "participation": {
             "assessments": len(assessments),
-            "countries": int(assessments["country"].nunique()),
-            "named": int(assessments["consent_named"].sum()),
+            "validated": len(validated),
+            "left_out": len(pending),
+            "left_out_by_state": left_out,
+            "countries": int(validated["country"].nunique()),
+            "named": int(validated["consent_named"].sum()),
             "states": {
                 str(label(state)): int(count)
                 for state, count in assessments["state"].value_counts().sort_index().items()
             },
         },
-        "suppressed": len(assessments) < threshold,
-        "dimensions": dimensions,
-        "aspects": aspects,
-        "heat_map": {"columns": [labels.of(scoring.ASPECT, k) for k in aspect_keys]}
-        | {"rows": heat_rows, "unnamed_hidden": unnamed_hidden},
+        "suppressed": len(validated) < threshold,
+        "index": main["index"],
+        "dimensions": main["dimensions"],
+        "aspects": main["aspects"],
+        "aspect_titles": [
+            {"label": labels.of(scoring.ASPECT, g.id), "title": labels.titles[g.id]}
+            for g in definition.aspects
+        ],
+        "submitted": submitted,
+        "heat_map": {"columns": aspect_labels, "rows": heat_rows, "unnamed_hidden": unnamed_hidden},
         "change": change,
         "challenges": challenges,
         "charts": {
-            "dimensions": _boxes(dimensions, _("Distribution of dimension scores")),
-            "aspects": _boxes(aspects, _("Distribution of critical-aspect scores")),
+            "dimensions": _boxes(
+                [main["index"], *main["dimensions"]],
+                _("Criterion-7 index and its dimensions across validated regions"),
+            ),
+            "aspects": _boxes(
+                main["aspects"], _("Critical-aspect indices across validated regions")
+            ),
             "heat_map": charts.heat_map(
                 [row["label"] for row in heat_rows],
-                [labels.of(scoring.ASPECT, k) for k in aspect_keys],
+                aspect_labels,
                 [row["values"] for row in heat_rows],
-                _("Critical-aspect scores per region"),
-                _(
-                    "One row per region, one column per critical aspect; darker is higher. "
-                    "Regions that did not agree to be named are numbered."
-                ),
+                _("Critical-aspect indices per validated region"),
+                heat_map_description(),
             ),
         },
     }
+
+
+def heat_map_description() -> str:
+    return _(
+        "One row per validated region, one column per critical aspect; darker is higher. "
+        "n/a: not applicable (accepted), too few items counted. Regions that did not agree to "
+        "be named are numbered."
+    )
 
 
 def _challenges(round_: Round, results, definition, lang: str, threshold: int) -> list[dict]:
@@ -461,81 +755,62 @@ def challenge_counts_by_option(results) -> dict[tuple[str, str], int]:
 
 def _boxes(rows: list[dict], title: str):
     return charts.box_plots(
-        [charts.Box(r["label"], r["min"], r["q1"], r["median"], r["q3"], r["max"]) for r in rows],
+        [charts.Box(r["label"], r["q1"], r["median"], r["q3"]) for r in rows],
         title,
         _(
-            "For each row: the line runs from the lowest to the highest score, the box from the "
-            "first to the third quartile, the mark inside it is the median."
+            "For each row: the mark is the median, the box runs from the first to the third "
+            "quartile (shown from 10 regions on). A group's lowest and highest scores are not "
+            "shown: each is one region's own score."
         ),
     )
 
 
 def _heat_rows(
-    results, aspect_keys: list[str], column: str, threshold: int
+    results, validated: pd.DataFrame, definition, column: str, threshold: int
 ) -> tuple[list[dict], int]:
     """Named regions by country and code, then the unnamed ones numbered in order of score.
 
     Unnamed regions are not sorted by country: their neighbours in the list would tell it. When
     fewer than ``threshold`` regions are unnamed, anyone who knows who took part could tell them
-    apart, so they get no row at all: the second value counts them.
+    apart, so they get no row at all: the second value counts them. A cell below the coverage
+    threshold reads "n/a", never 0.
     """
-    wide = scoring.wide(results.scores, scoring.ASPECT, column).reindex(columns=aspect_keys)
-    regions = results.assessments.sort_values(["country", "code"])
-    table = wide.reindex(regions["assessment_id"]).astype(float).round(1)
-    values = table.astype(object).where(table.notna(), None).to_numpy().tolist()
+    aspect_keys = [g.id for g in definition.aspects]
+    aspects = results.scores[results.scores["kind"] == scoring.ASPECT]
+    values = aspects.pivot(index="assessment_id", columns="key", values=column)
+    totals = aspects.pivot(index="assessment_id", columns="key", values="total")
+    regions = validated.sort_values(["country", "code"])
+    values = values.reindex(index=regions["assessment_id"], columns=aspect_keys).astype(float)
+    totals = totals.reindex(index=regions["assessment_id"], columns=aspect_keys).astype(float)
+    cells = np.where(
+        values.notna(), values.to_numpy(dtype=object), np.where(totals > 0, "n/a", None)
+    ).tolist()
     named, unnamed = [], []
     for consent, name, code, row, assessment_id in zip(
         regions["consent_named"],
         regions["name"],
         regions["code"],
-        values,
+        cells,
         regions["assessment_id"],
         strict=True,
     ):
+        row = [None if isinstance(v, float) and np.isnan(v) else v for v in row]
         if consent:
             named.append({"label": f"{name} ({code})", "values": row})
         else:
             unnamed.append((row, assessment_id))
     if len(unnamed) < threshold:
         return named, len(unnamed)
+
+    def order(value) -> float:
+        return -value if isinstance(value, float) else 1.0
+
     # Ties broken by the assessment's id, which says nothing of the region's country.
-    unnamed.sort(key=lambda pair: ([-(v if v is not None else -1) for v in pair[0]], pair[1]))
+    unnamed.sort(key=lambda pair: ([order(v) for v in pair[0]], pair[1]))
     return named + [
         {"label": _("Region %(number)d", number=number), "values": row}
         for number, (row, _id) in enumerate(unnamed, start=1)
     ], 0
-
-
-def _change(
-    round_: Round, dimension_keys: list[str], labels: Labels, column: str, released_only: bool
-) -> dict:
-    """Median per dimension in this round and the one before (suppressed medians are None)."""
-    trend = queries.trend(round_, None, column, released_column if released_only else None)
-    if len(trend.rounds) < 2:
-        return {"previous": None, "rows": []}
-    previous, current = trend.rounds[-2], trend.rounds[-1]
-    rows = []
-    for kind, key in [(scoring.OVERALL, scoring.OVERALL_KEY)] + [
-        (scoring.DIMENSION, k) for k in dimension_keys
-    ]:
-        column_key = (kind, key)
-        before = (
-            _value(trend.median[column_key].get(previous.id))
-            if column_key in trend.median
-            else None
-        )
-        now = (
-            _value(trend.median[column_key].get(current.id)) if column_key in trend.median else None
-        )
-        rows.append(
-            {
-                "label": labels.of(kind, key),
-                "before": before,
-                "now": now,
-                "change": None if before is None or now is None else round(now - before, 1),
-            }
-        )
-    return {"previous": previous.name, "rows": rows}
 
 
 def partner_list(region: Region, round_: Round, lang: str, column="moderated") -> list | None:
@@ -543,4 +818,4 @@ def partner_list(region: Region, round_: Round, lang: str, column="moderated") -
     results = queries.round_scores(round_)
     if queries.assessment_of(results, region.id) is None:
         return None
-    return _partners(results, region.id, _labels(results.definition, lang), lang, column)
+    return _partners(results, region.id, labels_of(results.definition, lang), lang, column)

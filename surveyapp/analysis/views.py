@@ -12,11 +12,15 @@ from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db
 from surveyapp.labels import current_lang
+from surveyapp.numbers import format_change, format_score
 from surveyapp.regions.queries import find_region
 from surveyapp.rounds.models import Round
 from surveyapp.rounds.queries import list_rounds
 
 bp = Blueprint("analysis", __name__, template_folder="templates")
+# Scores and their changes on every page: one decimal, half up on the canonical value (D11).
+bp.add_app_template_filter(format_score, "score")
+bp.add_app_template_filter(format_change, "change")
 
 
 @bp.get("/benchmarks")
@@ -78,7 +82,7 @@ def working_group_view(round_id: int):
 
     return render_template(
         "analysis/working_group.html",
-        data=working_group_dashboard(round_, current_lang()),
+        data=working_group_dashboard(round_, current_lang(), internal=True),
         round=round_,
     )
 

@@ -1,7 +1,12 @@
-"""Plain data for the reports, built from the benchmarking engine and the reviews."""
+"""Plain data for the reports, built from the benchmarking engine and the reviews.
+
+Every report ends with the methodology annex (:func:`method_annex`): enough, with the round's
+CSV export, to recompute every score it shows (METHOD §9).
+"""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -10,12 +15,21 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from surveyapp.actions.queries import region_plan
-from surveyapp.analysis import charts
-from surveyapp.analysis.dashboard import country_name, region_dashboard, working_group_dashboard
+from surveyapp.analysis import charts, queries, scoring
+from surveyapp.analysis.dashboard import (
+    QUARTILES_FROM,
+    c7_dimensions,
+    country_name,
+    heat_map_description,
+    labels_of,
+    region_dashboard,
+    working_group_dashboard,
+)
 from surveyapp.assessments.models import Assessment, AssessmentState
 from surveyapp.challenges.queries import categories, round_counts
 from surveyapp.extensions import db
 from surveyapp.labels import label
+from surveyapp.numbers import format_number
 from surveyapp.practices.models import GoodPractice
 from surveyapp.regions.models import Region
 from surveyapp.reviews.models import SectionRemark
@@ -62,6 +76,7 @@ def region_report_context(
             for a in region_plan(region)
         ]
         validated = assessment is not None and assessment.state == AssessmentState.validated
+        counted = _validated_ids(round_) | ({assessment.id} if assessment else set())
         return data | {
             "title": definition.localized("title", lang),
             "questionnaire_label": round_.questionnaire.label,
@@ -73,7 +88,13 @@ def region_report_context(
             "threshold": current_app.config["MIN_GROUP_SIZE"],
             "snapshot": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "moderated": column == "moderated",
+            "annex": method_annex(round_, lang, sorted(counted)),
         }
+
+
+def _validated_ids(round_: Round) -> set[int]:
+    assessments = queries.round_scores(round_, fresh_regions=False).assessments
+    return set(assessments.loc[assessments["validated"].astype(bool), "assessment_id"])
 
 
 #: Rows per heat-map chart in the working-group report: one chart fits one page.
@@ -108,7 +129,8 @@ def published_practices(round_: Round, lang: str) -> list[dict]:
 def tagged_challenges(round_: Round, lang: str) -> dict:
     """Regions per challenge category (the experts' tags), in all and per critical aspect."""
     per_category, by_aspect = round_counts(round_.id)
-    aspects = [(g.id, g.localized("title", lang)) for g in round_.questionnaire.parsed.aspects]
+    labels = labels_of(round_.questionnaire.parsed, lang)
+    aspects = [(key, labels.aspects[key]) for key in labels.aspects]
     rows = [
         {
             "label": category.name,
@@ -131,15 +153,12 @@ def _paged_heat_maps(heat_map: dict) -> list:
             heat_map["columns"],
             [row["values"] for row in rows[start : start + size]],
             _(
-                "Critical-aspect scores per region, %(first)d to %(last)d of %(total)d",
+                "Critical-aspect indices per validated region, %(first)d to %(last)d of %(total)d",
                 first=start + 1,
                 last=min(start + size, len(rows)),
                 total=len(rows),
             ),
-            _(
-                "One row per region, one column per critical aspect; darker is higher. "
-                "Regions that did not agree to be named are numbered."
-            ),
+            heat_map_description(),
         )
         for start in range(0, len(rows), size)
     ]
@@ -153,6 +172,7 @@ def working_group_report_context(
         data = working_group_dashboard(round_, lang, column, released_only)
         definition = round_.questionnaire.parsed
         return data | {
+            "annex": method_annex(round_, lang, sorted(_validated_ids(round_))),
             "title": definition.localized("title", lang),
             "questionnaire_label": round_.questionnaire.label,
             "charts": data["charts"] | {"heat_maps": _paged_heat_maps(data["heat_map"])},
@@ -221,6 +241,137 @@ def response_report_context(assessment: Assessment, lang: str) -> dict:
             "submitted": submitted.strftime("%Y-%m-%d %H:%M UTC") if submitted else "",
             "consent_named": bool(assessment.consent_named),
             "sections": sections,
-            "contents": [(section["id"], section["title"]) for section in sections],
+            "contents": [(section["id"], section["title"]) for section in sections]
+            + [("method", _("Methodology"))],
             "snapshot": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "annex": method_annex(assessment.round, lang, [assessment.id], round_figures=False),
         }
+
+
+# --- the methodology annex (METHOD §9) ---------------------------------------------------
+
+
+def rule_text(rule: dict) -> str:
+    """An item's scoring rule as a formula a reader can apply to the exported answer."""
+    kind = rule.get("kind")
+    if kind == "scale":
+        return _("level \u00d7 20 (levels 0-5)")
+    if kind == "yes_no":
+        return _("yes = 100, no = 0")
+    if kind == "percent":
+        return _("the percentage (0-100)")
+    if kind == "choice":
+        scores = ", ".join(
+            f"{option} = {format_number(score)}" for option, score in rule.get("scores", {}).items()
+        )
+        return _("option scores: %(scores)s", scores=scores)
+    if kind == "count":
+        return _(
+            "min(100, 100 \u00d7 count / max(%(floor)s, %(rho)s \u00d7 P^%(exponent)s)), "
+            "P = population in millions",
+            floor=format_number(rule.get("floor")),
+            rho=format_number(rule.get("per_million")),
+            exponent=format_number(rule.get("exponent")),
+        )
+    if kind == "target":
+        return _(
+            "min(100, 100 \u00d7 value / %(target)s)", target=format_number(rule.get("target"))
+        )
+    return json.dumps(rule, ensure_ascii=False)
+
+
+def gate_text(gate: str) -> str:
+    """The item's ``show_if`` as text ("" when it is always shown)."""
+    if not gate:
+        return ""
+    try:
+        condition = json.loads(gate)
+    except ValueError:
+        return gate
+    if not isinstance(condition, dict) or "item" not in condition:
+        return gate
+    if "in" in condition:
+        values = ", ".join(str(v) for v in condition["in"])
+        return _("shown if %(item)s is one of: %(values)s", item=condition["item"], values=values)
+    return _(
+        "shown if %(item)s = %(value)s",
+        item=condition["item"],
+        value=json.dumps(condition.get("equals")),
+    )
+
+
+def _item_rows(definition) -> list[dict]:
+    frame = scoring.item_frame(definition)
+    rows = []
+    for row in frame.itertuples(index=False):
+        rule = json.loads(row.rule) if row.rule else {}
+        rows.append(
+            {
+                "id": row.item_id,
+                "home_kind": row.home_kind,
+                "home": row.home,
+                "type": row.type,
+                "weight": float(row.weight),
+                "rule": rule_text(rule),
+                "dk_score": format_number(row.dk_score),
+                "gate": gate_text(row.gate),
+                "allow_na": bool(row.allow_na),
+                "relates_to": row.relates_to,
+            }
+        )
+    return rows
+
+
+def method_annex(
+    round_: Round, lang: str, assessment_ids: list[int] | None = None, round_figures: bool = True
+) -> dict:
+    """The methodology annex of a report, as plain data.
+
+    :param assessment_ids: the assessments the report's figures count (for the count of items
+        the experts moderated); None for all counted assessments of the round.
+    :param round_figures: False for a report that shows no score (a single response): no data
+        snapshot id and no counts by state, which would change with every other region's
+        answer and make every response render again.
+    """
+    results = queries.round_scores(round_, fresh_regions=False)
+    definition = results.definition
+    questionnaire = round_.questionnaire
+    labels = labels_of(definition, lang)
+    states = results.assessments["state"].value_counts().sort_index()
+    items = results.items
+    if assessment_ids is not None:
+        items = items[items["assessment_id"].isin(assessment_ids)]
+    homes = {g.id: labels.of(scoring.DIMENSION, g.id) for g in c7_dimensions(definition)} | {
+        g.id: labels.of(scoring.ASPECT, g.id) for g in definition.aspects
+    }
+    return {
+        "method_version": scoring.method_of(definition),
+        "questionnaire": {
+            "slug": questionnaire.slug,
+            "version": questionnaire.version,
+            "sha256": questionnaire.content_hash,
+            "format": getattr(definition, "format", 1),
+        },
+        "round": round_.name,
+        "reference_date": round_.reference_day.isoformat(),
+        "snapshot_id": queries.snapshot_id(results) if round_figures else None,
+        "states": {str(label(state)): int(count) for state, count in states.items()}
+        if round_figures
+        else None,
+        "threshold": current_app.config["MIN_GROUP_SIZE"],
+        "quartiles_from": QUARTILES_FROM,
+        "items": _item_rows(definition),
+        "homes": homes,
+        "aspects": [
+            {"label": labels.of(scoring.ASPECT, g.id), "title": labels.titles[g.id], "id": g.id}
+            for g in definition.aspects
+        ],
+        "sections": [
+            {"heading": heading, "paragraphs": list(paragraphs)}
+            for heading, paragraphs in scoring.method_sections()
+        ],
+        "moderated_items": int(items["expert"].astype(bool).sum()),
+        "moderated_assessments": int(
+            items.loc[items["expert"].astype(bool), "assessment_id"].nunique()
+        ),
+    }

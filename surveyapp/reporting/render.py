@@ -19,7 +19,7 @@ import yaml
 from flask_babel import force_locale, gettext, ngettext
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from surveyapp.numbers import format_number
+from surveyapp.numbers import format_change, format_number, format_score
 
 REPORTS = Path(__file__).resolve().parents[2] / "reports"
 #: Styles every report shares, applied before the report's own theme.css.
@@ -118,6 +118,9 @@ def report_environment(report: ReportDefinition) -> Environment:
     )
     environment.install_gettext_callables(gettext, ngettext, newstyle=True)
     environment.filters["number"] = format_number
+    # Scores and their changes: one decimal, half up on the canonical value (METHOD D11).
+    environment.filters["score"] = format_score
+    environment.filters["change"] = format_change
     return environment
 
 
