@@ -293,12 +293,17 @@ def test_response_view_and_print_show_reason_and_evidence(
 
     save_answer(assessment, "mnc_linkage", "na", officer, na_reason="No MNC establishment")
     save_answer(assessment, "sme_services", 4, officer, evidence="keep.eu 4242")
+    save_answer(assessment, "maturity", 3, officer, evidence="javascript:alert(1)")
+    save_answer(assessment, "has_plan", True, officer, evidence="https://example.org/plan")
     assessment.state = AssessmentState.submitted
     db.session.commit()
     login(create_user(email="expert@example.org", role=Role.expert))
     page = client.get(section_url(assessment)).get_data(as_text=True)
     assert "No MNC establishment" in block(page, "mnc_linkage")
     assert "keep.eu 4242" in block(page, "sme_services")
+    basics = client.get(section_url(assessment, "basics")).get_data(as_text=True)
+    assert '<a href="https://example.org/plan" rel="noopener noreferrer">' in basics
+    assert 'href="javascript' not in basics and "javascript:alert(1)" in basics
     printed = client.get(f"/assessments/{assessment.id}/print").get_data(as_text=True)
     assert "No MNC establishment" in printed and "keep.eu 4242" in printed
 
@@ -393,3 +398,70 @@ def test_format_1_submit_is_unchanged(client, login, create_user, create_assessm
     client.post(f"/assessments/{assessment.id}/submit")
     db.session.expire_all()
     assert db.session.get(Assessment, assessment.id).state == AssessmentState.submitted
+
+
+# --- the shipped questionnaire v2 ----------------------------------------------------------
+
+
+def test_questionnaire_v2_filled_and_submitted(
+    client, login, tmp_path, officer, region, create_round, create_assessment
+):
+    """On the real v2 file: its structural N/A asks for its reason, counts offer "don't know",
+    a round opens only once the region has a population, and submit names every scored item."""
+    from datetime import date
+
+    from surveyapp.regions.operations import import_population_file
+    from surveyapp.rounds.models import RoundState
+    from surveyapp.rounds.operations import PopulationsMissing, open_round
+
+    v2 = load_questionnaire("questionnaires/criterion7-interregional-v2.yaml").questionnaire
+    definition = v2.parsed
+    round_ = create_round(questionnaire=v2, state=RoundState.planned)
+    with pytest.raises(PopulationsMissing):
+        open_round(round_)  # its counts are scored against a size-relative target
+    db.session.rollback()
+    populations = tmp_path / "pop.csv"
+    populations.write_text(f"code,year,population\nES21,{round_.reference_day.year},2227581\n")
+    import_population_file(populations, source="INE")
+    assert open_round(round_) and round_.reference_day == date(2026, 5, 31)
+    db.session.commit()
+    assessment = create_assessment(region=region, round_=round_)
+
+    login(officer)
+    page = client.get(section_url(assessment, "multinationals")).get_data(as_text=True)
+    mnc = block(page, "mnc_linkage_interregional")
+    prompt = definition.item("mnc_linkage_interregional").localized("na_reason")
+    assert prompt and prompt.replace("'", "&#39;") in mnc
+    assert 'name="mnc_linkage_interregional" value="dk"' in mnc
+    page = client.get(section_url(assessment, "monitoring")).get_data(as_text=True)
+    assert 'type="checkbox" name="mon_projects_active_12m" value="dk"' in page
+
+    review = client.get(f"/assessments/{assessment.id}/submit").get_data(as_text=True)
+    visible_scored = [item for item in definition.items if item.is_scored and item.is_visible({})]
+    for item in visible_scored:
+        assert f"#item-{item.id}" in review, item.id
+    assert "#item-par_tp_activity" not in review  # gated on membership: hidden, nothing asked
+    # Everything "don't know" but one structural N/A with its reason: submitted, no warning.
+    for item in visible_scored:
+        value = "na" if item.allow_na and item.id.startswith("mnc_") else "dk"
+        reason = (
+            {"na_reason": "No multinational has an establishment here"} if value == "na" else {}
+        )
+        save_answer(assessment, item.id, value, officer, **reason)
+    check = submit_check(db.session.get(Assessment, assessment.id))
+    assert {item.id for item in check.unanswered} == {  # the required unscored ones
+        item.id for item in definition.items if item.required and not item.is_scored
+    }
+    unscored = {
+        "abt_respondent_org": "Basque Business Development Agency",
+        "abt_s3_priority_areas": "Advanced manufacturing, energy, health",
+        "abt_s3_domains": ["energy"],
+        "cpr_criterion7_fulfilled": False,
+        "cpr_justification": "Interregional actions are planned but not yet budgeted.",
+    }
+    for item_id, value in unscored.items():
+        save_answer(assessment, item_id, value, officer)
+    db.session.commit()
+    check = submit_check(db.session.get(Assessment, assessment.id))
+    assert not check.is_blocked and check.without_evidence == ()
+    assert submit_assessment(db.session.get(Assessment, assessment.id), officer)
