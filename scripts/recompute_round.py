@@ -7,10 +7,14 @@ weight, scoring rule, gate, "not applicable" allowed), ``answers.csv`` (each ass
 answers, statuses and experts' scores) and ``regions.csv`` (populations, validation, groups),
 and rebuilds:
 
-* every item score, self and moderated, from the item's rule and the answer's status
-  (a hidden scored item, "Don't know", a blank and a pending "not applicable" count 0 in the
-  moderated score; an accepted "not applicable" is left out of both; every "not applicable" the
-  region claimed is left out of its self score; an expert's score replaces the region's);
+* every item's status (value, dk, blank, hidden by its gate, na_pending/accepted/rejected) and
+  score, self and moderated, from the item's rule (scale, yes/no, percent, option scores, an
+  absolute target, or a count against max(floor, rho x P^beta) with P the population in
+  millions): under method 2.0 a hidden scored item, "Don't know" and a blank score 0, every
+  "not applicable" the region claimed is left out of its self score, a pending or rejected one
+  counts 0 in the moderated score and an accepted one is left out of both; an expert's score
+  replaces the moderated one. Under method 1.0 (format-1 questionnaires) blanks, "Don't know",
+  "not applicable" and hidden items are left out;
 * every dimension and aspect index: the weighted mean over counted items, shown only when the
   counted weight is at least 2/3 of the index's scored weight (3 x counted >= 2 x total);
 * the criterion-7 index: the plain mean of the six dimensions, shown only when all six are;
@@ -18,10 +22,15 @@ and rebuilds:
   the validated regions' moderated scores in every group the bundle shows (at least 5 values).
 
 Each figure is compared with ``results.csv`` at the precision it is printed with: one decimal,
-half away from zero, on the value canonicalised to 9 decimals (half to even). ``--api FILE``
-(a region's ``/benchmark`` response) and ``--pdf-text FILE`` (``pdftotext -layout`` of a region
-report, with ``--region``) are checked against the same figures. Every mismatch is listed and the
-exit status is 1; otherwise the last line reads "N assessments, M indices, all match".
+half away from zero, on the value canonicalised to 9 decimals (half to even); item scores,
+coverage and counts exactly; each CSV file's SHA-256 with the manifest's. ``--api FILE`` (a
+region's ``/benchmark`` response: its indices, its groups' n, median and quartiles, its
+percentile rank 100 (B + 0.5 E) / N and band) and ``--pdf-text FILE`` (``pdftotext -layout`` of
+its region report, with ``--region``: its indices, its rank in each of its groups and all
+regions' medians and quartiles must appear as printed) are checked against the same figures.
+Panel trends are listed in results.csv but not recomputed: a region without consent has another
+id in each round's bundle. Every mismatch is listed and the exit status is 1; otherwise the last
+line reads "N assessments, M indices, all match (...)".
 
     python scripts/recompute_round.py export.zip [--api benchmark.json]
         [--pdf-text region.txt --region ES21]
@@ -48,6 +57,10 @@ STATUSES = {"value", "dk", "blank", "hidden", "na_pending", "na_accepted", "na_r
 DK_LIKE = {"dk", "blank", "na_pending", "na_rejected"}
 MIN_GROUP = 5
 QUARTILES_FROM = 10
+
+
+class UnknownRule(Exception):
+    """items.csv names a scoring rule this script does not know: it cannot check the round."""
 
 
 # -- reading ------------------------------------------------------------------------------------
@@ -127,7 +140,7 @@ def rule_score(rule: dict, value, population: float) -> float:
         millions = population / 1e6
         target = max(rule["floor"], rule["per_million"] * millions ** rule["exponent"])
         return max(0.0, min(100.0, 100.0 * value / target))
-    raise ValueError(f"unknown rule kind {kind!r}")
+    raise UnknownRule(f"items.csv: unknown rule kind {kind!r}")
 
 
 def is_blank(value) -> bool:
@@ -147,7 +160,10 @@ def classify(item: dict, value, visible: bool, na_decision: str, population: flo
         )
     else:
         status = "value"
-        raw = rule_score(item["rule"], value, population)
+        try:
+            raw = rule_score(item["rule"], value, population)
+        except (TypeError, KeyError, ValueError):
+            raw = NAN  # e.g. a list stored for a single choice
         if math.isnan(raw) and item["rule"]["kind"] != "count":
             status = "blank"  # a stored value the version cannot score counts as no answer
     if not visible:
@@ -538,8 +554,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pdf-text", help="pdftotext of a region report (needs --region)")
     parser.add_argument("--region", help="region code or pseudonymous id of the region report")
     args = parser.parse_args(argv)
-    with zipfile.ZipFile(args.export) as archive:
-        recomputed = Recomputed(archive)
+    try:
+        with zipfile.ZipFile(args.export) as archive:
+            recomputed = Recomputed(archive)
+    except UnknownRule as error:
+        print(error)
+        return 2
     indices = recomputed.check_results()
     statistics = recomputed.group_statistics()
     groups = recomputed.check_groups(statistics)
