@@ -1,25 +1,42 @@
 """flask demo seed: synthetic, deterministic, plausible, and careful with real data."""
 
+from collections import Counter
+
 from sqlalchemy import func, select
 
 from surveyapp.actions.models import Action
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
+from surveyapp.assessments.operations import answer_of_event, missing_required
 from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import User
 from surveyapp.auth.operations import authenticate
 from surveyapp.challenges.models import ChallengeTag
+from surveyapp.demo.operations import (
+    DEMO_POPULATION_RANGES,
+    DEMO_POPULATION_SOURCE,
+)
 from surveyapp.extensions import db
 from surveyapp.practices.models import GoodPractice
-from surveyapp.regions.models import Region
-from surveyapp.reviews.models import ItemComment, ModeratedScore, SectionRemark
+from surveyapp.questionnaires.types import DONT_KNOW, NOT_APPLICABLE
+from surveyapp.regions.models import Region, RegionPopulation
+from surveyapp.reviews.models import ChangeRequest, ItemComment, ModeratedScore, SectionRemark
 from surveyapp.reviews.operations import self_score
 from surveyapp.rounds.models import Round, RoundState
+
+#: The states of an assessment its region has submitted (the v2 submit rule holds in them).
+SUBMITTED_STATES = {
+    AssessmentState.submitted,
+    AssessmentState.under_review,
+    AssessmentState.changes_requested,
+    AssessmentState.validated,
+}
 
 
 def test_seed_on_an_empty_database(cli):
     result = cli.invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
     assert result.output.count("SYNTHETIC DEMO DATA") == 2
+    assert DEMO_POPULATION_SOURCE in result.output
 
     rounds = list(db.session.scalars(select(Round).order_by(Round.opens_on)))
     assert [r.state for r in rounds] == [RoundState.closed, RoundState.closed, RoundState.open]
@@ -30,11 +47,16 @@ def test_seed_on_an_empty_database(cli):
     assert 55 <= len(regions) <= 70
     assert len({r.country for r in regions}) >= 12
 
+    # The closed rounds answer questionnaire version 1, the open round version 2 (method 2).
+    assert [r.questionnaire.version for r in rounds] == [1, 1, 2]
+    assert [r.questionnaire.parsed.format for r in rounds] == [1, 1, 2]
+    assert all(r.reference_date == r.closes_on for r in rounds)
+
     for past in rounds[:2]:
         states = set(db.session.scalars(select(Assessment.state).filter_by(round=past)))
         assert states <= {AssessmentState.submitted, AssessmentState.validated}
     latest = set(db.session.scalars(select(Assessment.state).filter_by(round=rounds[2])))
-    assert AssessmentState.draft in latest and AssessmentState.submitted in latest
+    assert latest == set(AssessmentState)
 
     # Every login printed works.
     for line in result.output.splitlines():
@@ -56,18 +78,23 @@ def test_demo_officer_has_a_half_filled_draft(cli):
 
 def test_answers_are_valid_and_varied(cli):
     cli.invoke(args=["demo", "seed"])
-    assessment = db.session.scalars(
-        select(Assessment).filter_by(state=AssessmentState.validated)
-    ).first()
-    definition = assessment.round.questionnaire.parsed
-    answers = {a.item_id: a.value for a in assessment.answers}
-    for item_id, value in answers.items():
-        item = definition.item(item_id)
-        assert item.question_type.clean(item, value) == value
-        assert item.is_visible(answers), item_id
-    scale_item = next(item for item in definition.items if item.type == "scale")
-    levels = db.session.scalars(select(Answer.value).where(Answer.item_id == scale_item.id)).all()
-    assert len(set(map(str, levels))) >= 4
+    for assessment in db.session.scalars(select(Assessment).order_by(Assessment.id)):
+        definition = assessment.round.questionnaire.parsed
+        answers = {a.item_id: a.value for a in assessment.answers}
+        for item_id, value in answers.items():
+            item = definition.item(item_id)
+            assert item.question_type.clean(item, value) == value
+            # Hidden items (show_if) are not answered.
+            assert item.is_visible(answers), item_id
+    for round_ in db.session.scalars(select(Round)):
+        definition = round_.questionnaire.parsed
+        item = next(i for i in definition.items if i.type == "scale" and i.is_scored)
+        levels = db.session.scalars(
+            select(Answer.value)
+            .join(Assessment)
+            .where(Assessment.round_id == round_.id, Answer.item_id == item.id)
+        ).all()
+        assert len(set(map(str, levels))) >= 4, round_.name
 
 
 def _snapshot():
@@ -80,6 +107,8 @@ def _snapshot():
             Assessment.state,
             Answer.item_id,
             Answer.value,
+            Answer.na_reason,
+            Answer.evidence,
             User.email,
         )
         .join(Assessment.region)
@@ -88,6 +117,31 @@ def _snapshot():
         .join(User, Answer.updated_by_id == User.id)
         .order_by(Region.code, Round.name, Answer.item_id)
     ).all()
+
+
+def _reviews_snapshot():
+    """The experts' scores, decisions and confirmations, and the regions' populations."""
+    scores = db.session.execute(
+        select(
+            Region.code,
+            Round.name,
+            ModeratedScore.item_id,
+            ModeratedScore.score,
+            ModeratedScore.na_decision,
+            ModeratedScore.confirmed,
+            ModeratedScore.rationale,
+        )
+        .join(Assessment, ModeratedScore.assessment_id == Assessment.id)
+        .join(Assessment.region)
+        .join(Assessment.round)
+        .order_by(Region.code, Round.name, ModeratedScore.item_id)
+    ).all()
+    populations = db.session.execute(
+        select(Region.code, RegionPopulation.year, RegionPopulation.population)
+        .join(RegionPopulation.region)
+        .order_by(Region.code, RegionPopulation.year)
+    ).all()
+    return scores, populations
 
 
 def _empty_database():
@@ -99,10 +153,12 @@ def _empty_database():
 
 def test_seed_is_deterministic(cli):
     cli.invoke(args=["demo", "seed", "--seed", "3"])
-    first = _snapshot()
+    first, first_reviews = _snapshot(), _reviews_snapshot()
+    assert any(row.na_reason for row in first) and any(row.evidence for row in first)
     _empty_database()
     cli.invoke(args=["demo", "seed", "--seed", "3"])
     assert _snapshot() == first
+    assert _reviews_snapshot() == first_reviews
     _empty_database()
     cli.invoke(args=["demo", "seed", "--seed", "4"])
     assert _snapshot() != first
@@ -140,7 +196,12 @@ def test_reviewed_assessments_carry_a_review(cli):
             select(ModeratedScore).filter_by(assessment_id=assessment.id)
         ).all()
         assert scores
-        assert all(s.rationale for s in scores if s.score != self_score(assessment, s.item_id))
+        for score in scores:
+            changed = score.score is not None and score.score != self_score(
+                assessment, score.item_id
+            )
+            if changed or score.na_decision == "rejected":
+                assert score.rationale, (assessment.id, score.item_id)
         comments = db.session.scalars(
             select(ItemComment).filter_by(assessment_id=assessment.id)
         ).all()
@@ -169,7 +230,10 @@ def test_each_demo_assessment_has_the_history_that_made_it(cli):
         assert set(last_change) == {a.item_id for a in assessment.answers}
         for answer in assessment.answers:
             event = last_change[answer.item_id]
-            assert event.new_value == answer.value and event.user_id == answer.updated_by_id
+            # The value, with its reason for "not applicable" and its evidence where it has them.
+            logged = answer_of_event(event.new_value)
+            assert logged == (answer.value, answer.na_reason, answer.evidence)
+            assert event.user_id == answer.updated_by_id
             assert event.created_at == answer.updated_at and event.object_id == answer.id
         actions = [e.action for e in events if e.item_id is None]
         expected = {
@@ -180,6 +244,13 @@ def test_each_demo_assessment_has_the_history_that_made_it(cli):
                 "assessment.submitted",
                 "review.started",
                 "remark.saved",
+            ],
+            AssessmentState.changes_requested: [
+                "assessment.started",
+                "assessment.submitted",
+                "review.started",
+                "remark.saved",
+                "review.changes_requested",
             ],
             AssessmentState.validated: [
                 "assessment.started",
@@ -193,5 +264,176 @@ def test_each_demo_assessment_has_the_history_that_made_it(cli):
         scores = db.session.scalars(
             select(ModeratedScore).filter_by(assessment_id=assessment.id)
         ).all()
-        moderated = {e.item_id: e.new_value for e in events if e.action == "score.moderated"}
-        assert moderated == {s.item_id: s.score for s in scores}
+        # Each expert's score, decision on a "not applicable" and confirmation has its event.
+        by_kind = {
+            "score.moderated": {
+                s.item_id: s.score for s in scores if not s.confirmed and s.na_decision is None
+            },
+            "review.na_accepted": {
+                s.item_id: s.score for s in scores if s.na_decision == "accepted"
+            },
+            "review.na_rejected": {
+                s.item_id: s.score for s in scores if s.na_decision == "rejected"
+            },
+            "review.item_confirmed": {s.item_id: None for s in scores if s.confirmed},
+        }
+        for action, expected_values in by_kind.items():
+            logged = {e.item_id: e.new_value for e in events if e.action == action}
+            assert logged == expected_values, (assessment.id, action)
+
+
+def _open_round() -> Round:
+    return db.session.scalar(select(Round).filter_by(state=RoundState.open))
+
+
+def _visible_scored(definition, values):
+    return [i for i in definition.items if i.is_scored and i.is_visible(values)]
+
+
+def test_the_open_round_exercises_every_method_2_rule(cli):
+    """Don't know, "not applicable" with a reason (accepted and rejected), evidence given and
+    missing, confirmations, and submitted assessments no expert has reviewed: each is there."""
+    assert cli.invoke(args=["demo", "seed"]).exit_code == 0
+    round_ = _open_round()
+    definition = round_.questionnaire.parsed
+    assessments = db.session.scalars(select(Assessment).filter_by(round=round_)).all()
+    counts = Counter()
+    for assessment in assessments:
+        values = {a.item_id: a.value for a in assessment.answers}
+        for answer in assessment.answers:
+            item = definition.item(answer.item_id)
+            if answer.value == DONT_KNOW:
+                assert item.is_scored and item.allow_dk
+                counts["dk"] += 1
+            elif answer.value == NOT_APPLICABLE:
+                assert item.allow_na and answer.na_reason, answer.item_id
+                counts["na"] += 1
+            elif item.asks_evidence(answer.value):
+                counts["evidence" if answer.evidence else "evidence missing"] += 1
+            if answer.value != NOT_APPLICABLE:
+                assert answer.na_reason is None
+        if assessment.state == AssessmentState.submitted:
+            counts["unreviewed"] += assessment.reviewer is None
+        decisions = db.session.scalars(
+            select(ModeratedScore).filter_by(assessment_id=assessment.id)
+        ).all()
+        for decision in decisions:
+            if decision.na_decision:
+                assert values[decision.item_id] == NOT_APPLICABLE
+                counts[f"na {decision.na_decision}"] += 1
+            if decision.na_decision == "rejected":
+                assert decision.rationale
+            if decision.confirmed:
+                assert decision.score is None and decision.na_decision is None
+                counts["confirmed"] += 1
+        if assessment.state == AssessmentState.validated:
+            # Every "not applicable" of a validated assessment is decided (D12).
+            decided = {d.item_id for d in decisions if d.na_decision}
+            assert decided == {
+                i for i, v in values.items() if v == NOT_APPLICABLE and definition.item(i).is_scored
+            }
+    for kind in (
+        "dk",
+        "na accepted",
+        "na rejected",
+        "evidence missing",
+        "unreviewed",
+        "confirmed",
+    ):
+        assert counts[kind] > 0, (kind, counts)
+    # Evidence is there on most answers that ask for it.
+    assert counts["evidence"] > 2 * counts["evidence missing"], counts
+    assert db.session.scalar(
+        select(func.count(ChangeRequest.id))
+        .join(Assessment, ChangeRequest.assessment_id == Assessment.id)
+        .where(Assessment.round_id == round_.id)
+    )
+
+
+def test_submitted_responses_satisfy_the_submit_rule(cli):
+    """Every visible scored item of a submitted v2 response is answered, "Don't know", or "not
+    applicable" with a reason; and the application's own check finds nothing missing."""
+    assert cli.invoke(args=["demo", "seed"]).exit_code == 0
+    round_ = _open_round()
+    definition = round_.questionnaire.parsed
+    submitted = db.session.scalars(
+        select(Assessment).where(
+            Assessment.round_id == round_.id, Assessment.state.in_(SUBMITTED_STATES)
+        )
+    ).all()
+    assert len(submitted) >= 20
+    for assessment in submitted:
+        answers = {a.item_id: a for a in assessment.answers}
+        values = {item_id: a.value for item_id, a in answers.items()}
+        for item in _visible_scored(definition, values):
+            answer = answers.get(item.id)
+            assert answer is not None and answer.value is not None, (assessment.id, item.id)
+            if answer.value == NOT_APPLICABLE:
+                assert item.allow_na and answer.na_reason, (assessment.id, item.id)
+        assert missing_required(assessment) == [], assessment.id
+
+
+def test_panel_of_validated_regions_across_rounds(cli):
+    """Trends need at least 5 regions validated in both the latest closed round and the open
+    round; quartiles need 10 validated regions in the closed round."""
+    assert cli.invoke(args=["demo", "seed"]).exit_code == 0
+    rounds = list(db.session.scalars(select(Round).order_by(Round.opens_on)))
+
+    def validated(round_):
+        return set(
+            db.session.scalars(
+                select(Assessment.region_id).filter_by(
+                    round=round_, state=AssessmentState.validated
+                )
+            )
+        )
+
+    assert len(validated(rounds[1])) >= 10
+    assert len(validated(rounds[1]) & validated(rounds[2])) >= 5
+    # The earlier rounds' regions also answered v1, so the v1 -> v2 trend has its panel.
+    assert len(validated(rounds[0]) & validated(rounds[1])) >= 5
+
+
+def test_populations_are_synthetic_and_plausible(cli):
+    """Every demo region has a population, labelled synthetic, for each round's reference year,
+    of a plausible magnitude for its NUTS level; counts per 12 months are of the order of the
+    target relative to that population."""
+    assert cli.invoke(args=["demo", "seed"]).exit_code == 0
+    rounds = list(db.session.scalars(select(Round)))
+    years = {r.reference_day.year for r in rounds}
+    regions = db.session.scalars(
+        select(Region).where(Region.id.in_(select(Assessment.region_id)))
+    ).all()
+    rows = db.session.scalars(select(RegionPopulation)).all()
+    stored = {(p.region_id, p.year): p for p in rows}
+    assert all(p.source == DEMO_POPULATION_SOURCE for p in rows)
+    for region in regions:
+        low, high = DEMO_POPULATION_RANGES[region.level]
+        for year in years:
+            population = stored[(region.id, year)].population
+            assert low * 0.95 <= population <= high * 1.05, (region.code, year, population)
+    round_ = _open_round()
+    definition = round_.questionnaire.parsed
+    counts = [
+        item
+        for item in definition.items
+        if item.is_scored and item.type == "number" and item.relative_target
+    ]
+    assert {"sme_active_12m", "mon_projects_active_12m"} <= {item.id for item in counts}
+    year = round_.reference_day.year
+    for item in counts:
+        rule = item.relative_target
+        answers = db.session.execute(
+            select(Answer.value, Assessment.region_id)
+            .join(Assessment)
+            .where(Assessment.round_id == round_.id, Answer.item_id == item.id)
+        ).all()
+        assert answers
+        for value, region_id in answers:
+            if value in (DONT_KNOW, NOT_APPLICABLE):
+                continue
+            millions = stored[(region_id, year)].population / 1e6
+            target = max(
+                rule.get("floor", 1), rule["per_million"] * millions ** rule.get("exponent", 0.5)
+            )
+            assert isinstance(value, int) and 0 <= value <= 2 * target, (item.id, value, target)

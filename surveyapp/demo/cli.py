@@ -3,7 +3,7 @@ from flask.cli import AppGroup
 
 from surveyapp.assessments.queries import has_assessments
 from surveyapp.cli import transactional
-from surveyapp.demo.operations import seed_demo
+from surveyapp.demo.operations import DEMO_POPULATION_SOURCE, seed_demo
 
 demo_cli = AppGroup("demo", help="Synthetic demonstration data.")
 
@@ -16,7 +16,11 @@ BANNER = "SYNTHETIC DEMO DATA: invented answers, not the situation of any real r
 @click.option("--seed", "seed", default=7, show_default=True, help="Random seed.")
 @transactional
 def seed_command(force: bool, if_empty: bool, seed: int) -> None:
-    """Create three rounds of synthetic assessments from about 60 regions, and demo users."""
+    """Create three rounds of synthetic assessments from about 60 regions, and demo users.
+
+    The two closed rounds answer questionnaire version 1, the open round version 2; every
+    demo region gets a synthetic population for the rounds' reference years.
+    """
     if if_empty and has_assessments():
         click.echo("demo seed: the database already has assessments; nothing to do")
         return
@@ -29,6 +33,7 @@ def seed_command(force: bool, if_empty: bool, seed: int) -> None:
         f"{result.regions} regions, {result.rounds} rounds, "
         f"{result.assessments} assessments, {result.answers} answers"
     )
+    click.echo(f"Populations: {DEMO_POPULATION_SOURCE}")
     click.echo("Sign in with:")
     for email, password in result.logins.items():
         click.echo(f"  {email:<26} {password}")

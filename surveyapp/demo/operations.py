@@ -1,11 +1,18 @@
 """Synthetic demonstration data: three rounds of plausible, varied answers from ~60 regions.
 
+The two closed rounds answer questionnaire version 1 (method 1.0), the open round the latest
+version (method 2.0): "Don't know" on some scored items, "not applicable" with a reason that the
+expert accepts or rejects, evidence on most answers that ask for it, confirmations, assessments
+submitted and never reviewed, counts of the last 12 months against targets relative to the
+region's population. The populations are synthetic too, and labelled so.
+
 Everything is drawn from one seeded random generator, so the same seed and the same date give
 the same database. Nothing here describes a real region's situation.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import secrets
 import zlib
@@ -18,6 +25,7 @@ from werkzeug.security import generate_password_hash
 
 from surveyapp.actions.models import Action, ActionStatus, ActionUpdate
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
+from surveyapp.assessments.operations import event_value
 from surveyapp.assessments.queries import has_assessments
 from surveyapp.audit.models import AuditEvent
 from surveyapp.audit.operations import log_event
@@ -33,15 +41,25 @@ from surveyapp.questionnaires.definition import Definition, Item
 from surveyapp.questionnaires.loader import shipped_files
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.operations import load_questionnaire
-from surveyapp.questionnaires.types import NOT_APPLICABLE
-from surveyapp.regions.models import Region, RegionCategory
+from surveyapp.questionnaires.types import DONT_KNOW, NOT_APPLICABLE
+from surveyapp.regions.models import Region, RegionCategory, RegionPopulation
 from surveyapp.regions.operations import SHIPPED_REGIONS_FILE, import_regions_file
 from surveyapp.regions.partnerships import THEMATIC_PARTNERSHIPS
-from surveyapp.reviews.models import ItemComment, ModeratedScore, SectionRemark
+from surveyapp.reviews.models import ChangeRequest, ItemComment, ModeratedScore, SectionRemark
 from surveyapp.rounds.models import Round, RoundState
 from surveyapp.rounds.operations import create_round
 
 DEMO_SLUG = "criterion7-interregional"
+#: The questionnaire version the closed rounds answer (the open round answers the latest).
+DEMO_EARLIER_VERSION = 1
+#: How the demo's populations are labelled wherever a population is shown or exported.
+DEMO_POPULATION_SOURCE = "synthetic (demo) — not Eurostat data"
+#: Inhabitants drawn (log-uniform) per NUTS level: plausible magnitudes, no real figures.
+DEMO_POPULATION_RANGES = {
+    0: (500_000, 60_000_000),
+    1: (1_000_000, 15_000_000),
+    2: (300_000, 7_000_000),
+}
 #: Countries drawn from, and how many NUTS 2 regions each contributes.
 DEMO_COUNTRIES = {
     "ES": 6,
@@ -93,7 +111,11 @@ class DemoResult:
 
 
 def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) -> DemoResult:
-    """Fill the database with synthetic rounds, regions, users and answers.
+    """Fill the database with synthetic rounds, regions, populations, users and answers.
+
+    The two closed rounds answer questionnaire version 1 and the open round the latest version
+    (2: "Don't know", "not applicable" with a reason, evidence, counts per 12 months against a
+    target relative to the region's population).
 
     :param force: add the demo data even when assessments already exist.
     :raises DemoRefused: when assessments exist and ``force`` is false.
@@ -105,16 +127,18 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
             "synthetic data to an empty database (use --force to add it anyway)"
         )
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
-    questionnaire = _ensure_questionnaire()
+    earlier, current = _ensure_questionnaires()
     _ensure_regions()
-    rounds = _make_rounds(questionnaire, today)
-    if rounds is None:
+    plan = _round_plan(today)
+    if any(db.session.scalar(select(Round.id).filter_by(name=p.name)) for p in plan):
         return DemoResult(skipped="the demo rounds already exist")
     regions = _pick_regions(rng)
+    populations = _ensure_populations(regions, {p.reference_date.year for p in plan})
+    rounds = _make_rounds(plan, earlier, current)
     result = DemoResult(regions=len(regions), rounds=len(rounds))
     result.logins = _make_users(regions)
     authors = _region_authors(regions)
-    profiles = {region.code: _Profile.draw(rng, questionnaire.parsed) for region in regions}
+    profiles = {region.code: _Profile.draw(rng, earlier.parsed) for region in regions}
     profiles[DEMO_OFFICER_REGION] = DEMO_OFFICER_PROFILE
     expert = find_user_by_email("expert@demo.example")
     ensure_default_categories()
@@ -125,26 +149,42 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
             .order_by(ChallengeCategory.id)
         )
     )
+    validated_before: set[str] = set()
     for number, round_ in enumerate(rounds):
         latest = number == len(rounds) - 1
+        definition = round_.questionnaire.parsed
+        validated_now = set()
         for region in regions:
             if not _takes_part(rng, number, len(rounds), region.code):
                 continue
-            outcome = _latest_outcome(rng, region.code) if latest else _past_outcome(rng)
+            if latest:
+                outcome = _latest_outcome(rng, region.code, region.code in validated_before)
+            else:
+                outcome = _past_outcome(rng)
             if outcome == "not_started":
                 continue
+            if outcome == "validated":
+                validated_now.add(region.code)
             profile = profiles[region.code]
             share = 0.5 if outcome == "draft" and region.code == DEMO_OFFICER_REGION else None
             answers = profile.answers(
-                rng, questionnaire.parsed, number, share_filled=share, draft=outcome == "draft"
+                rng,
+                definition,
+                number,
+                population=populations[region.code].get(round_.reference_day.year),
+                share_filled=share,
+                draft=outcome == "draft",
             )
             assessment = _make_assessment(
                 rng, region, round_, outcome, answers, authors[region.code], today
             )
-            if outcome in ("under_review", "validated"):
-                _add_review(assessment, number, expert, authors[region.code][0], categories)
+            if outcome in ("under_review", "changes_requested", "validated"):
+                _add_review(
+                    assessment, answers, number, expert, authors[region.code][0], categories
+                )
             result.assessments += 1
-            result.answers += len(assessment.answers)
+            result.answers += len(answers.values)
+        validated_before = validated_now
     db.session.flush()
     _make_action_plans(regions, rounds, categories, expert)
     # The working group published the closed rounds' reports (see the public page), those
@@ -162,17 +202,71 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
     return result
 
 
-def _ensure_questionnaire() -> Questionnaire:
+def _ensure_questionnaires() -> tuple[Questionnaire, Questionnaire]:
+    """Load every shipped questionnaire file; the closed rounds' version (1) and the latest."""
     for path in shipped_files():
         load_questionnaire(path)
-    return db.session.scalar(
-        select(Questionnaire).filter_by(slug=DEMO_SLUG).order_by(Questionnaire.version.desc())
-    )
+    versions = db.session.scalars(
+        select(Questionnaire).filter_by(slug=DEMO_SLUG).order_by(Questionnaire.version)
+    ).all()
+    earlier = next((q for q in versions if q.version == DEMO_EARLIER_VERSION), versions[0])
+    return earlier, versions[-1]
 
 
 def _ensure_regions() -> None:
     if not db.session.scalar(select(func.count(Region.id))):
         import_regions_file(SHIPPED_REGIONS_FILE)
+
+
+def _ensure_populations(regions: list[Region], years: set[int]) -> dict[str, dict[int, int]]:
+    """A synthetic population for every demo region in every reference year of the rounds,
+    labelled as such; a figure already stored (an administrator's, Eurostat's) is kept.
+
+    Each region's figures come from a generator of its own (its code), so they do not change
+    with the seed, and grow or shrink by a few per mille a year.
+    """
+    stored = {
+        (p.region_id, p.year): p.population
+        for p in db.session.scalars(
+            select(RegionPopulation).where(RegionPopulation.region_id.in_([r.id for r in regions]))
+        )
+    }
+    rows, populations = [], {}
+    for region in regions:
+        own = random.Random(f"demo-population-{region.code}")  # noqa: S311 - demo data
+        low, high = DEMO_POPULATION_RANGES.get(region.level, DEMO_POPULATION_RANGES[2])
+        base = math.exp(own.uniform(math.log(low), math.log(high)))
+        growth = own.uniform(-0.006, 0.009)
+        populations[region.code] = {}
+        for year in sorted(years):
+            population = stored.get((region.id, year))
+            if population is None:
+                population = round(base * (1 + growth) ** (year - min(years)), -2)
+                rows.append(
+                    {
+                        "region_id": region.id,
+                        "year": year,
+                        "population": int(population),
+                        "source": DEMO_POPULATION_SOURCE,
+                    }
+                )
+            populations[region.code][year] = int(population)
+    if rows:
+        db.session.execute(insert(RegionPopulation.__table__), rows)
+    return populations
+
+
+@dataclass(frozen=True)
+class _PlannedRound:
+    name: str
+    opens_on: date
+    closes_on: date
+    state: RoundState
+
+    @property
+    def reference_date(self) -> date:
+        """The day the answers describe: the last day of the round."""
+        return self.closes_on
 
 
 def _round_dates(today: date, steps_back: int) -> tuple[str, date, date]:
@@ -184,19 +278,35 @@ def _round_dates(today: date, steps_back: int) -> tuple[str, date, date]:
     return f"{year} spring", date(year, 3, 1), date(year, 5, 31)
 
 
-def _make_rounds(questionnaire: Questionnaire, today: date) -> list[Round] | None:
-    rounds = []
+def _round_plan(today: date) -> list[_PlannedRound]:
+    """Two closed rounds and the open one, oldest first."""
+    plan = []
     for steps_back in (2, 1, 0):
         name, opens, closes = _round_dates(today, steps_back)
-        name = f"{name} (demo)"
-        if db.session.scalar(select(Round.id).filter_by(name=name)) is not None:
-            return None
         state = RoundState.open if steps_back == 0 else RoundState.closed
         if steps_back == 0:
             opens, closes = min(opens, today), max(closes, today)
-        round_ = create_round(name, questionnaire, opens, closes, state)
+        plan.append(_PlannedRound(f"{name} (demo)", opens, closes, state))
+    return plan
+
+
+def _make_rounds(
+    plan: list[_PlannedRound], earlier: Questionnaire, current: Questionnaire
+) -> list[Round]:
+    """The closed rounds on the earlier questionnaire version, the open one on the latest."""
+    rounds = []
+    for planned in plan:
+        questionnaire = current if planned.state == RoundState.open else earlier
+        round_ = create_round(
+            planned.name,
+            questionnaire,
+            planned.opens_on,
+            planned.closes_on,
+            planned.state,
+            reference_date=planned.reference_date,
+        )
         # Past rounds' reviews are finished: their moderated scores are shown to officers.
-        round_.moderated_released = state == RoundState.closed
+        round_.moderated_released = planned.state == RoundState.closed
         rounds.append(round_)
     return rounds
 
@@ -281,13 +391,25 @@ def _past_outcome(rng: random.Random) -> str:
     return rng.choices(["validated", "submitted"], weights=[7, 3])[0]
 
 
-def _latest_outcome(rng: random.Random, code: str) -> str:
+def _latest_outcome(rng: random.Random, code: str, validated_before: bool) -> str:
+    """Where the region stands in the open round. The experts review first the regions they
+    validated last round, so a panel of regions is validated in both rounds."""
     if code == DEMO_OFFICER_REGION:
         return "draft"
     return rng.choices(
-        ["submitted", "under_review", "validated", "draft", "not_started"],
-        weights=[35, 10, 10, 30, 15],
+        ["submitted", "under_review", "changes_requested", "validated", "draft", "not_started"],
+        weights=[25, 9, 6, 32 if validated_before else 8, 24, 12],
     )[0]
+
+
+#: The workflow steps that bring a new assessment to each outcome.
+_STEPS = {
+    "draft": [],
+    "submitted": ["submit"],
+    "under_review": ["submit", "start_review"],
+    "changes_requested": ["submit", "start_review", "request_changes"],
+    "validated": ["submit", "start_review", "validate"],
+}
 
 
 def _make_assessment(rng, region, round_, outcome, answers, authors, today) -> Assessment:
@@ -299,44 +421,45 @@ def _make_assessment(rng, region, round_, outcome, answers, authors, today) -> A
         region=region, round=round_, created_at=started, state_changed_at=started
     )
     db.session.add(assessment)
-    definition = round_.questionnaire.parsed
-    for item_id, value in answers.items():
-        section_id = definition.item(item_id).section_id
-        assessment.answers.append(
-            Answer(
-                item_id=item_id,
-                section_id=section_id,
-                value=value,
-                updated_at=stamp,
-                updated_by=rng.choice(authors),
-            )
-        )
-    steps = {
-        "draft": [],
-        "submitted": ["submit"],
-        "under_review": ["submit", "start_review"],
-        "validated": ["submit", "start_review", "validate"],
-    }[outcome]
+    steps = _STEPS[outcome]
     for step in steps:
         getattr(assessment, step)()
     if steps:
         assessment.submitted_at = assessment.state_changed_at = stamp
         assessment.consent_named = _consents(region.code)
-    db.session.flush()  # the events name the answers
-    trail = [_event(assessment, started, "assessment.started")]
-    trail += [
-        _event(
-            assessment,
-            answer.updated_at,
-            "answer.changed",
-            answer.updated_by,
-            object_type="answer",
-            object_id=answer.id,
-            item_id=answer.item_id,
-            new_value=answer.value,
-        )
-        for answer in assessment.answers
+    db.session.flush()  # the answers and events need the assessment's id
+    definition = round_.questionnaire.parsed
+    rows = [
+        {
+            "assessment_id": assessment.id,
+            "item_id": item_id,
+            "section_id": definition.item(item_id).section_id,
+            "value": value,
+            "na_reason": answers.na_reasons.get(item_id),
+            "evidence": answers.evidence.get(item_id),
+            "updated_at": stamp,
+            "updated_by_id": rng.choice(authors).id,
+        }
+        for item_id, value in answers.values.items()
     ]
+    trail = [_event(assessment, started, "assessment.started")]
+    if rows:
+        # One statement for all of them (the ORM's unit of work took most of the seed's time).
+        ids = dict(
+            db.session.execute(insert(Answer).returning(Answer.item_id, Answer.id), rows).all()
+        )
+        trail += [
+            {
+                **_event(assessment, row["updated_at"], "answer.changed"),
+                "user_id": row["updated_by_id"],
+                "object_type": "answer",
+                "object_id": ids[row["item_id"]],
+                "item_id": row["item_id"],
+                # With its reason for "not applicable" and its evidence, as save_answer logs it.
+                "new_value": event_value(row["value"], row["na_reason"], row["evidence"]),
+            }
+            for row in rows
+        ]
     if steps:
         trail.append(
             _event(
@@ -397,6 +520,18 @@ DEMO_PRACTICES = [
     ("Joint calls with neighbouring regions", ["sme_adoption"], ["joint calls", "erdf"]),
     ("Shared catalogue of testing facilities", ["universities_rtos"], ["testing", "catalogue"]),
 ]
+#: Why the demo expert rejects a "not applicable" (the item applies to the region).
+NA_REJECTIONS = [
+    "The reason given is not structural: the region could take part, so the question applies. "
+    'It counts as "Don\'t know" until the region answers it.',
+    "The region's own documents (the S3 analysis, chapter 2) describe what this question asks "
+    "about, so it applies; any moderated level set here is what those documents show.",
+]
+#: The demo expert's covering message when asking for changes.
+CHANGE_REQUEST = (
+    "Please answer the questions I commented on and add evidence for the higher levels; "
+    "I will look at the assessment again when you resubmit it."
+)
 REMARK = (
     "A clear section with good evidence. The cooperation measures would gain from a budget line "
     "of their own and from monitoring targets."
@@ -405,16 +540,25 @@ REMARK = (
 
 def _add_review(
     assessment: Assessment,
+    answers: _Answers,
     round_number: int,
     expert: User,
     officer: User,
     categories: list[ChallengeCategory],
 ) -> None:
-    """An expert's review: moderated scores, a resolved thread and a remark (own generator)."""
+    """An expert's review: moderated scores, a resolved thread and a remark (own generator).
+
+    On a format-2 questionnaire the expert also decides on the region's "not applicable"
+    answers (all of them before validating) and confirms some answers as they stand.
+    """
     rng = random.Random(f"{assessment.region.code}-{round_number}")  # noqa: S311 - demo data
     definition = assessment.round.questionnaire.parsed
-    values = {answer.item_id: answer.value for answer in assessment.answers}
-    scored = [i for i in definition.items if i.type == "scale" and i.id in values]
+    values = answers.values
+    scored = [
+        i
+        for i in definition.items
+        if i.type == "scale" and i.id in values and values[i.id] != DONT_KNOW
+    ]
     assessment.reviewer = expert
     db.session.flush()  # the scores and remarks need the assessment's id
     stamp = assessment.state_changed_at
@@ -424,10 +568,12 @@ def _add_review(
             assessment, stamp, "review.started", expert, new_value=str(AssessmentState.under_review)
         )
     ]
+    moderated = set()
     for item in rng.sample(scored, min(3, len(scored))):
         own = item.question_type.score(item, values[item.id])
         if own is None:
             continue
+        moderated.add(item.id)
         comment, reply, rationale = rng.choice(REVIEW_LINES)
         lower = max(0.0, min(100.0, own + rng.choice([-20, -20, 20])))
         trail.append(
@@ -471,6 +617,10 @@ def _add_review(
                 ),
             ]
         )
+    if definition.format >= 2:
+        trail += _decide_and_confirm(
+            rng, assessment, definition, answers, moderated, expert, officer
+        )
     practice = values.get("gp_good_practice")
     written_up = dict(zip(_GOOD_PRACTICE_TEXTS, DEMO_PRACTICES, strict=True)).get(practice)
     if assessment.state == AssessmentState.validated and written_up:
@@ -513,6 +663,21 @@ def _add_review(
         )
     )
     trail.append(_event(assessment, stamp, "remark.saved", expert, new_value=REMARK))
+    if assessment.state == AssessmentState.changes_requested:
+        db.session.add(
+            ChangeRequest(
+                assessment_id=assessment.id, expert=expert, message=CHANGE_REQUEST, created_at=stamp
+            )
+        )
+        trail.append(
+            _event(
+                assessment,
+                stamp,
+                "review.changes_requested",
+                expert,
+                new_value=str(AssessmentState.changes_requested),
+            )
+        )
     if validated:
         trail.append(
             _event(
@@ -524,6 +689,84 @@ def _add_review(
             )
         )
     _write_trail(trail)
+
+
+def _decide_and_confirm(rng, assessment, definition, answers, moderated, expert, officer) -> list:
+    """The expert's decisions on "not applicable" answers (every one when the assessment is
+    validated, most of them while under review: a rejection explains why the item applies and
+    may set the moderated score) and explicit confirmations of a few answers as they stand."""
+    stamp = assessment.state_changed_at
+    validated = assessment.state == AssessmentState.validated
+    values = answers.values
+    trail = []
+    for item in definition.items:
+        if values.get(item.id) != NOT_APPLICABLE or not item.is_scored:
+            continue
+        if not validated and rng.random() < 0.3:
+            continue  # still to decide
+        weak = answers.na_reasons.get(item.id) in WEAK_NA_REASONS
+        rejected = weak or rng.random() < 0.15
+        score = rng.choice([None, 20.0]) if rejected and not weak else None
+        rationale = (NA_REJECTIONS[0] if weak else NA_REJECTIONS[1]) if rejected else None
+        db.session.add(
+            ModeratedScore(
+                assessment_id=assessment.id,
+                item_id=item.id,
+                score=score,
+                na_decision="rejected" if rejected else "accepted",
+                rationale=rationale,
+                expert=expert,
+                updated_at=stamp,
+            )
+        )
+        # As reviews.operations.decide_not_applicable writes it.
+        trail.append(
+            _event(
+                assessment,
+                stamp,
+                "review.na_rejected" if rejected else "review.na_accepted",
+                expert,
+                item_id=item.id,
+                new_value=score,
+            )
+        )
+        if rejected:
+            db.session.add(
+                ItemComment(
+                    assessment=assessment,
+                    item_id=item.id,
+                    author=expert,
+                    body=rationale,
+                    created_at=stamp,
+                    resolved=validated,
+                    resolved_by=officer if validated else None,
+                    resolved_at=stamp if validated else None,
+                )
+            )
+        moderated.add(item.id)
+    answered = [
+        item
+        for item in definition.items
+        if item.is_scored
+        and item.id not in moderated
+        and item.id in values
+        and values[item.id] not in (NOT_APPLICABLE, DONT_KNOW)
+    ]
+    count = rng.randint(4, 10) if validated else rng.randint(0, 4)
+    for item in rng.sample(answered, min(count, len(answered))):
+        # A confirmation keeps the region's answer: no score of its own (as confirm_item).
+        db.session.add(
+            ModeratedScore(
+                assessment_id=assessment.id,
+                item_id=item.id,
+                score=None,
+                confirmed=True,
+                expert=expert,
+                updated_at=stamp,
+            )
+        )
+        trail.append(_event(assessment, stamp, "review.item_confirmed", expert, item_id=item.id))
+    return trail
 
 
 #: (title, solution, challenge kind (category code), aspect, status per round: oldest first)
@@ -583,12 +826,27 @@ def _consents(code: str) -> bool:
 
 
 @dataclass
+class _Answers:
+    """A region's answers to one round: values, and the reasons and evidence beside them."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    #: item id -> why it does not apply (with a "not applicable" answer).
+    na_reasons: dict[str, str] = field(default_factory=dict)
+    #: item id -> a link or reference (format 2: on most answers that ask for evidence).
+    evidence: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class _Profile:
     """A region's latent maturity: a level overall, an offset per dimension, a yearly trend."""
 
     level: float
     offsets: dict[str, float]
     trend: float
+    #: No multinational company has an establishment in the region (a structural "not
+    #: applicable" on the multinationals questions that allow it, and little to report on
+    #: the others).
+    no_multinationals: bool = False
 
     @classmethod
     def draw(cls, rng: random.Random, definition: Definition) -> _Profile:
@@ -596,27 +854,58 @@ class _Profile:
             level=rng.uniform(0.9, 4.0),
             offsets={d.id: rng.gauss(0, 0.7) for d in definition.dimensions},
             trend=rng.uniform(-0.05, 0.4),
+            no_multinationals=rng.random() < 0.2,
         )
 
     def maturity(self, item: Item, round_number: int) -> float:
         """Expected level 0-5 of this region on this item in this round."""
-        base = self.level + self.offsets.get(item.dimension or "", 0) + self.trend * round_number
+        home = item.home or item.dimension or ""
+        base = self.level + self.offsets.get(home, 0) + self.trend * round_number
+        if self.no_multinationals and _about_multinationals(item):
+            base = min(base, 0.5)
         return max(0.0, min(5.0, base))
 
-    def answers(self, rng, definition, round_number, share_filled=None, draft=False) -> dict:
-        """Answers for every visible item; drafts stop part-way through the questionnaire."""
+    def not_applicable(self, rng: random.Random, item: Item) -> bool:
+        """Whether the region answers "not applicable" (format 2, items that allow it)."""
+        if _about_multinationals(item):
+            return self.no_multinationals
+        return rng.random() < 0.06
+
+    def answers(
+        self, rng, definition, round_number, population=None, share_filled=None, draft=False
+    ) -> _Answers:
+        """Answers for every visible item; drafts stop part-way through the questionnaire.
+
+        On a format-2 questionnaire some scored answers are "Don't know", a "not applicable"
+        comes with its reason, and most answers that ask for evidence have it.
+        """
         items = list(definition.items)
         if share_filled is None and draft:
             share_filled = rng.uniform(0.2, 0.9)
         cut = len(items) if share_filled is None else int(len(items) * share_filled)
-        answers: dict[str, Any] = {}
+        method_2 = definition.format >= 2
+        result = _Answers()
         for item in items[:cut]:
-            if not item.is_visible(answers):
+            if not item.is_visible(result.values):
                 continue
-            value = _answer_for(rng, item, self.maturity(item, round_number))
-            if value is not None:
-                answers[item.id] = item.question_type.clean(item, value)
-        return answers
+            maturity = self.maturity(item, round_number)
+            if method_2 and item.allow_dk and rng.random() < (0.07 if maturity < 2 else 0.025):
+                value = DONT_KNOW
+            elif method_2 and item.allow_na and self.not_applicable(rng, item):
+                value = NOT_APPLICABLE
+            elif method_2:
+                value = _answer_v2(rng, item, maturity, population)
+            else:
+                value = _answer_for(rng, item, maturity)
+            if value is None:
+                continue
+            value = item.question_type.clean(item, value)
+            result.values[item.id] = value
+            if value == NOT_APPLICABLE and method_2:
+                result.na_reasons[item.id] = _na_reason_for(rng, item)
+            elif method_2 and item.asks_evidence(value) and rng.random() < 0.8:
+                result.evidence[item.id] = _evidence_for(rng, item)
+        return result
 
 
 DEMO_OFFICER_PROFILE = _Profile(level=2.4, offsets=DEMO_OFFICER_PROFILE_OFFSETS, trend=0.25)
@@ -646,6 +935,76 @@ def _answer_for(rng: random.Random, item: Item, maturity: float) -> Any:
             for number in sorted(rng.sample(range(1, 10), rng.randint(1, 3)))
         ]
     return None
+
+
+def _answer_v2(rng: random.Random, item: Item, maturity: float, population: int | None) -> Any:
+    """As _answer_for, on a format-2 item ("not applicable" is decided by the profile), with
+    counts of the last 12 months near a target relative to the region's population."""
+    if item.type == "scale":
+        return max(0, min(5, round(maturity + rng.gauss(0, 0.8))))
+    if item.type == "number" and item.relative_target:
+        noisy = maturity + rng.gauss(0, 0.8)
+        target = _relative_target(item.relative_target, population)
+        count = target * min(max(noisy, 0), 5) / 4 * rng.uniform(0.7, 1.2)
+        high = item.config.get("max")
+        return min(round(count), high) if high is not None else round(count)
+    if item.type == "number" and isinstance(item.config.get("target"), dict):
+        return _number_for(rng, {**item.config, "target": None}, maturity + rng.gauss(0, 0.8))
+    return _answer_for(rng, item, maturity)
+
+
+def _relative_target(rule: dict, population: int | None) -> float:
+    """max(floor, rho x P^exponent), P in millions (1.5 million when the region has none)."""
+    millions = (population or 1_500_000) / 1_000_000
+    return max(rule.get("floor", 1), rule["per_million"] * millions ** rule.get("exponent", 0.5))
+
+
+def _about_multinationals(item: Item) -> bool:
+    return item.home == "multinationals" or item.id.startswith("mnc_")
+
+
+def _na_reason_for(rng: random.Random, item: Item) -> str:
+    """A reason as an officer writes it: mostly the structural one the item names, sometimes
+    one an expert will not accept."""
+    if rng.random() < 0.25:
+        return rng.choice(WEAK_NA_REASONS)
+    key = next((prefix for prefix in NA_REASONS if prefix and item.id.startswith(prefix)), "")
+    return rng.choice(NA_REASONS[key])
+
+
+def _evidence_for(rng: random.Random, item: Item) -> str:
+    if rng.random() < 0.7:
+        return f"https://www.example.org/s3/evidence/{item.id.replace('_', '-')}.pdf"
+    return rng.choice(EVIDENCE_REFERENCES)
+
+
+#: What officers write as the structural reason for "not applicable", by item id prefix.
+NA_REASONS = {
+    "mnc_": [
+        "No multinational company has an establishment in the region.",
+        "The only multinational establishment in the region is a sales office, with no "
+        "production or research here.",
+    ],
+    "vch_clusters": [
+        "No cluster organisation is active in any of our S3 priority areas.",
+    ],
+    "": [
+        "The structure this question asks about does not exist in the region.",
+    ],
+}
+#: Reasons that name no structural cause (the demo expert rejects them).
+WEAK_NA_REASONS = [
+    "We have not collected information on this yet.",
+    "Not a priority in the current programming period.",
+]
+
+#: Evidence given as a reference rather than a link (synthetic documents).
+EVIDENCE_REFERENCES = [
+    "S3 action plan 2024, chapter 5 (interregional cooperation)",
+    "Minutes of the S3 steering committee, 12 March, item 4",
+    "ERDF programme, priority 1, specific objective 1.1, section 2.1.1.1",
+    "Annual implementation report, annex 3 (list of projects)",
+]
 
 
 def _number_for(rng: random.Random, config: dict, noisy: float) -> float:
