@@ -1,7 +1,12 @@
 """flask demo seed: synthetic, deterministic, plausible, and careful with real data."""
 
+import random
 from collections import Counter
+from dataclasses import replace
+from functools import cache
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from surveyapp.actions.models import Action
@@ -14,9 +19,11 @@ from surveyapp.challenges.models import ChallengeTag
 from surveyapp.demo.operations import (
     DEMO_POPULATION_RANGES,
     DEMO_POPULATION_SOURCE,
+    _Profile,
 )
 from surveyapp.extensions import db
 from surveyapp.practices.models import GoodPractice
+from surveyapp.questionnaires.loader import load_file, shipped_files
 from surveyapp.questionnaires.types import DONT_KNOW, NOT_APPLICABLE
 from surveyapp.regions.models import Region, RegionPopulation
 from surveyapp.reviews.models import ChangeRequest, ItemComment, ModeratedScore, SectionRemark
@@ -437,3 +444,40 @@ def test_populations_are_synthetic_and_plausible(cli):
                 rule.get("floor", 1), rule["per_million"] * millions ** rule.get("exponent", 0.5)
             )
             assert isinstance(value, int) and 0 <= value <= 2 * target, (item.id, value, target)
+
+
+@cache
+def _shipped_definition(version: int):
+    return next(d for d in map(load_file, shipped_files()) if d.version == version)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    no_multinationals=st.booleans(),
+    population=st.integers(300_000, 7_000_000),
+    round_number=st.integers(0, 2),
+)
+def test_every_full_v2_response_the_demo_draws_satisfies_the_submit_rule(
+    seed, no_multinationals, population, round_number
+):
+    """For any region profile and generator state, a full (not draft) v2 response answers
+    every visible scored item (a value, Don't know, or N/A with a reason), answers no hidden
+    item, keeps a reason only with N/A, and gives evidence only where the answer asks for it."""
+    v1, v2 = _shipped_definition(1), _shipped_definition(2)
+    rng = random.Random(seed)  # noqa: S311 - the demo's own generator
+    profile = replace(_Profile.draw(rng, v1), no_multinationals=no_multinationals)
+    answers = profile.answers(rng, v2, round_number, population=population)
+    for item_id, value in answers.values.items():
+        item = v2.item(item_id)
+        assert item.is_visible(answers.values), item_id
+        assert item.question_type.clean(item, value) == value
+    for item in _visible_scored(v2, answers.values):
+        value = answers.values.get(item.id)
+        assert value is not None, item.id
+        if value == NOT_APPLICABLE:
+            assert item.allow_na and answers.na_reasons.get(item.id), item.id
+        if value == DONT_KNOW:
+            assert item.allow_dk
+    assert all(answers.values[i] == NOT_APPLICABLE for i in answers.na_reasons)
+    assert all(v2.item(i).asks_evidence(answers.values[i]) for i in answers.evidence)
