@@ -21,9 +21,15 @@ def cycle(app, create_region, create_user, create_round, create_assessment):
     expert = create_user(email="emil@example.org", name="Emil", role=Role.expert)
     assessment = create_assessment(region=region, round_=create_round())
     save_answer(assessment, "maturity", 3, officer)
+    # With it, the strategy dimension has 3 of its 4 weights answered (over the 2/3 needed).
+    save_answer(assessment, "budget_share", 60, officer)
     submit_assessment(assessment, officer)
     db.session.commit()
     return {"officer": officer, "expert": expert, "assessment": assessment}
+
+
+#: The strategy dimension once the expert scores maturity (weight 2) 100 beside budget_share 60.
+STRATEGY_MODERATED = (2 * 100 + 60) / 3
 
 
 #: The score form of the review page (posted to the page's own address).
@@ -153,14 +159,15 @@ def test_moderated_scores_reach_the_benchmarks(app, login, cycle):
     aid = cycle["assessment"].id
     reviewer.post(f"/reviews/{aid}/start")
     results = queries.round_scores(cycle["assessment"].round)
-    before = results.scores.query("kind == 'aspect' and key == 'sme_adoption'")
+    before = results.scores.query("kind == 'dimension' and key == 'strategy'")
     assert float(before["moderated"].iloc[0]) == 60
     reviewer.post(
         f"/reviews/{aid}/sections/basics", data=SCORE | {"score": "100", "rationale": "x"}
     )
     after = queries.round_scores(cycle["assessment"].round).scores
-    row = after.query("kind == 'aspect' and key == 'sme_adoption'")
-    assert (float(row["self"].iloc[0]), float(row["moderated"].iloc[0])) == (60, 100)
+    row = after.query("kind == 'dimension' and key == 'strategy'")
+    assert float(row["self"].iloc[0]) == 60
+    assert float(row["moderated"].iloc[0]) == pytest.approx(STRATEGY_MODERATED)
 
 
 def test_officers_cannot_review(app, login, cycle):
@@ -199,10 +206,11 @@ def test_officers_see_moderated_scores_only_once_released(app, login, cycle, cre
     region = client_for(app, login, cycle["officer"])
     api = f"/api/v1/rounds/{round_id}/regions/ES21/benchmark"
 
-    hidden = region.get(api).json["scores"]["aspect"]["sme_adoption"]
-    assert hidden == {"self": 60.0}  # no moderated score before the release
-    expert_view = reviewer.get(api).json["scores"]["aspect"]["sme_adoption"]
-    assert expert_view == {"self": 60.0, "moderated": 100.0}
+    hidden = region.get(api).json["scores"]["dimension"]["strategy"]
+    assert hidden["self"] == 60.0 and "moderated" not in hidden  # not before the release
+    expert_view = reviewer.get(api).json["scores"]["dimension"]["strategy"]
+    assert expert_view["self"] == 60.0
+    assert expert_view["moderated"] == pytest.approx(STRATEGY_MODERATED)
     from surveyapp.analysis.dashboard import region_dashboard
 
     round_ = db.session.get(Round, round_id)
@@ -210,12 +218,14 @@ def test_officers_see_moderated_scores_only_once_released(app, login, cycle, cre
     data = region_dashboard(
         cycle["assessment"].region, round_, "en", round_.score_column_for(officer)
     )
-    assert data["aspects"][0]["value"] == 60
+    strategy = next(row for row in data["dimensions"] if row["key"] == "strategy")
+    assert strategy["value"] == 60 and data["moderation"] is None
 
     admin = client_for(app, login, create_user(email="ada@example.org", role=Role.admin))
     admin.post(f"/admin/rounds/{round_id}/release")
-    shown = region.get(api).json["scores"]["aspect"]["sme_adoption"]
-    assert shown == {"self": 60.0, "moderated": 100.0}
+    shown = region.get(api).json["scores"]["dimension"]["strategy"]
+    assert shown["self"] == 60.0
+    assert shown["moderated"] == pytest.approx(STRATEGY_MODERATED)
     db.session.expire_all()
     round_ = db.session.get(Round, round_id)
     assert round_.score_column_for(officer) == "moderated"

@@ -100,6 +100,23 @@ def _taken_over(old: Any, new: Any, context: HistoryContext) -> str:
     return _("Took over the review.")
 
 
+def _na_rejected(old: Any, new: Any, context: HistoryContext) -> str:
+    if new is None:
+        return _("Rejected “not applicable”: the question counts as “Don't know” (0).")
+    return _(
+        "Rejected “not applicable” and set the moderated score to %(score)s.", score=readable(new)
+    )
+
+
+def _item_confirmed(old: Any, new: Any, context: HistoryContext) -> str:
+    if old is None:
+        return _("Confirmed the region's answer unchanged.")
+    return _(
+        "Confirmed the region's answer unchanged, withdrawing the moderated score of %(score)s.",
+        score=readable(old),
+    )
+
+
 EVENT_KINDS: dict[str, EventKind] = {
     "assessment.started": EventKind(_l("Started the assessment.")),
     "assessment.submitted": EventKind(_l("Submitted the assessment.")),
@@ -127,6 +144,28 @@ EVENT_KINDS: dict[str, EventKind] = {
     ),
     "score.withdrawn": EventKind(
         _l("Withdrew the moderated score of %(old)s."),
+        audience=WORKING_GROUP,
+        officers_once_released=True,
+    ),
+    # Experts' decisions on "not applicable" answers and confirmations are moderation too.
+    "review.na_accepted": EventKind(
+        _l("Accepted “not applicable”: the question is left out of the moderated score."),
+        audience=WORKING_GROUP,
+        officers_once_released=True,
+    ),
+    "review.na_rejected": EventKind(
+        None, audience=WORKING_GROUP, officers_once_released=True, describe=_na_rejected
+    ),
+    "review.na_decision_withdrawn": EventKind(
+        _l("Withdrew the decision on “not applicable”."),
+        audience=WORKING_GROUP,
+        officers_once_released=True,
+    ),
+    "review.item_confirmed": EventKind(
+        None, audience=WORKING_GROUP, officers_once_released=True, describe=_item_confirmed
+    ),
+    "review.confirmation_withdrawn": EventKind(
+        _l("Withdrew the confirmation of the region's answer."),
         audience=WORKING_GROUP,
         officers_once_released=True,
     ),

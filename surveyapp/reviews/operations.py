@@ -1,4 +1,5 @@
-"""The review workflow: take into review, comment, moderate scores, remark, decide.
+"""The review workflow: take into review, comment, moderate scores, decide on "not
+applicable" answers, confirm items, remark, decide.
 
 Every step is an audit event; the people concerned are notified. Experts never change the
 region's answers: moderated scores and remarks sit beside them.
@@ -19,8 +20,20 @@ from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
 from surveyapp.db import utcnow
 from surveyapp.extensions import db
+from surveyapp.labels import current_lang
 from surveyapp.notifications.operations import experts_of, notify, region_officers
+from surveyapp.questionnaires.types import NOT_APPLICABLE
 from surveyapp.reviews.models import ChangeRequest, ItemComment, ModeratedScore, SectionRemark
+from surveyapp.reviews.queries import (
+    ACCEPTED,
+    REJECTED,
+    SAME_SCORE,
+    definition_format,
+    item_self_score,
+    item_status,
+    population_millions,
+    undecided_not_applicable,
+)
 
 COMMENT_LIMIT = 5000
 REMARK_LIMIT = 10000
@@ -208,13 +221,52 @@ def _ensure_reviewing(assessment: Assessment, expert: User) -> None:
 
 
 def self_score(assessment: Assessment, item_id: str) -> float | None:
-    """The region's own score for an item (None: unanswered, not applicable or hidden)."""
+    """The region's own score for an item (None: left out, e.g. not applicable)."""
     definition = assessment.round.questionnaire.parsed
     item = definition.item(item_id)
     values = answer_values(assessment)
-    if not item.is_visible(values):
-        return None
-    return item.question_type.score(item, values.get(item_id))
+    value = values.get(item_id)
+    status = item_status(item, value, item.is_visible(values), None)
+    fmt = definition_format(definition)
+    return item_self_score(item, status, value, fmt, population_millions(assessment))
+
+
+def _scored_item(assessment: Assessment, item_id: str, field: str):
+    item = assessment.round.questionnaire.parsed.items_by_id.get(item_id)
+    if item is None or not item.is_scored:
+        raise ReviewError(_l("Only scored questions take a moderated score."), field)
+    return item
+
+
+def _answered_not_applicable(assessment: Assessment, item) -> bool:
+    values = answer_values(assessment)
+    return values.get(item.id) == NOT_APPLICABLE and item.is_visible(values)
+
+
+def _moderation(assessment: Assessment, item_id: str) -> ModeratedScore | None:
+    return db.session.scalar(
+        select(ModeratedScore).filter_by(assessment_id=assessment.id, item_id=item_id)
+    )
+
+
+def _new_moderation(assessment: Assessment, item_id: str) -> ModeratedScore:
+    row = ModeratedScore(assessment_id=assessment.id, item_id=item_id, confirmed=False)
+    db.session.add(row)
+    return row
+
+
+def _check_score(score: float) -> None:
+    if not math.isfinite(score) or not 0 <= score <= 100:
+        raise ReviewError(_l("Give a score from 0 to 100."), "score")
+
+
+def _rationale(text: str | None) -> str | None:
+    rationale = (text or "").replace("\x00", "").strip() or None
+    if rationale and len(rationale) > COMMENT_LIMIT:
+        raise ReviewError(
+            _l("Shorten the rationale to %(num)d characters.", num=COMMENT_LIMIT), "rationale"
+        )
+    return rationale
 
 
 def set_moderated_score(
@@ -226,40 +278,147 @@ def set_moderated_score(
 ) -> ModeratedScore | None:
     """Give (or, with score None, withdraw) the expert's score for a scored item.
 
+    On an item the region answered "not applicable", a score rejects that answer
+    (see :func:`decide_not_applicable`).
+
     :raises ReviewError: not a scored item, a score outside 0-100, or no rationale while the
         score differs from the region's own.
     """
     _ensure_reviewing(assessment, expert)
-    definition = assessment.round.questionnaire.parsed
-    item = definition.items_by_id.get(item_id)
-    if item is None or not item.is_scored:
-        raise ReviewError(_l("Only scored questions take a moderated score."), "score")
-    existing = db.session.scalar(
-        select(ModeratedScore).filter_by(assessment_id=assessment.id, item_id=item_id)
-    )
+    item = _scored_item(assessment, item_id, "score")
     if score is None:
-        if existing is not None:
-            db.session.delete(existing)
-            _audit("score.withdrawn", assessment, expert, item_id=item_id, old_value=existing.score)
+        withdraw_moderation(assessment, item_id, expert)
         return None
-    if not math.isfinite(score) or not 0 <= score <= 100:
-        raise ReviewError(_l("Give a score from 0 to 100."), "score")
-    rationale = (rationale or "").replace("\x00", "").strip() or None
+    if _answered_not_applicable(assessment, item):
+        return decide_not_applicable(assessment, item_id, REJECTED, rationale, expert, score)
+    _check_score(score)
+    rationale = _rationale(rationale)
     own = self_score(assessment, item_id)
-    if (own is None or abs(own - score) > 1e-9) and not rationale:
+    if (own is None or abs(own - score) > SAME_SCORE) and not rationale:
         raise ReviewError(
             _l("Explain why your score differs from the region's own score."), "rationale"
         )
-    if rationale and len(rationale) > COMMENT_LIMIT:
-        raise ReviewError(_l("Shorten the rationale to %(num)d characters.", num=COMMENT_LIMIT))
+    existing = _moderation(assessment, item_id)
     old = existing.score if existing else None
     if existing is None:
-        existing = ModeratedScore(assessment_id=assessment.id, item_id=item_id)
-        db.session.add(existing)
+        existing = _new_moderation(assessment, item_id)
     existing.score, existing.rationale, existing.expert = score, rationale, expert
+    existing.na_decision, existing.confirmed = None, False
     db.session.flush()
     _audit("score.moderated", assessment, expert, item_id=item_id, old_value=old, new_value=score)
     return existing
+
+
+def decide_not_applicable(
+    assessment: Assessment,
+    item_id: str,
+    decision: str,
+    rationale: str | None,
+    expert: User,
+    score: float | None = None,
+) -> ModeratedScore:
+    """Accept or reject the region's "not applicable" answer on a scored item (D12).
+
+    Accepted, the item is left out of the moderated score and takes no score. Rejected, it
+    needs a written rationale and counts as "Don't know" (0) unless ``score`` sets the
+    moderated score (format 1, which has no "Don't know", needs the score).
+
+    :raises ReviewError: the item is not scored or not answered "not applicable", an unknown
+        decision, a score with an acceptance, a score outside 0-100, or a rejection without
+        a rationale.
+    """
+    _ensure_reviewing(assessment, expert)
+    item = _scored_item(assessment, item_id, "decision")
+    if not _answered_not_applicable(assessment, item):
+        raise ReviewError(
+            _l("The region did not answer “not applicable” here: there is nothing to decide."),
+            "decision",
+        )
+    if decision not in (ACCEPTED, REJECTED):
+        raise ReviewError(_l("Accept or reject the region's “not applicable”."), "decision")
+    rationale = _rationale(rationale)
+    if decision == ACCEPTED and score is not None:
+        raise ReviewError(
+            _l("An accepted “not applicable” takes no score: the question is left out."),
+            "score",
+        )
+    if decision == REJECTED:
+        if score is not None:
+            _check_score(score)
+        elif definition_format(assessment.round.questionnaire.parsed) < 2:
+            # Format 1 has no "Don't know" to fall back on: its scores leave a rejected N/A
+            # without a score out, so the rejection would change nothing.
+            raise ReviewError(
+                _l("Give the score the question earns: this questionnaire has no “Don't know”."),
+                "score",
+            )
+        if not rationale:
+            raise ReviewError(_l("Explain why the question applies to the region."), "rationale")
+    row = _moderation(assessment, item_id)
+    old = (row.na_decision, row.score) if row else (None, None)
+    if old == (decision, score) and row.rationale == rationale:
+        return row
+    if row is None:
+        row = _new_moderation(assessment, item_id)
+    row.na_decision, row.score, row.rationale = decision, score, rationale
+    row.confirmed, row.expert = False, expert
+    db.session.flush()
+    action = "review.na_accepted" if decision == ACCEPTED else "review.na_rejected"
+    _audit(
+        action,
+        assessment,
+        expert,
+        item_id=item_id,
+        old_value=old[0],
+        new_value=score if decision == REJECTED else None,
+    )
+    return row
+
+
+def confirm_item(assessment: Assessment, item_id: str, expert: User) -> ModeratedScore:
+    """Confirm the region's answer to a scored item as it stands (moderation coverage counts
+    it as reviewed); a moderated score given before is withdrawn.
+
+    :raises ReviewError: not a scored item, or answered "not applicable" (accept or reject
+        that instead).
+    """
+    _ensure_reviewing(assessment, expert)
+    item = _scored_item(assessment, item_id, "confirm")
+    if _answered_not_applicable(assessment, item):
+        raise ReviewError(
+            _l("Accept or reject the region's “not applicable” instead of confirming it."),
+            "decision",
+        )
+    row = _moderation(assessment, item_id)
+    if row is not None and row.confirmed and row.score is None:
+        return row
+    old = row.score if row else None
+    if row is None:
+        row = _new_moderation(assessment, item_id)
+    row.score, row.na_decision, row.rationale = None, None, None
+    row.confirmed, row.expert = True, expert
+    db.session.flush()
+    _audit("review.item_confirmed", assessment, expert, item_id=item_id, old_value=old)
+    return row
+
+
+def withdraw_moderation(assessment: Assessment, item_id: str, expert: User) -> None:
+    """Withdraw the expert's score, decision or confirmation on an item (nothing to withdraw:
+    nothing happens)."""
+    _ensure_reviewing(assessment, expert)
+    row = _moderation(assessment, item_id)
+    if row is None:
+        return
+    db.session.delete(row)
+    if row.na_decision is not None and _answered_not_applicable(
+        assessment, assessment.round.questionnaire.parsed.item(item_id)
+    ):
+        action, old = "review.na_decision_withdrawn", row.na_decision
+    elif row.score is not None:
+        action, old = "score.withdrawn", row.score
+    else:
+        action, old = "review.confirmation_withdrawn", None
+    _audit(action, assessment, expert, item_id=item_id, old_value=old)
 
 
 def set_section_remark(assessment: Assessment, section_id: str, body: str, expert: User) -> None:
@@ -318,15 +477,39 @@ def request_changes(assessment: Assessment, expert: User, message: str) -> Chang
     return change_request
 
 
+class UndecidedNotApplicable(ReviewError):
+    """Validation refused: "not applicable" answers no expert has accepted or rejected."""
+
+    def __init__(self, items: list):
+        self.items = items
+        questions = "; ".join(f"“{item.localized('text', current_lang())}”" for item in items)
+        super().__init__(
+            _l(
+                "Accept or reject every “not applicable” before validating. Still undecided: "
+                "%(questions)s.",
+                questions=questions,
+            ),
+            "decision",
+        )
+
+
 def validate_assessment(assessment: Assessment, expert: User) -> None:
-    """Accept the assessment as it stands; it is locked for good.
+    """Accept the assessment as it stands; it is locked for good. Items the expert left
+    unchanged keep the region's answer (no row is written for them: moderation coverage counts
+    only what an expert did).
 
     :raises InvalidTransition: when it is not under review.
+    :raises UndecidedNotApplicable: a format-2 assessment with a "not applicable" answer no
+        expert has accepted or rejected (D12).
     """
     lock_for_writing(assessment)
     if assessment.state != AssessmentState.under_review:
         raise InvalidTransition(f"an assessment cannot go from {assessment.state} to validated")
     ensure_can_review(expert, assessment)
+    if definition_format(assessment.round.questionnaire.parsed) >= 2:
+        undecided = undecided_not_applicable(assessment)
+        if undecided:
+            raise UndecidedNotApplicable(undecided)
     assessment.validate()
     _audit("review.validated", assessment, expert, new_value=str(assessment.state))
     notify(region_officers(assessment), "validated", assessment, actor=expert)

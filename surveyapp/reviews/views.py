@@ -13,6 +13,7 @@ from surveyapp.bounds import db_int
 from surveyapp.challenges.queries import categories, tags_of
 from surveyapp.extensions import db
 from surveyapp.labels import current_lang
+from surveyapp.numbers import format_score
 from surveyapp.practices.queries import practices_of
 from surveyapp.regions.partnerships import THEMATIC_PARTNERSHIPS
 from surveyapp.reviews.models import ItemComment
@@ -20,27 +21,32 @@ from surveyapp.reviews.operations import (
     NotReviewer,
     Refused,
     ReviewError,
+    confirm_item,
+    decide_not_applicable,
     ensure_can_review,
     post_comment,
     request_changes,
     resolve_comment,
     review_refusal,
-    self_score,
     set_moderated_score,
     set_section_remark,
     start_review,
     take_over_review,
     unresolved_comments,
     validate_assessment,
+    withdraw_moderation,
 )
 from surveyapp.reviews.queries import (
     QueueFilters,
     changes_since_request,
+    definition_format,
+    item_moderations,
     latest_change_request,
-    moderated_scores,
     review_queue,
     section_remarks,
+    summarize,
     threads,
+    undecided_not_applicable,
     unresolved_items,
 )
 from surveyapp.rounds.queries import list_rounds
@@ -82,7 +88,7 @@ def _section_or_404(assessment, section_id: str):
 def render_review(assessment, section_id: str, errors: dict | None = None, status: int = 200):
     definition, section = _section_or_404(assessment, section_id)
     answers = answer_map(assessment)
-    own_scores = {i.id: self_score(assessment, i.id) for i in section.items if i.is_scored}
+    moderation = item_moderations(assessment)
     unresolved = unresolved_items(assessment)
     open_by_section = {
         s.id: sum(unresolved.get(i.id, 0) for i in s.items) for s in definition.sections
@@ -95,8 +101,11 @@ def render_review(assessment, section_id: str, errors: dict | None = None, statu
             definition=definition,
             section=section,
             answers=answers,
-            own_scores=own_scores,
-            moderated=moderated_scores(assessment),
+            moderation=moderation,
+            summary=summarize(list(moderation.values())),
+            undecided=[m.item for m in moderation.values() if m.status == "na_pending"],
+            na_required=definition_format(definition) >= 2,
+            score_text=format_score,
             threads=threads(assessment),
             open_by_section=open_by_section,
             remark=section_remarks(assessment).get(section.id),
@@ -162,14 +171,8 @@ def save_review(assessment_id: int, section_id: str):
             if item is None or item.section_id != section.id:
                 abort(404)
             ensure_can_review(current_user, assessment)
-            set_moderated_score(
-                assessment,
-                item_id,
-                _score_value(request.form.get("score", ""), item_id),
-                request.form.get("rationale"),
-                current_user,
-            )
-            done, anchor = _("Score saved."), f"#item-{item_id}"
+            done = _moderate(assessment, item_id, what)
+            anchor = f"#item-{item_id}"
         db.session.commit()
     except Refused as error:
         db.session.rollback()
@@ -187,6 +190,38 @@ def save_review(assessment_id: int, section_id: str):
     return redirect(
         url_for(".review_section", assessment_id=assessment_id, section_id=section.id) + anchor
     )
+
+
+def _moderate(assessment, item_id: str, what: str | None) -> str:
+    """Save one item's moderation from the review page's form ``what``; the message to flash."""
+    if what == "decision":
+        decision = request.form.get("decision", "")
+        if decision == "":
+            withdraw_moderation(assessment, item_id, current_user)
+            return _("Decision withdrawn.")
+        decide_not_applicable(
+            assessment,
+            item_id,
+            decision,
+            request.form.get("rationale"),
+            current_user,
+            _score_value(request.form.get("score", ""), item_id),
+        )
+        return _("Decision saved.")
+    if what == "confirm":
+        if request.form.get("confirmed") == "0":
+            withdraw_moderation(assessment, item_id, current_user)
+            return _("Confirmation withdrawn.")
+        confirm_item(assessment, item_id, current_user)
+        return _("Answer confirmed.")
+    set_moderated_score(
+        assessment,
+        item_id,
+        _score_value(request.form.get("score", ""), item_id),
+        request.form.get("rationale"),
+        current_user,
+    )
+    return _("Score saved.")
 
 
 def _score_value(raw: str, item_id: str) -> float | None:
@@ -247,6 +282,11 @@ def _confirmation(assessment_id: int, action: str, errors: dict | None = None, s
             open_comments=[
                 (definition.items_by_id.get(c.item_id), c) for c in unresolved_comments(assessment)
             ],
+            undecided=(
+                undecided_not_applicable(assessment)
+                if action == "validate" and definition_format(definition) >= 2
+                else []
+            ),
             errors=errors or {},
             lang=current_lang(),
         ),
