@@ -120,19 +120,21 @@ def index_keys(definition) -> list[tuple[str, str]]:
 # --- coverage ------------------------------------------------------------------------------
 
 
-def _coverage(own: pd.Series | None, column: str) -> dict | None:
+def _coverage(own: dict | None, column: str) -> dict | None:
     """Coverage of one index of one assessment: counted and scored items, weight share, DK."""
-    if own is None:
-        return None
-    total = own.get("total")
-    if total is None or pd.isna(total) or not total:
+    if own is None or pd.isna(own.get("total")) or not own.get("total"):
         return None
     share = own.get(f"coverage_{column}")
+
+    def count(name: str) -> int:
+        value = own.get(name)
+        return 0 if value is None or pd.isna(value) else int(value)
+
     return {
-        "counted": int(own.get("counted") or 0),
-        "total": int(total),
+        "counted": count("counted"),
+        "total": count("total"),
         "percent": None if share is None or pd.isna(share) else 100 * float(share),
-        "dk": int(own.get("dk") or 0),
+        "dk": count("dk"),
     }
 
 
@@ -166,10 +168,17 @@ def _band_label(band: str | None) -> str | None:
     }.get(band or "")
 
 
-def _stats(table: pd.DataFrame | None, kind: str, key: str) -> pd.Series | None:
-    if table is None or (kind, key) not in table.index:
-        return None
-    return table.loc[(kind, key)]
+def records(table: pd.DataFrame | None) -> dict[tuple[str, str], dict]:
+    """A statistics or score table indexed by (kind, key) as plain dictionaries (looked up
+    dozens of times per page: a dictionary is much cheaper than ``.loc``)."""
+    if table is None or table.empty:
+        return {}
+    rows = table.to_dict("records")
+    return {tuple(index): row for index, row in zip(table.index, rows, strict=True)}
+
+
+def _stats(table: dict | None, kind: str, key: str) -> dict | None:
+    return None if table is None else table.get((kind, key))
 
 
 def _row(kind, key, own, stats, labels: Labels, column: str, rank_shown: bool) -> dict:
@@ -245,14 +254,16 @@ def region_dashboard(
     # labelled provisional, with no rank (METHOD §6, D13).
     shown = column if validated else "self"
     rank_shown = validated and moderated_visible
-    own_rows = results.scores[results.scores["assessment_id"] == focal].set_index(["kind", "key"])
+    own_rows = records(
+        results.scores[results.scores["assessment_id"] == focal].set_index(["kind", "key"])
+    )
     benchmarks = queries.region_benchmark(results, region.id, "moderated")
     primary = next((b for b in benchmarks if not b.suppressed), None)
-    primary_table = primary.table if primary else None
+    primary_table = records(primary.table) if primary else None
     primary_label = group_label(primary.group, lang) if primary else None
 
     def row(kind, key):
-        own = own_rows.loc[(kind, key)] if (kind, key) in own_rows.index else None
+        own = own_rows.get((kind, key))
         return _row(kind, key, own, _stats(primary_table, kind, key), labels, shown, rank_shown)
 
     index = row(scoring.INDEX, scoring.C7)
@@ -316,14 +327,15 @@ def _group_table(benchmarks, definition, labels: Labels, lang: str) -> dict:
     """Percentile ranks of a validated region: one column per peer group, one row per index."""
     suppressed = [group_label(b.group, lang) for b in benchmarks if b.suppressed]
     benchmarks = [b for b in benchmarks if not b.suppressed]
+    tables = [records(b.table) for b in benchmarks]
     columns = [
         {"label": group_label(b.group, lang), "size": len(b.group.members)} for b in benchmarks
     ]
     rows = []
     for kind, key in index_keys(definition):
         cells = []
-        for benchmark in benchmarks:
-            stats = _stats(benchmark.table, kind, key)
+        for table in tables:
+            stats = _stats(table, kind, key)
             if stats is None or stats["suppressed"] or pd.isna(stats.get("rank")):
                 cells.append(None)
                 continue
@@ -502,7 +514,7 @@ def panel_change(round_: Round, labels: Labels, definition, column: str) -> dict
     previous = _previous_round(round_)
     if previous is None:
         return {"previous": None, "rows": [], "cross_version": False}
-    table = queries.panel_trend(round_, previous, column)
+    table = records(queries.panel_trend(round_, previous, column))
     rows = []
     cross_version = False
     for kind, key in index_keys(definition):
@@ -560,7 +572,7 @@ def _region_trend(round_, region_id, labels: Labels, definition, column, officer
 # --- the working group's view ------------------------------------------------------------
 
 
-def _distribution(table: pd.DataFrame | None, kind: str, key: str, labels: Labels) -> dict:
+def _distribution(table: dict, kind: str, key: str, labels: Labels) -> dict:
     stats = _stats(table, kind, key)
     n = int(stats["n"]) if stats is not None else 0
     suppressed = stats is None or bool(stats["suppressed"])
@@ -579,7 +591,7 @@ def _distribution(table: pd.DataFrame | None, kind: str, key: str, labels: Label
 
 def _series(results, ids, column: str, threshold: int, definition, labels: Labels) -> dict:
     """Distributions of every index over one set of assessments."""
-    table = peers.describe_wide(queries.wide_scores(results, column), ids, threshold)
+    table = records(peers.describe_wide(queries.wide_scores(results, column), ids, threshold))
     rows = {
         kind: [
             _distribution(table, kind, key, labels)
