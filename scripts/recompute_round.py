@@ -171,7 +171,7 @@ def classify(item: dict, value, visible: bool, na_decision: str, population: flo
     return status, raw
 
 
-def item_scores(item: dict, status: str, raw: float, expert: float, method: str):
+def item_scores(item: dict, status: str, raw: float, expert: float, method: str, population: float):
     """(self, moderated) item scores; NaN = left out of the index."""
     if method.startswith("1."):
         # Method 1.0: blanks, "Don't know", "not applicable" and hidden items are left out.
@@ -189,6 +189,12 @@ def item_scores(item: dict, status: str, raw: float, expert: float, method: str)
             moderated = expert
     if status == "na_accepted":
         moderated = NAN
+    if item["rule"]["kind"] == "count" and math.isnan(population):
+        # A population is never guessed: whatever the answer, the count is left out (an
+        # expert's score still stands).
+        own = NAN
+        if math.isnan(expert):
+            moderated = NAN
     return own, moderated
 
 
@@ -214,16 +220,16 @@ def quantile(sorted_values: list[float], p: float) -> float:
 
 
 class Recomputed:
-    def __init__(self, archive: zipfile.ZipFile):
+    """Every figure of a round recomputed from the bundle's tables (rows as csv.DictReader gives
+    them) and its manifest; ``problems`` lists every mismatch found so far."""
+
+    def __init__(self, manifest: dict, tables: dict[str, list[dict[str, str]]]):
         self.problems: list[str] = []
         #: Figures compared per source other than results.csv (API, PDF).
         self.checked: dict[str, int] = defaultdict(int)
-        self.manifest = json.loads(archive.read("manifest.json"))
-        for name, digest in self.manifest.get("files", {}).items():
-            if hashlib.sha256(archive.read(name)).hexdigest() != digest:
-                self.problems.append(f"{name}: SHA-256 differs from the manifest's")
+        self.manifest = manifest
         self.items = {}
-        for row in read_csv(archive, "items.csv"):
+        for row in tables["items"]:
             self.items[row["item_id"]] = {
                 "kind": row["home_kind"],
                 "home": row["home"],
@@ -233,9 +239,9 @@ class Recomputed:
                 "gate": json.loads(row["gate"]) if row["gate"] else None,
                 "allow_na": flag(row["allow_na"]),
             }
-        self.regions = {row["assessment"]: row for row in read_csv(archive, "regions.csv")}
-        self.answers = read_csv(archive, "answers.csv")
-        self.results = read_csv(archive, "results.csv")
+        self.regions = {row["assessment"]: row for row in tables["regions"]}
+        self.answers = tables["answers"]
+        self.results = tables.get("results", [])
         self.method = str(self.manifest.get("method", "2.0"))
         self.c7 = self.manifest.get("c7_dimensions") or sorted(
             {i["home"] for i in self.items.values() if i["kind"] == "dimension"}
@@ -243,6 +249,16 @@ class Recomputed:
         self.scores: dict[tuple[str, str, str], dict] = {}
         self.compute_items()
         self.compute_indices()
+
+    @classmethod
+    def from_zip(cls, archive: zipfile.ZipFile) -> Recomputed:
+        manifest = json.loads(archive.read("manifest.json"))
+        names = ("items", "answers", "regions", "results")
+        recomputed = cls(manifest, {name: read_csv(archive, f"{name}.csv") for name in names})
+        for name, digest in manifest.get("files", {}).items():
+            if hashlib.sha256(archive.read(name)).hexdigest() != digest:
+                recomputed.problems.insert(0, f"{name}: SHA-256 differs from the manifest's")
+        return recomputed
 
     def compute_items(self):
         values: dict[str, dict] = defaultdict(dict)
@@ -269,7 +285,7 @@ class Recomputed:
                 if status != row["status"]:
                     self.problems.append(f"{where}: status {row['status']!r}, expected {status!r}")
                 own, moderated = item_scores(
-                    item, status, raw, number(row["expert_score"]), self.method
+                    item, status, raw, number(row["expert_score"]), self.method, population
                 )
                 for name, mine in (("self_score", own), ("moderated_score", moderated)):
                     theirs = number(row[name])
@@ -556,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         with zipfile.ZipFile(args.export) as archive:
-            recomputed = Recomputed(archive)
+            recomputed = Recomputed.from_zip(archive)
     except UnknownRule as error:
         print(error)
         return 2

@@ -3,6 +3,7 @@ agrees with the application's, and notices a figure, an answer or a file that wa
 
 import ast
 import hashlib
+import importlib.util
 import json
 import random
 import re
@@ -13,13 +14,18 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
+from surveyapp.analysis import scoring
 from surveyapp.assessments.models import Answer, AssessmentState
 from surveyapp.assessments.operations import save_answer
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
+from surveyapp.questionnaires.loader import read_file
 from surveyapp.questionnaires.operations import load_questionnaire
 from surveyapp.regions.models import Region, RegionPopulation
 from surveyapp.reporting.catalog import REGION, Job, build_context, definition
@@ -323,3 +329,140 @@ def test_a_v2_round_with_every_status_recomputes(app, v2_round, tmp_path):
     result = run(bundle(v2_round, tmp_path / "v2.zip"))
     assert result.returncode == 0, result.stdout[-3000:]
     assert "12 assessments" in result.stdout and "all match" in result.stdout
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("recompute_round", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+recompute = load_script()
+QUESTIONNAIRES = {
+    "v1": read_file(V2.with_name("criterion7-interregional-v1.yaml"))[1],
+    "v2": read_file(V2)[1],
+}
+ANSWERED_TYPES = ("scale", "yes_no", "percent", "number", "single_choice")
+
+
+@st.composite
+def rounds(draw, definition):
+    """A few assessments' answers (any value the method scores, "Don't know", N/A, blank),
+    experts' scores and N/A decisions, and populations (some unknown)."""
+    answers, moderated, populations = [], [], {}
+    for assessment in range(1, draw(st.integers(1, 3)) + 1):
+        populations[assessment] = draw(
+            st.one_of(st.just(float("nan")), st.integers(50_000, 20_000_000).map(float))
+        )
+        for item in definition.items:
+            if item.type not in ANSWERED_TYPES:
+                continue
+            substantive = {
+                "scale": st.integers(0, 5),
+                "yes_no": st.booleans(),
+                "percent": st.floats(0, 100, allow_nan=False).map(lambda x: round(x, 2)),
+                "number": st.integers(0, 40),
+                "single_choice": st.sampled_from(
+                    [o["value"] for o in item.config.get("options", [{"value": "x"}])]
+                ),
+            }[item.type]
+            choices = [substantive, st.none(), st.just("dk")]
+            if getattr(item, "allow_na", False) or item.config.get("allow_na"):
+                choices.append(st.just("na"))
+            value = draw(st.one_of(*choices))
+            if value is not None:
+                answers.append((assessment, item.id, value))
+            if draw(st.integers(0, 9)) == 0:
+                decision = draw(st.sampled_from([None, "accepted", "rejected"]))
+                score = draw(st.one_of(st.none(), st.sampled_from([0.0, 35.0, 100.0])))
+                moderated.append((assessment, item.id, score, decision, False))
+    return (
+        pd.DataFrame(answers, columns=["assessment_id", "item_id", "value"]),
+        pd.DataFrame(
+            moderated, columns=["assessment_id", "item_id", "score", "na_decision", "confirmed"]
+        ),
+        pd.Series(populations),
+    )
+
+
+def text(value) -> str:
+    return "" if value is None or value != value else repr(float(value))
+
+
+@pytest.mark.parametrize("version", sorted(QUESTIONNAIRES))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_independent_implementation_agrees_with_the_engine_on_every_response(version, data):
+    """For any response (v1 and v2 rules), the script's statuses, item scores, indices,
+    coverage and counts equal the application's to 9 decimals."""
+    definition = QUESTIONNAIRES[version]
+    answers, moderated, populations = data.draw(rounds(definition))
+    ids = list(populations.index)
+    items, scores = scoring.score(answers, definition, moderated, populations, assessment_ids=ids)
+    values = {(a, i): v for a, i, v in answers.itertuples(index=False)}
+    decisions = {(a, i): (s, d) for a, i, s, d, _c in moderated.itertuples(index=False)}
+    rows = []
+    for row in items.itertuples(index=False):
+        score, decision = decisions.get((row.assessment_id, row.item_id), (None, None))
+        value = values.pop((row.assessment_id, row.item_id), None)
+        rows.append(
+            {
+                "assessment": str(row.assessment_id),
+                "item_id": row.item_id,
+                "status": row.status,
+                "self_value": "" if value is None else json.dumps(value),
+                "expert_score": text(score),
+                "na_decision": decision or "",
+                "self_score": text(row.self),
+                "moderated_score": text(row.moderated),
+            }
+        )
+    for (assessment, item_id), value in values.items():  # unscored answers: gates
+        rows.append(
+            {
+                "assessment": str(assessment),
+                "item_id": item_id,
+                "status": "",
+                "self_value": json.dumps(value),
+                "expert_score": "",
+                "na_decision": "",
+                "self_score": "",
+                "moderated_score": "",
+            }
+        )
+    frame = scoring.item_frame(definition)
+    tables = {
+        "items": [
+            {
+                "item_id": r.item_id,
+                "home_kind": r.home_kind,
+                "home": r.home,
+                "weight": repr(r.weight),
+                "rule": r.rule,
+                "dk_score": repr(r.dk_score),
+                "gate": r.gate,
+                "allow_na": "yes" if r.allow_na else "no",
+            }
+            for r in frame.itertuples(index=False)
+        ],
+        "answers": rows,
+        "regions": [
+            {"assessment": str(a), "population": text(p), "validated": "yes", "groups": ""}
+            for a, p in populations.items()
+        ],
+    }
+    manifest = {
+        "method": definition.method,
+        "c7_dimensions": [g.id for g in definition.c7_dimensions],
+    }
+    mine = recompute.Recomputed(manifest, tables)
+    assert mine.problems == []
+    theirs = {(str(r.assessment_id), r.kind, r.key): r for r in scores.itertuples(index=False)}
+    assert set(theirs) == set(mine.scores)
+    for key, row in theirs.items():
+        entry = mine.scores[key]
+        for column in ("self", "moderated", "coverage_self", "coverage_moderated"):
+            assert recompute.same_full(entry[column], float(getattr(row, column))), (key, column)
+        for column in ("counted", "total", "dk"):
+            assert entry[column] == getattr(row, column), (key, column)
