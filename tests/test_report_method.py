@@ -260,10 +260,21 @@ def test_an_index_below_coverage_is_not_applicable_never_zero(app, method_world)
     assert mnc["moderated"] is None and mnc["value"] is None and mnc["not_applicable"]
     assert mnc["coverage"] == {"counted": 1, "total": 2, "percent": pytest.approx(100 / 3), "dk": 0}
     assert mnc["coverage_text"] == "1 of 2 items (33 % of weight)"
+    method_world["assessments"]["ES23"].consent_named = True
+    db.session.commit()
     wg = working_group_dashboard(method_world["round"], "en")
-    la_rioja = [row for row in wg["heat_map"]["rows"] if row["label"].startswith("Region")]
-    assert la_rioja == [] or all(
-        "n/a" in row["values"] or 0 not in row["values"] for row in la_rioja
+    la_rioja = next(row for row in wg["heat_map"]["rows"] if row["label"] == "La Rioja (ES23)")
+    assert la_rioja["values"] == [60.0, 60.0, 60.0, "n/a"]
+
+
+def test_the_heat_map_table_on_the_page_says_not_applicable(app, method_world, login, create_user):
+    method_world["assessments"]["ES23"].consent_named = True
+    db.session.commit()
+    expert = login_as(app, login, create_user, Role.expert, "e4@example.org")
+    page = expert.get(f"/benchmarks/rounds/{method_world['round'].id}")
+    assert page.status_code == 200
+    assert re.search(
+        r"La Rioja \(ES23\)</th>(<td>60\.0</td>){3}<td><span class=\"suppressed\">n/a", page.text
     )
 
 

@@ -694,6 +694,11 @@ def working_group_dashboard(
     }
 
 
+def not_applicable_mark() -> str:
+    """What a heat-map cell or table says for an index below the coverage threshold."""
+    return _("n/a")
+
+
 def heat_map_description() -> str:
     return _(
         "One row per validated region, one column per critical aspect; darker is higher. "
@@ -795,7 +800,9 @@ def _heat_rows(
     values = values.reindex(index=regions["assessment_id"], columns=aspect_keys).astype(float)
     totals = totals.reindex(index=regions["assessment_id"], columns=aspect_keys).astype(float)
     cells = np.where(
-        values.notna(), values.to_numpy(dtype=object), np.where(totals > 0, "n/a", None)
+        values.notna(),
+        values.to_numpy(dtype=object),
+        np.where(totals > 0, not_applicable_mark(), None),
     ).tolist()
     named, unnamed = [], []
     for consent, name, code, row, assessment_id in zip(
