@@ -30,8 +30,10 @@ def as_decimal(value: int | float | Decimal) -> Decimal:
     """The number as a Decimal with the digits it shows (0.1, not 0.1000000000000000055...)."""
     if isinstance(value, Decimal):
         return value
+    if hasattr(value, "item") and not isinstance(value, int | float):
+        value = value.item()  # a numpy scalar other than float64
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return Decimal(repr(float(value)))  # numpy's float64 repr is "np.float64(...)"
     return Decimal(value)
 
 

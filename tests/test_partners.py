@@ -23,14 +23,14 @@ def test_partners_are_ranked_by_shared_areas_and_complementarity():
     }
     suggestions = suggest_partners(1, dimensions, areas, margin=15)
     by_id = {s.region_id: s for s in suggestions}
-    # Before normalising: 3 -> sqrt(mean(0, 50) * mean(50, 0)) = 25; 4 is only weaker: 0.
-    assert by_id[3].complementarity == pytest.approx(1.0)
+    # 3 -> sqrt(mean(0, 50) * mean(50, 0)) / 50 = 25 / 50, absolute (not scaled to the best).
+    assert by_id[3].complementarity == pytest.approx(0.5)
     assert 4 not in by_id
     assert by_id[3].shared_score == pytest.approx(1 / 3)
     assert by_id[2].shared_score == pytest.approx(1.0)
     # 4 and 5 match on nothing (no shared area, nothing to learn both ways): left out.
-    assert [s.region_id for s in suggestions] == [3, 2]
-    assert by_id[3].match == pytest.approx((1 / 3 + 1) / 2)
+    assert [s.region_id for s in suggestions] == [2, 3]
+    assert by_id[3].match == pytest.approx((1 / 3 + 0.5) / 2)
     assert by_id[3].shared == ["energy"]
     assert by_id[3].their_strengths == ["funding"]
     assert by_id[3].your_strengths == ["strategy"]
@@ -39,7 +39,8 @@ def test_partners_are_ranked_by_shared_areas_and_complementarity():
 def test_a_region_better_everywhere_is_not_complementary():
     dimensions = pd.DataFrame({"strategy": [20, 60, 50], "funding": [60, 40, 90]}, index=[1, 2, 3])
     suggestions = {s.region_id: s for s in suggest_partners(1, dimensions, {1: {"x"}, 3: {"x"}})}
-    assert suggestions[2].complementarity == pytest.approx(1.0)
+    # Gaps +40 (strategy) and -20 (funding): sqrt(20 x 10) / 50.
+    assert suggestions[2].complementarity == pytest.approx(200**0.5 / 50)
     assert suggestions[2].their_strengths == ["strategy"]
     assert suggestions[2].your_strengths == ["funding"]
     assert suggestions[3].complementarity == 0  # better in both: nothing to learn in return
@@ -51,3 +52,14 @@ def test_limit_and_unknown_region():
     assert len(suggest_partners(1, dimensions, {})) == 2
     assert len(suggest_partners(1, dimensions, {}, limit=1)) == 1
     assert suggest_partners(9, dimensions, {}) == []
+
+
+def test_candidates_of_the_same_member_state_are_left_out():
+    dimensions = pd.DataFrame({"strategy": [20, 60, 60], "funding": [60, 20, 20]}, index=[1, 2, 3])
+    countries = {1: "ES", 2: "ES", 3: "FR"}
+    suggestions = suggest_partners(1, dimensions, {}, countries=countries)
+    assert [s.region_id for s in suggestions] == [3]
+    # Over all dimensions, a missing score counting as no gap: sqrt(40/3 * 40/3) / 50.
+    three = dimensions.assign(monitoring=[50, None, 50])
+    (only,) = suggest_partners(1, three, {}, countries=countries)
+    assert only.complementarity == pytest.approx((40 / 3) / 50)

@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -13,7 +14,9 @@ from surveyapp.analysis.peers import (
     PARTNERSHIP,
     PeerGroup,
     all_peer_groups,
+    band,
     describe,
+    panel_change,
     peer_groups,
     percentile_rank,
     suppress,
@@ -25,7 +28,7 @@ def scores_table(values: dict[int, float | None], kind="dimension", key="strateg
     return pd.DataFrame(rows, columns=["assessment_id", "kind", "key", "self", "moderated"])
 
 
-def test_statistics_of_a_group():
+def test_statistics_of_a_group_of_six_show_the_median_only():
     # Sorted: 10, 20, 30, 40, 50, 90.
     scores = scores_table({1: 40, 2: 10, 3: 90, 4: 30, 5: 20, 6: 50, 7: None})
     row = describe(scores, [1, 2, 3, 4, 5, 6, 7], "self", threshold=5, focal_assessment=1).loc[
@@ -33,15 +36,41 @@ def test_statistics_of_a_group():
     ]
     assert row["n"] == 6  # the unanswered one does not count
     assert row["median"] == pytest.approx(35)
-    # Linear interpolation: position 0.25 * 5 = 1.25 -> 20 + 0.25 * 10; 0.75 * 5 = 3.75.
-    assert row["q1"] == pytest.approx(22.5)
-    assert row["q3"] == pytest.approx(47.5)
-    assert row["mean"] == pytest.approx(40)
-    assert (row["min"], row["max"]) == (10, 90)
+    # 5-9 regions: the median only (type-7 quartiles of so few are regions' own values).
+    assert math.isnan(row["q1"]) and math.isnan(row["q3"])
+    for never in ("mean", "min", "max"):
+        assert never not in row.index
     # 40: three scores below, itself equal -> (3 + 0.5) / 6.
     assert row["rank"] == pytest.approx(100 * 3.5 / 6)
     assert row["gap"] == pytest.approx(5)
+    assert row["band"] == "q3"
     assert not row["suppressed"]
+
+
+def test_quartiles_from_ten_regions_type_7():
+    values = {n: 10.0 * n for n in range(1, 11)}  # 10, 20, ..., 100
+    row = describe(scores_table(values), list(values), "self", 5, focal_assessment=3).loc[
+        ("dimension", "strategy")
+    ]
+    # Linear interpolation: position 0.25 * 9 = 2.25 -> 30 + 0.25 * 10; 0.75 * 9 = 6.75.
+    assert (row["q1"], row["median"], row["q3"]) == (32.5, 55.0, 77.5)
+    assert row["rank"] == pytest.approx(25) and row["band"] == "q2"
+
+
+def test_a_region_not_in_the_group_gets_no_rank():
+    scores = scores_table({1: 40, 2: 10, 3: 90, 4: 30, 5: 20, 6: 50})
+    row = describe(scores, [2, 3, 4, 5, 6], "self", 5, focal_assessment=1).loc[
+        ("dimension", "strategy")
+    ]
+    assert row["n"] == 5 and row["median"] == 30
+    assert row["value"] == 40 and math.isnan(row["rank"]) and row["band"] is None
+
+
+def test_ranks_and_ties_on_canonical_values():
+    # 0.1 + 0.2 is 0.30000000000000004 in floating point: the same score as 0.3.
+    assert percentile_rank([0.3, 0.1 + 0.2, 0.5, 0.7], 0.3) == pytest.approx(25)  # E = 2, not 1
+    assert band(40.0, 40.0 + 1e-12, 90) == "at_median"
+    assert band(41.0, 40.0, 24.9) == "q1" and band(41.0, 40.0, 75) == "q4"
 
 
 def test_fewer_scores_than_the_threshold_are_suppressed():
@@ -51,7 +80,7 @@ def test_fewer_scores_than_the_threshold_are_suppressed():
     ]
     assert row["suppressed"]
     assert row["n"] == 4
-    for statistic in ("median", "q1", "q3", "mean", "min", "max", "rank", "gap"):
+    for statistic in ("median", "q1", "q3", "rank", "gap"):
         assert math.isnan(row[statistic]), statistic
     assert row["value"] == 40  # the region's own score stays visible to it
 
@@ -141,3 +170,14 @@ def test_the_rest_of_a_partition_is_never_a_small_group():
     groups += [PeerGroup(COUNTRY, code, frozenset(ids)) for code, ids in countries.items()]
     result = {s.group.key: s.suppressed for s in suppress(groups, 5)}
     assert result == {"all": False, "country:ES": False, "country:IT": True, "country:MT": True}
+
+
+def test_panel_change_uses_only_regions_shown_in_both_rounds():
+    before = pd.DataFrame({("dimension", "funding"): [10.0, 20.0, 30.0, 40.0, 50.0, 0.0]})
+    before.index = [1, 2, 3, 4, 5, 6]
+    after = pd.DataFrame({("dimension", "funding"): [15.0, 25.0, 35.0, 45.0, np.nan, 90.0]})
+    after.index = [1, 2, 3, 4, 5, 7]  # 5 not shown now, 6 left, 7 joined
+    row = panel_change(before, after, 3).loc[("dimension", "funding")]
+    assert row["n"] == 4 and row["median_change"] == 5.0
+    assert (row["median_before"], row["median_after"]) == (25.0, 30.0)
+    assert panel_change(before, after, 5).loc[("dimension", "funding")]["suppressed"]

@@ -1,4 +1,5 @@
-"""Scores computed by hand on the small questionnaire (tests/fixtures/small-v1.yaml)."""
+"""Scores computed by hand on the small format-1 questionnaire (tests/fixtures/small-v1.yaml):
+method 1.0's item rules in method 2.0's structure (issue 20)."""
 
 import math
 
@@ -51,9 +52,14 @@ def score_of(scores, assessment_id, kind, key, column="self"):
     return None if row.empty else float(row[column].iloc[0])
 
 
-def test_item_scores_leave_out_unscored_not_applicable_and_hidden_items(definition):
-    scores = item_scores(answers_frame(ANSWERS), definition)
-    counted = {(row.assessment_id, row.item_id): row.self for row in scores.itertuples()}
+def test_format_1_items_keep_v1_rules_blank_not_applicable_and_hidden_left_out(definition):
+    items = item_scores(answers_frame(ANSWERS), definition)
+    assert len(items) == 12  # every scored item of both assessments, with a status
+    counted = {
+        (row.assessment_id, row.item_id): row.self
+        for row in items.itertuples()
+        if not math.isnan(row.self)
+    }
     assert counted == {
         (1, "maturity"): 60.0,
         (1, "budget_share"): 30.0,
@@ -64,25 +70,45 @@ def test_item_scores_leave_out_unscored_not_applicable_and_hidden_items(definiti
         (2, "has_unit"): 0.0,
         (2, "role"): 100.0,
     }
-    assert (scores["moderated"] == scores["self"]).all()
+    status = {(row.assessment_id, row.item_id): row.status for row in items.itertuples()}
+    assert status[(2, "maturity")] == "na_pending"
+    assert status[(2, "unit_staff")] == "hidden"  # stored, but has_unit is no
+    assert status[(2, "budget_share")] == "blank"
+    assert not items["changed"].any() and not items["expert"].any()
 
 
-def test_dimension_aspect_and_overall_scores_are_weighted_means(definition):
+def test_dimensions_are_weighted_means_with_coverage_and_c7_their_mean(definition):
     scores = group_scores(item_scores(answers_frame(ANSWERS), definition), definition)
+    assert set(scores["kind"]) == {"dimension", "index"}  # no overall; no aspect-home item
     assert score_of(scores, 1, "dimension", "strategy") == pytest.approx((60 * 2 + 30 + 80) / 4)
     assert score_of(scores, 1, "dimension", "governance") == pytest.approx(200 / 3)
-    assert score_of(scores, 1, "aspect", "sme_adoption") == pytest.approx(60)
-    assert score_of(scores, 1, "overall", "overall") == pytest.approx((57.5 + 200 / 3) / 2)
-    # Nothing counted in the strategy dimension: no score at all, not zero.
-    assert score_of(scores, 2, "dimension", "strategy") is None
-    assert score_of(scores, 2, "aspect", "sme_adoption") is None
+    assert score_of(scores, 1, "index", "c7") == pytest.approx((57.5 + 200 / 3) / 2)
+    # Strategy of assessment 2: N/A and blanks leave nothing counted: not shown, not zero.
+    assert math.isnan(score_of(scores, 2, "dimension", "strategy"))
+    assert score_of(scores, 2, "dimension", "strategy", "coverage_self") == 0
+    # Governance: the hidden item is out of the scored items (format 1), 2 of 2 counted.
     assert score_of(scores, 2, "dimension", "governance") == pytest.approx(50)
-    assert score_of(scores, 2, "overall", "overall") == pytest.approx(50)
+    assert score_of(scores, 2, "dimension", "governance", "total") == 2
+    # C7 needs every dimension shown.
+    assert math.isnan(score_of(scores, 2, "index", "c7"))
+
+
+def test_an_index_below_two_thirds_coverage_is_not_shown(definition):
+    # Strategy weights: maturity 2, budget_share 1, platforms 1 (4). Counted 3 of 4: shown.
+    three = answers_frame({1: {"maturity": 3, "budget_share": 30}})
+    scores = group_scores(item_scores(three, definition), definition)
+    assert score_of(scores, 1, "dimension", "strategy") == pytest.approx(150 / 3)
+    assert score_of(scores, 1, "dimension", "strategy", "coverage_self") == 0.75
+    # Counted 2 of 4 (maturity alone): below 2/3, not shown.
+    two = answers_frame({1: {"maturity": 3}})
+    scores = group_scores(item_scores(two, definition), definition)
+    assert math.isnan(score_of(scores, 1, "dimension", "strategy"))
+    assert score_of(scores, 1, "dimension", "strategy", "coverage_self") == 0.5
 
 
 def test_moderated_scores_replace_the_regions_own_where_an_expert_gave_one(definition):
     moderated = pd.DataFrame(
-        [(1, "has_unit", 0.0), (2, "maturity", 40.0)],
+        [(1, "has_unit", 0.0), (2, "maturity", 40.0), (2, "budget_share", 20.0)],
         columns=["assessment_id", "item_id", "score"],
     )
     items = item_scores(answers_frame(ANSWERS), definition, moderated)
@@ -90,14 +116,28 @@ def test_moderated_scores_replace_the_regions_own_where_an_expert_gave_one(defin
     assert score_of(scores, 1, "dimension", "governance", "moderated") == pytest.approx(100 / 3)
     assert score_of(scores, 1, "dimension", "governance", "self") == pytest.approx(200 / 3)
     # The region said "not applicable"; the expert scored it: only the moderated score has it.
-    assert score_of(scores, 2, "dimension", "strategy", "moderated") == pytest.approx(40)
-    assert score_of(scores, 2, "dimension", "strategy", "self") is None or math.isnan(
-        score_of(scores, 2, "dimension", "strategy", "self")
-    )
-    assert score_of(scores, 2, "overall", "overall", "moderated") == pytest.approx(45)
-    assert score_of(scores, 2, "overall", "overall", "self") == pytest.approx(50)
+    assert score_of(scores, 2, "dimension", "strategy", "moderated") == pytest.approx(100 / 3)
+    assert math.isnan(score_of(scores, 2, "dimension", "strategy", "self"))
+    changed = items[items["changed"]]
+    assert set(zip(changed.assessment_id, changed.item_id, strict=True)) == {
+        (1, "has_unit"),
+        (2, "maturity"),
+        (2, "budget_share"),
+    }
+    assert items["expert"].sum() == 3
 
 
 def test_no_answers_give_empty_tables(definition):
     empty = pd.DataFrame([], columns=["assessment_id", "item_id", "value"])
     assert group_scores(item_scores(empty, definition), definition).empty
+
+
+def test_method_sections_come_from_the_docstring():
+    from surveyapp.analysis import scoring
+
+    sections = dict(scoring.method_sections())
+    assert "Coverage and aggregation" in sections and "Trends" in sections
+    assert any(
+        "3 x counted weight >= 2 x scored weight" in p for p in sections["Coverage and aggregation"]
+    )
+    assert all(isinstance(p, str) and "\n" not in p for ps in sections.values() for p in ps)

@@ -270,3 +270,47 @@ def describe_wide(
     else:
         table = table[table["n"] > 0]
     return table
+
+
+PANEL_COLUMNS = [
+    "n",
+    "median_change",
+    "median_before",
+    "median_after",
+    "suppressed",
+    "cross_version",
+]
+
+
+def panel_change(
+    before: pd.DataFrame, after: pd.DataFrame, threshold: int, *, cross_version: bool = False
+) -> pd.DataFrame:
+    """Change between two rounds over the panel of regions shown in both, per (kind, key).
+
+    :param before, after: regions (validated ones) by (kind, key), canonical values (NaN = not
+        shown); the index identifies the region in both rounds.
+    :returns: index (kind, key); columns n (regions shown in both rounds), median_change (the
+        median of the regions' own changes), median_before and median_after (the panel's
+        medians), suppressed (n < threshold: nothing else is given) and cross_version.
+    """
+    columns = [c for c in after.columns if c in before.columns]
+    panel = after.index.intersection(before.index)
+    rows = []
+    for kind_key in columns:
+        now = after.loc[panel, kind_key].to_numpy(dtype=float)
+        then = before.loc[panel, kind_key].to_numpy(dtype=float)
+        both = ~np.isnan(now) & ~np.isnan(then)
+        n = int(both.sum())
+        suppressed = n < threshold
+        change, median_before, median_after = (
+            (np.nan, np.nan, np.nan)
+            if suppressed
+            else (
+                float(np.median(canonical_array(now[both] - then[both]))),
+                float(np.median(then[both])),
+                float(np.median(now[both])),
+            )
+        )
+        rows.append((*kind_key, n, change, median_before, median_after, suppressed, cross_version))
+    table = pd.DataFrame(rows, columns=["kind", "key", *PANEL_COLUMNS])
+    return table.set_index(["kind", "key"])

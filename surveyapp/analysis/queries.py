@@ -15,7 +15,6 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 import pandas as pd
 from flask import current_app
 from sqlalchemy import select
@@ -455,43 +454,12 @@ def panel_trend(round_: Round, previous_round: Round, column: str = "moderated")
         scores_before = rescored(before, now.definition, shared)
     else:
         scores_now, scores_before = now.scores, before.scores
-    wide_now = _by_region(now, scores_now, column)
-    wide_before = _by_region(before, scores_before, column)
-    columns = [c for c in wide_now.columns if c in wide_before.columns]
-    panel = wide_now.index.intersection(wide_before.index)
-    after = wide_now.loc[panel, columns]
-    earlier = wide_before.loc[panel, columns]
-    rows = []
-    for kind_key in columns:
-        both = after[kind_key].notna() & earlier[kind_key].notna()
-        a, b = after.loc[both, kind_key].to_numpy(), earlier.loc[both, kind_key].to_numpy()
-        n = int(both.sum())
-        suppressed = n < threshold
-        rows.append(
-            {
-                "kind": kind_key[0],
-                "key": kind_key[1],
-                "n": n,
-                "median_change": np.nan if suppressed else float(np.median(a - b)),
-                "median_before": np.nan if suppressed else float(np.median(b)),
-                "median_after": np.nan if suppressed else float(np.median(a)),
-                "suppressed": suppressed,
-                "cross_version": cross,
-            }
-        )
-    table = pd.DataFrame(
-        rows,
-        columns=[
-            "kind",
-            "key",
-            "n",
-            "median_change",
-            "median_before",
-            "median_after",
-            "suppressed",
-            "cross_version",
-        ],
-    ).set_index(["kind", "key"])
+    table = peers.panel_change(
+        _by_region(before, scores_before, column),
+        _by_region(now, scores_now, column),
+        threshold,
+        cross_version=cross,
+    )
     now.memo[memo_key] = table
     return table
 

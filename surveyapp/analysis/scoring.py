@@ -43,7 +43,8 @@ Every item score runs from 0 to 100.
   year of the round's reference date (or the latest earlier year known), rho and beta as the item
   table gives them (method 2.0: beta = 0.5). Counts are asked per period ("in the last 12
   months" or "since the previous round"), never cumulatively. A population is never guessed: when
-  it is missing, the count item has no score and the index's coverage shows it.
+  it is missing, the count item is left out whatever the answer (unless an expert scored it),
+  and the index's coverage shows it.
 * Count or number with an absolute target: min(100, 100 x value / target).
 * "Don't know" scores 0.
 
@@ -132,6 +133,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import warnings
 from decimal import Decimal
 from typing import Any
 
@@ -505,11 +507,16 @@ def item_scores(
         moderated_score[na_open] = 0.0
         moderated_score = np.where(has_expert_score, expert_score, moderated_score)
         moderated_score[is_na & ~hidden & accepted] = np.nan
-    evidence = (
-        _true(grid["evidence"])
-        if "evidence" in grid.columns
-        else np.zeros(n, dtype=bool)
-    )
+    # A count scored against the region's size cannot be scored without its population, whatever
+    # the answer (a population is never guessed): it is left out, and coverage shows it.
+    relative = _count_rows(row_types, item_col, by_id)
+    if relative.any():
+        known = _population_lookup(populations)
+        ids = grid["assessment_id"].to_numpy()
+        unknown = relative & ~np.array([int(a) in known for a in ids], dtype=bool)
+        self_score[unknown] = np.nan
+        moderated_score[unknown & ~has_expert_score] = np.nan
+    evidence = _true(grid["evidence"]) if "evidence" in grid.columns else np.zeros(n, dtype=bool)
     both_nan = np.isnan(self_score) & np.isnan(moderated_score)
     changed = ~((self_score == moderated_score) | both_nan)
     return pd.DataFrame(
@@ -616,87 +623,127 @@ def _hidden(grid: pd.DataFrame, answers: pd.DataFrame, items: list, definition) 
 # --- Item scores -> indices -------------------------------------------------------------------
 
 
+def _homes(definition: Definition) -> tuple[list[tuple[str, str]], dict[str, tuple[int, float]]]:
+    """(kind, key) of every index home in report order, and item id -> (home index, weight)."""
+    cache = definition.__dict__.setdefault("_scoring_homes", {})
+    if "homes" not in cache:
+        homes = [(DIMENSION, key) for key in c7_dimension_ids(definition)]
+        homes += [(ASPECT, key) for key in aspect_ids(definition)]
+        position = {home: n for n, home in enumerate(homes)}
+        aspects = set(aspect_ids(definition))
+        items = {}
+        for item in scored_items(definition):
+            home = _home(item, aspects)
+            if home in position:
+                items[item.id] = (position[home], float(item.weight))
+        cache["homes"] = (homes, items)
+    return cache["homes"]
+
+
 def group_scores(items: pd.DataFrame, definition: Definition) -> pd.DataFrame:
     """Dimension, aspect and C7 index scores of each assessment, with coverage.
 
     :param items: the result of :func:`item_scores` (its rows are the items in scope: a
         cross-version trend passes only the shared items).
     :returns: the long score table: assessment_id, kind, key, self, moderated, coverage_self,
-        coverage_moderated, counted, total, dk (see the module docstring).
+        coverage_moderated, counted, total, dk (see the module docstring); dimensions, then
+        aspects, then the C7 index, each by assessment.
     """
-    if items.empty:
-        return pd.DataFrame({c: pd.Series(dtype=float) for c in SCORE_TABLE_COLUMNS}).astype(
-            {"kind": object, "key": object}
-        )
-    meta = item_table(definition)
-    frame = items.merge(meta, on="item_id", how="inner")
+    homes, item_homes = _homes(definition)
+    if items.empty or not homes:
+        return _empty_scores()
+    item_ids = items["item_id"].to_numpy(dtype=object)
+    lookup = pd.Series({i: h for i, (h, _w) in item_homes.items()}, dtype="float64")
+    weights_of = pd.Series({i: w for i, (_h, w) in item_homes.items()}, dtype="float64")
+    home = lookup.reindex(item_ids).to_numpy()
+    weight = weights_of.reindex(item_ids).to_numpy()
+    status = items["status"].to_numpy(dtype=object)
+    scores = {column: items[column].to_numpy(dtype=float) for column in SCORE_COLUMNS}
     # Method 1.0 leaves a hidden item out of the scored items altogether.
-    in_scope = ~(
-        (frame["status"] == HIDDEN) & frame["self"].isna() & frame["moderated"].isna()
-    ).to_numpy()
-    frame = frame[in_scope]
-    weight = frame["weight"].to_numpy(float)
-    data = {
-        "assessment_id": frame["assessment_id"].to_numpy(),
-        "kind": frame["home_kind"].to_numpy(dtype=object),
-        "key": frame["home"].to_numpy(dtype=object),
-        "weight": weight,
-        "one": np.ones(len(frame)),
-    }
+    hidden_out = (status == HIDDEN) & np.isnan(scores["self"]) & np.isnan(scores["moderated"])
+    keep = ~np.isnan(home) & ~hidden_out
+    codes, assessments = pd.factorize(items["assessment_id"].to_numpy()[keep], sort=True)
+    n_homes, n_assessments = len(homes), len(assessments)
+    if not n_assessments:
+        return _empty_scores()
+    home, weight, status = home[keep].astype(int), weight[keep], status[keep]
+    cell = home * n_assessments + codes  # home-major: the order of the result
+    size = n_homes * n_assessments
+
+    def total(values):
+        return np.bincount(cell, weights=values, minlength=size)
+
+    total_weight = total(weight)
+    total_items = np.bincount(cell, minlength=size)
+    columns: dict[str, np.ndarray] = {}
     for column in SCORE_COLUMNS:
-        score = frame[column].to_numpy(float)
+        score = scores[column][keep]
         present = ~np.isnan(score)
-        data[f"w_{column}"] = np.where(present, weight, 0.0)
-        data[f"ws_{column}"] = np.where(present, weight * np.nan_to_num(score), 0.0)
-    moderated = frame["moderated"].to_numpy(float)
-    data["counted"] = (~np.isnan(moderated)).astype(float)
-    data["dk"] = (frame["status"].isin(DK_LIKE).to_numpy() & (moderated == 0)).astype(float)
-    sums = pd.DataFrame(data).groupby(["assessment_id", "kind", "key"], sort=False).sum()
-    total_weight = sums["weight"].to_numpy()
-    result = pd.DataFrame(index=sums.index)
-    for column in SCORE_COLUMNS:
-        counted_weight = sums[f"w_{column}"].to_numpy()
+        counted_weight = total(np.where(present, weight, 0.0))
+        weighted = total(np.where(present, weight * np.nan_to_num(score), 0.0))
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = sums[f"ws_{column}"].to_numpy() / counted_weight
+            mean = weighted / counted_weight
             coverage = counted_weight / total_weight
         shown = (counted_weight > 0) & (
             MIN_COVERAGE_NUMERATOR * counted_weight >= MIN_COVERAGE_DENOMINATOR * total_weight
         )
-        result[column] = np.where(shown, mean, np.nan)
-        result[f"coverage_{column}"] = coverage
-    result["counted"] = sums["counted"].to_numpy().astype(int)
-    result["total"] = sums["one"].to_numpy().astype(int)
-    result["dk"] = sums["dk"].to_numpy().astype(int)
-    result = result.reset_index()
-    dimensions = c7_dimension_ids(definition)
-    order = {key: n for n, key in enumerate(dimensions + aspect_ids(definition))}
-    result = result[result["key"].map(lambda k: k in order)]
-    index = _c7_rows(result[result["kind"] == DIMENSION], dimensions)
-    result = pd.concat([result, index], ignore_index=True)
-    kind_order = {DIMENSION: 0, ASPECT: 1, INDEX: 2}
-    result = result.assign(
-        _kind=result["kind"].map(kind_order), _key=result["key"].map(order).fillna(0)
-    )
-    result = result.sort_values(["_kind", "_key", "assessment_id"], kind="stable")
-    return result[SCORE_TABLE_COLUMNS].reset_index(drop=True)
+        columns[column] = np.where(shown, mean, np.nan)
+        columns[f"coverage_{column}"] = coverage
+    moderated = scores["moderated"][keep]
+    columns["counted"] = np.bincount(cell, weights=~np.isnan(moderated), minlength=size)
+    dk = np.isin(status, DK_LIKE) & (moderated == 0)
+    columns["dk"] = np.bincount(cell, weights=dk, minlength=size)
+    columns["total"] = total_items.astype(float)
+    # C7: the six dimensions, as (dimension, assessment) blocks.
+    dimensions = [n for n, (kind, _key) in enumerate(homes) if kind == DIMENSION]
+    c7 = {}
+    if dimensions:
+        block = {
+            name: values.reshape(n_homes, n_assessments)[dimensions]
+            for name, values in columns.items()
+        }
+        for column in SCORE_COLUMNS:
+            values = block[column]
+            complete = ~np.isnan(values).any(axis=0)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                c7[column] = np.where(complete, values.mean(axis=0), np.nan)
+                coverage = block[f"coverage_{column}"]
+                c7[f"coverage_{column}"] = np.where(
+                    np.isnan(coverage).all(axis=0), np.nan, np.nanmin(coverage, axis=0)
+                )
+        for name in ("counted", "total", "dk"):
+            c7[name] = block[name].sum(axis=0)
+        has_items = block["total"].sum(axis=0) > 0
+    exists = total_items > 0
+    kinds = np.repeat(np.array([kind for kind, _key in homes], dtype=object), n_assessments)
+    keys = np.repeat(np.array([key for _kind, key in homes], dtype=object), n_assessments)
+    ids = np.tile(np.asarray(assessments), n_homes)
+    parts = {
+        "assessment_id": ids[exists],
+        "kind": kinds[exists],
+        "key": keys[exists],
+        **{name: values[exists] for name, values in columns.items()},
+    }
+    if c7:
+        parts["assessment_id"] = np.concatenate(
+            [parts["assessment_id"], np.asarray(assessments)[has_items]]
+        )
+        parts["kind"] = np.concatenate(
+            [parts["kind"], np.full(has_items.sum(), INDEX, dtype=object)]
+        )
+        parts["key"] = np.concatenate([parts["key"], np.full(has_items.sum(), C7, dtype=object)])
+        for name in columns:
+            parts[name] = np.concatenate([parts[name], c7[name][has_items]])
+    result = pd.DataFrame(parts)
+    for name in ("counted", "total", "dk"):
+        result[name] = result[name].astype(int)
+    return result[SCORE_TABLE_COLUMNS]
 
 
-def _c7_rows(dimensions: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """The C7 index: the mean of the six dimensions when all six are shown."""
-    if dimensions.empty or not keys:
-        return pd.DataFrame(columns=SCORE_TABLE_COLUMNS)
-    part = dimensions[dimensions["key"].isin(keys)]
-    grouped = part.groupby("assessment_id", sort=False)
-    rows = pd.DataFrame(index=grouped.size().index)
-    for column in SCORE_COLUMNS:
-        complete = grouped[column].count() == len(keys)
-        rows[column] = grouped[column].mean().where(complete)
-        rows[f"coverage_{column}"] = grouped[f"coverage_{column}"].min()
-    for column in ("counted", "total", "dk"):
-        rows[column] = grouped[column].sum().astype(int)
-    rows = rows.reset_index()
-    rows["kind"], rows["key"] = INDEX, C7
-    return rows[SCORE_TABLE_COLUMNS]
+def _empty_scores() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype=float) for c in SCORE_TABLE_COLUMNS})
+    return frame.astype({"kind": object, "key": object, "counted": int, "total": int, "dk": int})
 
 
 def score(
