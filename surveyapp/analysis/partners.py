@@ -61,7 +61,8 @@ def suggest_partners(
     others = dimensions.drop(index=region_id)
     if countries and region_id in countries:
         home = countries[region_id]
-        others = others[[countries.get(other) != home for other in others.index]]
+        mask = np.array([countries.get(other) != home for other in others.index], dtype=bool)
+        others = others.loc[mask]
     difference = others.to_numpy(dtype=float) - own  # candidates x dimensions, NaN where absent
     complementarity = complementarity_of(difference)
     own_areas = areas.get(region_id, set())
