@@ -69,3 +69,61 @@ def test_trend_compares_only_items_every_version_shares(
     own = queries.round_scores(second).scores
     row = own[(own.kind == "dimension") & (own.key == "strategy")]
     assert float(row["self"].iloc[0]) == pytest.approx((60 * 2 + 0) / 3)
+
+
+def test_panel_trend_compares_the_same_validated_regions_with_n(
+    app, small_questionnaire, create_region, create_assessment, create_user
+):
+    first = make_round("2025", small_questionnaire, 2025)
+    second = make_round("2026", small_questionnaire, 2026)
+    writer = create_user(email="p@example.org")
+    # Regions 0-5 validated in both rounds (+1 level each); 6 only in the second round (high),
+    # 7 validated in the first round and only submitted in the second.
+    plan = {n: (n % 5, n % 5 + 1, "validated") for n in range(6)}
+    plan[6] = (None, 5, "validated")
+    plan[7] = (0, 5, "submitted")
+    for n, (before, after, state) in plan.items():
+        region = create_region(f"ES4{n}", f"R{n}")
+        for round_, level, final in ((first, before, "validated"), (second, after, state)):
+            if level is None:
+                continue
+            assessment = create_assessment(region=region, round_=round_)
+            save_answer(assessment, "maturity", level, writer)
+            save_answer(assessment, "budget_share", level * 20, writer)
+            assessment.state = AssessmentState(final)
+    db.session.commit()
+    table = queries.panel_trend(second, first)
+    strategy = table.loc[("dimension", "strategy")]
+    assert strategy["n"] == 6  # regions 6 and 7 are not in the panel
+    assert strategy["median_change"] == pytest.approx(20.0)
+    assert not strategy["suppressed"] and not strategy["cross_version"]
+    app.config["MIN_GROUP_SIZE"] = 7
+    queries._cache.clear()
+    assert queries.panel_trend(second, first).loc[("dimension", "strategy")]["suppressed"]
+    app.config["MIN_GROUP_SIZE"] = 5
+
+
+def test_snapshot_id_names_the_data_and_the_questionnaire(
+    app, small_questionnaire, create_region, create_assessment, create_user
+):
+    import re
+
+    round_ = make_round("2026", small_questionnaire, 2026)
+    writer = create_user(email="s@example.org")
+    assessment = create_assessment(region=create_region("ES50", "R"), round_=round_)
+    save_answer(assessment, "maturity", 3, writer)
+    assessment.state = AssessmentState.submitted
+    db.session.commit()
+    first = queries.snapshot_id(queries.round_scores(round_))
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{12}", first)
+    assert queries.snapshot_id(queries.round_scores(round_)) == first  # same data, same id
+    from sqlalchemy import select
+
+    from surveyapp.assessments.models import Answer
+
+    answer = db.session.scalar(
+        select(Answer).filter_by(assessment_id=assessment.id, item_id="maturity")
+    )
+    answer.value, answer.version = 4, answer.version + 1
+    db.session.commit()
+    assert queries.snapshot_id(queries.round_scores(round_)) != first
