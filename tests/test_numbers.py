@@ -190,22 +190,23 @@ def test_csv_export_writes_plain_numbers_and_xlsx_numbers(
     archive = zipfile.ZipFile(
         io.BytesIO(client.get(f"/rounds/{assessment.round_id}/export.csv").data)
     )
-    long_csv = archive.read("long.csv").decode()
-    assert "e+" not in long_csv.lower() and "e-0" not in long_csv.lower()
-    long = pd.read_csv(io.StringIO(long_csv), dtype={"value": str})
-    values = long.set_index("item_id")["value"]
+    answers_csv = archive.read("answers.csv").decode()
+    assert "e+" not in answers_csv.lower() and "e-0" not in answers_csv.lower()
+    answers = pd.read_csv(io.StringIO(answers_csv), dtype={"self_value": str})
+    values = answers.set_index("item_id")["self_value"]
     assert values["plain_number"] == "1250000"
     assert Decimal(values["budget_share"]) == Decimal("0.00001")
-    assert "e-" not in archive.read("scores.csv").decode().lower()
+    assert "e-" not in archive.read("results.csv").decode().lower()
 
     import openpyxl
 
     book = openpyxl.load_workbook(
         io.BytesIO(client.get(f"/rounds/{assessment.round_id}/export.xlsx").data)
     )
-    rows = list(book["long"].iter_rows(values_only=True))
-    records = {row[rows[0].index("item_id")]: row[rows[0].index("value")] for row in rows[1:]}
-    assert records["plain_number"] == 1250000 and isinstance(records["budget_share"], float)
+    rows = list(book["wide"].iter_rows(values_only=True))
+    header, first = rows[0], rows[1]
+    assert first[header.index("plain_number")] == 1250000
+    assert isinstance(first[header.index("budget_share")], float)
 
 
 # -- item 15: numbers typed as the language writes them; one message that says what to type ----
