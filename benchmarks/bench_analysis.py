@@ -1,6 +1,8 @@
 """Figures for the benchmarking engine on a synthetic data set, beside a bare pandas reference.
 
-300 regions x 6 rounds x 150 scored items (270,000 answers) go into a fresh database; then:
+300 regions x 6 rounds x 150 scored items (270,000 answers; a format-2 questionnaire: six
+dimensions and four aspects, 3 % "not applicable", 3 % "Don't know") go into a fresh database;
+then:
   (a) loading one round's answers into a frame, and all rounds';
   (b) computing every score and every peer group's statistics for one round;
   (c) one region's dashboard request (in-process, signed in), cold and cached;
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-REGIONS, ROUNDS, ITEMS, DIMENSIONS = 300, 6, 150, 10
+REGIONS, ROUNDS, ITEMS, DIMENSIONS, ASPECTS = 300, 6, 150, 6, 4
 COUNTRIES = ["ES", "IT", "DE", "FR", "PL", "PT", "EL", "NL", "BE", "AT", "SE", "FI", "CZ", "RO"]
 PARTNERSHIPS = ["photonics", "bioenergy", "smart-grids", "3d-printing", "high-tech-farming"]
 
@@ -39,31 +41,45 @@ def timed(function, repeat=5):
     return statistics.median(runs)
 
 
+class NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data):
+        return True
+
+
 def questionnaire_file(folder: Path) -> Path:
     levels = [{"level": n, "label": f"Level {n}", "anchor": f"Anchor {n}"} for n in range(6)]
+    homes = DIMENSIONS + ASPECTS
     items = [
         {
             "id": f"item_{n:03d}",
             "type": "scale",
             "text": f"Question {n}",
-            "dimension": f"dim_{n % DIMENSIONS}",
-            "aspects": [f"aspect_{n % 4}"],
+            **(
+                {"dimension": f"dim_{n % homes}"}
+                if n % homes < DIMENSIONS
+                else {"aspect": f"aspect_{n % homes - DIMENSIONS}"}
+            ),
             "allow_na": True,
+            "na_reason": "Explain why it does not apply.",
             "levels": levels,
+            "actions": [f"Action for question {n}"],
         }
         for n in range(ITEMS)
     ]
     data = {
-        "format": 1,
+        "format": 2,
         "slug": "bench",
         "version": 1,
         "title": "Benchmark questionnaire",
         "dimensions": [{"id": f"dim_{n}", "title": f"Dimension {n}"} for n in range(DIMENSIONS)],
-        "aspects": [{"id": f"aspect_{n}", "title": f"Aspect {n}"} for n in range(4)],
+        "aspects": [
+            {"id": f"aspect_{n}", "title": f"Aspect {n}", "short_title": f"Aspect {n}"}
+            for n in range(ASPECTS)
+        ],
         "sections": [{"id": "all", "title": "All", "items": items}],
     }
     path = folder / "bench-v1.yaml"
-    path.write_text(yaml.safe_dump(data))
+    path.write_text(yaml.dump(data, Dumper=NoAliases))  # the loader refuses YAML aliases
     return path
 
 
@@ -120,7 +136,13 @@ def fill(db, path: Path) -> list:
     for assessment_id in ids:
         level = rng.random() * 5
         for n in range(ITEMS):
-            value = "na" if rng.random() < 0.03 else max(0, min(5, round(level + rng.gauss(0, 1))))
+            draw = rng.random()
+            if draw < 0.03:
+                value = "na"
+            elif draw < 0.06:
+                value = "dk"
+            else:
+                value = max(0, min(5, round(level + rng.gauss(0, 1))))
             rows.append(
                 {
                     "assessment_id": assessment_id,
@@ -150,7 +172,7 @@ def reference(db, round_id: int, items) -> None:
     )
     frame["score"] = pd.to_numeric(frame["value"].astype(str), errors="coerce") * 20
     frame = frame.merge(items, on="item_id")
-    for _dimension, part in frame.groupby("dimension"):
+    for _dimension, part in frame.groupby("home"):
         part.groupby("region_id")["score"].median()
 
 
@@ -160,7 +182,7 @@ def all_group_statistics(results, threshold):
 
     regions = results.assessments
     by_region = regions.set_index("region_id")["assessment_id"]
-    groups = peers.all_peer_groups(regions)
+    groups = peers.all_peer_groups(regions[regions["validated"]])
     wide = peers.wide_scores(results.scores, "moderated")
     for group in groups:
         members = by_region.reindex(list(group.members)).dropna().astype(int)
@@ -208,7 +230,7 @@ def main() -> None:
         print(f"engine: {db.engine.dialect.name}; {answers:,} answers generated in {seconds:.1f} s")
         round_ = rounds[-1]
         definition = round_.questionnaire.parsed
-        items = scoring.item_table(definition)[["item_id", "dimension"]]
+        items = scoring.item_table(definition)[["item_id", "home"]]
         threshold = app.config["MIN_GROUP_SIZE"]
 
         ref = timed(lambda: reference(db, round_.id, items))
