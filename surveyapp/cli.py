@@ -393,7 +393,9 @@ def open_round_command(round_id: int, reference_date) -> None:
         raise click.BadParameter(f"no round with id {round_id}", param_hint="ROUND_ID")
     if reference_date is not None:
         set_reference_date(round_, reference_date)
-    open_round(round_)
+    if not open_round(round_):
+        click.echo(f"round {round_.id} ({round_.name}) is already open")
+        return
     click.echo(f"round {round_.id} ({round_.name}) is now {label(round_.state)}")
 
 

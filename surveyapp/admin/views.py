@@ -262,6 +262,13 @@ def move_round(round_id: int, step: str):
     return redirect(url_for(".list_rounds_page"))
 
 
+#: How an administrator loads populations on the server (shown where a round needs them).
+LOAD_POPULATIONS = (
+    "flask regions population import demo_r_d2jan.tsv.gz",
+    'flask regions population import populations.csv --source "…"',
+)
+
+
 def _render_round(round_, form=None, missing=None, refused=False, status=200):
     """The round page: its dates, reference date, and the populations it still needs."""
     if form is None:
@@ -273,6 +280,7 @@ def _render_round(round_, form=None, missing=None, refused=False, status=200):
         uses_population=uses_population(round_),
         missing=regions_lacking_population(round_) if missing is None else missing,
         refused=refused,
+        load_commands=LOAD_POPULATIONS,
     ), status
 
 
