@@ -47,9 +47,12 @@ def test_questionnaires_validate_fails_with_every_error(cli, tmp_path):
 def test_questionnaires_load_shipped_files_twice(cli):
     first = cli.invoke(args=["questionnaires", "load"])
     second = cli.invoke(args=["questionnaires", "load"])
-    assert first.exit_code == 0 and "criterion7-interregional:1: created" in first.output
-    assert second.exit_code == 0 and "criterion7-interregional:1: unchanged" in second.output
-    assert count(Questionnaire) == 1
+    assert first.exit_code == 0, first.output
+    assert second.exit_code == 0, second.output
+    for version in (1, 2):
+        assert f"criterion7-interregional:{version}: created" in first.output
+        assert f"criterion7-interregional:{version}: unchanged" in second.output
+    assert count(Questionnaire) == 2
 
 
 def test_questionnaires_load_bad_file_writes_nothing(cli, fixture_path, tmp_path):

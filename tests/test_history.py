@@ -41,6 +41,11 @@ VISIBILITY = [
     ("practice.changed", True, True, True),
     ("practice.deleted", True, True, True),
     ("challenge.tagged", False, True, True),
+    ("review.na_accepted", False, True, True),
+    ("review.na_rejected", False, True, True),
+    ("review.na_decision_withdrawn", False, True, True),
+    ("review.item_confirmed", False, True, True),
+    ("review.confirmation_withdrawn", False, True, True),
     # A kind the catalogue does not know yet (added by a feature later): never to officers.
     ("something.new", False, True, True),
 ]
@@ -65,6 +70,9 @@ VALUES = {
     "practice.deleted": ("Shared platform for SMEs", None),
     "challenge.tagged": (None, {"categories": [1, 2], "aspect": "sme_adoption"}),
     "something.new": ({"internal": 1}, [1, 2]),
+    "review.na_rejected": (None, 40.0),
+    "review.item_confirmed": (60.0, None),
+    "review.na_decision_withdrawn": ("rejected", None),
 }
 ITEM_KINDS = {
     "answer.changed",
@@ -77,6 +85,11 @@ ITEM_KINDS = {
     "practice.created",
     "practice.changed",
     "challenge.tagged",
+    "review.na_accepted",
+    "review.na_rejected",
+    "review.na_decision_withdrawn",
+    "review.item_confirmed",
+    "review.confirmation_withdrawn",
 }
 
 
