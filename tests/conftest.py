@@ -250,7 +250,9 @@ def scored_world(create_region, create_user, create_round, create_assessment):
         save_answer(assessment, "maturity", level, writer)
         # Governance differs in the opposite direction, so regions complement each other.
         save_answer(assessment, "role", "lead" if level < 3 else "none", writer)
-        assessment.state = AssessmentState.submitted
+        save_answer(assessment, "budget_share", level * 20, writer)
+        # Peer statistics count validated assessments only (method v2).
+        assessment.state = AssessmentState.validated
         assessment.consent_named = consent
         regions[code], assessments[code] = region, assessment
     draft_region = create_region("FR10", "Ile-de-France", thematic_partnerships=["photonics"])

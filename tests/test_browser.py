@@ -55,7 +55,7 @@ def test_officer_and_expert_open_their_benchmarks(
     page.get_by_role("link", name="Benchmarks").first.click()
     page.get_by_role("link", name="País Vasco against its peers").click()
     expect(page.get_by_role("heading", name="Summary")).to_be_visible()
-    radar = page.get_by_role("img", name="Dimension scores against the peer median")
+    radar = page.get_by_role("img", name="Criterion-7 dimensions against the peer median")
     expect(radar).to_be_visible()
     assert radar.bounding_box()["width"] > 300
     strategy = page.locator("table.numbers tr", has_text="Strategy").first
@@ -68,7 +68,7 @@ def test_officer_and_expert_open_their_benchmarks(
     page.goto(f"{live_server}/benchmarks")
     page.get_by_role("link", name="Open the working-group view").click()
     expect(page.get_by_role("heading", name="Critical aspects per region")).to_be_visible()
-    heat = page.get_by_role("img", name="Critical-aspect scores per region")
+    heat = page.get_by_role("img", name="Critical-aspect indices per validated region")
     expect(heat).to_contain_text("Navarra (ES22)")
     expect(heat).not_to_contain_text("La Rioja")
     shoot(page, "benchmark-working-group")
@@ -98,7 +98,9 @@ def test_expert_asks_for_changes_and_the_officer_answers(
     expect(page.locator("#item-maturity .error")).to_contain_text("Explain why")
     page.locator("#item-maturity").get_by_label("Rationale").fill("The budget is not yet agreed.")
     page.locator("#item-maturity").get_by_role("button", name="Save the score").click()
-    expect(page.locator("#item-maturity .moderation")).to_contain_text("Moderated score: 80")
+    moderation = page.locator("#item-maturity .moderation")
+    moderated = moderation.locator("dt", has_text="Moderated score").locator("+ dd")
+    expect(moderated).to_have_text("80.0")
     page.locator("#item-maturity").get_by_label("Comment on this question").fill(
         "Which budget line funds this?"
     )

@@ -22,7 +22,10 @@ def admin_client(app, login, create_user):
 def closed_round(scored_world):
     round_ = scored_world["round"]
     round_.state = RoundState.closed
-    scored_world["assessments"]["ES21"].state = AssessmentState.validated
+    for code, assessment in scored_world["assessments"].items():
+        # One validated, five still submitted (in review).
+        validated = code == "ES21"
+        assessment.state = AssessmentState.validated if validated else AssessmentState.submitted
     db.session.commit()
     return round_
 

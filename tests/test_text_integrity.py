@@ -153,9 +153,9 @@ def test_an_unpaired_surrogate_poisons_nothing(app, poisoned, login):
         response = expert.get(url, follow_redirects=True)
         assert response.status_code == 200, (url, response.status_code)
     csv = zipfile.ZipFile(io.BytesIO(expert.get(f"/rounds/{round_id}/export.csv").data))
-    assert "broken \ufffd text" in csv.read("long.csv").decode()
+    assert "broken \ufffd text" in csv.read("answers.csv").decode()
     book = openpyxl.load_workbook(io.BytesIO(expert.get(f"/rounds/{round_id}/export.xlsx").data))
-    assert answer.value in [cell for row in book["long"].values for cell in row]
+    assert answer.value in [cell for row in book["wide"].values for cell in row]
 
 
 def test_the_export_command_succeeds_on_text_typed_with_controls(app, poisoned, cli, tmp_path):

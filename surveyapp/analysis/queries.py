@@ -407,7 +407,8 @@ def trend(
     newest = results[-1].definition
     common = [item.id for item in scoring.scored_items(newest)]
     for result in results[:-1]:
-        common = [i for i in common if i in set(shared_item_ids(newest, result.definition))]
+        shared = set(shared_item_ids(newest, result.definition))
+        common = [i for i in common if i in shared]
     cross = any(not _same_version(result, results[-1]) for result in results[:-1])
     threshold = min_group_size()
     region_rows, median_rows = {}, {}

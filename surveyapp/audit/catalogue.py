@@ -230,7 +230,19 @@ def _is_plain(value: Any) -> bool:
 
 
 def answer_text(item: Item | None, value: Any, lang: str) -> str:
-    """An answer as its question shows it (choice labels, units), else as readable text."""
+    """An answer as its question shows it (choice labels, units), else as readable text.
+
+    An answer saved with a "not applicable" reason or evidence is stored as
+    ``{"value", "na_reason", "evidence"}``: the value as its question shows it, then the reason
+    and the evidence on lines of their own.
+    """
+    if isinstance(value, dict) and "value" in value:
+        lines = [answer_text(item, value["value"], lang)]
+        if value.get("na_reason"):
+            lines.append(_("Reason: %(reason)s", reason=value["na_reason"]))
+        if value.get("evidence"):
+            lines.append(_("Evidence: %(evidence)s", evidence=value["evidence"]))
+        return "\n".join(line for line in lines if line)
     if item is not None and _is_plain(value):
         return item.question_type.display(item, value, lang)
     return readable(value)

@@ -220,6 +220,8 @@ def response_report_context(assessment: Assessment, lang: str) -> dict:
                         else item.question_type.display(item, value, lang),
                         "links": links,
                         "comment": (answer.comment or "") if answer else "",
+                        "na_reason": (answer.na_reason or "") if answer else "",
+                        "evidence": (answer.evidence or "") if answer else "",
                         "changed": answer.updated_at.strftime("%Y-%m-%d") if answer else "",
                     }
                 )

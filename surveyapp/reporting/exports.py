@@ -114,9 +114,12 @@ def _cell(value):
 
 
 def _json(value) -> str:
-    """A stored answer exactly as stored (JSON); "" for no answer."""
+    """A stored answer as JSON ("" for no answer), a number written as a plain decimal with the
+    digits it has (1250000, 0.00001: never 1.25e+06 or 1e-05)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else _plain(value)
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -131,6 +131,12 @@ class AnswerChange:
     after: object
 
 
+def _answer_value(stored: object) -> object:
+    if isinstance(stored, dict) and "value" in stored:
+        return stored["value"]
+    return stored
+
+
 def changes_since_request(assessment: Assessment) -> list[AnswerChange]:
     """The answers changed since the last request for changes, from the audit trail: one per
     item, from its value when the changes were asked for to its value now, in the order
@@ -154,6 +160,9 @@ def changes_since_request(assessment: Assessment) -> list[AnswerChange]:
     )
     changes: dict[str, AnswerChange] = {}
     for item_id, old, new in events:
+        # An answer saved with an N/A reason or evidence is stored as {"value", ...}: the list
+        # is of changed answers, so it compares and shows the value.
+        old, new = _answer_value(old), _answer_value(new)
         if item_id in changes:
             changes[item_id].after = new
         else:
