@@ -237,7 +237,8 @@ def scale_items(section_ids: tuple[str, ...]) -> list[str]:
     sys.path.insert(0, str(ROOT))
     from surveyapp.questionnaires.loader import load_file
 
-    definition = load_file(ROOT / "questionnaires" / "criterion7-interregional-v1.yaml")
+    # The demo's open round (the officer's draft) answers version 2.
+    definition = load_file(ROOT / "questionnaires" / "criterion7-interregional-v2.yaml")
     return [
         item.id
         for section_id in section_ids

@@ -39,8 +39,10 @@ def main() -> None:
     from surveyapp.main.queries import home_overview
     from surveyapp.questionnaires.loader import load_file
 
-    path = ROOT / "questionnaires" / "criterion7-interregional-v1.yaml"
-    print(f"parse + validate questionnaire: {timed(lambda: load_file(path), 10) * 1000:8.1f} ms")
+    for version in (1, 2):
+        path = ROOT / "questionnaires" / f"criterion7-interregional-v{version}.yaml"
+        took = timed(lambda path=path: load_file(path), 10) * 1000
+        print(f"parse + validate v{version}:         {took:8.1f} ms")
 
     app = create_app("development")
     with app.app_context():

@@ -355,25 +355,6 @@ def _extremes(rows: list[dict], strongest: bool) -> list[dict]:
 # --- where to act ------------------------------------------------------------------------
 
 
-def peer_item_medians(results, members: frozenset[int] | None, threshold: int) -> pd.Series:
-    """Median moderated item score of the group's validated assessments, per item.
-
-    Items fewer than ``threshold`` peers were scored on have no median (suppressed). Kept with
-    the round's cached scores.
-    """
-    key = ("item-medians", members, threshold)
-    if key not in results.memo:
-        assessments = results.assessments
-        validated = assessments[assessments["validated"].astype(bool)]
-        if members is not None:
-            validated = validated[validated["region_id"].isin(members)]
-        items = results.items[results.items["assessment_id"].isin(validated["assessment_id"])]
-        grouped = items.groupby("item_id")["moderated"]
-        medians = grouped.median().where(grouped.count() >= threshold)
-        results.memo[key] = medians.dropna()
-    return results.memo[key]
-
-
 def where_to_act(results, focal: int, primary, column: str, lang: str) -> list[dict]:
     """Items ranked by weight x gap to the peer group's median (METHOD, issue 20 defect 11).
 
@@ -382,7 +363,7 @@ def where_to_act(results, focal: int, primary, column: str, lang: str) -> list[d
     without any falls back to its section's).
     """
     members = primary.group.members if primary is not None else None
-    medians = peer_item_medians(results, members, queries.min_group_size())
+    medians = queries.peer_item_medians(results, members, queries.min_group_size())
     own = results.items[results.items["assessment_id"] == focal].set_index("item_id")[column]
     own = own.dropna()
     definition = results.definition
@@ -715,7 +696,7 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
     """
     if len(results.assessments) < threshold:
         return []
-    current = challenge_counts_by_option(results)
+    current = queries.challenge_counts_by_option(results)
     rounds = queries.comparable_rounds(round_)
     previous = None
     if len(rounds) > 1:
@@ -723,7 +704,7 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
         if len(earlier.assessments) >= threshold:
             previous = (
                 rounds[-2].name,
-                challenge_counts_by_option(earlier),
+                queries.challenge_counts_by_option(earlier),
                 len(earlier.assessments),
             )
     total = len(results.assessments)
@@ -757,17 +738,6 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
             }
         )
     return items
-
-
-def challenge_counts_by_option(results) -> dict[tuple[str, str], int]:
-    """Regions per chosen option of each challenge item (kept with the round's cached scores)."""
-    if "challenge_counts" not in results.memo:
-        counts = queries.challenge_counts(results)
-        results.memo["challenge_counts"] = {
-            (item_id, option): int(regions)
-            for item_id, option, regions in counts.itertuples(index=False)
-        }
-    return results.memo["challenge_counts"]
 
 
 def _boxes(rows: list[dict], title: str):

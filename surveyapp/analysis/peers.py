@@ -314,3 +314,20 @@ def panel_change(
         rows.append((*kind_key, n, change, median_before, median_after, suppressed, cross_version))
     table = pd.DataFrame(rows, columns=["kind", "key", *PANEL_COLUMNS])
     return table.set_index(["kind", "key"])
+
+
+def item_medians(
+    items: pd.DataFrame, assessments: pd.DataFrame, members: frozenset[int] | None, threshold: int
+) -> pd.Series:
+    """Median moderated item score of the group's validated assessments, per item.
+
+    ``items`` and ``assessments`` are a round's score frames; ``members`` the group's region ids
+    (None: all regions). Items fewer than ``threshold`` peers were scored on have no median
+    (suppressed, left out of the result).
+    """
+    validated = assessments[assessments["validated"].astype(bool)]
+    if members is not None:
+        validated = validated[validated["region_id"].isin(members)]
+    scored = items[items["assessment_id"].isin(validated["assessment_id"])]
+    grouped = scored.groupby("item_id")["moderated"]
+    return grouped.median().where(grouped.count() >= threshold).dropna()

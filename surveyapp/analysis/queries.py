@@ -287,6 +287,30 @@ def challenge_counts(results: RoundScores) -> pd.DataFrame:
     return counts.rename("regions").reset_index()
 
 
+def challenge_counts_by_option(results: RoundScores) -> dict[tuple[str, str], int]:
+    """Regions per chosen option of each challenge item, kept with the round's scores."""
+    if "challenge_counts" not in results.memo:
+        counts = challenge_counts(results)
+        results.memo["challenge_counts"] = {
+            (item_id, option): int(regions)
+            for item_id, option, regions in counts.itertuples(index=False)
+        }
+    return results.memo["challenge_counts"]
+
+
+def peer_item_medians(
+    results: RoundScores, members: frozenset[int] | None, threshold: int
+) -> pd.Series:
+    """The validated peers' median moderated score per item (peers.item_medians), kept with
+    the round's scores."""
+    key = ("item-medians", members, threshold)
+    if key not in results.memo:
+        results.memo[key] = peers.item_medians(
+            results.items, results.assessments, members, threshold
+        )
+    return results.memo[key]
+
+
 def region_areas(results: RoundScores) -> dict[int, set[str]]:
     """Region id -> its priority areas (chosen options) and Thematic Partnerships."""
     region_of = results.assessments.set_index("assessment_id")["region_id"]
