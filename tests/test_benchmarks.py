@@ -145,6 +145,8 @@ def test_challenge_counts_per_option(
     round_ = create_round(questionnaire=load_questionnaire(path).questionnaire)
     writer = create_user(email="w@example.org")
     chosen = [["energy"], ["energy", "blue"], ["blue"], ["energy"], ["agri_food"], None]
+    # The last one is submitted, not validated: counted nowhere, as every statistic.
+    chosen.append(["agri_food", "energy"])
     for number, choice in enumerate(chosen):
         assessment = Assessment(region=create_region(f"ES2{number}", "R"), round=round_)
         db.session.add(assessment)
@@ -152,9 +154,11 @@ def test_challenge_counts_per_option(
         save_answer(assessment, "maturity", 3, writer)
         if choice:
             save_answer(assessment, "platforms", choice, writer)
-        assessment.state = AssessmentState.submitted
+        validated = number < len(chosen) - 1
+        assessment.state = AssessmentState.validated if validated else AssessmentState.submitted
     db.session.commit()
     data = working_group_dashboard(round_, "en")
+    assert data["challenges"][0]["n"] == 6
     rows = {row["label"]: (row["regions"], row["share"]) for row in data["challenges"][0]["rows"]}
     assert rows == {
         "Energy": (3, 50),

@@ -147,6 +147,11 @@ def test_round_counts_match_the_overview_counts(app, world):
     assert per_category == overview["per_category"] == {staff: 3, funding: 1}
     assert by_aspect == overview["by_aspect"]
     assert by_aspect[(staff, "sme_adoption")] == 2 and by_aspect[(staff, "")] == 1
+    # The report's statistics count validated assessments only.
+    assessments[("ES22", spring.name)].state = AssessmentState.validated
+    db.session.commit()
+    validated, _by_aspect = round_counts(spring.id, validated_only=True)
+    assert validated == {staff: 1}
 
 
 SHIPPED = "questionnaires/criterion7-interregional-v1.yaml"

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from babel import Locale
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from surveyapp.analysis import charts, peers, queries, scoring
 from surveyapp.labels import label
@@ -689,39 +690,49 @@ def heat_map_description() -> str:
 
 
 def _challenges(round_: Round, results, definition, lang: str, threshold: int) -> list[dict]:
-    """Per challenge item: how many regions chose each option, now and in the previous round.
+    """Per challenge item: how many validated regions chose each option, and how many of the
+    same regions chose it in the previous round (those of them validated then).
 
-    Counts of regions, not scores, but still about few regions when the round is small: below
-    the threshold of counted regions nothing is shown.
+    Counts of regions, not scores, but still about few regions: below the threshold of
+    regions nothing is shown, for either round.
     """
-    if len(results.assessments) < threshold:
+    validated = results.assessments[results.assessments["validated"].astype(bool)]
+    total = len(validated)
+    if total < threshold:
         return []
-    current = queries.challenge_counts_by_option(results)
+    current = queries.challenge_counts_by_option(
+        results, frozenset(int(i) for i in validated["assessment_id"])
+    )
     rounds = queries.comparable_rounds(round_)
     previous = None
     if len(rounds) > 1:
         earlier = queries.round_scores(rounds[-2])
-        if len(earlier.assessments) >= threshold:
+        before = earlier.assessments[
+            earlier.assessments["validated"].astype(bool)
+            & earlier.assessments["region_id"].isin(set(validated["region_id"]))
+        ]
+        if len(before) >= threshold:
             previous = (
                 rounds[-2].name,
-                queries.challenge_counts_by_option(earlier),
-                len(earlier.assessments),
+                queries.challenge_counts_by_option(
+                    earlier, frozenset(int(i) for i in before["assessment_id"])
+                ),
+                len(before),
             )
-    total = len(results.assessments)
     items = []
     for item_id in definition.challenge_items:
         item = definition.item(item_id)
         rows = []
         for option in item.config["options"]:
             count = current.get((item_id, option["value"]), 0)
-            before = previous[1].get((item_id, option["value"]), 0) if previous else None
+            before_count = previous[1].get((item_id, option["value"]), 0) if previous else None
             rows.append(
                 {
                     "label": item.localize(option["label"], lang),
                     "regions": count,
                     "share": round(100 * count / total),
-                    "previous": before,
-                    "previous_share": round(100 * before / previous[2]) if previous else None,
+                    "previous": before_count,
+                    "previous_share": round(100 * before_count / previous[2]) if previous else None,
                 }
             )
         rows.sort(key=lambda row: -row["regions"])
@@ -729,11 +740,18 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
             {
                 "text": item.localized("text", lang),
                 "rows": rows,
+                "n": total,
                 "previous_round": previous[0] if previous else None,
+                "previous_n": previous[2] if previous else None,
                 "chart": charts.bars(
                     [charts.Axis(row["label"], row["share"]) for row in rows],
                     item.localized("text", lang),
-                    _("Share of the submitted regions that chose each answer, in percent."),
+                    ngettext(
+                        "Share of the %(num)d validated region that chose each answer, in percent.",
+                        "Share of the %(num)d validated regions that chose each answer, in "
+                        "percent.",
+                        total,
+                    ),
                 ),
             }
         )

@@ -279,23 +279,30 @@ def group_statistics(results: RoundScores, key: str, column: str = "moderated"):
     return group, peers.describe_wide(wide_scores(results, column), members, min_group_size())
 
 
-def challenge_counts(results: RoundScores) -> pd.DataFrame:
-    """Counted regions choosing each option of each challenge item: item_id, option, regions."""
+def challenge_counts(results: RoundScores, assessment_ids=None) -> pd.DataFrame:
+    """Regions choosing each option of each challenge item: item_id, option, regions; of the
+    given assessments (default: every counted one)."""
     answers = results.challenge_answers
+    if assessment_ids is not None:
+        answers = answers[answers["assessment_id"].isin(set(assessment_ids))]
     chosen = answers.assign(option=answers["value"]).explode("option").dropna(subset=["option"])
     counts = chosen.groupby(["item_id", "option"])["assessment_id"].nunique()
     return counts.rename("regions").reset_index()
 
 
-def challenge_counts_by_option(results: RoundScores) -> dict[tuple[str, str], int]:
-    """Regions per chosen option of each challenge item, kept with the round's scores."""
-    if "challenge_counts" not in results.memo:
-        counts = challenge_counts(results)
-        results.memo["challenge_counts"] = {
+def challenge_counts_by_option(
+    results: RoundScores, assessment_ids: frozenset[int]
+) -> dict[tuple[str, str], int]:
+    """Regions per chosen option of each challenge item among ``assessment_ids``, kept with the
+    round's scores."""
+    key = ("challenge-counts", assessment_ids)
+    if key not in results.memo:
+        counts = challenge_counts(results, assessment_ids)
+        results.memo[key] = {
             (item_id, option): int(regions)
             for item_id, option, regions in counts.itertuples(index=False)
         }
-    return results.memo["challenge_counts"]
+    return results.memo[key]
 
 
 def peer_item_medians(

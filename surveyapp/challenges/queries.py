@@ -93,13 +93,19 @@ def chosen_counts(round_id: int | None) -> dict[str, int]:
     return {kind: len(ids) for kind, ids in regions.items()}
 
 
-def round_counts(round_id: int) -> tuple[dict[int, int], dict[tuple[int, str], int]]:
+def round_counts(
+    round_id: int, validated_only: bool = False
+) -> tuple[dict[int, int], dict[tuple[int, str], int]]:
     """For one round: regions per category, and per category and aspect ("" without aspect).
 
-    Counted in the database (distinct regions), for the working-group report.
+    Counted in the database (distinct regions) over the submitted assessments, as the
+    challenges page, or the validated ones only, as the working-group report's statistics.
     """
     counted = (ChallengeTag.assessment_id == Assessment.id, Assessment.round_id == round_id)
-    submitted = Assessment.state.in_(COUNTED_STATES)  # as every other figure of the report
+    if validated_only:
+        submitted = Assessment.state == AssessmentState.validated
+    else:
+        submitted = Assessment.state.in_(COUNTED_STATES)
     regions = func.count(func.distinct(Assessment.region_id))
     per_category = db.session.execute(
         select(ChallengeTag.category_id, regions)

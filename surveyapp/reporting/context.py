@@ -127,8 +127,9 @@ def published_practices(round_: Round, lang: str) -> list[dict]:
 
 
 def tagged_challenges(round_: Round, lang: str) -> dict:
-    """Regions per challenge category (the experts' tags), in all and per critical aspect."""
-    per_category, by_aspect = round_counts(round_.id)
+    """Validated regions per challenge category (the experts' tags), in all and per critical
+    aspect."""
+    per_category, by_aspect = round_counts(round_.id, validated_only=True)
     labels = labels_of(round_.questionnaire.parsed, lang)
     aspects = [(key, labels.aspects[key]) for key in labels.aspects]
     rows = [
