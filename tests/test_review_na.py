@@ -232,7 +232,7 @@ def test_the_review_page_shows_status_reason_evidence_and_both_scores(app, login
     assert 'name="decision"' in item_block(mnc, "mnc_links")
     # The summary on every review page: nothing reviewed yet.
     assert "0 of 6 scored items" in text_of(mnc)
-    assert "accept or reject before validating" in mnc
+    assert "to be accepted or rejected before validating" in mnc
 
 
 def test_accepting_needs_no_score_and_leaves_the_item_out(app, login, world):

@@ -144,8 +144,14 @@ def radar(axes: Sequence[Axis], title: str, description: str) -> Markup:
     return _svg(width, height, title, description, body)
 
 
-def bars(axes: Sequence[Axis], title: str, description: str, width: int = 640) -> Markup:
-    """One horizontal bar per axis, with the peer quartile band and a median tick."""
+def bars(
+    axes: Sequence[Axis], title: str, description: str, width: int = 640, value_text=None
+) -> Markup:
+    """One horizontal bar per axis, with the peer quartile band and a median tick.
+
+    :param value_text: how a bar's value is written (default: a score, one decimal).
+    """
+    value_text = value_text or _score
     label_width, top = 260, 10
     wrap = 36  # characters of an 11 px label that fit in label_width
     row = _row_height([axis.label for axis in axes], wrap, 40)
@@ -175,7 +181,7 @@ def bars(axes: Sequence[Axis], title: str, description: str, width: int = 640) -
                 f'<rect class="chart-region" x="{label_width}" y="{_number(y + row / 2 - 8)}" '
                 f'width="{_number(plot * axis.value / 100)}" height="16" fill="{REGION}"/>'
                 f'<text x="{_number(label_width + plot * axis.value / 100 + 4)}" y="{y + row / 2}" '
-                f'font-size="10" dominant-baseline="middle">{_score(axis.value)}</text>'
+                f'font-size="10" dominant-baseline="middle">{escape(value_text(axis.value))}</text>'
             )
         if _present(axis.median):
             x = label_width + plot * axis.median / 100

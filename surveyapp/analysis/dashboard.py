@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from babel import Locale
+from flask_babel import format_percent, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from surveyapp.analysis import charts, peers, queries, scoring
 from surveyapp.labels import label
@@ -726,13 +726,19 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
         for option in item.config["options"]:
             count = current.get((item_id, option["value"]), 0)
             before_count = previous[1].get((item_id, option["value"]), 0) if previous else None
+            share = round(100 * count / total)
+            previous_share = round(100 * before_count / previous[2]) if previous else None
             rows.append(
                 {
                     "label": item.localize(option["label"], lang),
                     "regions": count,
-                    "share": round(100 * count / total),
+                    "share": share,
+                    "share_text": format_percent(share / 100),
                     "previous": before_count,
-                    "previous_share": round(100 * before_count / previous[2]) if previous else None,
+                    "previous_share": previous_share,
+                    "previous_share_text": format_percent(previous_share / 100)
+                    if previous
+                    else None,
                 }
             )
         rows.sort(key=lambda row: -row["regions"])
@@ -752,6 +758,7 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
                         "percent.",
                         total,
                     ),
+                    value_text=lambda share: format_percent(share / 100),
                 ),
             }
         )
@@ -764,8 +771,8 @@ def _boxes(rows: list[dict], title: str):
         title,
         _(
             "For each row: the mark is the median, the box runs from the first to the third "
-            "quartile (shown from 10 regions on). A group's lowest and highest scores are not "
-            "shown: each is one region's own score."
+            "quartile (shown from 10 regions on). The boxes have no whiskers: a group's lowest "
+            "and highest scores are each one region's own score."
         ),
     )
 

@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -33,7 +33,7 @@ from surveyapp.numbers import format_number
 from surveyapp.practices.models import GoodPractice
 from surveyapp.regions.models import Region
 from surveyapp.reviews.models import SectionRemark
-from surveyapp.rounds.models import Round
+from surveyapp.rounds.models import Round, RoundState
 
 
 def region_report_context(
@@ -181,6 +181,10 @@ def working_group_report_context(
             "practices": published_practices(round_, lang),
             "snapshot": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "moderated": column == "moderated",
+            # An open round's figures are interim: answers and validations still change them.
+            "interim_until": format_date(round_.closes_on, "long")
+            if round_.state == RoundState.open
+            else None,
         }
 
 
@@ -264,9 +268,9 @@ def rule_text(rule: dict) -> str:
     if kind == "percent":
         return _("the percentage (0-100)")
     if kind == "choice":
-        scores = ", ".join(
-            f"{option} = {format_number(score)}" for option, score in rule.get("scores", {}).items()
-        )
+        # In ladder order (the export's JSON keeps the keys sorted by name).
+        ladder = sorted(rule.get("scores", {}).items(), key=lambda pair: pair[1])
+        scores = ", ".join(f"{option} = {format_number(score)}" for option, score in ladder)
         return _("option scores: %(scores)s", scores=scores)
     if kind == "count":
         return _(
@@ -319,7 +323,7 @@ def _item_rows(definition) -> list[dict]:
                 "dk_score": format_number(row.dk_score),
                 "gate": gate_text(row.gate),
                 "allow_na": bool(row.allow_na),
-                "relates_to": row.relates_to,
+                "relates_to": [a for a in row.relates_to.split(";") if a],
             }
         )
     return rows
@@ -363,7 +367,10 @@ def method_annex(
         else None,
         "threshold": current_app.config["MIN_GROUP_SIZE"],
         "quartiles_from": QUARTILES_FROM,
-        "items": _item_rows(definition),
+        "items": [
+            row | {"relates_to": [homes.get(a, a) for a in row["relates_to"]]}
+            for row in _item_rows(definition)
+        ],
         "homes": homes,
         "aspects": [
             {"label": labels.of(scoring.ASPECT, g.id), "title": labels.titles[g.id], "id": g.id}
