@@ -29,8 +29,8 @@ class NutsRow:
     level: int
 
 
-class RegionFileError(Exception):
-    """A region file is invalid; errors holds every problem as "line N: reason"."""
+class DataFileError(Exception):
+    """A data file is invalid; ``errors`` holds every problem as "line N: reason"."""
 
     def __init__(self, errors: list[str], filename: str) -> None:
         super().__init__(errors, filename)
@@ -39,6 +39,10 @@ class RegionFileError(Exception):
 
     def __str__(self) -> str:
         return "\n".join(f"{self.filename}: {error}" for error in self.errors)
+
+
+class RegionFileError(DataFileError):
+    """A region file is invalid; errors holds every problem as "line N: reason"."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from surveyapp.regions.nuts_file import DataFileError
+
 #: The source recorded for figures from Eurostat's file (unless another is named).
 EUROSTAT_SOURCE = "Eurostat demo_r_d2jan"
 #: The rows of Eurostat's file that hold the whole population of a unit.
@@ -51,16 +53,8 @@ class PopulationRow:
     flags: str = ""
 
 
-class PopulationFileError(Exception):
+class PopulationFileError(DataFileError):
     """A population file is invalid; ``errors`` holds every problem as "line N: reason"."""
-
-    def __init__(self, errors: list[str], filename: str) -> None:
-        super().__init__(errors, filename)
-        self.errors = errors
-        self.filename = filename
-
-    def __str__(self) -> str:
-        return "\n".join(f"{self.filename}: {error}" for error in self.errors)
 
 
 @dataclass(frozen=True)
