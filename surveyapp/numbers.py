@@ -8,6 +8,7 @@ Every page, report and message that shows an answer value or a score formats it 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel.numbers import (
     NumberFormatError,
@@ -122,12 +123,23 @@ def _score_decimal(value) -> Decimal | None:
     return canonical(value).quantize(SCORE_QUANTUM, rounding=ROUND_HALF_UP)
 
 
+@lru_cache(maxsize=8192)
+def _score_text(number: Decimal, lang: str, sign: bool) -> str:
+    """A score already rounded to one decimal, written for ``lang``: scores take about a
+    thousand values per language, and a heat map writes a thousand of them, so each is written
+    by Babel once."""
+    return format_number(number, lang, digits=1, sign=sign)
+
+
 def format_score(value: int | float | Decimal | None, lang: str | None = None) -> str:
     """A score as every page, chart, report and export writes it: one decimal, half away from
     zero on the canonical value (40.25 -> "40.3", never Python's half-to-even "40.2"); "" for
     None and NaN (no score)."""
     number = _score_decimal(value)
-    return "" if number is None else format_number(number, lang, digits=1)
+    if number is None:
+        return ""
+    # -0.0 and 0.0 are one key of the cache: write both "0.0", whichever came first.
+    return _score_text(abs(number) if number == 0 else number, _lang(lang), False)
 
 
 def format_change(value: int | float | Decimal | None, lang: str | None = None) -> str:
@@ -136,5 +148,5 @@ def format_change(value: int | float | Decimal | None, lang: str | None = None) 
     if number is None:
         return ""
     if number == 0:
-        return format_number(abs(number), lang, digits=1)
-    return format_number(number, lang, digits=1, sign=True)
+        return _score_text(abs(number), _lang(lang), False)
+    return _score_text(number, _lang(lang), True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from flask import current_app
 from flask_babel import force_locale, format_date
@@ -307,7 +308,15 @@ def gate_text(gate: str) -> str:
     )
 
 
-def _item_rows(definition) -> list[dict]:
+@lru_cache(maxsize=32)
+def _item_rows(definition, lang: str) -> tuple[dict, ...]:
+    """The annex's item table in ``lang``: one per questionnaire version and language (the
+    definition is parsed once per process), so a report's key does not write it again."""
+    with force_locale(lang):
+        return tuple(_item_rows_now(definition))
+
+
+def _item_rows_now(definition) -> list[dict]:
     frame = scoring.item_frame(definition)
     rows = []
     for row in frame.itertuples(index=False):
@@ -369,7 +378,7 @@ def method_annex(
         "quartiles_from": QUARTILES_FROM,
         "items": [
             row | {"relates_to": [homes.get(a, a) for a in row["relates_to"]]}
-            for row in _item_rows(definition)
+            for row in _item_rows(definition, lang)
         ],
         "homes": homes,
         "aspects": [
