@@ -475,3 +475,25 @@ def test_the_radar_labels_its_scale():
     root = ET.fromstring(str(svg))  # noqa: S314 - our own output
     scale = [t.text for t in root.iter(charts_ns("text")) if t.get("class") == "chart-scale"]
     assert scale == ["0", "20", "40", "60", "80", "100"]
+
+
+@needs_pdftotext
+def test_the_region_report_names_the_population_its_counts_use(app, method_world, tmp_path):
+    """Counts scored against size depend on a population: the report says which, of which
+    year and from which source, or that none is stored."""
+    from surveyapp.regions.models import RegionPopulation
+
+    region = method_world["regions"]["ES21"]
+    job = Job(REGION, method_world["round"].id, region.id)
+    text = flat(pdf_text(render(job), tmp_path))
+    assert "No population of the region is stored" in text
+    for year, inhabitants in ((2024, 2_100_000), (2025, 2_227_581), (2030, 9)):
+        db.session.add(
+            RegionPopulation(
+                region_id=region.id, year=year, population=inhabitants, source="Test source"
+            )
+        )
+    db.session.commit()
+    text = flat(pdf_text(render(job), tmp_path))
+    # The round's reference year (2026) or the latest earlier one, never a later one.
+    assert "population of 2,227,581 on 1 January 2025 (source: Test source)" in text

@@ -33,6 +33,7 @@ from surveyapp.labels import label
 from surveyapp.numbers import format_number
 from surveyapp.practices.models import GoodPractice
 from surveyapp.regions.models import Region
+from surveyapp.regions.queries import population_for
 from surveyapp.reviews.models import SectionRemark
 from surveyapp.rounds.models import Round, RoundState
 
@@ -90,7 +91,21 @@ def region_report_context(
             "snapshot": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "moderated": column == "moderated",
             "annex": method_annex(round_, lang, sorted(counted)),
+            "population": _population_used(region, round_),
         }
+
+
+def _population_used(region: Region, round_: Round) -> dict | None:
+    """The population the region's size-relative targets use in this round (method D5a), with
+    its year and source; None when none is stored (those items are then left out)."""
+    figure = population_for(region.id, round_.reference_day.year)
+    if figure is None:
+        return None
+    return {
+        "inhabitants": format_number(figure.population),
+        "year": figure.year,
+        "source": figure.source,
+    }
 
 
 def _validated_ids(round_: Round) -> set[int]:
