@@ -578,3 +578,28 @@ def test_the_summary_holds_for_any_sequence_of_moderations(world, steps):
     db.session.rollback()
     db.session.execute(ModeratedScore.__table__.delete())
     db.session.commit()
+
+
+def test_evidence_or_a_reason_added_after_a_request_for_changes_is_listed(app, login, world):
+    """The region answers a request for evidence by adding evidence only: the expert sees that
+    change, with the evidence before and after."""
+    from surveyapp.assessments.operations import save_answer
+    from surveyapp.reviews.operations import post_comment, request_changes
+    from surveyapp.reviews.queries import changes_since_request
+
+    assessment, officer = fresh(world["assessment"]), world["officer"]
+    post_comment(assessment, "has_unit", world["emil"], "Which document?")
+    request_changes(assessment, world["emil"], "Which document shows the unit?")
+    db.session.commit()
+    save_answer(fresh(assessment), "has_unit", True, officer, evidence="Decree 12/2025, art. 3")
+    save_answer(fresh(assessment), "mnc_links", "na", officer, na_reason="No MNC at all.")
+    db.session.commit()
+    changes = {c.item_id: c for c in changes_since_request(fresh(assessment))}
+    assert set(changes) == {"has_unit", "mnc_links"}
+    unit = changes["has_unit"]
+    assert (unit.before, unit.after) == (True, True)
+    assert (unit.before_evidence, unit.after_evidence) == (None, "Decree 12/2025, art. 3")
+    assert (changes["mnc_links"].before_reason, changes["mnc_links"].after_reason) == (
+        NO_MNC,
+        "No MNC at all.",
+    )

@@ -129,12 +129,27 @@ class AnswerChange:
     item_id: str
     before: object
     after: object
+    #: The reason for "not applicable" and the evidence given with each value (None: none).
+    before_reason: str | None = None
+    after_reason: str | None = None
+    before_evidence: str | None = None
+    after_evidence: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return (self.before, self.before_reason, self.before_evidence) != (
+            self.after,
+            self.after_reason,
+            self.after_evidence,
+        )
 
 
-def _answer_value(stored: object) -> object:
+def _answer_parts(stored: object) -> tuple[object, str | None, str | None]:
+    """An audited answer as (value, reason, evidence): an answer saved with an N/A reason or
+    evidence is stored as {"value", "na_reason", "evidence"}."""
     if isinstance(stored, dict) and "value" in stored:
-        return stored["value"]
-    return stored
+        return stored["value"], stored.get("na_reason") or None, stored.get("evidence") or None
+    return stored, None, None
 
 
 def changes_since_request(assessment: Assessment) -> list[AnswerChange]:
@@ -160,14 +175,21 @@ def changes_since_request(assessment: Assessment) -> list[AnswerChange]:
     )
     changes: dict[str, AnswerChange] = {}
     for item_id, old, new in events:
-        # An answer saved with an N/A reason or evidence is stored as {"value", ...}: the list
-        # is of changed answers, so it compares and shows the value.
-        old, new = _answer_value(old), _answer_value(new)
-        if item_id in changes:
-            changes[item_id].after = new
-        else:
-            changes[item_id] = AnswerChange(item_id, old, new)
-    return [c for c in changes.values() if c.before != c.after]
+        # A change of the reason or the evidence alone is a change too (evidence is what a
+        # request for changes most often asks for).
+        after, after_reason, after_evidence = _answer_parts(new)
+        if item_id not in changes:
+            before, before_reason, before_evidence = _answer_parts(old)
+            changes[item_id] = AnswerChange(
+                item_id, before, after, before_reason, None, before_evidence, None
+            )
+        change = changes[item_id]
+        change.after, change.after_reason, change.after_evidence = (
+            after,
+            after_reason,
+            after_evidence,
+        )
+    return [c for c in changes.values() if c.changed]
 
 
 def experts() -> list[User]:
