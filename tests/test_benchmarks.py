@@ -1,5 +1,6 @@
 """Benchmarks from stored assessments: drafts left out, small groups suppressed, consent kept."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -166,6 +167,41 @@ def test_challenge_counts_per_option(
         "Agri-Food": (1, 17),
         "Industrial Modernisation": (0, 0),
     }
+
+
+def test_challenge_changes_follow_the_regions_validated_in_both_rounds(
+    app, tmp_path, fixture_path, create_region, create_user, create_round
+):
+    """The previous round's column compares like with like: the regions validated in both
+    rounds, their answers then and now; a region new in this round is in neither."""
+    data = yaml.safe_load(Path(fixture_path("small-v1.yaml")).read_text())
+    data["slug"], data["challenge_items"] = "small-challenges", ["platforms"]
+    path = tmp_path / "small-challenges-v1.yaml"
+    path.write_text(yaml.safe_dump(data))
+    questionnaire = load_questionnaire(path).questionnaire
+    spring = create_round(name="spring", questionnaire=questionnaire)
+    autumn = create_round(name="autumn", questionnaire=questionnaire)
+    autumn.opens_on, autumn.closes_on = date(2026, 9, 1), date(2026, 11, 30)
+    writer = create_user(email="w@example.org")
+    regions = [create_region(f"ES2{n}", "R") for n in range(7)]
+    then = [["energy"]] * 5 + [["blue"], None]  # ES26 not validated in spring
+    now = [["blue"]] * 3 + [["energy"]] * 3 + [["energy"]]  # ES26 new: energy
+    for round_, chosen in ((spring, then), (autumn, now)):
+        for number, (region, choice) in enumerate(zip(regions, chosen, strict=True)):
+            assessment = Assessment(region=region, round=round_)
+            db.session.add(assessment)
+            db.session.flush()
+            save_answer(assessment, "maturity", 3, writer)
+            if choice:
+                save_answer(assessment, "platforms", choice, writer)
+            in_panel = round_ is autumn or number < 6
+            assessment.state = AssessmentState.validated if in_panel else AssessmentState.submitted
+    db.session.commit()
+    item = working_group_dashboard(autumn, "en")["challenges"][0]
+    assert (item["n"], item["panel_n"], item["previous_round"]) == (7, 6, "spring")
+    rows = {row["label"]: (row["regions"], row["then"], row["now"]) for row in item["rows"]}
+    assert rows["Energy"] == (4, 5, 3)
+    assert rows["Blue Economy"] == (3, 1, 3)
 
 
 def test_a_non_consenting_region_of_a_small_country_is_not_even_placed(

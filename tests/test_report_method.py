@@ -497,3 +497,26 @@ def test_the_region_report_names_the_population_its_counts_use(app, method_world
     text = flat(pdf_text(render(job), tmp_path))
     # The round's reference year (2026) or the latest earlier one, never a later one.
     assert "population of 2,227,581 on 1 January 2025 (source: Test source)" in text
+
+
+@needs_pdftotext
+def test_the_working_group_report_says_when_its_figures_are_interim(app, method_world, tmp_path):
+    """Open round: interim until it closes. Closed with assessments still awaiting validation:
+    interim, with how many. Closed and all validated: no notice."""
+    from surveyapp.rounds.models import RoundState
+
+    round_ = method_world["round"]
+    job = Job(WORKING_GROUP, round_.id, None)
+    assert "Interim: the round is open until" in flat(pdf_text(render(job), tmp_path))
+    round_.state = RoundState.closed
+    db.session.commit()
+    waiting = [a for a in method_world["assessments"].values() if a.state != "validated"]
+    assert waiting  # the world has submitted assessments not yet validated
+    text = flat(pdf_text(render(job), tmp_path))
+    assert re.search(
+        rf"Interim: {len(waiting)} submitted assessments? still awaits? validation", text
+    )
+    for assessment in waiting:
+        assessment.state = AssessmentState.validated
+    db.session.commit()
+    assert "Interim" not in flat(pdf_text(render(job), tmp_path))

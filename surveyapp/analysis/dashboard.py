@@ -23,6 +23,7 @@ Other regions are named only when they consented; otherwise a partner is "a regi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -689,12 +690,17 @@ def heat_map_description() -> str:
     )
 
 
+def _share(count: int, total: int) -> int:
+    """A share in whole percent, half away from zero (as every figure of the reports)."""
+    return int((Decimal(100 * count) / Decimal(total)).quantize(Decimal(1), ROUND_HALF_UP))
+
+
 def _challenges(round_: Round, results, definition, lang: str, threshold: int) -> list[dict]:
-    """Per challenge item: how many validated regions chose each option, and how many of the
-    same regions chose it in the previous round (those of them validated then).
+    """Per challenge item: how many validated regions chose each option; and, for the regions
+    validated both in this round and in the previous one, the same count then and now.
 
     Counts of regions, not scores, but still about few regions: below the threshold of
-    regions nothing is shown, for either round.
+    regions nothing is shown, for either comparison.
     """
     validated = results.assessments[results.assessments["validated"].astype(bool)]
     total = len(validated)
@@ -704,51 +710,55 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
         results, frozenset(int(i) for i in validated["assessment_id"])
     )
     rounds = queries.comparable_rounds(round_)
-    previous = None
+    panel = None
     if len(rounds) > 1:
         earlier = queries.round_scores(rounds[-2])
         before = earlier.assessments[
             earlier.assessments["validated"].astype(bool)
             & earlier.assessments["region_id"].isin(set(validated["region_id"]))
         ]
+        now = validated[validated["region_id"].isin(set(before["region_id"]))]
         if len(before) >= threshold:
-            previous = (
-                rounds[-2].name,
-                queries.challenge_counts_by_option(
+            panel = {
+                "round": rounds[-2].name,
+                "n": len(before),
+                "then": queries.challenge_counts_by_option(
                     earlier, frozenset(int(i) for i in before["assessment_id"])
                 ),
-                len(before),
-            )
+                "now": queries.challenge_counts_by_option(
+                    results, frozenset(int(i) for i in now["assessment_id"])
+                ),
+            }
     items = []
     for item_id in definition.challenge_items:
         item = definition.item(item_id)
         rows = []
         for option in item.config["options"]:
-            count = current.get((item_id, option["value"]), 0)
-            before_count = previous[1].get((item_id, option["value"]), 0) if previous else None
-            share = round(100 * count / total)
-            previous_share = round(100 * before_count / previous[2]) if previous else None
-            rows.append(
-                {
-                    "label": item.localize(option["label"], lang),
-                    "regions": count,
-                    "share": share,
-                    "share_text": format_percent(share / 100),
-                    "previous": before_count,
-                    "previous_share": previous_share,
-                    "previous_share_text": format_percent(previous_share / 100)
-                    if previous
-                    else None,
+            key = (item_id, option["value"])
+            count = current.get(key, 0)
+            row = {
+                "label": item.localize(option["label"], lang),
+                "regions": count,
+                "share": _share(count, total),
+            }
+            row["share_text"] = format_percent(row["share"] / 100)
+            if panel:
+                then, now = panel["then"].get(key, 0), panel["now"].get(key, 0)
+                row |= {
+                    "then": then,
+                    "then_share_text": format_percent(_share(then, panel["n"]) / 100),
+                    "now": now,
+                    "now_share_text": format_percent(_share(now, panel["n"]) / 100),
                 }
-            )
+            rows.append(row)
         rows.sort(key=lambda row: -row["regions"])
         items.append(
             {
                 "text": item.localized("text", lang),
                 "rows": rows,
                 "n": total,
-                "previous_round": previous[0] if previous else None,
-                "previous_n": previous[2] if previous else None,
+                "previous_round": panel["round"] if panel else None,
+                "panel_n": panel["n"] if panel else None,
                 "chart": charts.bars(
                     [charts.Axis(row["label"], row["share"]) for row in rows],
                     item.localized("text", lang),
