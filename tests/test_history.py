@@ -231,7 +231,11 @@ CODE = re.compile(r"\b[a-z_]+\.[a-z_]+\b")
 #: Any value an event may hold (JSON), with text that has no braces or dots of its own.
 plain_text = st.text(st.characters(categories=["L", "Zs"], exclude_characters="{}."), max_size=20)
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | plain_text,
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | plain_text,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(plain_text, inner, max_size=3),
     max_leaves=6,
 )
