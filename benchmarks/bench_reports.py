@@ -41,7 +41,7 @@ through a small launcher, see LAUNCHER), so for ours it includes Flask, SQLAlche
 the round's scores (shown as "before render").
 
 Run: .venv/bin/python benchmarks/bench_reports.py [--database-url URL] [--build-regions 20]
-     [--rounds 2] [--cold-runs 3] [--requests 20] [--profile] [--json FILE]
+     [--rounds 2] [--cold-runs 3] [--requests 20] [--profile] [--json FILE] [--keep-pdfs DIR]
 The default is a throwaway SQLite file. A PostgreSQL URL is emptied first (DROP SCHEMA public):
 give it a scratch database, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/bench.
 Prints a table; asserts nothing.
@@ -417,6 +417,7 @@ def main() -> None:
         "--profile", action="store_true", help="print cProfile of an extra render and download"
     )
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--keep-pdfs", help="copy the cold-rendered PDFs into this folder")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--round-id", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--region-id", type=int, help=argparse.SUPPRESS)
@@ -429,6 +430,10 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     try:
         measure(args, tmp)
+        if args.keep_pdfs:
+            Path(args.keep_pdfs).mkdir(parents=True, exist_ok=True)
+            for pdf in tmp.glob("*.pdf"):
+                shutil.copy(pdf, args.keep_pdfs)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

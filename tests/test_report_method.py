@@ -374,11 +374,15 @@ def test_the_annex_of_every_report_lists_every_scored_item_and_the_snapshot(
     annex = text[text.index("This annex and the round's CSV export") :]
     frame = scoring.item_frame(method_world["definition"])
     assert len(frame) == 12
+    # Items are grouped under their home index: each must be in its home's group, with its rule.
+    homes = context["annex"]["homes"]
     for row in frame.itertuples():
         weight = f"{row.weight:g}"
-        assert re.search(
-            rf"{row.item_id} \S.*? scale {re.escape(weight)} level \u00d7 20", annex
-        ), row.item_id
+        group = annex[annex.index(f"Home index: {homes[row.home]}") :]
+        group = group[: group.find("Home index: ", 1) if "Home index: " in group[1:] else None]
+        assert re.search(rf"{row.item_id} scale {re.escape(weight)} level \u00d7 20", group), (
+            row.item_id
+        )
     for fact in (
         "Method version 2.0",
         "small-method, version 2",

@@ -60,6 +60,23 @@ def test_small_groups_are_suppressed_in_the_pdf(app, world, tmp_path):
     assert "60.0" not in text  # the median of the six is gone with them
 
 
+@pytest.mark.parametrize("state", ["draft", "changes_requested"])
+def test_the_cover_says_why_a_region_without_scores_has_none(app, world, tmp_path, state):
+    """A region sent back for changes has an assessment: the cover names its state instead of
+    saying there is none."""
+    from surveyapp.assessments.models import AssessmentState
+    from surveyapp.extensions import db
+    from surveyapp.labels import label
+
+    assessment = world["assessments"]["ES21"]
+    assessment.state = AssessmentState(state)
+    db.session.commit()
+    context = region_report_context(world["regions"]["ES21"], world["round"], "en", "moderated")
+    text = " ".join(pdf_text(render_pdf(load_report("region"), context, "en"), tmp_path).split())
+    assert f"{label(AssessmentState(state))}: not submitted, so not scored in this report" in text
+    assert "No assessment in this round" not in text
+
+
 def test_report_definitions_are_checked(tmp_path):
     with pytest.raises(ReportError, match="not a report name"):
         load_report("../etc")

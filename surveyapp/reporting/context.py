@@ -375,6 +375,14 @@ def method_annex(
     homes = {g.id: labels.of(scoring.DIMENSION, g.id) for g in c7_dimensions(definition)} | {
         g.id: labels.of(scoring.ASPECT, g.id) for g in definition.aspects
     }
+    item_rows = [
+        row | {"relates_to": [homes.get(a, a) for a in row["relates_to"]]}
+        for row in _item_rows(definition, lang)
+    ]
+    by_home: dict[str, list[dict]] = {}
+    for row in item_rows:  # in the homes' order, then the questionnaire's; none left out
+        by_home.setdefault(row["home"], []).append(row)
+    order = {home: n for n, home in enumerate(homes)}
     return {
         "method_version": scoring.method_of(definition),
         "questionnaire": {
@@ -391,9 +399,10 @@ def method_annex(
         else None,
         "threshold": current_app.config["MIN_GROUP_SIZE"],
         "quartiles_from": QUARTILES_FROM,
-        "items": [
-            row | {"relates_to": [homes.get(a, a) for a in row["relates_to"]]}
-            for row in _item_rows(definition, lang)
+        "items": item_rows,
+        "item_groups": [
+            {"home": homes.get(home, home), "items": rows}
+            for home, rows in sorted(by_home.items(), key=lambda pair: order.get(pair[0], len(order)))
         ],
         "homes": homes,
         "aspects": [

@@ -18,7 +18,6 @@ from urllib.parse import unquote, urlparse
 import yaml
 from flask_babel import force_locale, gettext, ngettext
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup, escape
 
 from surveyapp.numbers import format_change, format_number, format_score
 
@@ -109,11 +108,6 @@ def _font_config():
     return FontConfiguration()  # one per process: loading fonts is the slow part
 
 
-def breakable(identifier: str) -> Markup:
-    """An identifier that may wrap after its underscores, never inside a word."""
-    return Markup("_<wbr>").join(escape(part) for part in str(identifier).split("_"))
-
-
 def report_environment(report: ReportDefinition) -> Environment:
     """The Jinja environment a report renders in: translations and numbers in its language."""
     environment = Environment(
@@ -127,7 +121,6 @@ def report_environment(report: ReportDefinition) -> Environment:
     # Scores and their changes: one decimal, half up on the canonical value (METHOD D11).
     environment.filters["score"] = format_score
     environment.filters["change"] = format_change
-    environment.filters["breakable"] = breakable
     return environment
 
 
