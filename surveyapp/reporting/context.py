@@ -402,7 +402,9 @@ def method_annex(
         "items": item_rows,
         "item_groups": [
             {"home": homes.get(home, home), "items": rows}
-            for home, rows in sorted(by_home.items(), key=lambda pair: order.get(pair[0], len(order)))
+            for home, rows in sorted(
+                by_home.items(), key=lambda pair: order.get(pair[0], len(order))
+            )
         ],
         "homes": homes,
         "aspects": [
