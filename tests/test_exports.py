@@ -170,6 +170,7 @@ def test_csv_bundle_with_manifest(app, client, login, create_user, world):
     assert len(manifest["questionnaire"]["content_sha256"]) == 64
     assert manifest["round"]["name"] == world.name and manifest["round"]["reference_date"]
     assert manifest["snapshot"] and manifest["method"]
+    assert "do not publish as is" in manifest["disclosure"]  # it can identify unnamed regions
     wide = pd.read_csv(archive.open("wide.csv"), dtype=str).set_index("assessment")
     assert wide.loc["ES21", "practice"] == '\'=HYPERLINK("http://evil")'
     assert wide.loc["ES22", "practice"] == LONG_TEXT.strip()

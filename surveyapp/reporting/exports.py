@@ -426,6 +426,15 @@ def _codebook(definition) -> pd.DataFrame:
     )
 
 
+#: What the bundle may reveal, written into its manifest for whoever receives a copy.
+DISCLOSURE = (
+    "For the working group (experts and administrators) only; do not publish as is. Regions that "
+    "did not agree to be named have pseudonymous ids, but regions.csv keeps their population and "
+    "their peer groups (country, category) so that every figure can be recomputed, and a "
+    "population with a country can identify a region."
+)
+
+
 def _manifest(round_: Round, results) -> dict:
     definition = results.definition
     questionnaire = round_.questionnaire
@@ -456,6 +465,7 @@ def _manifest(round_: Round, results) -> dict:
             "quartiles (type 7) from 10",
             "display": "one decimal, half away from zero, on the value to 9 decimals",
         },
+        "disclosure": DISCLOSURE,
     }
 
 
