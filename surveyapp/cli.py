@@ -30,6 +30,7 @@ from surveyapp.regions.queries import find_region
 from surveyapp.rounds.models import InvalidRoundTransition, Round, RoundState
 from surveyapp.rounds.operations import (
     RoundError,
+    close_round,
     create_round,
     open_round,
     round_for_moving,
@@ -368,14 +369,6 @@ def list_rounds_command() -> None:
         )
 
 
-def _change_round_state(round_id: int, method: str) -> None:
-    round_ = round_for_moving(round_id)
-    if round_ is None:
-        raise click.BadParameter(f"no round with id {round_id}", param_hint="ROUND_ID")
-    getattr(round_, method)()
-    click.echo(f"round {round_.id} ({round_.name}) is now {label(round_.state)}")
-
-
 @rounds_cli.command("open")
 @click.argument("round_id", type=int)
 @click.option(
@@ -403,8 +396,18 @@ def open_round_command(round_id: int, reference_date) -> None:
 @click.argument("round_id", type=int)
 @transactional
 def close_round_command(round_id: int) -> None:
-    """Close an open round."""
-    _change_round_state(round_id, "close")
+    """Close an open round (with the same audit event as the Rounds page)."""
+    round_ = round_for_moving(round_id)
+    if round_ is None:
+        raise click.BadParameter(f"no round with id {round_id}", param_hint="ROUND_ID")
+    try:
+        closed = close_round(round_)
+    except InvalidRoundTransition as refusal:
+        raise click.ClickException(str(refusal)) from None
+    if not closed:
+        click.echo(f"round {round_.id} ({round_.name}) is already closed")
+        return
+    click.echo(f"round {round_.id} ({round_.name}) is now {label(round_.state)}")
 
 
 def register_commands(app: Flask) -> None:

@@ -165,7 +165,40 @@ def test_rounds_create_and_list(cli, fixture_path):
     db.session.expire_all()
     assert db.session.get(Round, round_.id).state == RoundState.closed
     again = cli.invoke(args=["rounds", "close", str(round_.id)])
-    assert again.exit_code == 1 and "not open" in again.output
+    assert again.exit_code == 0 and "already closed" in again.output  # as the page: no error
+
+
+def test_rounds_open_and_close_write_the_audit_events_of_the_rounds_page(
+    cli, app, fixture_path, login, create_user
+):
+    """The CLI and the Rounds page share one operation per step, and so its audit event."""
+    from surveyapp.audit.models import AuditEvent
+
+    cli.invoke(args=["questionnaires", "load", fixture_path("small-v1.yaml")])
+    for name in ("by page", "by cli"):
+        created = cli.invoke(
+            args=[
+                *("rounds", "create", "--name", name, "--questionnaire", "small:1"),
+                *("--opens", "2026-03-01", "--closes", "2026-05-31"),
+            ]
+        )
+        assert created.exit_code == 0, created.output
+    by_page, by_cli = (
+        db.session.scalar(select(Round).filter_by(name=n)) for n in ("by page", "by cli")
+    )
+    client = app.test_client()
+    login(create_user(email="admin@example.org", role=Role.admin), client=client)
+    for step in ("open", "close"):
+        assert client.post(f"/admin/rounds/{by_page.id}/{step}").status_code == 302
+        assert cli.invoke(args=["rounds", step, str(by_cli.id)]).exit_code == 0
+
+    def actions(round_id):
+        query = select(AuditEvent.action).filter_by(object_type="round", object_id=round_id)
+        return [
+            a for a in db.session.scalars(query.order_by(AuditEvent.id)) if a != "round.created"
+        ]
+
+    assert actions(by_cli.id) == actions(by_page.id) == ["round.opened", "round.closed"]
 
 
 @pytest.mark.parametrize(

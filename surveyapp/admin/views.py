@@ -38,6 +38,7 @@ from surveyapp.rounds.models import InvalidRoundTransition, Round, RoundState
 from surveyapp.rounds.operations import (
     PopulationsMissing,
     RoundError,
+    close_round,
     create_round,
     open_round,
     round_for_moving,
@@ -243,8 +244,7 @@ def move_round(round_id: int, step: str):
         if step == "open":
             open_round(round_, current_user)
         else:
-            round_.close()
-            log_event("round.closed", "round", round_.id, user=current_user)
+            close_round(round_, current_user)
     except PopulationsMissing as refusal:
         db.session.rollback()
         round_ = db.session.get(Round, round_id)

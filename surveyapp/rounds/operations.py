@@ -113,6 +113,20 @@ def open_round(round_: Round, actor: User | None = None) -> bool:
     return True
 
 
+def close_round(round_: Round, actor: User | None = None) -> bool:
+    """Close an open round: answers can no longer change. False when it is closed already.
+
+    Take the round with round_for_moving first.
+
+    :raises InvalidRoundTransition: the round was never opened.
+    """
+    if round_.state == RoundState.closed:
+        return False
+    round_.close()
+    log_event("round.closed", "round", round_.id, user=actor)
+    return True
+
+
 def set_reference_date(round_: Round, reference_date: date | None, actor: User | None = None):
     """Change the day the round's answers describe (None: the day it closes).
 
