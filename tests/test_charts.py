@@ -89,3 +89,24 @@ def test_scores_in_charts_are_written_as_the_tables_write_them(app, lang, writte
     for svg in (heat, bars):
         values = [t.text for t in ET.fromstring(svg).iter(f"{NS}text")]  # noqa: S314
         assert all(number in values for number in expected), values
+
+
+def test_a_chart_kept_as_data_draws_the_same_svg_in_a_template_and_hashes_by_its_data(app):
+    """Dashboards and report contexts hold charts.Chart: drawn where shown, keyed by data."""
+    import json
+
+    from jinja2 import Environment
+
+    axes = [charts.Axis(EVIL, 40, 50, 30, 70), charts.Axis("B", None)]
+    kept = charts.chart("bars", axes, "Bars", "desc", value_text="percent")
+    with app.test_request_context():
+        drawn = charts.bars(axes, "Bars", "desc", value_text="percent")
+        template = Environment(autoescape=True).from_string("<div>{{ chart }}</div>")
+        assert template.render(chart=kept) == f"<div>{drawn}</div>"
+        assert str(kept) == str(drawn) and "%" in str(drawn)
+    as_data = json.dumps({"chart": kept}, default=repr)
+    assert "<svg" not in as_data and "percent" in as_data
+    changed = charts.chart("bars", [charts.Axis(EVIL, 41, 50, 30, 70)], "Bars", "desc")
+    assert json.dumps({"chart": changed}, default=repr) != as_data
+    with pytest.raises(ValueError, match="no chart 'pie'"):
+        charts.chart("pie", axes)

@@ -3,6 +3,10 @@
 Every function takes plain numbers and labels (scores 0-100, None where there is none) and returns
 Markup holding one ``<svg role="img">`` with a title and a description. The page or report puts
 the same figures in a table beside it, for screen readers and for print.
+
+Dashboards and report contexts hold a :class:`Chart` (which chart, with its plain arguments)
+instead of the SVG: a chart is drawn only where it is shown (``{{ chart }}`` in a template draws
+it, in the reader's language), and a stored report is found by its data alone.
 Colours come from CSS classes (``chart-*``) with inline fallbacks, so reports can restyle them.
 """
 
@@ -13,6 +17,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flask_babel import format_percent
 from markupsafe import Markup, escape
 
 from surveyapp.numbers import format_score
@@ -144,14 +149,22 @@ def radar(axes: Sequence[Axis], title: str, description: str) -> Markup:
     return _svg(width, height, title, description, body)
 
 
+def _percent(share: float) -> str:
+    return format_percent(share / 100)
+
+
+#: How a bar's value is written: a score (one decimal) or a share in percent.
+VALUE_TEXTS = {"score": _score, "percent": _percent}
+
+
 def bars(
-    axes: Sequence[Axis], title: str, description: str, width: int = 640, value_text=None
+    axes: Sequence[Axis], title: str, description: str, width: int = 640, value_text="score"
 ) -> Markup:
     """One horizontal bar per axis, with the peer quartile band and a median tick.
 
-    :param value_text: how a bar's value is written (default: a score, one decimal).
+    :param value_text: how a bar's value is written: "score" (one decimal) or "percent".
     """
-    value_text = value_text or _score
+    value_text = VALUE_TEXTS[value_text]
     label_width, top = 260, 10
     wrap = 36  # characters of an 11 px label that fit in label_width
     row = _row_height([axis.label for axis in axes], wrap, 40)
@@ -340,3 +353,40 @@ def box_plots(boxes: Sequence[Box], title: str, description: str, width: int = 6
             f'y="{_number(middle - 14)}" font-size="9">{_score(box.median)}</text>'
         )
     return _svg(width, height, title, description, body)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart to draw where it is shown: its kind (one of DRAWN_BY) and its plain arguments.
+
+    ``{{ chart }}`` in a template and ``str(chart)`` draw it; its repr is its data.
+    """
+
+    kind: str
+    args: tuple
+    options: tuple = ()
+
+    def draw(self) -> Markup:
+        return DRAWN_BY[self.kind](*self.args, **dict(self.options))
+
+    def __html__(self) -> str:
+        return self.draw()
+
+    def __str__(self) -> str:
+        return str(self.draw())
+
+
+def chart(kind: str, *args, **options) -> Chart:
+    """The chart ``kind`` of ``args`` and ``options``, drawn later (see :class:`Chart`)."""
+    if kind not in DRAWN_BY:
+        raise ValueError(f"no chart {kind!r}; there are {', '.join(DRAWN_BY)}")
+    return Chart(kind, args, tuple(sorted(options.items())))
+
+
+DRAWN_BY = {
+    "radar": radar,
+    "bars": bars,
+    "lines": lines,
+    "heat_map": heat_map,
+    "box_plots": box_plots,
+}

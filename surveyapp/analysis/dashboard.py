@@ -298,7 +298,8 @@ def region_dashboard(
         "partners": _partners(results, region.id, labels, lang, "moderated"),
         "trend": _region_trend(round_, region.id, labels, definition, column, officer_view),
         "charts": {
-            "radar": charts.radar(
+            "radar": charts.chart(
+                "radar",
                 [_axis(r) for r in dimensions],
                 _("Criterion-7 dimensions against the peer median"),
                 _(
@@ -308,7 +309,8 @@ def region_dashboard(
                     group=primary_label or _("too few regions to compare"),
                 ),
             ),
-            "aspects": charts.bars(
+            "aspects": charts.chart(
+                "bars",
                 [_axis(r) for r in aspects],
                 _("Critical aspects against the peer median"),
                 _(
@@ -537,7 +539,8 @@ def _region_trend(round_, region_id, labels: Labels, definition, column, officer
         {"label": labels.of(kind, key), "kind": kind, "region": values((kind, key))}
         for kind, key in index_keys(definition)
     ]
-    chart = charts.lines(
+    chart = charts.chart(
+        "lines",
         names,
         [charts.Series(_("Your region"), rows[0]["region"])],
         _("Criterion-7 index across rounds"),
@@ -666,7 +669,8 @@ def working_group_dashboard(
             "aspects": _boxes(
                 main["aspects"], _("Critical-aspect indices across validated regions")
             ),
-            "heat_map": charts.heat_map(
+            "heat_map": charts.chart(
+                "heat_map",
                 [row["label"] for row in heat_rows],
                 aspect_labels,
                 [row["values"] for row in heat_rows],
@@ -759,7 +763,8 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
                 "n": total,
                 "previous_round": panel["round"] if panel else None,
                 "panel_n": panel["n"] if panel else None,
-                "chart": charts.bars(
+                "chart": charts.chart(
+                    "bars",
                     [charts.Axis(row["label"], row["share"]) for row in rows],
                     item.localized("text", lang),
                     ngettext(
@@ -768,7 +773,7 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
                         "percent.",
                         total,
                     ),
-                    value_text=lambda share: format_percent(share / 100),
+                    value_text="percent",
                 ),
             }
         )
@@ -776,7 +781,8 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
 
 
 def _boxes(rows: list[dict], title: str):
-    return charts.box_plots(
+    return charts.chart(
+        "box_plots",
         [charts.Box(r["label"], r["q1"], r["median"], r["q3"]) for r in rows],
         title,
         _(

@@ -165,7 +165,8 @@ def _paged_heat_maps(heat_map: dict) -> list:
     """The heat map cut into charts of one page each (an SVG cannot break across pages)."""
     rows, size = heat_map["rows"], HEAT_MAP_ROWS_PER_PAGE
     return [
-        charts.heat_map(
+        charts.chart(
+            "heat_map",
             [row["label"] for row in rows[start : start + size]],
             heat_map["columns"],
             [row["values"] for row in rows[start : start + size]],
@@ -192,7 +193,9 @@ def working_group_report_context(
             "annex": method_annex(round_, lang, sorted(_validated_ids(round_))),
             "title": definition.localized("title", lang),
             "questionnaire_label": round_.questionnaire.label,
-            "charts": data["charts"] | {"heat_maps": _paged_heat_maps(data["heat_map"])},
+            # The page's heat map of every region is cut into pages here.
+            "charts": {key: chart for key, chart in data["charts"].items() if key != "heat_map"}
+            | {"heat_maps": _paged_heat_maps(data["heat_map"])},
             "tagged": tagged_challenges(round_, lang),
             "practices": published_practices(round_, lang),
             "snapshot": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),

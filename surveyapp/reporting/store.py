@@ -25,7 +25,7 @@ from flask import Flask, current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from surveyapp.analysis import frame
+from surveyapp.analysis import charts, frame
 from surveyapp.db import dispose_engines
 from surveyapp.extensions import db
 from surveyapp.reporting.catalog import Job
@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 CODE_VERSION = "3"
 RQ_QUEUE = "surveyapp-reports"
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
+#: The code that draws the charts a report context holds as data (analysis.charts.Chart).
+CHARTS_SOURCE = Path(charts.__file__).resolve()
 #: After a failed render, the same report is not tried again for this long (seconds).
 RETRY_AFTER = 300
 
@@ -51,9 +53,11 @@ def report_key(report: ReportDefinition, context: dict, lang: str) -> str:
     """Hash of the input data (without the render time), the template files and the code."""
     digest = hashlib.sha256()
     data = {k: v for k, v in context.items() if k != "snapshot"}
-    digest.update(json.dumps(data, sort_keys=True, default=str).encode())
+    # Charts (analysis.charts.Chart) count by their data, their repr: drawing them is the
+    # template's work, and the code that draws them is in the key as CHARTS_SOURCE.
+    digest.update(json.dumps(data, sort_keys=True, default=repr).encode())
     catalogue = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.mo"
-    files = [*report.files, *([catalogue] if catalogue.is_file() else [])]
+    files = [*report.files, CHARTS_SOURCE, *([catalogue] if catalogue.is_file() else [])]
     stamps = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in files)
     digest.update(_files_digest(stamps))
     digest.update(f"{report.name}|{lang}|{CODE_VERSION}".encode())
