@@ -95,6 +95,9 @@ def _init_extensions(app: Flask) -> None:
     from surveyapp.auth.operations import forget_read_with_user, load_user
     from surveyapp.errors import unauthorized
 
+    # Features that react to others' signals connect their receivers here.
+    from surveyapp.reporting import reactions  # noqa: F401
+
     login_manager.user_loader(load_user)
     login_manager.request_loader(lambda _request: user_from_request())
     login_manager.unauthorized_handler(unauthorized)

@@ -4,32 +4,27 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from surveyapp.auth.models import Role
-from surveyapp.auth.operations import AccountError, create_user
+from surveyapp.auth.operations import create_user
 from surveyapp.auth.queries import find_user_by_email
+from surveyapp.commands import transactional
 from surveyapp.db import dispose_engines
-from surveyapp.demo.operations import DemoRefused
 from surveyapp.extensions import db
 from surveyapp.labels import label
 from surveyapp.questionnaires.definition import DefinitionError
 from surveyapp.questionnaires.loader import load_file, shipped_files
-from surveyapp.questionnaires.operations import QuestionnaireInUse, load_questionnaire
+from surveyapp.questionnaires.operations import load_questionnaire
 from surveyapp.questionnaires.queries import find_questionnaire
-from surveyapp.regions.nuts_file import RegionFileError
 from surveyapp.regions.operations import import_population_file, import_regions_file
-from surveyapp.regions.population_file import PopulationFileError
 from surveyapp.regions.queries import find_region
 from surveyapp.rounds.models import InvalidRoundTransition, Round, RoundState
 from surveyapp.rounds.operations import (
-    RoundError,
     close_round,
     create_round,
     open_round,
@@ -37,19 +32,6 @@ from surveyapp.rounds.operations import (
     set_reference_date,
 )
 from surveyapp.rounds.queries import list_rounds
-from surveyapp.text import clean_value
-
-#: Errors whose message is meant for the person at the terminal.
-USER_ERRORS = (
-    AccountError,
-    DemoRefused,
-    DefinitionError,
-    QuestionnaireInUse,
-    RegionFileError,
-    PopulationFileError,
-    RoundError,
-    InvalidRoundTransition,
-)
 
 questionnaires_cli = AppGroup("questionnaires", help="Validate and load questionnaire files.")
 regions_cli = AppGroup("regions", help="Import NUTS regions and their populations.")
@@ -57,33 +39,6 @@ population_cli = AppGroup("population", help="Regions' populations (size-relativ
 regions_cli.add_command(population_cli)
 users_cli = AppGroup("users", help="Manage user accounts.")
 rounds_cli = AppGroup("rounds", help="Create and list assessment rounds.")
-
-
-def transactional(command: Callable) -> Callable:
-    """Commit once when the command succeeds; roll back and exit non-zero with the message.
-
-    Text arguments (not paths) are cleaned first (surveyapp.text.clean_text): one that was not
-    UTF-8 reaches Python with lone surrogates, which neither the database nor the terminal
-    takes.
-    """
-
-    @wraps(command)
-    def wrapper(*args, **kwargs):
-        params = click.get_current_context().command.params
-        paths = {param.name for param in params if isinstance(param.type, click.Path)}
-        kwargs = {name: v if name in paths else clean_value(v) for name, v in kwargs.items()}
-        try:
-            result = command(*args, **kwargs)
-            db.session.commit()
-            return result
-        except USER_ERRORS as exc:
-            db.session.rollback()
-            raise click.ClickException(str(exc)) from None
-        except BaseException:
-            db.session.rollback()
-            raise
-
-    return wrapper
 
 
 def _parse_date(ctx, param, value: str | None) -> date | None:

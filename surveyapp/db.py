@@ -198,10 +198,16 @@ def autocommit_engine(app=None) -> Engine | None:
 
 def all_engines(app=None) -> list[Engine]:
     """Every engine of the app (within its app context): Flask-SQLAlchemy's and ours."""
-    from surveyapp.extensions import db
-
     extra = autocommit_engine(app)
-    return [*db.engines.values(), *([extra] if extra is not None else [])]
+    return [*_flask_sqlalchemy(app).engines.values(), *([extra] if extra is not None else [])]
+
+
+def _flask_sqlalchemy(app=None):
+    """The app's Flask-SQLAlchemy extension (``app.extensions["sqlalchemy"]``, as documented),
+    so that this module, which extensions.py builds on, does not import it back."""
+    from flask import current_app
+
+    return (app or current_app).extensions["sqlalchemy"]
 
 
 def register_autocommit_views(app) -> None:
@@ -257,10 +263,8 @@ def leave_autocommit() -> None:
     """
     from flask import g, has_app_context
 
-    from surveyapp.extensions import db
-
     if has_app_context() and g.get(_AUTOCOMMIT, False):
-        db.session.commit()  # gives the autocommit connection back
+        _flask_sqlalchemy().session.commit()  # gives the autocommit connection back
         g.pop(_AUTOCOMMIT)
 
 

@@ -91,7 +91,11 @@ MATRIX = {
         "draft": row(302, 403, 403, 403, 200),
         "submitted": row(302, 403, 403, 403, 200),
     },
-    ("admin.toggle_active", "POST"): {
+    ("admin.deactivate_user", "POST"): {
+        "draft": row(302, 403, 403, 403, 302),
+        "submitted": row(302, 403, 403, 403, 302),
+    },
+    ("admin.activate_user", "POST"): {
         "draft": row(302, 403, 403, 403, 302),
         "submitted": row(302, 403, 403, 403, 302),
     },

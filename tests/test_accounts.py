@@ -115,18 +115,25 @@ def test_deactivation_by_an_admin_takes_effect_at_once(app, admin, officer):
     sign_in(officer_client, officer.email)
     admin_client = app.test_client()
     sign_in(admin_client, admin.email, address="10.0.0.2")
-    response = admin_client.post(f"/admin/users/{officer.id}/active", follow_redirects=True)
+    response = admin_client.post(f"/admin/users/{officer.id}/deactivate", follow_redirects=True)
     assert "is deactivated" in response.get_data(as_text=True)
     assert officer_client.get("/").status_code == 302
     assert sign_in(app.test_client(), officer.email).status_code == 422
     db.session.expire_all()
     assert not officer.active
+    # A second submit (a double click) leaves the account deactivated; only "activate" undoes it.
+    admin_client.post(f"/admin/users/{officer.id}/deactivate")
+    db.session.expire_all()
+    assert not officer.active
+    admin_client.post(f"/admin/users/{officer.id}/activate")
+    db.session.expire_all()
+    assert officer.active
 
 
 def test_admin_cannot_deactivate_themselves(app, admin):
     client = app.test_client()
     sign_in(client, admin.email)
-    response = client.post(f"/admin/users/{admin.id}/active", follow_redirects=True)
+    response = client.post(f"/admin/users/{admin.id}/deactivate", follow_redirects=True)
     assert "cannot deactivate your own account" in response.get_data(as_text=True)
     db.session.expire_all()
     assert admin.active

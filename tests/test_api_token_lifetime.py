@@ -84,9 +84,9 @@ def test_changing_ones_password_revokes_ones_tokens(app, expert):
 def test_deactivation_revokes_the_tokens_for_good(app, admin, expert):
     headers = token_headers(expert)
     admin_client = signed_in(app, admin)
-    admin_client.post(f"/admin/users/{expert.id}/active")  # deactivated
+    admin_client.post(f"/admin/users/{expert.id}/deactivate")  # deactivated
     assert api_status(app, headers)[0] == 401
-    admin_client.post(f"/admin/users/{expert.id}/active")  # active again: the token stays dead
+    admin_client.post(f"/admin/users/{expert.id}/activate")  # active again: the token stays dead
     assert api_status(app, headers)[0] == 401
     assert revocations(expert) == 1
 

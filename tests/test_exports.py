@@ -15,7 +15,7 @@ from surveyapp.assessments.models import Assessment, AssessmentState
 from surveyapp.assessments.operations import save_answer
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
-from surveyapp.reporting.exports import export_tables, safe_text, write_csv_zip
+from surveyapp.reporting.exports import export_tables, neutralised, write_csv_zip
 from surveyapp.reviews.models import ModeratedScore
 
 LONG_TEXT = "Cooperation with partners. " * 18  # 486 characters: beyond the 255 some tools keep
@@ -140,11 +140,12 @@ def test_results_print_half_away_from_zero(app, world):
                 assert printed == str(exact.quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
-def test_safe_text_neutralises_formula_triggers():
-    for text in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "{=A1}"):
-        assert safe_text(text) == "'" + text
-    assert safe_text("plain") == "plain"
-    assert safe_text(-1) == -1  # numbers stay numbers
+def test_neutralised_prefixes_formula_triggers_and_leaves_numbers():
+    triggers = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "{=A1}"]
+    table = pd.DataFrame({"text": [*triggers, "plain"], "number": [-1] * (len(triggers) + 1)})
+    out = neutralised(table)
+    assert list(out["text"]) == ["'" + text for text in triggers] + ["plain"]
+    assert list(out["number"]) == list(table["number"])  # numbers stay numbers
 
 
 def test_csv_bundle_with_manifest(app, client, login, create_user, world):

@@ -18,7 +18,6 @@ from surveyapp.analysis.peers import (
     describe,
     panel_change,
     peer_groups,
-    percentile_rank,
     suppress,
 )
 
@@ -68,7 +67,9 @@ def test_a_region_not_in_the_group_gets_no_rank():
 
 def test_ranks_and_ties_on_canonical_values():
     # 0.1 + 0.2 is 0.30000000000000004 in floating point: the same score as 0.3.
-    assert percentile_rank([0.3, 0.1 + 0.2, 0.5, 0.7], 0.3) == pytest.approx(25)  # E = 2, not 1
+    ties = scores_table({1: 0.3, 2: 0.1 + 0.2, 3: 0.5, 4: 0.7})
+    table = describe(ties, [1, 2, 3, 4], "self", 4, focal_assessment=1)
+    assert table.loc[("dimension", "strategy"), "rank"] == pytest.approx(25)  # E = 2, not 1
     assert band(40.0, 40.0 + 1e-12, 90) == "at_median"
     assert band(41.0, 40.0, 24.9) == "q1" and band(41.0, 40.0, 75) == "q4"
 
@@ -86,10 +87,13 @@ def test_fewer_scores_than_the_threshold_are_suppressed():
 
 
 def test_percentile_rank_counts_ties_as_half():
-    assert percentile_rank([10, 20, 20, 30], 20) == pytest.approx(50)
-    assert percentile_rank([10, 20, 30, 40], 5) == 0
-    assert percentile_rank([10, 20, 30, 40], 50) == 100
-    assert math.isnan(percentile_rank([], 50))
+    def rank(values, focal):
+        table = describe(scores_table(values), list(values), "self", 4, focal_assessment=focal)
+        return table.loc[("dimension", "strategy"), "rank"]
+
+    assert rank({1: 10, 2: 20, 3: 20, 4: 30}, 2) == pytest.approx(50)  # B = 1, E = 2, N = 4
+    assert rank({1: 10, 2: 20, 3: 30, 4: 40}, 1) == pytest.approx(12.5)  # the lowest: 0.5 / 4
+    assert rank({1: 10, 2: 20, 3: 30, 4: 40}, 4) == pytest.approx(87.5)
 
 
 def regions_frame():

@@ -85,20 +85,28 @@ def issue_reset_link(user_id: int):
     return render_template("admin/reset_link.html", user=user, link=link)
 
 
-@bp.post("/users/<int:user_id>/active")
+@bp.post("/users/<int:user_id>/deactivate")
 @role_required(Role.admin)
-def toggle_active(user_id: int):
-    """Deactivate (access ends at once) or reactivate an account."""
+def deactivate_user(user_id: int):
+    """Deactivate an account: its sessions and API tokens end at once (again: nothing more)."""
     user = _user_or_404(user_id)
     if user.id == current_user.id:
         flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for(".list_users"))
-    set_active(user, not user.active, current_user)  # deactivated: sessions and tokens end
+    set_active(user, False, current_user)
     db.session.commit()
-    if user.active:
-        flash(_("%(name)s can sign in again.", name=user.name), "success")
-    else:
-        flash(_("%(name)s is deactivated and signed out everywhere.", name=user.name), "success")
+    flash(_("%(name)s is deactivated and signed out everywhere.", name=user.name), "success")
+    return redirect(url_for(".list_users"))
+
+
+@bp.post("/users/<int:user_id>/activate")
+@role_required(Role.admin)
+def activate_user(user_id: int):
+    """Let a deactivated account sign in again (again: nothing more)."""
+    user = _user_or_404(user_id)
+    set_active(user, True, current_user)
+    db.session.commit()
+    flash(_("%(name)s can sign in again.", name=user.name), "success")
     return redirect(url_for(".list_users"))
 
 

@@ -148,17 +148,6 @@ def suppress(groups: list[PeerGroup], threshold: int) -> list[ShownGroup]:
     return [ShownGroup(group, group.key in suppressed) for group in groups]
 
 
-def percentile_rank(values: Iterable[float], value: float) -> float:
-    """PR = 100 (B + 0.5 E) / N over ``values`` (the region's own included), canonical values."""
-    array = canonical_array([v for v in values if not pd.isna(v)])
-    if not len(array) or pd.isna(value):
-        return float("nan")
-    own = float(canonical(value))
-    below = np.count_nonzero(array < own)
-    equal = np.count_nonzero(array == own)
-    return 100.0 * (below + 0.5 * equal) / len(array)
-
-
 def band(value: float, median: float, pr: float) -> str | None:
     """ "at_median" when the value equals the median (canonical values), else "q1" (lowest) when
     PR < 25, "q2" when < 50, "q3" when < 75, else "q4"; None without a value, median or PR."""

@@ -11,7 +11,8 @@ from sqlalchemy import bindparam, exists, insert, literal, or_, select, union_al
 from sqlalchemy.orm.attributes import set_committed_value
 
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
-from surveyapp.assessments.signals import assessment_submitted
+from surveyapp.assessments.queries import answer_map, answer_values
+from surveyapp.assessments.signals import assessment_submitted, consent_withdrawn
 from surveyapp.audit.models import AuditEvent
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import User
@@ -139,14 +140,6 @@ def get_or_start_assessment(region: Region, round_: Round) -> Assessment:
         db.session.flush()
         log_event("assessment.started", "assessment", assessment.id, assessment_id=assessment.id)
     return assessment
-
-
-def answer_map(assessment: Assessment) -> dict[str, Answer]:
-    return {answer.item_id: answer for answer in assessment.answers}
-
-
-def answer_values(assessment: Assessment) -> dict[str, Any]:
-    return {answer.item_id: answer.value for answer in assessment.answers}
 
 
 def visible_items(definition: Definition, values: dict[str, Any]) -> list[Item]:
@@ -687,10 +680,8 @@ def submit_assessment(
         raise EvidenceNotConfirmed(list(check.without_evidence))
     previous = assessment.state
     if assessment.consent_named and not consent_named:
-        # Stored reports of the round may name the region: they must not be served any more.
-        from surveyapp.reporting.store import forget_rendered
-
-        forget_rendered(assessment.round_id)
+        # Stored reports of the round may name the region: reporting forgets them.
+        consent_withdrawn.send(assessment)
     assessment.consent_named = consent_named
     assessment.submit()
     if previous == AssessmentState.changes_requested:

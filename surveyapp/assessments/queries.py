@@ -22,6 +22,16 @@ from surveyapp.rounds.models import Round, RoundState
 HISTORY_PAGE_SIZE = 100
 
 
+def answer_map(assessment: Assessment) -> dict[str, Answer]:
+    """The assessment's answers by item id."""
+    return {answer.item_id: answer for answer in assessment.answers}
+
+
+def answer_values(assessment: Assessment) -> dict[str, Any]:
+    """The assessment's answer values by item id."""
+    return {answer.item_id: answer.value for answer in assessment.answers}
+
+
 def history_events(
     assessment: Assessment, user: User, item_id: str | None = None, page: int = 1
 ) -> tuple[list[AuditEvent], bool]:

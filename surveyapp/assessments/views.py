@@ -26,8 +26,6 @@ from surveyapp.assessments.operations import (
     Incomplete,
     NotEditable,
     StaleAnswer,
-    answer_map,
-    answer_values,
     get_or_start_assessment,
     missing_required,
     progress,
@@ -45,7 +43,12 @@ from surveyapp.assessments.permissions import (
     read_answer_with_user,
     read_shown_with_user,
 )
-from surveyapp.assessments.queries import history_entries, section_answers
+from surveyapp.assessments.queries import (
+    answer_map,
+    answer_values,
+    history_entries,
+    section_answers,
+)
 from surveyapp.bounds import db_int
 from surveyapp.db import autocommit
 from surveyapp.extensions import db

@@ -154,14 +154,3 @@ def tagged_answers(category_id: int, round_id: int | None) -> list[dict]:
             }
         )
     return result
-
-
-def round_region_counts() -> dict[int, int]:
-    """Submitted assessments per round (the denominator of the shares)."""
-    return dict(
-        db.session.execute(
-            select(Assessment.round_id, func.count())
-            .where(Assessment.submitted_at.is_not(None))
-            .group_by(Assessment.round_id)
-        ).all()
-    )

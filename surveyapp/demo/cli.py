@@ -2,7 +2,7 @@ import click
 from flask.cli import AppGroup
 
 from surveyapp.assessments.queries import has_assessments
-from surveyapp.cli import transactional
+from surveyapp.commands import transactional
 from surveyapp.demo.operations import DEMO_POPULATION_SOURCE, seed_demo
 
 demo_cli = AppGroup("demo", help="Synthetic demonstration data.")

@@ -65,15 +65,19 @@ def build_job(job: Job) -> str:
 
 
 _worker_app: Flask | None = None
+#: The application factory a build worker (a fresh process) creates its app with: named, as
+#: gunicorn and ``flask --app`` name it, not imported by this module that the app imports.
+APP_FACTORY = "surveyapp:create_app"
 
 
 def _start_worker(config_class, overrides: dict, memory_mb: int) -> None:
     global _worker_app
-    from surveyapp import create_app
+    from werkzeug.utils import import_string
+
     from surveyapp.reporting.isolation import become_background
 
     become_background(memory_mb)
-    _worker_app = create_app(config_class, overrides)
+    _worker_app = import_string(APP_FACTORY)(config_class, overrides)
 
 
 def _run_in_worker(job: Job) -> tuple[Job, str, str]:

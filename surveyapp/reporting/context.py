@@ -209,7 +209,7 @@ def working_group_report_context(
 
 def response_report_context(assessment: Assessment, lang: str) -> dict:
     """The region's whole response: every shown question with its answer, evidence, comments."""
-    from surveyapp.assessments.operations import answer_map
+    from surveyapp.assessments.queries import answer_map
     from surveyapp.questionnaires.types import is_web_url
 
     with force_locale(lang):

@@ -93,13 +93,6 @@ class ExportError(ValueError):
     """The data cannot be written without losing something."""
 
 
-def safe_text(value):
-    """Text that no spreadsheet evaluates; other values unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _cell(value):
     """A stored answer as one readable cell: numbers stay numbers, lists joined, yes/no."""
     if isinstance(value, bool):

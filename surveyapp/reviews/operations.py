@@ -13,8 +13,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from surveyapp.assessments.models import Assessment, AssessmentState, InvalidTransition
-from surveyapp.assessments.operations import answer_values, lock_for_writing
+from surveyapp.assessments.operations import lock_for_writing
 from surveyapp.assessments.permissions import can_discuss, can_review
+from surveyapp.assessments.queries import answer_values
 from surveyapp.assessments.signals import assessment_submitted
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User

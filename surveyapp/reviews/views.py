@@ -5,8 +5,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from surveyapp.assessments.models import AssessmentState, InvalidTransition
-from surveyapp.assessments.operations import answer_map
 from surveyapp.assessments.permissions import can_discuss, can_review, load_assessment
+from surveyapp.assessments.queries import answer_map
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.bounds import db_int
