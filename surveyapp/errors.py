@@ -1,6 +1,8 @@
 """Error pages that say what happened in plain words."""
 
 import sqlite3
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,8 +16,21 @@ from surveyapp.assessments import stash
 from surveyapp.extensions import db, login_manager
 from surveyapp.security_log import security_event
 
-#: Form posts whose answers are kept when the session or its CSRF token has gone.
-STASHED_ENDPOINTS = {"assessments.save_section"}
+#: Form posts whose answers are kept when the session or its CSRF token has gone: per endpoint,
+#: the function that shows its page again with the answers sent, ready to save. The feature
+#: that owns the page registers it (``keeps_expired_posts``).
+RESTORERS: dict[str, Callable[..., Any]] = {}
+
+
+def keeps_expired_posts(endpoint: str):
+    """Register the decorated function as the page ``endpoint`` shows again when its post
+    arrives with an expired token or session: ``f(formdata=..., status=..., **view_args)``."""
+
+    def register(restore: Callable[..., Any]) -> Callable[..., Any]:
+        RESTORERS[endpoint] = restore
+        return restore
+
+    return register
 
 
 def _wants_json() -> bool:
@@ -68,7 +83,7 @@ def unauthorized():
         return jsonify(error=_("Your session has ended. Sign in again to save."), login=True), 401
     if (
         request.method == "POST"
-        and request.endpoint in STASHED_ENDPOINTS
+        and request.endpoint in RESTORERS
         and stash.keep(request.path, request.form)
     ):
         return redirect(url_for("auth.login", next=request.path, kept=1))
@@ -82,17 +97,14 @@ def register_error_handlers(app: Flask) -> None:
         security_event("csrf_failed", reason=error.description)
         if _wants_json():
             return jsonify(error=_("The page's security token has expired."), csrf=True), 400
-        if request.endpoint in STASHED_ENDPOINTS:
+        if request.endpoint in RESTORERS:
             if not current_user.is_authenticated:
                 return unauthorized()
             # Same user, stale token (e.g. signed in again in another tab): nothing is saved,
             # but the answers are shown again, with a fresh token, to save with one click.
-            from surveyapp.assessments.views import render_restored_section
-
+            restore = RESTORERS[request.endpoint]
             try:
-                return render_restored_section(
-                    formdata=request.form, status=400, **request.view_args
-                )
+                return restore(formdata=request.form, status=400, **request.view_args)
             except HTTPException:  # no such section, or no longer the user's to change
                 pass
         message = _("The form had expired. Go back, reload the page and try again.")

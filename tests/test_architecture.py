@@ -68,3 +68,21 @@ def test_no_import_cycles(graph):
             inside = sorted(set(group) & graph.find_modules_directly_imported_by(module))
             print(f"{module} imports {', '.join(inside)}")
     assert cycles == [], "modules that import each other (printed above)"
+
+
+#: Modules that hold a blueprint's request handlers.
+VIEW_MODULES = ("views", "pages")
+
+
+def test_only_the_app_factory_imports_a_view(graph):
+    """A view never imports another view (nor does anything else): what two pages share lives
+    in a page helper (e.g. reviews.page, reporting.serve) or a macro."""
+    views = {m for m in graph.modules if m.rsplit(".", 1)[-1] in VIEW_MODULES}
+    assert len(views) >= 10, sorted(views)
+    importers = {
+        (importer, view)
+        for view in views
+        for importer in graph.find_modules_that_directly_import(view)
+        if importer != PACKAGE  # create_app registers the blueprints
+    }
+    assert importers == set()

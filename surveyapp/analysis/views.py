@@ -92,7 +92,7 @@ def working_group_view(round_id: int):
 def region_report(round_id: int, code: str):
     """The region report as PDF: from the store, or rendered in the background meanwhile."""
     from surveyapp.reporting.catalog import REGION, Job
-    from surveyapp.reporting.views import send_report
+    from surveyapp.reporting.serve import send_report
 
     round_ = db.get_or_404(Round, round_id)
     region = find_region(code)

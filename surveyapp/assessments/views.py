@@ -51,6 +51,7 @@ from surveyapp.assessments.queries import (
 )
 from surveyapp.bounds import db_int
 from surveyapp.db import autocommit
+from surveyapp.errors import keeps_expired_posts
 from surveyapp.extensions import db
 from surveyapp.fragments import fragment
 from surveyapp.labels import current_lang
@@ -236,6 +237,7 @@ def edit_section(assessment_id: int, section_id: str):
     return _render_section(assessment, section)
 
 
+@keeps_expired_posts("assessments.save_section")
 def render_restored_section(assessment_id: int, section_id: str, formdata: MultiDict, status=200):
     """The section with answers that were sent but not saved, back in the form to save."""
     assessment = load_assessment(assessment_id, with_answers=False)

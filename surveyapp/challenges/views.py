@@ -75,7 +75,7 @@ def tag(assessment_id: int, item_id: str):
         db.session.commit()
     except ReviewError as error:
         db.session.rollback()
-        from surveyapp.reviews.views import render_review
+        from surveyapp.reviews.page import render_review
 
         errors = {item_id: {"categories": str(error.message)}}
         return render_review(load_assessment(assessment_id), item.section_id, errors, 422)

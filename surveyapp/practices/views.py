@@ -61,7 +61,7 @@ def list_practices():
 @role_required(Role.expert)
 def mark(assessment_id: int, item_id: str):
     """Mark a written answer as a good practice."""
-    from surveyapp.reviews.views import render_review
+    from surveyapp.reviews.page import render_review
 
     assessment = load_assessment(assessment_id)
     item = assessment.round.questionnaire.parsed.items_by_id.get(item_id) or abort(404)

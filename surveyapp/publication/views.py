@@ -43,7 +43,7 @@ def index():
 def working_group_report(round_id: int):
     """A published working-group report (public); 404 when not, or no longer, published."""
     from surveyapp.reporting.catalog import WORKING_GROUP, Job
-    from surveyapp.reporting.views import send_report
+    from surveyapp.reporting.serve import send_report
 
     publication = live_publication(round_id) or abort(404)
     round_ = publication.round

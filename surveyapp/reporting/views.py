@@ -1,14 +1,13 @@
 """Downloads: a round's data for experts and administrators, and every PDF report.
 
-A PDF is served from the store when one with the same key (data, templates, code) exists;
-otherwise it is queued for rendering outside the request and the page says so, offering the
-previous version meanwhile (202). Nothing renders inside a request except in tests.
+PDFs are served by reporting.serve.send_report: from the store, or queued for rendering
+outside the request while the page says so (202).
 """
 
 import io
 import re
 
-from flask import Blueprint, abort, render_template, request, send_file, url_for
+from flask import Blueprint, send_file
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -18,6 +17,7 @@ from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db
 from surveyapp.labels import current_lang
 from surveyapp.reporting.catalog import RESPONSE, WORKING_GROUP, Job
+from surveyapp.reporting.serve import send_report
 from surveyapp.rounds.models import Round
 
 bp = Blueprint("reporting", __name__, template_folder="templates")
@@ -50,45 +50,6 @@ def export(round_id: int, fmt: str):
         as_attachment=True,
         download_name=download_name(round_, extension),
     )
-
-
-def send_report(job: Job, title: str):
-    """The stored PDF of ``job``, or a "being prepared" page while it renders (202).
-
-    The caller has checked that the user may read it. ``?previous=1`` asks for the newest stored
-    version even when the data changed since.
-    """
-    from surveyapp.reporting.catalog import build_context, definition, file_name
-    from surveyapp.reporting.store import (
-        find_rendered,
-        is_pending,
-        latest_rendered,
-        queue_render,
-        report_key,
-    )
-
-    report = definition(job)
-    context = build_context(job)
-    key = report_key(report, context, job.lang)
-    stored = find_rendered(key)
-    if stored is None:
-        queue_render(key, job, context)
-        stored = find_rendered(key)  # rendered at once when configured so (tests)
-    if stored is None and request.args.get("previous"):
-        stored = latest_rendered(job) or abort(404)
-    if stored is not None:
-        return send_file(
-            io.BytesIO(stored.pdf), mimetype="application/pdf", download_name=file_name(job, report)
-        )
-    previous = latest_rendered(job)
-    previous_url = url_for(request.endpoint, **request.view_args, previous=1) if previous else None
-    return render_template(
-        "reporting/pending.html",
-        title=title,
-        previous=previous,
-        previous_url=previous_url,
-        pending=is_pending(key),
-    ), 202
 
 
 @bp.get("/benchmarks/rounds/<int:round_id>/working-group.pdf")

@@ -6,15 +6,11 @@ from flask_login import current_user, login_required
 
 from surveyapp.assessments.models import AssessmentState, InvalidTransition
 from surveyapp.assessments.permissions import can_discuss, can_review, load_assessment
-from surveyapp.assessments.queries import answer_map
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.bounds import db_int
-from surveyapp.challenges.queries import categories, tags_of
 from surveyapp.extensions import db
 from surveyapp.labels import current_lang
-from surveyapp.numbers import format_score
-from surveyapp.practices.queries import practices_of
 from surveyapp.regions.partnerships import THEMATIC_PARTNERSHIPS
 from surveyapp.reviews.models import ItemComment
 from surveyapp.reviews.operations import (
@@ -36,18 +32,12 @@ from surveyapp.reviews.operations import (
     validate_assessment,
     withdraw_moderation,
 )
+from surveyapp.reviews.page import may_take_over, render_review, section_or_404
 from surveyapp.reviews.queries import (
     QueueFilters,
-    changes_since_request,
     definition_format,
-    item_moderations,
-    latest_change_request,
     review_queue,
-    section_remarks,
-    summarize,
-    threads,
     undecided_not_applicable,
-    unresolved_items,
 )
 from surveyapp.rounds.queries import list_rounds
 
@@ -77,63 +67,6 @@ def queue():
     )
 
 
-def _section_or_404(assessment, section_id: str):
-    definition = assessment.round.questionnaire.parsed
-    section = next((s for s in definition.sections if s.id == section_id), None)
-    if section is None:
-        abort(404)
-    return definition, section
-
-
-def render_review(assessment, section_id: str, errors: dict | None = None, status: int = 200):
-    definition, section = _section_or_404(assessment, section_id)
-    answers = answer_map(assessment)
-    moderation = item_moderations(assessment)
-    unresolved = unresolved_items(assessment)
-    open_by_section = {
-        s.id: sum(unresolved.get(i.id, 0) for i in s.items) for s in definition.sections
-    }
-    holds_review = can_review(current_user, assessment)
-    return (
-        render_template(
-            "reviews/section.html",
-            assessment=assessment,
-            definition=definition,
-            section=section,
-            answers=answers,
-            moderation=moderation,
-            summary=summarize(list(moderation.values())),
-            undecided=[m.item for m in moderation.values() if m.status == "na_pending"],
-            na_required=definition_format(definition) >= 2,
-            score_text=format_score,
-            threads=threads(assessment),
-            open_by_section=open_by_section,
-            remark=section_remarks(assessment).get(section.id),
-            practices=practices_of(assessment),
-            challenge_tags=tags_of(assessment),
-            challenge_categories=categories(active_only=True),
-            holds_review=holds_review,
-            reviewing=holds_review and assessment.state == AssessmentState.under_review,
-            may_take_over=may_take_over(assessment),
-            change_request=latest_change_request(assessment),
-            changed=changes_since_request(assessment),
-            errors=errors or {},
-            form=request.form if errors else {},
-            lang=current_lang(),
-        ),
-        status,
-    )
-
-
-def may_take_over(assessment) -> bool:
-    """Whether the page offers the signed-in expert to take another expert's review over."""
-    return (
-        current_user.role == Role.expert
-        and assessment.state in (AssessmentState.under_review, AssessmentState.changes_requested)
-        and assessment.reviewer_id != current_user.id
-    )
-
-
 def refused(assessment, error: ReviewError):
     """The 403 page of a review action by someone who does not hold the review."""
     return render_template("reviews/refused.html", assessment=assessment, error=error), 403
@@ -152,7 +85,7 @@ def save_review(assessment_id: int, section_id: str):
     """Save an item's moderated score or comment, or the section remark, from the section's
     review page (posted to the page's own address: an error shows there, with what was typed)."""
     assessment = load_assessment(assessment_id)
-    definition, section = _section_or_404(assessment, section_id)
+    definition, section = section_or_404(assessment, section_id)
     what = request.form.get("form")
     try:
         if what == "remark":

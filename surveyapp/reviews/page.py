@@ -1,0 +1,85 @@
+"""The review page of a section, as the review, practice and challenge forms all show it (with
+their errors at the fields): one place, so that no view imports another."""
+
+from __future__ import annotations
+
+from flask import abort, render_template, request
+from flask_login import current_user
+
+from surveyapp.assessments.models import AssessmentState
+from surveyapp.assessments.permissions import can_review
+from surveyapp.assessments.queries import answer_map
+from surveyapp.auth.models import Role
+from surveyapp.challenges.queries import categories, tags_of
+from surveyapp.labels import current_lang
+from surveyapp.numbers import format_score
+from surveyapp.practices.queries import practices_of
+from surveyapp.reviews.queries import (
+    changes_since_request,
+    definition_format,
+    item_moderations,
+    latest_change_request,
+    section_remarks,
+    summarize,
+    threads,
+    unresolved_items,
+)
+
+
+def section_or_404(assessment, section_id: str):
+    """The assessment's questionnaire and the section called ``section_id`` (404 if none)."""
+    definition = assessment.round.questionnaire.parsed
+    section = next((s for s in definition.sections if s.id == section_id), None)
+    if section is None:
+        abort(404)
+    return definition, section
+
+
+def render_review(assessment, section_id: str, errors: dict | None = None, status: int = 200):
+    """The section's review page; ``errors`` by field name, shown where they were entered."""
+    definition, section = section_or_404(assessment, section_id)
+    answers = answer_map(assessment)
+    moderation = item_moderations(assessment)
+    unresolved = unresolved_items(assessment)
+    open_by_section = {
+        s.id: sum(unresolved.get(i.id, 0) for i in s.items) for s in definition.sections
+    }
+    holds_review = can_review(current_user, assessment)
+    return (
+        render_template(
+            "reviews/section.html",
+            assessment=assessment,
+            definition=definition,
+            section=section,
+            answers=answers,
+            moderation=moderation,
+            summary=summarize(list(moderation.values())),
+            undecided=[m.item for m in moderation.values() if m.status == "na_pending"],
+            na_required=definition_format(definition) >= 2,
+            score_text=format_score,
+            threads=threads(assessment),
+            open_by_section=open_by_section,
+            remark=section_remarks(assessment).get(section.id),
+            practices=practices_of(assessment),
+            challenge_tags=tags_of(assessment),
+            challenge_categories=categories(active_only=True),
+            holds_review=holds_review,
+            reviewing=holds_review and assessment.state == AssessmentState.under_review,
+            may_take_over=may_take_over(assessment),
+            change_request=latest_change_request(assessment),
+            changed=changes_since_request(assessment),
+            errors=errors or {},
+            form=request.form if errors else {},
+            lang=current_lang(),
+        ),
+        status,
+    )
+
+
+def may_take_over(assessment) -> bool:
+    """Whether the page offers the signed-in expert to take another expert's review over."""
+    return (
+        current_user.role == Role.expert
+        and assessment.state in (AssessmentState.under_review, AssessmentState.changes_requested)
+        and assessment.reviewer_id != current_user.id
+    )
