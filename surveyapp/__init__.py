@@ -5,10 +5,11 @@ from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
+from flask_login import current_user
 
 from config import CONFIGS, Config
 from surveyapp.bounds import BoundedIntConverter
-from surveyapp.db import configure_engines
+from surveyapp.db import configure_engines, engine_options
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from surveyapp.i18n import install_template_gettext
 from surveyapp.text import CleanJSONProvider, CleanRequest
@@ -67,7 +68,7 @@ def _configure_database(app: Flask) -> None:
         timeout_seconds = app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": timeout_seconds}}
     else:
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(url)
 
 
 def _select_locale() -> str | None:
@@ -83,7 +84,10 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     limiter.init_app(app)
-    login_manager.init_app(app)
+    # Templates get current_user as Flask-Login's lazy proxy: a page that never shows the user
+    # (the 503 page of a database that cannot be reached) never loads it.
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})
     login_manager.login_view = "auth.login"
     babel.init_app(app, locale_selector=_select_locale)
     app.jinja_env.add_extension("jinja2.ext.i18n")

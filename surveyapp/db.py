@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import flask_sqlalchemy.session
 from sqlalchemy import JSON, DateTime, Enum, MetaData, String, Text, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.functions import FunctionElement
@@ -275,16 +276,25 @@ PING_AFTER_IDLE = 1.0
 _IDLE_SINCE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def engine_options(url: str) -> dict:
+    """Pool options of an engine for ``url``: psycopg connections are checked at checkout by
+    ``ping`` (configure_engines); other drivers by SQLAlchemy's own ``pool_pre_ping``."""
+    if make_url(url).get_driver_name() == "psycopg":
+        return {}
+    return {"pool_pre_ping": True}
+
+
 def configure_engines(app) -> None:
     """After Flask-SQLAlchemy made its engine: on PostgreSQL, the autocommit engine beside it,
-    and every psycopg engine's pre-ping done by ``ping``, which needs to know when each
-    connection went back to the pool."""
+    and every psycopg connection checked by ``ping`` at each checkout from the pool (a pool
+    "checkout" listener, SQLAlchemy's documented place for a custom pessimistic check), which
+    needs to know when each connection went back to the pool."""
     create_autocommit_engine(app)
     with app.app_context():
         for engine in all_engines():
             if engine.dialect.driver == "psycopg":
-                engine.dialect.do_ping = ping
                 event.listen(engine, "checkin", _note_idle_since)
+                event.listen(engine, "checkout", _check_at_checkout)
 
 
 def _note_idle_since(dbapi_connection, connection_record) -> None:
@@ -292,8 +302,19 @@ def _note_idle_since(dbapi_connection, connection_record) -> None:
         _IDLE_SINCE[dbapi_connection] = time.monotonic()
 
 
+def _check_at_checkout(dbapi_connection, connection_record, connection_proxy) -> None:
+    """A connection that fails ``ping`` is a DisconnectionError: the pool drops it and
+    connects again (SQLAlchemy's "custom pessimistic ping" of pool events)."""
+    import psycopg
+
+    try:
+        ping(dbapi_connection)
+    except (psycopg.Error, OSError) as error:
+        raise DisconnectionError(str(error)) from error
+
+
 def ping(dbapi_connection) -> bool:
-    """pool_pre_ping's check of a PostgreSQL connection, at every checkout from the pool.
+    """The check of a PostgreSQL connection at every checkout from the pool.
 
     A connection handed back less than PING_AFTER_IDLE ago, whose socket has nothing to read,
     is taken as it is, with no round trip: the server writes to an idle connection when it

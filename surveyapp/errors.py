@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from surveyapp.assessments import stash
-from surveyapp.extensions import db, login_manager
+from surveyapp.extensions import db
 from surveyapp.security_log import security_event
 
 #: Form posts whose answers are kept when the session or its CSRF token has gone: per endpoint,
@@ -153,8 +153,7 @@ def register_error_handlers(app: Flask) -> None:
             "lost. Try again in a moment; if you were sending a form, go back: your browser "
             "still has what you typed."
         )
-        if "_login_user" not in g:  # the user could not be read: the page shows no one's name
-            g._login_user = login_manager.anonymous_user()
+        g.surveyapp_user_unreadable = True  # the header shows no one's name (navigation)
         headers = {"Retry-After": "5", "Cache-Control": "no-store"}
         if is_api_request():
             return problem(503, message, headers)

@@ -8,10 +8,10 @@ filled in on every page.
 
 from flask import g
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from surveyapp.fragments import fragment
-from surveyapp.security import csrf_token
 
 #: Stands for the CSRF token in the kept header (no rendered text contains it).
 CSRF_HOLE = "__surveyapp_csrf_token__"
@@ -31,7 +31,10 @@ def unread_notifications() -> int:
 
 
 def site_header() -> Markup:
-    """The header: brand, the user's links and sign-out form, or the links for visitors."""
+    """The header: brand, the user's links and sign-out form, or the links for visitors (also
+    on the error page of a database that cannot be reached, which cannot read the user)."""
+    if g.get("surveyapp_user_unreadable"):
+        return fragment("_site_header.html", ("visitor",), role=None)
     user = current_user._get_current_object()
     if not user.is_authenticated:
         return fragment("_site_header.html", ("visitor",), role=None)
@@ -44,7 +47,7 @@ def site_header() -> Markup:
         unread=unread,
         csrf_hole=CSRF_HOLE,
     )
-    return Markup(html.replace(CSRF_HOLE, escape(csrf_token())))  # noqa: S704 (escaped)
+    return Markup(html.replace(CSRF_HOLE, escape(generate_csrf())))  # noqa: S704 (escaped)
 
 
 def site_footer() -> Markup:

@@ -86,3 +86,84 @@ def test_only_the_app_factory_imports_a_view(graph):
         if importer != PACKAGE  # create_app registers the blueprints
     }
     assert importers == set()
+
+
+# --- no reach into private names ------------------------------------------------------------
+
+#: Underscored names that their library documents for use from outside: Werkzeug's proxies
+#: (``current_app._get_current_object()``, as Flask's documentation shows) and WTForms' field
+#: protocol (``Field._value()``, which its documentation has custom widgets call).
+DOCUMENTED = {"_get_current_object", "_value"}
+
+
+def private_reaches(source: str) -> list[tuple[int, str]]:
+    """Where ``source`` imports an underscored name, reads an underscored attribute of anything
+    but ``self``/``cls``, reads an object's ``__dict__``, or names an underscored key of Flask's
+    ``g`` or session (a library's state kept there)."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            found += [
+                (node.lineno, f"import {node.module}.{alias.name}")
+                for alias in node.names
+                if alias.name.startswith("_") and not alias.name.startswith("__")
+            ]
+        elif isinstance(node, ast.Attribute):
+            owner = node.value.id if isinstance(node.value, ast.Name) else None
+            dunder = node.attr.startswith("__") and node.attr.endswith("__")
+            private = node.attr.startswith("_") and not dunder and node.attr not in DOCUMENTED
+            if (private or node.attr == "__dict__") and owner not in ("self", "cls"):
+                found.append((node.lineno, f"{owner or '...'}.{node.attr}"))
+        elif isinstance(node, ast.Call) and node.args:
+            func, key = node.func, node.args[0]
+            reads_state = (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id in ("g", "session")
+            ) or (isinstance(func, ast.Name) and func.id in ("getattr", "hasattr"))
+            if reads_state and isinstance(key, ast.Constant) and str(key.value).startswith("_"):
+                found.append((node.lineno, f"{ast.unparse(func)}({key.value!r})"))
+        elif isinstance(node, ast.Compare) and isinstance(node.left, ast.Constant):
+            names = [c.id for c in node.comparators if isinstance(c, ast.Name)]
+            if str(node.left.value).startswith("_") and {"g", "session"} & set(names):
+                found.append((node.lineno, f"{node.left.value!r} in {names[0]}"))
+    return found
+
+
+def test_private_reaches_are_found():
+    """The check itself can fail: each kind of reach is reported."""
+    source = (
+        "from flask_wtf.csrf import _FlaskFormCSRF\n"
+        "state = g._flask_babel\n"
+        "memo = request_ctx.__dict__\n"
+        "user = g.get('_login_user')\n"
+        "signed_in = '_user_id' in session\n"
+        "self._mine = current_app._get_current_object()\n"
+    )
+    assert [line for line, _ in private_reaches(source)] == [1, 2, 3, 4, 5]
+
+
+def test_no_private_api_is_used():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / PACKAGE
+    reaches = [
+        f"{path.relative_to(root.parent)}:{line}: {what}"
+        for path in sorted(root.rglob("*.py"))
+        for line, what in private_reaches(path.read_text())
+    ]
+    assert reaches == []
+
+
+def test_no_view_writes_an_audit_event(graph):
+    """State changes and their audit events live in operations, which pages, the CLI and the
+    API share: no view imports the audit log's writer (or the report store's invalidation)."""
+    views = {m for m in graph.modules if m.rsplit(".", 1)[-1] in VIEW_MODULES}
+    writers = {"surveyapp.audit.operations"}
+    assert {
+        (view, writer)
+        for view in views
+        for writer in writers & graph.find_modules_directly_imported_by(view)
+    } == set()

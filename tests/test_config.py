@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from config import DevelopmentConfig, ProductionConfig, TestingConfig
 from surveyapp import create_app
-from surveyapp.db import all_engines, autocommit_engine, ping
+from surveyapp.db import all_engines, autocommit_engine
 from surveyapp.extensions import db
 
 IS_SQLITE = os.environ["TEST_DATABASE_URL"].startswith("sqlite")
@@ -83,15 +83,23 @@ def test_production_uses_the_environment(monkeypatch, tmp_path):
     assert not app.debug
 
 
-def test_postgresql_gets_pool_pre_ping(monkeypatch):
+def test_postgresql_connections_are_checked_at_checkout(monkeypatch):
+    """psycopg connections get db.ping through a pool "checkout" listener (public SQLAlchemy
+    events, no patched dialect); another driver gets SQLAlchemy's own pool_pre_ping."""
+    from sqlalchemy import event
+
+    from surveyapp.db import _check_at_checkout, engine_options
+
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://user@db.example/surveyapp")
     app = create_app(DevelopmentConfig)
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {}
     with app.app_context():
         default, autocommit = all_engines()
     assert autocommit.url == default.url
-    assert autocommit.pool._pre_ping and default.pool._pre_ping
-    assert autocommit.dialect.do_ping is default.dialect.do_ping is ping
+    for engine in (default, autocommit):
+        assert event.contains(engine, "checkout", _check_at_checkout)
+        assert engine.dialect.do_ping.__func__ is type(engine.dialect).do_ping  # not replaced
+    assert engine_options("postgresql+psycopg2://user@db.example/x") == {"pool_pre_ping": True}
 
 
 def test_sqlite_has_one_engine(monkeypatch, tmp_path):

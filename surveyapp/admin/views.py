@@ -16,9 +16,14 @@ from surveyapp.admin.forms import (
     UserForm,
 )
 from surveyapp.assessments.models import Assessment
-from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
-from surveyapp.auth.operations import AccountError, create_user, issue_reset_token, set_active
+from surveyapp.auth.operations import (
+    AccountError,
+    create_user,
+    issue_reset_token,
+    set_active,
+    update_user,
+)
 from surveyapp.auth.permissions import role_required
 from surveyapp.auth.queries import UserFilters, find_users
 from surveyapp.extensions import db
@@ -33,7 +38,6 @@ from surveyapp.regions.operations import (
     save_region_group,
 )
 from surveyapp.regions.queries import find_region, populations_of
-from surveyapp.reporting.store import forget_rendered
 from surveyapp.rounds.models import InvalidRoundTransition, Round, RoundState
 from surveyapp.rounds.operations import (
     PopulationsMissing,
@@ -43,6 +47,7 @@ from surveyapp.rounds.operations import (
     open_round,
     round_for_moving,
     set_reference_date,
+    set_scores_released,
 )
 from surveyapp.rounds.queries import (
     close_summary,
@@ -360,11 +365,7 @@ def view_region(code: str):
 def toggle_release(round_id: int):
     """Show officers the experts' moderated scores of a round, or withhold them again."""
     round_ = db.session.get(Round, round_id) or abort(404)
-    round_.moderated_released = not round_.moderated_released
-    # Officers' and published reports of this round and later ones (their trends) change.
-    forget_rendered()
-    action = "round.scores_released" if round_.moderated_released else "round.scores_withheld"
-    log_event(action, "round", round_.id, user=current_user)
+    set_scores_released(round_, not round_.moderated_released, current_user)
     db.session.commit()
     if round_.moderated_released:
         message = _("Officers now see the moderated scores of %(name)s.", name=round_.name)
@@ -441,18 +442,7 @@ def edit_user(user_id: int):
             if user.id == current_user.id and form.role.data != Role.admin.value:
                 form.role.errors.append(_("You cannot remove your own administrator role."))
             else:
-                old = {"role": str(user.role), "regions": [r.code for r in user.regions]}
-                user.name = form.name.data.strip()
-                user.role = Role(form.role.data)
-                user.regions = regions
-                log_event(
-                    "user.changed",
-                    "user",
-                    user.id,
-                    user=current_user,
-                    old_value=old,
-                    new_value={"role": str(user.role), "regions": [r.code for r in regions]},
-                )
+                update_user(user, form.name.data, Role(form.role.data), regions, current_user)
                 db.session.commit()
                 flash(_("%(name)s is saved.", name=user.name), "success")
                 return redirect(url_for(".list_users"))

@@ -11,8 +11,7 @@ import json
 from datetime import UTC, datetime
 
 import pandas as pd
-from flask import has_request_context
-from flask.globals import request_ctx
+from flask import has_request_context, request
 from sqlalchemy import Text, cast, func, literal, select
 
 from surveyapp.assessments.models import COUNTED_STATES, Answer, Assessment, AssessmentState
@@ -149,7 +148,8 @@ def data_versions(round_ids: list[int]) -> dict[int, tuple]:
     """
     if not has_request_context():
         return query_data_versions(round_ids)
-    known = request_ctx.__dict__.setdefault("surveyapp_data_versions", {})
+    # The request's WSGI environ: one dict per request, whichever app context it runs in.
+    known = request.environ.setdefault("surveyapp.data_versions", {})
     missing = [rid for rid in round_ids if rid not in known]
     if missing:
         known.update(query_data_versions(missing))

@@ -134,6 +134,7 @@ import json
 import math
 import re
 import warnings
+import weakref
 from decimal import Decimal
 from typing import Any
 
@@ -623,9 +624,13 @@ def _hidden(grid: pd.DataFrame, answers: pd.DataFrame, items: list, definition) 
 # --- Item scores -> indices -------------------------------------------------------------------
 
 
+#: Per questionnaire definition (held weakly: it goes with its definition), its index homes.
+_HOMES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _homes(definition: Definition) -> tuple[list[tuple[str, str]], dict[str, tuple[int, float]]]:
     """(kind, key) of every index home in report order, and item id -> (home index, weight)."""
-    cache = definition.__dict__.setdefault("_scoring_homes", {})
+    cache = _HOMES.setdefault(definition, {})
     if "homes" not in cache:
         homes = [(DIMENSION, key) for key in c7_dimension_ids(definition)]
         homes += [(ASPECT, key) for key in aspect_ids(definition)]

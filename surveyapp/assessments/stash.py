@@ -25,6 +25,9 @@ from surveyapp.extensions import db
 SESSION_KEY = "stash_token"
 #: Set when a session ends by timeout: whose answers a later post would be.
 EXPIRED_USER_KEY = "expired_user"
+#: The user this browser session was started for (auth.sessions.start_session); it stays after
+#: the session ends by itself (idle, revoked), and goes with an explicit sign-out.
+SIGNED_IN_USER_KEY = "signed_in_user"
 KEEP_FOR = timedelta(days=7)
 #: Stashes kept per user (one per browser, the newest): a post is up to MAX_FORM_MEMORY_SIZE,
 #: and an ended session could otherwise post as many as it liked.
@@ -76,8 +79,7 @@ def keep(path: str, form: MultiDict) -> bool:
 
 def _previous_user_id() -> int | None:
     """The user this browser's session belonged to before it ended."""
-    key = session.get(EXPIRED_USER_KEY) or session.get("_user_id") or ""
-    user_id = str(key).partition(":")[0]
+    user_id = str(session.get(EXPIRED_USER_KEY) or session.get(SIGNED_IN_USER_KEY) or "")
     return int(user_id) if user_id.isdigit() else None
 
 

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import MultiDict
@@ -59,7 +60,6 @@ from surveyapp.questionnaires.types import AnswerError
 from surveyapp.regions.models import Region
 from surveyapp.reviews.queries import latest_change_request, section_remarks, threads
 from surveyapp.rounds.models import Round, RoundState
-from surveyapp.security import csrf_token as signed_csrf_token
 from surveyapp.security_log import security_event
 
 bp = Blueprint("assessments", __name__, template_folder="templates")
@@ -574,4 +574,4 @@ def print_assessment(assessment_id: int):
 @login_required
 def csrf_token():
     """A fresh CSRF token for the autosave script after the session changed."""
-    return jsonify(token=signed_csrf_token())
+    return jsonify(token=generate_csrf())

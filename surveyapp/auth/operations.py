@@ -338,6 +338,25 @@ def change_password(user: User, password: str) -> None:
     log_event("user.password_changed", "user", user.id, user=user)
 
 
+def update_user(
+    user: User, name: str, role: Role, regions: list[Region], actor: User | None
+) -> None:
+    """Change an account's name, role and regions, with its audit event; it takes effect on the
+    user's next request."""
+    old = {"role": str(user.role), "regions": [r.code for r in user.regions]}
+    user.name = name.strip()
+    user.role = role
+    user.regions = regions
+    log_event(
+        "user.changed",
+        "user",
+        user.id,
+        user=actor,
+        old_value=old,
+        new_value={"role": str(role), "regions": [r.code for r in regions]},
+    )
+
+
 def set_active(user: User, active: bool, actor: User | None) -> None:
     """Deactivate (access ends at once: sessions and API tokens) or reactivate an account."""
     if user.active == active:

@@ -11,7 +11,7 @@ import time
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user, logout_user
 
-from surveyapp.assessments.stash import EXPIRED_USER_KEY
+from surveyapp.assessments.stash import EXPIRED_USER_KEY, SIGNED_IN_USER_KEY
 
 LOGIN_AT = "login_at"
 SEEN_AT = "seen_at"
@@ -23,6 +23,7 @@ def start_session() -> None:
     """Call right after login_user()."""
     now = int(time.time())
     session[LOGIN_AT] = session[SEEN_AT] = now
+    session[SIGNED_IN_USER_KEY] = current_user.id
 
 
 def _expired(now: int) -> bool:

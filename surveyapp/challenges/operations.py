@@ -105,6 +105,40 @@ def ensure_default_categories() -> None:
     db.session.flush()
 
 
+class CategoryError(ValueError):
+    """A category that cannot be added as asked (the message is for the administrator)."""
+
+
+def add_category(name: str, description: str | None, actor: User) -> ChallengeCategory:
+    """A new category of the shared taxonomy, with its audit event.
+
+    :raises CategoryError: no name, a name over 100 characters, or one already taken.
+    """
+    name = " ".join(name.split())
+    if not name or len(name) > 100:
+        raise CategoryError(_l("Give the category a name of at most 100 characters."))
+    if db.session.scalar(select(ChallengeCategory.id).filter_by(name=name)) is not None:
+        raise CategoryError(_l("A category with this name already exists."))
+    category = ChallengeCategory(name=name, description=(description or "").strip() or None)
+    db.session.add(category)
+    db.session.flush()
+    log_event(
+        "challenge_category.created", "challenge_category", category.id, user=actor, new_value=name
+    )
+    return category
+
+
+def set_category_active(category: ChallengeCategory, active: bool, actor: User) -> bool:
+    """Retire a category (no new tags; its past ones stay) or restore it; False when it was
+    so already (a repeated click)."""
+    if category.active == active:
+        return False
+    category.active = active
+    action = "challenge_category.restored" if active else "challenge_category.retired"
+    log_event(action, "challenge_category", category.id, user=actor)
+    return True
+
+
 def set_challenge_tags(
     assessment: Assessment,
     item_id: str,

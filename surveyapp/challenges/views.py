@@ -5,12 +5,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from surveyapp.assessments.permissions import load_assessment
-from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.bounds import db_int
 from surveyapp.challenges.models import ChallengeCategory
-from surveyapp.challenges.operations import TAGGABLE_TYPES, set_challenge_tags
+from surveyapp.challenges.operations import (
+    TAGGABLE_TYPES,
+    CategoryError,
+    add_category,
+    set_category_active,
+    set_challenge_tags,
+)
 from surveyapp.challenges.queries import (
     categories,
     challenge_counts,
@@ -93,25 +98,14 @@ def taxonomy():
     error = None
     name = ""
     if request.method == "POST":
-        name = " ".join(request.form.get("name", "").split())
-        description = request.form.get("description", "").strip() or None
-        if not name or len(name) > 100:
-            error = _("Give the category a name of at most 100 characters.")
-        elif db.session.query(ChallengeCategory.id).filter_by(name=name).first():
-            error = _("A category with this name already exists.")
+        name = request.form.get("name", "")
+        try:
+            category = add_category(name, request.form.get("description"), current_user)
+        except CategoryError as refusal:
+            error = str(refusal)
         else:
-            category = ChallengeCategory(name=name, description=description)
-            db.session.add(category)
-            db.session.flush()
-            log_event(
-                "challenge_category.created",
-                "challenge_category",
-                category.id,
-                user=current_user,
-                new_value=name,
-            )
             db.session.commit()
-            flash(_("The category %(name)s is added.", name=name), "success")
+            flash(_("The category %(name)s is added.", name=category.name), "success")
             return redirect(url_for(".taxonomy"))
     return render_template(
         "challenges/taxonomy.html", categories=categories(), error=error, name=name
@@ -122,12 +116,6 @@ def taxonomy():
 @role_required(Role.admin)
 def toggle(category_id: int):
     category = db.session.get(ChallengeCategory, category_id) or abort(404)
-    category.active = not category.active
-    log_event(
-        "challenge_category.restored" if category.active else "challenge_category.retired",
-        "challenge_category",
-        category.id,
-        user=current_user,
-    )
+    set_category_active(category, not category.active, current_user)
     db.session.commit()
     return redirect(url_for(".taxonomy"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -46,7 +47,8 @@ def load_questionnaire(path) -> LoadResult:
             )
         existing.definition, existing.content_hash = data, digest
         existing.title = localize(definition.title, "en")
-        existing.__dict__.pop("parsed", None)
+        with suppress(AttributeError):  # parsed anew from the changed content
+            del existing.parsed
         log_event("questionnaire.updated", "questionnaire", existing.id, new_value=existing.label)
         return LoadResult(existing, "updated")
     questionnaire = Questionnaire(

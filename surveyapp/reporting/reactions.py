@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from surveyapp.assessments.models import Assessment
 from surveyapp.assessments.signals import consent_withdrawn
+from surveyapp.rounds.models import Round
+from surveyapp.rounds.signals import scores_release_changed
 
 
 @consent_withdrawn.connect
@@ -16,3 +18,12 @@ def forget_reports_of_round(assessment: Assessment, **_) -> None:
     from surveyapp.reporting.store import forget_rendered  # pandas: only when it happens
 
     forget_rendered(assessment.round_id)
+
+
+@scores_release_changed.connect
+def forget_reports_for_officers(round_: Round, **_) -> None:
+    """Officers' and published reports of this round and of later ones (their trends) change:
+    every stored report is dropped."""
+    from surveyapp.reporting.store import forget_rendered
+
+    forget_rendered()

@@ -13,6 +13,7 @@ from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round, RoundState
 from surveyapp.rounds.queries import regions_lacking_population
+from surveyapp.rounds.signals import scores_release_changed
 
 
 class RoundError(ValueError):
@@ -124,6 +125,18 @@ def close_round(round_: Round, actor: User | None = None) -> bool:
         return False
     round_.close()
     log_event("round.closed", "round", round_.id, user=actor)
+    return True
+
+
+def set_scores_released(round_: Round, released: bool, actor: User | None = None) -> bool:
+    """Show officers the experts' moderated scores of a round, or withhold them again; False
+    when it was so already."""
+    if round_.moderated_released == released:
+        return False
+    round_.moderated_released = released
+    action = "round.scores_released" if released else "round.scores_withheld"
+    log_event(action, "round", round_.id, user=actor)
+    scores_release_changed.send(round_)
     return True
 
 
