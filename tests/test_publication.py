@@ -41,11 +41,14 @@ def test_a_published_report_is_public_until_withdrawn(app, scored_world, admin_c
     assert "Named desk" not in public.get("/published").text
 
     # An open round cannot be published: its answers may still change.
-    refused = admin_client.post(f"/admin/rounds/{round_.id}/publication", follow_redirects=True)
+    refused = admin_client.post(
+        f"/admin/rounds/{round_.id}/publication?to=publish", follow_redirects=True
+    )
     assert "Only a closed round can be published" in refused.text
     round_.state = RoundState.closed
     db.session.commit()
-    admin_client.post(f"/admin/rounds/{round_.id}/publication")
+    admin_client.post(f"/admin/rounds/{round_.id}/publication?to=publish")
+    admin_client.post(f"/admin/rounds/{round_.id}/publication?to=publish")  # a double submit
     page = public.get("/published")
     assert page.status_code == 200 and round_.name in page.text
     assert "Named desk" in page.text and "Unnamed desk" not in page.text
@@ -56,7 +59,7 @@ def test_a_published_report_is_public_until_withdrawn(app, scored_world, admin_c
         assert (name in text) == consent, name
     assert "Self-assessed by the regions" in text  # moderated scores are not released
 
-    admin_client.post(f"/admin/rounds/{round_.id}/publication")
+    admin_client.post(f"/admin/rounds/{round_.id}/publication?to=withdraw")
     assert public.get(pdf_url).status_code == 404
     assert round_.name not in public.get("/published").text
     actions = db.session.scalars(select(AuditEvent.action).filter_by(object_id=round_.id)).all()
@@ -67,7 +70,7 @@ def test_public_downloads_are_rate_limited(app, scored_world, admin_client):
     round_ = scored_world["round"]
     round_.state = RoundState.closed
     db.session.commit()
-    admin_client.post(f"/admin/rounds/{round_.id}/publication")
+    admin_client.post(f"/admin/rounds/{round_.id}/publication?to=publish")
     app.config["PUBLIC_REPORT_LIMIT"] = "2 per minute"
     public = app.test_client()
     url = f"/published/rounds/{round_.id}/working-group.pdf"

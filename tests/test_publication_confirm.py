@@ -43,15 +43,17 @@ def test_publishing_asks_first(admin_client, closed_round):
     rid = closed_round.id
     rounds = admin_client.get("/admin/rounds").text
     assert f'href="/admin/rounds/{rid}/publication"' in rounds
-    assert f'action="/admin/rounds/{rid}/publication"' not in rounds  # no one-click publish
+    assert f'action="/admin/rounds/{rid}/publication' not in rounds  # no one-click publish
     confirm = admin_client.get(f"/admin/rounds/{rid}/publication")
     assert confirm.status_code == 200
     assert "Publish the working-group report of 2026 spring?" in confirm.text
     assert "Anyone, without signing in, can then read" in confirm.text
     assert "6 submitted assessments count in it." in confirm.text
-    assert f'action="/admin/rounds/{rid}/publication"' in confirm.text
+    assert f'action="/admin/rounds/{rid}/publication?to=publish"' in confirm.text
     assert publications() == 0
-    assert admin_client.post(f"/admin/rounds/{rid}/publication").status_code == 302
+    assert admin_client.post(f"/admin/rounds/{rid}/publication").status_code == 302  # no step
+    assert publications() == 0
+    assert admin_client.post(f"/admin/rounds/{rid}/publication?to=publish").status_code == 302
     assert publications() == 1
     # Published: the page offers to withdraw (one click), and asking again says so.
     again = admin_client.get(f"/admin/rounds/{rid}/publication", follow_redirects=True)
@@ -69,19 +71,20 @@ def test_releasing_moderated_scores_asks_first(admin_client, closed_round):
     rid = closed_round.id
     rounds = admin_client.get("/admin/rounds").text
     assert f'href="/admin/rounds/{rid}/release"' in rounds
-    assert f'action="/admin/rounds/{rid}/release"' not in rounds  # no one-click release
+    assert f'action="/admin/rounds/{rid}/release' not in rounds  # no one-click release
     confirm = admin_client.get(f"/admin/rounds/{rid}/release")
     assert confirm.status_code == 200
     assert "Release the moderated scores of 2026 spring to the officers?" in confirm.text
     # Five of the six submitted assessments are not validated yet.
     assert "5 submitted assessments are not validated yet" in confirm.text
-    assert f'action="/admin/rounds/{rid}/release"' in confirm.text
+    assert f'action="/admin/rounds/{rid}/release?to=release"' in confirm.text
     assert not released(closed_round)
-    admin_client.post(f"/admin/rounds/{rid}/release")
+    admin_client.post(f"/admin/rounds/{rid}/release?to=release")
+    admin_client.post(f"/admin/rounds/{rid}/release?to=release")  # a double submit: still released
     assert released(closed_round)
     # Withholding again is one click; the confirmation is not offered for it.
     rounds = admin_client.get("/admin/rounds").text
-    assert f'action="/admin/rounds/{rid}/release"' in rounds
+    assert f'action="/admin/rounds/{rid}/release?to=withhold"' in rounds
     back = admin_client.get(f"/admin/rounds/{rid}/release", follow_redirects=True)
     assert "Officers already see the moderated scores of 2026 spring." in back.text
 

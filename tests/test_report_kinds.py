@@ -200,5 +200,5 @@ def test_withholding_moderated_scores_drops_stored_reports(app, world, login, cr
     assert client.get(f"/benchmarks/rounds/{round_.id}/working-group.pdf").status_code == 200
     count = select(func.count()).select_from(RenderedReport)
     assert db.session.scalar(count) == 1
-    client.post(f"/admin/rounds/{round_.id}/release")
+    client.post(f"/admin/rounds/{round_.id}/release?to=release")
     assert db.session.scalar(count) == 0

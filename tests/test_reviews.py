@@ -222,7 +222,7 @@ def test_officers_see_moderated_scores_only_once_released(app, login, cycle, cre
     assert strategy["value"] == 60 and data["moderation"] is None
 
     admin = client_for(app, login, create_user(email="ada@example.org", role=Role.admin))
-    admin.post(f"/admin/rounds/{round_id}/release")
+    admin.post(f"/admin/rounds/{round_id}/release?to=release")
     shown = region.get(api).json["scores"]["dimension"]["strategy"]
     assert shown["self"] == 60.0
     assert shown["moderated"] == pytest.approx(STRATEGY_MODERATED)

@@ -363,9 +363,14 @@ def view_region(code: str):
 @bp.post("/rounds/<int:round_id>/release")
 @role_required(Role.admin)
 def toggle_release(round_id: int):
-    """Show officers the experts' moderated scores of a round, or withhold them again."""
+    """Show officers the experts' moderated scores of a round (``?to=release``), or withhold
+    them again (``?to=withhold``): the step is named, so a second submit changes nothing."""
     round_ = db.session.get(Round, round_id) or abort(404)
-    set_scores_released(round_, not round_.moderated_released, current_user)
+    wanted = request.args.get("to")
+    if wanted not in ("release", "withhold"):
+        flash(_("Nothing was changed: reload the page and choose again."), "error")
+        return redirect(url_for(".list_rounds_page"))
+    set_scores_released(round_, wanted == "release", current_user)
     db.session.commit()
     if round_.moderated_released:
         message = _("Officers now see the moderated scores of %(name)s.", name=round_.name)

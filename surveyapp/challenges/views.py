@@ -115,7 +115,11 @@ def taxonomy():
 @bp.post("/admin/challenges/<int:category_id>/active")
 @role_required(Role.admin)
 def toggle(category_id: int):
+    """Retire a category (``?to=retire``) or restore it (``?to=restore``); a second submit of
+    the same button changes nothing."""
     category = db.session.get(ChallengeCategory, category_id) or abort(404)
-    set_category_active(category, not category.active, current_user)
-    db.session.commit()
+    wanted = request.args.get("to")
+    if wanted in ("retire", "restore"):
+        set_category_active(category, wanted == "restore", current_user)
+        db.session.commit()
     return redirect(url_for(".taxonomy"))

@@ -1,6 +1,6 @@
 """The public page of published reports and good practices, and the administrators' switch."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -92,11 +92,24 @@ def confirm_release(round_id: int):
 @bp.post("/admin/rounds/<int:round_id>/publication")
 @role_required(Role.admin)
 def toggle(round_id: int):
-    """Publish the round's working-group report, or withdraw it."""
+    """Publish the round's working-group report (``?to=publish``), or withdraw it
+    (``?to=withdraw``): the step is named, so a second submit of the same button changes
+    nothing."""
     round_ = db.get_or_404(Round, round_id)
     publication = publication_of(round_)
+    live = publication is not None and publication.live
+    wanted = request.args.get("to")
+    if wanted not in ("publish", "withdraw"):
+        flash(_("Nothing was changed: reload the page and choose again."), "error")
+        return redirect(url_for("admin.list_rounds_page"))
+    if (wanted == "publish") == live:
+        if live:
+            flash(_("This round's report is published already."), "info")
+        else:
+            flash(_("The report of %(name)s is not published.", name=round_.name), "info")
+        return redirect(url_for("admin.list_rounds_page"))
     try:
-        if publication is not None and publication.live:
+        if live:
             withdraw(round_, current_user)
             message = _(
                 "The report of %(name)s is withdrawn from the public page.", name=round_.name
