@@ -12,14 +12,15 @@ from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
 from surveyapp.challenges.models import ChallengeCategory
 from surveyapp.extensions import db
-from surveyapp.questionnaires.types import too_long
+from surveyapp.forms import FieldError
 from surveyapp.regions.models import Region
 from surveyapp.regions.operations import parse_region_codes
-from surveyapp.reviews.operations import ReviewError
 from surveyapp.rounds.models import Round, RoundState
 
-TITLE_MAX_LENGTH = 300
-OWNER_MAX_LENGTH = 200
+
+class ActionError(FieldError):
+    """An action or its progress refused as asked; ``field`` says where the message belongs
+    (None: the user may not plan the region's actions)."""
 
 
 def may_plan(user: User, region: Region) -> bool:
@@ -42,20 +43,17 @@ class ActionInput:
 
 
 def add_action(region: Region, data: ActionInput, user: User) -> Action:
-    """:raises ReviewError: with the field at fault."""
+    """A new action of the region's plan, with its audit event.
+
+    :param data: a title on one line and an owner within their limits (forms.ActionForm checks
+        them); a category or round that is no longer there is left out.
+    :raises ActionError: the user may not plan it, or partners that are no NUTS codes.
+    """
     if not may_plan(user, region):
-        raise ReviewError(_l("Only the region's officers and the experts plan its actions."))
-    title = " ".join((data.title or "").split())
-    if not title:
-        raise ReviewError(_l("Say what the action is."), "title")
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ReviewError(too_long(TITLE_MAX_LENGTH, len(title)), "title")
-    owner = (data.owner or "").strip()
-    if len(owner) > OWNER_MAX_LENGTH:  # an error, never a silent cut
-        raise ReviewError(too_long(OWNER_MAX_LENGTH, len(owner)), "owner")
+        raise ActionError(_l("Only the region's officers and the experts plan its actions."))
     partners, unknown = parse_region_codes(data.partners)
     if unknown:
-        raise ReviewError(
+        raise ActionError(
             _l("Unknown NUTS codes: %(codes)s. Nothing was saved.", codes=", ".join(unknown)),
             "partners",
         )
@@ -63,19 +61,19 @@ def add_action(region: Region, data: ActionInput, user: User) -> Action:
     target = db.session.get(Round, data.target_round_id) if data.target_round_id else None
     action = Action(
         region=region,
-        title=title,
-        solution=(data.solution or "").strip() or None,
+        title=data.title,
+        solution=data.solution or None,
         category=category,
         aspect=data.aspect or None,
         dimension=data.dimension or None,
         partners=[r.code for r in partners if r.id != region.id],
-        owner=owner or None,
+        owner=data.owner.strip() or None,
         target_round=target,
         created_by_id=user.id,
     )
     db.session.add(action)
     db.session.flush()
-    log_event("action.created", "action", action.id, user=user, new_value=title)
+    log_event("action.created", "action", action.id, user=user, new_value=data.title)
     return action
 
 
@@ -86,14 +84,15 @@ def current_round() -> Round | None:
     return (open_rounds or rounds or [None])[-1]
 
 
-def report_progress(action: Action, status: str, evidence: str, user: User) -> ActionUpdate:
-    """Record this round's status and evidence (a later report in the same round replaces it)."""
+def report_progress(
+    action: Action, new_status: ActionStatus, evidence: str, user: User
+) -> ActionUpdate:
+    """Record this round's status and evidence (a later report in the same round replaces it).
+
+    :raises ActionError: the user may not plan the region's actions.
+    """
     if not may_plan(user, action.region):
-        raise ReviewError(_l("Only the region's officers and the experts plan its actions."))
-    try:
-        new_status = ActionStatus(status)
-    except ValueError:
-        raise ReviewError(_l("Choose a status."), "status") from None
+        raise ActionError(_l("Only the region's officers and the experts plan its actions."))
     round_ = current_round()
     update = next((u for u in action.updates if round_ and u.round_id == round_.id), None)
     old = action.status

@@ -1,11 +1,13 @@
 """A region's action plan page, and the working group's view of all plans."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from surveyapp.actions.forms import ActionForm, ProgressForm
 from surveyapp.actions.models import Action, ActionStatus
 from surveyapp.actions.operations import (
+    ActionError,
     ActionInput,
     add_action,
     current_round,
@@ -16,12 +18,11 @@ from surveyapp.actions.queries import plans_overview, region_plan
 from surveyapp.assessments.permissions import may_see_region
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
-from surveyapp.bounds import db_int
 from surveyapp.challenges.queries import categories
 from surveyapp.extensions import db
+from surveyapp.forms import show_at_field
 from surveyapp.labels import current_lang
 from surveyapp.regions.queries import find_region
-from surveyapp.reviews.operations import ReviewError
 from surveyapp.rounds.queries import list_rounds
 
 bp = Blueprint("actions", __name__, template_folder="templates")
@@ -34,7 +35,17 @@ def _region_or_404(code: str):
     return region
 
 
-def _render_plan(region, errors=None, status=200):
+def _planner_region_or_403(code: str):
+    """The region, if the signed-in user may see it (else 404) and plan its actions (403)."""
+    region = _region_or_404(code)
+    if not may_plan(current_user, region):
+        abort(403)
+    return region
+
+
+def _render_plan(region, form=None, progress=None, status=200):
+    """The plan page; ``form``: the new action's form, ``progress``: (action id, form) of a
+    progress report that was refused, each shown with what was typed and its errors."""
     rounds = list_rounds()
     definition = rounds[-1].questionnaire.parsed if rounds else None
     return render_template(
@@ -47,8 +58,8 @@ def _render_plan(region, errors=None, status=200):
         rounds=rounds,
         statuses=list(ActionStatus),
         current_round=current_round(),
-        errors=errors or {},
-        form=request.form if errors else {},
+        form=form or ActionForm(formdata=None),
+        progress=progress or (None, None),
         lang=current_lang(),
     ), status
 
@@ -63,47 +74,56 @@ def plan(code: str):
 @bp.post("/regions/<code>/action-plan")
 @login_required
 def add(code: str):
-    region = _region_or_404(code)
-    form = request.form
-    data = ActionInput(
-        title=form.get("title", ""),
-        solution=form.get("solution", ""),
-        category_id=form.get("category_id", type=db_int),
-        aspect=form.get("aspect", ""),
-        dimension=form.get("dimension", ""),
-        partners=form.get("partners", ""),
-        owner=form.get("owner", ""),
-        target_round_id=form.get("target_round_id", type=db_int),
-    )
-    try:
-        add_action(region, data, current_user)
-        db.session.commit()
-    except ReviewError as error:
-        db.session.rollback()
-        if error.field is None:
-            abort(403)
-        return _render_plan(region, {error.field: str(error.message)}, 422)
-    flash(_("The action is added to the plan."), "success")
-    return redirect(url_for(".plan", code=region.code))
+    """Add an action to the region's plan."""
+    region = _planner_region_or_403(code)
+    form = ActionForm()
+    if form.validate_on_submit():
+        data = ActionInput(
+            title=form.title.data,
+            solution=form.solution.data,
+            category_id=form.category_id.data,
+            aspect=form.aspect.data,
+            dimension=form.dimension.data,
+            partners=form.partners.data,
+            owner=form.owner.data,
+            target_round_id=form.target_round_id.data,
+        )
+        try:
+            add_action(region, data, current_user)
+            db.session.commit()
+        except ActionError as error:
+            db.session.rollback()
+            if error.field is None:
+                abort(403)
+            show_at_field(form, error, "title")
+        else:
+            flash(_("The action is added to the plan."), "success")
+            return redirect(url_for(".plan", code=region.code))
+    return _render_plan(region, form=form, status=422)
 
 
 @bp.post("/actions/<int:action_id>/progress")
 @login_required
 def progress(action_id: int):
+    """Report an action's status and evidence in the current round."""
     action = db.session.get(Action, action_id) or abort(404)
-    region = _region_or_404(action.region.code)
-    try:
-        report_progress(
-            action, request.form.get("status", ""), request.form.get("evidence", ""), current_user
-        )
-        db.session.commit()
-    except ReviewError as error:
-        db.session.rollback()
-        if error.field is None:
-            abort(403)
-        return _render_plan(region, {f"status-{action.id}": str(error.message)}, 422)
-    flash(_("Progress saved."), "success")
-    return redirect(url_for(".plan", code=region.code) + f"#action-{action.id}")
+    region = _planner_region_or_403(action.region.code)
+    form = ProgressForm()
+    if form.validate_on_submit():
+        try:
+            report_progress(
+                action, ActionStatus(form.status.data), form.evidence.data, current_user
+            )
+            db.session.commit()
+        except ActionError as error:
+            db.session.rollback()
+            if error.field is None:
+                abort(403)
+            show_at_field(form, error, "status")
+        else:
+            flash(_("Progress saved."), "success")
+            return redirect(url_for(".plan", code=region.code) + f"#action-{action.id}")
+    return _render_plan(region, progress=(action_id, form), status=422)
 
 
 @bp.get("/action-plans")
