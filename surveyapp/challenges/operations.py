@@ -10,7 +10,7 @@ from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
 from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
 from surveyapp.extensions import db
-from surveyapp.reviews.operations import ReviewError
+from surveyapp.forms import FieldError
 
 #: The taxonomy: the nine kinds of challenge the questionnaire asks regions about (the option
 #: values and labels of ``gp_challenge_categories``), each with what it covers. Experts tag
@@ -105,20 +105,18 @@ def ensure_default_categories() -> None:
     db.session.flush()
 
 
-class CategoryError(ValueError):
-    """A category that cannot be added as asked (the message is for the administrator)."""
+class ChallengeError(FieldError):
+    """Tags or a category refused as asked; ``field`` says where the message belongs."""
 
 
 def add_category(name: str, description: str | None, actor: User) -> ChallengeCategory:
     """A new category of the shared taxonomy, with its audit event.
 
-    :raises CategoryError: no name, a name over 100 characters, or one already taken.
+    :param name: one line of at most 100 characters (forms.CategoryForm checks it).
+    :raises ChallengeError: the name is taken already.
     """
-    name = " ".join(name.split())
-    if not name or len(name) > 100:
-        raise CategoryError(_l("Give the category a name of at most 100 characters."))
     if db.session.scalar(select(ChallengeCategory.id).filter_by(name=name)) is not None:
-        raise CategoryError(_l("A category with this name already exists."))
+        raise ChallengeError(_l("A category with this name already exists."), "name")
     category = ChallengeCategory(name=name, description=(description or "").strip() or None)
     db.session.add(category)
     db.session.flush()
@@ -146,15 +144,19 @@ def set_challenge_tags(
     aspect: str | None,
     expert: User,
 ) -> list[ChallengeTag]:
-    """Replace the expert tags of one answer with these categories (and aspect)."""
+    """Replace the expert tags of one answer with these categories (and aspect); categories
+    that are gone or retired, and an aspect the questionnaire does not know, are left out.
+
+    :raises ChallengeError: not an expert, a draft, or not a written answer.
+    """
     if expert.role != Role.expert:
-        raise ReviewError(_l("Only working-group experts tag challenges."))
+        raise ChallengeError(_l("Only working-group experts tag challenges."))
     if assessment.state == AssessmentState.draft:
-        raise ReviewError(_l("Drafts cannot be tagged."))
+        raise ChallengeError(_l("Drafts cannot be tagged."))
     definition = assessment.round.questionnaire.parsed
     item = definition.items_by_id.get(item_id)
     if item is None or item.type not in TAGGABLE_TYPES:
-        raise ReviewError(_l("Only written answers can be tagged as challenges."), "categories")
+        raise ChallengeError(_l("Only written answers can be tagged as challenges."), "categories")
     if aspect and aspect not in {a.id for a in definition.aspects}:
         aspect = None
     wanted = set(

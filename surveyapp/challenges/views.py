@@ -8,10 +8,11 @@ from surveyapp.assessments.permissions import load_assessment
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.bounds import db_int
+from surveyapp.challenges.forms import CategoryForm, TagForm
 from surveyapp.challenges.models import ChallengeCategory
 from surveyapp.challenges.operations import (
     TAGGABLE_TYPES,
-    CategoryError,
+    ChallengeError,
     add_category,
     set_category_active,
     set_challenge_tags,
@@ -23,8 +24,9 @@ from surveyapp.challenges.queries import (
     tagged_answers,
 )
 from surveyapp.extensions import db
+from surveyapp.forms import show_at_field
 from surveyapp.labels import current_lang
-from surveyapp.reviews.operations import ReviewError
+from surveyapp.reviews.page import render_review, review_item_url
 from surveyapp.rounds.queries import list_rounds
 
 bp = Blueprint("challenges", __name__, template_folder="templates")
@@ -74,42 +76,40 @@ def tag(assessment_id: int, item_id: str):
     item = assessment.round.questionnaire.parsed.items_by_id.get(item_id)
     if item is None or item.type not in TAGGABLE_TYPES:
         abort(404)  # the page offers tags on written answers only
-    ids = request.form.getlist("categories", type=db_int)  # what is no id is left out
-    try:
-        set_challenge_tags(assessment, item_id, ids, request.form.get("aspect"), current_user)
-        db.session.commit()
-    except ReviewError as error:
-        db.session.rollback()
-        from surveyapp.reviews.page import render_review
-
-        errors = {item_id: {"categories": str(error.message)}}
-        return render_review(load_assessment(assessment_id), item.section_id, errors, 422)
-    flash(_("Challenge tags saved."), "success")
-    return redirect(
-        url_for("reviews.review_section", assessment_id=assessment_id, section_id=item.section_id)
-        + f"#item-{item_id}"
-    )
+    form = TagForm()
+    if form.validate_on_submit():
+        try:
+            set_challenge_tags(
+                assessment, item_id, form.categories.data, form.aspect.data, current_user
+            )
+            db.session.commit()
+        except ChallengeError as error:
+            db.session.rollback()
+            show_at_field(form, error, "categories")
+        else:
+            flash(_("Challenge tags saved."), "success")
+            return redirect(review_item_url(assessment_id, item))
+    return render_review(load_assessment(assessment_id), item.section_id, form, item_id, 422)
 
 
 @bp.route("/admin/challenges", methods=["GET", "POST"])
 @role_required(Role.admin)
 def taxonomy():
     """The shared challenge categories: add one, or retire and restore."""
-    error = None
-    name = ""
-    if request.method == "POST":
-        name = request.form.get("name", "")
+    form = CategoryForm()
+    if form.validate_on_submit():
         try:
-            category = add_category(name, request.form.get("description"), current_user)
-        except CategoryError as refusal:
-            error = str(refusal)
-        else:
+            category = add_category(form.name.data, form.description.data, current_user)
             db.session.commit()
+        except ChallengeError as error:
+            db.session.rollback()
+            show_at_field(form, error, "name")
+        else:
             flash(_("The category %(name)s is added.", name=category.name), "success")
             return redirect(url_for(".taxonomy"))
-    return render_template(
-        "challenges/taxonomy.html", categories=categories(), error=error, name=name
-    ), (422 if error else 200)
+    return render_template("challenges/taxonomy.html", categories=categories(), form=form), (
+        422 if form.errors else 200
+    )
 
 
 @bp.post("/admin/challenges/<int:category_id>/active")

@@ -12,15 +12,17 @@ from surveyapp.assessments.models import Assessment, AssessmentState
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
 from surveyapp.extensions import db
+from surveyapp.forms import FieldError
 from surveyapp.practices.models import GoodPractice
-from surveyapp.reviews.operations import ReviewError
 
-TITLE_LIMIT = 200
-SUMMARY_LIMIT = 10000
 TEXT_TYPES = {"text", "long_text"}
 
 
-class DuplicatePractice(ReviewError):
+class PracticeError(FieldError):
+    """A good practice refused as asked; ``field`` says where the message belongs."""
+
+
+class DuplicatePractice(PracticeError):
     """The answer is a good practice already: ``existing`` is its entry."""
 
     def __init__(self, existing: GoodPractice):
@@ -66,29 +68,22 @@ def save_good_practice(
 ) -> GoodPractice:
     """Create (practice None) or change a good practice.
 
-    :raises ReviewError: with the field at fault.
+    :param title: one line of at most 200 characters, and ``summary`` a text, both not empty
+        (forms.PracticeForm checks them); aspects and dimensions the questionnaire does not
+        know are left out.
+    :raises PracticeError: with the field at fault (DuplicatePractice: the answer has one).
     """
     if expert.role != Role.expert:
-        raise ReviewError(_l("Only working-group experts curate good practices."))
+        raise PracticeError(_l("Only working-group experts curate good practices."))
     if assessment.state == AssessmentState.draft:
-        raise ReviewError(_l("Drafts cannot hold good practices."))
+        raise PracticeError(_l("Drafts cannot hold good practices."))
     definition = assessment.round.questionnaire.parsed
     if item_id is not None:
         item = definition.items_by_id.get(item_id)
         if item is None or item.type not in TEXT_TYPES:
-            raise ReviewError(_l("Only written answers can be marked as good practices."), "title")
-    title = " ".join((title or "").split())
-    summary = (summary or "").replace("\x00", "").strip()
-    if not title:
-        raise ReviewError(_l("Give the practice a title."), "title")
-    if len(title) > TITLE_LIMIT:
-        raise ReviewError(_l("Shorten the title to %(num)d characters.", num=TITLE_LIMIT), "title")
-    if not summary:
-        raise ReviewError(_l("Describe the practice."), "summary")
-    if len(summary) > SUMMARY_LIMIT:
-        raise ReviewError(
-            _l("Shorten the summary to %(num)d characters.", num=SUMMARY_LIMIT), "summary"
-        )
+            raise PracticeError(
+                _l("Only written answers can be marked as good practices."), "title"
+            )
     known_aspects = {a.id for a in definition.aspects}
     known_dimensions = {d.id for d in definition.dimensions}
     created = practice is None
@@ -126,7 +121,7 @@ def save_good_practice(
 
 def delete_good_practice(practice: GoodPractice, expert: User) -> None:
     if expert.role != Role.expert:
-        raise ReviewError(_l("Only working-group experts curate good practices."))
+        raise PracticeError(_l("Only working-group experts curate good practices."))
     log_event(
         "practice.deleted",
         "good_practice",

@@ -9,29 +9,21 @@ from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.bounds import db_int
 from surveyapp.extensions import db
+from surveyapp.forms import show_at_field
 from surveyapp.labels import current_lang
+from surveyapp.practices.forms import PracticeForm
 from surveyapp.practices.models import GoodPractice
 from surveyapp.practices.operations import (
     DuplicatePractice,
+    PracticeError,
     delete_good_practice,
     save_good_practice,
 )
 from surveyapp.practices.queries import LibraryFilters, library, visible_practices
-from surveyapp.reviews.operations import ReviewError
+from surveyapp.reviews.page import render_review, review_item_url
 from surveyapp.rounds.queries import list_rounds
 
 bp = Blueprint("practices", __name__, template_folder="templates")
-
-
-def _fields() -> dict:
-    form = request.form
-    return {
-        "title": form.get("title", ""),
-        "summary": form.get("summary", ""),
-        "aspects": form.getlist("aspects"),
-        "dimensions": form.getlist("dimensions"),
-        "tags": form.get("tags", ""),
-    }
 
 
 @bp.get("/good-practices")
@@ -61,26 +53,24 @@ def list_practices():
 @role_required(Role.expert)
 def mark(assessment_id: int, item_id: str):
     """Mark a written answer as a good practice."""
-    from surveyapp.reviews.page import render_review
-
     assessment = load_assessment(assessment_id)
     item = assessment.round.questionnaire.parsed.items_by_id.get(item_id) or abort(404)
-    try:
-        save_good_practice(None, assessment, item_id, current_user, **_fields())
-        db.session.commit()
-    except DuplicatePractice as duplicate:
-        db.session.rollback()
-        flash(str(duplicate.message), "info")
-        return redirect(url_for(".edit", practice_id=duplicate.existing.id), 303)
-    except ReviewError as error:
-        db.session.rollback()
-        errors = {item_id: {f"practice_{error.field or 'title'}": str(error.message)}}
-        return render_review(load_assessment(assessment_id), item.section_id, errors, 422)
-    flash(_("Added to the good-practice library."), "success")
-    return redirect(
-        url_for("reviews.review_section", assessment_id=assessment_id, section_id=item.section_id)
-        + f"#item-{item_id}"
-    )
+    form = PracticeForm()
+    if form.validate_on_submit():
+        try:
+            save_good_practice(None, assessment, item_id, current_user, **form.practice_fields())
+            db.session.commit()
+        except DuplicatePractice as duplicate:
+            db.session.rollback()
+            flash(str(duplicate.message), "info")
+            return redirect(url_for(".edit", practice_id=duplicate.existing.id), 303)
+        except PracticeError as error:
+            db.session.rollback()
+            show_at_field(form, error, "title")
+        else:
+            flash(_("Added to the good-practice library."), "success")
+            return redirect(review_item_url(assessment_id, item))
+    return render_review(load_assessment(assessment_id), item.section_id, form, item_id, 422)
 
 
 def _practice_or_404(practice_id: int) -> GoodPractice:
@@ -95,28 +85,43 @@ def _practice_or_404(practice_id: int) -> GoodPractice:
 @bp.route("/good-practices/<int:practice_id>/edit", methods=["GET", "POST"])
 @role_required(Role.expert)
 def edit(practice_id: int):
+    """Change a good practice's title, summary, aspects, dimensions and keywords."""
     practice = _practice_or_404(practice_id)
-    errors = {}
-    if request.method == "POST":
+    form = PracticeForm(
+        data={
+            "title": practice.title,
+            "summary": practice.summary,
+            "aspects": practice.aspects,
+            "dimensions": practice.dimensions,
+            "tags": ", ".join(practice.tags),
+        }
+        if request.method == "GET"
+        else None
+    )
+    if form.validate_on_submit():
         try:
             save_good_practice(
-                practice, practice.assessment, practice.item_id, current_user, **_fields()
+                practice,
+                practice.assessment,
+                practice.item_id,
+                current_user,
+                **form.practice_fields(),
             )
             db.session.commit()
+        except PracticeError as error:
+            db.session.rollback()
+            show_at_field(form, error, "title")
+            practice = _practice_or_404(practice_id)
+        else:
             flash(_("The good practice is saved."), "success")
             return redirect(url_for(".list_practices"))
-        except ReviewError as error:
-            db.session.rollback()
-            practice = _practice_or_404(practice_id)
-            errors = {f"practice_{error.field or 'title'}": str(error.message)}
     return render_template(
         "practices/edit.html",
         practice=practice,
         definition=practice.assessment.round.questionnaire.parsed,
-        errors=errors,
-        form=request.form if errors else None,
+        form=form,
         lang=current_lang(),
-    ), (422 if errors else 200)
+    ), (422 if form.errors else 200)
 
 
 @bp.post("/good-practices/<int:practice_id>/delete")

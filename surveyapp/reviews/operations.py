@@ -21,6 +21,7 @@ from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
 from surveyapp.db import utcnow
 from surveyapp.extensions import db
+from surveyapp.forms import FieldError
 from surveyapp.labels import current_lang
 from surveyapp.notifications.operations import experts_of, notify, region_officers
 from surveyapp.questionnaires.types import NOT_APPLICABLE
@@ -36,17 +37,9 @@ from surveyapp.reviews.queries import (
     undecided_not_applicable,
 )
 
-COMMENT_LIMIT = 5000
-REMARK_LIMIT = 10000
 
-
-class ReviewError(ValueError):
+class ReviewError(FieldError):
     """A review step refused; ``field`` says where the message belongs."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
 
 
 class Refused(ReviewError):
@@ -144,22 +137,19 @@ def resume_review(assessment: Assessment, *, user: User, previous: AssessmentSta
     )
 
 
-def _clean_text(text: str | None, limit: int, field: str) -> str:
+def _said(text: str | None, field: str) -> str:
+    """The text without NUL characters and blanks at either end (its length is the form's).
+
+    :raises ReviewError: nothing is left.
+    """
     text = (text or "").replace("\x00", "").strip()
     if not text:
         raise ReviewError(_l("Write something first."), field)
-    if len(text) > limit:
-        raise ReviewError(
-            _l(
-                "Shorten this to %(num)d characters (it has %(count)d).", num=limit, count=len(text)
-            ),
-            field,
-        )
     return text
 
 
-def _ensure_may_discuss(user: User, assessment: Assessment, field: str | None = None) -> None:
-    """:raises ReviewError: unless permissions.can_discuss (NotReviewer for other experts)."""
+def ensure_may_discuss(user: User, assessment: Assessment, field: str | None = None) -> None:
+    """:raises Refused: unless permissions.can_discuss (NotReviewer for other experts)."""
     if can_discuss(user, assessment):
         return
     if user.role == Role.expert:
@@ -174,12 +164,12 @@ def post_comment(assessment: Assessment, item_id: str, user: User, body: str) ->
     definition = assessment.round.questionnaire.parsed
     if item_id not in definition.items_by_id:
         raise ReviewError(_l("There is no such question."), "body")
-    _ensure_may_discuss(user, assessment, "body")
+    ensure_may_discuss(user, assessment, "body")
     comment = ItemComment(
         assessment=assessment,
         item_id=item_id,
         author=user,
-        body=_clean_text(body, COMMENT_LIMIT, "body"),
+        body=_said(body, "body"),
         # Only experts' comments wait for the region; an officer's reply is an answer.
         resolved=user.role == Role.officer,
     )
@@ -201,7 +191,7 @@ def post_comment(assessment: Assessment, item_id: str, user: User, body: str) ->
 
 def resolve_comment(comment: ItemComment, user: User, resolved: bool = True) -> None:
     """Mark a comment resolved (or open again)."""
-    _ensure_may_discuss(user, comment.assessment)
+    ensure_may_discuss(user, comment.assessment)
     comment.resolved = resolved
     comment.resolved_by = user if resolved else None
     comment.resolved_at = utcnow() if resolved else None
@@ -262,12 +252,7 @@ def _check_score(score: float) -> None:
 
 
 def _rationale(text: str | None) -> str | None:
-    rationale = (text or "").replace("\x00", "").strip() or None
-    if rationale and len(rationale) > COMMENT_LIMIT:
-        raise ReviewError(
-            _l("Shorten the rationale to %(num)d characters.", num=COMMENT_LIMIT), "rationale"
-        )
-    return rationale
+    return (text or "").replace("\x00", "").strip() or None
 
 
 def set_moderated_score(
@@ -434,7 +419,6 @@ def set_section_remark(assessment: Assessment, section_id: str, body: str, exper
             db.session.delete(remark)
             _audit("remark.removed", assessment, expert, old_value=remark.body)
         return
-    text = _clean_text(text, REMARK_LIMIT, "remark")
     old = remark.body if remark else None
     if remark is None:
         remark = SectionRemark(assessment_id=assessment.id, section_id=section_id)
@@ -465,7 +449,7 @@ def request_changes(assessment: Assessment, expert: User, message: str) -> Chang
     if assessment.state != AssessmentState.under_review:
         raise InvalidTransition(f"an assessment cannot go from {assessment.state} to changes")
     ensure_can_review(expert, assessment)
-    text = _clean_text(message, COMMENT_LIMIT, "message")
+    text = _said(message, "message")
     if not unresolved_comments(assessment):
         raise ReviewError(
             _l("Comment on the questions the region should change before asking for changes.")

@@ -3,8 +3,9 @@ their errors at the fields): one place, so that no view imports another."""
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, render_template, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from surveyapp.assessments.models import AssessmentState
 from surveyapp.assessments.permissions import can_review
@@ -35,9 +36,32 @@ def section_or_404(assessment, section_id: str):
     return definition, section
 
 
-def render_review(assessment, section_id: str, errors: dict | None = None, status: int = 200):
-    """The section's review page; ``errors`` by field name, shown where they were entered."""
+def review_item_url(assessment_id: int, item) -> str:
+    """The review page of the item's section, at the item (where its forms post back to)."""
+    page = url_for(
+        "reviews.review_section", assessment_id=assessment_id, section_id=item.section_id
+    )
+    return f"{page}#item-{item.id}"
+
+
+def render_review(
+    assessment,
+    section_id: str,
+    form: FlaskForm | None = None,
+    item_id: str | None = None,
+    status: int = 200,
+):
+    """The section's review page.
+
+    :param form: a form of the page that was refused: its errors are shown at its fields of
+        item ``item_id`` (None: the section remark), with what was typed.
+    """
     definition, section = section_or_404(assessment, section_id)
+    key = item_id or "_remark"
+    errors, typed = {}, {}
+    if form is not None:
+        errors[key] = {name: " ".join(map(str, found)) for name, found in form.errors.items()}
+        typed[key] = form.data
     answers = answer_map(assessment)
     moderation = item_moderations(assessment)
     unresolved = unresolved_items(assessment)
@@ -68,8 +92,8 @@ def render_review(assessment, section_id: str, errors: dict | None = None, statu
             may_take_over=may_take_over(assessment),
             change_request=latest_change_request(assessment),
             changed=changes_since_request(assessment),
-            errors=errors or {},
-            form=request.form if errors else {},
+            errors=errors,
+            typed=typed,
             lang=current_lang(),
         ),
         status,

@@ -10,8 +10,16 @@ from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.bounds import db_int
 from surveyapp.extensions import db
+from surveyapp.forms import show_at_field
 from surveyapp.labels import current_lang
 from surveyapp.regions.partnerships import THEMATIC_PARTNERSHIPS
+from surveyapp.reviews.forms import (
+    STEP_FORMS,
+    CommentForm,
+    RequestChangesForm,
+    ResolveForm,
+    ReviewStepForm,
+)
 from surveyapp.reviews.models import ItemComment
 from surveyapp.reviews.operations import (
     NotReviewer,
@@ -20,6 +28,7 @@ from surveyapp.reviews.operations import (
     confirm_item,
     decide_not_applicable,
     ensure_can_review,
+    ensure_may_discuss,
     post_comment,
     request_changes,
     resolve_comment,
@@ -79,93 +88,82 @@ def review_section(assessment_id: int, section_id: str):
     return render_review(load_assessment(assessment_id), section_id)
 
 
+#: Where an error of each of the section page's forms shows when it names no field of the form.
+DEFAULT_FIELDS = {"remark": "remark", "comment": "body", "confirm": "confirmed"}
+
+
 @bp.post("/reviews/<int:assessment_id>/sections/<section_id>")
 @role_required(Role.expert)
 def save_review(assessment_id: int, section_id: str):
-    """Save an item's moderated score or comment, or the section remark, from the section's
-    review page (posted to the page's own address: an error shows there, with what was typed)."""
+    """Save an item's moderated score, decision, confirmation or comment, or the section
+    remark, from the section's review page (posted to the page's own address: an error shows
+    there, with what was typed)."""
     assessment = load_assessment(assessment_id)
     definition, section = section_or_404(assessment, section_id)
-    what = request.form.get("form")
+    step = ReviewStepForm()
+    what = step.form.data if step.form.data in STEP_FORMS else "score"
+    item_id = None
+    if what != "remark":
+        item = definition.items_by_id.get(step.item.data)
+        if item is None or item.section_id != section.id:
+            abort(404)
+        item_id = item.id
+    form = STEP_FORMS[what]()
     try:
-        if what == "remark":
-            set_section_remark(assessment, section.id, request.form.get("remark", ""), current_user)
-            done, anchor = _("Remark saved."), "#remark-title"
-        elif what == "comment":
-            item_id = request.form.get("item", "")
-            item = definition.items_by_id.get(item_id)
-            if item is None or item.section_id != section.id:
-                abort(404)
-            post_comment(assessment, item_id, current_user, request.form.get("body", ""))
-            done, anchor = None, f"#item-{item_id}"
+        if what == "comment":
+            ensure_may_discuss(current_user, assessment)
         else:
-            item_id = request.form.get("item", "")
-            item = definition.items_by_id.get(item_id)
-            if item is None or item.section_id != section.id:
-                abort(404)
             ensure_can_review(current_user, assessment)
-            done = _moderate(assessment, item_id, what)
-            anchor = f"#item-{item_id}"
-        db.session.commit()
     except Refused as error:
-        db.session.rollback()
         return refused(assessment, error)
-    except ReviewError as error:
-        db.session.rollback()
-        if what == "remark":
-            errors = {"_remark": {"remark": str(error.message)}}
+    if form.validate_on_submit():
+        try:
+            done = _save_step(assessment, section.id, item_id, what, form)
+            db.session.commit()
+        except Refused as error:
+            db.session.rollback()
+            return refused(assessment, error)
+        except ReviewError as error:
+            db.session.rollback()
+            show_at_field(form, error, DEFAULT_FIELDS.get(what, "score"))
         else:
-            field = error.field or ("body" if what == "comment" else "score")
-            errors = {request.form.get("item"): {field: str(error.message)}}
-        return render_review(load_assessment(assessment_id), section.id, errors, 422)
-    if done:
-        flash(done, "success")
-    return redirect(
-        url_for(".review_section", assessment_id=assessment_id, section_id=section.id) + anchor
-    )
+            if done:
+                flash(done, "success")
+            anchor = "#remark-title" if item_id is None else f"#item-{item_id}"
+            page = url_for(".review_section", assessment_id=assessment_id, section_id=section.id)
+            return redirect(page + anchor)
+    return render_review(load_assessment(assessment_id), section.id, form, item_id, 422)
 
 
-def _moderate(assessment, item_id: str, what: str | None) -> str:
-    """Save one item's moderation from the review page's form ``what``; the message to flash."""
+def _save_step(assessment, section_id: str, item_id: str | None, what: str, form) -> str | None:
+    """Save the section page's form ``what`` through its operation; the message to flash."""
+    if what == "remark":
+        set_section_remark(assessment, section_id, form.remark.data, current_user)
+        return _("Remark saved.")
+    if what == "comment":
+        post_comment(assessment, item_id, current_user, form.body.data)
+        return None
+    if what == "confirm":
+        if form.confirmed.data == "0":
+            withdraw_moderation(assessment, item_id, current_user)
+            return _("Confirmation withdrawn.")
+        confirm_item(assessment, item_id, current_user)
+        return _("Answer confirmed.")
     if what == "decision":
-        decision = request.form.get("decision", "")
-        if decision == "":
+        if form.decision.data == "":
             withdraw_moderation(assessment, item_id, current_user)
             return _("Decision withdrawn.")
         decide_not_applicable(
             assessment,
             item_id,
-            decision,
-            request.form.get("rationale"),
+            form.decision.data,
+            form.rationale.data,
             current_user,
-            _score_value(request.form.get("score", ""), item_id),
+            form.score.number,
         )
         return _("Decision saved.")
-    if what == "confirm":
-        if request.form.get("confirmed") == "0":
-            withdraw_moderation(assessment, item_id, current_user)
-            return _("Confirmation withdrawn.")
-        confirm_item(assessment, item_id, current_user)
-        return _("Answer confirmed.")
-    set_moderated_score(
-        assessment,
-        item_id,
-        _score_value(request.form.get("score", ""), item_id),
-        request.form.get("rationale"),
-        current_user,
-    )
+    set_moderated_score(assessment, item_id, form.score.number, form.rationale.data, current_user)
     return _("Score saved.")
-
-
-def _score_value(raw: str, item_id: str) -> float | None:
-    """The typed score (None: withdraw it). :raises ReviewError: not a number."""
-    raw = raw.strip()
-    if raw == "":
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise ReviewError(_("Give a score from 0 to 100."), "score") from None
 
 
 @bp.get("/reviews/<int:assessment_id>")
@@ -196,8 +194,9 @@ def _decision(assessment_id: int, step, done_message: str, *args):
     return redirect(url_for(".review", assessment_id=assessment_id))
 
 
-def _confirmation(assessment_id: int, action: str, errors: dict | None = None, status=200):
-    """The page that asks before a review decision (works without JavaScript)."""
+def _confirmation(assessment_id: int, action: str, form=None, status=200):
+    """The page that asks before a review decision (works without JavaScript); ``form``: the
+    request for changes, as typed."""
     assessment = load_assessment(assessment_id, with_answers=False)
     if action == "take_over":
         if not may_take_over(assessment):
@@ -220,7 +219,7 @@ def _confirmation(assessment_id: int, action: str, errors: dict | None = None, s
                 if action == "validate" and definition_format(definition) >= 2
                 else []
             ),
-            errors=errors or {},
+            form=form or RequestChangesForm(formdata=None),
             lang=current_lang(),
         ),
         status,
@@ -265,8 +264,11 @@ def confirm_changes(assessment_id: int):
 def changes(assessment_id: int):
     """Send the assessment back to the region with the covering message."""
     assessment = load_assessment(assessment_id, with_answers=False)
+    form = RequestChangesForm()
+    if not form.validate_on_submit():
+        return _confirmation(assessment_id, "request_changes", form, 422)
     try:
-        request_changes(assessment, current_user, request.form.get("message", ""))
+        request_changes(assessment, current_user, form.message.data)
         db.session.commit()
     except InvalidTransition:
         db.session.rollback()
@@ -277,8 +279,8 @@ def changes(assessment_id: int):
     except ReviewError as error:
         db.session.rollback()
         if error.field == "message":
-            errors = {"message": str(error.message)}
-            return _confirmation(assessment_id, "request_changes", errors, 422)
+            show_at_field(form, error, "message")
+            return _confirmation(assessment_id, "request_changes", form, 422)
         flash(str(error.message), "error")
         return redirect(url_for(".review", assessment_id=assessment_id))
     flash(_("Sent back to the region, with your message and comments."), "success")
@@ -333,19 +335,27 @@ def comment(assessment_id: int, item_id: str):
     if item_id not in assessment.round.questionnaire.parsed.items_by_id:
         abort(404)
     try:
-        post_comment(assessment, item_id, current_user, request.form.get("body", ""))
-        db.session.commit()
+        ensure_may_discuss(current_user, assessment)
     except Refused as error:
-        db.session.rollback()
         return refused(assessment, error)
-    except ReviewError as error:
-        db.session.rollback()
-        if current_user.role == Role.expert:
-            section_id = assessment.round.questionnaire.parsed.item(item_id).section_id
-            errors = {item_id: {error.field or "body": str(error.message)}}
-            return render_review(load_assessment(assessment_id), section_id, errors, 422)
-        flash(str(error.message), "error")
-        return redirect(_back_to(assessment, item_id))
+    form = CommentForm()
+    if form.validate_on_submit():
+        try:
+            post_comment(assessment, item_id, current_user, form.body.data)
+            db.session.commit()
+        except Refused as error:
+            db.session.rollback()
+            return refused(assessment, error)
+        except ReviewError as error:
+            db.session.rollback()
+            show_at_field(form, error, "body")
+        else:
+            return redirect(_back_to(assessment, item_id))
+    if current_user.role == Role.expert:
+        section_id = assessment.round.questionnaire.parsed.item(item_id).section_id
+        return render_review(load_assessment(assessment_id), section_id, form, item_id, 422)
+    for message in form.body.errors:
+        flash(str(message), "error")
     return redirect(_back_to(assessment, item_id))
 
 
@@ -355,13 +365,15 @@ def resolve(comment_id: int):
     """Mark a comment resolved, or open it again."""
     comment = db.session.get(ItemComment, comment_id) or abort(404)
     assessment = load_assessment(comment.assessment_id, with_answers=False)
-    try:
-        resolve_comment(comment, current_user, resolved=request.form.get("resolved") != "0")
-        db.session.commit()
-    except Refused as error:
-        db.session.rollback()
-        return refused(assessment, error)
-    except ReviewError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
+    form = ResolveForm()
+    if form.validate_on_submit():
+        try:
+            resolve_comment(comment, current_user, resolved=form.resolved.data != "0")
+            db.session.commit()
+        except Refused as error:
+            db.session.rollback()
+            return refused(assessment, error)
+        except ReviewError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
     return redirect(_back_to(assessment, comment.item_id))

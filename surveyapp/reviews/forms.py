@@ -1,0 +1,120 @@
+"""The forms of the review pages. The section page writes its inputs itself (several small
+forms per question); these validate and convert what they send."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import AnyOf, Length, ValidationError
+
+from surveyapp.forms import stripped
+from surveyapp.questionnaires.types import MaxLength
+from surveyapp.reviews.queries import ACCEPTED, REJECTED
+
+COMMENT_LIMIT = 5000
+REMARK_LIMIT = 10000
+
+
+class ScoreField(StringField):
+    """A score from 0 to 100 as typed: ``data`` keeps the text (shown again when the form is
+    refused), ``number`` is the score (None: left empty, the score is withdrawn). Whether it is
+    within 0-100 is the operation's rule."""
+
+    number: float | None = None
+
+    def pre_validate(self, form) -> None:
+        text = (self.data or "").strip()
+        try:
+            self.number = float(text) if text else None
+        except ValueError:
+            raise ValidationError(_l("Give a score from 0 to 100.")) from None
+
+
+def rationale_field(label) -> TextAreaField:
+    return TextAreaField(
+        label,
+        filters=[stripped],
+        validators=[
+            Length(
+                max=COMMENT_LIMIT,
+                message=_l("Shorten the rationale to %(num)d characters.", num=COMMENT_LIMIT),
+            )
+        ],
+    )
+
+
+class ReviewStepForm(FlaskForm):
+    """Which of the section page's forms was sent (``form``), and for which item."""
+
+    class Meta:
+        csrf = False  # it only reads which form to validate; that form checks the token
+
+    form = HiddenField(default="")
+    item = HiddenField(default="")
+
+
+class ScoreForm(FlaskForm):
+    """An item's moderated score (empty: withdrawn) and why it differs."""
+
+    score = ScoreField(_l("Your score (0-100)"))
+    rationale = rationale_field(_l("Rationale (required when your score differs)"))
+
+
+class DecisionForm(FlaskForm):
+    """Accept or reject the region's "not applicable" (empty: the decision withdrawn)."""
+
+    decision = StringField(
+        _l("Does the question apply to the region?"),
+        default="",
+        validators=[
+            AnyOf(
+                [ACCEPTED, REJECTED, ""],
+                message=_l("Accept or reject the region's “not applicable”."),
+            )
+        ],
+    )
+    score = ScoreField(_l("Your score if you reject (0-100)"))
+    rationale = rationale_field(_l("Rationale (required when you reject)"))
+
+
+class ConfirmForm(FlaskForm):
+    """Confirm the region's answer unchanged (``confirmed`` "0": withdraw the confirmation)."""
+
+    confirmed = HiddenField(default="1")
+
+
+class CommentForm(FlaskForm):
+    """A message in an item's thread."""
+
+    body = TextAreaField(_l("Comment"), default="", validators=[MaxLength(COMMENT_LIMIT)])
+
+
+class RemarkForm(FlaskForm):
+    """The expert's remark on a section (empty: removed)."""
+
+    remark = TextAreaField(_l("Remark"), default="", validators=[MaxLength(REMARK_LIMIT)])
+
+
+class RequestChangesForm(FlaskForm):
+    """The covering message of a request for changes."""
+
+    message = TextAreaField(
+        _l("Message to the region"), default="", validators=[MaxLength(COMMENT_LIMIT)]
+    )
+
+
+class ResolveForm(FlaskForm):
+    """Mark a comment resolved (``resolved`` "0": open it again)."""
+
+    resolved = HiddenField(default="1")
+
+
+#: The section page's forms by the name its ``form`` input sends (a score by default).
+STEP_FORMS: dict[str, type[FlaskForm]] = {
+    "remark": RemarkForm,
+    "comment": CommentForm,
+    "decision": DecisionForm,
+    "confirm": ConfirmForm,
+    "score": ScoreForm,
+}
