@@ -65,12 +65,14 @@ class Config:
     #: same round must differ by at least this many regions, so that no region's scores can be
     #: inferred.
     MIN_GROUP_SIZE = int(os.environ.get("MIN_GROUP_SIZE", "5"))
-    #: Reports render in a child process (or an RQ work horse) with these bounds: seconds,
+    #: Reports render in a pool of processes (or RQ work horses) with these bounds: seconds,
     #: address space in MB (virtual memory: well above the ~150-500 MB a render really uses),
-    #: and renders before the child is replaced (a process keeps memory it once took).
+    #: and renders before a process is replaced (a process keeps memory it once took); the
+    #: pages of each app process render in REPORTS_RENDER_WORKERS processes.
     REPORTS_RENDER_TIMEOUT = float(os.environ.get("REPORTS_RENDER_TIMEOUT", "300"))
     REPORTS_RENDER_MEMORY_MB = int(os.environ.get("REPORTS_RENDER_MEMORY_MB", "2048"))
     REPORTS_RENDER_RECYCLE = int(os.environ.get("REPORTS_RENDER_RECYCLE", "20"))
+    REPORTS_RENDER_WORKERS = int(os.environ.get("REPORTS_RENDER_WORKERS", "1"))
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -106,7 +108,7 @@ class TestingConfig(Config):
     PUBLIC_REPORT_LIMIT = "10000 per minute"
     #: Still scrypt, at a cost that keeps hundreds of test logins fast.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - a method name
-    #: Reports render at once instead of in a background thread, so tests can read them.
+    #: Reports render at once instead of in a rendering process, so tests can read them.
     REPORTS_RENDER_INLINE = True
 
 

@@ -28,6 +28,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -173,24 +174,26 @@ def reset_officer_password(url: str, password: str, email: str = OFFICER) -> Non
 
 
 RENDER_LOAD = """
-import sys, time
+import sys
 from surveyapp import create_app
-from surveyapp.reporting.catalog import Job, build_context, definition
-from surveyapp.reporting.isolation import RenderProcess
-from surveyapp.reporting.render import render_html
+from surveyapp.reporting.catalog import Job, build_context
+from surveyapp.reporting.executor import RenderPool
 from surveyapp.rounds.queries import list_rounds
 app = create_app("development")
 with app.app_context():
     round_ = list_rounds()[0]
     job = Job("working-group", round_.id, None)
-    html = render_html(definition(job), build_context(job), "en")
-process = RenderProcess()  # as the app's background renders: a niced child with limits
+    context = build_context(job)
 renders = 0
-while True:
-    process.render("working-group", html)
-    renders += 1
-    with open(sys.argv[1], "w") as out:
-        out.write(str(renders))
+with RenderPool(app, 1) as pool:  # as the app renders a page's report: a niced, capped worker
+    while True:
+        # A key of its own each time, so that every job renders (and stores) the report again.
+        outcome, message = pool.outcome(pool.submit(job, context, f"render-load-{renders}"))
+        if outcome != "rendered":
+            sys.exit(f"render load: {outcome} {message}")
+        renders += 1
+        with open(sys.argv[1], "w") as out:
+            out.write(str(renders))
 """
 
 
@@ -199,7 +202,10 @@ def start_render_load(db_url: str, workdir: Path) -> tuple[subprocess.Popen, Pat
     counter = workdir / "renders.txt"
     counter.write_text("0")
     env = {**os.environ, "DATABASE_URL": db_url}
-    load = subprocess.Popen([sys.executable, "-c", RENDER_LOAD, str(counter)], env=env, cwd=ROOT)
+    # A session of its own, so that stopping it stops its render pool's worker too.
+    load = subprocess.Popen(
+        [sys.executable, "-c", RENDER_LOAD, str(counter)], env=env, cwd=ROOT, start_new_session=True
+    )
     return load, counter
 
 
@@ -337,7 +343,7 @@ def measure(
                 figures["page_rendering"] = wrk(page, seconds, 16, 1, headers={"Cookie": cookie})
                 figures["renders"] = int(counter.read_text() or 0) - before
             finally:
-                load.kill()
+                os.killpg(load.pid, signal.SIGKILL)
                 load.wait()
     finally:
         for server in servers:

@@ -21,11 +21,12 @@ Then, all in the same run:
       (REPORTS_RENDER_INLINE, so a miss would render in the request): median and p95 of
       --requests GETs; target: median < 50 ms.
 
-Also printed: the same region report's HTML rendered by the process the web app renders in
-(``python -m surveyapp.reporting.isolation``: WeasyPrint only, no pandas), its peak RSS; two
+Also printed: the same region report rendered as a page has it rendered, from the context the
+page built, by a worker of the web app's render pool (``reporting.executor.RenderPool``: a fresh
+process with the app, which renders and stores the PDF), and that worker's peak RSS; two
 9-page references rendering at once, i.e. what a second process gains on this machine at all (the
 ceiling for (4)); and how many CPUs other processes kept busy during each part, since others'
-work on the machine skews the parallel figures most (build workers run at nice 10).
+work on the machine skews the parallel figures most (rendering processes run at nice 10).
 
 Not measured here: form pages while reports render (W3 of PERFORMANCE.md); that needs gunicorn
 and wrk, and ``benchmarks/bench_forms.py --with-render-load`` measures it.
@@ -52,6 +53,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import re
 import resource
 import shutil
@@ -209,37 +211,37 @@ def reference_in_parallel(repeat: int) -> float:
     return statistics.median(warm)
 
 
-def run_isolated(report_name: str, html: str, memory_mb: int) -> dict:
-    """The HTML rendered as the web app renders it: ``python -m surveyapp.reporting.isolation``.
+def run_in_pool(url: str, page_job: Path) -> dict:
+    """The report of ``page_job`` (a pickle of job, context, key and data version, as a page
+    passes them) rendered by a worker of the web app's render pool, in a fresh process.
 
-    The time runs from sending the HTML to receiving the PDF, so it includes that process's
-    start and imports (the render process is kept between renders in the app).
+    The time runs from submitting the job to its outcome, so it includes starting the worker and
+    its app (the app keeps its pool between renders).
     """
-    from surveyapp.reporting.isolation import receive, send
+    command = [sys.executable, str(Path(__file__).resolve()), "--pool-child", str(page_job)]
+    done = fresh_process(command, env=os.environ | {"DATABASE_URL": url})
+    if done.returncode != 0:
+        raise SystemExit(f"rendering in the render pool failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
-    command = [sys.executable, "-m", "surveyapp.reporting.isolation", str(memory_mb)]
-    process = subprocess.Popen(
-        [sys.executable, "-c", LAUNCHER, *command],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    start = time.perf_counter()
-    send(process.stdin, (report_name, html))
-    status, payload = receive(process.stdout)
-    seconds = time.perf_counter() - start
-    process.stdin.close()
-    process.wait()
-    stderr = process.stderr.read().decode(errors="replace")
-    process.stdout.close()
-    process.stderr.close()
-    if status != "ok":
-        raise SystemExit(f"the isolation process failed: {payload}\n{stderr}")
-    return {
-        "seconds": seconds,
-        "peak_rss_mb": launched_peak_mb(stderr),
-        "pdf_kb": len(payload) // 1024,
-    }
+
+def pool_child(page_job: str) -> None:
+    """In the fresh process: one page's render through a RenderPool of one worker. Its peak RSS
+    is that of the worker alone (this process's children); this process holds the app and the
+    context only, so the worker inherits no larger peak (see LAUNCHER)."""
+    from surveyapp import create_app
+    from surveyapp.reporting.executor import RenderPool
+
+    app = create_app("development")
+    job, context, key, version = pickle.loads(Path(page_job).read_bytes())  # noqa: S301 - ours
+    with RenderPool(app, 1) as pool:
+        start = time.perf_counter()
+        outcome, message = pool.outcome(pool.submit(job, context, key, version))
+        seconds = time.perf_counter() - start
+    if outcome != "rendered":
+        raise SystemExit(f"the render pool's worker did not render: {outcome} {message}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "peak_rss_mb": peak}))
 
 
 def run_child(report: str, url: str, round_id: int, region_id: int | None, tmp: Path, profile):
@@ -373,7 +375,8 @@ def build_subset(round_, regions: int) -> list:
 
 
 def timed_build(jobs: list, workers: int) -> tuple[float, dict, list]:
-    from surveyapp.reporting.build import FAILED, build
+    from surveyapp.reporting.build import build
+    from surveyapp.reporting.store import FAILED
 
     failures = []
 
@@ -422,7 +425,11 @@ def main() -> None:
     parser.add_argument("--round-id", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--region-id", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--pool-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.pool_child:
+        pool_child(args.pool_child)
+        return
     if args.child:
         child(args)
         return
@@ -447,14 +454,14 @@ def measure(args, tmp: Path) -> None:
     from sqlalchemy import func, select
 
     from surveyapp import create_app
-    from surveyapp.analysis import queries
     from surveyapp.assessments.models import Assessment
     from surveyapp.auth.models import Role
     from surveyapp.auth.operations import create_user
     from surveyapp.extensions import db
     from surveyapp.reporting.catalog import Job, build_context
     from surveyapp.reporting.models import RenderedReport
-    from surveyapp.reporting.render import load_report, render_html
+    from surveyapp.reporting.render import load_report
+    from surveyapp.reporting.store import data_version_of, report_key
     from surveyapp.rounds.models import Round
 
     bench_analysis.ROUNDS = max(1, args.rounds)
@@ -472,11 +479,12 @@ def measure(args, tmp: Path) -> None:
         region_id = db.session.scalar(
             select(func.min(Assessment.region_id)).where(Assessment.round_id == round_id)
         )
-        # The same report's HTML, for the process the web app renders in (item 2, web path).
-        region_html = render_html(
-            load_report("region"), build_context(Job("region", round_id, region_id)), "en"
-        )
-        memory_mb = app.config["REPORTS_RENDER_MEMORY_MB"]
+        # The same report as a page passes it to the web app's render pool (item 2, web path).
+        page_job = tmp / "page-job.pickle"
+        job = Job("region", round_id, region_id)
+        context = build_context(job)
+        key = report_key(load_report("region"), context, "en")
+        page_job.write_bytes(pickle.dumps((job, context, key, data_version_of(job))))
         create_user(email=EXPERT_EMAIL, name="Expert", role=Role.expert, password=EXPERT_PASSWORD)
         db.session.commit()
         db.engine.dispose()  # the children below open their own connections
@@ -497,7 +505,7 @@ def measure(args, tmp: Path) -> None:
                 ]
             ),
             run_child("working-group", url, round_id, None, tmp, args.profile),
-            run_isolated("region", region_html, memory_mb),
+            run_in_pool(url, page_job),
         )
 
     ref9, ref99, region, group, isolated = load.measure("fresh processes", fresh_processes)
@@ -510,10 +518,8 @@ def measure(args, tmp: Path) -> None:
     with app.app_context():
         jobs = build_subset(db.session.get(Round, round_id), args.build_regions)
         drop_stored(db, round_id)
-        queries._cache.clear()  # the in-process run starts cold, like a spawned worker
         one_s, one_out, one_fail = load.measure("build, 1 worker", timed_build, jobs, 1)
         drop_stored(db, round_id)
-        queries._cache.clear()
         two_s, two_out, two_fail = load.measure("build, 2 workers", timed_build, jobs, 2)
         again_s, again_out, again_fail = load.measure("build again", timed_build, jobs, 2)
         stored = db.session.scalar(
@@ -623,9 +629,9 @@ def measure(args, tmp: Path) -> None:
         f"< 150 MB: {verdict(region['peak_rss_mb'] < 150)}",
     )
     row(
-        "(2) same HTML in the web app's render process",
+        "(2) same report in the web app's render pool",
         f"{isolated['seconds']:.2f} s",
-        target="incl. starting it; the app keeps it",
+        target="incl. starting its worker; the app keeps it",
     )
     row(
         "(2)   its peak RSS",

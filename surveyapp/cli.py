@@ -241,7 +241,8 @@ def build_reports_command(round_id, jobs, langs) -> None:
 
     Reports whose data, templates and code did not change since they were stored are skipped.
     """
-    from surveyapp.reporting.build import FAILED, build, round_jobs
+    from surveyapp.reporting.build import build, round_jobs
+    from surveyapp.reporting.store import FAILED
 
     round_ = db.session.get(Round, round_id)
     if round_ is None:
@@ -268,7 +269,7 @@ def report_worker_command(burst) -> None:
     from redis import Redis
     from rq import Queue, Worker
 
-    from surveyapp.reporting.store import RQ_QUEUE
+    from surveyapp.reporting.executor import RQ_QUEUE
 
     url = current_app.config.get("REDIS_URL")
     if not url:

@@ -83,21 +83,43 @@ def test_response_report_has_every_answer_and_comment(app, scored_world, tmp_pat
     assert item.question_type.display(item, 2) in text
 
 
-def test_the_render_process_is_bounded_in_time_and_memory():
-    from surveyapp.reporting.isolation import RenderFailed, RenderProcess, RenderTimeout
-    from surveyapp.reporting.render import load_report
+def test_the_render_pool_is_bounded_in_time_and_memory(app, scored_world):
+    from surveyapp.reporting.executor import RenderPool
+    from surveyapp.reporting.store import FAILED, RENDERED, report_key
 
-    html = "<h1>Big</h1>" + "<table>" + "<tr><td>cell</td></tr>" * 20000 + "</table>"
-    process = RenderProcess(timeout=0.2)
-    with pytest.raises(RenderTimeout):
-        process.render("response", html)
-    process.timeout = 60
-    assert process.render("response", "<p>small</p>").startswith(b"%PDF")  # a fresh child
-    process.stop()
-    starved = RenderProcess(memory_mb=120)
-    with pytest.raises(RenderFailed):
-        starved.render("response", html)
-    assert load_report("response")  # the parent is untouched
+    region = scored_world["regions"]["ES22"]
+    job = Job(RESPONSE, scored_world["round"].id, region.id)
+    context = build_context(job)
+    big = {**context, "sections": context["sections"] * 150}  # a few thousand pages
+    stored = select(func.count()).select_from(RenderedReport)
+    with RenderPool(app, 1) as pool:
+        pool.timeout = 60
+        assert pool.outcome(pool.submit(job, context, "small-1")) == (RENDERED, "")
+        pool.timeout = 0.5  # the worker runs already: the big render alone times out
+        assert pool.outcome(pool.submit(job, big, "big")) == (
+            FAILED,
+            "rendering took more than 0.5 s",
+        )
+        pool.timeout = 60
+        # The worker was killed; a fresh one renders the next job.
+        assert pool.outcome(pool.submit(job, context, "small-2")) == (RENDERED, "")
+    # About 100 MB of comment: the worker (about 400 MB of address space with its app) takes
+    # it in, but cannot render it within 600 MB.
+    section = context["sections"][0]
+    items = [{**section["items"][0], "comment": "<desk> & " * 12_000_000}]
+    huge = {**context, "sections": [{**section, "items": items}]}
+    app.config["REPORTS_RENDER_MEMORY_MB"] = 600
+    with RenderPool(app, 1) as pool:
+        assert pool.outcome(pool.submit(job, huge, "huge")) == (
+            FAILED,
+            "the report needed more than 600 MB",
+        )
+        assert pool.outcome(pool.submit(job)) == (RENDERED, "")  # the pool goes on
+    assert db.session.scalar(stored) == 3
+    assert not set(db.session.scalars(select(RenderedReport.key))) & {"big", "huge"}
+    assert report_key(definition(job), context, "en") in set(
+        db.session.scalars(select(RenderedReport.key))
+    )
 
 
 @pytest.fixture
@@ -117,7 +139,7 @@ def test_with_redis_reports_render_in_rq_jobs(app, world, login, create_user, re
     from redis import Redis
     from rq import Queue, SimpleWorker
 
-    from surveyapp.reporting.store import RQ_QUEUE
+    from surveyapp.reporting.executor import RQ_QUEUE
 
     app.config.update(REDIS_URL=redis_url, REPORTS_RENDER_INLINE=False)
     client = app.test_client()
@@ -177,20 +199,29 @@ def test_a_report_rendered_from_data_that_changed_meanwhile_is_not_kept(app, wor
 
 
 def test_a_failed_render_is_not_retried_at_once(app, world, monkeypatch):
-    from surveyapp.reporting import store
+    from concurrent.futures import Future
+
+    from surveyapp.reporting import executor
 
     app.config["REPORTS_RENDER_INLINE"] = False
     submitted = []
-    monkeypatch.setattr(store._executor, "submit", lambda *args: submitted.append(args))
+
+    def submit(pool, *args):
+        submitted.append(Future())
+        return submitted[-1]
+
+    monkeypatch.setattr(executor.RenderPool, "submit", submit)
     job = Job(WORKING_GROUP, world["round"].id, None)
-    monkeypatch.setattr(store, "render_pdf", lambda *a: (_ for _ in ()).throw(OSError("disk")))
-    store._render_and_store(app, "k1", job, build_context(job), None, isolated=False)
-    store.queue_render("k1", job, {})
-    assert submitted == []  # failed a moment ago: not queued again before RETRY_AFTER
-    store.queue_render("k2", job, {})
-    assert len(submitted) == 1
-    store._failed_at.clear()
-    store._pending.clear()
+    executor.queue_render("k1", job, {})
+    executor.queue_render("k1", job, {})
+    assert len(submitted) == 1 and executor.is_pending("k1")  # one render per key at a time
+    submitted[0].set_result((executor.FAILED, "OSError: disk"))
+    assert not executor.is_pending("k1")
+    executor.queue_render("k1", job, {})
+    assert len(submitted) == 1  # failed a moment ago: not queued again before RETRY_AFTER
+    executor.queue_render("k2", job, {})
+    assert len(submitted) == 2
+    submitted[1].set_result((executor.FAILED, "TimeoutError"))
 
 
 def test_withholding_moderated_scores_drops_stored_reports(app, world, login, create_user):

@@ -166,16 +166,13 @@ def test_reports_are_stored_and_served_until_the_data_change(
     db.session.commit()
     # The data changed: a new report, while rendering is in the background the page says so.
     app.config["REPORTS_RENDER_INLINE"] = False
-    monkeypatch.setattr("surveyapp.reporting.store._executor.submit", lambda *a, **k: None)
+    monkeypatch.setattr("surveyapp.reporting.executor.PageRenders.submit", lambda *a: None)
     pending = client.get(url)
     assert pending.status_code == 202
     assert "is being prepared" in pending.text and "previous version" in pending.text
     previous = client.get(url + "?previous=1")
     assert previous.data == first.data
     app.config["REPORTS_RENDER_INLINE"] = True
-    from surveyapp.reporting import store
-
-    store._pending.clear()
     fresh = client.get(url)
     assert fresh.status_code == 200 and fresh.data != first.data
     assert db.session.scalar(count) == 2
@@ -228,7 +225,7 @@ def test_an_officer_is_never_offered_a_version_made_for_the_experts(
     answer.value = 5  # the data changed since the experts' version was made
     db.session.commit()
     app.config["REPORTS_RENDER_INLINE"] = False
-    monkeypatch.setattr("surveyapp.reporting.store._executor.submit", lambda *a, **k: None)
+    monkeypatch.setattr("surveyapp.reporting.executor.PageRenders.submit", lambda *a: None)
     pending = officer.get(url)
     assert pending.status_code == 202 and "previous version" not in pending.text
     assert officer.get(url + "?previous=1").status_code == 404

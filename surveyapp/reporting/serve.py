@@ -23,13 +23,8 @@ def send_report(job: Job, title: str):
     newest stored version even when the data changed since.
     """
     from surveyapp.reporting.catalog import build_context, definition, file_name
-    from surveyapp.reporting.store import (
-        find_rendered,
-        is_pending,
-        latest_rendered,
-        queue_render,
-        report_key,
-    )
+    from surveyapp.reporting.executor import is_pending, queue_render
+    from surveyapp.reporting.store import find_rendered, latest_rendered, report_key
 
     report = definition(job)
     context = build_context(job)

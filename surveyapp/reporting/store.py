@@ -1,12 +1,7 @@
-"""Rendered reports: found by key, rendered outside the request, kept in the database.
+"""Rendered reports: found by key, rendered and kept in the database.
 
-Where the rendering happens:
-- tests (``REPORTS_RENDER_INLINE``): at once, in the request, so they can read the PDF;
-- with ``REDIS_URL`` set: an RQ job, run by ``flask reports worker`` (RQ forks a fresh work
-  horse per job, bounded by the job timeout and the memory limit);
-- otherwise (the embedded default): one background thread of the app process that hands the
-  HTML to a child process with a time and memory limit (``isolation.RenderProcess``), so a
-  render never holds a web worker's GIL or memory.
+Where a render runs (at once in tests, an RQ job, or the bounded process pool) is
+``reporting.executor``'s business; every one of them calls :func:`render_and_store`.
 """
 
 from __future__ import annotations
@@ -14,39 +9,26 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import threading
-import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from surveyapp.analysis import charts, frame
-from surveyapp.db import dispose_engines
+from surveyapp.analysis import charts
 from surveyapp.extensions import db
-from surveyapp.reporting.catalog import Job
+from surveyapp.reporting.catalog import Job, build_context, definition
 from surveyapp.reporting.models import RenderedReport
-from surveyapp.reporting.render import ReportDefinition, load_report, render_html, render_pdf
+from surveyapp.reporting.render import ReportDefinition, render_pdf
 
 log = logging.getLogger(__name__)
 #: Bump when the rendering code changes in a way the templates do not show.
 CODE_VERSION = "3"
-RQ_QUEUE = "surveyapp-reports"
 TRANSLATIONS = Path(__file__).resolve().parents[1] / "translations"
 #: The code that draws the charts a report context holds as data (analysis.charts.Chart).
 CHARTS_SOURCE = Path(charts.__file__).resolve()
-#: After a failed render, the same report is not tried again for this long (seconds).
-RETRY_AFTER = 300
-
-_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reports")
-_pending: dict[str, Future] = {}
-_pending_lock = threading.Lock()
-_failed_at: dict[str, float] = {}
-_process = None
+#: What rendering a job came to (``flask reports build`` counts them).
+RENDERED, UNCHANGED, FAILED = "rendered", "unchanged", "failed"
 
 
 def report_key(report: ReportDefinition, context: dict, lang: str) -> str:
@@ -123,112 +105,22 @@ def store(key: str, job: Job, pdf: bytes, version: tuple | None = None) -> None:
         db.session.rollback()
 
 
-def _render_process():
-    global _process
-    if _process is None:
-        from surveyapp.reporting.isolation import RenderProcess
+def render_and_store(
+    job: Job, context: dict | None = None, key: str | None = None, version: tuple | None = None
+) -> str:
+    """Render and keep one report unless a PDF with its key is stored (in an app context).
 
-        config = current_app.config
-        _process = RenderProcess(
-            memory_mb=config["REPORTS_RENDER_MEMORY_MB"],
-            timeout=config["REPORTS_RENDER_TIMEOUT"],
-            recycle_after=config["REPORTS_RENDER_RECYCLE"],
-        )
-    return _process
-
-
-def _render_and_store(
-    app: Flask, key: str, job: Job, context: dict, version: tuple | None, isolated: bool
-) -> bool:
-    """Render and keep one report; False (and logged) when it failed."""
-    with app.app_context():
-        try:
-            if find_rendered(key) is not None:
-                return True
-            report = load_report(job.report)
-            if isolated:
-                pdf = _render_process().render(report.name, render_html(report, context, job.lang))
-            else:
-                pdf = render_pdf(report, context, job.lang)
-            store(key, job, pdf, version)
-            return True
-        except Exception:
-            db.session.rollback()
-            log.exception("rendering report %s (%s) failed", key, job)
-            with _pending_lock:
-                _failed_at[key] = time.monotonic()
-            return False
-        finally:
-            with _pending_lock:
-                _pending.pop(key, None)
-
-
-@lru_cache(maxsize=4)
-def _redis(url: str):
-    from redis import Redis
-
-    return Redis.from_url(url)  # a connection pool, shared by the requests of this process
-
-
-def _rq_queue(app: Flask):
-    from rq import Queue
-
-    return Queue(RQ_QUEUE, connection=_redis(app.config["REDIS_URL"]))
-
-
-def queue_render(key: str, job: Job, context: dict) -> None:
-    """Render in the background, once per key at a time (or at once in tests).
-
-    :param context: the report's data, already built to compute ``key``: plain data, so the
-        worker renders from it instead of building it again.
+    :param context: the report's data with its ``key`` and the round's data ``version`` it was
+        built from, when the caller built it already (a page computing the key); without it the
+        context is built here (``flask reports build``).
+    :return: RENDERED or UNCHANGED; a failure raises.
     """
-    app = current_app._get_current_object()
-    version = frame.data_version(job.round_id)  # what ``context`` was built from
-    if app.config.get("REPORTS_RENDER_INLINE"):
-        _render_and_store(app, key, job, context, version, isolated=False)
-        return
-    if app.config.get("REDIS_URL"):
-        queue = _rq_queue(app)
-        existing = queue.fetch_job(f"report-{key}")
-        # A failed job is kept RETRY_AFTER seconds (failure_ttl): not tried again before.
-        if existing is None or existing.get_status() in ("finished", "canceled"):
-            if existing is not None:
-                existing.delete()
-            queue.enqueue(
-                "surveyapp.reporting.store.run_job",
-                key,
-                asdict(job),
-                context,
-                version,
-                job_id=f"report-{key}",
-                job_timeout=int(app.config["REPORTS_RENDER_TIMEOUT"]),
-                result_ttl=60,
-                failure_ttl=RETRY_AFTER,
-            )
-        return
-    with _pending_lock:
-        failed_recently = key in _failed_at and time.monotonic() - _failed_at[key] < RETRY_AFTER
-        if key in _pending or failed_recently:
-            return
-        _pending[key] = _executor.submit(_render_and_store, app, key, job, context, version, True)
-
-
-def run_job(key: str, job: dict, context: dict, version: tuple | None = None) -> None:
-    """An RQ job, run by ``flask reports worker`` in a work horse forked for this job alone."""
-    from surveyapp.reporting.isolation import become_background
-
-    app = current_app._get_current_object()
-    if not app.testing:  # tests run jobs in their own process (rq.SimpleWorker), not a horse
-        dispose_engines(close=False)  # the forked horse must not use the parent's connections
-        become_background(app.config["REPORTS_RENDER_MEMORY_MB"])
-    if not _render_and_store(app, key, Job(**job), context, version, isolated=False):
-        raise RuntimeError(f"rendering report {key} failed (see the log)")  # RQ: failed
-
-
-def is_pending(key: str) -> bool:
-    app = current_app
-    if app.config.get("REDIS_URL") and not app.config.get("REPORTS_RENDER_INLINE"):
-        existing = _rq_queue(app).fetch_job(f"report-{key}")
-        return existing is not None and existing.get_status() in ("queued", "started", "deferred")
-    with _pending_lock:
-        return key in _pending
+    report = definition(job)
+    if context is None or key is None:
+        version = data_version_of(job)
+        context = build_context(job)
+        key = report_key(report, context, job.lang)
+    if find_rendered(key) is not None:
+        return UNCHANGED
+    store(key, job, render_pdf(report, context, job.lang), version)
+    return RENDERED
