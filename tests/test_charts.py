@@ -110,3 +110,21 @@ def test_a_chart_kept_as_data_draws_the_same_svg_in_a_template_and_hashes_by_its
     assert json.dumps({"chart": changed}, default=repr) != as_data
     with pytest.raises(ValueError, match="no chart 'pie'"):
         charts.chart("pie", axes)
+
+
+@pytest.mark.parametrize("title", [EVIL, "Plain", "Quotes \" and ' & <tags>"])
+def test_a_chart_as_an_image_carries_the_same_svg_and_its_title_as_alternative_text(app, title):
+    """Reports draw charts as <img> of their SVG: the same drawing, the title as alt text."""
+    import base64
+
+    axes = [charts.Axis("A", 40, 50, 30, 70), charts.Axis("B", None)]
+    kept = charts.chart("bars", axes, title, "desc")
+    with app.test_request_context():
+        image = str(kept.image())
+        drawn = str(kept.draw())
+    assert image.startswith("<img ") and image.endswith(">")
+    element = ET.fromstring(image[:-1] + "/>")  # noqa: S314 - our own markup, closed as XML
+    assert element.tag == "img" and element.get("alt") == title
+    source = element.get("src")
+    assert source.startswith("data:image/svg+xml;base64,")
+    assert base64.b64decode(source.split(",", 1)[1]).decode() == drawn
