@@ -92,3 +92,13 @@ def test_a_refused_progress_report_keeps_what_was_typed(app, login, create_regio
     # Only the refused action's form shows the error; the new-action form stays empty.
     assert refused.text.count('class="error"') == 1
     assert 'name="title" value=""' in refused.text
+
+
+def test_the_forms_take_the_pages_csrf_token(app, admin):
+    """With CSRF on (as in production), the token the pages write passes both the global check
+    and the form's own."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    token = admin.get("/csrf-token").json["token"]
+    added = admin.post("/admin/challenges", data={"name": "Seasonal", "csrf_token": token})
+    assert added.status_code == 302
+    assert admin.post("/admin/challenges", data={"name": "Other"}).status_code == 400
