@@ -159,10 +159,16 @@ def data_versions(round_ids: list[int]) -> dict[int, tuple]:
 def query_data_versions(round_ids: list[int]) -> dict[int, tuple]:
     """Per round, a key that changes whenever anything its scores depend on changes.
 
-    Counted assessments (which, in which state, with what consent), their answers' and their
-    moderated scores' last change, the round's questionnaire and reference date, and the
-    populations (size-relative count targets). Cheap: grouped aggregate queries, no rows leave
-    the database. Every key has the same layout (``CHANGE_TIME_POSITIONS``).
+    Counted assessments (which, in which state, with what consent), their moderated scores'
+    last change, the round's questionnaire and reference date, and the populations
+    (size-relative count targets). Cheap: grouped aggregate queries, no rows leave the
+    database. Every key has the same layout (``CHANGE_TIME_POSITIONS``).
+
+    Answers are not read: an answer changes only while its assessment is editable by the region
+    (draft, changes requested: ``Assessment.EDITABLE_BY_REGION``), never while it counts. An
+    assessment leaves the counted states and comes back only through state changes, each of
+    which moves its version and state time, both in the key. Aggregating the round's answers
+    (90,000 rows for 300 regions) was half of what serving a stored report cost.
     """
     counted = Assessment.round_id.in_(round_ids), Assessment.state.in_(COUNTED_STATES)
     assessments = db.session.execute(
@@ -172,17 +178,6 @@ def query_data_versions(round_ids: list[int]) -> dict[int, tuple]:
             func.max(Assessment.state_changed_at),
             func.sum(Assessment.id * Assessment.version),
         )
-        .where(*counted)
-        .group_by(Assessment.round_id)
-    ).all()
-    answers = db.session.execute(
-        select(
-            Assessment.round_id,
-            func.count(Answer.id),
-            func.max(Answer.updated_at),
-            func.sum(Answer.version),
-        )
-        .join(Assessment, Assessment.id == Answer.assessment_id)
         .where(*counted)
         .group_by(Assessment.round_id)
     ).all()
@@ -204,8 +199,7 @@ def query_data_versions(round_ids: list[int]) -> dict[int, tuple]:
     ).all()
     population_key = _population_key()
     parts = [
-        {row[0]: tuple(map(str, row[1:])) for row in rows}
-        for rows in (assessments, answers, moderated)
+        {row[0]: tuple(map(str, row[1:])) for row in rows} for rows in (assessments, moderated)
     ]
     populations = {row[0]: (str(row[1]), str(row[2] or row[3]), population_key) for row in rounds}
     return {
@@ -219,7 +213,7 @@ def query_data_versions(round_ids: list[int]) -> dict[int, tuple]:
 
 
 #: Positions of the latest change times in a data version key (see ``query_data_versions``).
-CHANGE_TIME_POSITIONS = (2, 5, 8)
+CHANGE_TIME_POSITIONS = (2, 5)
 
 
 def _population_key() -> str:
@@ -234,7 +228,11 @@ def _population_key() -> str:
 
 
 def changed_at(key: tuple) -> datetime | None:
-    """The latest change (state, answer or expert work) recorded in a data version key, UTC."""
+    """The latest change (state or expert work) recorded in a data version key, UTC.
+
+    An answer of a counted assessment was last changed before the state change that made it
+    count, so the latest state change also dates the answers.
+    """
     times = []
     for position in CHANGE_TIME_POSITIONS:
         text = key[position] if position < len(key) else "None"

@@ -1,0 +1,58 @@
+"""A round's data version (the key of its cached scores and stored reports) reads no answers:
+it relies on answers changing only while their assessment does not count. These tests hold
+that rule where it could break."""
+
+import pytest
+
+from surveyapp.analysis.frame import changed_at, query_data_versions
+from surveyapp.assessments.models import AssessmentState
+from surveyapp.assessments.operations import NotEditable, save_answer, submit_assessment
+from surveyapp.auth.models import Role
+from surveyapp.extensions import db
+from surveyapp.reviews.operations import post_comment, request_changes, start_review
+
+
+@pytest.fixture
+def world(create_region, create_user, create_assessment):
+    region = create_region("ES21", "País Vasco")
+    officer = create_user(email="olga@example.org", name="Olga", regions=[region])
+    expert = create_user(email="eva@example.org", name="Eva", role=Role.expert)
+    assessment = create_assessment(region=region)
+    save_answer(assessment, "maturity", 2, officer)
+    db.session.commit()
+    return {"officer": officer, "expert": expert, "assessment": assessment}
+
+
+def version(assessment):
+    db.session.expire_all()
+    return query_data_versions([assessment.round_id])[assessment.round_id]
+
+
+def test_an_answer_of_a_counted_assessment_cannot_change(world):
+    assessment, officer = world["assessment"], world["officer"]
+    submit_assessment(assessment, officer, without_evidence_confirmed=True)
+    db.session.commit()
+    before = version(assessment)
+    assert assessment.state not in assessment.EDITABLE_BY_REGION
+    with pytest.raises(NotEditable):
+        save_answer(assessment, "maturity", 4, officer)
+    db.session.rollback()
+    assert version(assessment) == before
+
+
+def test_an_answer_changed_after_a_send_back_changes_the_rounds_data_version(world):
+    assessment, officer, expert = world["assessment"], world["officer"], world["expert"]
+    submit_assessment(assessment, officer, without_evidence_confirmed=True)
+    db.session.commit()
+    counted = version(assessment)
+    start_review(assessment, expert)
+    post_comment(assessment, "maturity", expert, "Which source?")
+    request_changes(assessment, expert, "Please give the source.")
+    db.session.commit()
+    assert assessment.state == AssessmentState.changes_requested
+    save_answer(assessment, "maturity", 4, officer)
+    submit_assessment(assessment, officer, without_evidence_confirmed=True)
+    db.session.commit()
+    again = version(assessment)
+    assert again != counted
+    assert changed_at(again) > changed_at(counted)
