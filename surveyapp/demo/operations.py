@@ -27,8 +27,7 @@ from surveyapp.actions.models import Action, ActionStatus, ActionUpdate
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.assessments.operations import event_value
 from surveyapp.assessments.queries import has_assessments
-from surveyapp.audit.models import AuditEvent
-from surveyapp.audit.operations import log_event
+from surveyapp.audit.operations import log_event, log_events
 from surveyapp.auth.models import Role, User
 from surveyapp.auth.operations import create_user
 from surveyapp.auth.queries import find_user_by_email
@@ -493,7 +492,7 @@ def _event(assessment: Assessment, when: datetime, action: str, user=None, **val
 
 
 def _write_trail(events: list[dict]) -> None:
-    db.session.execute(insert(AuditEvent.__table__), events)
+    log_events(events)
 
 
 #: What the demo expert says: (comment, officer's reply, rationale for a lower score).
