@@ -96,7 +96,7 @@ def _init_extensions(app: Flask) -> None:
     # Import models so that metadata is complete for Alembic and the tests.
     from surveyapp import models  # noqa: F401
     from surveyapp.api.operations import user_from_request
-    from surveyapp.auth.operations import forget_read_with_user, load_user
+    from surveyapp.auth.operations import load_user
     from surveyapp.errors import unauthorized
 
     # Features that react to others' signals connect their receivers here.
@@ -105,7 +105,6 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     login_manager.request_loader(lambda _request: user_from_request())
     login_manager.unauthorized_handler(unauthorized)
-    app.teardown_request(lambda _exc: forget_read_with_user())
 
     from surveyapp.labels import label, state_label
     from surveyapp.navigation import site_footer, site_header

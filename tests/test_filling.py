@@ -113,8 +113,8 @@ def test_the_page_shows_every_stored_answer_as_stored(
     the comment, version, time and author come back as the answers hold them."""
     from flask_login import login_user
 
-    from surveyapp.assessments.permissions import load_assessment_shown
-    from surveyapp.assessments.queries import section_answers
+    from surveyapp.assessments.permissions import load_section_page
+    from surveyapp.assessments.seam import answers_shown, section_answers
 
     other_officer = create_user(email="otto@example.org", name="Otto", regions=[region])
 
@@ -131,9 +131,9 @@ def test_the_page_shows_every_stored_answer_as_stored(
         login_user(officer)
         with_row = {}
         for section in definition.sections:
-            shown_with_row = load_assessment_shown(assessment_id, section.id)
-            assert shown_with_row.answers_shown_section == section.id
-            with_row[section.id] = section_answers(shown_with_row, section)
+            shown_with_row, rows = load_section_page(assessment_id, section.id)
+            assert shown_with_row.id == assessment_id
+            with_row[section.id] = answers_shown(section, rows)
         plain = db.session.get(Assessment, assessment_id)  # read on their own
         alone = {s.id: section_answers(plain, s) for s in definition.sections}
         pairs = [(s, with_row[s.id], alone[s.id]) for s in definition.sections]
@@ -159,7 +159,7 @@ def test_the_page_reads_its_own_sections_answers_only(app, officer, assessment):
     answers, not the whole assessment's."""
     from flask_login import login_user
 
-    from surveyapp.assessments.permissions import load_assessment_shown
+    from surveyapp.assessments.permissions import load_section_page
 
     save_answer(assessment, "maturity", 2, officer)
     save_answer(assessment, "plain_number", 7, officer)
@@ -172,8 +172,8 @@ def test_the_page_reads_its_own_sections_answers_only(app, officer, assessment):
     with app.test_request_context():
         login_user(officer)
         for section_id, item_id in (("basics", "maturity"), ("networks", "plain_number")):
-            loaded = load_assessment_shown(assessment_id, section_id)
-            assert [row[0] for row in loaded.answers_shown] == [item_id]
+            _loaded, rows = load_section_page(assessment_id, section_id)
+            assert [row[0] for row in rows] == [item_id]
 
 
 @pytest.mark.parametrize(("item_id", "raw", "expected"), ROUND_TRIPS)
@@ -338,25 +338,29 @@ def statements_of(request):
     return statements, response
 
 
-def test_the_section_page_reads_the_assessment_with_the_user(client, login, officer, assessment):
-    """One statement reads the signed-in user and the assessment with its answers..."""
+def test_the_section_page_reads_the_user_then_the_page(client, login, officer, assessment):
+    """The user loader reads the user alone; then one statement reads the assessment with its
+    answers and the header's unread count (assessments.seam)..."""
     login(officer)
     autosave(client, assessment, "maturity", ["2"])
     statements, response = statements_of(lambda: client.get(section_url(assessment)))
     assert response.status_code == 200
     assert checked(response.get_data(as_text=True), "maturity") == ["2"]
     # ...and nothing else: no query of its own for anything the page shows.
-    assert len(statements) == 1 and "JOIN assessments" in statements[0], statements
+    assert len(statements) == 2, statements
+    user, page = statements
+    assert "FROM users" in user and "assessments" not in user and "notifications" not in user
+    assert "FROM assessments" in page and "answers" in page and "notifications" in page
 
 
-def test_the_section_page_signs_the_user_in_as_plain_values(
+def test_the_signed_in_user_is_a_user_with_its_regions(
     client, login, officer, region, create_region, assessment
 ):
-    """The page only shows things: its user is a PlainUser, not an object the ORM built, and
-    it holds what the User holds for the checks and the header."""
+    """One type for the signed-in user on every page: the User, loaded with the ids of its
+    regions (the permission checks), the header's unread count read by the page."""
     from flask_login import current_user
 
-    from surveyapp.auth.models import PlainUser, User
+    from surveyapp.auth.models import User
     from surveyapp.notifications.models import Notification
 
     second = create_region(code="XY02", name="Second region")
@@ -364,34 +368,32 @@ def test_the_section_page_signs_the_user_in_as_plain_values(
     db.session.add(Notification(user_id=officer.id, kind="comment", extra={}))
     db.session.commit()
     login(officer)
-    with client:
-        assert client.get(section_url(assessment)).status_code == 200
-        plain = current_user._get_current_object()
-    with client:
-        assert client.get(f"/assessments/{assessment.id}").status_code == 200
-        user = current_user._get_current_object()
-    assert type(plain) is PlainUser and type(user) is User
-    for name in ("id", "email", "name", "role", "active", "is_active", "is_authenticated"):
-        assert getattr(plain, name) == getattr(user, name), name
-    assert plain.get_id() == user.get_id()
-    assert plain.region_ids == user.region_ids == {region.id, second.id}
-    assert plain.unread_notifications == user.unread_notifications == 1
+    for url in (section_url(assessment), f"/assessments/{assessment.id}"):
+        with client:
+            page = client.get(url)
+            assert page.status_code == 200
+            user = current_user._get_current_object()
+        assert type(user) is User
+        assert user.region_ids == {region.id, second.id}
+        assert '<span class="count">1</span>' in page.get_data(as_text=True)
 
 
-def test_an_autosave_reads_the_assessment_and_the_answer_with_the_user(
+def test_an_autosave_reads_the_user_then_the_assessment_and_the_answer(
     client, login, officer, assessment
 ):
-    """Before it writes, an autosave reads once: the user, the assessment, the stored answer."""
+    """Before it writes, an autosave reads the user alone, then the assessment with the stored
+    answer in one statement."""
     login(officer)
     autosave(client, assessment, "maturity", ["2"])
     statements, reply = statements_of(
         lambda: autosave(client, assessment, "maturity", ["3"], version=1)
     )
     assert reply.status_code == 200
-    reads = [s for s in statements if s.lstrip().startswith("SELECT")]
-    assert len(reads) == 1, statements
-    assert "FROM users" in reads[0] and "JOIN assessments" in reads[0]
-    assert "JOIN answers" in reads[0]
+    writes = [i for i, s in enumerate(statements) if not s.lstrip().startswith("SELECT")]
+    reads = statements[: writes[0]]  # (SQLite's lock reads the assessment again after a write)
+    assert len(reads) == 2, statements
+    assert "FROM users" in reads[0] and "assessments" not in reads[0]
+    assert "FROM assessments" in reads[1] and "JOIN answers" in reads[1]
 
 
 def test_the_assessment_read_with_the_user_is_checked_as_ever(

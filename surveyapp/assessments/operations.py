@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, exists, insert, literal, or_, select, union_all, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
+from surveyapp.assessments import seam
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.assessments.queries import answer_map, answer_values
 from surveyapp.assessments.signals import assessment_submitted, consent_withdrawn
-from surveyapp.audit.models import AuditEvent
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import User
 from surveyapp.db import in_autocommit, leave_autocommit, utcnow
@@ -237,54 +236,21 @@ def progress(assessment: Assessment) -> list[SectionProgress]:
     return result
 
 
-# The statements of every answer saved, built once (building one costs about as much as
-# running it).
-_ROUND_STATE = select(Round.state).where(Round.id == Assessment.round_id).scalar_subquery()
-# The round's row is shared (FOR KEY SHARE): saves do not wait for each other on it, but a close
-# (FOR UPDATE, rounds.operations.round_for_moving) waits for them, and they for it; a save that
-# waited reads the round as the close left it (PostgreSQL reads a row it had to wait for anew).
-_LOCK_ROW = (
-    select(Assessment.state, Round.state)
-    .join(Round, Round.id == Assessment.round_id)
-    .where(Assessment.id == bindparam("assessment_id"))
-    .with_for_update(of=Assessment)
-    .suffix_with("FOR KEY SHARE OF rounds", dialect="postgresql")
-)
-_LOCK_DATABASE = (
-    update(Assessment.__table__)
-    .where(Assessment.id == bindparam("assessment_id"))
-    .values(state=Assessment.state)
-    .returning(Assessment.state, _ROUND_STATE)
-)
-_ANSWER = select(Answer).where(
-    Answer.assessment_id == bindparam("assessment_id"), Answer.item_id == bindparam("item_id")
-)
-_ANSWER_AGAIN = _ANSWER.execution_options(populate_existing=True)
-
-
-def _read_again(assessment: Assessment, item_id: str) -> Answer | None:
-    """The stored answer as it is now (the object already loaded, refreshed)."""
-    return db.session.scalar(_ANSWER_AGAIN, {"assessment_id": assessment.id, "item_id": item_id})
-
-
 def lock_for_writing(assessment: Assessment) -> None:
     """Hold the assessment until the commit, so that an answer cannot land after a concurrent
-    submit, and re-read its state and its round's.
+    submit, and read it and its round again.
 
     Every writer of an assessment's answers takes this first, so writers of one assessment run
     one after the other: the version an answer is checked against cannot change before the
     commit. PostgreSQL: the row, FOR UPDATE. SQLite locks the whole database for a writer, but
-    only at its first write (its reads before run outside any transaction): a no-op write takes
-    the lock first, so the state it returns is the latest and no other writer can change it.
-    The round is held too, so that it cannot close before the commit (PostgreSQL: its row, FOR
-    KEY SHARE, which saves share with each other).
+    only at its first write (its reads before run outside any transaction): a write that
+    changes nothing takes the lock first, so the state read next is the latest and no other
+    writer can change it. The round is held too, so that it cannot close before the commit
+    (PostgreSQL: its row, FOR KEY SHARE, which saves share with each other).
     """
     if holds_lock(assessment):
         return  # taken earlier in this transaction
-    statement = _LOCK_ROW if _postgresql() else _LOCK_DATABASE
-    state, round_state = db.session.execute(statement, {"assessment_id": assessment.id}).one()
-    set_committed_value(assessment, "state", AssessmentState(state))
-    set_committed_value(assessment.round, "state", RoundState(round_state))
+    seam.lock_assessment(assessment, postgresql=_postgresql())
     remember_lock(assessment)
 
 
@@ -312,6 +278,45 @@ def ensure_editable(assessment: Assessment) -> None:
 
 #: save_answer's ``stored`` when the caller has not read the answer.
 UNREAD = object()
+
+
+@dataclass(frozen=True)
+class Content:
+    """What an answer holds that a save compares and writes (all None: no answer)."""
+
+    value: Any = None
+    comment: str | None = None
+    na_reason: str | None = None
+    evidence: str | None = None
+
+    @classmethod
+    def of(cls, answer: Answer | None) -> Content:
+        if answer is None:
+            return cls()
+        return cls(answer.value, answer.comment, answer.na_reason, answer.evidence)
+
+
+@dataclass(frozen=True)
+class AskedChange:
+    """What a save asks for one item, checked, before it is set against the stored answer."""
+
+    item: Item
+    #: The clean value (None: cleared).
+    value: Any
+    #: The comment typed (None: keep the stored one).
+    comment: str | None
+    na_reason: str | object | None
+    evidence: str | object | None
+
+    def over(self, answer: Answer | None) -> Content:
+        """The answer's content after the change (KEEP and a kept comment: as stored).
+
+        :raises AnswerFieldError: a missing reason, or text over its length.
+        """
+        stored = Content.of(answer)
+        comment = stored.comment if self.comment is None else self.comment or None
+        reason, evidence = _new_extras(self.item, self.value, answer, self.na_reason, self.evidence)
+        return Content(self.value, comment, reason, evidence)
 
 
 def save_answer(
@@ -342,79 +347,78 @@ def save_answer(
         AnswerFieldError for the reason or the evidence (``field`` says which).
     :raises NotEditable: the region may not change the assessment now.
     """
-    item = assessment.round.questionnaire.parsed.item(item_id)
-    question_type = item.question_type
-    clean = None if question_type.is_empty(value) else question_type.clean(item, value)
-    # NUL cannot be typed, only pasted from binary data, and PostgreSQL text refuses it.
-    typed = (comment or "").replace("\x00", "").strip()
+    asked = _asked_change(assessment, item_id, value, comment, keep_comment, na_reason, evidence)
     # Read before the lock when it is not held yet (on SQLite outside any transaction), so that
-    # the lock is held for the writes only. What was read is checked under the lock: a change
-    # is written only if the version is still the one read (else everything is read again).
+    # the lock is held for the writes only; what was read is checked under the lock.
     read_under_lock = holds_lock(assessment)
     answer = _read_answer(assessment, item_id) if stored is UNREAD else stored
     if not read_under_lock and in_autocommit():
-        extras = _new_extras(item, clean, answer, na_reason, evidence)
-        if _change_in_one_statement(
-            assessment, answer, clean, typed, keep_comment, user, expected_version, extras
-        ):
+        if _change_without_lock(assessment, answer, asked, user, expected_version):
             return answer
         leave_autocommit()  # what follows needs the lock, held until the commit
     lock_for_writing(assessment)
     ensure_editable(assessment)
-    while True:
-        old_value = answer.value if answer else None
-        old_comment = answer.comment if answer else None
-        old_extras = (answer.na_reason, answer.evidence) if answer else (None, None)
-        new_comment = old_comment if keep_comment else typed or None
-        new_extras = _new_extras(item, clean, answer, na_reason, evidence)
-        same = answer is not None and (old_value, old_comment, old_extras) == (
-            clean,
-            new_comment,
-            new_extras,
-        )
-        stale = (
-            expected_version is not None and (answer.version if answer else 0) != expected_version
-        )
-        if not read_under_lock and (answer is None or same or stale):
-            answer, read_under_lock = _read_again(assessment, item_id), True
-            continue  # these outcomes are decided on what is stored now
-        if same:
-            return answer  # nothing to change: the same answer sent twice is not a conflict
-        if stale:
-            raise StaleAnswer(item_id, answer)
-        if answer is None:
-            answer = Answer(
-                assessment=assessment,
-                item_id=item_id,
-                section_id=item.section_id,
-                value=clean,
-                comment=new_comment,
-                na_reason=new_extras[0],
-                evidence=new_extras[1],
-                updated_by=user,
-            )
-            db.session.add(answer)
-            db.session.flush()
-            break
-        if _update_answer(answer, clean, new_comment, new_extras, user):
-            break
-        current = _read_again(assessment, item_id)
+    return _write_under_lock(assessment, asked, answer, user, expected_version, read_under_lock)
+
+
+def _asked_change(
+    assessment: Assessment, item_id: str, value, comment, keep_comment, na_reason, evidence
+) -> AskedChange:
+    """The save's request, its value cleaned for the item (AnswerError when it cannot be)."""
+    item = assessment.round.questionnaire.parsed.item(item_id)
+    question_type = item.question_type
+    clean = None if question_type.is_empty(value) else question_type.clean(item, value)
+    # NUL cannot be typed, only pasted from binary data, and PostgreSQL text refuses it.
+    typed = None if keep_comment else (comment or "").replace("\x00", "").strip()
+    return AskedChange(item, clean, typed, na_reason, evidence)
+
+
+def _is_stale(answer: Answer | None, expected_version: int | None) -> bool:
+    return expected_version is not None and (answer.version if answer else 0) != expected_version
+
+
+def _write_under_lock(
+    assessment: Assessment,
+    asked: AskedChange,
+    answer: Answer | None,
+    user: User | None,
+    expected_version: int | None,
+    read_under_lock: bool,
+) -> Answer:
+    """Decide and write the save, the writers' lock held.
+
+    An answer read before the lock may have changed since: a first answer, the same answer
+    again and a stale version are decided on the answer read again; a change is written only
+    if the stored version is still the one read (else it is decided again on what is stored).
+    """
+    old, new = Content.of(answer), asked.over(answer)
+    unchanged = answer is not None and old == new
+    stale = _is_stale(answer, expected_version)
+    if not read_under_lock and (answer is None or unchanged or stale):
+        current = seam.read_answer(assessment, asked.item.id, again=True)
+        return _write_under_lock(assessment, asked, current, user, expected_version, True)
+    if unchanged:
+        return answer  # nothing to change: the same answer sent twice is not a conflict
+    if stale:
+        raise StaleAnswer(asked.item.id, answer)
+    if answer is None:
+        answer = _add_answer(assessment, asked.item, new, user)
+    elif not seam.update_answer(answer, _changes(new, user)):
+        current = seam.read_answer(assessment, asked.item.id, again=True)
         if read_under_lock:  # cannot happen: no one writes under the lock but us
-            raise StaleAnswer(item_id, current)
+            raise StaleAnswer(asked.item.id, current)
         # Changed between the read and the lock: decide again on what is stored now.
-        answer, read_under_lock = current, True
-    for event in _answer_events(
-        (old_value, *old_extras), (clean, *new_extras), old_comment, new_comment
-    ):
+        return _write_under_lock(assessment, asked, current, user, expected_version, True)
+    for action, old_value, new_value in _answer_events(old, new):
         log_event(
-            event["action"],
+            action,
             "answer",
             answer.id,
             user=user,
             assessment_id=assessment.id,
-            item_id=item_id,
-            old_value=event["old_value"],
-            new_value=event["new_value"],
+            item_id=asked.item.id,
+            old_value=old_value,
+            new_value=new_value,
         )
     return answer
 
@@ -425,230 +429,80 @@ def _postgresql() -> bool:
 
 def _read_answer(assessment: Assessment, item_id: str) -> Answer | None:
     """The stored answer, read once per save before anything is decided."""
-    return db.session.scalar(_ANSWER, {"assessment_id": assessment.id, "item_id": item_id})
+    return seam.read_answer(assessment, item_id)
 
 
-def _answer_events(old_answer, new_answer, old_comment, new_comment) -> list[dict]:
-    """The audit events of an answer's change: its value's (with its reason and evidence, see
-    event_value) and its comment's. ``old_answer``/``new_answer``: (value, na_reason,
-    evidence)."""
+def _answer_events(old: Content, new: Content) -> list[tuple[str, Any, Any]]:
+    """The audit events of an answer's change, (action, old value, new value): its value's
+    (with its reason and evidence, see event_value) and its comment's."""
     events = []
+    old_answer = (old.value, old.na_reason, old.evidence)
+    new_answer = (new.value, new.na_reason, new.evidence)
     if old_answer != new_answer:
-        events.append(
-            {
-                "action": "answer.changed",
-                "old_value": event_value(*old_answer),
-                "new_value": event_value(*new_answer),
-            }
-        )
-    if old_comment != new_comment:
-        events.append(
-            {
-                "action": "answer.comment_changed",
-                "old_value": old_comment,
-                "new_value": new_comment,
-            }
-        )
+        events.append(("answer.changed", event_value(*old_answer), event_value(*new_answer)))
+    if old.comment != new.comment:
+        events.append(("answer.comment_changed", old.comment, new.comment))
     return events
 
 
-_UPDATE_ANSWER = (
-    update(Answer.__table__)
-    .where(Answer.id == bindparam("answer_id"), Answer.version == bindparam("old_version"))
-    .values(
-        value=bindparam("value", type_=Answer.value.type),
-        comment=bindparam("comment"),
-        na_reason=bindparam("na_reason"),
-        evidence=bindparam("evidence"),
-        updated_by_id=bindparam("updated_by_id"),
-        updated_at=bindparam("updated_at"),
-        version=bindparam("version"),
-    )
-)
-
-
-def _update_answer(
-    answer: Answer, value: Any, comment: str | None, extras: tuple, user: User | None
-) -> bool:
-    """Change a stored answer by one UPDATE, the object updated to match; False (and nothing
-    changed) when the stored version is no longer the object's.
-
-    The answer is saved on every autosave; flushing the changed object costs several times
-    as much as the statement.
-    """
-    changes = _changes(answer, value, comment, extras, user)
-    result = db.session.execute(
-        _UPDATE_ANSWER, {**changes, "answer_id": answer.id, "old_version": answer.version}
-    )
-    if result.rowcount != 1:
-        return False
-    _saved(answer, changes, user)
-    return True
-
-
-def _changes(
-    answer: Answer, value: Any, comment: str | None, extras: tuple, user: User | None
-) -> dict:
-    """The columns a change of ``answer`` writes (``extras``: its reason and evidence)."""
+def _changes(new: Content, user: User | None) -> dict[str, Any]:
+    """The columns a change of an answer to ``new`` writes (seam.CHANGED_COLUMNS)."""
     return {
-        "value": value,
-        "comment": comment,
-        "na_reason": extras[0],
-        "evidence": extras[1],
+        "value": new.value,
+        "comment": new.comment,
+        "na_reason": new.na_reason,
+        "evidence": new.evidence,
         "updated_by_id": user.id if user else None,
         "updated_at": utcnow(),
-        "version": answer.version + 1,
     }
 
 
-def _saved(answer: Answer, changes: dict, user: User | None) -> None:
-    """Make the loaded object show the change written (no query, nothing to flush)."""
-    for key, new in changes.items():
-        set_committed_value(answer, key, new)
-    set_committed_value(answer, "updated_by", user)
+def _add_answer(assessment: Assessment, item: Item, new: Content, user: User | None) -> Answer:
+    answer = Answer(
+        assessment=assessment,
+        item_id=item.id,
+        section_id=item.section_id,
+        value=new.value,
+        comment=new.comment,
+        na_reason=new.na_reason,
+        evidence=new.evidence,
+        updated_by=user,
+    )
+    db.session.add(answer)
+    db.session.flush()
+    return answer
 
 
-def _change_in_one_statement(
+def _change_without_lock(
     assessment: Assessment,
     answer: Answer | None,
-    value: Any,
-    typed: str,
-    keep_comment: bool,
+    asked: AskedChange,
     user: User | None,
     expected_version: int | None,
-    extras: tuple,
 ) -> bool:
-    """Change a stored answer, with its audit events, by one statement that checks all that the
-    lock would and commits by itself; False (and nothing changed) when it cannot tell or would
-    refuse.
+    """In a request without a transaction, change a stored answer with its audit events by one
+    statement (seam.change_in_one_statement); False when it cannot tell or would refuse.
 
-    For requests without a transaction (db.autocommit: autosaves on PostgreSQL): four round
-    trips to the server fewer than the lock. The statement holds the assessment FOR SHARE
-    while it runs: submits and reviews, which take it FOR UPDATE (lock_for_writing), wait for
-    it or it for them, and then it sees their state; so does closing the round (its row is held
-    FOR KEY SHARE, as in lock_for_writing). The answer's UPDATE checks the version
-    read: a concurrent change of the answer, waited for on its row, leaves nothing to update.
-    (Inside a transaction the FOR SHARE would be held until the commit, and two such
-    transactions taking the lock next would deadlock: they use the lock from the start.)
     Anything else (a first answer, the same answer again, a stale version, a refusal) is left
-    to save_answer's locked path, which decides it and says why.
+    to the locked path, which decides it and says why.
     """
-    if answer is None or (expected_version is not None and answer.version != expected_version):
+    if answer is None or _is_stale(answer, expected_version):
         return False
-    new_comment = answer.comment if keep_comment else typed or None
-    events = _answer_events(
-        (answer.value, answer.na_reason, answer.evidence),
-        (value, *extras),
-        answer.comment,
-        new_comment,
-    )
+    old, new = Content.of(answer), asked.over(answer)
+    events = _answer_events(old, new)
     if not events:
         return False
-    changes = _changes(answer, value, new_comment, extras, user)
-    # (Parameters are not named as columns: an UPDATE would take them as values to set.)
-    params = {
-        "assessment": assessment.id,
-        "answer": answer.id,
-        "old_version": answer.version,
-        "answer_value": value,
-        "answer_comment": new_comment,
-        "answer_na_reason": extras[0],
-        "answer_evidence": extras[1],
-        "user": changes["updated_by_id"],
-        "now": changes["updated_at"],
-        "item": answer.item_id,
-    }
-    for index, event in enumerate(events):
-        params[f"event_old_{index}"] = event["old_value"]
-        params[f"event_new_{index}"] = event["new_value"]
-    statement = _change_statement(tuple(event["action"] for event in events))
-    if db.session.execute(statement, params).first() is None:
-        return False
-    _saved(answer, changes, user)
-    return True
-
-
-@lru_cache(maxsize=4)
-def _change_statement(actions: tuple[str, ...]):
-    """The statement of _change_in_one_statement, writing one audit event per action (built
-    once for each combination)."""
-    assessments, rounds = Assessment.__table__, Round.__table__
-    answers, events = Answer.__table__, AuditEvent.__table__
-    editable = (
-        select(assessments.c.id)
-        .join(rounds, rounds.c.id == assessments.c.round_id)
-        .where(
-            assessments.c.id == bindparam("assessment"),
-            or_(*(assessments.c.state == state for state in Assessment.EDITABLE_BY_REGION)),
-            rounds.c.state == RoundState.open,
-        )
-        .with_for_update(read=True, of=assessments)
-        .suffix_with("FOR KEY SHARE OF rounds", dialect="postgresql")  # as _LOCK_ROW
-        .cte("editable")
-    )
-    changed = (
-        update(answers)
-        .where(
-            answers.c.id == bindparam("answer"),
-            answers.c.version == bindparam("old_version"),
-            exists(select(editable.c.id)),
-        )
-        .values(
-            value=bindparam("answer_value", type_=answers.c.value.type),
-            comment=bindparam("answer_comment", type_=answers.c.comment.type),
-            na_reason=bindparam("answer_na_reason", type_=answers.c.na_reason.type),
-            evidence=bindparam("answer_evidence", type_=answers.c.evidence.type),
-            updated_by_id=bindparam("user", type_=answers.c.updated_by_id.type),
-            updated_at=bindparam("now", type_=answers.c.updated_at.type),
-            version=answers.c.version + 1,
-        )
-        .returning(answers.c.id)
-        .cte("changed")
-    )
-    rows = [
-        select(
-            bindparam("now", type_=events.c.created_at.type),
-            bindparam("user", type_=events.c.user_id.type),
-            literal(action, events.c.action.type),
-            literal("answer", events.c.object_type.type),
-            changed.c.id,
-            bindparam("assessment", type_=events.c.assessment_id.type),
-            bindparam("item", type_=events.c.item_id.type),
-            bindparam(f"event_old_{index}", type_=events.c.old_value.type),
-            bindparam(f"event_new_{index}", type_=events.c.new_value.type),
-        )
-        for index, action in enumerate(actions)
-    ]
-    columns = [
-        "created_at",
-        "user_id",
-        "action",
-        "object_type",
-        "object_id",
-        "assessment_id",
-        "item_id",
-        "old_value",
-        "new_value",
-    ]
-    return (
-        insert(events)
-        .from_select(columns, rows[0] if len(rows) == 1 else union_all(*rows))
-        .returning(events.c.id)
-    )
-
-
-_ANSWERS_AGAIN = (
-    select(Answer)
-    .where(Answer.assessment_id == bindparam("assessment_id"))
-    .order_by(Answer.id)
-    .execution_options(populate_existing=True)
-)
+    return seam.change_in_one_statement(assessment, answer, _changes(new, user), events)
 
 
 def _read_answers_again(assessment: Assessment) -> None:
     """The assessment's answers as stored now (the objects already loaded, refreshed)."""
-    answers = db.session.scalars(_ANSWERS_AGAIN, {"assessment_id": assessment.id}).all()
-    set_committed_value(assessment, "answers", answers)
+    db.session.scalars(
+        select(Assessment)
+        .options(selectinload(Assessment.answers))
+        .where(Assessment.id == assessment.id)
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def submit_assessment(

@@ -40,16 +40,10 @@ from surveyapp.assessments.permissions import (
     is_region_officer,
     load_assessment,
     load_assessment_and_answer,
-    load_assessment_shown,
-    read_answer_with_user,
-    read_shown_with_user,
+    load_section_page,
 )
-from surveyapp.assessments.queries import (
-    answer_map,
-    answer_values,
-    history_entries,
-    section_answers,
-)
+from surveyapp.assessments.queries import answer_map, answer_values, history_entries
+from surveyapp.assessments.seam import answers_shown, section_answers
 from surveyapp.bounds import db_int
 from surveyapp.db import autocommit
 from surveyapp.errors import keeps_expired_posts
@@ -226,15 +220,14 @@ def _render_section(
 @bp.get("/assessments/<int:assessment_id>/sections/<section_id>")
 @login_required
 @autocommit  # reads; the stash it may take back commits at once
-@read_shown_with_user
 def edit_section(assessment_id: int, section_id: str):
     """One section of the questionnaire: a form for the region's officers, read-only otherwise."""
-    assessment = load_assessment_shown(assessment_id, section_id)
+    assessment, rows = load_section_page(assessment_id, section_id)
     section = _section_or_404(assessment, section_id)
     stashed = stash.pop_for(request.path) if can_edit(current_user, assessment) else None
     if stashed is not None:
         return render_restored_section(assessment_id, section_id, MultiDict(stashed))
-    return _render_section(assessment, section)
+    return _render_section(assessment, section, answers=answers_shown(section, rows))
 
 
 @keeps_expired_posts("assessments.save_section")
@@ -391,7 +384,6 @@ def _answer_json(item, answer: dict | None) -> dict:
 @bp.post("/assessments/<int:assessment_id>/answers/<item_id>")
 @login_required
 @autocommit  # reads, then one statement (or leave_autocommit): operations.save_answer
-@read_answer_with_user
 def autosave_answer(assessment_id: int, item_id: str):
     """Save one answer (JSON in and out); 409 with both values when it changed meanwhile."""
     assessment, stored = load_assessment_and_answer(assessment_id, item_id)

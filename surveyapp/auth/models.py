@@ -6,11 +6,11 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, Table
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy import Column, ForeignKey, Table, func, select
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from surveyapp.db import CleanString, StateEnum, UTCDateTime, utcnow
+from surveyapp.db import CleanString, StateEnum, UTCDateTime, comma_list, utcnow
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
 
@@ -59,17 +59,23 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     regions: Mapped[list[Region]] = relationship(secondary=region_memberships, order_by=Region.code)
-    #: Unread notifications, when loaded with the user for a page's header (else None).
-    unread_notifications: Mapped[int | None] = query_expression()
-    #: The regions' ids, comma-separated, when loaded with the user for a request (else None).
-    region_id_list: Mapped[str | None] = query_expression()
+    #: The ids of the user's regions, comma-separated ('' without any): what the permission
+    #: checks read on every request, loaded with the user (auth.operations.load_user) without
+    #: loading the regions themselves.
+    region_id_list: Mapped[str] = column_property(
+        select(func.coalesce(comma_list(region_memberships.c.region_id), ""))
+        .where(region_memberships.c.user_id == id)
+        .correlate_except(region_memberships)
+        .scalar_subquery(),
+        deferred=True,
+    )
 
     @property
     def region_ids(self) -> frozenset[int]:
         """The ids of the regions the user answers for (permission checks)."""
-        if "regions" not in self.__dict__ and self.region_id_list is not None:
-            return parse_id_list(self.region_id_list)
-        return frozenset(region.id for region in self.regions)
+        if "regions" in self.__dict__:  # loaded, perhaps changed since region_id_list was read
+            return frozenset(region.id for region in self.regions)
+        return parse_id_list(self.region_id_list)
 
     def set_password(self, password: str) -> None:
         method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
@@ -93,28 +99,6 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
-
-
-class PlainUser(UserMixin):
-    """The signed-in user as read for a page that only shows things (auth.operations.read_with_user
-    with ``plain=True``): what the permission checks, the header and the session checks read,
-    in a plain object. Building a User from a row costs the ORM about a tenth of such a page;
-    a PlainUser cannot be changed or linked to other objects, so it is never handed to an
-    operation.
-    """
-
-    def __init__(self, id, email, name, role, active, session_token, region_id_list, unread):
-        self.id, self.email, self.name, self.role = id, email, name, role
-        self.active, self.session_token = active, session_token
-        self.region_ids = parse_id_list(region_id_list or "")
-        self.unread_notifications = unread
-
-    is_active = User.is_active
-    is_authenticated = User.is_authenticated
-    get_id = User.get_id
-
-    def __repr__(self) -> str:
-        return f"<PlainUser {self.email} {self.role}>"
 
 
 class SignInFailure(db.Model):

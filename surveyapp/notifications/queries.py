@@ -28,8 +28,8 @@ _notifications = Notification.__table__
 
 
 def _count_unread(user_id):
-    # Of the table, not the entity: a statement of plain columns that takes this subquery
-    # (auth.operations' plain user) stays one that the ORM does not process.
+    # Of the table, not the entity: a subquery in another statement's columns (the section
+    # page's read, assessments.seam) adds no entity for the ORM to process.
     return (
         select(func.count())
         .select_from(_notifications)
@@ -38,7 +38,8 @@ def _count_unread(user_id):
 
 
 def unread_count_of(user_id: ColumnElement[int]) -> ScalarSelect[int]:
-    """The number of unread notifications of ``user_id``, as a subquery to load with a user."""
+    """The number of unread notifications of ``user_id``, as a subquery to read in a page's own
+    statement (assessments.seam)."""
     return _count_unread(user_id).scalar_subquery()
 
 
