@@ -122,6 +122,30 @@ def test_the_render_pool_is_bounded_in_time_and_memory(app, scored_world):
     )
 
 
+def test_the_render_pool_recovers_when_an_idle_worker_is_killed(app, scored_world):
+    import multiprocessing
+    import os
+    import signal
+    import time
+
+    from surveyapp.reporting.executor import RenderPool
+    from surveyapp.reporting.store import RENDERED
+
+    region = scored_world["regions"]["ES22"]
+    job = Job(RESPONSE, scored_world["round"].id, region.id)
+    context = build_context(job)
+    with RenderPool(app, 1) as pool:
+        assert pool.outcome(pool.submit(job, context, "first")) == (RENDERED, "")
+        for worker in multiprocessing.active_children():
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.join()
+        deadline = time.monotonic() + 10
+        while pool.pool.active and time.monotonic() < deadline:
+            time.sleep(0.1)  # until Pebble has seen it and given the pool up
+        assert not pool.pool.active
+        assert pool.outcome(pool.submit(job, context, "second")) == (RENDERED, "")
+
+
 @pytest.fixture
 def redis_url():
     redis = pytest.importorskip("redis")

@@ -117,9 +117,14 @@ class RenderPool:
         # an app of the same configuration class on the same database.
         database = {"SQLALCHEMY_DATABASE_URI": config["SQLALCHEMY_DATABASE_URI"]}
         self.factory_args = (app.extensions["surveyapp.config_class"], database)
-        self.pool = ProcessPool(
-            max_workers=workers,
-            max_tasks=recycle_after or config["REPORTS_RENDER_RECYCLE"],
+        self.workers = workers
+        self.recycle_after = recycle_after or config["REPORTS_RENDER_RECYCLE"]
+        self.pool = self.new_pool()
+
+    def new_pool(self) -> ProcessPool:
+        return ProcessPool(
+            max_workers=self.workers,
+            max_tasks=self.recycle_after,
             initializer=become_background,
             initargs=(self.memory_mb,),
             context=multiprocessing.get_context("spawn"),
@@ -134,11 +139,15 @@ class RenderPool:
     ) -> Future:
         """Render ``job`` in a worker (see ``store.render_and_store``); read the future with
         :meth:`outcome`."""
-        return self.pool.schedule(
-            _run_in_worker,
-            (self.factory_args, self.memory_mb, job, context, key, version),
-            timeout=self.timeout,
-        )
+        if not self.pool.active:
+            # Pebble gives up a pool whose worker died outside a job (killed while idle, say):
+            # a fresh pool takes its place.
+            log.warning("the render pool broke; starting a new one")
+            self.pool.stop()
+            self.pool.join()
+            self.pool = self.new_pool()
+        arguments = (self.factory_args, self.memory_mb, job, context, key, version)
+        return self.pool.schedule(_run_in_worker, arguments, timeout=self.timeout)
 
     def outcome(self, future: Future) -> tuple[str, str]:
         """RENDERED, UNCHANGED or FAILED, and what failed."""
