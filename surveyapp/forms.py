@@ -1,12 +1,24 @@
 """What the features' forms share: the error an operation raises about one field of what was
-sent, showing it at that field, and the small conversions our own pages' inputs need."""
+sent, showing it at that field, the small conversions our own pages' inputs need, and the
+filters of list pages read from the query string."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from flask import request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField
+from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms.fields import SelectChoice
+from wtforms.validators import Optional, Regexp
 
 from surveyapp.bounds import db_int
+
+#: What a filter's select says when the query string names none of its options.
+UNKNOWN_CHOICE = _l("Choose one of the options.")
+#: The first option of a filter's select: no filter.
+ANY = SelectChoice("", _l("Any"))
 
 
 class FieldError(ValueError):
@@ -47,11 +59,24 @@ def id_or_none(value) -> int | None:
         return None
 
 
-class IdField(SelectField):
-    """One id chosen from a list our page wrote (``data``: the id, or None)."""
+def at_most(limit: int) -> Callable[[str | None], str]:
+    """A filter: the text cut to ``limit`` characters (a search box's bound)."""
 
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, coerce=id_or_none, validate_choice=False, **kwargs)
+    def cut(text: str | None) -> str:
+        return (text or "")[:limit]
+
+    return cut
+
+
+class IdField(SelectField):
+    """One id chosen from a list our page wrote (``data``: the id, or None). With
+    ``validate_choice`` (a filter's), an id that is none of the choices is refused; without,
+    the operation leaves it out as a stale choice."""
+
+    def __init__(self, label=None, validators=None, validate_choice=False, **kwargs):
+        super().__init__(
+            label, validators, coerce=id_or_none, validate_choice=validate_choice, **kwargs
+        )
 
 
 class IdListField(SelectMultipleField):
@@ -62,3 +87,38 @@ class IdListField(SelectMultipleField):
 
     def process_formdata(self, valuelist):
         self.data = [value for value in map(id_or_none, valuelist) if value is not None]
+
+
+class FilterForm(FlaskForm):
+    """The filters of a list page, read from its query string (a GET changes nothing, so no
+    CSRF token). Only what was sent is checked: a refused value is dropped, its field falling
+    back to its default, and its message shows at the control; the page still lists what the
+    other filters select."""
+
+    class Meta:
+        csrf = False
+
+    def __init__(self, **defaults):
+        super().__init__(formdata=request.args, **defaults)
+
+    def validate(self, extra_validators=None) -> bool:
+        super().validate(extra_validators)
+        for field in self:
+            if not field.raw_data:  # not in the query string: its default, nothing to refuse
+                field.errors = []
+            elif field.errors:
+                field.data = field.object_data
+        return not self.errors
+
+
+def country_field() -> StringField:
+    """A filter's country code: two letters (cut to two, as the box allows), in capitals."""
+    return StringField(
+        _l("Country code"),
+        filters=[stripped, at_most(2), str.upper],
+        validators=[
+            Optional(),
+            Regexp("^[A-Z]{2}$", message=_l("Give a two-letter country code.")),
+        ],
+        render_kw={"size": 3, "maxlength": 2},
+    )

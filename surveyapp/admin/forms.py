@@ -1,13 +1,19 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import DateField, EmailField, SearchField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from surveyapp.auth.models import Role
+from surveyapp.auth.queries import UserFilters
 from surveyapp.extensions import db
+from surveyapp.forms import ANY, UNKNOWN_CHOICE, FilterForm, at_most, stripped
+from surveyapp.labels import label
 from surveyapp.rounds.models import Round
+
+#: How much of a search the users list reads (a part of a name, email or region).
+SEARCH_LIMIT = 200
 
 
 class RegionGroupForm(FlaskForm):
@@ -83,3 +89,34 @@ class UserForm(FlaskForm):
 
 class EditUserForm(UserForm):
     email = None  # an account's email does not change here
+
+
+class UserFilterForm(FilterForm):
+    """The users list's filters: ``?q=`` (part of a name, email or region), ``?role=``,
+    ``?status=`` (active or deactivated)."""
+
+    q = SearchField(_l("Name, email or region"), filters=[stripped, at_most(SEARCH_LIMIT)])
+    role = SelectField(
+        _l("Role"),
+        default="",
+        choices=[ANY, *(SelectChoice(role.value, label(role)) for role in Role)],
+        invalid_choice_message=UNKNOWN_CHOICE,
+    )
+    status = SelectField(
+        _l("Status"),
+        default="",
+        choices=[
+            ANY,
+            SelectChoice("active", _l("Active")),
+            SelectChoice("deactivated", _l("Deactivated")),
+        ],
+        invalid_choice_message=UNKNOWN_CHOICE,
+    )
+
+    def filters(self) -> UserFilters:
+        """What find_users takes (call after validate: a refused value is no filter)."""
+        return UserFilters(
+            text=self.q.data or None,
+            role=Role(self.role.data) if self.role.data else None,
+            active={"active": True, "deactivated": False}.get(self.status.data),
+        )

@@ -13,6 +13,7 @@ from surveyapp.admin.forms import (
     ReferenceDateForm,
     RegionGroupForm,
     RoundForm,
+    UserFilterForm,
     UserForm,
 )
 from surveyapp.assessments.models import Assessment
@@ -25,7 +26,7 @@ from surveyapp.auth.operations import (
     update_user,
 )
 from surveyapp.auth.permissions import role_required
-from surveyapp.auth.queries import UserFilters, find_users
+from surveyapp.auth.queries import find_users
 from surveyapp.extensions import db
 from surveyapp.publication.models import Publication
 from surveyapp.publication.operations import counted_assessments, publish_blocker
@@ -67,16 +68,9 @@ def _user_or_404(user_id: int) -> User:
 @role_required(Role.admin)
 def list_users():
     """Every account with its role, regions and status, filtered by text, role and status."""
-    role = request.args.get("role")
-    status = request.args.get("status")
-    filters = UserFilters(
-        text=request.args.get("q", "").strip() or None,
-        role=Role(role) if role in Role.__members__ else None,
-        active={"active": True, "deactivated": False}.get(status),
-    )
-    return render_template(
-        "admin/users.html", users=find_users(filters), filters=filters, roles=list(Role)
-    )
+    form = UserFilterForm()
+    form.validate()
+    return render_template("admin/users.html", users=find_users(form.filters()), form=form)
 
 
 @bp.post("/users/<int:user_id>/reset-link")
