@@ -91,9 +91,9 @@ class IdListField(SelectMultipleField):
 
 class FilterForm(FlaskForm):
     """The filters of a list page, read from its query string (a GET changes nothing, so no
-    CSRF token). Only what was sent is checked: a refused value is dropped, its field falling
-    back to its default, and its message shows at the control; the page still lists what the
-    other filters select."""
+    CSRF token). A filter left out or empty keeps its default. A refused value is dropped, its
+    field falling back to its default, and its message shows at the control: the page still
+    lists what the other filters select."""
 
     class Meta:
         csrf = False
@@ -104,9 +104,10 @@ class FilterForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:
         super().validate(extra_validators)
         for field in self:
-            if not field.raw_data:  # not in the query string: its default, nothing to refuse
-                field.errors = []
-            elif field.errors:
+            asked = bool(field.raw_data and field.raw_data[0])
+            if not asked:
+                field.errors = []  # the default needs no check
+            if field.errors or not asked:
                 field.data = field.object_data
         return not self.errors
 

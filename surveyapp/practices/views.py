@@ -7,11 +7,10 @@ from flask_login import current_user, login_required
 from surveyapp.assessments.permissions import load_assessment
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
-from surveyapp.bounds import db_int
 from surveyapp.extensions import db
 from surveyapp.forms import show_at_field
 from surveyapp.labels import current_lang
-from surveyapp.practices.forms import PracticeForm
+from surveyapp.practices.forms import LibraryFilterForm, PracticeForm
 from surveyapp.practices.models import GoodPractice
 from surveyapp.practices.operations import (
     DuplicatePractice,
@@ -19,7 +18,7 @@ from surveyapp.practices.operations import (
     delete_good_practice,
     save_good_practice,
 )
-from surveyapp.practices.queries import LibraryFilters, library, visible_practices
+from surveyapp.practices.queries import library, visible_practices
 from surveyapp.reviews.page import render_review, review_item_url
 from surveyapp.rounds.queries import list_rounds
 
@@ -30,22 +29,14 @@ bp = Blueprint("practices", __name__, template_folder="templates")
 @login_required
 def list_practices():
     """Searchable, filterable good practices (officers: their own and consenting regions')."""
-    filters = LibraryFilters(
-        text=request.args.get("q", "")[:200],
-        aspect=request.args.get("aspect", ""),
-        dimension=request.args.get("dimension", ""),
-        country=request.args.get("country", "")[:2],
-        round_id=request.args.get("round", type=db_int),
-    )
-    rounds = list_rounds()
-    definition = rounds[-1].questionnaire.parsed if rounds else None
+    lang = current_lang()
+    form = LibraryFilterForm(list_rounds(), lang)
+    form.validate()
     return render_template(
         "practices/library.html",
-        practices=library(current_user, filters),
-        filters=filters,
-        rounds=rounds,
-        definition=definition,
-        lang=current_lang(),
+        practices=library(current_user, form.filters()),
+        form=form,
+        lang=lang,
     )
 
 

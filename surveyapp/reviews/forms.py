@@ -1,16 +1,23 @@
 """The forms of the review pages. The section page writes its inputs itself (several small
-forms per question); these validate and convert what they send."""
+forms per question); these validate and convert what they send. The queue's filters come from
+its query string."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import AnyOf, Length, ValidationError
 
-from surveyapp.forms import stripped
+from surveyapp.assessments.models import AssessmentState
+from surveyapp.forms import ANY, UNKNOWN_CHOICE, FilterForm, IdField, country_field, stripped
+from surveyapp.labels import label
 from surveyapp.questionnaires.types import MaxLength
-from surveyapp.reviews.queries import ACCEPTED, REJECTED
+from surveyapp.regions.models import RegionCategory
+from surveyapp.regions.partnerships import THEMATIC_PARTNERSHIPS
+from surveyapp.reviews.queries import ACCEPTED, REJECTED, QueueFilters
+from surveyapp.rounds.models import Round
 
 COMMENT_LIMIT = 5000
 REMARK_LIMIT = 10000
@@ -118,3 +125,58 @@ STEP_FORMS: dict[str, type[FlaskForm]] = {
     "confirm": ConfirmForm,
     "score": ScoreForm,
 }
+
+
+class QueueFilterForm(FilterForm):
+    """The review queue's filters: ``?round=`` (the newest round by default), ``?state=``,
+    ``?country=``, ``?category=`` and ``?partnership=``."""
+
+    round = IdField(_l("Round"), validate_choice=True, invalid_choice_message=UNKNOWN_CHOICE)
+    state = SelectField(
+        _l("State"),
+        default="",
+        # A first draft is never in the queue.
+        choices=[
+            ANY,
+            *(
+                SelectChoice(state.value, label(state))
+                for state in AssessmentState
+                if state != AssessmentState.draft
+            ),
+        ],
+        invalid_choice_message=UNKNOWN_CHOICE,
+    )
+    country = country_field()
+    category = SelectField(
+        _l("Category of region"),
+        default="",
+        choices=[ANY, *(SelectChoice(c.value, label(c)) for c in RegionCategory)],
+        invalid_choice_message=UNKNOWN_CHOICE,
+    )
+    partnership = SelectField(
+        _l("Thematic Partnership"),
+        default="",
+        choices=[
+            ANY,
+            *(
+                SelectChoice(slug, name)
+                for slug, (_platform, name) in THEMATIC_PARTNERSHIPS.items()
+            ),
+        ],
+        invalid_choice_message=UNKNOWN_CHOICE,
+    )
+
+    def __init__(self, rounds: list[Round]):
+        """:param rounds: every round, oldest first (the newest is the default)."""
+        super().__init__(round=rounds[-1].id if rounds else None)
+        self.round.choices = [SelectChoice(str(r.id), r.name) for r in reversed(rounds)]
+
+    def filters(self) -> QueueFilters:
+        """What review_queue takes (call after validate: a refused value is no filter)."""
+        return QueueFilters(
+            round_id=self.round.data,
+            country=self.country.data or None,
+            state=self.state.data or None,
+            category=self.category.data or None,
+            partnership=self.partnership.data or None,
+        )

@@ -1,6 +1,6 @@
 """Expert review pages and the comment threads officers answer."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -8,14 +8,13 @@ from surveyapp.assessments.models import AssessmentState, InvalidTransition
 from surveyapp.assessments.permissions import can_discuss, can_review, load_assessment
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
-from surveyapp.bounds import db_int
 from surveyapp.extensions import db
 from surveyapp.forms import show_at_field
 from surveyapp.labels import current_lang
-from surveyapp.regions.partnerships import THEMATIC_PARTNERSHIPS
 from surveyapp.reviews.forms import (
     STEP_FORMS,
     CommentForm,
+    QueueFilterForm,
     RequestChangesForm,
     ResolveForm,
     ReviewStepForm,
@@ -43,7 +42,6 @@ from surveyapp.reviews.operations import (
 )
 from surveyapp.reviews.page import may_take_over, render_review, section_or_404
 from surveyapp.reviews.queries import (
-    QueueFilters,
     definition_format,
     review_queue,
     undecided_not_applicable,
@@ -57,23 +55,9 @@ bp = Blueprint("reviews", __name__, template_folder="templates")
 @role_required(Role.expert, Role.admin)
 def queue():
     """Submitted assessments by round, with filters and who is reviewing what."""
-    rounds = list_rounds()
-    default_round = rounds[-1].id if rounds else None
-    filters = QueueFilters(
-        round_id=request.args.get("round", default_round, type=db_int),
-        country=request.args.get("country") or None,
-        state=request.args.get("state") or None,
-        category=request.args.get("category") or None,
-        partnership=request.args.get("partnership") or None,
-    )
-    return render_template(
-        "reviews/queue.html",
-        rows=review_queue(filters),
-        rounds=rounds,
-        filters=filters,
-        states=[s for s in AssessmentState if s != AssessmentState.draft],
-        partnerships=THEMATIC_PARTNERSHIPS,
-    )
+    form = QueueFilterForm(list_rounds())
+    form.validate()
+    return render_template("reviews/queue.html", rows=review_queue(form.filters()), form=form)
 
 
 def refused(assessment, error: ReviewError):
