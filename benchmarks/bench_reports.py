@@ -495,16 +495,21 @@ def measure(args, tmp: Path) -> None:
     load = OtherLoad()
 
     def fresh_processes():
+        # Each of ours right after its reference, so that both see the same machine (other
+        # processes' load comes and goes over the minutes this takes).
+        references, regions = [], []
+        for n in range(runs):
+            references.append(run_reference(1, repeat=3))
+            regions.append(
+                run_child("region", url, round_id, region_id, tmp, args.profile and n == 0)
+            )
+        reference_99 = run_reference(11, repeat=1)
+        group = run_child("working-group", url, round_id, None, tmp, args.profile)
         return (
-            combine([run_reference(1, repeat=3) for _ in range(runs)]),
-            run_reference(11, repeat=1),
-            combine(
-                [
-                    run_child("region", url, round_id, region_id, tmp, args.profile and n == 0)
-                    for n in range(runs)
-                ]
-            ),
-            run_child("working-group", url, round_id, None, tmp, args.profile),
+            combine(references),
+            reference_99,
+            combine(regions),
+            group,
             run_in_pool(url, page_job),
         )
 

@@ -109,6 +109,24 @@ def fixture_path():
     return lambda name: os.path.join(FIXTURES, name)
 
 
+def resubmitted_with(assessment, item_id: str, value) -> None:
+    """The assessment sent back, one answer changed, and counted again in its former state:
+    the only way an answer of a counted assessment changes (the data version relies on it)."""
+    from sqlalchemy import select
+
+    from surveyapp.assessments.models import Answer
+
+    state = assessment.state
+    assessment.state = AssessmentState.changes_requested
+    db.session.commit()
+    answer = db.session.scalar(
+        select(Answer).filter_by(assessment_id=assessment.id, item_id=item_id)
+    )
+    answer.value = value
+    assessment.state = state
+    db.session.commit()
+
+
 def _saved(instance):
     db.session.add(instance)
     db.session.commit()

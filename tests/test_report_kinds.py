@@ -11,7 +11,7 @@ from surveyapp.numbers import format_score
 from surveyapp.reporting.catalog import RESPONSE, WORKING_GROUP, Job, build_context, definition
 from surveyapp.reporting.models import RenderedReport
 from surveyapp.reporting.render import render_pdf
-from tests.conftest import SCORED_REGIONS
+from tests.conftest import SCORED_REGIONS, resubmitted_with
 from tests.test_benchmarks import reviewed
 from tests.test_reports import pdf_text
 
@@ -189,11 +189,7 @@ def test_reports_build_renders_each_report_once_and_then_only_what_changed(app, 
     assert db.session.scalar(count) == reports
     again = runner.invoke(args=["reports", "build", "--round", str(round_id)])
     assert f"{reports} unchanged" in again.output
-    answer = db.session.scalar(
-        select(Answer).filter_by(assessment_id=world["assessments"]["ES26"].id, item_id="maturity")
-    )
-    answer.value = 5
-    db.session.commit()
+    resubmitted_with(world["assessments"]["ES26"], "maturity", 5)
     changed = runner.invoke(args=["reports", "build", "--round", str(round_id), "--jobs", "2"])
     assert changed.exit_code == 0, changed.output
     # The other regions' responses did not change; every aggregate did.

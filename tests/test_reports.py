@@ -10,6 +10,7 @@ import pytest
 from surveyapp.numbers import format_score
 from surveyapp.reporting.context import region_report_context
 from surveyapp.reporting.render import ReportError, load_report, render_pdf, safe_fetcher
+from tests.conftest import resubmitted_with
 from tests.test_benchmarks import reviewed
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
@@ -140,7 +141,6 @@ def test_reports_are_stored_and_served_until_the_data_change(
 ):
     from sqlalchemy import func, select
 
-    from surveyapp.assessments.models import Answer
     from surveyapp.extensions import db
     from surveyapp.reporting.models import RenderedReport
 
@@ -159,11 +159,7 @@ def test_reports_are_stored_and_served_until_the_data_change(
     assert db.session.scalar(count) == 1
 
     monkeypatch.undo()
-    answer = db.session.scalar(
-        select(Answer).filter_by(assessment_id=world["assessments"]["ES26"].id, item_id="maturity")
-    )
-    answer.value = 5
-    db.session.commit()
+    resubmitted_with(world["assessments"]["ES26"], "maturity", 5)
     # The data changed: a new report, while rendering is in the background the page says so.
     app.config["REPORTS_RENDER_INLINE"] = False
     monkeypatch.setattr("surveyapp.reporting.executor.PageRenders.submit", lambda *a: None)
@@ -214,16 +210,9 @@ def test_an_officer_is_never_offered_a_version_made_for_the_experts(
     url = f"/benchmarks/rounds/{round_.id}/regions/ES21/report.pdf"
     assert expert.get(url).status_code == 200
     officer = officer_client(app, login, create_user, world["regions"]["ES21"])
-    from sqlalchemy import select
 
-    from surveyapp.assessments.models import Answer
-    from surveyapp.extensions import db
-
-    answer = db.session.scalar(
-        select(Answer).filter_by(assessment_id=world["assessments"]["ES26"].id, item_id="maturity")
-    )
-    answer.value = 5  # the data changed since the experts' version was made
-    db.session.commit()
+    # The data changed since the experts' version was made.
+    resubmitted_with(world["assessments"]["ES26"], "maturity", 5)
     app.config["REPORTS_RENDER_INLINE"] = False
     monkeypatch.setattr("surveyapp.reporting.executor.PageRenders.submit", lambda *a: None)
     pending = officer.get(url)
