@@ -21,7 +21,6 @@ from surveyapp.questionnaires.definition import DefinitionError
 from surveyapp.questionnaires.loader import load_file, shipped_files
 from surveyapp.questionnaires.operations import load_questionnaire
 from surveyapp.questionnaires.queries import find_questionnaire
-from surveyapp.regions.operations import import_population_file, import_regions_file
 from surveyapp.regions.queries import find_region
 from surveyapp.rounds.models import InvalidRoundTransition, Round, RoundState
 from surveyapp.rounds.operations import (
@@ -34,9 +33,6 @@ from surveyapp.rounds.operations import (
 from surveyapp.rounds.queries import list_rounds
 
 questionnaires_cli = AppGroup("questionnaires", help="Validate and load questionnaire files.")
-regions_cli = AppGroup("regions", help="Import NUTS regions and their populations.")
-population_cli = AppGroup("population", help="Regions' populations (size-relative targets).")
-regions_cli.add_command(population_cli)
 users_cli = AppGroup("users", help="Manage user accounts.")
 rounds_cli = AppGroup("rounds", help="Create and list assessment rounds.")
 
@@ -83,38 +79,6 @@ def load_questionnaires(paths: tuple[str, ...]) -> None:
     for path in paths or shipped_files():
         result = load_questionnaire(path)
         click.echo(f"{result.questionnaire.label}: {result.outcome} ({path})")
-
-
-@regions_cli.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@transactional
-def import_regions_command(path: str) -> None:
-    """Import regions from a CSV in Eurostat's NUTS layout (e.g. data/nuts2024-eu27.csv)."""
-    result = import_regions_file(path)
-    click.echo(
-        f"{path}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
-    )
-
-
-@population_cli.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "--source",
-    help="Where the figures come from (required for a CSV; default for Eurostat's file: "
-    "'Eurostat demo_r_d2jan').",
-)
-@click.option("--year", "years", type=int, multiple=True, help="Only this year (repeatable).")
-@transactional
-def import_population_command(path: str, source: str | None, years: tuple[int, ...]) -> None:
-    """Store regions' 1 January populations per year from Eurostat's demo_r_d2jan TSV (gzipped
-    or not) or a CSV with the columns code,year,population[,source]. All rows valid, or
-    every problem listed with its line and nothing written."""
-    result = import_population_file(path, source, frozenset(years))
-    click.echo(
-        f"{path}: {result.created} created, {result.updated} updated, "
-        f"{result.unchanged} unchanged, {result.skipped} not regions here, "
-        f"{result.missing} not available (':')"
-    )
 
 
 @users_cli.command("create")
@@ -368,6 +332,7 @@ def close_round_command(round_id: int) -> None:
 
 def register_commands(app: Flask) -> None:
     from surveyapp.demo.cli import demo_cli
+    from surveyapp.regions.cli import regions_cli
 
     for group in (questionnaires_cli, regions_cli, users_cli, rounds_cli, demo_cli):
         app.cli.add_command(group)

@@ -13,6 +13,7 @@ from surveyapp.demo.operations import DemoRefused
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import DefinitionError
 from surveyapp.questionnaires.operations import QuestionnaireInUse
+from surveyapp.regions.attributes_file import AttributesFileError
 from surveyapp.regions.nuts_file import RegionFileError
 from surveyapp.regions.population_file import PopulationFileError
 from surveyapp.rounds.models import InvalidRoundTransition
@@ -27,6 +28,7 @@ USER_ERRORS = (
     QuestionnaireInUse,
     RegionFileError,
     PopulationFileError,
+    AttributesFileError,
     RoundError,
     InvalidRoundTransition,
 )

@@ -2,10 +2,21 @@
 
 import enum
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Table, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    String,
+    Table,
+    UniqueConstraint,
+    select,
+    type_coerce,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
-from surveyapp.db import CleanString, CleanText, JSONType, StateEnum
+from surveyapp.db import CleanString, CleanText, StateEnum, comma_list
 from surveyapp.extensions import db
 
 
@@ -15,6 +26,32 @@ class RegionCategory(enum.StrEnum):
     less_developed = "less_developed"
     transition = "transition"
     more_developed = "more_developed"
+
+
+class PartnershipRole(enum.StrEnum):
+    """A region's role in an S3 Thematic Partnership (co-leads are listed as lead regions)."""
+
+    lead = "lead"
+    member = "member"
+
+
+class MacroRegionalStrategy(enum.StrEnum):
+    """The EU's four macro-regional strategies."""
+
+    eusbsr = "eusbsr"
+    eusdr = "eusdr"
+    eusair = "eusair"
+    eusalp = "eusalp"
+
+
+class SlugList(TypeDecorator):
+    """Comma-separated slugs (db.comma_list) read back as a sorted list ([] without any)."""
+
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value, dialect):
+        return sorted(value.split(",")) if value else []
 
 
 class Region(db.Model):
@@ -31,11 +68,86 @@ class Region(db.Model):
     level: Mapped[int]
     #: Cohesion Policy category; unknown until an administrator sets it.
     category: Mapped[RegionCategory | None] = mapped_column(StateEnum(RegionCategory))
-    #: Slugs of the S3 Thematic Partnerships the region belongs to.
-    thematic_partnerships: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: Where the category comes from, e.g. "Commission Implementing Decision (EU) 2021/1130".
+    category_source: Mapped[str | None] = mapped_column(CleanString(200))
+
+    #: S3 Thematic Partnerships the region belongs to, with its role in each.
+    partnerships: Mapped[list["RegionPartnership"]] = relationship(
+        back_populates="region",
+        cascade="all, delete-orphan",
+        order_by="RegionPartnership.partnership",
+    )
+    #: Macro-regional strategies whose area includes the region.
+    strategies: Mapped[list["RegionStrategy"]] = relationship(
+        back_populates="region", cascade="all, delete-orphan", order_by="RegionStrategy.strategy"
+    )
+
+    @hybrid_property
+    def thematic_partnerships(self) -> list[str]:
+        """Slugs of the partnerships the region belongs to, sorted (what peer groups read)."""
+        return sorted(membership.partnership for membership in self.partnerships)
+
+    @thematic_partnerships.inplace.setter
+    def _set_thematic_partnerships(self, slugs: list[str]) -> None:
+        # For fixtures and scripts: plain memberships with no source. Pages and imports go
+        # through regions.operations, which keep roles and sources and write audit events.
+        kept = {m.partnership: m for m in self.partnerships}
+        self.partnerships = [
+            kept.get(slug) or RegionPartnership(partnership=slug, role=PartnershipRole.member)
+            for slug in sorted(set(slugs))
+        ]
+
+    @thematic_partnerships.inplace.expression
+    @classmethod
+    def _thematic_partnerships_expression(cls):
+        return type_coerce(
+            select(comma_list(RegionPartnership.partnership))
+            .where(RegionPartnership.region_id == cls.id)
+            .correlate_except(RegionPartnership)
+            .scalar_subquery(),
+            SlugList(),
+        )
 
     def __repr__(self) -> str:
         return f"<Region {self.code} {self.name}>"
+
+
+class RegionPartnership(db.Model):
+    """A region's membership of an S3 Thematic Partnership, as an administrator records it."""
+
+    __tablename__ = "region_partnerships"
+
+    region_id: Mapped[int] = mapped_column(
+        ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: Slug in regions.partnerships.THEMATIC_PARTNERSHIPS.
+    partnership: Mapped[str] = mapped_column(CleanString(60), primary_key=True)
+    #: Lead (or co-lead) region, or member.
+    role: Mapped[PartnershipRole] = mapped_column(
+        StateEnum(PartnershipRole), default=PartnershipRole.member
+    )
+    #: Where the membership comes from (an import's source, or "administrator"); None: not
+    #: recorded (memberships from before sources were kept).
+    source: Mapped[str | None] = mapped_column(CleanString(200))
+
+    region: Mapped[Region] = relationship(back_populates="partnerships")
+
+
+class RegionStrategy(db.Model):
+    """A macro-regional strategy whose area includes the region."""
+
+    __tablename__ = "region_strategies"
+
+    region_id: Mapped[int] = mapped_column(
+        ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True
+    )
+    strategy: Mapped[MacroRegionalStrategy] = mapped_column(
+        StateEnum(MacroRegionalStrategy), primary_key=True
+    )
+    #: Where the fact comes from (an import's source, or "administrator").
+    source: Mapped[str | None] = mapped_column(CleanString(200))
+
+    region: Mapped[Region] = relationship(back_populates="strategies")
 
 
 class RegionPopulation(db.Model):

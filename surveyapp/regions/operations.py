@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
 
 from surveyapp.audit.operations import log_event
 from surveyapp.extensions import db
-from surveyapp.regions.models import Region, RegionGroup, RegionPopulation
+from surveyapp.regions.attributes_file import (
+    ATTRIBUTE_COLUMNS,
+    AttributesFileError,
+    read_attributes_file,
+)
+from surveyapp.regions.models import (
+    MacroRegionalStrategy,
+    PartnershipRole,
+    Region,
+    RegionCategory,
+    RegionGroup,
+    RegionPartnership,
+    RegionPopulation,
+    RegionStrategy,
+)
 from surveyapp.regions.nuts_file import NutsRow, read_nuts_csv
 from surveyapp.regions.population_file import PopulationFileError, read_population_file
 
@@ -38,7 +52,6 @@ def import_regions(rows: list[NutsRow]) -> ImportResult:
                     name=row.name,
                     country=row.country,
                     level=row.level,
-                    thematic_partnerships=[],
                 )
             )
             result.created += 1
@@ -188,6 +201,139 @@ def import_population_file(
             "file": Path(path).name,
             "created": result.created,
             "updated": result.updated,
+        },
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class RegionAttributes:
+    """What an administrator records about a region besides its NUTS data."""
+
+    category: RegionCategory | None = None
+    #: Thematic Partnership slug -> the region's role in it.
+    partnerships: dict[str, PartnershipRole] = field(default_factory=dict)
+    strategies: frozenset[MacroRegionalStrategy] = frozenset()
+
+    def as_json(self, names: frozenset[str] | tuple[str, ...] = ATTRIBUTE_COLUMNS) -> dict:
+        """The attributes named (of ATTRIBUTE_COLUMNS) as plain data, for an audit event."""
+        values = {
+            "category": self.category.value if self.category else None,
+            "partnerships": {slug: role.value for slug, role in sorted(self.partnerships.items())},
+            "strategies": sorted(strategy.value for strategy in self.strategies),
+        }
+        return {name: values[name] for name in ATTRIBUTE_COLUMNS if name in names}
+
+
+def attributes_of(region: Region) -> RegionAttributes:
+    return RegionAttributes(
+        region.category,
+        {m.partnership: m.role for m in region.partnerships},
+        frozenset(s.strategy for s in region.strategies),
+    )
+
+
+def set_region_attributes(
+    region: Region,
+    values: RegionAttributes,
+    source: str,
+    user=None,
+    only: frozenset[str] | tuple[str, ...] = ATTRIBUTE_COLUMNS,
+) -> bool:
+    """Set the region's category, partnerships (with roles) and strategies to ``values``,
+    recording ``source`` for every fact that changes (unchanged facts keep their source).
+
+    :param only: the attributes to set (of ATTRIBUTE_COLUMNS); the others are kept.
+    :returns: whether anything changed (then an audit event is written).
+    """
+    source = source.strip()
+    if not source:
+        raise ValueError("a region's attributes need a source")
+    before = attributes_of(region)
+    if "category" in only and values.category != region.category:
+        region.category = values.category
+        region.category_source = source if values.category else None
+    if "partnerships" in only:
+        kept = {m.partnership: m for m in region.partnerships}
+        memberships = []
+        for slug, role in sorted(values.partnerships.items()):
+            membership = kept.get(slug)
+            if membership is None:
+                membership = RegionPartnership(partnership=slug, role=role, source=source)
+            elif membership.role != role:
+                membership.role, membership.source = role, source
+            memberships.append(membership)
+        region.partnerships = memberships
+    if "strategies" in only:
+        held = {s.strategy: s for s in region.strategies}
+        region.strategies = [
+            held.get(strategy) or RegionStrategy(strategy=strategy, source=source)
+            for strategy in sorted(values.strategies)
+        ]
+    after = attributes_of(region)
+    changed = [name for name in only if before.as_json((name,)) != after.as_json((name,))]
+    if not changed:
+        return False
+    db.session.flush()
+    log_event(
+        "region.attributes_changed",
+        "region",
+        region.id,
+        user=user,
+        old_value=before.as_json(tuple(changed)),
+        new_value={**after.as_json(tuple(changed)), "source": source},
+    )
+    return True
+
+
+@dataclass
+class AttributesImport:
+    """What importing an attributes file did."""
+
+    changed: int = 0
+    unchanged: int = 0
+
+
+def import_attributes_file(path, source: str | None = None, user=None) -> AttributesImport:
+    """Set the attributes of the regions a file names (attributes_file.read_attributes_file).
+
+    All or nothing: a bad row, or a code that is no known region, raises AttributesFileError
+    (every problem with its line) and nothing is written.
+    """
+    read = read_attributes_file(path, source)
+    regions = {
+        region.code: region
+        for region in db.session.scalars(
+            select(Region).where(Region.code.in_([row.code for row in read.rows]))
+        )
+    }
+    unknown = [row for row in read.rows if row.code not in regions]
+    if unknown:
+        raise AttributesFileError(
+            [
+                f"line {row.line}: {row.code} is no region here (flask regions import)"
+                for row in unknown
+            ],
+            Path(path).name,
+        )
+    result = AttributesImport()
+    for row in read.rows:
+        values = RegionAttributes(row.category, row.partnerships, row.strategies)
+        if set_region_attributes(regions[row.code], values, row.source, user, read.columns):
+            result.changed += 1
+        else:
+            result.unchanged += 1
+    log_event(
+        "regions.attributes_imported",
+        "region",
+        None,
+        user=user,
+        new_value={
+            "file": Path(path).name,
+            "sources": sorted({row.source for row in read.rows}),
+            "attributes": sorted(read.columns),
+            "changed": result.changed,
+            "unchanged": result.unchanged,
         },
     )
     return result

@@ -1,0 +1,145 @@
+"""Region attributes an administrator maintains (issue 22): category of region, Thematic
+Partnership memberships with a role, macro-regional strategies; set on a page or from a CSV
+(all or nothing), audited, and read by the peer groups without any demo data."""
+
+import pytest
+from sqlalchemy import select
+
+from surveyapp.analysis.frame import load_assessments
+from surveyapp.assessments.models import AssessmentState
+from surveyapp.audit.models import AuditEvent
+from surveyapp.auth.models import Role
+from surveyapp.extensions import db
+from surveyapp.regions.attributes_file import AttributesFileError, read_attributes_file
+from surveyapp.regions.models import (
+    MacroRegionalStrategy,
+    PartnershipRole,
+    Region,
+    RegionCategory,
+)
+from surveyapp.regions.operations import import_attributes_file
+
+GOOD = (
+    "code,category,partnerships,strategies\n"
+    "AT13,more_developed,,EUSDR;eusalp\n"
+    "ES21,More developed,photonics:lead;bioeconomy,\n"
+)
+
+
+@pytest.fixture
+def regions(create_region):
+    return {code: create_region(code, f"Region {code}") for code in ("AT13", "ES21", "PL91")}
+
+
+def events(action):
+    return list(db.session.scalars(select(AuditEvent).filter_by(action=action)))
+
+
+def test_import_sets_the_named_attributes_with_their_source(tmp_path, regions):
+    path = tmp_path / "attributes.csv"
+    path.write_text(GOOD)
+    result = import_attributes_file(path, "S3 Platform pages, 2024")
+    db.session.commit()
+    assert (result.changed, result.unchanged) == (2, 0)
+    es21, at13 = (
+        db.session.get(Region, regions["ES21"].id),
+        db.session.get(Region, regions["AT13"].id),
+    )
+    assert es21.category == RegionCategory.more_developed
+    assert es21.category_source == "S3 Platform pages, 2024"
+    assert [(m.partnership, m.role, m.source) for m in es21.partnerships] == [
+        ("bioeconomy", PartnershipRole.member, "S3 Platform pages, 2024"),
+        ("photonics", PartnershipRole.lead, "S3 Platform pages, 2024"),
+    ]
+    assert es21.thematic_partnerships == ["bioeconomy", "photonics"]
+    assert [s.strategy for s in at13.strategies] == [
+        MacroRegionalStrategy.eusalp,
+        MacroRegionalStrategy.eusdr,
+    ]
+    assert len(events("region.attributes_changed")) == 2
+    assert events("regions.attributes_imported")[0].new_value["changed"] == 2
+    # The same file again changes nothing and keeps the sources.
+    assert import_attributes_file(path, "another source").changed == 0
+    assert db.session.get(Region, regions["ES21"].id).category_source == "S3 Platform pages, 2024"
+
+
+def test_only_the_file_columns_change(tmp_path, regions):
+    path = tmp_path / "a.csv"
+    path.write_text(GOOD)
+    import_attributes_file(path, "first")
+    path.write_text("code,partnerships,source\nES21,,row source\n")
+    import_attributes_file(path)
+    db.session.commit()
+    es21 = db.session.get(Region, regions["ES21"].id)
+    assert es21.thematic_partnerships == []
+    assert es21.category == RegionCategory.more_developed  # no category column: kept
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "expected"),
+    [
+        ("", "s", "line 1: the file is empty"),
+        ("code,colour\nES21,red\n", "s", "line 1: unknown columns colour"),
+        ("code\nES21\n", "s", "line 1: no attribute column"),
+        ("code,category\nES21,developed\n", "s", "line 2: ES21: 'developed' is no category"),
+        ("code,partnerships\nES21,photonics:chair\n", "s", "line 2: ES21: photonics: 'chair'"),
+        ("code,partnerships\nES21,quantum\n", "s", "line 2: ES21: 'quantum' is no known"),
+        ("code,strategies\nES21,EUSMED\n", "s", "line 2: ES21: 'EUSMED' is no macro-regional"),
+        ("code,category\nES21,transition\nES21,transition\n", "s", "line 3: ES21 appears twice"),
+        ("code,category\nES21,transition\n", None, "line 2: ES21: no source"),
+        ("code,category\nnot a code,transition\n", "s", "line 2: 'NOT A CODE' is not a NUTS"),
+        ('code,category\n"ES21,transition\n', "s", "line 2: 'ES21,TRANSITION' is not"),
+    ],
+)
+def test_bad_files_name_the_line_and_reason(tmp_path, text, source, expected):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(AttributesFileError) as raised:
+        read_attributes_file(path, source)
+    assert expected in str(raised.value)
+    assert str(raised.value).startswith("bad.csv: ")
+
+
+def test_a_bad_row_writes_nothing(tmp_path, regions):
+    path = tmp_path / "a.csv"
+    path.write_text(GOOD + "XX99,transition,,\n")
+    with pytest.raises(AttributesFileError, match="line 4: XX99 is no region here"):
+        import_attributes_file(path, "s")
+    db.session.rollback()
+    assert db.session.get(Region, regions["ES21"].id).category is None
+
+
+def test_cli_import_and_errors(cli, tmp_path, regions):
+    path = tmp_path / "a.csv"
+    path.write_text(GOOD)
+    result = cli.invoke(args=["regions", "attributes", "import", str(path), "--source", "S3P"])
+    assert result.exit_code == 0, result.output
+    assert "2 regions changed" in result.output
+    path.write_text("code,category\nES21,transition\nPL91,poor\n")
+    result = cli.invoke(args=["regions", "attributes", "import", str(path), "--source", "S3P"])
+    assert result.exit_code == 1
+    assert "a.csv: line 3: PL91: 'poor' is no category" in result.output
+    db.session.expire_all()
+    assert db.session.get(Region, regions["ES21"].id).category == RegionCategory.more_developed
+    help_text = cli.invoke(args=["regions", "attributes", "import", "--help"]).output
+    assert "code,category,partnerships,strategies,source" in help_text
+
+
+def test_analysis_reads_memberships_without_demo_data(
+    create_region, create_round, create_assessment
+):
+    round_ = create_round()
+    for code, slugs in (("ES21", ["photonics", "bioeconomy"]), ("PL91", [])):
+        region = create_region(code, code, thematic_partnerships=slugs)
+        region.category = RegionCategory.transition
+        create_assessment(region=region, round_=round_, state=AssessmentState.submitted)
+    frame = load_assessments([round_.id]).set_index("code")
+    assert frame.loc["ES21", "partnerships"] == ["bioeconomy", "photonics"]
+    assert frame.loc["PL91", "partnerships"] == []
+    assert frame.loc["PL91", "category"] == "transition"
+
+
+def test_attribute_changes_need_an_admin(client, login, create_user, regions):
+    officer = create_user("o@example.org", Role.officer, regions=[regions["ES21"]])
+    login(officer)
+    assert client.get("/admin/regions/ES21/attributes").status_code == 403
