@@ -7,8 +7,7 @@ from flask_login import current_user
 from surveyapp.assessments.permissions import load_assessment
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
-from surveyapp.bounds import db_int
-from surveyapp.challenges.forms import CategoryForm, TagForm
+from surveyapp.challenges.forms import CategoryForm, RoundFilterForm, TagForm
 from surveyapp.challenges.models import ChallengeCategory
 from surveyapp.challenges.operations import (
     TAGGABLE_TYPES,
@@ -37,7 +36,9 @@ bp = Blueprint("challenges", __name__, template_folder="templates")
 def overview():
     """Regions per challenge category, by critical aspect, country and round."""
     rounds = list_rounds()
-    round_id = request.args.get("round", type=db_int)
+    form = RoundFilterForm(rounds)
+    form.validate()
+    round_id = form.round.data
     counts = challenge_counts(round_id)
     definition = rounds[-1].questionnaire.parsed if rounds else None
     countries = sorted({country for _c, country in counts["by_country"]})
@@ -47,6 +48,7 @@ def overview():
         counts=counts,
         chosen=chosen_counts(round_id),
         rounds=rounds,
+        form=form,
         round_id=round_id,
         aspects=definition.aspects if definition else (),
         countries=countries,
@@ -59,11 +61,13 @@ def overview():
 def answers(category_id: int):
     """The answers tagged with a category (one click from the counts)."""
     category = db.session.get(ChallengeCategory, category_id) or abort(404)
-    round_id = request.args.get("round", type=db_int)
+    form = RoundFilterForm(list_rounds())
+    form.validate()
     return render_template(
         "challenges/answers.html",
         category=category,
-        rows=tagged_answers(category_id, round_id),
+        rows=tagged_answers(category_id, form.round.data),
+        form=form,
         lang=current_lang(),
     )
 
