@@ -134,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     from surveyapp.notifications.views import bp as notifications_bp
     from surveyapp.practices.views import bp as practices_bp
     from surveyapp.publication.views import bp as publication_bp
+    from surveyapp.regions.views import bp as regions_bp
     from surveyapp.reporting.views import bp as reporting_bp
     from surveyapp.reviews.views import bp as reviews_bp
 
@@ -151,6 +152,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(actions_bp)
     app.register_blueprint(reporting_bp)
     app.register_blueprint(publication_bp)
+    app.register_blueprint(regions_bp)
     from surveyapp.auth.sessions import register_session_lifetime
     from surveyapp.db import register_autocommit_views
     from surveyapp.errors import register_error_handlers

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from surveyapp.actions.models import ActionStatus
 from surveyapp.assessments.models import AssessmentState
 from surveyapp.auth.models import Role
-from surveyapp.regions.models import RegionCategory
+from surveyapp.regions.models import MacroRegionalStrategy, PartnershipRole, RegionCategory
 from surveyapp.rounds.models import RoundState
 
 LABELS = {
@@ -28,6 +28,12 @@ LABELS = {
     RegionCategory.less_developed: _l("Less developed region"),
     RegionCategory.transition: _l("Transition region"),
     RegionCategory.more_developed: _l("More developed region"),
+    PartnershipRole.lead: _l("Lead region"),
+    PartnershipRole.member: _l("Member"),
+    MacroRegionalStrategy.eusbsr: _l("EU Strategy for the Baltic Sea Region (EUSBSR)"),
+    MacroRegionalStrategy.eusdr: _l("EU Strategy for the Danube Region (EUSDR)"),
+    MacroRegionalStrategy.eusair: _l("EU Strategy for the Adriatic and Ionian Region (EUSAIR)"),
+    MacroRegionalStrategy.eusalp: _l("EU Strategy for the Alpine Region (EUSALP)"),
 }
 
 

@@ -143,3 +143,94 @@ def test_attribute_changes_need_an_admin(client, login, create_user, regions):
     officer = create_user("o@example.org", Role.officer, regions=[regions["ES21"]])
     login(officer)
     assert client.get("/admin/regions/ES21/attributes").status_code == 403
+
+
+@pytest.fixture
+def admin(create_user, login):
+    user = create_user("admin@example.org", Role.admin)
+    login(user)
+    return user
+
+
+def form_data(**values):
+    data = {"category": "", "source": ""}
+    data.update(values)
+    return data
+
+
+def test_admin_sets_attributes_on_the_page(client, admin, regions):
+    page = client.get("/admin/regions/ES21/attributes")
+    assert page.status_code == 200
+    assert "No partnership recorded." in page.text
+    assert "/admin/regions/ES21/attributes" in client.get("/admin/regions/ES21").text
+    response = client.post(
+        "/admin/regions/ES21/attributes",
+        data=form_data(
+            category="transition",
+            tp_photonics="lead",
+            tp_3d_printing="member",
+            strategies=["eusalp"],
+            source="S3 Platform page, 2025",
+        ),
+    )
+    assert response.status_code == 302
+    region = db.session.get(Region, regions["ES21"].id)
+    db.session.refresh(region)
+    assert region.category == RegionCategory.transition
+    assert {(m.partnership, m.role) for m in region.partnerships} == {
+        ("photonics", PartnershipRole.lead),
+        ("3d-printing", PartnershipRole.member),
+    }
+    assert [s.strategy for s in region.strategies] == [MacroRegionalStrategy.eusalp]
+    event = events("region.attributes_changed")[0]
+    assert event.user_id == admin.id
+    assert event.new_value["source"] == "S3 Platform page, 2025"
+    page = client.get("/admin/regions/ES21/attributes").text
+    assert "S3 Platform page, 2025" in page and "Lead region" in page
+
+
+def test_the_page_asks_for_a_source_at_its_field(client, admin, regions):
+    response = client.post("/admin/regions/ES21/attributes", data=form_data(category="transition"))
+    assert response.status_code == 422
+    assert 'id="source-error"' in response.text
+    assert db.session.get(Region, regions["ES21"].id).category is None
+
+
+def test_experts_read_but_do_not_edit(client, login, create_user, regions):
+    login(create_user("e@example.org", Role.expert))
+    page = client.get("/admin/regions/ES21/attributes")
+    assert page.status_code == 200 and "<form" not in page.text.split("</header>", 1)[-1]
+    response = client.post(
+        "/admin/regions/ES21/attributes", data=form_data(category="transition", source="x")
+    )
+    assert response.status_code == 403
+
+
+def test_the_region_answers_beside_the_record(client, admin, regions, create_round):
+    from surveyapp.assessments.models import Answer, Assessment
+    from surveyapp.db import utcnow
+    from surveyapp.questionnaires.operations import load_questionnaire
+
+    questionnaire = load_questionnaire("questionnaires/criterion7-interregional-v2.yaml")
+    round_ = create_round(name="2027", questionnaire=questionnaire.questionnaire)
+    assessment = Assessment(region=regions["ES21"], round=round_, submitted_at=utcnow())
+    definition = questionnaire.questionnaire.parsed
+    for item_id, value in {
+        "par_tp_role": "lead",
+        "par_tp_platforms": ["industrial_modernisation"],
+        "par_tp_count": 1,
+        "par_macro_regional": False,
+    }.items():
+        assessment.answers.append(
+            Answer(item_id=item_id, section_id=definition.item(item_id).section_id, value=value)
+        )
+    db.session.add(assessment)
+    regions["ES21"].thematic_partnerships = ["photonics"]  # a member, not a lead
+    db.session.commit()
+    page = client.get("/admin/regions/ES21/attributes").text
+    assert "differ from the record on 1 question." in page
+    role_row = page.split('id="compared-par_tp_role"', 1)[1].split("</tr>", 1)[0]
+    assert "Lead region" in role_row and "Photonics (Member)" in role_row
+    assert "No: they differ" in role_row
+    platforms_row = page.split('id="compared-par_tp_platforms"', 1)[1].split("</tr>", 1)[0]
+    assert "No: they differ" not in platforms_row
