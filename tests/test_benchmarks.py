@@ -5,15 +5,14 @@ from pathlib import Path
 
 import pytest
 import yaml
-from sqlalchemy import select
 
 from surveyapp.analysis.dashboard import region_dashboard, working_group_dashboard
-from surveyapp.assessments.models import Answer, Assessment, AssessmentState
+from surveyapp.assessments.models import Assessment, AssessmentState
 from surveyapp.assessments.operations import save_answer
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
 from surveyapp.questionnaires.operations import load_questionnaire
-from tests.conftest import SCORED_REGIONS
+from tests.conftest import SCORED_REGIONS, resubmitted_with
 
 
 def reviewed(scored_world, create_region, create_user) -> dict:
@@ -93,11 +92,8 @@ def test_fewer_than_five_regions_show_no_statistics_on_the_page(
 
 def test_any_answer_change_gives_fresh_figures(app, world):
     before = region_dashboard(world["regions"]["ES21"], world["round"], "en")
-    answer = db.session.scalar(
-        select(Answer).filter_by(assessment_id=world["assessments"]["ES25"].id, item_id="maturity")
-    )
-    answer.value = 0  # 100 -> 0: the validated median of 20, 40, 60, 80, 100, 60 falls to 50
-    db.session.commit()
+    # 100 -> 0 after a send-back: the validated median of 20, 40, 60, 80, 100, 60 falls to 50.
+    resubmitted_with(world["assessments"]["ES25"], "maturity", 0)
     after = region_dashboard(world["regions"]["ES21"], world["round"], "en")
     assert before["dimensions"][0]["median"] == 60
     assert after["dimensions"][0]["median"] == 50

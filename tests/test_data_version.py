@@ -4,7 +4,7 @@ that rule where it could break."""
 
 import pytest
 
-from surveyapp.analysis.frame import changed_at, query_data_versions
+from surveyapp.analysis.versions import changed_at, query_data_versions
 from surveyapp.assessments.models import AssessmentState
 from surveyapp.assessments.operations import NotEditable, save_answer, submit_assessment
 from surveyapp.auth.models import Role

@@ -19,7 +19,7 @@ import pandas as pd
 from flask import current_app
 from sqlalchemy import select
 
-from surveyapp.analysis import frame, peers, scoring
+from surveyapp.analysis import frame, peers, scoring, versions
 from surveyapp.analysis.partners import Suggestion, suggest_partners
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition
@@ -49,7 +49,7 @@ class RoundScores:
     challenge_answers: pd.DataFrame
     #: Experts' work: assessment_id, item_id, score, na_decision, confirmed (frame.load_moderated).
     moderated: pd.DataFrame = field(default_factory=pd.DataFrame)
-    #: The data version key the scores were computed for (frame.data_version).
+    #: The data version key the scores were computed for (versions.data_version).
     key: tuple = ()
     #: SHA-256 of the questionnaire version's content.
     questionnaire_hash: str = ""
@@ -71,7 +71,7 @@ def round_scores(
     administrator's change shows at once; only the scores come from the cache. Callers that use
     only scores and assessment ids (trends) pass ``fresh_regions=False`` to skip that read.
     """
-    key = key or frame.data_version(round_.id)
+    key = key or versions.data_version(round_.id)
     with _cache_lock:
         cached = _cache.get(key)
         if cached is not None:
@@ -118,7 +118,7 @@ def compute_round_scores(round_: Round, key: tuple | None = None) -> RoundScores
         priority_answers=answers[answers["item_id"].isin(definition.priority_areas)],
         challenge_answers=answers[answers["item_id"].isin(definition.challenge_items)],
         moderated=moderated,
-        key=tuple(key) if key else tuple(frame.data_version(round_.id)),
+        key=tuple(key) if key else tuple(versions.data_version(round_.id)),
         questionnaire_hash=round_.questionnaire.content_hash,
     )
 
@@ -130,7 +130,7 @@ def snapshot_id(results: RoundScores) -> str:
     the hex digits begin the SHA-256 of the data version key and the questionnaire's content
     hash, so two figures with the same id come from the same data under the same questionnaire.
     """
-    moment = frame.changed_at(results.key)
+    moment = versions.changed_at(results.key)
     stamp = moment.strftime("%Y%m%dT%H%M%SZ") if moment else "00000000T000000Z"
     digest = hashlib.sha256(
         repr((tuple(map(str, results.key)), results.questionnaire_hash)).encode()
@@ -433,7 +433,7 @@ def trend(
         a round's moderated scores only once they are released).
     """
     rounds = comparable_rounds(round_)
-    keys = frame.data_versions([r.id for r in rounds])
+    keys = versions.data_versions([r.id for r in rounds])
     results = [round_scores(r, keys[r.id], fresh_regions=False) for r in rounds]
     newest = results[-1].definition
     common = [item.id for item in scoring.scored_items(newest)]
@@ -472,7 +472,7 @@ def panel_trend(round_: Round, previous_round: Round, column: str = "moderated")
     shown) and cross_version (the rounds use different questionnaire versions: both are scored
     on the items they share, under the newer version's rules; footnote it). Canonical values.
     """
-    keys = frame.data_versions([previous_round.id, round_.id])
+    keys = versions.data_versions([previous_round.id, round_.id])
     now = round_scores(round_, keys[round_.id], fresh_regions=False)
     before = round_scores(previous_round, keys[previous_round.id], fresh_regions=False)
     threshold = min_group_size()

@@ -35,6 +35,7 @@ from functools import lru_cache
 from flask import Flask, current_app
 from pebble import ProcessExpired, ProcessPool
 
+from surveyapp.analysis import versions
 from surveyapp.db import dispose_engines
 from surveyapp.extensions import db
 from surveyapp.reporting.catalog import Job
@@ -243,10 +244,8 @@ def queue_render(key: str, job: Job, context: dict) -> None:
     :param context: the report's data, already built to compute ``key``: plain data, so the
         worker renders from it instead of building it again.
     """
-    from surveyapp.analysis import frame  # pandas: only once a report is asked for
-
     app = current_app._get_current_object()
-    version = frame.data_version(job.round_id)  # what ``context`` was built from
+    version = versions.data_version(job.round_id)  # what ``context`` was built from
     if app.config.get("REPORTS_RENDER_INLINE"):
         try:
             render_and_store(job, context, key, version)

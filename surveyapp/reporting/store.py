@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from surveyapp.analysis import charts
+from surveyapp.analysis import charts, versions
 from surveyapp.extensions import db
 from surveyapp.reporting.catalog import Job, build_context, definition
 from surveyapp.reporting.models import RenderedReport
@@ -70,9 +70,7 @@ def forget_rendered(round_id: int | None = None) -> None:
 
 def data_version_of(job: Job) -> tuple:
     """The round's data version now, from the database (not the request's memo)."""
-    from surveyapp.analysis.frame import query_data_versions
-
-    return query_data_versions([job.round_id])[job.round_id]
+    return versions.query_data_versions([job.round_id])[job.round_id]
 
 
 def find_rendered(key: str) -> RenderedReport | None:
