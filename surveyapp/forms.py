@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import Optional, Regexp
+from wtforms.validators import Optional, Regexp, ValidationError
 
 from surveyapp.bounds import db_int
 
@@ -70,13 +70,21 @@ def at_most(limit: int) -> Callable[[str | None], str]:
 
 class IdField(SelectField):
     """One id chosen from a list our page wrote (``data``: the id, or None). With
-    ``validate_choice`` (a filter's), an id that is none of the choices is refused; without,
-    the operation leaves it out as a stale choice."""
+    ``validate_choice`` (a filter's), what names none of the choices is refused, a text that is
+    no id too; without, the operation leaves it out as a stale choice."""
 
     def __init__(self, label=None, validators=None, validate_choice=False, **kwargs):
         super().__init__(
             label, validators, coerce=id_or_none, validate_choice=validate_choice, **kwargs
         )
+
+    def pre_validate(self, form) -> None:
+        if self.validate_choice and self.data is None and self.raw_data and self.raw_data[0]:
+            # Sent, but no id: not the empty choice ("any") it would otherwise match.
+            raise ValidationError(
+                self.invalid_choice_message or self.gettext("Not a valid choice.")
+            )
+        super().pre_validate(form)
 
 
 class IdListField(SelectMultipleField):
