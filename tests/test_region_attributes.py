@@ -234,3 +234,19 @@ def test_the_region_answers_beside_the_record(client, admin, regions, create_rou
     assert "No: they differ" in role_row
     platforms_row = page.split('id="compared-par_tp_platforms"', 1)[1].split("</tr>", 1)[0]
     assert "No: they differ" not in platforms_row
+
+
+def test_the_demo_invents_no_category_and_labels_its_memberships(app):
+    from surveyapp.demo.operations import DEMO_ATTRIBUTE_SOURCE, DEMO_GROUP_NAME, seed_demo
+    from surveyapp.regions.models import RegionGroup, RegionPartnership
+
+    seed_demo(seed=3)
+    db.session.commit()
+    assert (
+        db.session.scalars(select(Region.category).where(Region.category.is_not(None))).all() == []
+    )
+    sources = set(db.session.scalars(select(RegionPartnership.source)))
+    assert sources == {DEMO_ATTRIBUTE_SOURCE}
+    assert "synthetic" in DEMO_ATTRIBUTE_SOURCE
+    group = db.session.scalar(select(RegionGroup).filter_by(name=DEMO_GROUP_NAME))
+    assert "Synthetic" in group.name and len(group.regions) >= 10

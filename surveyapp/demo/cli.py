@@ -3,7 +3,12 @@ from flask.cli import AppGroup
 
 from surveyapp.assessments.queries import has_assessments
 from surveyapp.commands import transactional
-from surveyapp.demo.operations import DEMO_POPULATION_SOURCE, seed_demo
+from surveyapp.demo.operations import (
+    DEMO_ATTRIBUTE_SOURCE,
+    DEMO_GROUP_NAME,
+    DEMO_POPULATION_SOURCE,
+    seed_demo,
+)
 
 demo_cli = AppGroup("demo", help="Synthetic demonstration data.")
 
@@ -34,6 +39,8 @@ def seed_command(force: bool, if_empty: bool, seed: int) -> None:
         f"{result.assessments} assessments, {result.answers} answers"
     )
     click.echo(f"Populations: {DEMO_POPULATION_SOURCE}")
+    click.echo(f"Thematic Partnership memberships and '{DEMO_GROUP_NAME}': {DEMO_ATTRIBUTE_SOURCE}")
+    click.echo("Categories of region: not set (record them: flask regions attributes import)")
     click.echo("Sign in with:")
     for email, password in result.logins.items():
         click.echo(f"  {email:<26} {password}")

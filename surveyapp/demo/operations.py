@@ -4,7 +4,9 @@ The two closed rounds answer questionnaire version 1 (method 1.0), the open roun
 version (method 2.0): "Don't know" on some scored items, "not applicable" with a reason that the
 expert accepts or rejects, evidence on most answers that ask for it, confirmations, assessments
 submitted and never reviewed, counts of the last 12 months against targets relative to the
-region's population. The populations are synthetic too, and labelled so.
+region's population. The populations are synthetic too, and labelled so, as are the regions'
+Thematic Partnership memberships (their source says so) and the one custom peer group;
+categories of region are left unset rather than invented.
 
 Everything is drawn from one seeded random generator, so the same seed and the same date give
 the same database. Nothing here describes a real region's situation.
@@ -41,8 +43,14 @@ from surveyapp.questionnaires.loader import shipped_files
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.operations import load_questionnaire
 from surveyapp.questionnaires.types import DONT_KNOW, NOT_APPLICABLE
-from surveyapp.regions.models import Region, RegionCategory, RegionPopulation
-from surveyapp.regions.operations import SHIPPED_REGIONS_FILE, import_regions_file
+from surveyapp.regions.models import PartnershipRole, Region, RegionGroup, RegionPopulation
+from surveyapp.regions.operations import (
+    SHIPPED_REGIONS_FILE,
+    RegionAttributes,
+    import_regions_file,
+    save_region_group,
+    set_region_attributes,
+)
 from surveyapp.regions.partnerships import THEMATIC_PARTNERSHIPS
 from surveyapp.reviews.models import ChangeRequest, ItemComment, ModeratedScore, SectionRemark
 from surveyapp.rounds.models import Round, RoundState
@@ -53,6 +61,16 @@ DEMO_SLUG = "criterion7-interregional"
 DEMO_EARLIER_VERSION = 1
 #: How the demo's populations are labelled wherever a population is shown or exported.
 DEMO_POPULATION_SOURCE = "synthetic (demo) — not Eurostat data"
+#: The source recorded with the demo's Thematic Partnership memberships (all invented).
+DEMO_ATTRIBUTE_SOURCE = "synthetic demo data — not the S3 Platform's membership lists"
+#: The share of demo regions that lead one of their (invented) partnerships.
+DEMO_LEAD_SHARE = 0.2
+#: The demo's custom peer group: invented, and named so.
+DEMO_GROUP_NAME = "Synthetic demo group"
+DEMO_GROUP_DESCRIPTION = (
+    "Synthetic demo data: an invented set of demo regions that shows how a custom peer group "
+    "works; not a real network of regions."
+)
 #: Inhabitants drawn (log-uniform) per NUTS level: plausible magnitudes, no real figures.
 DEMO_POPULATION_RANGES = {
     0: (500_000, 60_000_000),
@@ -325,15 +343,34 @@ def _pick_regions(rng: random.Random) -> list[Region]:
                 chosen[0] = officer_region
         picked.extend(chosen)
     partnerships = list(THEMATIC_PARTNERSHIPS)
-    categories = list(RegionCategory)
     for region in picked:
         # Draw for every region so the sequence does not depend on what is already set,
-        # but never overwrite what an administrator entered.
-        category = rng.choices(categories, weights=[3, 2, 4])[0]
+        # but never overwrite what an administrator entered. Categories of region are not
+        # invented: a made-up category would contradict the Commission's list (Wien is no less
+        # developed region), so they stay unset until an administrator records them.
+        leads = rng.random() < DEMO_LEAD_SHARE
         memberships = sorted(rng.sample(partnerships, rng.randint(0, 4)))
-        region.category = region.category or category
-        region.thematic_partnerships = region.thematic_partnerships or memberships
-    return sorted(picked, key=lambda region: region.code)
+        if region.partnerships or not memberships:
+            continue
+        roles = dict.fromkeys(memberships, PartnershipRole.member)
+        if leads:
+            roles[memberships[0]] = PartnershipRole.lead
+        set_region_attributes(
+            region,
+            RegionAttributes(partnerships=roles),
+            DEMO_ATTRIBUTE_SOURCE,
+            only=("partnerships",),
+        )
+    picked.sort(key=lambda region: region.code)
+    _ensure_demo_group(picked)
+    return picked
+
+
+def _ensure_demo_group(regions: list[Region]) -> None:
+    """A custom peer group of every fourth demo region, named and described as invented."""
+    if db.session.scalar(select(RegionGroup.id).filter_by(name=DEMO_GROUP_NAME)) is None:
+        codes = " ".join(region.code for region in regions[::4])
+        save_region_group(None, DEMO_GROUP_NAME, codes, DEMO_GROUP_DESCRIPTION, None)
 
 
 def _make_users(regions: list[Region]) -> dict[str, str]:
