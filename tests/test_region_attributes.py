@@ -206,14 +206,21 @@ def test_experts_read_but_do_not_edit(client, login, create_user, regions):
     assert response.status_code == 403
 
 
-def test_the_region_answers_beside_the_record(client, admin, regions, create_round):
+@pytest.fixture
+def answered(regions, create_round):
+    """ES21's submitted v2 answers about partnerships: a lead, while the record says member."""
     from surveyapp.assessments.models import Answer, Assessment
     from surveyapp.db import utcnow
     from surveyapp.questionnaires.operations import load_questionnaire
 
     questionnaire = load_questionnaire("questionnaires/criterion7-interregional-v2.yaml")
     round_ = create_round(name="2027", questionnaire=questionnaire.questionnaire)
-    assessment = Assessment(region=regions["ES21"], round=round_, submitted_at=utcnow())
+    assessment = Assessment(
+        region=regions["ES21"],
+        round=round_,
+        state=AssessmentState.submitted,
+        submitted_at=utcnow(),
+    )
     definition = questionnaire.questionnaire.parsed
     for item_id, value in {
         "par_tp_role": "lead",
@@ -227,6 +234,10 @@ def test_the_region_answers_beside_the_record(client, admin, regions, create_rou
     db.session.add(assessment)
     regions["ES21"].thematic_partnerships = ["photonics"]  # a member, not a lead
     db.session.commit()
+    return assessment
+
+
+def test_the_region_answers_beside_the_record(client, admin, answered):
     page = client.get("/admin/regions/ES21/attributes").text
     assert "differ from the record on 1 question." in page
     role_row = page.split('id="compared-par_tp_role"', 1)[1].split("</tr>", 1)[0]
@@ -234,6 +245,16 @@ def test_the_region_answers_beside_the_record(client, admin, regions, create_rou
     assert "No: they differ" in role_row
     platforms_row = page.split('id="compared-par_tp_platforms"', 1)[1].split("</tr>", 1)[0]
     assert "No: they differ" not in platforms_row
+
+
+def test_the_review_page_shows_the_record_beside_the_answers(client, login, create_user, answered):
+    login(create_user("e@example.org", Role.expert))
+    definition = answered.round.questionnaire.parsed
+    section = definition.item("par_tp_role").section_id
+    page = client.get(f"/reviews/{answered.id}/sections/{section}").text
+    assert 'id="record-beside"' in page and "differ from the record on 1 question." in page
+    other = next(s.id for s in definition.sections if s.id != section)
+    assert 'id="record-beside"' not in client.get(f"/reviews/{answered.id}/sections/{other}").text
 
 
 def test_the_demo_invents_no_category_and_labels_its_memberships(app):

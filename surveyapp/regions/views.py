@@ -9,7 +9,7 @@ from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db
 from surveyapp.labels import current_lang
-from surveyapp.regions.answers import Comparison, compare, latest_answered
+from surveyapp.regions.answers import ITEMS, Comparison, compare, latest_answered
 from surveyapp.regions.forms import RegionAttributesForm, partnership_field_name
 from surveyapp.regions.models import MacroRegionalStrategy, PartnershipRole, RegionCategory
 from surveyapp.regions.operations import RegionAttributes, set_region_attributes
@@ -20,9 +20,12 @@ bp = Blueprint("regions", __name__, url_prefix="/admin/regions", template_folder
 
 
 @bp.app_template_global()
-def partnership_comparison(assessment) -> Comparison | None:
-    """The assessment's answers about partnerships beside its region's record (for the pages
-    that show an assessment to the working group)."""
+def partnership_comparison(assessment, section=None) -> Comparison | None:
+    """The assessment's answers about partnerships beside its region's record, for the pages
+    that show an assessment to the working group; with ``section``, only if the section asks
+    about them."""
+    if section is not None and not any(item.id in ITEMS for item in section.items):
+        return None
     return compare(assessment, current_lang())
 
 
