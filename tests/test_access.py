@@ -133,6 +133,16 @@ MATRIX = {
         "draft": row(302, 403, 403, 403, 200),
         "submitted": row(302, 403, 403, 403, 200),
     },
+    # Experts read a region's recorded attributes beside its answers; administrators edit them
+    # (an empty form: the source is missing).
+    ("regions.view_region_attributes", "GET"): {
+        "draft": row(302, 403, 403, 200, 200),
+        "submitted": row(302, 403, 403, 200, 200),
+    },
+    ("regions.edit_region_attributes", "POST"): {
+        "draft": row(302, 403, 403, 403, 422),
+        "submitted": row(302, 403, 403, 403, 422),
+    },
     ("admin.toggle_release", "POST"): {
         "draft": row(302, 403, 403, 403, 302),
         "submitted": row(302, 403, 403, 403, 302),
