@@ -165,6 +165,21 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
-    from surveyapp.cli import register_commands
+    """Each feature's command group (``flask <group> --help``), defined beside the feature."""
+    from surveyapp.auth.cli import users_cli
+    from surveyapp.demo.cli import demo_cli
+    from surveyapp.questionnaires.cli import questionnaires_cli
+    from surveyapp.regions.cli import regions_cli
+    from surveyapp.reporting.cli import export_command, reports_cli
+    from surveyapp.rounds.cli import rounds_cli
 
-    register_commands(app)
+    for command in (
+        questionnaires_cli,
+        regions_cli,
+        users_cli,
+        rounds_cli,
+        demo_cli,
+        export_command,
+        reports_cli,
+    ):
+        app.cli.add_command(command)

@@ -167,3 +167,24 @@ def test_no_view_writes_an_audit_event(graph):
         for view in views
         for writer in writers & graph.find_modules_directly_imported_by(view)
     } == set()
+
+
+def test_each_features_commands_live_in_its_own_cli_module(app):
+    """``flask <group> <command>``: every command of the app is defined in the ``cli`` module
+    of one feature package (surveyapp.<feature>.cli), none in a shared top-level module."""
+    import click
+
+    ours = {}
+    for name, command in app.cli.commands.items():
+        commands = command.commands.values() if isinstance(command, click.Group) else [command]
+        modules = {sub.callback.__module__ for sub in commands if sub.callback is not None}
+        if any(module.startswith("surveyapp") for module in modules):
+            ours[name] = modules
+    assert {"questionnaires", "regions", "users", "rounds", "demo", "reports", "export"} <= set(
+        ours
+    )
+    for name, modules in ours.items():
+        for module in modules:
+            parts = module.split(".")
+            assert len(parts) == 3 and parts[2] == "cli", f"flask {name}: defined in {module}"
+        assert len({module.split(".")[1] for module in modules}) == 1, f"flask {name}: {modules}"

@@ -1,0 +1,63 @@
+"""``flask users ...``: user accounts and API tokens."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from surveyapp.auth.models import Role
+from surveyapp.auth.operations import create_user
+from surveyapp.auth.queries import find_user_by_email
+from surveyapp.commands import transactional
+from surveyapp.regions.queries import find_region
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--region", "region_codes", multiple=True, help="NUTS code; repeat for several.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@transactional
+def create_user_command(email, name, role, region_codes, password_stdin) -> None:
+    """Create a user account."""
+    regions = []
+    for code in region_codes:
+        region = find_region(code)
+        if region is None:
+            raise click.BadParameter(f"no region with the code {code!r}", param_hint="--region")
+        regions.append(region)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = create_user(email, name, Role(role), password, regions)
+    click.echo(f"created {user.email} ({role})")
+
+
+@users_cli.command("token")
+@click.argument("email")
+@click.option("--name", default="API", show_default=True, help="What the token is for.")
+@click.option(
+    "--expires-in",
+    "days",
+    type=click.IntRange(1, 3650),
+    help="Days until the token stops working (default: until revoked).",
+)
+@transactional
+def issue_token_command(email, name, days) -> None:
+    """Issue a personal API token for EMAIL (printed once; only its hash is kept)."""
+    from datetime import timedelta
+
+    from surveyapp.api.operations import issue_token
+    from surveyapp.db import utcnow
+
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        raise click.BadParameter(f"no active user with the email {email!r}", param_hint="EMAIL")
+    expires_at = utcnow() + timedelta(days=days) if days else None
+    click.echo(issue_token(user, name, expires_at))
