@@ -271,3 +271,23 @@ def test_the_demo_invents_no_category_and_labels_its_memberships(app):
     assert "synthetic" in DEMO_ATTRIBUTE_SOURCE
     group = db.session.scalar(select(RegionGroup).filter_by(name=DEMO_GROUP_NAME))
     assert "Synthetic" in group.name and len(group.regions) >= 10
+
+
+def test_the_peer_attributes_key_moves_with_every_change(tmp_path, regions):
+    from surveyapp.regions.queries import peer_attributes_key
+
+    keys = [peer_attributes_key()]
+    path = tmp_path / "a.csv"
+    for text in (
+        "code,category\nES21,transition\n",
+        "code,category\nES21,more_developed\n",
+        "code,partnerships\nES21,photonics\n",
+        "code,partnerships\nES21,chemicals\n",  # a slug of the same length
+        "code,partnerships\nES21,chemicals:lead\n",
+        "code,partnerships\nAT13,chemicals:lead\nES21,\n",
+    ):
+        path.write_text(text)
+        import_attributes_file(path, "s")
+        db.session.commit()
+        keys.append(peer_attributes_key())
+    assert len(set(keys)) == len(keys)

@@ -1,9 +1,17 @@
 """Read helpers for regions."""
 
-from sqlalchemy import exists, select
+from sqlalchemy import case, exists, func, select
 
 from surveyapp.extensions import db
-from surveyapp.regions.models import Region, RegionPopulation
+from surveyapp.regions.models import (
+    PartnershipRole,
+    Region,
+    RegionCategory,
+    RegionPartnership,
+    RegionPopulation,
+    region_group_members,
+)
+from surveyapp.regions.partnerships import THEMATIC_PARTNERSHIPS
 
 
 def find_region(code: str) -> Region | None:
@@ -40,3 +48,41 @@ def regions_without_population(region_ids, year: int) -> list[Region]:
             select(Region).where(Region.id.in_(list(region_ids)), ~has_one).order_by(Region.code)
         )
     )
+
+
+def peer_attributes_key() -> str:
+    """A key that changes whenever what the peer groups are built from changes: the regions'
+    categories, their Thematic Partnership memberships and roles, and custom groups' members.
+
+    Aggregates only (no rows leave the database), for a data version beside the populations'.
+    """
+    category_number = case(
+        *((Region.category == c, n) for n, c in enumerate(RegionCategory, start=1)), else_=0
+    )
+    # Each (partnership, role) as its own number, summed with two different weights.
+    membership_number = case(
+        *(
+            (RegionPartnership.partnership == slug, n * 3)
+            for n, slug in enumerate(THEMATIC_PARTNERSHIPS, start=1)
+        ),
+        else_=0,
+    ) + case((RegionPartnership.role == PartnershipRole.lead, 2), else_=1)
+    row = (
+        *db.session.execute(
+            select(func.count(Region.category), func.sum(Region.id * category_number))
+        ).one(),
+        *db.session.execute(
+            select(
+                func.count(),
+                func.sum(RegionPartnership.region_id * membership_number),
+                func.sum(RegionPartnership.region_id * membership_number * membership_number),
+            )
+        ).one(),
+        *db.session.execute(
+            select(
+                func.count(),
+                func.sum(region_group_members.c.group_id * region_group_members.c.region_id),
+            )
+        ).one(),
+    )
+    return "/".join(map(str, row))
