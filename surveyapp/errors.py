@@ -13,8 +13,8 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from surveyapp.assessments import stash
+from surveyapp.audit.security_log import security_event
 from surveyapp.extensions import db
-from surveyapp.security_log import security_event
 
 #: Form posts whose answers are kept when the session or its CSRF token has gone: per endpoint,
 #: the function that shows its page again with the answers sent, ready to save. The feature

@@ -44,6 +44,7 @@ from surveyapp.assessments.permissions import (
 )
 from surveyapp.assessments.queries import answer_map, answer_values, history_entries
 from surveyapp.assessments.seam import answers_shown, section_answers
+from surveyapp.audit.security_log import security_event
 from surveyapp.bounds import db_int
 from surveyapp.db import autocommit
 from surveyapp.errors import keeps_expired_posts
@@ -54,7 +55,6 @@ from surveyapp.questionnaires.types import AnswerError
 from surveyapp.regions.models import Region
 from surveyapp.reviews.queries import latest_change_request, section_remarks, threads
 from surveyapp.rounds.models import Round, RoundState
-from surveyapp.security_log import security_event
 
 bp = Blueprint("assessments", __name__, template_folder="templates")
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from surveyapp.assessments.stash import SESSION_KEY as STASH_KEY
+from surveyapp.audit.security_log import security_event
 from surveyapp.auth.forms import ChangePasswordForm, LoginForm, ResetPasswordForm
 from surveyapp.auth.models import User
 from surveyapp.auth.operations import (
@@ -29,7 +30,6 @@ from surveyapp.auth.operations import reset_password as reset_password_operation
 from surveyapp.auth.sessions import start_session
 from surveyapp.auth.throttle import sign_in_failed, sign_in_succeeded, wait_before_sign_in
 from surveyapp.extensions import db, rate_limit
-from surveyapp.security_log import security_event
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
