@@ -106,7 +106,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.request_loader(lambda _request: user_from_request())
     login_manager.unauthorized_handler(unauthorized)
 
-    from surveyapp.labels import label, state_label
+    from surveyapp.assessments.models import state_label
+    from surveyapp.i18n import label
     from surveyapp.navigation import site_footer, site_header
     from surveyapp.numbers import format_number
     from surveyapp.regions.models import RegionCategory

@@ -4,7 +4,7 @@
 catalogue per request; the template callables ask it for every string.
 """
 
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 
 
 def install_template_gettext(environment) -> None:
@@ -15,3 +15,15 @@ def install_template_gettext(environment) -> None:
         pgettext=lambda c, s: get_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
     )
+
+
+def current_lang() -> str:
+    """The language of the current request ("en" when none is chosen)."""
+    return str(get_locale() or "en")
+
+
+def label(value) -> str:
+    """The name for people of a value that has one (a state, role or category: its enum's
+    ``label``), else the value itself as text."""
+    name = getattr(value, "label", None)
+    return str(name) if isinstance(name, str) else str(value)

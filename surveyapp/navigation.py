@@ -51,7 +51,7 @@ def site_header() -> Markup:
     html = fragment(
         "_site_header.html",
         ("user", role, name, unread),
-        role=role,
+        role=user.role,
         name=name,
         unread=unread,
         csrf_hole=CSRF_HOLE,

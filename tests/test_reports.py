@@ -67,7 +67,7 @@ def test_the_cover_says_why_a_region_without_scores_has_none(app, world, tmp_pat
     saying there is none."""
     from surveyapp.assessments.models import AssessmentState
     from surveyapp.extensions import db
-    from surveyapp.labels import label
+    from surveyapp.i18n import label
 
     assessment = world["assessments"]["ES21"]
     assessment.state = AssessmentState(state)

@@ -1,6 +1,7 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,6 +18,11 @@ class ActionStatus(enum.StrEnum):
     in_progress = "in_progress"
     done = "done"
     dropped = "dropped"
+
+    @property
+    def label(self) -> str:
+        """The status's name for people, in the reader's language."""
+        return str(_STATUS_NAMES[self])
 
 
 class Action(db.Model):
@@ -63,6 +69,15 @@ class Action(db.Model):
         kwargs.setdefault("status", ActionStatus.planned)
         kwargs.setdefault("partners", [])
         super().__init__(**kwargs)
+
+
+#: The statuss' names for people (translated when shown).
+_STATUS_NAMES = {
+    ActionStatus.planned: _l("Planned"),
+    ActionStatus.in_progress: _l("In progress"),
+    ActionStatus.done: _l("Done"),
+    ActionStatus.dropped: _l("Dropped"),
+}
 
 
 class ActionUpdate(db.Model):

@@ -21,7 +21,7 @@ from surveyapp.auth.permissions import role_required
 from surveyapp.challenges.queries import categories
 from surveyapp.extensions import db
 from surveyapp.forms import show_at_field
-from surveyapp.labels import current_lang
+from surveyapp.i18n import current_lang
 from surveyapp.regions.queries import find_region
 from surveyapp.rounds.queries import list_rounds
 

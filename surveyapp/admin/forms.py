@@ -9,7 +9,7 @@ from surveyapp.auth.models import Role
 from surveyapp.auth.queries import UserFilters
 from surveyapp.extensions import db
 from surveyapp.forms import ANY, UNKNOWN_CHOICE, FilterForm, at_most, stripped
-from surveyapp.labels import label
+from surveyapp.i18n import label
 from surveyapp.rounds.models import Round
 
 #: How much of a search the users list reads (a part of a name, email or region).

@@ -32,7 +32,8 @@ from flask_babel import format_percent, ngettext
 from flask_babel import gettext as _
 
 from surveyapp.analysis import charts, peers, queries, scoring
-from surveyapp.labels import label
+from surveyapp.assessments.models import state_label
+from surveyapp.i18n import label
 from surveyapp.regions.models import Region, RegionCategory
 from surveyapp.regions.partnerships import PLATFORMS, THEMATIC_PARTNERSHIPS
 from surveyapp.rounds.models import Round
@@ -275,7 +276,7 @@ def region_dashboard(
     return context | {
         "available": True,
         "questionnaire": definition.localized("title", lang),
-        "state": str(label(state)),
+        "state": state_label(state),
         "validated": validated,
         "provisional": not validated,
         "moderated_visible": moderated_visible,
@@ -630,7 +631,7 @@ def working_group_dashboard(
     change = panel_change(round_, labels, definition, column)
     challenges = _challenges(round_, results, definition, lang, threshold)
     left_out = {
-        str(label(state)): int(count)
+        state_label(state): int(count)
         for state, count in pending["state"].value_counts().sort_index().items()
     }
     return {
@@ -645,7 +646,7 @@ def working_group_dashboard(
             "countries": int(validated["country"].nunique()),
             "named": int(validated["consent_named"].sum()),
             "states": {
-                str(label(state)): int(count)
+                state_label(state): int(count)
                 for state, count in assessments["state"].value_counts().sort_index().items()
             },
         },

@@ -11,7 +11,7 @@ from surveyapp.assessments.permissions import may_see_region
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db
-from surveyapp.labels import current_lang
+from surveyapp.i18n import current_lang
 from surveyapp.numbers import format_change, format_score
 from surveyapp.regions.queries import find_region
 from surveyapp.rounds.models import Round

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from surveyapp.api.openapi import openapi_document
 from surveyapp.assessments.permissions import may_see_region
 from surveyapp.extensions import db
-from surveyapp.labels import current_lang
+from surveyapp.i18n import current_lang
 from surveyapp.regions.queries import find_region
 from surveyapp.rounds.models import Round
 from surveyapp.rounds.queries import list_rounds

@@ -4,6 +4,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -21,6 +22,11 @@ class AssessmentState(enum.StrEnum):
     changes_requested = "changes_requested"
     validated = "validated"
 
+    @property
+    def label(self) -> str:
+        """The state's name for people, in the reader's language."""
+        return str(_STATE_NAMES[self])
+
 
 #: Every allowed move: (from, to) -> name of the step. Anything else is refused.
 TRANSITIONS: dict[tuple[AssessmentState, AssessmentState], str] = {
@@ -29,6 +35,16 @@ TRANSITIONS: dict[tuple[AssessmentState, AssessmentState], str] = {
     (AssessmentState.submitted, AssessmentState.under_review): "start_review",
     (AssessmentState.under_review, AssessmentState.changes_requested): "request_changes",
     (AssessmentState.under_review, AssessmentState.validated): "validate",
+}
+
+
+#: The states' names for people (translated when shown).
+_STATE_NAMES = {
+    AssessmentState.draft: _l("Draft"),
+    AssessmentState.submitted: _l("Submitted"),
+    AssessmentState.under_review: _l("Under review"),
+    AssessmentState.changes_requested: _l("Changes requested"),
+    AssessmentState.validated: _l("Validated"),
 }
 
 
@@ -173,3 +189,13 @@ class FormStash(db.Model):
     data: Mapped[list] = mapped_column(JSONType)
     #: When it was kept; stashes older than a week are purged.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+def state_label(value) -> str:
+    """A workflow state stored as text (in an audit event), named for people; else the text."""
+    if value is None:
+        return ""
+    try:
+        return AssessmentState(value).label
+    except ValueError:
+        return str(value)

@@ -50,7 +50,7 @@ from surveyapp.db import autocommit
 from surveyapp.errors import keeps_expired_posts
 from surveyapp.extensions import db
 from surveyapp.fragments import fragment
-from surveyapp.labels import current_lang
+from surveyapp.i18n import current_lang
 from surveyapp.questionnaires.types import AnswerError
 from surveyapp.regions.models import Region
 from surveyapp.reviews.queries import latest_change_request, section_remarks, threads

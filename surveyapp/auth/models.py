@@ -5,6 +5,7 @@ import secrets
 from datetime import datetime
 
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, Table, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
@@ -20,6 +21,11 @@ class Role(enum.StrEnum):
     expert = "expert"
     admin = "admin"
 
+    @property
+    def label(self) -> str:
+        """The role's name for people, in the reader's language."""
+        return str(_ROLE_NAMES[self])
+
 
 #: Which regions an officer answers for (usually one, sometimes a few).
 region_memberships = Table(
@@ -28,6 +34,14 @@ region_memberships = Table(
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
     Column("region_id", ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+#: The roles' names for people (translated when shown).
+_ROLE_NAMES = {
+    Role.officer: _l("Regional officer"),
+    Role.expert: _l("Working-group expert"),
+    Role.admin: _l("Administrator"),
+}
 
 
 def new_session_token() -> str:

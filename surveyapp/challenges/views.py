@@ -24,7 +24,7 @@ from surveyapp.challenges.queries import (
 )
 from surveyapp.extensions import db
 from surveyapp.forms import show_at_field
-from surveyapp.labels import current_lang
+from surveyapp.i18n import current_lang
 from surveyapp.reviews.page import render_review, review_item_url
 from surveyapp.rounds.queries import list_rounds
 

@@ -1,7 +1,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
-from surveyapp.labels import current_lang
+from surveyapp.i18n import current_lang
 from surveyapp.main.queries import home_overview
 
 bp = Blueprint("main", __name__, template_folder="templates")

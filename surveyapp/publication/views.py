@@ -7,7 +7,7 @@ from flask_login import current_user
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db, rate_limit
-from surveyapp.labels import current_lang
+from surveyapp.i18n import current_lang
 from surveyapp.publication.operations import (
     PublicationError,
     counted_assessments,

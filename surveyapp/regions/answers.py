@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from surveyapp.assessments.models import Answer, Assessment
 from surveyapp.extensions import db
-from surveyapp.labels import label
+from surveyapp.i18n import label
 from surveyapp.regions.models import PartnershipRole, Region
 from surveyapp.regions.partnerships import PLATFORMS, THEMATIC_PARTNERSHIPS
 from surveyapp.rounds.models import Round

@@ -4,7 +4,7 @@ from wtforms import SelectField, SelectMultipleField, StringField, widgets
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from surveyapp.labels import label
+from surveyapp.i18n import label
 from surveyapp.regions.models import MacroRegionalStrategy, PartnershipRole, RegionCategory
 from surveyapp.regions.partnerships import PLATFORMS, THEMATIC_PARTNERSHIPS
 

@@ -2,6 +2,7 @@
 
 import enum
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -27,12 +28,37 @@ class RegionCategory(enum.StrEnum):
     transition = "transition"
     more_developed = "more_developed"
 
+    @property
+    def label(self) -> str:
+        """The category's name for people, in the reader's language."""
+        return str(_CATEGORY_NAMES[self])
+
 
 class PartnershipRole(enum.StrEnum):
     """A region's role in an S3 Thematic Partnership (co-leads are listed as lead regions)."""
 
     lead = "lead"
     member = "member"
+
+    @property
+    def label(self) -> str:
+        """The role's name for people, in the reader's language."""
+        return str(_ROLE_NAMES[self])
+
+
+#: The categorys' names for people (translated when shown).
+_CATEGORY_NAMES = {
+    RegionCategory.less_developed: _l("Less developed region"),
+    RegionCategory.transition: _l("Transition region"),
+    RegionCategory.more_developed: _l("More developed region"),
+}
+
+
+#: The roles' names for people (translated when shown).
+_ROLE_NAMES = {
+    PartnershipRole.lead: _l("Lead region"),
+    PartnershipRole.member: _l("Member"),
+}
 
 
 class MacroRegionalStrategy(enum.StrEnum):
@@ -43,6 +69,11 @@ class MacroRegionalStrategy(enum.StrEnum):
     eusair = "eusair"
     eusalp = "eusalp"
 
+    @property
+    def label(self) -> str:
+        """The strategy's name for people, in the reader's language."""
+        return str(_STRATEGY_NAMES[self])
+
 
 class SlugList(TypeDecorator):
     """Comma-separated slugs (db.comma_list) read back as a sorted list ([] without any)."""
@@ -52,6 +83,15 @@ class SlugList(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return sorted(value.split(",")) if value else []
+
+
+#: The strategys' names for people (translated when shown).
+_STRATEGY_NAMES = {
+    MacroRegionalStrategy.eusbsr: _l("EU Strategy for the Baltic Sea Region (EUSBSR)"),
+    MacroRegionalStrategy.eusdr: _l("EU Strategy for the Danube Region (EUSDR)"),
+    MacroRegionalStrategy.eusair: _l("EU Strategy for the Adriatic and Ionian Region (EUSAIR)"),
+    MacroRegionalStrategy.eusalp: _l("EU Strategy for the Alpine Region (EUSALP)"),
+}
 
 
 class Region(db.Model):

@@ -8,7 +8,7 @@ from flask_login import current_user
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db
-from surveyapp.labels import current_lang
+from surveyapp.i18n import current_lang
 from surveyapp.regions.answers import ITEMS, Comparison, compare, latest_answered
 from surveyapp.regions.forms import RegionAttributesForm, partnership_field_name
 from surveyapp.regions.models import MacroRegionalStrategy, PartnershipRole, RegionCategory

@@ -26,10 +26,10 @@ from surveyapp.analysis.dashboard import (
     region_dashboard,
     working_group_dashboard,
 )
-from surveyapp.assessments.models import Assessment, AssessmentState
+from surveyapp.assessments.models import Assessment, AssessmentState, state_label
 from surveyapp.challenges.queries import categories, round_counts
 from surveyapp.extensions import db
-from surveyapp.labels import label
+from surveyapp.i18n import label
 from surveyapp.numbers import format_number
 from surveyapp.practices.models import GoodPractice
 from surveyapp.regions.models import Region
@@ -397,7 +397,7 @@ def method_annex(
         "round": round_.name,
         "reference_date": round_.reference_day.isoformat(),
         "snapshot_id": queries.snapshot_id(results) if round_figures else None,
-        "states": {str(label(state)): int(count) for state, count in states.items()}
+        "states": {state_label(state): int(count) for state, count in states.items()}
         if round_figures
         else None,
         "threshold": current_app.config["MIN_GROUP_SIZE"],

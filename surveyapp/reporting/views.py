@@ -15,7 +15,7 @@ from surveyapp.assessments.permissions import load_assessment
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db
-from surveyapp.labels import current_lang
+from surveyapp.i18n import current_lang
 from surveyapp.reporting.catalog import RESPONSE, WORKING_GROUP, Job
 from surveyapp.reporting.serve import send_report
 from surveyapp.rounds.models import Round

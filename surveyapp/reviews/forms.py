@@ -12,7 +12,7 @@ from wtforms.validators import AnyOf, Length, ValidationError
 
 from surveyapp.assessments.models import AssessmentState
 from surveyapp.forms import ANY, UNKNOWN_CHOICE, FilterForm, IdField, country_field, stripped
-from surveyapp.labels import label
+from surveyapp.i18n import label
 from surveyapp.questionnaires.types import MaxLength
 from surveyapp.regions.models import RegionCategory
 from surveyapp.regions.partnerships import THEMATIC_PARTNERSHIPS

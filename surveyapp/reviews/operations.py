@@ -22,7 +22,7 @@ from surveyapp.auth.models import Role, User
 from surveyapp.db import utcnow
 from surveyapp.extensions import db
 from surveyapp.forms import FieldError
-from surveyapp.labels import current_lang
+from surveyapp.i18n import current_lang
 from surveyapp.notifications.operations import experts_of, notify, region_officers
 from surveyapp.questionnaires.types import NOT_APPLICABLE
 from surveyapp.reviews.models import ChangeRequest, ItemComment, ModeratedScore, SectionRemark

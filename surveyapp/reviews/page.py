@@ -12,7 +12,7 @@ from surveyapp.assessments.permissions import can_review
 from surveyapp.assessments.queries import answer_map
 from surveyapp.auth.models import Role
 from surveyapp.challenges.queries import categories, tags_of
-from surveyapp.labels import current_lang
+from surveyapp.i18n import current_lang
 from surveyapp.numbers import format_score
 from surveyapp.practices.queries import practices_of
 from surveyapp.reviews.queries import (

@@ -10,7 +10,7 @@ from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db
 from surveyapp.forms import show_at_field
-from surveyapp.labels import current_lang
+from surveyapp.i18n import current_lang
 from surveyapp.reviews.forms import (
     STEP_FORMS,
     CommentForm,

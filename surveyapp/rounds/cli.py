@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from surveyapp.commands import transactional
-from surveyapp.labels import label
+from surveyapp.i18n import label
 from surveyapp.questionnaires.queries import find_questionnaire
 from surveyapp.rounds.models import InvalidRoundTransition, RoundState
 from surveyapp.rounds.operations import (

@@ -3,6 +3,7 @@
 import enum
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -16,9 +17,22 @@ class RoundState(enum.StrEnum):
     open = "open"
     closed = "closed"
 
+    @property
+    def label(self) -> str:
+        """The state's name for people, in the reader's language."""
+        return str(_STATE_NAMES[self])
+
 
 class InvalidRoundTransition(ValueError):
     pass
+
+
+#: The states' names for people (translated when shown).
+_STATE_NAMES = {
+    RoundState.planned: _l("Planned"),
+    RoundState.open: _l("Open"),
+    RoundState.closed: _l("Closed"),
+}
 
 
 class Round(db.Model):
