@@ -108,7 +108,7 @@ def _init_extensions(app: Flask) -> None:
 
     from surveyapp.assessments.models import state_label
     from surveyapp.i18n import label
-    from surveyapp.navigation import site_footer, site_header
+    from surveyapp.main.navigation import site_footer, site_header
     from surveyapp.numbers import format_number
     from surveyapp.regions.models import RegionCategory
 

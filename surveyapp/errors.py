@@ -153,7 +153,7 @@ def register_error_handlers(app: Flask) -> None:
             "lost. Try again in a moment; if you were sending a form, go back: your browser "
             "still has what you typed."
         )
-        g.surveyapp_user_unreadable = True  # the header shows no one's name (navigation)
+        g.surveyapp_user_unreadable = True  # the header shows no one's name (main.navigation)
         headers = {"Retry-After": "5", "Cache-Control": "no-store"}
         if is_api_request():
             return problem(503, message, headers)

@@ -32,8 +32,7 @@ from surveyapp.audit.operations import event_row, logging_insert
 from surveyapp.auth.models import User
 from surveyapp.db import json_rows, json_value
 from surveyapp.extensions import db
-from surveyapp.navigation import note_unread_notifications
-from surveyapp.notifications.queries import unread_count_of
+from surveyapp.notifications.queries import note_unread_notifications, unread_count_of
 from surveyapp.questionnaires.definition import Section
 from surveyapp.rounds.models import Round, RoundState
 

@@ -1,3 +1,5 @@
+from flask import request
+from flask_login import current_user
 from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import joinedload
 
@@ -45,3 +47,23 @@ def unread_count_of(user_id: ColumnElement[int]) -> ScalarSelect[int]:
 
 def unread_count(user: User) -> int:
     return db.session.scalar(_count_unread(user.id))
+
+
+#: In the request's WSGI environ (one dict per request, whichever app context it runs in).
+_UNREAD = "surveyapp.unread_notifications"
+
+
+def unread_notifications() -> int:
+    """For the header: read once per request (or as the page read it, see
+    note_unread_notifications), 0 when signed out."""
+    if not current_user.is_authenticated:
+        return 0
+    if _UNREAD not in request.environ:
+        request.environ[_UNREAD] = unread_count(current_user)
+    return request.environ[_UNREAD]
+
+
+def note_unread_notifications(count: int) -> None:
+    """The header's count of unread notifications, as a page read it in its own query (the
+    section page, assessments.seam), so that the header does not read it again."""
+    request.environ[_UNREAD] = count

@@ -6,37 +6,16 @@ each variant is rendered once (surveyapp/fragments.py); only the sign-out form's
 filled in on every page.
 """
 
-from flask import g, request
+from flask import g
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from surveyapp.fragments import fragment
+from surveyapp.notifications.queries import unread_notifications
 
 #: Stands for the CSRF token in the kept header (no rendered text contains it).
 CSRF_HOLE = "__surveyapp_csrf_token__"
-
-
-#: In the request's WSGI environ (one dict per request, whichever app context it runs in).
-_UNREAD = "surveyapp.unread_notifications"
-
-
-def unread_notifications() -> int:
-    """For the header: read once per request (or as the page read it, see
-    note_unread_notifications), 0 when signed out."""
-    from surveyapp.notifications.queries import unread_count
-
-    if not current_user.is_authenticated:
-        return 0
-    if _UNREAD not in request.environ:
-        request.environ[_UNREAD] = unread_count(current_user)
-    return request.environ[_UNREAD]
-
-
-def note_unread_notifications(count: int) -> None:
-    """The header's count of unread notifications, as a page read it in its own query (the
-    section page, assessments.seam), so that the header does not read it again."""
-    request.environ[_UNREAD] = count
 
 
 def site_header() -> Markup:
