@@ -166,7 +166,7 @@ class RegionPartnership(db.Model):
     role: Mapped[PartnershipRole] = mapped_column(
         StateEnum(PartnershipRole), default=PartnershipRole.member
     )
-    #: Where the membership comes from (an import's source, or "administrator"); None: not
+    #: Where the membership comes from (named on the page or for an import); None: not
     #: recorded (memberships from before sources were kept).
     source: Mapped[str | None] = mapped_column(CleanString(200))
 
@@ -184,7 +184,7 @@ class RegionStrategy(db.Model):
     strategy: Mapped[MacroRegionalStrategy] = mapped_column(
         StateEnum(MacroRegionalStrategy), primary_key=True
     )
-    #: Where the fact comes from (an import's source, or "administrator").
+    #: Where the fact comes from (named on the page or for an import).
     source: Mapped[str | None] = mapped_column(CleanString(200))
 
     region: Mapped[Region] = relationship(back_populates="strategies")
