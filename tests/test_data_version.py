@@ -56,3 +56,31 @@ def test_an_answer_changed_after_a_send_back_changes_the_rounds_data_version(wor
     again = version(assessment)
     assert again != counted
     assert changed_at(again) > changed_at(counted)
+
+
+def test_a_change_of_what_peer_groups_are_built_from_changes_the_rounds_data_version(world):
+    from surveyapp.regions.models import PartnershipRole, RegionCategory
+    from surveyapp.regions.operations import RegionAttributes, set_region_attributes
+
+    assessment = world["assessment"]
+    submit_assessment(assessment, world["officer"], without_evidence_confirmed=True)
+    db.session.commit()
+    seen = {version(assessment)}
+    region = assessment.region
+    for values in (
+        RegionAttributes(category=RegionCategory.transition),
+        RegionAttributes(category=RegionCategory.more_developed),
+        RegionAttributes(
+            category=RegionCategory.more_developed,
+            partnerships={"photonics": PartnershipRole.member},
+        ),
+        RegionAttributes(
+            category=RegionCategory.more_developed,
+            partnerships={"photonics": PartnershipRole.lead},
+        ),
+    ):
+        assert set_region_attributes(region, values, "a test")
+        db.session.commit()
+        now = version(assessment)
+        assert now not in seen
+        seen.add(now)

@@ -12,6 +12,7 @@ from surveyapp.assessments.operations import save_answer
 from surveyapp.extensions import db
 from surveyapp.questionnaires.operations import load_questionnaire
 from surveyapp.rounds.models import Round, RoundState
+from tests.conftest import resubmitted_with
 
 
 @pytest.fixture
@@ -117,13 +118,5 @@ def test_snapshot_id_names_the_data_and_the_questionnaire(
     first = queries.snapshot_id(queries.round_scores(round_))
     assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{12}", first)
     assert queries.snapshot_id(queries.round_scores(round_)) == first  # same data, same id
-    from sqlalchemy import select
-
-    from surveyapp.assessments.models import Answer
-
-    answer = db.session.scalar(
-        select(Answer).filter_by(assessment_id=assessment.id, item_id="maturity")
-    )
-    answer.value, answer.version = 4, answer.version + 1
-    db.session.commit()
+    resubmitted_with(assessment, "maturity", 4)
     assert queries.snapshot_id(queries.round_scores(round_)) != first

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from surveyapp.assessments.models import COUNTED_STATES, Assessment
 from surveyapp.extensions import db
 from surveyapp.regions.models import RegionPopulation
+from surveyapp.regions.queries import peer_attributes_key
 from surveyapp.reviews.models import ModeratedScore
 from surveyapp.rounds.models import Round
 
@@ -43,9 +44,11 @@ def query_data_versions(round_ids: list[int]) -> dict[int, tuple]:
     """Per round, a key that changes whenever anything its scores depend on changes.
 
     Counted assessments (which, in which state, with what consent), their moderated scores'
-    last change, the round's questionnaire and reference date, and the populations
-    (size-relative count targets). Cheap: grouped aggregate queries, no rows leave the
-    database. Every key has the same layout (``CHANGE_TIME_POSITIONS``).
+    last change, the round's questionnaire and reference date, the populations (size-relative
+    count targets) and what the peer groups are built from (categories, Thematic Partnership
+    memberships, custom groups' members: regions.queries.peer_attributes_key). Cheap: grouped
+    aggregate queries, no rows leave the database. Every key has the same layout
+    (``CHANGE_TIME_POSITIONS``).
 
     Answers are not read: an answer changes only while its assessment is editable by the region
     (draft, changes requested: ``Assessment.EDITABLE_BY_REGION``), never while it counts. An
@@ -81,6 +84,7 @@ def query_data_versions(round_ids: list[int]) -> dict[int, tuple]:
         )
     ).all()
     population_key = _population_key()
+    peers_key = peer_attributes_key()
     parts = [
         {row[0]: tuple(map(str, row[1:])) for row in rows} for rows in (assessments, moderated)
     ]
@@ -90,6 +94,7 @@ def query_data_versions(round_ids: list[int]) -> dict[int, tuple]:
             rid,
             *(value for part in parts for value in part.get(rid, ("0", "None", "None"))),
             *populations.get(rid, ("None", "None", "None")),
+            peers_key,
         )
         for rid in round_ids
     }
