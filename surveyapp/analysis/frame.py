@@ -8,9 +8,10 @@ Nothing here computes a score: :mod:`scoring` takes these frames as they are.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 import pandas as pd
-from sqlalchemy import Text, cast, func, literal, select
+from sqlalchemy import Text, bindparam, cast, func, literal, select
 
 from surveyapp.assessments.models import COUNTED_STATES, Answer, Assessment, AssessmentState
 from surveyapp.extensions import db
@@ -31,9 +32,11 @@ ASSESSMENT_COLUMNS = [
 ]
 
 
-def load_assessments(round_ids: list[int]) -> pd.DataFrame:
-    """Counted assessments of the rounds with their region's attributes, one row each."""
-    rows = db.session.execute(
+@lru_cache(maxsize=1)
+def _assessments_statement():
+    """Built once: it is read again on every page that shows a round's figures (the names and
+    consents are never taken from the cache), and building it cost as much as running it."""
+    return (
         select(
             Assessment.id,
             Assessment.round_id,
@@ -47,8 +50,18 @@ def load_assessments(round_ids: list[int]) -> pd.DataFrame:
             Region.thematic_partnerships,
         )
         .join(Region, Region.id == Assessment.region_id)
-        .where(Assessment.round_id.in_(round_ids), Assessment.state.in_(COUNTED_STATES))
+        .where(
+            Assessment.round_id.in_(bindparam("round_ids", expanding=True)),
+            Assessment.state.in_(COUNTED_STATES),
+        )
         .order_by(Assessment.round_id, Region.code)
+    )
+
+
+def load_assessments(round_ids: list[int]) -> pd.DataFrame:
+    """Counted assessments of the rounds with their region's attributes, one row each."""
+    rows = db.session.execute(
+        _assessments_statement(), {"round_ids": [int(rid) for rid in round_ids]}
     ).all()
     frame = _frame(rows, ASSESSMENT_COLUMNS)
     frame["state"] = frame["state"].map(str)

@@ -1,5 +1,7 @@
 """Read helpers for regions."""
 
+from functools import lru_cache
+
 from sqlalchemy import case, exists, func, select
 
 from surveyapp.extensions import db
@@ -50,12 +52,10 @@ def regions_without_population(region_ids, year: int) -> list[Region]:
     )
 
 
-def peer_attributes_key() -> str:
-    """A key that changes whenever what the peer groups are built from changes: the regions'
-    categories, their Thematic Partnership memberships and roles, and custom groups' members.
-
-    Aggregates only (no rows leave the database), for a data version beside the populations'.
-    """
+@lru_cache(maxsize=1)
+def _peer_attribute_statements() -> tuple:
+    """The three aggregate statements of peer_attributes_key, built once (building the CASE over
+    every partnership cost more than running it)."""
     category_number = case(
         *((Region.category == c, n) for n, c in enumerate(RegionCategory, start=1)), else_=0
     )
@@ -67,22 +67,25 @@ def peer_attributes_key() -> str:
         ),
         else_=0,
     ) + case((RegionPartnership.role == PartnershipRole.lead, 2), else_=1)
-    row = (
-        *db.session.execute(
-            select(func.count(Region.category), func.sum(Region.id * category_number))
-        ).one(),
-        *db.session.execute(
-            select(
-                func.count(),
-                func.sum(RegionPartnership.region_id * membership_number),
-                func.sum(RegionPartnership.region_id * membership_number * membership_number),
-            )
-        ).one(),
-        *db.session.execute(
-            select(
-                func.count(),
-                func.sum(region_group_members.c.group_id * region_group_members.c.region_id),
-            )
-        ).one(),
+    return (
+        select(func.count(Region.category), func.sum(Region.id * category_number)),
+        select(
+            func.count(),
+            func.sum(RegionPartnership.region_id * membership_number),
+            func.sum(RegionPartnership.region_id * membership_number * membership_number),
+        ),
+        select(
+            func.count(),
+            func.sum(region_group_members.c.group_id * region_group_members.c.region_id),
+        ),
     )
-    return "/".join(map(str, row))
+
+
+def peer_attributes_key() -> str:
+    """A key that changes whenever what the peer groups are built from changes: the regions'
+    categories, their Thematic Partnership memberships and roles, and custom groups' members.
+
+    Aggregates only (no rows leave the database), for a data version beside the populations'.
+    """
+    rows = (db.session.execute(statement).one() for statement in _peer_attribute_statements())
+    return "/".join(str(value) for row in rows for value in row)
