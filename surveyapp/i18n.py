@@ -22,8 +22,9 @@ def current_lang() -> str:
     return str(get_locale() or "en")
 
 
-def label(value) -> str:
+def label(value):
     """The name for people of a value that has one (a state, role or category: its enum's
-    ``label``), else the value itself as text."""
+    ``label``, a lazy string translated where it is shown, so that choices built at import
+    are in the reader's language), else the value itself as text."""
     name = getattr(value, "label", None)
-    return str(name) if isinstance(name, str) else str(value)
+    return str(value) if name is None else name

@@ -84,3 +84,46 @@ def test_a_change_of_what_peer_groups_are_built_from_changes_the_rounds_data_ver
         now = version(assessment)
         assert now not in seen
         seen.add(now)
+
+
+def test_two_regions_trading_their_populations_or_categories_change_the_data_version(
+    world, create_region
+):
+    from surveyapp.regions.models import RegionCategory, RegionPopulation
+
+    assessment = world["assessment"]
+    submit_assessment(assessment, world["officer"], without_evidence_confirmed=True)
+    first, second = assessment.region, create_region("ES22", "Navarra")
+    db.session.add_all(
+        [
+            RegionPopulation(region_id=first.id, year=2025, population=2_200_000, source="test"),
+            RegionPopulation(region_id=second.id, year=2025, population=660_000, source="test"),
+        ]
+    )
+    first.category, second.category = RegionCategory.more_developed, RegionCategory.transition
+    db.session.commit()
+    before = version(assessment)
+    for row in db.session.scalars(db.select(RegionPopulation)):
+        row.population = 660_000 if row.region_id == first.id else 2_200_000
+    db.session.commit()
+    swapped = version(assessment)
+    assert swapped != before
+    first.category, second.category = RegionCategory.transition, RegionCategory.more_developed
+    db.session.commit()
+    assert version(assessment) not in (before, swapped)
+
+
+def test_a_values_name_follows_the_readers_language_even_when_taken_at_import(app):
+    """Form choices are built when their module is imported: the names must stay lazy."""
+    from flask_babel import force_locale
+
+    from surveyapp.admin.forms import UserFilterForm
+    from surveyapp.auth.models import Role
+    from surveyapp.i18n import label
+
+    with app.test_request_context(), force_locale("fr"):
+        assert str(label(Role.expert)) == "Expert du groupe de travail"
+        choices = {
+            str(value): str(name) for value, name, *_ in UserFilterForm().role.iter_choices()
+        }
+        assert choices["expert"] == "Expert du groupe de travail"

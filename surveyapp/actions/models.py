@@ -2,6 +2,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,9 +21,9 @@ class ActionStatus(enum.StrEnum):
     dropped = "dropped"
 
     @property
-    def label(self) -> str:
-        """The status's name for people, in the reader's language."""
-        return str(_STATUS_NAMES[self])
+    def label(self) -> LazyString:
+        """The status's name for people, in the reader's language (translated when shown)."""
+        return _STATUS_NAMES[self]
 
 
 class Action(db.Model):

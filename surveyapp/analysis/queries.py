@@ -252,11 +252,12 @@ def suppressed_groups(results: RoundScores) -> set[str]:
     so that no two figures anyone can see differ by fewer than the threshold's regions. Groups
     are of validated assessments (the ones peer statistics count).
     """
-    custom = custom_groups()
-    frozen = tuple(sorted((name, tuple(sorted(ids))) for name, ids in custom.items()))
-    key = ("suppressed-groups", min_group_size(), frozen)
+    # Kept under the groups themselves (their kinds, names and members, from the regions' rows
+    # as read now), so that a region's new country, category or partnership is never judged by
+    # an earlier round of suppression.
+    groups = peers.all_peer_groups(_validated_regions(results), custom_groups())
+    key = ("suppressed-groups", min_group_size(), frozenset(groups))
     if key not in results.memo:
-        groups = peers.all_peer_groups(_validated_regions(results), custom)
         results.memo[key] = {
             g.group.key for g in peers.suppress(groups, min_group_size()) if g.suppressed
         }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import has_request_context, request
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, cast, func, select
 
 from surveyapp.assessments.models import COUNTED_STATES, Assessment
 from surveyapp.extensions import db
@@ -105,11 +105,16 @@ CHANGE_TIME_POSITIONS = (2, 5)
 
 
 def _population_key() -> str:
+    """Aggregates of the population table; the products tie each figure to its region and year,
+    so that two regions' figures swapped (a file with two codes mixed up) change the key."""
+    population = cast(RegionPopulation.population, BigInteger)
     row = db.session.execute(
         select(
             func.count(RegionPopulation.id),
-            func.sum(RegionPopulation.population),
+            func.sum(population),
             func.sum(RegionPopulation.year * RegionPopulation.region_id),
+            func.sum(population * RegionPopulation.region_id),
+            func.sum(population * (RegionPopulation.year - 1900)),
         )
     ).one()
     return "/".join(map(str, row))

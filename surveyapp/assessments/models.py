@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import ForeignKey, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,9 +24,9 @@ class AssessmentState(enum.StrEnum):
     validated = "validated"
 
     @property
-    def label(self) -> str:
-        """The state's name for people, in the reader's language."""
-        return str(_STATE_NAMES[self])
+    def label(self) -> LazyString:
+        """The state's name for people, in the reader's language (translated when shown)."""
+        return _STATE_NAMES[self]
 
 
 #: Every allowed move: (from, to) -> name of the step. Anything else is refused.
@@ -196,6 +197,6 @@ def state_label(value) -> str:
     if value is None:
         return ""
     try:
-        return AssessmentState(value).label
+        return str(AssessmentState(value).label)
     except ValueError:
         return str(value)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, Table, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
@@ -22,9 +23,9 @@ class Role(enum.StrEnum):
     admin = "admin"
 
     @property
-    def label(self) -> str:
-        """The role's name for people, in the reader's language."""
-        return str(_ROLE_NAMES[self])
+    def label(self) -> LazyString:
+        """The role's name for people, in the reader's language (translated when shown)."""
+        return _ROLE_NAMES[self]
 
 
 #: Which regions an officer answers for (usually one, sometimes a few).

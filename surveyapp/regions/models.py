@@ -3,6 +3,7 @@
 import enum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -29,9 +30,9 @@ class RegionCategory(enum.StrEnum):
     more_developed = "more_developed"
 
     @property
-    def label(self) -> str:
-        """The category's name for people, in the reader's language."""
-        return str(_CATEGORY_NAMES[self])
+    def label(self) -> LazyString:
+        """The category's name for people, in the reader's language (translated when shown)."""
+        return _CATEGORY_NAMES[self]
 
 
 class PartnershipRole(enum.StrEnum):
@@ -41,9 +42,9 @@ class PartnershipRole(enum.StrEnum):
     member = "member"
 
     @property
-    def label(self) -> str:
-        """The role's name for people, in the reader's language."""
-        return str(_ROLE_NAMES[self])
+    def label(self) -> LazyString:
+        """The role's name for people, in the reader's language (translated when shown)."""
+        return _ROLE_NAMES[self]
 
 
 #: The categorys' names for people (translated when shown).
@@ -70,9 +71,9 @@ class MacroRegionalStrategy(enum.StrEnum):
     eusalp = "eusalp"
 
     @property
-    def label(self) -> str:
-        """The strategy's name for people, in the reader's language."""
-        return str(_STRATEGY_NAMES[self])
+    def label(self) -> LazyString:
+        """The strategy's name for people, in the reader's language (translated when shown)."""
+        return _STRATEGY_NAMES[self]
 
 
 class SlugList(TypeDecorator):

@@ -68,7 +68,12 @@ def _peer_attribute_statements() -> tuple:
         else_=0,
     ) + case((RegionPartnership.role == PartnershipRole.lead, 2), else_=1)
     return (
-        select(func.count(Region.category), func.sum(Region.id * category_number)),
+        select(
+            func.count(Region.category),
+            func.sum(Region.id * category_number),
+            # A second moment: two regions trading categories do not leave both sums alike.
+            func.sum(Region.id * Region.id * category_number),
+        ),
         select(
             func.count(),
             func.sum(RegionPartnership.region_id * membership_number),

@@ -4,6 +4,7 @@ import enum
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import ForeignKey, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -18,9 +19,9 @@ class RoundState(enum.StrEnum):
     closed = "closed"
 
     @property
-    def label(self) -> str:
-        """The state's name for people, in the reader's language."""
-        return str(_STATE_NAMES[self])
+    def label(self) -> LazyString:
+        """The state's name for people, in the reader's language (translated when shown)."""
+        return _STATE_NAMES[self]
 
 
 class InvalidRoundTransition(ValueError):
