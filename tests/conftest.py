@@ -42,14 +42,45 @@ def _compile_translations(root):
                 write_mo(target, read_po(source))
 
 
+#: The pytest-xdist worker running this process ("gw0", "gw1", ...); None without workers.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _runs_tests(config) -> bool:
+    """False in the process that only hands tests out to pytest-xdist's workers."""
+    return WORKER is not None or not getattr(config.option, "numprocesses", None)
+
+
 def pytest_configure(config):
     _compile_translations(config.rootpath)
+    if not _runs_tests(config):
+        return  # each worker takes a database of its own (below)
     # Set once, before any app exists, so every create_app() in the run agrees.
     if not os.environ.get("TEST_DATABASE_URL"):
         path = os.path.join(config.rootpath, "instance", f"test-{os.getpid()}.db")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         os.environ["TEST_DATABASE_URL"] = f"sqlite:///{path}"
         config._surveyapp_sqlite_file = path
+    elif WORKER is not None and make_url(os.environ["TEST_DATABASE_URL"]).get_backend_name() != (
+        "sqlite"
+    ):
+        # A server database: each worker a fresh one beside it, named after the worker.
+        url = make_url(os.environ["TEST_DATABASE_URL"])
+        name = f"{url.database}_{WORKER}"
+        _server_database(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _server_database(url, f'CREATE DATABASE "{name}"')
+        worker_url = url.set(database=name).render_as_string(hide_password=False)
+        os.environ["TEST_DATABASE_URL"] = worker_url
+        config._surveyapp_server_database = (url, name)
+
+
+def _server_database(url, statement: str) -> None:
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        admin.dispose()
 
 
 def pytest_unconfigure(config):
@@ -58,6 +89,28 @@ def pytest_unconfigure(config):
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(path + suffix):
                 os.remove(path + suffix)
+    if server_database := getattr(config, "_surveyapp_server_database", None):
+        url, name = server_database
+        _server_database(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def redis_url():
+    """A Redis database of this test process (one per pytest-xdist worker), empty before and
+    after the test. Skipped without a Redis server on 127.0.0.1:6379, except in CI."""
+    redis = pytest.importorskip("redis")
+    index = int(WORKER[2:]) if WORKER else 0
+    url = f"redis://127.0.0.1:6379/{15 - index}"
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    yield url
+    client.flushdb()
+    client.close()
 
 
 @pytest.fixture(scope="session")

@@ -146,19 +146,6 @@ def test_the_render_pool_recovers_when_an_idle_worker_is_killed(app, scored_worl
         assert pool.outcome(pool.submit(job, context, "second")) == (RENDERED, "")
 
 
-@pytest.fixture
-def redis_url():
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/15"
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.exceptions.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    redis.Redis.from_url(url).flushdb()
-    yield url
-    redis.Redis.from_url(url).flushdb()
-
-
 def test_with_redis_reports_render_in_rq_jobs(app, world, login, create_user, redis_url):
     from redis import Redis
     from rq import Queue, SimpleWorker

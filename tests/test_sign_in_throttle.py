@@ -183,21 +183,6 @@ def test_the_count_is_shared_by_two_workers(app, owner):
     assert sign_in(app.test_client(), owner.email, address=OWNER).status_code == 302
 
 
-@pytest.fixture
-def redis_url():
-    redis = pytest.importorskip("redis")
-    url = "redis://127.0.0.1:6379/13"
-    try:
-        redis.Redis.from_url(url).ping()
-    except redis.ConnectionError:
-        pytest.skip("no Redis on 127.0.0.1:6379")
-    yield url
-    client = redis.Redis.from_url(url)
-    for key in client.scan_iter(f"{throttle.REDIS_PREFIX}*"):
-        client.delete(key)
-    client.close()
-
-
 def test_the_count_can_be_kept_in_redis(app, create_user, clock, redis_url):
     """With REDIS_URL, both apps count in Redis (and nothing in the database)."""
     from sqlalchemy import func, select
