@@ -194,3 +194,31 @@ def test_an_over_long_owner_is_an_error_not_a_cut(app, login, world):
     assert "Shorten this to 200 characters (it has 250)." in refused.text
     assert _text_value(refused.text, "owner") == owner
     assert db.session.scalar(select(Action)) is None
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("aspect", "Choose a critical aspect from the list."),
+        ("dimension", "Choose a dimension from the list."),
+    ],
+)
+def test_an_aspect_or_dimension_not_in_the_questionnaire_is_refused_at_its_field(
+    app, login, world, field, message
+):
+    from surveyapp.actions.queries import plan_definition
+
+    definition = plan_definition()
+    offered = {g.id for g in getattr(definition, f"{field}s")}
+    made_up = "not_" + "_".join(sorted(offered))
+    officer = client_for(app, login, world["officer"])
+    data = {"title": "Join the hydrogen valley", "owner": "Agency", field: made_up}
+    refused = officer.post("/regions/ES21/action-plan", data=data)
+    assert refused.status_code == 422
+    assert f'<p class="error" id="new-{field}-error">{message}</p>' in refused.text
+    assert _text_value(refused.text, "title") == data["title"]  # nothing typed is lost
+    assert db.session.scalar(select(Action)) is None
+    # Each one the questionnaire offers is taken.
+    chosen = sorted(offered)[0]
+    officer.post("/regions/ES21/action-plan", data=data | {field: chosen})
+    assert getattr(db.session.scalar(select(Action)), field) == chosen

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from surveyapp.actions.models import Action, ActionStatus, ActionUpdate
+from surveyapp.actions.queries import plan_definition
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
 from surveyapp.challenges.models import ChallengeCategory
@@ -47,10 +48,18 @@ def add_action(region: Region, data: ActionInput, user: User) -> Action:
 
     :param data: a title on one line and an owner within their limits (forms.ActionForm checks
         them); a category or round that is no longer there is left out.
-    :raises ActionError: the user may not plan it, or partners that are no NUTS codes.
+    :raises ActionError: the user may not plan it, partners that are no NUTS codes, or a
+        critical aspect or dimension that the latest round's questionnaire does not have.
     """
     if not may_plan(user, region):
         raise ActionError(_l("Only the region's officers and the experts plan its actions."))
+    definition = plan_definition()
+    aspects = {group.id for group in definition.aspects} if definition else set()
+    dimensions = {group.id for group in definition.dimensions} if definition else set()
+    if data.aspect and data.aspect not in aspects:
+        raise ActionError(_l("Choose a critical aspect from the list."), "aspect")
+    if data.dimension and data.dimension not in dimensions:
+        raise ActionError(_l("Choose a dimension from the list."), "dimension")
     partners, unknown = parse_region_codes(data.partners)
     if unknown:
         raise ActionError(

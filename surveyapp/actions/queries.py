@@ -10,7 +10,16 @@ from sqlalchemy.orm import joinedload, selectinload
 from surveyapp.actions.models import Action, ActionStatus
 from surveyapp.assessments.models import Assessment
 from surveyapp.extensions import db
+from surveyapp.questionnaires.definition import Definition
 from surveyapp.regions.models import Region
+from surveyapp.rounds.queries import list_rounds
+
+
+def plan_definition() -> Definition | None:
+    """The questionnaire whose critical aspects and dimensions an action may answer: the latest
+    round's (None: no round yet)."""
+    rounds = list_rounds()
+    return rounds[-1].questionnaire.parsed if rounds else None
 
 
 def region_plan(region: Region) -> list[Action]:

@@ -14,7 +14,7 @@ from surveyapp.actions.operations import (
     may_plan,
     report_progress,
 )
-from surveyapp.actions.queries import plans_overview, region_plan
+from surveyapp.actions.queries import plan_definition, plans_overview, region_plan
 from surveyapp.assessments.permissions import may_see_region
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
@@ -47,14 +47,13 @@ def _render_plan(region, form=None, progress=None, status=200):
     """The plan page; ``form``: the new action's form, ``progress``: (action id, form) of a
     progress report that was refused, each shown with what was typed and its errors."""
     rounds = list_rounds()
-    definition = rounds[-1].questionnaire.parsed if rounds else None
     return render_template(
         "actions/plan.html",
         region=region,
         actions=region_plan(region),
         editable=may_plan(current_user, region),
         categories=categories(active_only=True),
-        definition=definition,
+        definition=plan_definition(),
         rounds=rounds,
         statuses=list(ActionStatus),
         current_round=current_round(),
@@ -130,8 +129,9 @@ def progress(action_id: int):
 @role_required(Role.expert, Role.admin)
 def overview():
     """Across regions: actions per challenge category and aspect, what moved, what worked."""
-    rounds = list_rounds()
-    definition = rounds[-1].questionnaire.parsed if rounds else None
     return render_template(
-        "actions/overview.html", data=plans_overview(), definition=definition, lang=current_lang()
+        "actions/overview.html",
+        data=plans_overview(),
+        definition=plan_definition(),
+        lang=current_lang(),
     )
