@@ -2,9 +2,13 @@
 Partnership memberships with a role, macro-regional strategies; set on a page or from a CSV
 (all or nothing), audited, and read by the peer groups without any demo data."""
 
+import re
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
+import surveyapp
 from surveyapp.analysis.frame import load_assessments
 from surveyapp.assessments.models import AssessmentState
 from surveyapp.audit.models import AuditEvent
@@ -245,6 +249,22 @@ def test_the_region_answers_beside_the_record(client, admin, answered):
     assert "No: they differ" in role_row
     platforms_row = page.split('id="compared-par_tp_platforms"', 1)[1].split("</tr>", 1)[0]
     assert "No: they differ" not in platforms_row
+
+
+def test_several_values_show_one_per_line_in_both_columns(client, admin, answered):
+    answer = next(a for a in answered.answers if a.item_id == "par_tp_platforms")
+    answer.value = ["industrial_modernisation", "energy"]
+    answered.region.thematic_partnerships = ["photonics", "bioenergy"]
+    db.session.commit()
+    page = client.get("/admin/regions/ES21/attributes").text
+    row = page.split('id="compared-par_tp_platforms"', 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r'<td class="answer-text">(.*?)</td>', row, re.S)
+    assert len(cells) == 2 and all("\n" in cell for cell in cells), cells
+    role_row = page.split('id="compared-par_tp_role"', 1)[1].split("</tr>", 1)[0]
+    recorded = re.findall(r'<td class="answer-text">(.*?)</td>', role_row, re.S)[1]
+    assert len(recorded.splitlines()) == 2, recorded  # a partnership per line
+    css = (Path(surveyapp.__file__).parent / "static" / "app.css").read_text()
+    assert re.search(r"\.comparison td\.answer-text \{[^}]*white-space: pre-line", css)
 
 
 def test_the_review_page_shows_the_record_beside_the_answers(client, login, create_user, answered):

@@ -101,18 +101,18 @@ def recorded_text(region: Region, item_id: str) -> str:
     if item_id in ("par_tp_role", "par_tp_names"):
         if not region.partnerships:
             return _("No partnership recorded")
-        return "; ".join(
+        return "\n".join(
             f"{THEMATIC_PARTNERSHIPS.get(m.partnership, (None, m.partnership))[1]} "
             f"({label(m.role)})"
             for m in region.partnerships
         )
     if item_id == "par_tp_platforms":
-        return ", ".join(str(PLATFORMS[p]) for p in facts[item_id]) or _("None")
+        return "\n".join(str(PLATFORMS[p]) for p in facts[item_id]) or _("None")
     if item_id == "par_tp_count":
         return str(facts[item_id])
     if item_id == "par_macro_regional":
         return _("Yes") if facts[item_id] else _("No")
-    return ", ".join(str(label(s.strategy)) for s in region.strategies) or _("None")
+    return "\n".join(str(label(s.strategy)) for s in region.strategies) or _("None")
 
 
 def compare(assessment: Assessment, lang: str) -> Comparison | None:
