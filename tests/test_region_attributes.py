@@ -200,6 +200,31 @@ def test_the_page_asks_for_a_source_at_its_field(client, admin, regions):
     assert db.session.get(Region, regions["ES21"].id).category is None
 
 
+@pytest.mark.parametrize("code", ["ES", "ES2"])
+def test_a_category_is_for_nuts_2_regions_only(client, admin, create_region, tmp_path, code):
+    region = create_region(code, f"Region {code}")
+    response = client.post(
+        f"/admin/regions/{code}/attributes",
+        data=form_data(category="transition", tp_photonics="member", source="Decision 2021/1130"),
+    )
+    assert response.status_code == 422
+    error = response.text.split('id="category-error"', 1)[1].split("</", 1)[0]
+    assert f"this is a NUTS {region.level} region" in error
+    assert 'value="Decision 2021/1130"' in response.text  # what was typed stays
+    db.session.expire_all()
+    assert (region.category, region.partnerships) == (None, [])
+    # The same rule in a file, with its line; nothing of the file is written.
+    path = tmp_path / "a.csv"
+    path.write_text(GOOD + f"{code},transition,,\n")
+    with pytest.raises(AttributesFileError, match=f"line 4: {code} is a NUTS {region.level} "):
+        import_attributes_file(path, "s")
+    db.session.rollback()
+    assert db.session.get(Region, region.id).category is None
+    # Partnerships and strategies are recorded at any level.
+    path.write_text(f"code,partnerships\n{code},photonics\n")
+    assert import_attributes_file(path, "s").changed == 1
+
+
 def test_experts_read_but_do_not_edit(client, login, create_user, regions):
     login(create_user("e@example.org", Role.expert))
     page = client.get("/admin/regions/ES21/attributes")

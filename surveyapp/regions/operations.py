@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from surveyapp.audit.operations import log_event
 from surveyapp.extensions import db
+from surveyapp.forms import FieldError
 from surveyapp.regions.attributes_file import (
     ATTRIBUTE_COLUMNS,
     AttributesFileError,
@@ -233,6 +235,15 @@ def attributes_of(region: Region) -> RegionAttributes:
     )
 
 
+#: Cohesion policy sets the category of region (more developed, transition, less developed) for
+#: NUTS 2 regions only (Regulation (EU) 2021/1060, Article 108).
+CATEGORY_LEVEL = 2
+
+
+class RegionAttributesError(FieldError):
+    """Attributes refused as given; ``field`` says where the message belongs."""
+
+
 def set_region_attributes(
     region: Region,
     values: RegionAttributes,
@@ -245,10 +256,20 @@ def set_region_attributes(
 
     :param only: the attributes to set (of ATTRIBUTE_COLUMNS); the others are kept.
     :returns: whether anything changed (then an audit event is written).
+    :raises RegionAttributesError: a category for a region that is not at NUTS level 2.
     """
     source = source.strip()
     if not source:
         raise ValueError("a region's attributes need a source")
+    if "category" in only and values.category and region.level != CATEGORY_LEVEL:
+        raise RegionAttributesError(
+            _l(
+                "A category of region is set for NUTS 2 regions only; this is a NUTS %(level)d "
+                "region.",
+                level=region.level,
+            ),
+            "category",
+        )
     before = attributes_of(region)
     if "category" in only and values.category != region.category:
         region.category = values.category
@@ -307,15 +328,21 @@ def import_attributes_file(path, source: str | None = None, user=None) -> Attrib
             select(Region).where(Region.code.in_([row.code for row in read.rows]))
         )
     }
-    unknown = [row for row in read.rows if row.code not in regions]
-    if unknown:
-        raise AttributesFileError(
-            [
-                f"line {row.line}: {row.code} is no region here (flask regions import)"
-                for row in unknown
-            ],
-            Path(path).name,
+    problems = [
+        f"line {row.line}: {row.code} is no region here (flask regions import)"
+        if row.code not in regions
+        else f"line {row.line}: {row.code} is a NUTS {regions[row.code].level} region; "
+        f"a category of region is set for NUTS {CATEGORY_LEVEL} regions only"
+        for row in read.rows
+        if row.code not in regions
+        or (
+            "category" in read.columns
+            and row.category
+            and regions[row.code].level != CATEGORY_LEVEL
         )
+    ]
+    if problems:
+        raise AttributesFileError(problems, Path(path).name)
     result = AttributesImport()
     for row in read.rows:
         values = RegionAttributes(row.category, row.partnerships, row.strategies)

@@ -8,11 +8,16 @@ from flask_login import current_user
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db
+from surveyapp.forms import show_at_field
 from surveyapp.i18n import current_lang
 from surveyapp.regions.answers import ITEMS, Comparison, compare, latest_answered
 from surveyapp.regions.forms import RegionAttributesForm, partnership_field_name
 from surveyapp.regions.models import MacroRegionalStrategy, PartnershipRole, RegionCategory
-from surveyapp.regions.operations import RegionAttributes, set_region_attributes
+from surveyapp.regions.operations import (
+    RegionAttributes,
+    RegionAttributesError,
+    set_region_attributes,
+)
 from surveyapp.regions.partnerships import PLATFORMS, THEMATIC_PARTNERSHIPS
 from surveyapp.regions.queries import find_region
 
@@ -78,7 +83,12 @@ def edit_region_attributes(code: str):
         },
         frozenset(MacroRegionalStrategy(value) for value in form.strategies.data or []),
     )
-    if set_region_attributes(region, values, form.source.data, current_user):
+    try:
+        changed = set_region_attributes(region, values, form.source.data, current_user)
+    except RegionAttributesError as error:  # refused before anything changed
+        show_at_field(form, error, "category")
+        return _render(region, form, 422)
+    if changed:
         db.session.commit()
         flash(_("The attributes of %(name)s are saved.", name=region.name), "success")
     else:
