@@ -157,6 +157,11 @@ def html_to_pdf(report: ReportDefinition, html: str) -> bytes:
         return _weasyprint_pdf(report, html)
 
 
+#: Every report is a tagged PDF/UA-1 document (issue 23); tests/test_report_kinds.py reads
+#: its structure back.
+PDF_VARIANT = "pdf/ua-1"
+
+
 def _weasyprint_pdf(report: ReportDefinition, html: str) -> bytes:
     from weasyprint import CSS, HTML
 
@@ -167,7 +172,11 @@ def _weasyprint_pdf(report: ReportDefinition, html: str) -> bytes:
         if path.is_file()
     ]
     document = HTML(string=html, base_url=report.folder.as_uri() + "/", url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=stylesheets, font_config=_font_config())
+    # Tagged PDF/UA-1: a structure tree (headings, tables with their headers, lists, figures
+    # with their alt text), the document's language and title shown as the window's title.
+    return document.write_pdf(
+        stylesheets=stylesheets, font_config=_font_config(), pdf_variant=PDF_VARIANT
+    )
 
 
 def render_pdf(report: ReportDefinition, context: dict, lang: str = "en") -> bytes:
