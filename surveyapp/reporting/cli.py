@@ -14,6 +14,18 @@ from surveyapp.rounds.models import Round
 reports_cli = AppGroup("reports", help="Render reports to PDF.")
 
 
+def check_languages(langs: tuple[str, ...]) -> None:
+    """Refuse a language the interface has no catalogue for, rather than render English marked
+    as that language."""
+    supported = current_app.config["LANGUAGES"]
+    unknown = [lang for lang in langs if lang not in supported]
+    if unknown:
+        raise click.BadParameter(
+            f"{', '.join(unknown)}: no such language here; supported: {', '.join(supported)}",
+            param_hint="--lang",
+        )
+
+
 @click.command("export")
 @click.option("--round", "round_id", required=True, type=int, help="Round id (flask rounds list).")
 @click.option("--format", "fmt", required=True, type=click.Choice(["csv", "xlsx"]))
@@ -46,6 +58,7 @@ def export_command(round_id, fmt, out) -> None:
 @click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
 def render_report_command(name, round_id, code, lang, out) -> None:
     """Render one report to a PDF file (moderated scores)."""
+    check_languages((lang,))
     from surveyapp.reporting.catalog import PER_REGION, Job, JobError, build_context, definition
     from surveyapp.reporting.render import ReportError, render_pdf
 
@@ -91,6 +104,7 @@ def build_reports_command(round_id, jobs, langs) -> None:
     from surveyapp.reporting.build import build, round_jobs
     from surveyapp.reporting.store import FAILED
 
+    check_languages(langs)
     round_ = db.session.get(Round, round_id)
     if round_ is None:
         raise click.BadParameter(f"no round with the id {round_id}", param_hint="--round")
