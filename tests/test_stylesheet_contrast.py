@@ -35,6 +35,9 @@ def test_the_focus_ring_keeps_3_to_1_on_every_background():
     for background in ("paper", "tint", "focus"):
         ratio = contrast(colours[ring], colours[background])
         assert ratio >= 3, (ring, background, round(ratio, 2))
+    # On the dark header the ring is dark too: its yellow halo is what shows there.
+    halo = re.search(r"box-shadow:\s*0 0 0 \d+px var\(--([\w-]+)\)", rule)[1]
+    assert contrast(colours[halo], colours["brand"]) >= 3
 
 
 def test_no_rule_dims_text_with_opacity():
