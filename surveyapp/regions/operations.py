@@ -328,19 +328,16 @@ def import_attributes_file(path, source: str | None = None, user=None) -> Attrib
             select(Region).where(Region.code.in_([row.code for row in read.rows]))
         )
     }
-    problems = [
-        f"line {row.line}: {row.code} is no region here (flask regions import)"
-        if row.code not in regions
-        else f"line {row.line}: {row.code} is a NUTS {regions[row.code].level} region; "
-        f"a category of region is set for NUTS {CATEGORY_LEVEL} regions only"
-        for row in read.rows
-        if row.code not in regions
-        or (
-            "category" in read.columns
-            and row.category
-            and regions[row.code].level != CATEGORY_LEVEL
-        )
-    ]
+    problems = []
+    for row in read.rows:
+        region = regions.get(row.code)
+        if region is None:
+            problems.append(f"line {row.line}: {row.code} is no region here (flask regions import)")
+        elif "category" in read.columns and row.category and region.level != CATEGORY_LEVEL:
+            problems.append(
+                f"line {row.line}: {row.code} is a NUTS {region.level} region; a category of "
+                f"region is set for NUTS {CATEGORY_LEVEL} regions only"
+            )
     if problems:
         raise AttributesFileError(problems, Path(path).name)
     result = AttributesImport()
