@@ -223,6 +223,16 @@ def test_a_category_is_for_nuts_2_regions_only(client, admin, create_region, tmp
     # Partnerships and strategies are recorded at any level.
     path.write_text(f"code,partnerships\n{code},photonics\n")
     assert import_attributes_file(path, "s").changed == 1
+    # A category stored before the rule does not block the region's other attributes.
+    region.category = RegionCategory.transition
+    db.session.commit()
+    kept = client.post(
+        f"/admin/regions/{code}/attributes",
+        data=form_data(category="transition", tp_bioenergy="member", source="Platform page"),
+    )
+    assert kept.status_code == 302
+    path.write_text(f"code,category,partnerships\n{code},transition,bioenergy\n")
+    assert import_attributes_file(path, "s").unchanged == 1
 
 
 def test_experts_read_but_do_not_edit(client, login, create_user, regions):

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from surveyapp.actions.models import Action, ActionStatus, ActionUpdate
-from surveyapp.actions.queries import plan_definition
+from surveyapp.actions.queries import current_round, plan_definition
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User
 from surveyapp.challenges.models import ChallengeCategory
@@ -16,7 +15,7 @@ from surveyapp.extensions import db
 from surveyapp.forms import FieldError
 from surveyapp.regions.models import Region
 from surveyapp.regions.operations import parse_region_codes
-from surveyapp.rounds.models import Round, RoundState
+from surveyapp.rounds.models import Round
 
 
 class ActionError(FieldError):
@@ -84,13 +83,6 @@ def add_action(region: Region, data: ActionInput, user: User) -> Action:
     db.session.flush()
     log_event("action.created", "action", action.id, user=user, new_value=data.title)
     return action
-
-
-def current_round() -> Round | None:
-    """The open round, else the latest one: progress is reported against it."""
-    rounds = list(db.session.scalars(select(Round).order_by(Round.opens_on, Round.id)))
-    open_rounds = [r for r in rounds if r.state == RoundState.open]
-    return (open_rounds or rounds or [None])[-1]
 
 
 def report_progress(

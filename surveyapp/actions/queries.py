@@ -12,14 +12,22 @@ from surveyapp.assessments.models import Assessment
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition
 from surveyapp.regions.models import Region
+from surveyapp.rounds.models import Round, RoundState
 from surveyapp.rounds.queries import list_rounds
 
 
-def plan_definition() -> Definition | None:
-    """The questionnaire whose critical aspects and dimensions an action may answer: the latest
-    round's (None: no round yet)."""
+def current_round() -> Round | None:
+    """The open round, else the latest one: progress is reported against it."""
     rounds = list_rounds()
-    return rounds[-1].questionnaire.parsed if rounds else None
+    open_rounds = [r for r in rounds if r.state == RoundState.open]
+    return (open_rounds or rounds or [None])[-1]
+
+
+def plan_definition() -> Definition | None:
+    """The questionnaire whose critical aspects and dimensions an action may answer: the
+    current round's (a round only planned does not decide it; None: no round yet)."""
+    round_ = current_round()
+    return round_.questionnaire.parsed if round_ else None
 
 
 def region_plan(region: Region) -> list[Action]:

@@ -244,6 +244,12 @@ class RegionAttributesError(FieldError):
     """Attributes refused as given; ``field`` says where the message belongs."""
 
 
+def _category_refused(region: Region, category) -> bool:
+    """A new category for a region that is not at NUTS level 2. One stored before this rule
+    is kept as it is, so that it does not block changes to the region's other attributes."""
+    return bool(category) and category != region.category and region.level != CATEGORY_LEVEL
+
+
 def set_region_attributes(
     region: Region,
     values: RegionAttributes,
@@ -261,7 +267,7 @@ def set_region_attributes(
     source = source.strip()
     if not source:
         raise ValueError("a region's attributes need a source")
-    if "category" in only and values.category and region.level != CATEGORY_LEVEL:
+    if "category" in only and _category_refused(region, values.category):
         raise RegionAttributesError(
             _l(
                 "A category of region is set for NUTS 2 regions only; this is a NUTS %(level)d "
@@ -333,7 +339,7 @@ def import_attributes_file(path, source: str | None = None, user=None) -> Attrib
         region = regions.get(row.code)
         if region is None:
             problems.append(f"line {row.line}: {row.code} is no region here (flask regions import)")
-        elif "category" in read.columns and row.category and region.level != CATEGORY_LEVEL:
+        elif "category" in read.columns and _category_refused(region, row.category):
             problems.append(
                 f"line {row.line}: {row.code} is a NUTS {region.level} region; a category of "
                 f"region is set for NUTS {CATEGORY_LEVEL} regions only"
