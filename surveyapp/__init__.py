@@ -170,13 +170,14 @@ def _register_cli(app: Flask) -> None:
     from surveyapp.auth.cli import users_cli
     from surveyapp.demo.cli import demo_cli
     from surveyapp.questionnaires.cli import questionnaires_cli
-    from surveyapp.regions.cli import regions_cli
+    from surveyapp.regions.cli import indicators_cli, regions_cli
     from surveyapp.reporting.cli import export_command, reports_cli
     from surveyapp.rounds.cli import rounds_cli
 
     for command in (
         questionnaires_cli,
         regions_cli,
+        indicators_cli,
         users_cli,
         rounds_cli,
         demo_cli,

@@ -14,6 +14,7 @@ from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import DefinitionError
 from surveyapp.questionnaires.operations import QuestionnaireInUse
 from surveyapp.regions.attributes_file import AttributesFileError
+from surveyapp.regions.indicators_file import IndicatorFileError
 from surveyapp.regions.nuts_file import RegionFileError
 from surveyapp.regions.population_file import PopulationFileError
 from surveyapp.rounds.models import InvalidRoundTransition
@@ -28,6 +29,7 @@ USER_ERRORS = (
     QuestionnaireInUse,
     RegionFileError,
     PopulationFileError,
+    IndicatorFileError,
     AttributesFileError,
     RoundError,
     InvalidRoundTransition,

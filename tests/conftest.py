@@ -64,9 +64,11 @@ def pytest_configure(config):
     elif WORKER is not None and make_url(os.environ["TEST_DATABASE_URL"]).get_backend_name() != (
         "sqlite"
     ):
-        # A server database: each worker a fresh one beside it, named after the worker.
+        # A server database: each worker a fresh one beside it, named after the run and the
+        # worker, so that two runs at once (two checkouts) never drop each other's database.
         url = make_url(os.environ["TEST_DATABASE_URL"])
-        name = f"{url.database}_{WORKER}"
+        run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8]
+        name = f"{url.database}_{run}_{WORKER}"
         _server_database(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         _server_database(url, f'CREATE DATABASE "{name}"')
         worker_url = url.set(database=name).render_as_string(hide_password=False)

@@ -2,6 +2,8 @@
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from surveyapp.analysis.partners import suggest_partners
 
@@ -63,3 +65,54 @@ def test_candidates_of_the_same_member_state_are_left_out():
     three = dimensions.assign(monitoring=[50, None, 50])
     (only,) = suggest_partners(1, three, {}, countries=countries)
     assert only.complementarity == pytest.approx((40 / 3) / 50)
+
+
+def test_domestic_candidates_only_on_request_and_marked():
+    dimensions = pd.DataFrame({"strategy": [20, 60, 60], "funding": [60, 20, 20]}, index=[1, 2, 3])
+    countries = {1: "ES", 2: "ES", 3: "FR"}
+    both = suggest_partners(1, dimensions, {}, countries=countries, domestic=True)
+    assert {s.region_id: s.domestic for s in both} == {2: True, 3: False}
+
+
+scores = st.one_of(st.none(), st.integers(0, 100))
+
+
+@st.composite
+def worlds(draw):
+    """Regions with dimension scores, areas and Member States; region 1 is the focal one."""
+    ids = draw(st.lists(st.integers(1, 60), min_size=2, max_size=15, unique=True))
+    ids = [1, *[i for i in ids if i != 1]]
+    dimensions = pd.DataFrame(
+        {name: [draw(scores) for _ in ids] for name in ("strategy", "funding", "monitoring")},
+        index=ids,
+        dtype=float,
+    )
+    vocabulary = ["energy", "health", "digital", "tp:photonics"]
+    areas = {i: set(draw(st.lists(st.sampled_from(vocabulary), unique=True))) for i in ids}
+    countries = {i: draw(st.sampled_from(["ES", "FR", "IT"])) for i in ids}
+    return dimensions, areas, countries
+
+
+@settings(max_examples=300, deadline=None)
+@given(worlds(), st.integers(0, 100), st.integers(0, 100))
+def test_partner_properties(world, extra_strategy, extra_funding):
+    dimensions, areas, countries = world
+    found = suggest_partners(1, dimensions, areas, countries=countries, limit=100)
+    # By default no candidate of the region's own Member State, ever.
+    assert all(countries[s.region_id] != countries[1] for s in found)
+    assert all(0 <= s.match <= 1 and not s.domestic for s in found)
+    # A candidate's score does not depend on the other candidates: adding an unrelated third
+    # region (its own areas, scores and Member State) changes no one else's figures.
+    third = dimensions.index.max() + 1
+    bigger = dimensions.copy()
+    bigger.loc[third] = [float(extra_strategy), float(extra_funding), float("nan")]
+    again = suggest_partners(
+        1,
+        bigger,
+        areas | {third: {"space"}},
+        countries=countries | {third: "PL"},
+        limit=100,
+    )
+    before = {s.region_id: (s.match, s.shared_score, s.complementarity) for s in found}
+    after = {s.region_id: (s.match, s.shared_score, s.complementarity) for s in again}
+    assert {k: v for k, v in after.items() if k != third} == before

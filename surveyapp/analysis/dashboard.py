@@ -28,10 +28,12 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pandas as pd
 from babel import Locale
+from babel.lists import format_list
 from flask_babel import format_percent, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
-from surveyapp.analysis import charts, peers, queries, scoring
+from surveyapp.analysis import charts, peers, queries, scoring, similar
 from surveyapp.assessments.models import state_label
 from surveyapp.i18n import label
 from surveyapp.regions.models import Region, RegionCategory
@@ -65,7 +67,76 @@ def group_label(group: peers.PeerGroup, lang: str) -> str:
     if group.kind == peers.PARTNERSHIP:
         name = THEMATIC_PARTNERSHIPS.get(group.value, (None, group.value))[1]
         return _("Thematic Partnership: %(name)s", name=name)
+    if group.kind == peers.SIMILAR:
+        return _("Structurally similar regions")
     return _("Group: %(name)s", name=group.value)
+
+
+#: The structural indicators (analysis.similar) as a sentence names them.
+INDICATOR_NAMES = {
+    "population": _l("population"),
+    "density": _l("population density"),
+    "gdp_pps_per_head": _l("GDP per head in purchasing power standards"),
+    "employment_agriculture": _l("share of employment in agriculture"),
+    "employment_industry": _l("share of employment in industry"),
+    "tertiary_attainment": _l("share of people aged 25-64 with tertiary education"),
+}
+
+
+def similar_statement(results, region_id: int, lang: str) -> str:
+    """How the region's structurally similar regions were chosen, which they are (those that
+    agreed to be named) and the indicators and years used; or why it has none."""
+    found = queries.similar_regions(results, region_id)
+    basis = found.basis
+    if not basis.years:
+        return _(
+            "No structurally similar regions: no structural indicators have been imported "
+            "(flask indicators import)."
+        )
+    used = format_list(
+        [
+            _("%(indicator)s (%(year)s)", indicator=INDICATOR_NAMES[name], year=basis.years[name])
+            for name in basis.indicators
+        ],
+        locale=lang,
+    )
+    if not found.regions:
+        return _(
+            "No structurally similar regions: the region has fewer than %(minimum)d of the "
+            "structural indicators used (%(indicators)s).",
+            minimum=similar.MIN_SHARED,
+            indicators=used,
+        )
+    rows = results.assessments.set_index("region_id")
+    named = [
+        _("%(name)s (%(code)s)", name=rows.loc[r, "name"], code=rows.loc[r, "code"])
+        for r in found.regions
+        if bool(rows.loc[r, "consent_named"])
+    ]
+    unnamed = len(found.regions) - len(named)
+    method = ngettext(
+        "Structurally similar regions: the validated region of the round nearest to this one "
+        "on %(indicators)s, each standardised over the NUTS-2 regions and weighted equally "
+        "(Euclidean distance); scores play no part. Figures: %(sources)s.",
+        "Structurally similar regions: the %(num)d validated regions of the round nearest to "
+        "this one on %(indicators)s, each standardised over the NUTS-2 regions and weighted "
+        "equally (Euclidean distance); scores play no part. Figures: %(sources)s.",
+        len(found.regions),
+        indicators=used,
+        sources="; ".join(basis.sources),
+    )
+    if not named:
+        return method
+    if unnamed:
+        members = ngettext(
+            "They include %(names)s; %(num)d region is not named.",
+            "They include %(names)s; %(num)d regions are not named.",
+            unnamed,
+            names=format_list(named, locale=lang),
+        )
+    else:
+        members = _("They are %(names)s.", names=format_list(named, locale=lang))
+    return _("%(method)s %(members)s", method=method, members=members)
 
 
 def _value(number) -> float | None:
@@ -235,13 +306,19 @@ def _moderation(assessment_id: int) -> dict | None:
 
 
 def region_dashboard(
-    region: Region, round_: Round, lang: str, column="moderated", officer_view: bool = False
+    region: Region,
+    round_: Round,
+    lang: str,
+    column="moderated",
+    officer_view: bool = False,
+    domestic: bool = False,
 ) -> dict:
     """Everything the region dashboard shows; ``available`` is False without a counted answer.
 
     :param column: the score the reader may see: "moderated" (experts, or once the round
         released it) shows self and moderated side by side; "self" shows the region's own only.
     :param officer_view: for an officer: earlier rounds count with the scores they released.
+    :param domestic: partner suggestions include regions of its own Member State (marked).
     """
     results = queries.round_scores(round_)
     focal = queries.assessment_of(results, region.id)
@@ -292,11 +369,13 @@ def region_dashboard(
         "groups": _group_table(benchmarks, definition, labels, lang)
         if rank_shown
         else {"columns": [], "rows": [], "suppressed": [], "withheld": True},
+        "similar": similar_statement(results, region.id, lang),
         # C7 dimensions only: the aspects have their own chart.
         "strengths": _extremes(dimensions, strongest=True),
         "weaknesses": _extremes(dimensions, strongest=False),
         "where_to_act": where_to_act(results, focal, primary, shown, lang),
-        "partners": _partners(results, region.id, labels, lang, "moderated"),
+        "partners": _partners(results, region.id, labels, lang, "moderated", domestic),
+        "partners_domestic": domestic,
         "trend": _region_trend(round_, region.id, labels, definition, column, officer_view),
         "charts": {
             "radar": charts.chart(
@@ -421,14 +500,18 @@ def area_label(area: str, definition, lang: str) -> str:
     return str(PLATFORMS.get(value, value))
 
 
-def _partners(results, region_id: int, labels: Labels, lang: str, column: str) -> list[dict]:
+def _partners(
+    results, region_id: int, labels: Labels, lang: str, column: str, domestic: bool = False
+) -> list[dict]:
     rows = results.assessments.set_index("region_id")
     # A region that did not agree to be named is given by country only where enough regions of
     # that country took part for it not to be recognised; otherwise not even the country.
     per_country = results.assessments["country"].value_counts()
     threshold = queries.min_group_size()
+    alike = set(queries.similar_regions(results, region_id).regions)
     suggestions = []
-    for suggestion in queries.partner_suggestions(results, region_id, column=column):
+    found = queries.partner_suggestions(results, region_id, column=column, domestic=domestic)
+    for suggestion in found:
         other = rows.loc[suggestion.region_id]
         named = bool(other["consent_named"])
         country = country_name(other["country"], lang)
@@ -436,6 +519,8 @@ def _partners(results, region_id: int, labels: Labels, lang: str, column: str) -
             name = _("%(name)s (%(country)s)", name=other["name"], country=country)
         elif per_country.get(other["country"], 0) >= threshold:
             name = _("A region in %(country)s", country=country)
+        elif suggestion.domestic:
+            continue  # "a region of your Member State" among so few could be recognised
         else:
             name = _("A region in another Member State")
         suggestions.append(
@@ -445,6 +530,8 @@ def _partners(results, region_id: int, labels: Labels, lang: str, column: str) -
                 "match": round(100 * suggestion.match),
                 "why": _explain(suggestion, results.definition, labels, lang),
                 "shared": [area_label(a, results.definition, lang) for a in suggestion.shared],
+                "domestic": suggestion.domestic,
+                "similar": suggestion.region_id in alike,
             }
         )
     return suggestions
@@ -844,9 +931,12 @@ def _heat_rows(
     ], 0
 
 
-def partner_list(region: Region, round_: Round, lang: str, column="moderated") -> list | None:
+def partner_list(
+    region: Region, round_: Round, lang: str, column="moderated", domestic: bool = False
+) -> list | None:
     """Only the partner suggestions (None when the region has no counted assessment)."""
     results = queries.round_scores(round_)
     if queries.assessment_of(results, region.id) is None:
         return None
-    return _partners(results, region.id, labels_of(results.definition, lang), lang, column)
+    labels = labels_of(results.definition, lang)
+    return _partners(results, region.id, labels, lang, column, domestic)

@@ -15,7 +15,7 @@ from sqlalchemy import Text, bindparam, cast, func, literal, select
 
 from surveyapp.assessments.models import COUNTED_STATES, Answer, Assessment, AssessmentState
 from surveyapp.extensions import db
-from surveyapp.regions.models import Region, RegionPopulation
+from surveyapp.regions.models import Region, RegionIndicator, RegionPopulation
 from surveyapp.reviews.models import ModeratedScore
 
 ASSESSMENT_COLUMNS = [
@@ -96,6 +96,53 @@ def with_populations(assessments: pd.DataFrame, year: int) -> pd.DataFrame:
     frame = assessments.copy()
     frame["population"] = frame["region_id"].map(populations).astype(float)
     return frame
+
+
+#: NUTS level of the regions whose structural figures are standardised together (similar).
+STRUCTURAL_LEVEL = 2
+
+
+def load_structural_figures() -> pd.DataFrame:
+    """Every structural figure of the NUTS-2 regions (analysis.similar): region_id, indicator,
+    year, value, source; populations come in as the indicator "population"."""
+    level2 = select(Region.id).where(Region.level == STRUCTURAL_LEVEL)
+    indicators = db.session.execute(
+        select(
+            RegionIndicator.region_id,
+            RegionIndicator.indicator,
+            RegionIndicator.year,
+            RegionIndicator.value,
+            RegionIndicator.source,
+        ).where(RegionIndicator.region_id.in_(level2))
+    ).all()
+    populations = db.session.execute(
+        select(
+            RegionPopulation.region_id,
+            literal("population"),
+            RegionPopulation.year,
+            RegionPopulation.population,
+            RegionPopulation.source,
+        ).where(RegionPopulation.region_id.in_(level2))
+    ).all()
+    columns = ["region_id", "indicator", "year", "value", "source"]
+    frame = _frame([*indicators, *populations], columns)
+    frame["value"] = frame["value"].astype(float)
+    return frame
+
+
+def structural_version() -> tuple:
+    """Changes whenever a structural figure does (the key of what is computed from them)."""
+    version = []
+    for model, value in (
+        (RegionIndicator, RegionIndicator.value),
+        (RegionPopulation, RegionPopulation.population),
+    ):
+        version.extend(
+            db.session.execute(
+                select(func.count(), func.max(model.id), func.sum(value), func.sum(model.year))
+            ).one()
+        )
+    return tuple(float(v) if v is not None else None for v in version)
 
 
 def load_answers(round_id: int) -> pd.DataFrame:

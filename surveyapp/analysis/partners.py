@@ -14,7 +14,8 @@ A candidate's match is the mean of two parts, each 0-1:
   candidate better (or worse) everywhere, or a copy of this region, scores 0.
 
 Candidates from the region's own Member State are left out: criterion 7 is about partners outside
-it. Dimensions where the difference is at least ``margin`` points are named in the explanation.
+it (on request they are included, each marked as domestic). Dimensions where the difference is
+at least ``margin`` points are named in the explanation.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class Suggestion:
     their_strengths: list[str] = field(default_factory=list)
     #: Dimensions where this region is stronger by at least the margin, largest gap first.
     your_strengths: list[str] = field(default_factory=list)
+    #: In the region's own Member State (only when domestic candidates were asked for).
+    domestic: bool = False
 
 
 def suggest_partners(
@@ -47,20 +50,22 @@ def suggest_partners(
     limit: int = 5,
     margin: float = 15.0,
     countries: dict[int, str] | None = None,
+    domestic: bool = False,
 ) -> list[Suggestion]:
     """Rank the other regions as partners for ``region_id``.
 
     :param dimensions: region_id index, one column per criterion-7 dimension, scores 0-100
         (NaN = none).
     :param areas: region id -> its priority areas and partnerships.
-    :param countries: region id -> Member State; candidates of the region's own are left out.
+    :param countries: region id -> Member State; candidates of the region's own are left out
+        unless ``domestic`` (then they are marked so).
     """
     if region_id not in dimensions.index:
         return []
     own = dimensions.loc[region_id].to_numpy(dtype=float)
     others = dimensions.drop(index=region_id)
-    if countries and region_id in countries:
-        home = countries[region_id]
+    home = (countries or {}).get(region_id)
+    if home is not None and not domestic:
         mask = np.array([countries.get(other) != home for other in others.index], dtype=bool)
         others = others.loc[mask]
     difference = others.to_numpy(dtype=float) - own  # candidates x dimensions, NaN where absent
@@ -88,6 +93,7 @@ def suggest_partners(
                 shared=sorted(own_areas & areas.get(other_id, set())),
                 their_strengths=_named(row, margin),
                 your_strengths=_named(-row, margin),
+                domestic=home is not None and countries.get(other_id) == home,
             )
         )
     return suggestions

@@ -34,6 +34,8 @@ COUNTRY = "country"
 CATEGORY = "category"
 PARTNERSHIP = "partnership"
 CUSTOM = "custom"
+#: The region and the regions structurally most like it (analysis.similar): one region's own.
+SIMILAR = "similar"
 
 STATISTICS = ["n", "median", "q1", "q3"]
 #: Quartiles are shown from this many regions (5-9 regions: the median only).
@@ -44,9 +46,10 @@ AT_MEDIAN, Q1, Q2, Q3, Q4 = "at_median", "q1", "q2", "q3", "q4"
 
 @dataclass(frozen=True)
 class PeerGroup:
-    #: all, country, category, partnership or custom.
+    #: all, country, category, partnership, custom or similar.
     kind: str
-    #: The country code, category, partnership slug or custom group name ("" for all).
+    #: The country code, category, partnership slug or custom group name ("" for all and
+    #: similar).
     value: str
     #: Region ids with a counted assessment in the round.
     members: frozenset[int]
@@ -64,13 +67,17 @@ class ShownGroup:
 
 
 def peer_groups(
-    region_id: int, regions: pd.DataFrame, custom: dict[str, Iterable[int]] | None = None
+    region_id: int,
+    regions: pd.DataFrame,
+    custom: dict[str, Iterable[int]] | None = None,
+    similar: Iterable[int] | None = None,
 ) -> list[PeerGroup]:
     """The groups a region is compared with.
 
     :param regions: one row per region with a counted assessment: region_id, country, category
         (may be None) and partnerships (a list of slugs).
     :param custom: custom group name -> region ids; only groups holding the region are used.
+    :param similar: the regions structurally most like it (analysis.similar), if it has any.
     """
     regions = regions.set_index("region_id")
     if region_id not in regions.index:
@@ -89,7 +96,16 @@ def peer_groups(
         members = frozenset(member_ids) & frozenset(regions.index)
         if region_id in members:
             groups.append(PeerGroup(CUSTOM, name, members))
+    if similar:
+        members = (frozenset(similar) | {region_id}) & frozenset(regions.index)
+        groups.append(PeerGroup(SIMILAR, "", members))
     return groups
+
+
+def too_close(group: PeerGroup, others: Iterable[PeerGroup], threshold: int) -> bool:
+    """Whether ``group`` differs from one of ``others`` by fewer than ``threshold`` regions (but
+    some): shown beside it, the difference would reveal those regions (see suppress)."""
+    return any(0 < len(group.members ^ other.members) < threshold for other in others)
 
 
 def all_peer_groups(
@@ -126,8 +142,7 @@ def suppress(groups: list[PeerGroup], threshold: int) -> list[ShownGroup]:
     suppressed: set[str] = set()
     for group in sorted(groups, key=lambda g: (-len(g.members), g.key)):
         too_small = len(group.members) < threshold
-        too_close = any(0 < len(group.members ^ other.members) < threshold for other in shown)
-        if too_small or too_close:
+        if too_small or too_close(group, shown, threshold):
             suppressed.add(group.key)
         else:
             shown.append(group)

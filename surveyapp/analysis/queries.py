@@ -19,7 +19,7 @@ import pandas as pd
 from flask import current_app
 from sqlalchemy import select
 
-from surveyapp.analysis import frame, peers, scoring, versions
+from surveyapp.analysis import frame, peers, scoring, similar, versions
 from surveyapp.analysis.partners import Suggestion, suggest_partners
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition
@@ -55,6 +55,8 @@ class RoundScores:
     questionnaire_hash: str = ""
     #: Figures derived from the scores alone, kept with them in the cache.
     memo: dict = field(default_factory=dict)
+    #: The year of the round's reference day (populations and structural figures).
+    reference_year: int = 0
 
 
 _cache: OrderedDict[tuple, RoundScores] = OrderedDict()
@@ -120,6 +122,7 @@ def compute_round_scores(round_: Round, key: tuple | None = None) -> RoundScores
         moderated=moderated,
         key=tuple(key) if key else tuple(versions.data_version(round_.id)),
         questionnaire_hash=round_.questionnaire.content_hash,
+        reference_year=round_.reference_day.year,
     )
 
 
@@ -213,12 +216,16 @@ def region_benchmark(
     everywhere = suppressed_groups(results)
     regions = _validated_regions(results, region_id)
     validated_regions = set(regions.loc[regions["validated"].astype(bool), "region_id"])
+    nearest = similar_regions(results, region_id).regions
     own_groups = [
         peers.PeerGroup(g.kind, g.value, g.members & frozenset(validated_regions))
-        for g in peers.peer_groups(region_id, regions, custom_groups())
+        for g in peers.peer_groups(region_id, regions, custom_groups(), nearest)
     ]
     groups = peers.suppress(own_groups, threshold)
-    groups = [peers.ShownGroup(g.group, g.suppressed or g.group.key in everywhere) for g in groups]
+    groups = [
+        peers.ShownGroup(g.group, g.suppressed or _hidden(results, g.group, everywhere))
+        for g in groups
+    ]
     by_region = results.assessments.set_index("region_id")["assessment_id"]
     focal_validated = bool(
         results.assessments.loc[results.assessments["assessment_id"] == focal, "validated"].iloc[0]
@@ -242,6 +249,20 @@ def region_benchmark(
         )
         benchmarks.append(GroupBenchmark(shown.group, False, table))
     return benchmarks
+
+
+def _hidden(results: RoundScores, group: peers.PeerGroup, everywhere: set[str]) -> bool:
+    """Whether the round-wide suppression hides ``group``: a group of the round suppressed
+    everywhere, or a region's similar-regions group too close to a group the round shows (the
+    API and exports could show that one beside it)."""
+    if group.kind != peers.SIMILAR:
+        return group.key in everywhere
+    shown = [
+        g
+        for g in peers.all_peer_groups(_validated_regions(results), custom_groups())
+        if g.key not in everywhere
+    ]
+    return peers.too_close(group, shown, min_group_size())
 
 
 def suppressed_groups(results: RoundScores) -> set[str]:
@@ -278,6 +299,61 @@ def group_statistics(results: RoundScores, key: str, column: str = "moderated"):
     by_region = results.assessments.set_index("region_id")["assessment_id"]
     members = by_region.reindex(list(group.members)).dropna().astype(int)
     return group, peers.describe_wide(wide_scores(results, column), members, min_group_size())
+
+
+@dataclass(frozen=True)
+class Structural:
+    """The standardised structural figures for a reference year (similar.standardised)."""
+
+    #: The figures' version and the year: what is computed from them is kept under it.
+    key: tuple
+    table: pd.DataFrame
+    basis: similar.Basis
+
+
+_structural: OrderedDict[tuple, Structural] = OrderedDict()
+
+
+def structural_table(reference_year: int) -> Structural:
+    """The standardised structural figures for a reference year, kept until a figure
+    changes."""
+    key = (frame.structural_version(), reference_year)
+    with _cache_lock:
+        cached = _structural.get(key)
+    if cached is None:
+        table, basis = similar.standardised(frame.load_structural_figures(), reference_year)
+        cached = Structural(key, table, basis)
+        with _cache_lock:
+            _structural[key] = cached
+            while len(_structural) > 4:
+                _structural.popitem(last=False)
+    return cached
+
+
+@dataclass(frozen=True)
+class SimilarRegions:
+    """A region's structurally similar regions in a round, and what they were chosen by."""
+
+    #: Region ids, nearest first (the region itself not included); empty: none could be found.
+    regions: tuple[int, ...]
+    basis: similar.Basis
+
+
+def similar_regions(results: RoundScores, region_id: int) -> SimilarRegions:
+    """The regions of the round, validated, structurally nearest to ``region_id`` (the method:
+    analysis.similar); fixed for the round's data and the structural figures."""
+    structural = structural_table(results.reference_year)
+    key = ("similar", region_id, structural.key)
+    if key not in results.memo:
+        validated = _validated_regions(results)
+        codes = dict(
+            zip(results.assessments["region_id"], results.assessments["code"], strict=True)
+        )
+        nearest = similar.nearest_regions(
+            structural.table, codes, region_id, validated["region_id"]
+        )
+        results.memo[key] = SimilarRegions(tuple(nearest), structural.basis)
+    return results.memo[key]
 
 
 def challenge_counts(results: RoundScores, assessment_ids=None) -> pd.DataFrame:
@@ -337,9 +413,14 @@ def region_areas(results: RoundScores) -> dict[int, set[str]]:
 
 
 def partner_suggestions(
-    results: RoundScores, region_id: int, limit: int = 5, column: str = "moderated"
+    results: RoundScores,
+    region_id: int,
+    limit: int = 5,
+    column: str = "moderated",
+    domestic: bool = False,
 ) -> list[Suggestion]:
-    """Partners for a region among the validated regions of other Member States.
+    """Partners for a region among the validated regions of other Member States (and of its
+    own, marked so, with ``domestic``).
 
     Candidates' complementarity uses their moderated C7 dimension scores; the region's own are
     its ``column`` scores.
@@ -360,7 +441,12 @@ def partner_suggestions(
     dimensions.index = region_of.reindex(dimensions.index).to_numpy()
     countries = dict(zip(assessments["region_id"], assessments["country"], strict=True))
     return suggest_partners(
-        region_id, dimensions, region_areas(results), limit=limit, countries=countries
+        region_id,
+        dimensions,
+        region_areas(results),
+        limit=limit,
+        countries=countries,
+        domestic=domestic,
     )
 
 

@@ -1,6 +1,6 @@
 """Benchmark dashboards: a region against its peers, and the working group's view of a round."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -67,6 +67,7 @@ def region_view(round_id: int, code: str):
             current_lang(),
             round_.score_column_for(current_user),
             officer_view=current_user.role == Role.officer,
+            domestic=request.args.get("domestic") == "1",
         ),
         round=round_,
         plan=region_plan(region),

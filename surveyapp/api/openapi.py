@@ -124,12 +124,40 @@ _PEER_COUNTS = {
     "description": "Counted assessments the peer statistics use (validated) and leave out",
     "properties": {"validated": {"type": "integer"}, "left_out": {"type": "integer"}},
 }
+_SIMILAR = {
+    "type": "object",
+    "description": (
+        "The region's structurally similar regions (peer group kind 'similar'): the validated "
+        "regions of the round nearest to it on Eurostat's structural indicators, standardised "
+        "over the NUTS-2 regions, equal weights, Euclidean distance; scores play no part"
+    ),
+    "properties": {
+        "indicators": {
+            "type": "array",
+            "description": "The indicators used and the year of each",
+            "items": {
+                "type": "object",
+                "properties": {"indicator": {"type": "string"}, "year": {"type": "integer"}},
+            },
+        },
+        "regions": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "NUTS codes of the similar regions that agreed to be named",
+        },
+        "unnamed": {"type": "integer", "description": "Similar regions not named"},
+        "description": {"type": "string", "description": "The method in a sentence"},
+    },
+}
 _GROUP = {
     "type": "object",
     "properties": {
         "peers": {"$ref": "#/components/schemas/PeerCounts"},
         "key": {"type": "string", "examples": ["country:ES"]},
-        "kind": {"type": "string", "enum": ["all", "country", "category", "partnership", "custom"]},
+        "kind": {
+            "type": "string",
+            "enum": ["all", "country", "category", "partnership", "custom", "similar"],
+        },
         "value": {"type": "string"},
         "size": {"type": "integer"},
         "suppressed": {"type": "boolean"},
@@ -212,6 +240,7 @@ def openapi_document() -> dict:
                             "type": "array",
                             "items": {"$ref": "#/components/schemas/Group"},
                         },
+                        "similar": _SIMILAR,
                     },
                 },
             ),
@@ -239,7 +268,19 @@ def openapi_document() -> dict:
             ),
             "/rounds/{round_id}/regions/{code}/partners": _get(
                 "Suggested partner regions (named only with consent)",
-                [_ROUND, _CODE, _SCORE],
+                [
+                    _ROUND,
+                    _CODE,
+                    _SCORE,
+                    {
+                        "name": "domestic",
+                        "in": "query",
+                        "required": False,
+                        "description": "1: include regions of the region's own Member State, "
+                        "each marked domestic (default 0: only partners outside it)",
+                        "schema": {"type": "string", "enum": ["0", "1"]},
+                    },
+                ],
                 {"type": "object"},
             ),
         },

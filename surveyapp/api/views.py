@@ -173,7 +173,27 @@ def region_benchmark(round_id: int, code: str):
         scores=scores,
         peers=queries.peer_counts(results),
         groups=groups,
+        similar=_similar_json(results, region.id),
     )
+
+
+def _similar_json(results, region_id: int) -> dict:
+    """How the region's structurally similar regions were chosen (analysis.similar), and those
+    of them that agreed to be named."""
+    from surveyapp.analysis import queries
+    from surveyapp.analysis.dashboard import similar_statement
+
+    found = queries.similar_regions(results, region_id)
+    rows = results.assessments.set_index("region_id")
+    named = [str(rows.loc[r, "code"]) for r in found.regions if bool(rows.loc[r, "consent_named"])]
+    return {
+        "indicators": [
+            {"indicator": name, "year": found.basis.years[name]} for name in found.basis.indicators
+        ],
+        "regions": named,
+        "unnamed": len(found.regions) - len(named),
+        "description": similar_statement(results, region_id, current_lang()),
+    }
 
 
 @bp.get("/rounds/<int:round_id>/groups")
@@ -228,7 +248,10 @@ def partners(round_id: int, code: str):
 
     round_ = db.get_or_404(Round, round_id)
     region = _region_or_404(code)
-    found = partner_list(region, round_, current_lang(), _column(round_))
+    domestic = request.args.get("domestic", "0")
+    if domestic not in ("0", "1"):
+        abort(400, "'domestic' is neither 0 nor 1.")
+    found = partner_list(region, round_, current_lang(), _column(round_), domestic == "1")
     if found is None:
         abort(404, "This region has no submitted assessment in this round.")
     return jsonify(region={"code": region.code, "name": region.name}, partners=found)

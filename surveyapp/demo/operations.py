@@ -17,9 +17,11 @@ from __future__ import annotations
 import math
 import random
 import secrets
+import tempfile
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -43,10 +45,17 @@ from surveyapp.questionnaires.loader import shipped_files
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.operations import load_questionnaire
 from surveyapp.questionnaires.types import DONT_KNOW, NOT_APPLICABLE
-from surveyapp.regions.models import PartnershipRole, Region, RegionGroup, RegionPopulation
+from surveyapp.regions.models import (
+    PartnershipRole,
+    Region,
+    RegionGroup,
+    RegionIndicator,
+    RegionPopulation,
+)
 from surveyapp.regions.operations import (
     SHIPPED_REGIONS_FILE,
     RegionAttributes,
+    import_indicator_file,
     import_regions_file,
     save_region_group,
     set_region_attributes,
@@ -61,6 +70,8 @@ DEMO_SLUG = "criterion7-interregional"
 DEMO_EARLIER_VERSION = 1
 #: How the demo's populations are labelled wherever a population is shown or exported.
 DEMO_POPULATION_SOURCE = "synthetic (demo) — not Eurostat data"
+#: How the demo's structural indicators are labelled (the similar-regions group).
+DEMO_INDICATOR_SOURCE = "synthetic (demo) — not Eurostat data"
 #: The source recorded with the demo's Thematic Partnership memberships (all invented).
 DEMO_ATTRIBUTE_SOURCE = "synthetic demo data — not the S3 Platform's membership lists"
 #: The share of demo regions that lead one of their (invented) partnerships.
@@ -151,6 +162,7 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
         return DemoResult(skipped="the demo rounds already exist")
     regions = _pick_regions(rng)
     populations = _ensure_populations(regions, {p.reference_date.year for p in plan})
+    _ensure_indicators(regions, {p.reference_date.year for p in plan})
     rounds = _make_rounds(plan, earlier, current)
     result = DemoResult(regions=len(regions), rounds=len(rounds))
     result.logins = _make_users(regions)
@@ -271,6 +283,62 @@ def _ensure_populations(regions: list[Region], years: set[int]) -> dict[str, dic
     if rows:
         db.session.execute(insert(RegionPopulation.__table__), rows)
     return populations
+
+
+#: The demo's structural indicators: Eurostat dataset -> (its dimensions, the rows of each
+#: region as (codes of the dimensions, the generator's range of the value)). Shares are drawn
+#: as parts of a total employment of 100.
+_DEMO_INDICATOR_FILES = {
+    "demo_r_d3dens": (("freq", "unit"), [(("A", "PER_KM2"), (15, 2500))]),
+    "nama_10r_2gdp": (("freq", "unit"), [(("A", "PPS_EU27_2020_HAB"), (14_000, 60_000))]),
+    "nama_10r_3empers": (
+        ("freq", "unit", "wstatus", "nace_r2"),
+        [
+            (("A", "THS", "EMP", "TOTAL"), (100, 100)),
+            (("A", "THS", "EMP", "A"), (0.5, 18)),
+            (("A", "THS", "EMP", "B-E"), (8, 32)),
+        ],
+    ),
+    "edat_lfse_04": (
+        ("freq", "unit", "sex", "age", "isced11"),
+        [(("A", "PC", "T", "Y25-64", "ED5-8"), (18, 52))],
+    ),
+}
+
+
+def _ensure_indicators(regions: list[Region], years: set[int]) -> None:
+    """Synthetic structural indicators for the demo's NUTS-2 regions, labelled as such, so that
+    the similar-regions group has figures to work on; none when any indicator is stored (an
+    administrator's Eurostat figures are never mixed with invented ones).
+
+    They are written as Eurostat's SDMX-CSV files and imported as an administrator's would be
+    (regions.operations.import_indicator_file), for the two years before each round's
+    reference year (Eurostat's regional figures come a year or two late).
+    """
+    if db.session.scalar(select(func.count(RegionIndicator.id))):
+        return
+    figure_years = sorted({year - lag for year in years for lag in (1, 2)})
+    with tempfile.TemporaryDirectory() as folder:
+        for dataset, (dimensions, series) in _DEMO_INDICATOR_FILES.items():
+            lines = [
+                ",".join(("DATAFLOW", "LAST UPDATE", *dimensions, "geo")) + ","
+                "TIME_PERIOD,OBS_VALUE,OBS_FLAG"
+            ]
+            for region in regions:
+                if region.level != 2:
+                    continue
+                own = random.Random(f"demo-{dataset}-{region.code}")  # noqa: S311 - demo data
+                for codes, (low, high) in series:
+                    base = own.uniform(low, high)
+                    for year in figure_years:
+                        value = round(base * (1 + own.uniform(-0.01, 0.01)), 1)
+                        lines.append(
+                            f"ESTAT:{dataset.upper()}(1.0),,{','.join(codes)},{region.code},"
+                            f"{year},{value},"
+                        )
+            path = Path(folder) / f"{dataset}.csv"
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            import_indicator_file(path, source=DEMO_INDICATOR_SOURCE)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,10 @@ import click
 from flask.cli import AppGroup
 
 from surveyapp.commands import transactional
+from surveyapp.regions.indicators_file import DATASETS
 from surveyapp.regions.operations import (
     import_attributes_file,
+    import_indicator_file,
     import_population_file,
     import_regions_file,
 )
@@ -17,6 +19,9 @@ population_cli = AppGroup("population", help="Regions' populations (size-relativ
 attributes_cli = AppGroup(
     "attributes",
     help="Category of region, Thematic Partnerships and macro-regional strategies.",
+)
+indicators_cli = AppGroup(
+    "indicators", help="Regions' structural indicators (structurally similar regions)."
 )
 regions_cli.add_command(population_cli)
 regions_cli.add_command(attributes_cli)
@@ -51,6 +56,34 @@ def import_population_command(path: str, source: str | None, years: tuple[int, .
         f"{path}: {result.created} created, {result.updated} updated, "
         f"{result.unchanged} unchanged, {result.skipped} not regions here, "
         f"{result.missing} not available (':')"
+    )
+
+
+@indicators_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--dataset",
+    help="The Eurostat dataset of a TSV file when its name does not say it; an SDMX-CSV file "
+    f"names its own. Datasets read: {', '.join(sorted(DATASETS))}.",
+)
+@click.option("--source", help="Where the figures come from (default: 'Eurostat <dataset>').")
+@click.option("--year", "years", type=int, multiple=True, help="Only this year (repeatable).")
+@transactional
+def import_indicators_command(
+    path: str, dataset: str | None, source: str | None, years: tuple[int, ...]
+) -> None:
+    """Store regions' structural indicators from a file as Eurostat publishes it: SDMX-CSV
+    (the data browser's and the API's download) or the TSV bulk download (gzipped or not).
+
+    Values flagged ':' (not available) are skipped, never guessed; flags such as 'p'
+    (provisional) are kept. All rows valid, or every problem listed with its line
+    and nothing written.
+    """
+    result = import_indicator_file(path, dataset, source, frozenset(years))
+    click.echo(
+        f"{path} ({result.dataset}): {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged, {result.skipped} not regions here, "
+        f"{result.missing} not available"
     )
 
 

@@ -7,6 +7,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import (
     BigInteger,
     Column,
+    Float,
     ForeignKey,
     String,
     Table,
@@ -207,6 +208,29 @@ class RegionPopulation(db.Model):
     #: Inhabitants (a whole number, as Eurostat publishes it).
     population: Mapped[int] = mapped_column(BigInteger)
     #: Where the figure comes from, e.g. "Eurostat demo_r_d2jan" or "synthetic (demo)".
+    source: Mapped[str] = mapped_column(CleanString(200))
+
+    region: Mapped[Region] = relationship()
+
+
+class RegionIndicator(db.Model):
+    """One structural indicator of a region for a year, as Eurostat publishes it (the
+    structurally similar regions, analysis.similar). The indicators are the keys of
+    regions.indicators_file.INDICATORS; the region's population comes from RegionPopulation.
+    """
+
+    __tablename__ = "region_indicators"
+    __table_args__ = (UniqueConstraint("region_id", "indicator", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id", ondelete="CASCADE"))
+    #: A key of regions.indicators_file.INDICATORS, e.g. "gdp_pps_per_head".
+    indicator: Mapped[str] = mapped_column(CleanString(40))
+    year: Mapped[int]
+    value: Mapped[float] = mapped_column(Float)
+    #: Eurostat's flags on the value ("p" provisional, "e" estimated...), "" when none.
+    flags: Mapped[str] = mapped_column(CleanString(20), default="")
+    #: Where the figure comes from, e.g. "Eurostat nama_10r_2gdp" or "synthetic (demo)".
     source: Mapped[str] = mapped_column(CleanString(200))
 
     region: Mapped[Region] = relationship()

@@ -17,12 +17,14 @@ from surveyapp.regions.attributes_file import (
     AttributesFileError,
     read_attributes_file,
 )
+from surveyapp.regions.indicators_file import read_indicator_file
 from surveyapp.regions.models import (
     MacroRegionalStrategy,
     PartnershipRole,
     Region,
     RegionCategory,
     RegionGroup,
+    RegionIndicator,
     RegionPartnership,
     RegionPopulation,
     RegionStrategy,
@@ -201,6 +203,86 @@ def import_population_file(
         user=user,
         new_value={
             "file": Path(path).name,
+            "created": result.created,
+            "updated": result.updated,
+        },
+    )
+    return result
+
+
+@dataclass
+class IndicatorImport:
+    """What importing a structural indicator file did."""
+
+    dataset: str = ""
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    #: Eurostat's units that are no region here (other countries, NUTS 3), left out.
+    skipped: int = 0
+    #: Values the file marks as not available (":" or empty), never guessed.
+    missing: int = 0
+
+
+def import_indicator_file(
+    path,
+    dataset: str | None = None,
+    source: str | None = None,
+    years: frozenset[int] = frozenset(),
+    user=None,
+) -> IndicatorImport:
+    """Store the structural indicators of a Eurostat file (indicators_file.read_indicator_file)
+    per region, indicator and year, replacing a figure already stored for the same ones.
+
+    All or nothing: a bad row raises IndicatorFileError (every problem with its line) and
+    nothing is written. Units that are no region here are counted and left out.
+    """
+    read = read_indicator_file(path, dataset, source, years)
+    regions = dict(db.session.execute(select(Region.code, Region.id)).all())
+    result = IndicatorImport(dataset=read.dataset, missing=read.missing)
+    wanted = {regions[r.code] for r in read.rows if r.code in regions}
+    stored = {
+        (i.region_id, i.indicator, i.year): i
+        for i in db.session.scalars(
+            select(RegionIndicator).where(
+                RegionIndicator.region_id.in_(wanted),
+                RegionIndicator.indicator.in_({r.indicator for r in read.rows}),
+            )
+        )
+    }
+    for row in read.rows:
+        region_id = regions.get(row.code)
+        if region_id is None:
+            result.skipped += 1
+            continue
+        current = stored.get((region_id, row.indicator, row.year))
+        figure = (row.value, row.flags, row.source)
+        if current is None:
+            current = RegionIndicator(
+                region_id=region_id,
+                indicator=row.indicator,
+                year=row.year,
+                value=row.value,
+                flags=row.flags,
+                source=row.source,
+            )
+            db.session.add(current)
+            stored[region_id, row.indicator, row.year] = current
+            result.created += 1
+        elif (current.value, current.flags, current.source) != figure:
+            current.value, current.flags, current.source = figure
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    db.session.flush()
+    log_event(
+        "regions.indicators_imported",
+        "region",
+        None,
+        user=user,
+        new_value={
+            "file": Path(path).name,
+            "dataset": read.dataset,
             "created": result.created,
             "updated": result.updated,
         },
