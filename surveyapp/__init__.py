@@ -131,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     from surveyapp.assessments.views import bp as assessments_bp
     from surveyapp.auth.views import bp as auth_bp
     from surveyapp.challenges.views import bp as challenges_bp
+    from surveyapp.contacts.views import bp as contacts_bp
     from surveyapp.main.views import bp as main_bp
     from surveyapp.notifications.views import bp as notifications_bp
     from surveyapp.practices.views import bp as practices_bp
@@ -154,6 +155,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(reporting_bp)
     app.register_blueprint(publication_bp)
     app.register_blueprint(regions_bp)
+    app.register_blueprint(contacts_bp)
     from surveyapp.auth.sessions import register_session_lifetime
     from surveyapp.db import register_autocommit_views
     from surveyapp.errors import register_error_handlers

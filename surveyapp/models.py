@@ -6,6 +6,7 @@ from surveyapp.assessments.models import Answer, Assessment
 from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import User, region_memberships
 from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
+from surveyapp.contacts.models import ContactRequest
 from surveyapp.notifications.models import Notification
 from surveyapp.practices.models import GoodPractice
 from surveyapp.publication.models import Publication
@@ -24,6 +25,7 @@ __all__ = [
     "AuditEvent",
     "ChallengeCategory",
     "ChallengeTag",
+    "ContactRequest",
     "GoodPractice",
     "ItemComment",
     "ModeratedScore",

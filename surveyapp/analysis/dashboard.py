@@ -35,6 +35,7 @@ from flask_babel import lazy_gettext as _l
 
 from surveyapp.analysis import charts, peers, queries, scoring, similar
 from surveyapp.assessments.models import state_label
+from surveyapp.contacts.tokens import target_token
 from surveyapp.i18n import label
 from surveyapp.regions.models import Region, RegionCategory
 from surveyapp.regions.partnerships import PLATFORMS, THEMATIC_PARTNERSHIPS
@@ -532,6 +533,8 @@ def _partners(
                 "shared": [area_label(a, results.definition, lang) for a in suggestion.shared],
                 "domestic": suggestion.domestic,
                 "similar": suggestion.region_id in alike,
+                # To ask to be put in touch without the page naming the region (contacts).
+                "contact_token": target_token(results.round_id, region_id, suggestion.region_id),
             }
         )
     return suggestions

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from surveyapp.actions.queries import region_plan
 from surveyapp.assessments.models import COUNTED_STATES, Assessment
-from surveyapp.assessments.permissions import may_see_region
+from surveyapp.assessments.permissions import is_region_officer, may_see_region
 from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db
@@ -71,6 +71,7 @@ def region_view(round_id: int, code: str):
         ),
         round=round_,
         plan=region_plan(region),
+        may_ask_contact=is_region_officer(current_user, region.id),
     )
 
 

@@ -149,6 +149,28 @@ _SIMILAR = {
         "description": {"type": "string", "description": "The method in a sentence"},
     },
 }
+_CONTACT = {
+    "type": "object",
+    "description": (
+        "A request to be put in touch: 'region' is the other region, or a placeholder while the "
+        "asked region may not be named; 'contact' (name, email) only once accepted"
+    ),
+    "properties": {
+        "id": {"type": "integer"},
+        "region": {"type": "string"},
+        "round": {"type": "string"},
+        "state": {"type": "string", "enum": ["pending", "accepted", "declined", "withdrawn"]},
+        "state_label": {"type": "string"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "reasons": {"type": "array", "items": {"type": "string"}},
+        "practice": {"type": ["string", "null"]},
+        "message": {"type": ["string", "null"]},
+        "contact": {
+            "type": ["object", "null"],
+            "properties": {"name": {"type": "string"}, "email": {"type": "string"}},
+        },
+    },
+}
 _GROUP = {
     "type": "object",
     "properties": {
@@ -265,6 +287,17 @@ def openapi_document() -> dict:
                 "Change of each index's median since the previous round, over the panel",
                 [_ROUND, _SCORE],
                 _TREND,
+            ),
+            "/contact-requests": _get(
+                "Contact requests the user's regions received and sent (officers)",
+                [],
+                {
+                    "type": "object",
+                    "properties": {
+                        "received": {"type": "array", "items": _CONTACT},
+                        "sent": {"type": "array", "items": _CONTACT},
+                    },
+                },
             ),
             "/rounds/{round_id}/regions/{code}/partners": _get(
                 "Suggested partner regions (named only with consent)",

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from surveyapp.api.openapi import openapi_document
+from surveyapp.auth.models import Role
 from surveyapp.assessments.permissions import may_see_region
 from surveyapp.extensions import db
 from surveyapp.i18n import current_lang
@@ -238,6 +239,22 @@ def group_aggregates(round_id: int, key: str):
     return jsonify(
         body | {"suppressed": False, "size": len(group.members)} | {"statistics": statistics}
     )
+
+
+@bp.get("/contact-requests")
+@login_required
+def contact_requests():
+    """The contact requests the user's regions received and sent, as their officers see them
+    (the asked region named once it accepts or if it agreed to be named)."""
+    from surveyapp.contacts.queries import as_seen_by, requests_of_regions
+
+    regions = current_user.region_ids if current_user.role == Role.officer else frozenset()
+    seen = as_seen_by(regions, requests_of_regions(regions), current_lang())
+    for rows in seen.values():
+        for row in rows:
+            row["created_at"] = row["created_at"].isoformat()
+            del row["may_answer"], row["may_withdraw"]
+    return jsonify(seen)
 
 
 @bp.get("/rounds/<int:round_id>/regions/<code>/partners")

@@ -216,6 +216,7 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
         validated_before = validated_now
     db.session.flush()
     _make_action_plans(regions, rounds, categories, expert)
+    _make_contact_requests(rounds)
     # The working group published the closed rounds' reports (see the public page), those
     # with enough submissions to show anything (a database seeded again may have too few).
     admin = find_user_by_email("admin@demo.example")
@@ -339,6 +340,61 @@ def _ensure_indicators(regions: list[Region], years: set[int]) -> None:
             path = Path(folder) / f"{dataset}.csv"
             path.write_text("\n".join(lines) + "\n", encoding="utf-8")
             import_indicator_file(path, source=DEMO_INDICATOR_SOURCE)
+
+
+def _make_contact_requests(rounds: list[Round]) -> None:
+    """Two requests to be put in touch, from the partner suggestions of the demo officer's
+    region in the latest closed round: one it received (waiting for its answer), one it sent
+    (accepted), made and answered through the operations, as officers would."""
+    from surveyapp.analysis import queries
+    from surveyapp.contacts.models import ContactOrigin
+    from surveyapp.contacts.operations import answer_contact, request_contact
+
+    closed = [r for r in rounds if r.state == RoundState.closed]
+    if not closed:
+        return
+    round_ = closed[-1]
+    own = db.session.scalar(select(Region).filter_by(code=DEMO_OFFICER_REGION))
+    results = queries.round_scores(round_)
+    found = queries.partner_suggestions(results, own.id, limit=2)
+    if len(found) < 2 or queries.assessment_of(results, own.id) is None:
+        return
+    asking, asked = found
+    asker = db.session.get(Region, asking.region_id)
+    request_contact(
+        _officer_of(asker),
+        asker,
+        own.id,
+        round_,
+        ContactOrigin.suggestion,
+        {
+            "shared": asking.shared,
+            "from_strengths": asking.their_strengths,
+            "to_strengths": asking.your_strengths,
+        },
+        "Synthetic demo message: we would like to learn how you fund cooperation outside the "
+        "Member State.",
+    )
+    sent = request_contact(
+        find_user_by_email("officer2@demo.example"),
+        own,
+        asked.region_id,
+        round_,
+        ContactOrigin.suggestion,
+        {
+            "shared": asked.shared,
+            "from_strengths": asked.your_strengths,
+            "to_strengths": asked.their_strengths,
+        },
+        "Synthetic demo message: could we compare our monitoring of cooperation outcomes?",
+    )
+    answer_contact(_officer_of(db.session.get(Region, asked.region_id)), sent, accept=True)
+
+
+def _officer_of(region: Region) -> User:
+    return db.session.scalar(
+        select(User).filter_by(email=f"officer.{region.code.lower()}@demo.example")
+    )
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,11 @@ KINDS = {
     "validated": _l("%(actor)s validated %(region)s, %(round)s."),
     "review_taken_over": _l("%(actor)s took over your review of %(region)s, %(round)s."),
     "comment": _l("%(actor)s commented on a question of %(region)s, %(round)s."),
+    # Contact requests (contacts.operations): "region" is the other region when it may be
+    # named, from the notification's extra.
+    "contact_requested": _l("%(actor)s of %(region)s asks to be put in touch with your region."),
+    "contact_accepted": _l("%(region)s accepted your request to be put in touch."),
+    "contact_declined": _l("A request of your region to be put in touch was declined."),
 }
 
 
@@ -31,10 +36,12 @@ def notify(
     actor: User | None = None,
     item_id: str | None = None,
     message: str | None = None,
+    extra: dict | None = None,
 ) -> list[Notification]:
     """Add one notification per user (never to the actor); committed with the caller's change.
 
     :param message: the actor's own words to show with it (a request for changes' message).
+    :param extra: what the message names besides an assessment (a region, a contact request).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown notification kind {kind!r}")
@@ -48,7 +55,7 @@ def notify(
             assessment=assessment,
             item_id=item_id,
             actor_name=actor.name if actor else None,
-            extra={"message": message} if message else {},
+            extra=(extra or {}) | ({"message": message} if message else {}),
         )
         db.session.add(note)
         created.append(note)
@@ -57,12 +64,17 @@ def notify(
 
 def region_officers(assessment: Assessment) -> list[User]:
     """The active officers of the assessment's region."""
+    return officers_of_region(assessment.region_id)
+
+
+def officers_of_region(region_id: int) -> list[User]:
+    """The active officers of a region."""
     return list(
         db.session.scalars(
             select(User)
             .join(region_memberships, region_memberships.c.user_id == User.id)
             .where(
-                region_memberships.c.region_id == assessment.region_id,
+                region_memberships.c.region_id == region_id,
                 User.role == Role.officer,
                 User.active.is_(True),
             )

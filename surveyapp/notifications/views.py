@@ -11,6 +11,8 @@ bp = Blueprint("notifications", __name__, template_folder="templates")
 
 def notification_link(note) -> str | None:
     """Where a notification leads: the review page for experts, the assessment for officers."""
+    if note.kind.startswith("contact_"):
+        return url_for("contacts.list_requests")
     if note.assessment_id is None:
         return None
     anchor = f"#thread-{note.item_id}" if note.item_id else ""
@@ -33,7 +35,8 @@ def list_notifications():
     for note in notes:
         params = {
             "actor": note.actor_name or "",
-            "region": note.assessment.region.name if note.assessment else "",
+            "region": (note.extra or {}).get("region")
+            or (note.assessment.region.name if note.assessment else ""),
             "round": note.assessment.round.name if note.assessment else "",
         }
         rows.append(
