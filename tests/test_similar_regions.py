@@ -218,3 +218,24 @@ def test_partners_outside_the_member_state_unless_asked_and_marked(
     assert client.get(url + "?domestic=yes").status_code == 400
     page = client.get(f"/benchmarks/rounds/{world['round'].id}/regions/ES12?domestic=1").text
     assert "Only regions outside your Member State" in page
+
+
+def test_the_export_lists_each_regions_similar_regions_by_its_ids(app, cli, world, tmp_path):
+    from surveyapp.reporting.exports import export_tables
+
+    import_structure(cli, tmp_path, structure())
+    tables = export_tables(world["round"])
+    regions = tables.regions.set_index("assessment")
+    ids = set(regions.index)
+    for similar_ids in regions["similar_regions"]:
+        listed = [i.strip() for i in similar_ids.split(";")]
+        assert len(listed) == similar.NEAREST and set(listed) <= ids
+    # Regions that did not agree to be named appear by their pseudonymous id only.
+    assert not any(
+        code in cell
+        for code, (_name, _level, named) in REGIONS.items()
+        if not named
+        for cell in regions["similar_regions"]
+    )
+    assert tables.manifest["similar"]["indicators"]["gdp_pps_per_head"] == 2025
+    assert "Eurostat nama_10r_2gdp" in tables.manifest["similar"]["sources"]

@@ -529,6 +529,9 @@ def _partners(
                 "name": name,
                 "code": other["code"] if named else None,
                 "match": round(100 * suggestion.match),
+                # Its two parts (the match is their mean), each 0-100.
+                "shared_part": round(100 * suggestion.shared_score),
+                "complementarity_part": round(100 * suggestion.complementarity),
                 "why": _explain(suggestion, results.definition, labels, lang),
                 "shared": [area_label(a, results.definition, lang) for a in suggestion.shared],
                 "domestic": suggestion.domestic,

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from surveyapp.api.openapi import openapi_document
-from surveyapp.auth.models import Role
 from surveyapp.assessments.permissions import may_see_region
+from surveyapp.auth.models import Role
 from surveyapp.extensions import db
 from surveyapp.i18n import current_lang
 from surveyapp.regions.queries import find_region

@@ -265,10 +265,12 @@ def _regions(round_: Round, results, assessments: pd.DataFrame) -> pd.DataFrame:
             continue
         for region_id in sorted(group.members):
             labels.setdefault(int(region_id), []).append(group.key)
+    pseudonyms = dict(zip(assessments["region_id"], assessments["pseudonym"], strict=True))
     rows = []
     for row in assessments.itertuples():
         population = populations.get(int(row.region_id))
         named = bool(row.consent_named)
+        nearest = queries.similar_regions(results, int(row.region_id)).regions
         rows.append(
             {
                 "assessment": row.pseudonym,
@@ -280,6 +282,8 @@ def _regions(round_: Round, results, assessments: pd.DataFrame) -> pd.DataFrame:
                 "population_year": population.year if population else None,
                 "population_source": population.source if population else "",
                 "groups": "; ".join(labels.get(int(row.region_id), [])),
+                # The structurally similar regions (manifest "similar"), nearest first.
+                "similar_regions": "; ".join(pseudonyms[r] for r in nearest if r in pseudonyms),
             }
         )
     frame = pd.DataFrame(rows, columns=list(rows[0]) if rows else ["assessment"])
@@ -459,6 +463,19 @@ def _manifest(round_: Round, results) -> dict:
             "display": "one decimal, half away from zero, on the value to 9 decimals",
         },
         "disclosure": DISCLOSURE,
+        "similar": _similar_basis(results),
+    }
+
+
+def _similar_basis(results) -> dict:
+    """What the regions' structurally similar regions were chosen by (analysis.similar)."""
+    basis = queries.structural_table(results.reference_year).basis
+    return {
+        "method": "the 9 validated regions nearest on standardised structural indicators "
+        "(z-scores over the NUTS-2 regions, equal weights, Euclidean distance over the "
+        "indicators both have, scaled; at least 4 shared); scores play no part",
+        "indicators": dict(basis.years),
+        "sources": list(basis.sources),
     }
 
 
