@@ -116,3 +116,13 @@ def test_partner_properties(world, extra_strategy, extra_funding):
     before = {s.region_id: (s.match, s.shared_score, s.complementarity) for s in found}
     after = {s.region_id: (s.match, s.shared_score, s.complementarity) for s in again}
     assert {k: v for k, v in after.items() if k != third} == before
+
+
+def test_critical_aspects_are_named_not_scored():
+    dimensions = pd.DataFrame({"strategy": [20, 60], "funding": [60, 20]}, index=[1, 2])
+    aspects = pd.DataFrame({"sme": [10, 70], "mnc": [80, 75], "uni": [None, 90]}, index=[1, 2])
+    (with_aspects,) = suggest_partners(1, dimensions, {}, aspects=aspects)
+    (without,) = suggest_partners(1, dimensions, {})
+    assert with_aspects.their_aspects == ["sme"]  # 60 points; mnc differs by 5; uni has no pair
+    assert with_aspects.your_aspects == []
+    assert with_aspects.match == without.match

@@ -544,7 +544,28 @@ def _partners(
 
 
 def _explain(suggestion, definition, labels: Labels, lang: str) -> str:
-    """One sentence: what the regions share and what each could learn from the other."""
+    """What the regions share and what each could learn from the other: on the criterion-7
+    dimensions, then on the critical aspects."""
+    dimensions = _explain_dimensions(suggestion, definition, labels, lang)
+    theirs = ", ".join(labels.of(scoring.ASPECT, a) for a in suggestion.their_aspects[:2])
+    yours = ", ".join(labels.of(scoring.ASPECT, a) for a in suggestion.your_aspects[:2])
+    if theirs and yours:
+        aspects = _(
+            "Critical aspects: stronger in %(theirs)s, while your region is stronger in %(yours)s.",
+            theirs=theirs,
+            yours=yours,
+        )
+    elif theirs:
+        aspects = _("Critical aspects: stronger in %(theirs)s.", theirs=theirs)
+    elif yours:
+        aspects = _("Critical aspects: your region is stronger in %(yours)s.", yours=yours)
+    else:
+        return dimensions
+    return _("%(dimensions)s %(aspects)s", dimensions=dimensions, aspects=aspects)
+
+
+def _explain_dimensions(suggestion, definition, labels: Labels, lang: str) -> str:
+    """One sentence: what the regions share and what each could learn on the dimensions."""
     shared = ", ".join(area_label(a, definition, lang) for a in suggestion.shared[:3])
     theirs = ", ".join(labels.of(scoring.DIMENSION, d) for d in suggestion.their_strengths[:2])
     yours = ", ".join(labels.of(scoring.DIMENSION, d) for d in suggestion.your_strengths[:2])

@@ -40,6 +40,10 @@ class Suggestion:
     your_strengths: list[str] = field(default_factory=list)
     #: In the region's own Member State (only when domestic candidates were asked for).
     domestic: bool = False
+    #: Critical aspects where the candidate, or this region, is stronger by at least the margin
+    #: (named in the explanation; the match does not use them, D17).
+    their_aspects: list[str] = field(default_factory=list)
+    your_aspects: list[str] = field(default_factory=list)
 
 
 def suggest_partners(
@@ -51,6 +55,7 @@ def suggest_partners(
     margin: float = 15.0,
     countries: dict[int, str] | None = None,
     domestic: bool = False,
+    aspects: pd.DataFrame | None = None,
 ) -> list[Suggestion]:
     """Rank the other regions as partners for ``region_id``.
 
@@ -59,6 +64,8 @@ def suggest_partners(
     :param areas: region id -> its priority areas and partnerships.
     :param countries: region id -> Member State; candidates of the region's own are left out
         unless ``domestic`` (then they are marked so).
+    :param aspects: region_id index, one column per critical aspect (NaN = none): the aspects
+        where either side is stronger are named, not scored.
     """
     if region_id not in dimensions.index:
         return []
@@ -84,6 +91,7 @@ def suggest_partners(
         if match <= 0 or len(suggestions) == limit:
             break
         row = pd.Series(difference[index], index=dimensions.columns).dropna()
+        aspect_gaps = _gaps(aspects, region_id, other_id)
         suggestions.append(
             Suggestion(
                 region_id=other_id,
@@ -94,6 +102,8 @@ def suggest_partners(
                 their_strengths=_named(row, margin),
                 your_strengths=_named(-row, margin),
                 domestic=home is not None and countries.get(other_id) == home,
+                their_aspects=_named(aspect_gaps, margin),
+                your_aspects=_named(-aspect_gaps, margin),
             )
         )
     return suggestions
@@ -107,6 +117,13 @@ def complementarity_of(difference: np.ndarray) -> np.ndarray:
     you_learn = np.clip(gaps, 0, None).mean(axis=1)
     they_learn = np.clip(-gaps, 0, None).mean(axis=1)
     return np.sqrt(you_learn * they_learn) / 50.0
+
+
+def _gaps(scores: pd.DataFrame | None, region_id: int, other_id: int) -> pd.Series:
+    """The other region's scores minus this region's, where both have one."""
+    if scores is None or region_id not in scores.index or other_id not in scores.index:
+        return pd.Series(dtype=float)
+    return (scores.loc[other_id].astype(float) - scores.loc[region_id].astype(float)).dropna()
 
 
 def _named(difference: pd.Series, margin: float) -> list[str]:

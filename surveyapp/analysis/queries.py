@@ -439,6 +439,13 @@ def partner_suggestions(
         if focal in own.index:
             dimensions.loc[focal] = own.loc[focal].reindex(dimensions.columns)
     dimensions.index = region_of.reindex(dimensions.index).to_numpy()
+    aspects = scoring.wide(results.scores, scoring.ASPECT, "moderated")
+    aspects = aspects[aspects.index.isin(validated | {focal})]
+    if column != "moderated":
+        own_aspects = scoring.wide(results.scores, scoring.ASPECT, column)
+        if focal in own_aspects.index:
+            aspects.loc[focal] = own_aspects.loc[focal].reindex(aspects.columns)
+    aspects.index = region_of.reindex(aspects.index).to_numpy()
     countries = dict(zip(assessments["region_id"], assessments["country"], strict=True))
     return suggest_partners(
         region_id,
@@ -447,6 +454,7 @@ def partner_suggestions(
         limit=limit,
         countries=countries,
         domestic=domestic,
+        aspects=aspects,
     )
 
 
