@@ -239,3 +239,20 @@ def test_the_export_lists_each_regions_similar_regions_by_its_ids(app, cli, worl
     )
     assert tables.manifest["similar"]["indicators"]["gdp_pps_per_head"] == 2025
     assert "Eurostat nama_10r_2gdp" in tables.manifest["similar"]["sources"]
+
+
+def test_imported_figures_move_the_rounds_data_version(app, cli, world, tmp_path):
+    """Stored reports and cached dashboards are kept under the data version: new figures must
+    move it, or a report would keep naming the old similar regions."""
+    from surveyapp.analysis.versions import query_data_versions
+
+    round_id = world["round"].id
+    before = query_data_versions([round_id])[round_id]
+    import_structure(cli, tmp_path, structure())
+    after = query_data_versions([round_id])[round_id]
+    assert after != before
+    # A corrected figure moves it again.
+    stored = db.session.scalar(select(RegionIndicator).filter_by(indicator="density").limit(1))
+    stored.value += 1
+    db.session.commit()
+    assert query_data_versions([round_id])[round_id] != after

@@ -9,6 +9,7 @@ from surveyapp.regions.models import (
     PartnershipRole,
     Region,
     RegionCategory,
+    RegionIndicator,
     RegionPartnership,
     RegionPopulation,
     region_group_members,
@@ -54,7 +55,7 @@ def regions_without_population(region_ids, year: int) -> list[Region]:
 
 @lru_cache(maxsize=1)
 def _peer_attribute_statements() -> tuple:
-    """The three aggregate statements of peer_attributes_key, built once (building the CASE over
+    """The aggregate statements of peer_attributes_key, built once (building the CASE over
     every partnership cost more than running it)."""
     category_number = case(
         *((Region.category == c, n) for n, c in enumerate(RegionCategory, start=1)), else_=0
@@ -83,12 +84,20 @@ def _peer_attribute_statements() -> tuple:
             func.count(),
             func.sum(region_group_members.c.group_id * region_group_members.c.region_id),
         ),
+        # The structural figures the similar-regions groups are chosen by (analysis.similar).
+        select(
+            func.count(RegionIndicator.id),
+            func.sum(RegionIndicator.value * RegionIndicator.region_id),
+            func.sum(RegionIndicator.year * RegionIndicator.region_id),
+            func.sum(RegionIndicator.value * RegionIndicator.year),
+        ),
     )
 
 
 def peer_attributes_key() -> str:
     """A key that changes whenever what the peer groups are built from changes: the regions'
-    categories, their Thematic Partnership memberships and roles, and custom groups' members.
+    categories, their Thematic Partnership memberships and roles, custom groups' members and
+    the structural indicators (similar regions).
 
     Aggregates only (no rows leave the database), for a data version beside the populations'.
     """
