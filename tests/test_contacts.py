@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from surveyapp.analysis.dashboard import partner_list
+from surveyapp.assessments.models import AssessmentState
 from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import Role
 from surveyapp.contacts.models import ContactRequest, ContactState
@@ -242,3 +243,59 @@ def test_a_good_practice_of_a_named_region_leads_to_a_request(app, client, login
     db.session.add(mine)
     db.session.commit()
     assert f"/contacts/new?practice={mine.id}" not in client.get("/good-practices").text
+
+
+def test_odd_tokens_and_another_of_the_officers_regions_are_refused(
+    app, client, login, world, officers, create_user
+):
+    token, _target = unnamed_suggestion(world)
+    both = create_user(
+        email="both@example.org",
+        role=Role.officer,
+        regions=[world["regions"]["ES12"], world["regions"]["PL13"]],
+    )
+    login(both)
+    base = f"/contacts/new?round={world['round'].id}&from=ES12"
+    for odd in ("%C3%A9", "Z" * 32, token.upper(), token + "0"):
+        response = client.get(f"{base}&target={odd}", follow_redirects=True)
+        assert response.status_code == 200 and "no longer current" in response.text
+    # The suggestion was ES12's: PL13 cannot send it (with ES12's reasons) under its name.
+    page = client.get(f"{base}&target={token}").text
+    assert "Region PL13" not in page
+    sent = client.post(
+        f"{base}&target={token}", data={"from_region_id": world["regions"]["PL13"].id}
+    )
+    assert sent.status_code == 422
+    assert db.session.scalar(select(func.count(ContactRequest.id))) == 0
+
+
+def test_a_refusal_never_tells_which_region_an_unnamed_suggestion_is(
+    app, client, login, world, officers, create_round, create_assessment
+):
+    """Asked once through a suggestion that does not name it, the same region reached again
+    where it is named (its good practice in another round) is asked again, not refused: a
+    refusal would tell the asker which region the suggestion was."""
+    from surveyapp.practices.models import GoodPractice
+
+    token, target = unnamed_suggestion(world)
+    login(officers["ES12"])
+    ask(client, world, token)
+    later = create_round("2026 autumn")
+    assessment = create_assessment(region=world["regions"][target], round_=later)
+    assessment.state = AssessmentState.validated
+    assessment.consent_named = True
+    practice = GoodPractice(assessment_id=assessment.id, title="Vouchers", summary="How.")
+    db.session.add(practice)
+    db.session.commit()
+    again = client.post(
+        f"/contacts/new?practice={practice.id}",
+        data={"from_region_id": world["regions"]["ES12"].id},
+    )
+    assert again.status_code == 302
+    assert db.session.scalar(select(func.count(ContactRequest.id))) == 2
+    # Where both routes name the region, asking twice is refused.
+    twice = client.post(
+        f"/contacts/new?practice={practice.id}",
+        data={"from_region_id": world["regions"]["ES12"].id},
+    )
+    assert twice.status_code == 422 and "already asked this region" in twice.text

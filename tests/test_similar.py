@@ -190,3 +190,25 @@ def test_a_farther_candidate_changes_nothing(table, data):
         extra = data.draw(st.sampled_from(farther))
         again = similar.nearest_regions(standardised, codes, focal, [*candidates, extra], count=2)
         assert again == nearest
+
+
+def test_figures_spread_over_years_take_the_year_with_the_most():
+    """No year reaches 80% of the regions: the year with figures for the most (the latest of
+    equals), never a failure."""
+    rows = [
+        {"region_id": region, "indicator": "density", "year": year, "value": region}
+        for region, year in ((1, 2023), (2, 2024), (3, 2025), (4, 2024))
+    ]
+    assert similar.indicator_years(pd.DataFrame(rows), 2026) == {"density": 2024}
+    spread = [{**row, "year": 2020 + row["region_id"]} for row in rows]
+    assert similar.indicator_years(pd.DataFrame(spread), 2026) == {"density": 2024}
+
+
+def test_placed_says_whether_a_region_can_be_compared():
+    table = pd.DataFrame(
+        [[0.0] * 4 + [np.nan] * 2, [0.0] * 3 + [np.nan] * 3],
+        index=[1, 2],
+        columns=list(similar.INDICATORS),
+    )
+    assert similar.placed(table, 1) and not similar.placed(table, 2)
+    assert not similar.placed(table, 3)

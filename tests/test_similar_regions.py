@@ -256,3 +256,44 @@ def test_imported_figures_move_the_rounds_data_version(app, cli, world, tmp_path
     stored.value += 1
     db.session.commit()
     assert query_data_versions([round_id])[round_id] != after
+
+
+def test_a_region_with_figures_but_no_comparable_peer_is_told_so(app, world):
+    """ES11 and DE11 have every figure, the others only population and tertiary attainment;
+    DE11 is not validated (no candidate): ES11 is placed but can be compared with no
+    candidate, the others are not placed at all."""
+    from surveyapp.assessments.models import Assessment
+
+    figures = structure()
+    for code, f in figures.items():
+        rows = {"tertiary_attainment": f["tertiary"]}
+        if code in ("ES11", "DE11"):
+            rows |= {
+                "density": f["density"],
+                "gdp_pps_per_head": f["gdp"],
+                "employment_agriculture": f["agri"],
+                "employment_industry": f["industry"],
+            }
+        for indicator, value in rows.items():
+            db.session.add(
+                RegionIndicator(
+                    region_id=region_id(code),
+                    indicator=indicator,
+                    year=2025,
+                    value=value,
+                    flags="",
+                    source="test",
+                )
+            )
+        db.session.add(
+            RegionPopulation(
+                region_id=region_id(code), year=2026, population=int(f["population"]), source="t"
+            )
+        )
+    de11 = db.session.scalar(select(Assessment).filter_by(region_id=region_id("DE11")))
+    de11.state = AssessmentState.submitted
+    db.session.commit()
+    data = region_dashboard(world["regions"]["ES11"], world["round"], "en")
+    assert "no validated region of the round shares at least 4" in data["similar"]
+    data = region_dashboard(world["regions"]["ES12"], world["round"], "en")
+    assert "the region has fewer than 4" in data["similar"]

@@ -101,17 +101,25 @@ def similar_statement(results, region_id: int, lang: str) -> str:
         ],
         locale=lang,
     )
-    if not found.regions:
+    if not found.placed:
         return _(
             "No structurally similar regions: the region has fewer than %(minimum)d of the "
             "structural indicators used (%(indicators)s).",
             minimum=similar.MIN_SHARED,
             indicators=used,
         )
+    if not found.regions:
+        return _(
+            "No structurally similar regions: no validated region of the round shares at least "
+            "%(minimum)d of the structural indicators used (%(indicators)s) with this one.",
+            minimum=similar.MIN_SHARED,
+            indicators=used,
+        )
     rows = results.assessments.set_index("region_id")
+    # By code, not by distance: the order must not help place a region that is not named.
     named = [
         _("%(name)s (%(code)s)", name=rows.loc[r, "name"], code=rows.loc[r, "code"])
-        for r in found.regions
+        for r in sorted(found.regions, key=lambda r: rows.loc[r, "code"])
         if bool(rows.loc[r, "consent_named"])
     ]
     unnamed = len(found.regions) - len(named)
@@ -535,7 +543,8 @@ def _partners(
                 "why": _explain(suggestion, results.definition, labels, lang),
                 "shared": [area_label(a, results.definition, lang) for a in suggestion.shared],
                 "domestic": suggestion.domestic,
-                "similar": suggestion.region_id in alike,
+                # Said of named regions only: of one that is not, it would help tell which it is.
+                "similar": named and suggestion.region_id in alike,
                 # To ask to be put in touch without the page naming the region (contacts).
                 "contact_token": target_token(results.round_id, region_id, suggestion.region_id),
             }

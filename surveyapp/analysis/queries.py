@@ -337,6 +337,8 @@ class SimilarRegions:
     #: Region ids, nearest first (the region itself not included); empty: none could be found.
     regions: tuple[int, ...]
     basis: similar.Basis
+    #: Whether the region itself has enough figures to be compared (else: no group for it).
+    placed: bool = True
 
 
 def similar_regions(results: RoundScores, region_id: int) -> SimilarRegions:
@@ -352,7 +354,9 @@ def similar_regions(results: RoundScores, region_id: int) -> SimilarRegions:
         nearest = similar.nearest_regions(
             structural.table, codes, region_id, validated["region_id"]
         )
-        results.memo[key] = SimilarRegions(tuple(nearest), structural.basis)
+        results.memo[key] = SimilarRegions(
+            tuple(nearest), structural.basis, similar.placed(structural.table, region_id)
+        )
     return results.memo[key]
 
 

@@ -13,7 +13,8 @@ conditions, never by performance, and our own scores are not used. The method, a
 2. **Year.** For each indicator, the latest year up to the round's reference year for which at
    least 80% of the regions with a figure for it (in any year up to then) have one; every
    region's figure is of that year, so all regions are compared on the same year (a region
-   without a figure that year has the indicator missing).
+   without a figure that year has the indicator missing); when no year reaches 80%, the year
+   with figures for the most regions (the latest of equals).
 3. **Standardised.** Each indicator (after the logarithm) minus its mean over the NUTS-2
    regions with a figure, divided by its standard deviation over them (population standard
    deviation); an indicator that does not vary is left out.
@@ -86,6 +87,8 @@ def indicator_years(figures: pd.DataFrame, reference_year: int) -> dict[str, int
         regions = part["region_id"].nunique()
         per_year = part.groupby("year")["region_id"].nunique()
         enough = per_year[per_year >= YEAR_COVERAGE * regions]
+        if enough.empty:  # figures spread over years: the year with the most, latest of equals
+            enough = per_year[per_year == per_year.max()]
         years[str(name)] = int(enough.index.max())
     return years
 
@@ -134,6 +137,13 @@ def distances(table: pd.DataFrame, region_id: int, candidates: Iterable[int]) ->
         squared = np.nansum(gaps**2, axis=1) * (table.shape[1] / shared)
     result = pd.Series(np.sqrt(squared), index=ids, dtype=float)
     return result[shared >= MIN_SHARED]
+
+
+def placed(table: pd.DataFrame, region_id: int) -> bool:
+    """Whether the region has enough standardised figures to be compared (MIN_SHARED)."""
+    if region_id not in table.index:
+        return False
+    return int(table.loc[region_id].notna().sum()) >= MIN_SHARED
 
 
 def nearest_regions(

@@ -143,7 +143,7 @@ _SIMILAR = {
         "regions": {
             "type": "array",
             "items": {"type": "string"},
-            "description": "NUTS codes of the similar regions that agreed to be named",
+            "description": "NUTS codes of the similar regions that agreed to be named, by code",
         },
         "unnamed": {"type": "integer", "description": "Similar regions not named"},
         "description": {"type": "string", "description": "The method in a sentence"},

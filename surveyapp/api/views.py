@@ -186,7 +186,9 @@ def _similar_json(results, region_id: int) -> dict:
 
     found = queries.similar_regions(results, region_id)
     rows = results.assessments.set_index("region_id")
-    named = [str(rows.loc[r, "code"]) for r in found.regions if bool(rows.loc[r, "consent_named"])]
+    named = sorted(
+        str(rows.loc[r, "code"]) for r in found.regions if bool(rows.loc[r, "consent_named"])
+    )
     return {
         "indicators": [
             {"indicator": name, "year": found.basis.years[name]} for name in found.basis.indicators

@@ -13,7 +13,7 @@ from surveyapp.assessments.permissions import is_region_officer
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import User
 from surveyapp.contacts.models import ContactOrigin, ContactRequest, ContactState
-from surveyapp.contacts.queries import open_request_between
+from surveyapp.contacts.queries import named_in_round, open_requests_between, target_named
 from surveyapp.db import utcnow
 from surveyapp.extensions import db
 from surveyapp.forms import FieldError
@@ -49,7 +49,8 @@ def request_contact(
     message = (message or "").strip() or None
     if message and len(message) > MESSAGE_MAX_LENGTH:
         raise ContactError(too_long(MESSAGE_MAX_LENGTH, len(message)), "message")
-    if open_request_between(from_region.id, to_region_id) is not None:
+    earlier = open_requests_between(from_region.id, to_region_id)
+    if any(_same_to_the_asker(e, round_, origin, to_region_id) for e in earlier):
         raise ContactError(
             _l("Your region has already asked this region; see your contact requests.")
         )
@@ -85,6 +86,18 @@ def request_contact(
         extra={"region": from_region.name, "contact_request": request.id},
     )
     return request
+
+
+def _same_to_the_asker(
+    earlier: ContactRequest, round_: Round, origin: ContactOrigin, to_region_id: int
+) -> bool:
+    """Whether the asking region can tell that this request goes where an open one went: the
+    same suggestion again, or a region named to it both then and now. Otherwise refusing would
+    tell it that two unnamed routes lead to one region, and which: the request is made."""
+    if earlier.origin == origin == ContactOrigin.suggestion and earlier.round_id == round_.id:
+        return True
+    named_now = origin == ContactOrigin.practice or named_in_round(to_region_id, round_.id)
+    return named_now and target_named(earlier)
 
 
 def answer_contact(user: User, request: ContactRequest, accept: bool) -> None:

@@ -4,6 +4,7 @@ on a page stands for without the page ever naming it."""
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
@@ -14,6 +15,8 @@ from surveyapp.contacts.models import ContactRequest, ContactState
 from surveyapp.contacts.tokens import target_token
 from surveyapp.extensions import db
 
+#: What target_token writes: 32 hex digits.
+_TOKEN = re.compile(r"[0-9a-f]{32}")
 #: Requests a region may not repeat while one of them stands.
 OPEN_STATES = (ContactState.pending, ContactState.accepted)
 
@@ -32,12 +35,14 @@ def suggested_target(round_, from_region_id: int, token: str) -> Target | None:
     (the suggestions changed since the page was shown)."""
     from surveyapp.analysis import queries
 
+    if not _TOKEN.fullmatch(token or ""):
+        return None
     results = queries.round_scores(round_)
     for suggestion in queries.partner_suggestions(
         results, from_region_id, limit=1000, domestic=True
     ):
         expected = target_token(round_.id, from_region_id, suggestion.region_id)
-        if hmac.compare_digest(expected, token or ""):
+        if hmac.compare_digest(expected, token):
             return Target(
                 suggestion.region_id,
                 {
@@ -49,13 +54,15 @@ def suggested_target(round_, from_region_id: int, token: str) -> Target | None:
     return None
 
 
-def open_request_between(from_region_id: int, to_region_id: int) -> ContactRequest | None:
-    """A pending or accepted request of one region to the other, if there is one."""
-    return db.session.scalar(
-        select(ContactRequest).where(
-            ContactRequest.from_region_id == from_region_id,
-            ContactRequest.to_region_id == to_region_id,
-            ContactRequest.state.in_(OPEN_STATES),
+def open_requests_between(from_region_id: int, to_region_id: int) -> list[ContactRequest]:
+    """The pending or accepted requests of one region to the other."""
+    return list(
+        db.session.scalars(
+            select(ContactRequest).where(
+                ContactRequest.from_region_id == from_region_id,
+                ContactRequest.to_region_id == to_region_id,
+                ContactRequest.state.in_(OPEN_STATES),
+            )
         )
     )
 

@@ -82,6 +82,9 @@ def new_request():
         )
         return redirect(url_for(".list_requests"))
     own = sorted((r for r in current_user.regions if r.id != to_region_id), key=lambda r: r.code)
+    if origin == ContactOrigin.suggestion:
+        # A suggestion is of one region: it asks, with the reasons it was given.
+        own = [r for r in own if r.code == request.args.get("from", "").strip().upper()]
     if not own:
         abort(404)
     form = ContactRequestForm()
