@@ -29,12 +29,17 @@ run: system-deps-run $(VENV)/.installed translations
 	$(BIN)/flask demo seed --if-empty
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# axe-core for the accessibility tests, from the npm registry at the locked version.
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 # A process per core (at most 4), each with its own database; a file's tests stay in one.
-test: system-deps-test $(VENV)/.installed lint translations
+test: system-deps-test $(VENV)/.installed node_modules/.installed lint translations
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 # Production-style serving (needs SECRET_KEY and DATABASE_URL in the environment).

@@ -2,7 +2,8 @@
 # Install the Debian/Ubuntu packages surveyapp needs, when we can (root or passwordless sudo);
 # otherwise print the exact apt-get line and fail.
 #   scripts/system-deps.sh run    what the app needs (WeasyPrint: Pango, HarfBuzz subsetting)
-#   scripts/system-deps.sh test   the above plus Chromium and Poppler for the browser/PDF tests
+#   scripts/system-deps.sh test   the above plus Chromium, Poppler and npm (axe-core) for the
+#                                 browser, PDF and accessibility tests
 set -euo pipefail
 
 purpose=${1:-run}
@@ -12,6 +13,8 @@ if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
 fi
 if [ "$purpose" = "test" ]; then
   packages+=(chromium poppler-utils)
+  # npm from Debian only where none is on the PATH (Node.js from elsewhere brings its own).
+  command -v npm >/dev/null || packages+=(npm)
 fi
 
 missing=()
