@@ -170,7 +170,14 @@ def test_forms_with_errors_and_the_conflict_panel(
     page.get_by_label("Email").fill("olga@example.org")
     page.get_by_label("Password").fill("wrong password")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text("The email or password is not correct.")).to_be_visible()
+    expect(page.locator("#password-error")).to_have_text("The email or password is not correct.")
+    # The GOV.UK error pattern: "Error:" in the title, a summary that has the focus and links
+    # to the field, the error tied to its field.
+    assert page.title().startswith("Error: ")
+    summary = page.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link")).to_have_attribute("href", "#password")
+    expect(page.get_by_label("Password")).to_have_attribute("aria-describedby", "password-error")
     found["login"] = violations(page, axe_source)
     context.close()
     # A new user with nothing filled in.

@@ -26,7 +26,7 @@ def test_officer_signs_in_with_the_keyboard_and_sees_their_region(
     page.get_by_label("Email").fill("olga@example.org")
     page.get_by_label("Password").fill("wrong password")
     page.keyboard.press("Enter")
-    expect(page.get_by_text("The email or password is not correct.")).to_be_visible()
+    expect(page.get_by_text("The email or password is not correct.", exact=True)).to_be_visible()
     page.get_by_label("Password").fill("correct horse battery staple")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server}/")

@@ -136,18 +136,18 @@ def _load(request_id: int) -> ContactRequest:
     return found
 
 
-@bp.post("/contacts/<int:request_id>/<any(accept, decline, withdraw):step>")
+@bp.post("/contacts/<int:request_id>/<any(accept, decline, withdraw):action>")
 @role_required(Role.officer)
-def answer(request_id: int, step: str):
+def answer(request_id: int, action: str):
     found = _load(request_id)
     form = AnswerForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        if step == "withdraw":
+        if action == "withdraw":
             withdraw_contact(current_user, found)
         else:
-            answer_contact(current_user, found, step == "accept")
+            answer_contact(current_user, found, action == "accept")
     except ContactError as error:
         db.session.rollback()
         flash(str(error.message))
@@ -158,6 +158,6 @@ def answer(request_id: int, step: str):
                 "accept": _("Accepted: both regions now see each other's contact person."),
                 "decline": _("Declined. The asking region is not told who declined."),
                 "withdraw": _("Your request was withdrawn."),
-            }[step]
+            }[action]
         )
     return redirect(url_for(".list_requests"))
