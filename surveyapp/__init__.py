@@ -132,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from surveyapp.auth.views import bp as auth_bp
     from surveyapp.challenges.views import bp as challenges_bp
     from surveyapp.contacts.views import bp as contacts_bp
+    from surveyapp.health.views import bp as health_bp
     from surveyapp.main.views import bp as main_bp
     from surveyapp.notifications.views import bp as notifications_bp
     from surveyapp.practices.views import bp as practices_bp
@@ -156,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(publication_bp)
     app.register_blueprint(regions_bp)
     app.register_blueprint(contacts_bp)
+    app.register_blueprint(health_bp)
     from surveyapp.auth.sessions import register_session_lifetime
     from surveyapp.db import register_autocommit_views
     from surveyapp.errors import register_error_handlers

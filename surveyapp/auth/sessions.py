@@ -37,10 +37,17 @@ def _expired(now: int) -> bool:
     )
 
 
+def _sessionless(app: Flask) -> bool:
+    """Whether the request's view reads no session (health.views.sessionless)."""
+    return getattr(app.view_functions.get(request.endpoint), "sessionless", False)
+
+
 def register_session_lifetime(app: Flask) -> None:
     @app.before_request
     def _enforce_session_lifetime():
-        if request.endpoint == "static" or not current_user.is_authenticated:
+        if request.endpoint == "static" or _sessionless(app):
+            return  # (health checks: no session, no user read)
+        if not current_user.is_authenticated:
             return
         if g.get("authenticated_by_token"):
             return  # an API token has no session to time out
