@@ -35,7 +35,6 @@ from flask_babel import lazy_gettext as _l
 
 from surveyapp.analysis import charts, peers, queries, scoring, similar
 from surveyapp.assessments.models import state_label
-from surveyapp.contacts.tokens import target_token
 from surveyapp.i18n import label
 from surveyapp.regions.models import Region, RegionCategory
 from surveyapp.regions.partnerships import PLATFORMS, THEMATIC_PARTNERSHIPS
@@ -546,7 +545,9 @@ def _partners(
                 # Said of named regions only: of one that is not, it would help tell which it is.
                 "similar": named and suggestion.region_id in alike,
                 # To ask to be put in touch without the page naming the region (contacts).
-                "contact_token": target_token(results.round_id, region_id, suggestion.region_id),
+                "contact_token": queries.partner_handle(
+                    results.round_id, region_id, suggestion.region_id
+                ),
             }
         )
     return suggestions

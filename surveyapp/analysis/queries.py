@@ -11,6 +11,7 @@ compare stage derives from it, in a small per-process cache (``RoundScores.memo`
 from __future__ import annotations
 
 import hashlib
+import hmac
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -460,6 +461,16 @@ def partner_suggestions(
         domestic=domestic,
         aspects=aspects,
     )
+
+
+def partner_handle(round_id: int, region_id: int, partner_id: int) -> str:
+    """An opaque handle of a suggested partner for the page that shows the suggestion (a keyed
+    hash with the app's secret key): the page, its links and the API never carry the partner's
+    identity; contacts.queries finds the partner again by recomputing the suggestions."""
+    key = current_app.secret_key
+    key = key.encode() if isinstance(key, str) else key
+    message = f"contact:{round_id}:{region_id}:{partner_id}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
 
 
 def comparable_rounds(round_: Round) -> list[Round]:

@@ -12,10 +12,9 @@ from sqlalchemy.orm import joinedload
 
 from surveyapp.assessments.models import Assessment
 from surveyapp.contacts.models import ContactRequest, ContactState
-from surveyapp.contacts.tokens import target_token
 from surveyapp.extensions import db
 
-#: What target_token writes: 32 hex digits.
+#: What analysis.queries.partner_handle writes: 32 hex digits.
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 #: Requests a region may not repeat while one of them stands.
 OPEN_STATES = (ContactState.pending, ContactState.accepted)
@@ -30,9 +29,9 @@ class Target:
 
 
 def suggested_target(round_, from_region_id: int, token: str) -> Target | None:
-    """The suggested partner of the region the token stands for (see target_token), among
-    the round's suggestions as they are now (domestic ones included); None when none matches
-    (the suggestions changed since the page was shown)."""
+    """The suggested partner of the region the token stands for (analysis.queries.
+    partner_handle), among the round's suggestions as they are now (domestic ones included);
+    None when none matches (the suggestions changed since the page was shown)."""
     from surveyapp.analysis import queries
 
     if not _TOKEN.fullmatch(token or ""):
@@ -41,7 +40,7 @@ def suggested_target(round_, from_region_id: int, token: str) -> Target | None:
     for suggestion in queries.partner_suggestions(
         results, from_region_id, limit=1000, domestic=True
     ):
-        expected = target_token(round_.id, from_region_id, suggestion.region_id)
+        expected = queries.partner_handle(round_.id, from_region_id, suggestion.region_id)
         if hmac.compare_digest(expected, token):
             return Target(
                 suggestion.region_id,
