@@ -172,6 +172,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     """Each feature's command group (``flask <group> --help``), defined beside the feature."""
     from surveyapp.auth.cli import users_cli
+    from surveyapp.backup.cli import backup_command, restore_command
     from surveyapp.demo.cli import demo_cli
     from surveyapp.questionnaires.cli import questionnaires_cli
     from surveyapp.regions.cli import indicators_cli, regions_cli
@@ -187,5 +188,7 @@ def _register_cli(app: Flask) -> None:
         demo_cli,
         export_command,
         reports_cli,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)

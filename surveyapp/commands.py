@@ -9,6 +9,7 @@ from functools import wraps
 import click
 
 from surveyapp.auth.operations import AccountError
+from surveyapp.backup.operations import BackupError
 from surveyapp.demo.operations import DemoRefused
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import DefinitionError
@@ -24,6 +25,7 @@ from surveyapp.text import clean_value
 #: Errors whose message is meant for the person at the terminal.
 USER_ERRORS = (
     AccountError,
+    BackupError,
     DemoRefused,
     DefinitionError,
     QuestionnaireInUse,
