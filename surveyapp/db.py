@@ -276,12 +276,22 @@ PING_AFTER_IDLE = 1.0
 _IDLE_SINCE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+#: Seconds a new PostgreSQL connection may take: a server that cannot be reached is an error
+#: then (a 503 page, /readyz not ready), not a worker waiting for the system's TCP timeout.
+CONNECT_TIMEOUT = 10
+
+
 def engine_options(url: str) -> dict:
     """Pool options of an engine for ``url``: psycopg connections are checked at checkout by
-    ``ping`` (configure_engines); other drivers by SQLAlchemy's own ``pool_pre_ping``."""
-    if make_url(url).get_driver_name() == "psycopg":
-        return {}
-    return {"pool_pre_ping": True}
+    ``ping`` (configure_engines); other drivers by SQLAlchemy's own ``pool_pre_ping``;
+    PostgreSQL's connections give up after CONNECT_TIMEOUT."""
+    parsed = make_url(url)
+    options: dict = {}
+    if parsed.get_backend_name() == "postgresql":
+        options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT}
+    if parsed.get_driver_name() != "psycopg":
+        options["pool_pre_ping"] = True
+    return options
 
 
 def configure_engines(app) -> None:

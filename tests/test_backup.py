@@ -109,3 +109,31 @@ def test_a_file_that_is_no_backup_or_of_the_other_engine_is_refused(app, cli, tm
     assert f"is a {other} backup" in refused.output
     folder = cli.invoke(args=["backup", "--out", str(tmp_path)])
     assert "is a directory" in folder.output
+
+
+def test_postgresql_restore_waits_for_the_app_to_stop(
+    app, cli, scored_world, empty_database, monkeypatch, tmp_path
+):
+    """Another connection to the target database (the app still running there) refuses the
+    restore; --force goes ahead."""
+    if db.engine.url.get_backend_name() != "postgresql":
+        pytest.skip("PostgreSQL's sessions")
+    from sqlalchemy import create_engine
+
+    backup = tmp_path / "surveyapp.backup"
+    assert cli.invoke(args=["backup", "--out", str(backup)]).exit_code == 0
+    monkeypatch.setenv("SURVEYAPP_MIGRATION_TEST_URL", empty_database)
+    other = create_app(_Config)
+    running = create_engine(empty_database)
+    try:
+        with running.connect(), other.app_context():
+            runner = other.test_cli_runner()
+            refused = runner.invoke(args=["restore", str(backup)])
+            assert refused.exit_code != 0
+            assert "other connections to the database are open" in refused.output
+            forced = runner.invoke(args=["restore", str(backup), "--force"])
+            assert forced.exit_code == 0, forced.output
+    finally:
+        running.dispose()
+        with other.app_context():
+            dispose_engines()

@@ -92,14 +92,17 @@ def test_postgresql_connections_are_checked_at_checkout(monkeypatch):
 
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://user@db.example/surveyapp")
     app = create_app(DevelopmentConfig)
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {}
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"connect_args": {"connect_timeout": 10}}
     with app.app_context():
         default, autocommit = all_engines()
     assert autocommit.url == default.url
     for engine in (default, autocommit):
         assert event.contains(engine, "checkout", _check_at_checkout)
         assert engine.dialect.do_ping.__func__ is type(engine.dialect).do_ping  # not replaced
-    assert engine_options("postgresql+psycopg2://user@db.example/x") == {"pool_pre_ping": True}
+    assert engine_options("postgresql+psycopg2://user@db.example/x") == {
+        "connect_args": {"connect_timeout": 10},
+        "pool_pre_ping": True,
+    }
 
 
 def test_sqlite_has_one_engine(monkeypatch, tmp_path):

@@ -54,6 +54,22 @@ def test_readyz_on_a_migrated_database(empty_database, monkeypatch):
         }
         assert response.headers["Cache-Control"] == "no-store"
         assert "Set-Cookie" not in response.headers
+        # Ahead of the code (a newer release migrated it during a rolling deploy): ready.
+        with app.app_context():
+            from sqlalchemy import text
+
+            from surveyapp.extensions import db
+
+            with db.engine.begin() as connection:
+                current = connection.execute(text("SELECT version_num FROM alembic_version"))
+                head = current.scalar_one()
+                connection.execute(text("UPDATE alembic_version SET version_num = 'f0future'"))
+        ahead = app.test_client().get("/readyz")
+        assert ahead.status_code == 200, ahead.json
+        with app.app_context(), db.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE alembic_version SET version_num = :head"), {"head": head}
+            )
         # One revision behind the code: not ready, and it says why.
         with app.app_context():
             downgrade(revision="-1")

@@ -4,6 +4,7 @@ the group on the dashboard, in the region report and in the API, with its method
 from __future__ import annotations
 
 import random
+import re
 import shutil
 
 import pytest
@@ -150,12 +151,21 @@ def test_imported_figures_give_each_region_its_structural_peers(app, cli, world,
         "scores play no part",
     ):
         assert part in statement
-    # Its own cluster comes first: the other French regions are among the named ones, and
-    # only regions that agreed to be named are named.
-    assert "Region FR14 (FR14)" in statement
-    for name, _level, named in REGIONS.values():
-        if not named:
-            assert name not in statement
+    # Some of the group did not agree to be named: then none is listed (named ones beside a
+    # count of unnamed ones would let a reader of the public figures tell which they are).
+    assert "The regions are not listed: not all of them agreed to be named." in statement
+    for name, _level, _named in REGIONS.values():
+        assert f"{name} (" not in statement
+    # Where every one agreed, they are listed by code.
+    from surveyapp.assessments.models import Assessment
+
+    for assessment in db.session.scalars(select(Assessment)):
+        assessment.consent_named = True
+    db.session.commit()
+    statement = region_dashboard(world["regions"]["FR12"], world["round"], "en")["similar"]
+    assert "They are " in statement and "Region FR14 (FR14)" in statement
+    listed = re.findall(r"\(([A-Z]{2}\d\d)\)", statement)
+    assert len(listed) == similar.NEAREST and listed == sorted(listed)
 
 
 def test_the_api_gives_the_group_and_its_method(
@@ -170,9 +180,8 @@ def test_the_api_gives_the_group_and_its_method(
     described = body["similar"]
     assert [i["indicator"] for i in described["indicators"]] == list(similar.INDICATORS)
     assert {i["year"] for i in described["indicators"]} == {2025, 2026}
-    assert "IT11" not in described["regions"]  # not named: counted, never listed
-    assert "IT12" in described["regions"] and "IT14" in described["regions"]
-    assert len(described["regions"]) + described["unnamed"] == similar.NEAREST
+    # Some members did not agree to be named: none is listed, the unnamed ones are counted.
+    assert described["regions"] == [] and 0 < described["unnamed"] <= similar.NEAREST
 
 
 def test_without_figures_the_page_says_why_there_is_no_group(app, world):
@@ -297,3 +306,22 @@ def test_a_region_with_figures_but_no_comparable_peer_is_told_so(app, world):
     assert "no validated region of the round shares at least 4" in data["similar"]
     data = region_dashboard(world["regions"]["ES12"], world["round"], "en")
     assert "the region has fewer than 4" in data["similar"]
+
+
+def test_a_region_above_nuts_2_is_told_why_it_has_no_similar_regions(
+    app, cli, world, tmp_path, create_region, create_assessment
+):
+    import_structure(cli, tmp_path, structure())
+    land = create_region("DE1", "Baden-Württemberg")  # NUTS 1 (a Land answers for itself)
+    assessment = create_assessment(region=land, round_=world["round"])
+    save_answer(assessment, "maturity", 3, world_writer())
+    assessment.state = AssessmentState.validated
+    db.session.commit()
+    data = region_dashboard(land, world["round"], "en")
+    assert "this region is at NUTS level 1" in data["similar"]
+
+
+def world_writer():
+    from surveyapp.auth.models import User
+
+    return db.session.scalar(select(User).filter_by(email="writer@example.org"))

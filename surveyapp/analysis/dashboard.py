@@ -84,8 +84,8 @@ INDICATOR_NAMES = {
 
 
 def similar_statement(results, region_id: int, lang: str) -> str:
-    """How the region's structurally similar regions were chosen, which they are (those that
-    agreed to be named) and the indicators and years used; or why it has none."""
+    """How the region's structurally similar regions were chosen (the indicators, years and
+    sources), which they are when every one agreed to be named; or why it has none."""
     found = queries.similar_regions(results, region_id)
     basis = found.basis
     if not basis.years:
@@ -100,6 +100,12 @@ def similar_statement(results, region_id: int, lang: str) -> str:
         ],
         locale=lang,
     )
+    if found.level is not None and found.level != 2:
+        return _(
+            "No structurally similar regions: they are found among NUTS 2 regions, the level "
+            "Eurostat's regional indicators cover, and this region is at NUTS level %(level)d.",
+            level=found.level,
+        )
     if not found.placed:
         return _(
             "No structurally similar regions: the region has fewer than %(minimum)d of the "
@@ -114,14 +120,6 @@ def similar_statement(results, region_id: int, lang: str) -> str:
             minimum=similar.MIN_SHARED,
             indicators=used,
         )
-    rows = results.assessments.set_index("region_id")
-    # By code, not by distance: the order must not help place a region that is not named.
-    named = [
-        _("%(name)s (%(code)s)", name=rows.loc[r, "name"], code=rows.loc[r, "code"])
-        for r in sorted(found.regions, key=lambda r: rows.loc[r, "code"])
-        if bool(rows.loc[r, "consent_named"])
-    ]
-    unnamed = len(found.regions) - len(named)
     method = ngettext(
         "Structurally similar regions: the validated region of the round nearest to this one "
         "on %(indicators)s, each standardised over the NUTS-2 regions and weighted equally "
@@ -133,17 +131,21 @@ def similar_statement(results, region_id: int, lang: str) -> str:
         indicators=used,
         sources="; ".join(basis.sources),
     )
-    if not named:
-        return method
+    rows = results.assessments.set_index("region_id")
+    unnamed = sum(1 for r in found.regions if not bool(rows.loc[r, "consent_named"]))
     if unnamed:
-        members = ngettext(
-            "They include %(names)s; %(num)d region is not named.",
-            "They include %(names)s; %(num)d regions are not named.",
-            unnamed,
-            names=format_list(named, locale=lang),
+        # Named members beside a count of unnamed ones would let a reader who ranks the public
+        # figures tell which regions the unnamed ones are: then none is listed.
+        return _(
+            "%(method)s %(members)s",
+            method=method,
+            members=_("The regions are not listed: not all of them agreed to be named."),
         )
-    else:
-        members = _("They are %(names)s.", names=format_list(named, locale=lang))
+    names = [
+        _("%(name)s (%(code)s)", name=rows.loc[r, "name"], code=rows.loc[r, "code"])
+        for r in sorted(found.regions, key=lambda r: rows.loc[r, "code"])
+    ]
+    members = _("They are %(names)s.", names=format_list(names, locale=lang))
     return _("%(method)s %(members)s", method=method, members=members)
 
 

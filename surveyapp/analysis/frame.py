@@ -131,7 +131,8 @@ def load_structural_figures() -> pd.DataFrame:
 
 
 def structural_version() -> tuple:
-    """Changes whenever a structural figure does (the key of what is computed from them)."""
+    """Changes whenever a structural figure does, also when two regions' figures are swapped
+    (sums weighted by region and year, as regions.queries.peer_attributes_key's)."""
     version = []
     for model, value in (
         (RegionIndicator, RegionIndicator.value),
@@ -139,7 +140,13 @@ def structural_version() -> tuple:
     ):
         version.extend(
             db.session.execute(
-                select(func.count(), func.max(model.id), func.sum(value), func.sum(model.year))
+                select(
+                    func.count(),
+                    func.max(model.id),
+                    func.sum(value * model.region_id),
+                    func.sum(value * model.year),
+                    func.sum(model.year * model.region_id),
+                )
             ).one()
         )
     return tuple(float(v) if v is not None else None for v in version)

@@ -25,7 +25,7 @@ from surveyapp.analysis.partners import Suggestion, suggest_partners
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.regions.models import RegionGroup, region_group_members
+from surveyapp.regions.models import Region, RegionGroup, region_group_members
 from surveyapp.rounds.models import Round
 
 
@@ -340,11 +340,14 @@ class SimilarRegions:
     basis: similar.Basis
     #: Whether the region itself has enough figures to be compared (else: no group for it).
     placed: bool = True
+    #: The region's NUTS level: the method compares NUTS-2 regions only.
+    level: int | None = None
 
 
 def similar_regions(results: RoundScores, region_id: int) -> SimilarRegions:
     """The regions of the round, validated, structurally nearest to ``region_id`` (the method:
-    analysis.similar); fixed for the round's data and the structural figures."""
+    analysis.similar), for the round's data and the structural figures as they are now (a new
+    import moves the round's data version: its reports and dashboards follow)."""
     structural = structural_table(results.reference_year)
     key = ("similar", region_id, structural.key)
     if key not in results.memo:
@@ -355,8 +358,9 @@ def similar_regions(results: RoundScores, region_id: int) -> SimilarRegions:
         nearest = similar.nearest_regions(
             structural.table, codes, region_id, validated["region_id"]
         )
+        level = db.session.scalar(select(Region.level).where(Region.id == region_id))
         results.memo[key] = SimilarRegions(
-            tuple(nearest), structural.basis, similar.placed(structural.table, region_id)
+            tuple(nearest), structural.basis, similar.placed(structural.table, region_id), level
         )
     return results.memo[key]
 

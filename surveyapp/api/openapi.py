@@ -143,7 +143,8 @@ _SIMILAR = {
         "regions": {
             "type": "array",
             "items": {"type": "string"},
-            "description": "NUTS codes of the similar regions that agreed to be named, by code",
+            "description": "NUTS codes of the similar regions, by code; empty unless every one "
+            "agreed to be named",
         },
         "unnamed": {"type": "integer", "description": "Similar regions not named"},
         "description": {"type": "string", "description": "The method in a sentence"},

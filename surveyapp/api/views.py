@@ -186,15 +186,16 @@ def _similar_json(results, region_id: int) -> dict:
 
     found = queries.similar_regions(results, region_id)
     rows = results.assessments.set_index("region_id")
-    named = sorted(
-        str(rows.loc[r, "code"]) for r in found.regions if bool(rows.loc[r, "consent_named"])
-    )
+    named = [r for r in found.regions if bool(rows.loc[r, "consent_named"])]
+    unnamed = len(found.regions) - len(named)
+    # Listed only when every member agreed to be named (analysis.dashboard.similar_statement).
+    codes = [] if unnamed else sorted(str(rows.loc[r, "code"]) for r in named)
     return {
         "indicators": [
             {"indicator": name, "year": found.basis.years[name]} for name in found.basis.indicators
         ],
-        "regions": named,
-        "unnamed": len(found.regions) - len(named),
+        "regions": codes,
+        "unnamed": unnamed,
         "description": similar_statement(results, region_id, current_lang()),
     }
 

@@ -4,7 +4,9 @@ SQLite: SQLite's online backup API (a consistent copy while the app keeps runnin
 write-ahead log included), restored the same way. PostgreSQL: ``pg_dump`` in its custom format,
 restored by ``pg_restore`` (both from the server's client tools, the same major version).
 Stored reports (``rendered_reports``, rendered PDFs that can always be rendered again) are left
-out unless asked for. A restore refuses a database that holds any row unless forced.
+out unless asked for. A restore refuses a database that holds any row, and on PostgreSQL one
+that other connections use (the app still running), unless forced; after restoring an older
+backup, ``flask db upgrade`` brings its schema to the code's.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from surveyapp.audit.operations import log_event
 from surveyapp.db import dispose_engines
@@ -74,7 +76,6 @@ def make_backup(out: str | os.PathLike[str], with_reports: bool = False, user=No
 
 
 def _sqlite_backup(target_path: Path, with_reports: bool) -> None:
-    db.session.commit()  # what this process wrote so far is in the copy
     raw = db.engine.raw_connection()
     try:
         target = sqlite3.connect(target_path)
@@ -91,8 +92,11 @@ def _sqlite_backup(target_path: Path, with_reports: bool) -> None:
 
 
 def _libpq_url() -> str:
-    """The database's URL as PostgreSQL's own tools take it (no SQLAlchemy driver name)."""
-    return db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The database's URL as PostgreSQL's own tools take it (no SQLAlchemy driver name), without
+    its password, which goes in the tools' environment (_run): a command line is visible to
+    every user of the machine."""
+    url = db.engine.url.set(drivername="postgresql", password=None)
+    return url.render_as_string(hide_password=False)
 
 
 def _tool(name: str) -> str:
@@ -103,30 +107,56 @@ def _tool(name: str) -> str:
 
 
 def _run(command: list[str]) -> None:
-    result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
+    environment = dict(os.environ)
+    if db.engine.url.password:
+        environment["PGPASSWORD"] = str(db.engine.url.password)
+    result = subprocess.run(  # noqa: S603
+        command, capture_output=True, text=True, check=False, env=environment
+    )
     if result.returncode != 0:
         raise BackupError(f"{Path(command[0]).name} failed: {result.stderr.strip()}")
 
 
 def _pg_dump(target_path: Path, with_reports: bool) -> None:
-    db.session.commit()
-    command = [_tool("pg_dump"), "--format=custom", "--no-owner", f"--file={target_path}"]
+    command = [
+        _tool("pg_dump"),
+        "--format=custom",
+        "--no-owner",
+        "--no-privileges",
+        f"--schema={_schema()}",  # the app's own: other schemas of the database are not its
+        f"--file={target_path}",
+    ]
     if not with_reports:
         command.append(f"--exclude-table-data={STORED_REPORTS}")
     _run([*command, f"--dbname={_libpq_url()}"])
+
+
+def _schema() -> str:
+    with db.engine.connect() as connection:
+        return connection.execute(text("SELECT current_schema()")).scalar_one()
 
 
 def rows_held() -> dict[str, int]:
     """Table -> rows, of the app's tables that exist and hold any (empty: nothing to lose)."""
     existing = set(inspect(db.engine).get_table_names())
     held = {}
-    for table in db.metadata.sorted_tables:
-        if table.name in existing:
-            count = db.session.scalar(select(func.count()).select_from(table))
-            if count:
-                held[table.name] = count
-    db.session.rollback()
+    with db.engine.connect() as connection:
+        for table in db.metadata.sorted_tables:
+            if table.name in existing:
+                count = connection.execute(select(func.count()).select_from(table)).scalar()
+                if count:
+                    held[table.name] = count
     return held
+
+
+def other_sessions() -> int:
+    """PostgreSQL: how many other connections to the database are open (the app running)."""
+    statement = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    with db.engine.connect() as connection:
+        return int(connection.execute(statement).scalar_one())
 
 
 def restore_backup(path: str | os.PathLike[str], force: bool = False, user=None) -> None:
@@ -156,7 +186,15 @@ def restore_backup(path: str | os.PathLike[str], force: bool = False, user=None)
             f"the database is not empty ({total} rows in {len(held)} tables); restore replaces "
             "everything in it only with --force"
         )
-    db.session.remove()
+    # Our own connections go (the pool's, this session's read); another process's mean the app
+    # still runs, whose writes would mix with the restored data.
+    db.session.close()
+    dispose_engines()
+    if backend == "postgresql" and (count := other_sessions()) and not force:
+        raise BackupError(
+            f"{count} other connections to the database are open: stop the app (and its "
+            "workers) first, or restore with --force"
+        )
     dispose_engines()
     if backend == "sqlite":
         _sqlite_restore(path)
@@ -183,6 +221,7 @@ def _pg_restore(path: Path) -> None:
             "--clean",
             "--if-exists",
             "--no-owner",
+            "--no-privileges",
             "--single-transaction",
             f"--dbname={_libpq_url()}",
             str(path),

@@ -111,6 +111,7 @@ def target_named(request: ContactRequest) -> bool:
 def reasons_text(reasons: dict, definition, lang: str) -> list[str]:
     """A suggestion's reasons (ContactRequest.reasons) in neutral words, the same for both
     sides."""
+    from babel.lists import format_list
     from flask_babel import gettext as _
 
     from surveyapp.analysis.dashboard import area_label, labels_of
@@ -120,15 +121,25 @@ def reasons_text(reasons: dict, definition, lang: str) -> list[str]:
     reasons = reasons or {}
     lines = []
     if reasons.get("shared"):
-        shared = ", ".join(area_label(a, definition, lang) for a in reasons["shared"])
+        shared = format_list(
+            [area_label(a, definition, lang) for a in reasons["shared"]], locale=lang
+        )
         lines.append(_("Shared priority areas and partnerships: %(areas)s.", areas=shared))
     if reasons.get("from_strengths"):
-        names = ", ".join(labels.of(DIMENSION, d) for d in reasons["from_strengths"])
+        names = format_list(
+            [labels.of(DIMENSION, d) for d in reasons["from_strengths"]], locale=lang
+        )
         lines.append(_("The asking region is stronger in %(dimensions)s.", dimensions=names))
     if reasons.get("to_strengths"):
-        names = ", ".join(labels.of(DIMENSION, d) for d in reasons["to_strengths"])
+        names = format_list([labels.of(DIMENSION, d) for d in reasons["to_strengths"]], locale=lang)
         lines.append(_("The asked region is stronger in %(dimensions)s.", dimensions=names))
     return lines
+
+
+def _named_region(region) -> str:
+    from flask_babel import gettext as _
+
+    return _("%(name)s (%(code)s)", name=region.name, code=region.code)
 
 
 def as_seen_by(region_ids, requests: list[ContactRequest], lang: str) -> dict[str, list[dict]]:
@@ -143,10 +154,10 @@ def as_seen_by(region_ids, requests: list[ContactRequest], lang: str) -> dict[st
         received = request.to_region_id in ids
         accepted = request.state == ContactState.accepted
         if received:
-            other = f"{request.from_region.name} ({request.from_region.code})"
+            other = _named_region(request.from_region)
             person = request.requested_by
         elif target_named(request):
-            other = f"{request.to_region.name} ({request.to_region.code})"
+            other = _named_region(request.to_region)
             person = request.decided_by
         else:
             other = _("A suggested region, named once it accepts")

@@ -38,6 +38,7 @@ bp = Blueprint("contacts", __name__, template_folder="templates")
 @bp.get("/contacts")
 @role_required(Role.officer)
 def list_requests():
+    """The requests the officer's regions received and sent, with what each side may see."""
     regions = current_user.region_ids
     seen = as_seen_by(regions, requests_of_regions(regions), current_lang())
     return render_template("contacts/list.html", seen=seen, form=AnswerForm())
@@ -88,7 +89,9 @@ def new_request():
     if not own:
         abort(404)
     form = ContactRequestForm()
-    form.from_region_id.choices = [(r.id, f"{r.name} ({r.code})") for r in own]
+    form.from_region_id.choices = [
+        (r.id, _("%(name)s (%(code)s)", name=r.name, code=r.code)) for r in own
+    ]
     asking = request.args.get("from", "")
     if request.method == "GET":
         form.from_region_id.data = next((r.id for r in own if r.code == asking), own[0].id)
@@ -116,7 +119,7 @@ def new_request():
                 return redirect(url_for(".list_requests"))
     described = None
     if named is not None:
-        described = f"{named.name} ({named.code})"
+        described = _("%(name)s (%(code)s)", name=named.name, code=named.code)
     status = 422 if form.errors else 200
     return render_template(
         "contacts/new.html",
@@ -139,6 +142,7 @@ def _load(request_id: int) -> ContactRequest:
 @bp.post("/contacts/<int:request_id>/<any(accept, decline, withdraw):action>")
 @role_required(Role.officer)
 def answer(request_id: int, action: str):
+    """Accept or decline a request the officer's region received, or withdraw one it sent."""
     found = _load(request_id)
     form = AnswerForm()
     if not form.validate_on_submit():

@@ -19,11 +19,22 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 @lru_cache(maxsize=1)
-def code_heads() -> frozenset[str]:
-    """The migration revisions this code expects (read once: they change only with the code)."""
+def _scripts() -> ScriptDirectory:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    return frozenset(ScriptDirectory.from_config(config).get_heads())
+    return ScriptDirectory.from_config(config)
+
+
+@lru_cache(maxsize=1)
+def code_heads() -> frozenset[str]:
+    """The migration revisions this code expects (read once: they change only with the code)."""
+    return frozenset(_scripts().get_heads())
+
+
+@lru_cache(maxsize=1)
+def code_revisions() -> frozenset[str]:
+    """Every migration revision this code knows."""
+    return frozenset(revision.revision for revision in _scripts().walk_revisions())
 
 
 def database_problem() -> str | None:
@@ -35,12 +46,15 @@ def database_problem() -> str | None:
             current = frozenset(MigrationContext.configure(connection).get_current_heads())
     except SQLAlchemyError as error:
         return f"unreachable: {type(error).__name__}"
-    if current != code_heads():
-        found = ", ".join(sorted(current)) or "none"
-        return (
-            f"migrations not current: at {found}, the code needs {', '.join(sorted(code_heads()))}"
-        )
-    return None
+    if current == code_heads():
+        return None
+    if current and not current & code_revisions():
+        # A newer release migrated the database during a rolling deploy: this process serves
+        # until it is replaced (migrations add before they remove; docs/reliability.md).
+        return None
+    found = ", ".join(sorted(current)) or "none"
+    needed = ", ".join(sorted(code_heads()))
+    return f"migrations not current: at {found}, the code needs {needed}"
 
 
 def redis_problem() -> str | None:
@@ -50,7 +64,10 @@ def redis_problem() -> str | None:
         return None
     import redis
 
-    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    except ValueError as error:
+        return f"REDIS_URL is not a Redis address: {error}"
     try:
         client.ping()
     except redis.exceptions.RedisError as error:

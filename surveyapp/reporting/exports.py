@@ -426,9 +426,10 @@ def _codebook(definition) -> pd.DataFrame:
 #: What the bundle may reveal, written into its manifest for whoever receives a copy.
 DISCLOSURE = (
     "For the working group (experts and administrators) only; do not publish as is. Regions that "
-    "did not agree to be named have pseudonymous ids, but regions.csv keeps their population and "
-    "their peer groups (country, category) so that every figure can be recomputed, and a "
-    "population with a country can identify a region."
+    "did not agree to be named have pseudonymous ids, but regions.csv keeps their population, "
+    "their peer groups (country, category) and their structurally similar regions so that every "
+    "figure can be recomputed, and a population with a country, or a region's nearest neighbours "
+    "on Eurostat's public figures, can identify a region."
 )
 
 
