@@ -45,7 +45,7 @@ test: system-deps-test $(VENV)/.installed node_modules/.installed lint translati
 # Production-style serving (needs SECRET_KEY and DATABASE_URL in the environment).
 serve-prod: $(VENV)/.installed translations
 	SURVEYAPP_CONFIG=production $(BIN)/flask db upgrade
-	SURVEYAPP_CONFIG=production $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) 'surveyapp:create_app()'
+	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
 # Compile the interface translations (French, German, ...) that the app serves.
 translations: $(VENV)/.installed

@@ -20,6 +20,9 @@ class Config:
     SQLALCHEMY_RECORD_QUERIES = False
     #: SQLite waits this long for a lock held by another connection before failing.
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "5000"))
+    #: "json": the app's logs as JSON lines on standard error (surveyapp.logs); "text": as
+    #: Python and Flask write them.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Europe/Brussels"
@@ -121,6 +124,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
     REMEMBER_COOKIE_NAME = "__Host-remember" if SESSION_COOKIE_SECURE else "remember_token"
     SESSION_COOKIE_PATH = REMEMBER_COOKIE_PATH = "/"
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "json")
 
     @classmethod
     def check(cls) -> None:

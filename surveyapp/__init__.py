@@ -36,6 +36,10 @@ def create_app(config: type[Config] | str | None = None, overrides: dict | None 
     app.config.update(config_class.from_environment())
     app.config.update(overrides or {})
     app.extensions["surveyapp.config_class"] = config_class
+    if app.config["LOG_FORMAT"] == "json":
+        from surveyapp.logs import configure_json_logging
+
+        configure_json_logging()
     _configure_database(app)
 
     _init_extensions(app)
