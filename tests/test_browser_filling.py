@@ -267,11 +267,12 @@ def test_the_field_shows_what_was_saved_once_the_officer_leaves_it(live_server, 
 def test_a_token_that_expired_while_the_page_was_open_is_renewed(app, live_server, page, setup):
     """CSRF tokens with a time limit (not the app's default): the save refused for its expired
     token gets a new one and goes through, with nothing for the officer to do."""
-    app.config["WTF_CSRF_TIME_LIMIT"] = 1
     replies = []
     page.on("response", lambda r: replies.append(r.status) if "/answers/" in r.url else None)
     sign_in(page, live_server, setup["olga"])
     page.goto(f"{live_server}/assessments/{setup['id']}/sections/networks")
+    # Only now tokens last a second: signing in on a busy machine could take longer.
+    app.config["WTF_CSRF_TIME_LIMIT"] = 1
     page.wait_for_timeout(2500)  # the page's token is older than its limit now
     page.locator('textarea[name="practice"]').fill("Typed with an old token")
     expect(status(page)).to_contain_text("Saved")
@@ -282,15 +283,18 @@ def test_a_token_that_expired_while_the_page_was_open_is_renewed(app, live_serve
 def test_an_expired_token_of_an_ended_session_asks_to_sign_in(app, live_server, browser, setup):
     """The token expired and the session ended too: the page says to sign in again (not that
     it is retrying), and the save goes through once the officer has."""
-    app.config["WTF_CSRF_TIME_LIMIT"] = 1
     page, _url = networks_in_own_context(browser, live_server, setup)
     elsewhere = browser.new_context().new_page()
     sign_in(elsewhere, live_server, setup["olga"])
     elsewhere.get_by_role("button", name="Sign out").click()  # ends every session of Olga's
+    # Only now tokens last a second (signing in and out above, on a busy machine, would take
+    # longer than that): the page's expires while it waits.
+    app.config["WTF_CSRF_TIME_LIMIT"] = 1
     page.wait_for_timeout(2500)
     page.locator('textarea[name="practice"]').fill("Typed after the session ended")
     expect(status(page)).to_contain_text("session has ended")
     assert stored(setup["id"], "practice") is None
+    app.config["WTF_CSRF_TIME_LIMIT"] = 3600  # the new sign-in's form is not raced either
     sign_in(page.context.new_page(), live_server, setup["olga"])
     expect(status(page)).to_contain_text("Saved", timeout=20000)
     assert stored(setup["id"], "practice") == "Typed after the session ended"
