@@ -383,26 +383,41 @@ class Recomputed:
                 continue
             for label in filter(None, (g.strip() for g in region["groups"].split(";"))):
                 members[label].append(assessment)
-        kinds = {(k, h) for (_a, k, h) in self.scores}
         statistics = {}
         for group, assessments in members.items():
-            for kind, key in kinds:
-                # Ties, ranks and statistics use the canonical values (9 decimals).
-                values = sorted(
-                    float(canonical(v))
-                    for a in assessments
-                    if not math.isnan(
-                        v := self.scores.get((a, kind, key), {}).get("moderated", NAN)
-                    )
-                )
-                if len(values) < MIN_GROUP:
-                    continue
-                entry = {"n": len(values), "median": quantile(values, 0.5), "q1": NAN, "q3": NAN}
-                entry["values"] = values
-                if len(values) >= QUARTILES_FROM:
-                    entry["q1"], entry["q3"] = quantile(values, 0.25), quantile(values, 0.75)
+            for (kind, key), entry in self.statistics_of(assessments).items():
                 statistics[(group, kind, key)] = entry
         return statistics
+
+    def statistics_of(self, assessments) -> dict[tuple[str, str], dict]:
+        """(kind, key) -> n, median, quartiles (and the values) of these assessments' moderated
+        scores, where at least MIN_GROUP have one."""
+        kinds = {(k, h) for (_a, k, h) in self.scores}
+        statistics = {}
+        for kind, key in kinds:
+            # Ties, ranks and statistics use the canonical values (9 decimals).
+            values = sorted(
+                float(canonical(v))
+                for a in assessments
+                if not math.isnan(v := self.scores.get((a, kind, key), {}).get("moderated", NAN))
+            )
+            if len(values) < MIN_GROUP:
+                continue
+            entry = {"n": len(values), "median": quantile(values, 0.5), "q1": NAN, "q3": NAN}
+            entry["values"] = values
+            if len(values) >= QUARTILES_FROM:
+                entry["q1"], entry["q3"] = quantile(values, 0.25), quantile(values, 0.75)
+            statistics[(kind, key)] = entry
+        return statistics
+
+    def similar_statistics(self, assessment: str) -> dict[tuple[str, str], dict]:
+        """The statistics of a region's structurally similar regions (regions.csv's
+        similar_regions: validated regions), with the region itself once validated."""
+        region = self.regions[assessment]
+        members = [a.strip() for a in region.get("similar_regions", "").split(";") if a.strip()]
+        if flag(region["validated"]):
+            members.append(assessment)
+        return self.statistics_of(members)
 
     def check_groups(self, statistics) -> int:
         listed = set()
@@ -465,7 +480,10 @@ class Recomputed:
                 for key, entry in keys.items():
                     if entry.get("suppressed"):
                         continue
-                    mine = statistics.get((group["key"], kind, key))
+                    if group["key"] == "similar":
+                        mine = self.similar_statistics(assessment).get((kind, key))
+                    else:
+                        mine = statistics.get((group["key"], kind, key))
                     where = f"{path}: group {group['key']} {kind}/{key}"
                     if mine is None:
                         self.problems.append(f"{where}: shown, but not recomputed")
