@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from surveyapp.regions.nuts_file import DataFileError
+from surveyapp.regions.nuts_file import DataFileError, decode_utf8
 from surveyapp.regions.population_file import CODE, YEARS
 
 
@@ -181,7 +181,7 @@ def read_indicator_file(
     """
     path = Path(path)
     errors: Errors = []
-    text = _decode(_unzip(path), errors)
+    text = decode_utf8(_unzip(path), errors)
     lines = text.splitlines()
     number, first = next(
         ((number, line) for number, line in enumerate(lines, start=1) if line.strip()), (0, "")
@@ -217,20 +217,6 @@ def _unzip(path: Path) -> bytes:
         return gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as error:
         raise IndicatorFileError([f"not a readable gzip file ({error})"], path.name) from None
-
-
-def _decode(data: bytes, errors: Errors) -> str:
-    """Decode UTF-8 with or without a BOM, reporting every line that is not UTF-8."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        for number, line in enumerate(data.split(b"\n"), start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                errors.append((number, "not valid UTF-8"))
-        # Keep going so the other problems are reported in the same pass.
-        return data.decode("utf-8-sig", errors="replace")
 
 
 def _code(cell: str) -> str:

@@ -57,7 +57,8 @@ def read_nuts_csv(path: str | os.PathLike[str]) -> list[NutsRow]:
     """Read a NUTS CSV, raising RegionFileError that lists every problem found."""
     path = Path(path)
     errors: Errors = []
-    records = list(_records(_decode(path.read_bytes(), errors), errors))
+    text = decode_utf8(path.read_bytes(), errors, "not valid UTF-8 (save the file as CSV UTF-8)")
+    records = list(_records(text, errors))
     rows = _parse(records, errors)
     if errors:
         ordered = sorted(errors, key=lambda error: error[0])
@@ -65,8 +66,11 @@ def read_nuts_csv(path: str | os.PathLike[str]) -> list[NutsRow]:
     return rows
 
 
-def _decode(data: bytes, errors: Errors) -> str:
-    """Decode UTF-8 with or without a BOM, reporting every line that is not UTF-8."""
+def decode_utf8(
+    data: bytes, errors: list[tuple[int, str]], problem: str = "not valid UTF-8"
+) -> str:
+    """Decode UTF-8 with or without a BOM, reporting ``problem`` for every line that is not
+    UTF-8 (the region, population and indicator files share it)."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -74,7 +78,7 @@ def _decode(data: bytes, errors: Errors) -> str:
             try:
                 line.decode("utf-8")
             except UnicodeDecodeError:
-                errors.append((number, "not valid UTF-8 (save the file as CSV UTF-8)"))
+                errors.append((number, problem))
         # Keep going so the other problems are reported in the same pass.
         return data.decode("utf-8-sig", errors="replace")
 

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from surveyapp.regions.nuts_file import DataFileError
+from surveyapp.regions.nuts_file import DataFileError, decode_utf8
 
 #: The source recorded for figures from Eurostat's file (unless another is named).
 EUROSTAT_SOURCE = "Eurostat demo_r_d2jan"
@@ -83,7 +83,7 @@ def read_population_file(
         except (OSError, EOFError) as error:
             raise PopulationFileError([f"not a readable gzip file ({error})"], path.name) from None
     errors: list[tuple[int, str]] = []
-    text = _decode(data, errors)
+    text = decode_utf8(data, errors)
     lines = text.splitlines()
     first = next((line for line in lines if line.strip()), "")
     if "\t" in first and "\\" in first.split("\t", 1)[0]:
@@ -100,18 +100,6 @@ def read_population_file(
             [f"line {line}: {reason}" if line else reason for line, reason in ordered], path.name
         )
     return result
-
-
-def _decode(data: bytes, errors: list[tuple[int, str]]) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        for number, line in enumerate(data.split(b"\n"), start=1):
-            try:
-                line.decode("utf-8")
-            except UnicodeDecodeError:
-                errors.append((number, "not valid UTF-8"))
-        return data.decode("utf-8-sig", errors="replace")
 
 
 def _year(text: str) -> int | None:
