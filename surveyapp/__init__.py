@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -11,7 +11,7 @@ from config import CONFIGS, Config
 from surveyapp.bounds import BoundedIntConverter
 from surveyapp.db import configure_engines, engine_options
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
-from surveyapp.i18n import install_template_gettext
+from surveyapp.i18n import install_template_gettext, select_locale
 from surveyapp.text import CleanJSONProvider, CleanRequest
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
@@ -75,13 +75,6 @@ def _configure_database(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(url)
 
 
-def _select_locale() -> str | None:
-    """The browser's preferred interface language among those offered (CLI: the default)."""
-    if not has_request_context():
-        return None
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"])
-
-
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     configure_engines(app)
@@ -93,7 +86,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app, add_context_processor=False)
     app.context_processor(lambda: {"current_user": current_user})
     login_manager.login_view = "auth.login"
-    babel.init_app(app, locale_selector=_select_locale)
+    babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.add_extension("jinja2.ext.i18n")
     install_template_gettext(app.jinja_env)
 
@@ -111,7 +104,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.unauthorized_handler(unauthorized)
 
     from surveyapp.assessments.models import state_label
-    from surveyapp.i18n import label
+    from surveyapp.i18n import label, language_name
     from surveyapp.main.navigation import site_footer, site_header
     from surveyapp.numbers import format_number
     from surveyapp.regions.models import RegionCategory
@@ -124,6 +117,7 @@ def _init_extensions(app: Flask) -> None:
     app.jinja_env.filters["category_label"] = lambda value: label(RegionCategory(value))
     app.jinja_env.filters["state_label"] = state_label
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["language_name"] = language_name
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -148,12 +148,14 @@ def register_error_handlers(app: Flask) -> None:
             db.session.rollback()
         except DBAPIError:
             db.session.close()
+        # Neither the header (main.navigation) nor the language (i18n.select_locale) reads the
+        # user from here on.
+        g.surveyapp_user_unreadable = True
         message = _(
             "The database cannot be reached just now. Nothing that was already saved has been "
             "lost. Try again in a moment; if you were sending a form, go back: your browser "
             "still has what you typed."
         )
-        g.surveyapp_user_unreadable = True  # the header shows no one's name (main.navigation)
         headers = {"Retry-After": "5", "Cache-Control": "no-store"}
         if is_api_request():
             return problem(503, message, headers)

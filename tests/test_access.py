@@ -434,6 +434,20 @@ MATRIX = {
         "draft": row(302, 404, 404, 403, 403),
         "submitted": row(302, 404, 404, 403, 403),
     },
+    # The interface language: anyone; an empty choice is refused on the page (200).
+    ("auth.choose_language", "GET"): {
+        "draft": row(200, 200, 200, 200, 200),
+        "submitted": row(200, 200, 200, 200, 200),
+    },
+    ("auth.choose_language", "POST"): {
+        "draft": row(200, 200, 200, 200, 200),
+        "submitted": row(200, 200, 200, 200, 200),
+    },
+    # The questionnaire's language: whoever may see the assessment (an empty choice: back).
+    ("assessments.choose_questionnaire_language", "POST"): {
+        "draft": row(302, 404, 302, 404, 404),
+        "submitted": row(302, 404, 302, 302, 302),
+    },
     ("api.contact_requests", "GET"): {
         "draft": row(401, 200, 200, 200, 200),
         "submitted": row(401, 200, 200, 200, 200),

@@ -11,8 +11,8 @@ from typing import Any, NamedTuple
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import Form, IntegerField, StringField, TextAreaField
-from wtforms.validators import Optional
+from wtforms import Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
 from surveyapp.assessments.operations import (
@@ -22,6 +22,7 @@ from surveyapp.assessments.operations import (
     asks_reason,
     can_ask_evidence,
 )
+from surveyapp.i18n import language_name
 from surveyapp.questionnaires.definition import Item, Section
 from surveyapp.questionnaires.types import AnswerError, MaxLength
 
@@ -146,3 +147,15 @@ def parse_item_input(
         na_reason if extras["na_reason"] in form else None,
         evidence if extras["evidence"] in form else None,
     )
+
+
+class QuestionnaireLanguageForm(FlaskForm):
+    """The language of the questionnaire's texts, among those it is complete in."""
+
+    language = SelectField(_l("Questionnaire language"), validators=[InputRequired()])
+    #: The page to go back to (a path on this site only).
+    next = HiddenField()
+
+    def __init__(self, languages: tuple[str, ...], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = [(code, language_name(code), {"lang": code}) for code in languages]

@@ -1,7 +1,17 @@
 import json
 from functools import lru_cache
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -13,6 +23,7 @@ from werkzeug.exceptions import BadRequest
 
 from surveyapp.assessments import stash
 from surveyapp.assessments.forms import (
+    QuestionnaireLanguageForm,
     comment_field_name,
     extra_fields,
     parse_item_input,
@@ -50,7 +61,7 @@ from surveyapp.db import autocommit
 from surveyapp.errors import keeps_expired_posts
 from surveyapp.extensions import db
 from surveyapp.fragments import fragment
-from surveyapp.i18n import current_lang
+from surveyapp.i18n import current_lang, lang_attribute, questionnaire_language
 from surveyapp.questionnaires.types import AnswerError
 from surveyapp.regions.models import Region
 from surveyapp.reviews.queries import latest_change_request, section_remarks, threads
@@ -96,6 +107,7 @@ def view_assessment(assessment_id: int):
     """The assessment's sections with their progress."""
     assessment = load_assessment(assessment_id)
     definition = assessment.round.questionnaire.parsed
+    lang = _questionnaire_lang(definition)
     return render_template(
         "assessments/overview.html",
         assessment=assessment,
@@ -104,8 +116,34 @@ def view_assessment(assessment_id: int):
         editable=can_edit(current_user, assessment),
         last_answer=max(assessment.answers, key=lambda a: a.updated_at, default=None),
         **_review_of(assessment),
-        lang=current_lang(),
+        lang=lang,
+        qattr=lang_attribute(lang),
     )
+
+
+#: The session key of the officer's choice of questionnaire language.
+QUESTIONNAIRE_LANG = "questionnaire_lang"
+
+
+def _questionnaire_lang(definition) -> str:
+    return questionnaire_language(definition, session.get(QUESTIONNAIRE_LANG))
+
+
+@bp.post("/assessments/<int:assessment_id>/language")
+@login_required
+def choose_questionnaire_language(assessment_id: int):
+    """Show the questionnaire's texts in another language than the pages' (kept for the
+    session, for every questionnaire complete in it)."""
+    assessment = load_assessment(assessment_id, with_answers=False)
+    form = QuestionnaireLanguageForm(assessment.round.questionnaire.parsed.languages)
+    if form.validate_on_submit():
+        session[QUESTIONNAIRE_LANG] = form.language.data
+    else:
+        flash(_("The questionnaire is not available in this language."), "error")
+    back = form.next.data or ""
+    if not back.startswith(f"/assessments/{assessment.id}"):
+        back = url_for(".view_assessment", assessment_id=assessment.id)
+    return redirect(back)
 
 
 def _review_of(assessment, section_id=None) -> dict:
@@ -169,8 +207,9 @@ def _section_links(definition, content_hash, assessment, section, lang) -> dict:
         "following": following,
         "section_url": lambda section_id: url.replace("__SECTION__", section_id),
         "lang": lang,
+        "qattr": lang_attribute(lang),
     }
-    key = (content_hash, assessment.id, section.id)
+    key = (content_hash, lang, assessment.id, section.id)
     return {
         "section_nav": fragment("assessments/_section_nav.html", key, **context),
         "pager": fragment("assessments/_pager.html", key, **context),
@@ -185,12 +224,12 @@ def _render_section(
     definition = assessment.round.questionnaire.parsed
     answers = section_answers(assessment, section) if answers is None else answers
     editable = can_edit(current_user, assessment)
-    lang = current_lang()
+    lang = _questionnaire_lang(definition)
     if form is None:
         states = states_from_answers(section, answers)
     else:
         states = states_from_form(section, form)
-    content_hash = assessment.round.questionnaire.content_hash
+    content_hash = assessment.round.questionnaire.cache_key
     blocks = item_blocks(
         definition,
         content_hash,
@@ -213,7 +252,8 @@ def _render_section(
         editable=editable,
         **_review_of(assessment, section.id),
         lang=lang,
-        autosave_messages=_autosave_messages(lang),
+        qattr=lang_attribute(lang),
+        autosave_messages=_autosave_messages(current_lang()),
     ), status
 
 

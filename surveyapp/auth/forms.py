@@ -1,7 +1,10 @@
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import EmailField, HiddenField, PasswordField, RadioField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
+
+from surveyapp.i18n import language_name
 
 
 class LoginForm(FlaskForm):
@@ -48,3 +51,17 @@ class ChangePasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class LanguageForm(FlaskForm):
+    """The interface language, chosen among those offered (each named in itself)."""
+
+    language = RadioField(_l("Language"), validators=[InputRequired()])
+    #: The page to go back to (a path on this site only).
+    next = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.language.choices = [
+            (code, language_name(code), {"lang": code}) for code in current_app.config["LANGUAGES"]
+        ]

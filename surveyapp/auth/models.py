@@ -70,6 +70,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     #: Part of the login cookie; replacing it logs the user out everywhere.
     session_token: Mapped[str] = mapped_column(CleanString(64), default=new_session_token)
+    #: The interface language the user chose (None: follow the browser).
+    language: Mapped[str | None] = mapped_column(CleanString(10))
     #: When the account was created.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

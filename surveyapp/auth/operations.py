@@ -241,6 +241,11 @@ def change_password(user: User, password: str) -> None:
     log_event("user.password_changed", "user", user.id, user=user)
 
 
+def set_language(user: User, language: str | None) -> None:
+    """The user's interface language (None: follow the browser); a preference, not audited."""
+    user.language = language
+
+
 def update_user(
     user: User, name: str, role: Role, regions: list[Region], actor: User | None
 ) -> None:

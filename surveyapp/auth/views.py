@@ -11,18 +11,19 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_timedelta
+from flask_babel import format_timedelta, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from surveyapp.assessments.stash import SESSION_KEY as STASH_KEY
 from surveyapp.audit.security_log import security_event
-from surveyapp.auth.forms import ChangePasswordForm, LoginForm, ResetPasswordForm
+from surveyapp.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, ResetPasswordForm
 from surveyapp.auth.models import User
 from surveyapp.auth.operations import (
     AccountError,
     authenticate,
     end_all_sessions,
+    set_language,
     user_for_reset_token,
 )
 from surveyapp.auth.operations import change_password as change_password_operation
@@ -30,6 +31,7 @@ from surveyapp.auth.operations import reset_password as reset_password_operation
 from surveyapp.auth.sessions import start_session
 from surveyapp.auth.throttle import sign_in_failed, sign_in_succeeded, wait_before_sign_in
 from surveyapp.extensions import db, rate_limit
+from surveyapp.i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_SECONDS
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -137,6 +139,30 @@ def reset_password(token: str):
             return redirect(url_for("auth.login"))
     page = render_template("auth/reset.html", form=form, user=user)
     return page, 422 if form.errors else 200, NO_STORE
+
+
+@bp.route("/language", methods=["GET", "POST"])
+def choose_language():
+    """Choose the interface language: kept in a cookie, and with a signed-in user's account."""
+    form = LanguageForm()
+    if request.method == "GET":
+        form.language.data = str(get_locale())
+        form.next.data = _safe_next(request.args.get("next"))
+    if form.validate_on_submit():
+        if current_user.is_authenticated:
+            set_language(db.session.get(User, current_user.id), form.language.data)
+            db.session.commit()
+        response = redirect(_safe_next(form.next.data) or url_for("main.home"))
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            form.language.data,
+            max_age=LANGUAGE_COOKIE_SECONDS,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
+    return render_template("auth/language.html", form=form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -6,7 +6,9 @@ each variant is rendered once (surveyapp/fragments.py); only the sign-out form's
 filled in on every page.
 """
 
-from flask import g
+from urllib.parse import quote
+
+from flask import g, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -16,16 +18,21 @@ from surveyapp.notifications.queries import unread_notifications
 
 #: Stands for the CSRF token in the kept header (no rendered text contains it).
 CSRF_HOLE = "__surveyapp_csrf_token__"
+#: Stands for the page's own path in the header's language link (to come back to it).
+NEXT_HOLE = "__surveyapp_next_page__"
 
 
 def site_header() -> Markup:
     """The header: brand, the user's links and sign-out form, or the links for visitors (also
     on the error page of a database that cannot be reached, which cannot read the user)."""
+    here = escape(quote(request.full_path.rstrip("?"), safe="/"))
     if g.get("surveyapp_user_unreadable"):
-        return fragment("_site_header.html", ("visitor",), role=None)
+        html = fragment("_site_header.html", ("visitor",), role=None, next_hole=NEXT_HOLE)
+        return Markup(html.replace(NEXT_HOLE, here))  # noqa: S704 (escaped)
     user = current_user._get_current_object()
     if not user.is_authenticated:
-        return fragment("_site_header.html", ("visitor",), role=None)
+        html = fragment("_site_header.html", ("visitor",), role=None, next_hole=NEXT_HOLE)
+        return Markup(html.replace(NEXT_HOLE, here))  # noqa: S704 (escaped)
     role, name, unread = str(user.role), user.name, unread_notifications()
     html = fragment(
         "_site_header.html",
@@ -34,7 +41,9 @@ def site_header() -> Markup:
         name=name,
         unread=unread,
         csrf_hole=CSRF_HOLE,
+        next_hole=NEXT_HOLE,
     )
+    html = html.replace(NEXT_HOLE, here)
     return Markup(html.replace(CSRF_HOLE, escape(generate_csrf())))  # noqa: S704 (escaped)
 
 

@@ -291,6 +291,8 @@ class Definition:
     challenge_items: tuple[str, ...] = ()
     #: The file format (1 or 2).
     format: int = 1
+    #: The languages every text is translated into, English first (``questionnaires.translations``).
+    languages: tuple[str, ...] = ("en",)
 
     @property
     def method(self) -> str:

@@ -1,5 +1,6 @@
 """A questionnaire version as stored: the validated definition and its content hash."""
 
+from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
 
@@ -9,8 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from surveyapp.db import CleanString, JSONType, UTCDateTime, utcnow
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition, parse_definition
+from surveyapp.questionnaires.translations import apply_translations, complete_languages
 
-#: content hash -> parsed Definition; a definition never changes under the same hash.
+#: cache key -> parsed Definition; a definition never changes under the same key.
 _PARSED: dict[str, Definition] = {}
 
 
@@ -30,16 +32,30 @@ class Questionnaire(db.Model):
     definition: Mapped[dict] = mapped_column(JSONType, deferred=True)
     #: SHA-256 of the canonical JSON of ``definition``: same hash, same questionnaire.
     content_hash: Mapped[str] = mapped_column(CleanString(64))
+    #: Translations of the texts, kept beside the definition so that adding a language changes
+    #: neither the content hash nor the answers: {lang: {context: [English, translation]}}
+    #: (``questionnaires.translations``).
+    translations: Mapped[dict] = mapped_column(JSONType, default=dict, deferred=True)
+    #: SHA-256 of ``translations`` ("" without any): part of the parsed copy's cache key.
+    translations_hash: Mapped[str] = mapped_column(CleanString(64), default="")
     #: When this version was first loaded.
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
+    @property
+    def cache_key(self) -> str:
+        """Same key, same texts: the content hash and the translations' hash."""
+        return f"{self.content_hash}:{self.translations_hash}"
+
     @cached_property
     def parsed(self) -> Definition:
-        """The definition as typed objects, parsed once per process for each content hash."""
-        definition = _PARSED.get(self.content_hash)
+        """The definition as typed objects with its translations, parsed once per process for
+        each content and translations hash."""
+        definition = _PARSED.get(self.cache_key)
         if definition is None:
-            definition = parse_definition(self.definition, source=f"{self.slug} v{self.version}")
-            _PARSED[self.content_hash] = definition
+            definition = parse_translated(
+                self.definition, self.translations or {}, f"{self.slug} v{self.version}"
+            )
+            _PARSED[self.cache_key] = definition
         return definition
 
     @property
@@ -50,10 +66,8 @@ class Questionnaire(db.Model):
         return f"<Questionnaire {self.label}>"
 
 
-def parsed_definition(questionnaire_id: int, content_hash: str) -> Definition:
-    """The parsed definition of the questionnaire with this id and content hash: the copy this
-    process keeps, or the questionnaire read and parsed when it has none yet."""
-    definition = _PARSED.get(content_hash)
-    if definition is None:
-        definition = db.session.get(Questionnaire, questionnaire_id).parsed
-    return definition
+def parse_translated(data: dict, translations: dict, source: str) -> Definition:
+    """The definition of ``data`` with its texts in every language of ``translations``, and the
+    languages it is complete in."""
+    definition = parse_definition(apply_translations(data, translations), source=source)
+    return replace(definition, languages=complete_languages(data, translations))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -13,6 +14,7 @@ from surveyapp.questionnaires.definition import localize
 from surveyapp.questionnaires.loader import content_hash, read_file
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.queries import has_answers
+from surveyapp.questionnaires.translations import read_translations, translations_hash
 
 
 class QuestionnaireInUse(ValueError):
@@ -22,7 +24,7 @@ class QuestionnaireInUse(ValueError):
 @dataclass
 class LoadResult:
     questionnaire: Questionnaire
-    #: "created", "updated" or "unchanged".
+    #: "created", "updated", "translations updated" or "unchanged".
     outcome: str
 
 
@@ -34,11 +36,22 @@ def load_questionnaire(path) -> LoadResult:
     """
     data, definition = read_file(path)
     digest = content_hash(data)
+    translations = read_translations(definition.slug, definition.version, Path(path).parent)
     existing = db.session.scalar(
         select(Questionnaire).filter_by(slug=definition.slug, version=definition.version)
     )
     if existing is not None and existing.content_hash == digest:
-        return LoadResult(existing, "unchanged")
+        if existing.translations_hash == translations_hash(translations):
+            return LoadResult(existing, "unchanged")
+        # Texts only: allowed with answers, since no answer or score depends on a translation.
+        _set_translations(existing, translations)
+        log_event(
+            "questionnaire.translations_updated",
+            "questionnaire",
+            existing.id,
+            new_value=", ".join(existing.parsed.languages),
+        )
+        return LoadResult(existing, "translations updated")
     if existing is not None:
         if has_answers(existing):
             raise QuestionnaireInUse(
@@ -47,8 +60,7 @@ def load_questionnaire(path) -> LoadResult:
             )
         existing.definition, existing.content_hash = data, digest
         existing.title = localize(definition.title, "en")
-        with suppress(AttributeError):  # parsed anew from the changed content
-            del existing.parsed
+        _set_translations(existing, translations)
         log_event("questionnaire.updated", "questionnaire", existing.id, new_value=existing.label)
         return LoadResult(existing, "updated")
     questionnaire = Questionnaire(
@@ -57,6 +69,8 @@ def load_questionnaire(path) -> LoadResult:
         title=localize(definition.title, "en"),
         definition=data,
         content_hash=digest,
+        translations=translations,
+        translations_hash=translations_hash(translations),
     )
     db.session.add(questionnaire)
     db.session.flush()
@@ -64,3 +78,10 @@ def load_questionnaire(path) -> LoadResult:
         "questionnaire.loaded", "questionnaire", questionnaire.id, new_value=questionnaire.label
     )
     return LoadResult(questionnaire, "created")
+
+
+def _set_translations(questionnaire: Questionnaire, translations: dict) -> None:
+    questionnaire.translations = translations
+    questionnaire.translations_hash = translations_hash(translations)
+    with suppress(AttributeError):  # parsed anew with the new content or texts
+        del questionnaire.parsed
