@@ -26,8 +26,13 @@ class Config:
 
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Europe/Brussels"
-    #: Interface languages offered; officers work in all 24 EU languages eventually.
-    LANGUAGES = ["en", "fr", "de"]
+    #: Interface languages offered: the 24 official languages of the EU, in the EU's protocol
+    #: order (by each language's name in itself). Catalogues other than English are machine
+    #: translations not yet reviewed by a person (each catalogue's header says so).
+    LANGUAGES = [
+        "bg", "es", "cs", "da", "de", "et", "el", "en", "ga", "hr", "fr", "it",
+        "lv", "lt", "hu", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "fi", "sv",
+    ]  # fmt: skip
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -60,6 +65,21 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     #: How long an administrator's password-reset link stays valid.
     PASSWORD_RESET_MAX_AGE = 3 * 24 * 3600
+
+    #: Email (surveyapp.mail): off unless MAIL_SERVER is set. Messages go through SMTP on
+    #: MAIL_PORT, with STARTTLS (MAIL_USE_TLS) or TLS from the start (MAIL_USE_SSL), and a
+    #: login when MAIL_USERNAME is set. Links in messages start with PUBLIC_URL.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _env_flag("MAIL_USE_TLS")
+    MAIL_USE_SSL = _env_flag("MAIL_USE_SSL")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "surveyapp <noreply@localhost>")
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    #: A message that fails this many times is given up (and stays in the outbox, with its error).
+    MAIL_MAX_ATTEMPTS = 5
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")
 
     #: Werkzeug's scrypt with its default (strong) cost.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password

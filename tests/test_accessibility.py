@@ -80,7 +80,7 @@ def pages_of(world) -> dict[str, list[str]]:
     round_id, draft, review = world["round"].id, world["draft"].id, world["review"]
     es21 = world["assessments"]["ES21"].id
     return {
-        "anonymous": ["/login", "/published"],
+        "anonymous": ["/login", "/published", "/language"],
         "officer": [
             "/",
             f"/assessments/{es21}",

@@ -42,27 +42,60 @@ def test_pages_follow_the_browser_language(client, language, sign_in, email):
     assert sign_in in html and email in html
 
 
-def test_catalogues_are_complete_and_keep_placeholders():
+FOLDER = ROOT / "surveyapp" / "translations"
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
+
+
+def _languages():
+    from config import Config
+
+    return [lang for lang in Config.LANGUAGES if lang != Config.BABEL_DEFAULT_LOCALE]
+
+
+def test_every_offered_language_has_a_catalogue_and_no_other():
+    found = {path.parts[-3] for path in FOLDER.glob("*/LC_MESSAGES/messages.po")}
+    assert found == set(_languages())
+    assert len(_languages()) == 23  # the EU's 24 official languages, English the source
+
+
+@pytest.mark.parametrize("lang", _languages())
+def test_a_catalogue_is_complete_with_its_placeholders_and_plurals(lang):
+    """Every entry translated, no placeholder lost or invented, the language's plural forms
+    (CLDR, through Babel), each string formats with the values the code passes, and the header
+    says whether a person has reviewed the translation."""
+    from babel import Locale
+    from babel.messages.plurals import get_plural
     from babel.messages.pofile import read_po
 
-    placeholder = re.compile(r"%\(\w+\)[sd]")
-    folder = Path(__file__).resolve().parents[1] / "surveyapp" / "translations"
-    catalogues = sorted(folder.glob("*/LC_MESSAGES/messages.po"))
-    assert {path.parts[-3] for path in catalogues} >= {"fr", "de"}
-    for path in catalogues:
-        with path.open("rb") as handle:
-            catalogue = read_po(handle)
-        for message in catalogue:
-            if not message.id:
-                continue
-            ids = message.id if isinstance(message.id, tuple) else (message.id,)
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
-            assert all(strings), f"{path.parts[-3]}: untranslated {ids[0]!r}"
-            expected = set(placeholder.findall(ids[-1]))
-            for string in strings:
-                assert set(placeholder.findall(string)) <= expected | set(
-                    placeholder.findall(ids[0])
-                )
+    path = FOLDER / lang / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as handle:
+        catalogue = read_po(handle)
+    assert catalogue.locale == Locale.parse(lang)
+    plural = get_plural(lang)
+    assert catalogue.num_plurals == plural.num_plurals
+    assert "NOT YET REVIEWED BY A PERSON" in catalogue.header_comment or (
+        "Reviewed by" in catalogue.header_comment
+    )
+    template = FOLDER / "messages.pot"
+    with template.open("rb") as handle:
+        expected_ids = {m.id for m in read_po(handle) if m.id}
+    assert {m.id for m in catalogue if m.id} == expected_ids, "run make messages"
+    for message in catalogue:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert len(strings) == (plural.num_plurals if len(ids) > 1 else 1), ids[0]
+        assert all(string.strip() for string in strings), f"{lang}: untranslated {ids[0]!r}"
+        allowed = set().union(*(PLACEHOLDER.findall(i) for i in ids))
+        values = dict.fromkeys(re.findall(r"%\((\w+)\)", " ".join(ids)), 1)
+        for string in strings:
+            used = set(PLACEHOLDER.findall(string))
+            assert used <= allowed, f"{lang}: {ids[0]!r} -> {string!r}"
+            if len(ids) == 1:
+                assert used == allowed, f"{lang}: a placeholder is lost in {string!r}"
+            if "python-format" in message.flags:
+                string % values
 
 
 def test_field_messages_are_translated_with_plurals(app, fixture_path):

@@ -216,3 +216,21 @@ def test_a_round_lists_the_languages_its_questionnaire_is_complete_in(
         html = client.get(url).get_data(as_text=True)
         assert '<span lang="en">English</span>, <span lang="it">Italiano</span>' in html, url
         assert 'lang="pl"' not in html, url
+
+
+def test_questionnaire_v2_is_complete_in_five_languages():
+    """Issue 23: French, German, Spanish, Italian and Polish at least."""
+    path = next(p for p in shipped_files() if p.name == "criterion7-interregional-v2.yaml")
+    data = _data(path)
+    translations = read_translations("criterion7-interregional", 2, path.parent)
+    assert {"fr", "de", "es", "it", "pl"} <= set(complete_languages(data, translations))
+    # a translation is never the empty string, and long texts are not left in English (a few
+    # names are the same in both, e.g. "Interreg C (interregional: Interreg Europe, ...)")
+    for lang in ("fr", "de", "es", "it", "pl"):
+        same = [
+            c
+            for c, (source, text) in translations[lang].items()
+            if len(source) > 40 and text == source
+        ]
+        assert all(text.strip() for _source, text in translations[lang].values()), lang
+        assert len(same) <= 3, (lang, same)
