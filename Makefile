@@ -8,13 +8,29 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := surveyapp
 
-.PHONY: run test lint serve-prod system-deps-run system-deps-test messages translations
+.PHONY: run test lint lock serve-prod system-deps-run system-deps-test messages translations
 
-$(VENV)/.installed: pyproject.toml
+# Python packages: exactly the versions (and hashes) in the lock, runtime and dev alike, then the
+# app itself without dependencies. Rebuilt when the lock changes.
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+
+$(VENV)/.installed: $(DEV_LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+# Regenerate the lock files from pyproject.toml's ranges after changing them (uv, from PyPI): one
+# version per package for every platform and Python >= 3.11; pins that still fit are kept.
+# LOCK_ARGS=--upgrade takes the newest versions that fit, LOCK_ARGS='--upgrade-package NAME' one.
+# requirements.lock (runtime only, for a production install) is held to the dev lock's versions.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --fork-strategy fewest \
+	--generate-hashes --quiet --custom-compile-command 'make lock' $(LOCK_ARGS)
+lock: $(VENV)/.installed
+	$(UV_COMPILE) --extra dev -o $(DEV_LOCK)
+	$(UV_COMPILE) -c $(DEV_LOCK) -o $(LOCK)
 
 system-deps-run:
 	@scripts/system-deps.sh run
