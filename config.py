@@ -81,6 +81,16 @@ class Config:
     MAIL_MAX_ATTEMPTS = 5
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")
 
+    #: Roles that must sign in with a second factor (an authenticator app, auth.two_factor),
+    #: e.g. "admin,expert"; the others may turn it on. Set up at the first sign-in.
+    REQUIRE_2FA_FOR = frozenset(
+        role.strip() for role in os.environ.get("REQUIRE_2FA_FOR", "").split(",") if role.strip()
+    )
+    #: The name authenticator apps show beside the account.
+    TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "surveyapp")
+    #: How long a signed-in password waits for its second factor (seconds).
+    TWO_FACTOR_PENDING_SECONDS = 300
+
     #: Werkzeug's scrypt with its default (strong) cost.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
 

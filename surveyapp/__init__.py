@@ -97,6 +97,7 @@ def _init_extensions(app: Flask) -> None:
     from surveyapp.errors import unauthorized
 
     # Features that react to others' signals connect their receivers here.
+    from surveyapp.mail import reactions as mail_reactions  # noqa: F401
     from surveyapp.reporting import reactions  # noqa: F401
 
     login_manager.user_loader(load_user)
@@ -131,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from surveyapp.challenges.views import bp as challenges_bp
     from surveyapp.contacts.views import bp as contacts_bp
     from surveyapp.health.views import bp as health_bp
+    from surveyapp.mail.views import bp as mail_bp
     from surveyapp.main.views import bp as main_bp
     from surveyapp.notifications.views import bp as notifications_bp
     from surveyapp.practices.views import bp as practices_bp
@@ -156,6 +158,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(regions_bp)
     app.register_blueprint(contacts_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(mail_bp)
     from surveyapp.auth.sessions import register_session_lifetime
     from surveyapp.db import register_autocommit_views
     from surveyapp.errors import register_error_handlers
@@ -172,6 +175,7 @@ def _register_cli(app: Flask) -> None:
     from surveyapp.auth.cli import users_cli
     from surveyapp.backup.cli import backup_command, restore_command
     from surveyapp.demo.cli import demo_cli
+    from surveyapp.mail.cli import mail_cli, notify_cli
     from surveyapp.questionnaires.cli import questionnaires_cli
     from surveyapp.regions.cli import indicators_cli, regions_cli
     from surveyapp.reporting.cli import export_command, reports_cli
@@ -186,6 +190,8 @@ def _register_cli(app: Flask) -> None:
         demo_cli,
         export_command,
         reports_cli,
+        mail_cli,
+        notify_cli,
         backup_command,
         restore_command,
     ):

@@ -4,9 +4,10 @@ from surveyapp.actions.models import Action, ActionUpdate
 from surveyapp.api.models import ApiToken
 from surveyapp.assessments.models import Answer, Assessment
 from surveyapp.audit.models import AuditEvent
-from surveyapp.auth.models import User, region_memberships
+from surveyapp.auth.models import RecoveryCode, User, region_memberships
 from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
 from surveyapp.contacts.models import ContactRequest
+from surveyapp.mail.models import MailPreference, OutgoingMail
 from surveyapp.notifications.models import Notification
 from surveyapp.practices.models import GoodPractice
 from surveyapp.publication.models import Publication
@@ -28,10 +29,13 @@ __all__ = [
     "ContactRequest",
     "GoodPractice",
     "ItemComment",
+    "MailPreference",
     "ModeratedScore",
     "Notification",
+    "OutgoingMail",
     "Publication",
     "Questionnaire",
+    "RecoveryCode",
     "Region",
     "RegionGroup",
     "RenderedReport",

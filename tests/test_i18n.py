@@ -7,7 +7,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted(
-    [*(ROOT / "surveyapp").glob("**/templates/**/*.html"), *(ROOT / "reports").glob("*/*.html")]
+    [
+        *(ROOT / "surveyapp").glob("**/templates/**/*.html"),
+        *(ROOT / "surveyapp").glob("**/templates/**/*.txt"),
+        *(ROOT / "reports").glob("*/*.html"),
+    ]
 )
 JINJA = re.compile(r"{{.*?}}|{%.*?%}|{#.*?#}", re.DOTALL)
 TAG = re.compile(r"<[^>]*>", re.DOTALL)

@@ -17,6 +17,7 @@ from surveyapp.admin.forms import (
     UserForm,
 )
 from surveyapp.assessments.models import Assessment
+from surveyapp.auth import two_factor
 from surveyapp.auth.models import Role, User
 from surveyapp.auth.operations import (
     AccountError,
@@ -82,6 +83,18 @@ def issue_reset_link(user_id: int):
     db.session.commit()
     link = url_for("auth.reset_password", token=token, _external=True)
     return render_template("admin/reset_link.html", user=user, link=link)
+
+
+@bp.post("/users/<int:user_id>/reset-two-factor")
+@role_required(Role.admin)
+def reset_two_factor(user_id: int):
+    """Remove a user's second factor (a lost phone): set up again at the next sign-in where
+    the role requires it; every session of the user ends. Audited."""
+    user = _user_or_404(user_id)
+    two_factor.reset(user, current_user)
+    db.session.commit()
+    flash(_("The second factor of %(name)s is reset.", name=user.name), "success")
+    return redirect(url_for(".list_users"))
 
 
 @bp.post("/users/<int:user_id>/deactivate")

@@ -1,7 +1,7 @@
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, HiddenField, PasswordField, RadioField
+from wtforms import EmailField, HiddenField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length
 
 from surveyapp.i18n import language_name
@@ -65,3 +65,22 @@ class LanguageForm(FlaskForm):
         self.language.choices = [
             (code, language_name(code), {"lang": code}) for code in current_app.config["LANGUAGES"]
         ]
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The email of the account whose password is forgotten."""
+
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+
+
+class TwoFactorCodeForm(FlaskForm):
+    """A code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32)],
+        description=_l(
+            "The 6 digits your authenticator app shows now, or one of your recovery codes."
+        ),
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off"},
+    )

@@ -72,6 +72,13 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(CleanString(64), default=new_session_token)
     #: The interface language the user chose (None: follow the browser).
     language: Mapped[str | None] = mapped_column(CleanString(10))
+    #: The shared secret of the user's authenticator app (base32, RFC 6238), None without
+    #: two-factor authentication (auth.two_factor).
+    totp_secret: Mapped[str | None] = mapped_column(CleanString(64), deferred=True)
+    #: When two-factor authentication was turned on (None: off).
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, deferred=True)
+    #: The last time step a code was accepted for: a code is never accepted twice.
+    totp_last_step: Mapped[int | None] = mapped_column(deferred=True)
     #: When the account was created.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -116,6 +123,18 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app (its hash only)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: SHA-256 of the code: the codes are random (50 bits), so no slow hash is needed.
+    code_hash: Mapped[str] = mapped_column(CleanString(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SignInFailure(db.Model):

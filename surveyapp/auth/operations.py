@@ -131,10 +131,16 @@ def _password_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
-def issue_reset_token(user: User, actor: User) -> str:
-    """A one-time token for the user to choose a new password (shown to the administrator)."""
-    log_event("user.reset_link_issued", "user", user.id, user=actor)
+def reset_token(user: User) -> str:
+    """A one-time token for the user to choose a new password: it stops working when the
+    password changes or after ``PASSWORD_RESET_MAX_AGE``."""
     return _reset_serializer().dumps({"user": user.id, "fp": _password_fingerprint(user)})
+
+
+def issue_reset_token(user: User, actor: User) -> str:
+    """A reset token made by an administrator, to hand to the user, with its audit event."""
+    log_event("user.reset_link_issued", "user", user.id, user=actor)
+    return reset_token(user)
 
 
 def user_for_reset_token(token: str) -> User | None:

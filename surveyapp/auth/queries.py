@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import selectinload, undefer
 
 from surveyapp.auth.models import Role, User
 from surveyapp.extensions import db
@@ -29,8 +29,13 @@ class UserFilters:
 
 
 def find_users(filters: UserFilters = UserFilters()) -> list[User]:
-    """The accounts that match, by role then email, with their regions."""
-    statement = select(User).options(selectinload(User.regions)).order_by(User.role, User.email)
+    """The accounts that match, by role then email, with their regions (and whether each has a
+    second factor)."""
+    statement = (
+        select(User)
+        .options(selectinload(User.regions), undefer(User.totp_enabled_at))
+        .order_by(User.role, User.email)
+    )
     if filters.text:
         text = filters.text.strip()
         statement = statement.where(

@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -11,13 +12,21 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_timedelta, get_locale
+from flask_babel import format_timedelta, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from surveyapp.assessments.stash import SESSION_KEY as STASH_KEY
 from surveyapp.audit.security_log import security_event
-from surveyapp.auth.forms import ChangePasswordForm, LanguageForm, LoginForm, ResetPasswordForm
+from surveyapp.auth import two_factor
+from surveyapp.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    ResetPasswordForm,
+    TwoFactorCodeForm,
+)
 from surveyapp.auth.models import User
 from surveyapp.auth.operations import (
     AccountError,
@@ -32,6 +41,8 @@ from surveyapp.auth.sessions import start_session
 from surveyapp.auth.throttle import sign_in_failed, sign_in_succeeded, wait_before_sign_in
 from surveyapp.extensions import db, rate_limit
 from surveyapp.i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_SECONDS
+from surveyapp.mail.delivery import deliver_after_response
+from surveyapp.mail.operations import email_reset_link, mail_enabled
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -87,18 +98,181 @@ def login():
         else:
             sign_in_succeeded(email, address)
             db.session.commit()
-            next_url = _safe_next(request.args.get("next"))
-            kept_answers = session.get(STASH_KEY)
-            session.clear()  # a fresh session: nothing carried over from before the login...
-            if kept_answers:
-                session[STASH_KEY] = kept_answers  # ...but answers typed before it
-            login_user(user)
-            start_session()
-            security_event("login")
-            return redirect(next_url or url_for("main.home"))
+            return _password_accepted(user, _safe_next(request.args.get("next")))
     kept = request.args.get("kept") == "1"
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form, kept=kept), status
+
+
+#: The session key of a sign-in whose password was right and whose second factor is awaited.
+PENDING = "two_factor_pending"
+#: The session key of the secret shown while an authenticator app is being set up.
+SETUP_SECRET = "two_factor_secret"  # noqa: S105 - a session key, not a secret
+
+
+def _password_accepted(user: User, next_url: str | None):
+    """A fresh session; signed in at once, or after the second factor where the account has
+    one or its role requires one."""
+    kept_answers = session.get(STASH_KEY)
+    session.clear()  # a fresh session: nothing carried over from before the login...
+    if kept_answers:
+        session[STASH_KEY] = kept_answers  # ...but answers typed before it
+    if not (two_factor.is_enabled(user) or two_factor.required_for(user)):
+        return _signed_in(user, next_url)
+    session[PENDING] = {"user": user.id, "at": int(time.time()), "next": next_url}
+    if two_factor.is_enabled(user):
+        return redirect(url_for("auth.two_factor_code"))
+    return redirect(url_for("auth.two_factor_setup"))
+
+
+def _signed_in(user: User, next_url: str | None, method: str = "password"):
+    session.pop(PENDING, None)
+    login_user(user)
+    start_session()
+    security_event("login", method=method)
+    return redirect(next_url or url_for("main.home"))
+
+
+def _pending_user() -> User | None:
+    """The user whose password was accepted a moment ago, awaiting the second factor."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or not isinstance(pending.get("at"), int):
+        return None
+    if time.time() - pending["at"] > current_app.config["TWO_FACTOR_PENDING_SECONDS"]:
+        session.pop(PENDING, None)
+        return None
+    user = db.session.get(User, pending.get("user"))
+    return user if user is not None and user.active else None
+
+
+def _sign_in_again():
+    flash(_("Sign in again: the step after your password took too long."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@rate_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+def two_factor_code():
+    """The second step of signing in: a code from the authenticator app or a recovery code."""
+    user = _pending_user()
+    if user is None:
+        return _sign_in_again()
+    if not two_factor.is_enabled(user):
+        return redirect(url_for("auth.two_factor_setup"))
+    form = TwoFactorCodeForm()
+    if form.validate_on_submit():
+        address = request.remote_addr
+        # Codes are guessed as passwords are: counted and slowed alike (auth.throttle).
+        wait = wait_before_sign_in(user.email, address)
+        if wait:
+            security_event("login_throttled", email=user.email, wait=wait)
+            form.code.errors.append(_wait_message(wait))
+            return render_template("auth/two_factor_code.html", form=form), 429
+        try:
+            method = two_factor.verify(user, form.code.data)
+        except two_factor.TwoFactorError as error:
+            sign_in_failed(user.email, address)
+            db.session.commit()
+            security_event("two_factor_failed", email=user.email)
+            form.code.errors.append(str(error))
+        else:
+            sign_in_succeeded(user.email, address)
+            db.session.commit()
+            if method == "recovery":
+                left = two_factor.recovery_codes_left(user)
+                flash(
+                    ngettext(
+                        "You signed in with a recovery code; %(num)d is left. Make new ones on "
+                        "your account's two-factor page.",
+                        "You signed in with a recovery code; %(num)d are left. Make new ones on "
+                        "your account's two-factor page.",
+                        left,
+                    ),
+                    "info",
+                )
+            return _signed_in(user, session[PENDING].get("next"), "two_factor_" + method)
+    status = 422 if form.errors else 200
+    return render_template("auth/two_factor_code.html", form=form), status
+
+
+@bp.route("/login/setup", methods=["GET", "POST"])
+@rate_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+def two_factor_setup():
+    """Set up an authenticator app: at the first sign-in where the role requires it, or from
+    one's account page."""
+    pending = _pending_user()
+    user = pending or (
+        db.session.get(User, current_user.id) if current_user.is_authenticated else None
+    )
+    if user is None:
+        return _sign_in_again()
+    if two_factor.is_enabled(user):
+        return redirect(
+            url_for("auth.two_factor_account")
+            if pending is None
+            else url_for("auth.two_factor_code")
+        )
+    secret = session.get(SETUP_SECRET)
+    if not isinstance(secret, str):
+        secret = session[SETUP_SECRET] = two_factor.new_secret()
+    form = TwoFactorCodeForm()
+    if form.validate_on_submit():
+        try:
+            codes = two_factor.enable(user, secret, form.code.data)
+        except two_factor.TwoFactorError as error:
+            form.code.errors.append(str(error))
+        else:
+            db.session.commit()
+            session.pop(SETUP_SECRET, None)
+            next_url = url_for("auth.two_factor_account")
+            if pending is not None:
+                next_url = session[PENDING].get("next") or url_for("main.home")
+                _signed_in(user, None, "two_factor_setup")
+            page = render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
+            return page, 200, NO_STORE
+    uri = two_factor.provisioning_uri(user, secret)
+    page = render_template(
+        "auth/two_factor_setup.html",
+        form=form,
+        qr=two_factor.qr_code_svg(uri),
+        secret=secret,
+        required=two_factor.required_for(user),
+    )
+    return page, 422 if form.errors else 200, NO_STORE
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor_account():
+    """Two-factor authentication on one's account: on or off, and the recovery codes."""
+    user = db.session.get(User, current_user.id)
+    form = TwoFactorCodeForm()
+    action = request.form.get("action")
+    if form.validate_on_submit() and action in ("disable", "renew"):
+        try:
+            if action == "disable":
+                two_factor.disable(user, form.code.data)
+            else:
+                codes = two_factor.regenerate_recovery_codes(user, form.code.data)
+        except two_factor.TwoFactorError as error:
+            db.session.rollback()
+            form.code.errors.append(str(error))
+        else:
+            db.session.commit()
+            if action == "disable":
+                flash(_("Two-factor authentication is off."), "success")
+                return redirect(url_for("auth.two_factor_account"))
+            next_url = url_for("auth.two_factor_account")
+            page = render_template("auth/recovery_codes.html", codes=codes, next_url=next_url)
+            return page, 200, NO_STORE
+    page = render_template(
+        "auth/two_factor_account.html",
+        form=form,
+        enabled=two_factor.is_enabled(user),
+        required=two_factor.required_for(user),
+        left=two_factor.recovery_codes_left(user) if two_factor.is_enabled(user) else 0,
+    )
+    return page, 422 if form.errors else 200
 
 
 @bp.post("/logout")
@@ -117,12 +291,38 @@ def logout():
 NO_STORE = {"Cache-Control": "no-store"}
 
 
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@rate_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
+def forgot_password():
+    """Ask for a password-reset link by email; the reply is the same whether or not the
+    address has an account."""
+    enabled = mail_enabled()
+    form = ForgotPasswordForm()
+    if enabled and form.validate_on_submit():
+        email_reset_link(form.email.data.strip().lower(), request.remote_addr)
+        db.session.commit()
+        deliver_after_response()
+        flash(
+            _(
+                "If %(email)s belongs to an account, a link to choose a new password is on its "
+                "way. Check your inbox, and your spam folder.",
+                email=form.email.data.strip(),
+            ),
+            "success",
+        )
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form, enabled=enabled)
+
+
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Choose a new password with the one-time link an administrator gave."""
     user = user_for_reset_token(token)
     if user is None:
-        message = _("This link is not valid any more. Ask an administrator for a new one.")
+        message = _(
+            "This link is not valid any more. Ask for a new one on the sign-in page, or ask an "
+            "administrator."
+        )
         return render_template("error.html", code=404, message=message), 404, NO_STORE
     form = ResetPasswordForm()
     if form.validate_on_submit():

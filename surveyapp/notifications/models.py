@@ -27,5 +27,7 @@ class Notification(db.Model):
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When email took care of it (sent at once, in a digest, or not wanted); None: not yet.
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     assessment: Mapped[Assessment | None] = relationship()

@@ -12,6 +12,7 @@ from surveyapp.auth.models import Role, User, region_memberships
 from surveyapp.db import utcnow
 from surveyapp.extensions import db
 from surveyapp.notifications.models import Notification
+from surveyapp.notifications.signals import notifications_created
 
 #: kind -> message; placeholders: actor, region, round (and item for comments).
 KINDS = {
@@ -59,6 +60,9 @@ def notify(
         )
         db.session.add(note)
         created.append(note)
+    if created:
+        db.session.flush()
+        notifications_created.send(created)
     return created
 
 

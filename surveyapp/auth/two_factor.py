@@ -1,0 +1,176 @@
+"""Two-factor authentication: time-based codes from an authenticator app (RFC 6238, pyotp)
+and one-time recovery codes. Required for the roles in ``REQUIRE_2FA_FOR``, optional for the
+others; callers commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+
+import pyotp
+import segno
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import delete, select
+
+from surveyapp.audit.operations import log_event
+from surveyapp.auth.models import RecoveryCode, User
+from surveyapp.auth.operations import end_all_sessions
+from surveyapp.db import utcnow
+from surveyapp.extensions import db
+
+#: How many recovery codes a user gets at a time.
+RECOVERY_CODES = 10
+#: Codes one step (30 s) early or late are accepted: a phone's clock may be off a little.
+VALID_WINDOW = 1
+
+
+class TwoFactorError(ValueError):
+    """A code that is not right (the message is for the person who typed it)."""
+
+
+def required_for(user: User) -> bool:
+    """Whether the user's role must sign in with a second factor (``REQUIRE_2FA_FOR``)."""
+    return str(user.role) in current_app.config["REQUIRE_2FA_FOR"]
+
+
+def is_enabled(user: User) -> bool:
+    return user.totp_enabled_at is not None
+
+
+def new_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(user: User, secret: str) -> str:
+    """The otpauth:// address an authenticator app reads from the QR code."""
+    return pyotp.TOTP(secret).provisioning_uri(
+        name=user.email, issuer_name=current_app.config["TWO_FACTOR_ISSUER"]
+    )
+
+
+def qr_code_svg(uri: str) -> Markup:
+    """The address as an inline SVG QR code."""
+    return Markup(segno.make(uri, error="m").svg_inline(scale=5, border=2))  # noqa: S704
+
+
+def _normalized(code: str) -> str:
+    return "".join(code.split()).replace("-", "").lower()
+
+
+def _totp_step(secret: str, code: str, after: int | None) -> int | None:
+    """The time step the code belongs to (around now), if it is right and later than
+    ``after``."""
+    totp, code = pyotp.TOTP(secret), _normalized(code)
+    if not code.isdigit() or len(code) != totp.digits:
+        return None
+    now = int(time.time()) // totp.interval
+    for step in range(now - VALID_WINDOW, now + VALID_WINDOW + 1):
+        if after is not None and step <= after:
+            continue
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(_normalized(code).encode()).hexdigest()
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        raw = secrets.token_hex(5)  # 40 bits, written xxxxx-xxxxx
+        code = f"{raw[:5]}-{raw[5:]}"
+        db.session.add(RecoveryCode(user_id=user.id, code_hash=_hash(code)))
+        codes.append(code)
+    return codes
+
+
+def enable(user: User, secret: str, code: str) -> list[str]:
+    """Turn two-factor authentication on with the secret the user's app was given, once the
+    app's first code proves it; returns the recovery codes (shown once).
+
+    :raises TwoFactorError: the code is not right.
+    """
+    step = _totp_step(secret, code, None)
+    if step is None:
+        raise TwoFactorError(
+            _l("The code is not right. Check the time on your phone and try the next code.")
+        )
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
+    log_event("user.two_factor_enabled", "user", user.id, user=user)
+    return _new_recovery_codes(user)
+
+
+def verify(user: User, code: str) -> str:
+    """Check a sign-in code: the app's current code (each accepted once) or an unused
+    recovery code (used up). Returns "totp" or "recovery".
+
+    :raises TwoFactorError: neither.
+    """
+    if not is_enabled(user):
+        raise TwoFactorError(_l("Two-factor authentication is not set up for this account."))
+    step = _totp_step(user.totp_secret, code, user.totp_last_step)
+    if step is not None:
+        user.totp_last_step = step
+        return "totp"
+    recovery = db.session.scalar(
+        select(RecoveryCode).where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _hash(code),
+            RecoveryCode.used_at.is_(None),
+        )
+    )
+    if recovery is not None:
+        recovery.used_at = utcnow()
+        log_event("user.recovery_code_used", "user", user.id, user=user)
+        return "recovery"
+    raise TwoFactorError(_l("The code is not right, or was used already."))
+
+
+def recovery_codes_left(user: User) -> int:
+    return len(
+        db.session.scalars(
+            select(RecoveryCode.id).where(
+                RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
+            )
+        ).all()
+    )
+
+
+def regenerate_recovery_codes(user: User, code: str) -> list[str]:
+    """New recovery codes (the old ones stop working), after a code from the app."""
+    verify(user, code)
+    log_event("user.recovery_codes_renewed", "user", user.id, user=user)
+    return _new_recovery_codes(user)
+
+
+def disable(user: User, code: str) -> None:
+    """Turn it off, with a code; refused where the role requires it.
+
+    :raises TwoFactorError: required, or the code is not right.
+    """
+    if required_for(user):
+        raise TwoFactorError(_l("Your role must sign in with a second factor: it stays on."))
+    verify(user, code)
+    _clear(user)
+    log_event("user.two_factor_disabled", "user", user.id, user=user)
+
+
+def reset(user: User, actor: User) -> None:
+    """An administrator's reset for a user who lost their phone and codes: the second factor
+    is removed (set up again at the next sign-in where required) and every session ends."""
+    _clear(user)
+    end_all_sessions(user)
+    log_event("user.two_factor_reset", "user", user.id, user=actor)
+
+
+def _clear(user: User) -> None:
+    user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
