@@ -121,9 +121,9 @@ def similar_statement(results, region_id: int, lang: str) -> str:
             indicators=used,
         )
     method = ngettext(
-        "Structurally similar regions: the validated region of the round nearest to this one "
-        "on %(indicators)s, each standardised over the NUTS-2 regions and weighted equally "
-        "(Euclidean distance); scores play no part. Figures: %(sources)s.",
+        "Structurally similar regions: the %(num)d validated region of the round nearest to "
+        "this one on %(indicators)s, each standardised over the NUTS-2 regions and weighted "
+        "equally (Euclidean distance); scores play no part. Figures: %(sources)s.",
         "Structurally similar regions: the %(num)d validated regions of the round nearest to "
         "this one on %(indicators)s, each standardised over the NUTS-2 regions and weighted "
         "equally (Euclidean distance); scores play no part. Figures: %(sources)s.",
