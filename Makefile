@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := surveyapp
 
-.PHONY: run test lint lock serve-prod system-deps-run system-deps-test messages translations
+.PHONY: run test lint lock serve-prod scale-check system-deps-run system-deps-test messages translations
 
 # Python packages: exactly the versions (and hashes) in the lock, runtime and dev alike, then the
 # app itself without dependencies. Rebuilt when the lock changes.
@@ -62,6 +62,12 @@ test: system-deps-test $(VENV)/.installed node_modules/.installed lint translati
 serve-prod: $(VENV)/.installed translations
 	SURVEYAPP_CONFIG=production $(BIN)/flask db upgrade
 	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py
+
+# Two app servers sharing one PostgreSQL and one Redis, checked from outside (docs/deploy.md,
+# section 11): sessions, stored reports, sign-in throttles and caches shared. Needs PostgreSQL
+# on 127.0.0.1:5432 (user postgres) and Redis on 127.0.0.1:6379; about a minute; not in CI.
+scale-check: $(VENV)/.installed
+	$(BIN)/python scripts/scale_out_check.py
 
 # Compile the interface translations (French, German, ...) that the app serves.
 translations: $(VENV)/.installed
