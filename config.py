@@ -10,6 +10,18 @@ def _env_flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def sign_in_problem() -> str | None:
+    """What is wrong with the sign-in settings in the environment, or None."""
+    issuer = os.environ.get("OIDC_ISSUER")
+    if not _env_flag("LOCAL_PASSWORDS", True) and not issuer:
+        return "LOCAL_PASSWORDS=0 needs OIDC_ISSUER, or nobody could sign in"
+    if issuer and not os.environ.get("OIDC_CLIENT_ID"):
+        return "OIDC_ISSUER needs OIDC_CLIENT_ID (and OIDC_CLIENT_SECRET)"
+    if (os.environ.get("OIDC_ACCOUNTS") or "link") not in ("link", "create"):
+        return "OIDC_ACCOUNTS is link or create"
+    return None
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -91,6 +103,28 @@ class Config:
     #: How long a signed-in password waits for its second factor (seconds).
     TWO_FACTOR_PENDING_SECONDS = 300
 
+    #: Sign-in with OpenID Connect (auth.oidc, docs/deploy.md): on when OIDC_ISSUER is set (the
+    #: provider's issuer; its discovery document is OIDC_ISSUER/.well-known/openid-configuration).
+    #: Accounts are matched by the email the provider says it verified; roles and regions stay
+    #: surveyapp's. The provider sends people back to PUBLIC_URL/login/oidc/callback.
+    OIDC_ISSUER = os.environ.get("OIDC_ISSUER") or None
+    OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID") or None
+    OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET") or None
+    OIDC_SCOPES = os.environ.get("OIDC_SCOPES") or "openid email profile"
+    #: The claims that hold the email address and the name (a new account's name).
+    OIDC_EMAIL_CLAIM = os.environ.get("OIDC_EMAIL_CLAIM") or "email"
+    OIDC_NAME_CLAIM = os.environ.get("OIDC_NAME_CLAIM") or "name"
+    #: The provider's name on the sign-in page's button ("Sign in with EU Login").
+    OIDC_BUTTON_LABEL = os.environ.get("OIDC_BUTTON_LABEL") or None
+    #: "link": only existing accounts sign in; "create": an unknown verified email gets a new
+    #: officer account without a region (an administrator gives it regions).
+    OIDC_ACCOUNTS = os.environ.get("OIDC_ACCOUNTS") or "link"
+    #: Seconds to wait for the provider's answer (discovery, keys, tokens, userinfo).
+    OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))
+    #: Off (0): no sign-in with a password (the sign-in page shows the OpenID Connect button
+    #: only; no forgotten-password or reset links).
+    LOCAL_PASSWORDS = _env_flag("LOCAL_PASSWORDS", True)
+
     #: Werkzeug's scrypt with its default (strong) cost.
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - a method name, not a password
 
@@ -124,6 +158,9 @@ class Config:
     @classmethod
     def check(cls) -> None:
         """Refuse to start when a required setting is missing."""
+        problem = sign_in_problem()
+        if problem:
+            raise SystemExit(f"surveyapp: {problem}; refusing to start.")
 
 
 class DevelopmentConfig(Config):
@@ -158,6 +195,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
+        super().check()
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
         if missing:
             raise SystemExit(

@@ -83,6 +83,15 @@ MATRIX = {
         "draft": row(404, 404, 404, 404, 404),
         "submitted": row(404, 404, 404, 404, 404),
     },
+    # OpenID Connect sign-in is off unless OIDC_ISSUER is set (tests/test_oidc.py turns it on).
+    ("auth.oidc_login", "GET"): {
+        "draft": row(404, 404, 404, 404, 404),
+        "submitted": row(404, 404, 404, 404, 404),
+    },
+    ("auth.oidc_callback", "GET"): {
+        "draft": row(404, 404, 404, 404, 404),
+        "submitted": row(404, 404, 404, 404, 404),
+    },
     ("admin.list_users", "GET"): {
         "draft": row(302, 403, 403, 403, 200),
         "submitted": row(302, 403, 403, 403, 200),

@@ -90,30 +90,63 @@ def create_user(
     actor: User | None = None,
 ) -> User:
     """Add a user; officers need at least one region."""
-    email = normalize_email(email)
-    if not EMAIL.fullmatch(email) or len(email) > 254:
-        raise AccountError(f"{email!r} is not an email address")
-    if not name.strip():
-        raise AccountError("the name is empty")
-    if len(name) > 200 or any(ord(char) < 32 for char in name):
-        raise AccountError("the name must be at most 200 characters, on one line")
+    email = _new_account_email(email)
+    _check_name(name)
     if reason := check_new_password(password, [email, name]):
         raise AccountError(str(reason))
     if find_user_by_email(email) is not None:
         raise AccountError(f"a user with the email {email} already exists")
     if role == Role.officer and not regions:
         raise AccountError("an officer needs a region (--region CODE)")
-    user = User(email=email, name=name.strip(), role=role, regions=list(regions or []))
+    return _add_user(email, name, role, password, list(regions or []), actor)
+
+
+def create_user_from_provider(email: str, name: str) -> User:
+    """An officer account without a region for someone whose email an OpenID Connect provider
+    verified (OIDC_ACCOUNTS=create); an administrator gives it regions. Its password is a
+    random one nobody knows: it signs in through the provider (or after a reset link).
+    """
+    email = _new_account_email(email)
+    _check_name(name)
+    if find_user_by_email(email) is not None:
+        raise AccountError(f"a user with the email {email} already exists")
+    return _add_user(email, name, Role.officer, secrets.token_urlsafe(32), [], None, via="oidc")
+
+
+def _new_account_email(email: str) -> str:
+    email = normalize_email(email)
+    if not EMAIL.fullmatch(email) or len(email) > 254:
+        raise AccountError(f"{email!r} is not an email address")
+    return email
+
+
+def _check_name(name: str) -> None:
+    if not name.strip():
+        raise AccountError("the name is empty")
+    if len(name) > 200 or any(ord(char) < 32 for char in name):
+        raise AccountError("the name must be at most 200 characters, on one line")
+
+
+def _add_user(
+    email: str,
+    name: str,
+    role: Role,
+    password: str,
+    regions: list[Region],
+    actor: User | None,
+    via: str | None = None,
+) -> User:
+    """The new account, stored, with its audit event (``via``: the way its owner made it
+    themselves, who is then its actor)."""
+    user = User(email=email, name=name.strip(), role=role, regions=regions)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
-    log_event(
-        "user.created",
-        "user",
-        user.id,
-        user=actor,
-        new_value={"email": email, "role": str(role), "regions": [r.code for r in user.regions]},
-    )
+    new_value = {"email": email, "role": str(role), "regions": [r.code for r in user.regions]}
+    if via:
+        new_value["via"] = via
+        actor = user
+    log_event("user.created", "user", user.id, user=actor, new_value=new_value)
     return user
 
 

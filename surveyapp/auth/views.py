@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -18,7 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from surveyapp.assessments.stash import SESSION_KEY as STASH_KEY
 from surveyapp.audit.security_log import security_event
-from surveyapp.auth import two_factor
+from surveyapp.auth import oidc, two_factor
 from surveyapp.auth.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
@@ -67,11 +68,23 @@ def _wait_message(wait: int) -> str:
     )
 
 
+def _login_page(form: LoginForm, kept: bool = False) -> str:
+    """The sign-in page: the password form (unless LOCAL_PASSWORDS is off) and the OpenID
+    Connect button (when OIDC_ISSUER is set), both keeping where to go next."""
+    return render_template(
+        "auth/login.html",
+        form=form,
+        kept=kept,
+        passwords=oidc.local_passwords(),
+        oidc_label=oidc.button_label() if oidc.is_enabled() else None,
+        next_url=_safe_next(request.args.get("next")),
+    )
+
+
 def _too_many_failures(form: LoginForm, wait: int):
     """The sign-in form again, 429, saying how long to wait (auth.throttle)."""
     form.password.errors.append(_wait_message(wait))
-    page = render_template("auth/login.html", form=form, kept=False)
-    return page, 429, {"Retry-After": str(wait)}
+    return _login_page(form), 429, {"Retry-After": str(wait)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -81,6 +94,10 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
+    if request.method == "POST" and not oidc.local_passwords():
+        security_event("login_refused", reason="local_passwords_off")
+        flash(_("This server does not sign in with passwords: use the button below."), "error")
+        return _login_page(LoginForm(formdata=None)), 403
     if form.validate_on_submit():
         email, address = form.email.data, request.remote_addr
         wait = wait_before_sign_in(email, address)
@@ -99,9 +116,8 @@ def login():
             sign_in_succeeded(email, address)
             db.session.commit()
             return _password_accepted(user, _safe_next(request.args.get("next")))
-    kept = request.args.get("kept") == "1"
     status = 422 if form.errors else 200
-    return render_template("auth/login.html", form=form, kept=kept), status
+    return _login_page(form, kept=request.args.get("kept") == "1"), status
 
 
 #: The session key of a sign-in whose password was right and whose second factor is awaited.
@@ -110,13 +126,18 @@ PENDING = "two_factor_pending"
 SETUP_SECRET = "two_factor_secret"  # noqa: S105 - a session key, not a secret
 
 
+def _fresh_session() -> None:
+    """Nothing carried over from before the sign-in but the answers typed before it."""
+    kept_answers = session.get(STASH_KEY)
+    session.clear()
+    if kept_answers:
+        session[STASH_KEY] = kept_answers
+
+
 def _password_accepted(user: User, next_url: str | None):
     """A fresh session; signed in at once, or after the second factor where the account has
     one or its role requires one."""
-    kept_answers = session.get(STASH_KEY)
-    session.clear()  # a fresh session: nothing carried over from before the login...
-    if kept_answers:
-        session[STASH_KEY] = kept_answers  # ...but answers typed before it
+    _fresh_session()
     if not (two_factor.is_enabled(user) or two_factor.required_for(user)):
         return _signed_in(user, next_url)
     session[PENDING] = {"user": user.id, "at": int(time.time()), "next": next_url}
@@ -131,6 +152,65 @@ def _signed_in(user: User, next_url: str | None, method: str = "password"):
     start_session()
     security_event("login", method=method)
     return redirect(next_url or url_for("main.home"))
+
+
+#: The session key of where to go once the OpenID Connect provider sends the browser back.
+OIDC_NEXT = "oidc_next"
+
+
+@bp.get("/login/oidc")
+@rate_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
+def oidc_login():
+    """Sign in through the OpenID Connect provider: off to its sign-in page.
+
+    A link, not a form: the pages' policy lets forms post to this site only (CSP form-action),
+    which browsers also apply to a form's redirect to the provider. It changes nothing but the
+    session (Authlib's state, nonce and PKCE verifier).
+    """
+    if not oidc.is_enabled():
+        abort(404)
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    session[OIDC_NEXT] = _safe_next(request.args.get("next"))
+    try:
+        return oidc.start_sign_in()
+    except oidc.SignInRefused as refusal:
+        return _oidc_refused(refusal)
+
+
+@bp.get("/login/oidc/callback")
+@rate_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"])
+def oidc_callback():
+    """Where the provider sends the browser back: the account whose email it verified is
+    signed in, without a second factor here (the provider's own factors stand for it)."""
+    if not oidc.is_enabled():
+        abort(404)
+    try:
+        user, created = oidc.account_for(oidc.finish_sign_in())
+    except oidc.SignInRefused as refusal:
+        db.session.rollback()
+        return _oidc_refused(refusal)
+    db.session.commit()
+    next_url = session.get(OIDC_NEXT)
+    _fresh_session()
+    if created:
+        security_event("account_created", method="oidc", email=user.email)
+        flash(
+            _(
+                "Welcome. Your account is new: an administrator gives it the regions you "
+                "answer for."
+            ),
+            "info",
+        )
+    return _signed_in(user, next_url if isinstance(next_url, str) else None, "oidc")
+
+
+def _oidc_refused(refusal: oidc.SignInRefused):
+    """Back to the sign-in page with the reason; the security log gets the details."""
+    session.pop(OIDC_NEXT, None)
+    security_event("oidc_refused", reason=refusal.reason, **refusal.details)
+    flash(str(refusal), "error")
+    return redirect(url_for("auth.login"))
 
 
 def _pending_user() -> User | None:
@@ -291,11 +371,21 @@ def logout():
 NO_STORE = {"Cache-Control": "no-store"}
 
 
+def _no_passwords():
+    """404 for the password pages where LOCAL_PASSWORDS is off."""
+    message = _(
+        "This server does not sign in with passwords: sign in with the button on the sign-in page."
+    )
+    return render_template("error.html", code=404, message=message), 404, NO_STORE
+
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @rate_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
 def forgot_password():
     """Ask for a password-reset link by email; the reply is the same whether or not the
     address has an account."""
+    if not oidc.local_passwords():
+        return _no_passwords()
     enabled = mail_enabled()
     form = ForgotPasswordForm()
     if enabled and form.validate_on_submit():
@@ -317,6 +407,8 @@ def forgot_password():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Choose a new password with the one-time link an administrator gave."""
+    if not oidc.local_passwords():
+        return _no_passwords()
     user = user_for_reset_token(token)
     if user is None:
         message = _(
