@@ -93,6 +93,10 @@ class Config:
     MAIL_MAX_ATTEMPTS = 5
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")
 
+    #: Retention (surveyapp.privacy, flask privacy purge; docs/privacy.md): notifications and
+    #: sent or abandoned email are deleted after these many days.
+    NOTIFICATION_RETENTION_DAYS = int(os.environ.get("NOTIFICATION_RETENTION_DAYS", "365"))
+    MAIL_RETENTION_DAYS = int(os.environ.get("MAIL_RETENTION_DAYS", "90"))
     #: Roles that must sign in with a second factor (an authenticator app, auth.two_factor),
     #: e.g. "admin,expert"; the others may turn it on. Set up at the first sign-in.
     REQUIRE_2FA_FOR = frozenset(
@@ -161,6 +165,12 @@ class Config:
         problem = sign_in_problem()
         if problem:
             raise SystemExit(f"surveyapp: {problem}; refusing to start.")
+        unknown = sorted(cls.REQUIRE_2FA_FOR - {"officer", "expert", "admin"})
+        if unknown:
+            raise SystemExit(
+                f"surveyapp: REQUIRE_2FA_FOR names no role {', '.join(unknown)} (roles: officer, "
+                "expert, admin); refusing to start."
+            )
 
 
 class DevelopmentConfig(Config):
@@ -197,6 +207,8 @@ class ProductionConfig(Config):
     def check(cls) -> None:
         super().check()
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
+        if os.environ.get("MAIL_SERVER") and not os.environ.get("PUBLIC_URL"):
+            missing.append("PUBLIC_URL (the address in emailed links, as MAIL_SERVER is set)")
         if missing:
             raise SystemExit(
                 "surveyapp: production configuration needs "

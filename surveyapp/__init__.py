@@ -176,6 +176,7 @@ def _register_cli(app: Flask) -> None:
     from surveyapp.backup.cli import backup_command, restore_command
     from surveyapp.demo.cli import demo_cli
     from surveyapp.mail.cli import mail_cli, notify_cli
+    from surveyapp.privacy.cli import privacy_cli
     from surveyapp.questionnaires.cli import questionnaires_cli
     from surveyapp.regions.cli import indicators_cli, regions_cli
     from surveyapp.reporting.cli import export_command, reports_cli
@@ -192,6 +193,7 @@ def _register_cli(app: Flask) -> None:
         reports_cli,
         mail_cli,
         notify_cli,
+        privacy_cli,
         backup_command,
         restore_command,
     ):

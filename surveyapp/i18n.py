@@ -5,7 +5,7 @@ catalogue per request; the template callables ask it for every string.
 """
 
 from babel import Locale
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -71,9 +71,15 @@ def lang_attribute(lang: str) -> Markup:
     return Markup(f' lang="{escape(lang)}"') if lang != current_lang() else Markup("")  # noqa: S704
 
 
-def questionnaire_language(definition, chosen: str | None = None) -> str:
-    """The language a questionnaire's texts are shown in: ``chosen`` (an officer's choice) or
+#: The session key of the language a user chose for questionnaire texts (the assessment page's
+#: switch), apart from the interface's.
+QUESTIONNAIRE_LANG = "questionnaire_lang"
+
+
+def questionnaire_language(definition) -> str:
+    """The language a questionnaire's texts are shown in: the one chosen for them this session,
     else the page's language where the questionnaire is complete in it, else English."""
+    chosen = session.get(QUESTIONNAIRE_LANG) if has_request_context() else None
     if chosen in definition.languages:
         return chosen
     lang = current_lang()

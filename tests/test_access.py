@@ -514,6 +514,19 @@ MATRIX = {
         "draft": row(302, 403, 403, 403, 302),
         "submitted": row(302, 403, 403, 403, 302),
     },
+    # Personal data of an account: administrators only (an empty confirmation: 422).
+    ("admin.export_user_data", "POST"): {
+        "draft": row(302, 403, 403, 403, 200),
+        "submitted": row(302, 403, 403, 403, 200),
+    },
+    ("admin.erase_user_data", "GET"): {
+        "draft": row(302, 403, 403, 403, 200),
+        "submitted": row(302, 403, 403, 403, 200),
+    },
+    ("admin.erase_user_data", "POST"): {
+        "draft": row(302, 403, 403, 403, 422),
+        "submitted": row(302, 403, 403, 403, 422),
+    },
     ("api.contact_requests", "GET"): {
         "draft": row(401, 200, 200, 200, 200),
         "submitted": row(401, 200, 200, 200, 200),

@@ -204,3 +204,20 @@ def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert b"This page does not exist." in response.data
+
+
+def test_production_refuses_mail_without_its_public_address(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "s")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example.eu")
+    monkeypatch.delenv("PUBLIC_URL", raising=False)
+    with pytest.raises(SystemExit) as excinfo:
+        create_app(ProductionConfig)
+    assert "PUBLIC_URL" in str(excinfo.value)
+
+
+def test_a_second_factor_for_a_role_that_does_not_exist_is_refused(monkeypatch):
+    monkeypatch.setattr(DevelopmentConfig, "REQUIRE_2FA_FOR", frozenset({"admins", "expert"}))
+    with pytest.raises(SystemExit) as excinfo:
+        create_app(DevelopmentConfig)
+    assert "REQUIRE_2FA_FOR names no role admins" in str(excinfo.value)

@@ -187,10 +187,17 @@ def test_forgot_password_sends_a_working_link_and_reveals_nothing(
     unknown = client.post("/forgot-password", data={"email": "nobody@example.org"})
     known = client.post("/forgot-password", data={"email": "Olga@Example.org"})
     assert unknown.status_code == known.status_code == 302
+    assert unknown.headers["Location"] == known.headers["Location"]
+    # the account is looked up, the message written and sent once the response has gone
+    assert _outbox() == 0
+    unknown.close()
+    known.close()
     assert _outbox() == 1
-    cli.invoke(args=["mail", "deliver"])
-    [(recipients, message)] = inbox.messages
+    [(recipients, message)] = inbox.messages  # sent right after the response
     assert recipients == ["olga@example.org"] and "List-Unsubscribe" not in message
+    # asked again within the quarter of an hour: no second email
+    client.post("/forgot-password", data={"email": "olga@example.org"}).close()
+    assert _outbox() == 1
     link = next(line for line in _body(message).splitlines() if "/reset/" in line).strip()
     page = client.get(_path(link))
     assert page.status_code == 200 and 'name="password"' in page.get_data(as_text=True)
@@ -237,3 +244,22 @@ def test_reminder_dates_need_an_open_round(app, cli, inbox, create_round):
     create_round(state="planned")
     today = date(2026, 5, 24).isoformat()
     assert "0 reminders" in cli.invoke(args=["notify", "reminders", "--today", today]).output
+
+
+def test_a_message_that_cannot_be_written_does_not_stop_the_others(app, cli, inbox, people):
+    db.session.add(
+        OutgoingMail(
+            user_id=people["officer"].id,
+            to_address="broken\r\nBcc: someone@example.org",
+            subject="x",
+            body="y",
+            language="en",
+        )
+    )
+    db.session.commit()
+    _comment(people)
+    result = cli.invoke(args=["mail", "deliver"])
+    assert "1 sent, 1 failed" in result.output, result.output
+    assert [to for to, _m in inbox.messages] == [["olga@example.org"]]
+    broken = db.session.scalars(select(OutgoingMail).filter_by(subject="x")).one()
+    assert broken.attempts == 1 and broken.sent_at is None and broken.last_error

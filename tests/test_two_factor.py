@@ -34,7 +34,7 @@ def _enrol(client):
     assert "<svg" in page and 'aria-label="QR code for your authenticator app"' in page
     done = client.post("/login/setup", data={"code": pyotp.TOTP(secret).now()})
     assert done.status_code == 200, done.get_data(as_text=True)
-    codes = re.findall(r"<li><code>([0-9a-f]{5}-[0-9a-f]{5})</code></li>", done.get_data(True))
+    codes = re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", done.get_data(True))
     return secret, codes
 
 
@@ -139,3 +139,112 @@ def test_the_second_step_expires(app, require, create_user):
     _sign_in(client, admin)
     answer = client.get("/login/setup")
     assert answer.status_code == 302 and answer.headers["Location"] == "/login"
+
+
+def test_signing_in_again_does_not_reset_the_count_of_wrong_codes(app, require, create_user):
+    """Someone with the password cannot guess the code by signing in again and again, nor by
+    changing address: wrong codes are counted per account until a right code."""
+    from surveyapp.auth.two_factor import FREE_CODE_FAILURES
+
+    admin = create_user(email="admin@example.org", role=Role.admin)
+    owner = app.test_client()
+    _sign_in(owner, admin)
+    secret, _codes = _enrol(owner)
+    statuses = []
+    for attempt in range(FREE_CODE_FAILURES + 2):
+        attacker = app.test_client()
+        attacker.environ_base["REMOTE_ADDR"] = f"198.51.100.{attempt}"
+        assert _sign_in(attacker, admin).headers["Location"] == "/login/code"
+        statuses.append(attacker.post("/login/code", data={"code": "000000"}).status_code)
+    assert statuses[:FREE_CODE_FAILURES] == [422] * FREE_CODE_FAILURES
+    assert statuses[-1] == 429
+    # even the right code waits until the pause is over; then it works and clears the count
+    late = app.test_client()
+    _sign_in(late, admin)
+    code = pyotp.TOTP(secret).at(time.time() + 30)
+    assert late.post("/login/code", data={"code": code}).status_code == 429
+    db.session.expire_all()
+    user = db.session.get(User, admin.id)
+    user.totp_blocked_until = None
+    db.session.commit()
+    assert late.post("/login/code", data={"code": code}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).totp_failures == 0
+
+
+def test_the_account_page_counts_wrong_codes_too(app, require, create_user):
+    from surveyapp.auth.two_factor import FREE_CODE_FAILURES
+
+    officer = create_user(email="olga@example.org")
+    client = app.test_client()
+    _sign_in(client, officer)
+    _enrol(client)
+    statuses = [
+        client.post("/account/two-factor", data={"action": "renew", "code": "111111"}).status_code
+        for _ in range(FREE_CODE_FAILURES + 2)
+    ]
+    assert statuses[-1] == 429 and statuses[0] == 422
+
+
+def test_a_waiting_code_step_ends_with_a_password_change(app, require, create_user):
+    from surveyapp.auth.operations import change_password
+
+    admin = create_user(email="admin@example.org", role=Role.admin)
+    owner = app.test_client()
+    _sign_in(owner, admin)
+    _enrol(owner)
+    attacker = app.test_client()
+    _sign_in(attacker, admin)
+    change_password(db.session.get(User, admin.id), "an entirely new passphrase 9")
+    db.session.commit()
+    answer = attacker.post("/login/code", data={"code": "000000"})
+    assert answer.status_code == 302 and answer.headers["Location"] == "/login"
+
+
+def test_a_session_without_its_second_factor_ends_when_the_role_requires_one(
+    app, require, create_user
+):
+    officer = create_user(email="olga@example.org")
+    admin = create_user(email="admin@example.org", role=Role.admin)
+    client = app.test_client()
+    _sign_in(client, officer)
+    assert _signed_in(client)
+    officer.role = Role.admin  # promoted while signed in with a password alone
+    db.session.commit()
+    assert client.get("/admin/users").status_code == 302
+    assert _sign_in(client, officer).headers["Location"] == "/login/setup"
+    del admin
+
+
+def test_a_reset_revokes_tokens_and_is_never_ones_own(app, require, create_user):
+    from surveyapp.api.models import ApiToken
+    from surveyapp.api.operations import issue_token
+
+    expert = create_user(email="erik@example.org", role=Role.expert)
+    admin = create_user(email="admin@example.org", role=Role.admin)
+    token = issue_token(expert, "laptop")
+    db.session.commit()
+    admin_browser = app.test_client()
+    _sign_in(admin_browser, admin)
+    _enrol(admin_browser)
+    admin_browser.post(f"/admin/users/{expert.id}/reset-two-factor")
+    assert (
+        app.test_client()
+        .get("/api/v1/rounds", headers={"Authorization": f"Bearer {token}"})
+        .status_code
+        == 401
+    )
+    assert db.session.scalars(select(ApiToken).filter_by(user_id=expert.id)).all() == []
+    own = admin_browser.post(f"/admin/users/{admin.id}/reset-two-factor")
+    assert own.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).totp_enabled_at is not None
+
+
+@pytest.mark.parametrize("path", ["/language", "/login"])
+def test_a_line_break_in_next_is_dropped_not_an_error(client, path):
+    if path == "/language":
+        answer = client.post(path, data={"language": "fr", "next": "/x\r\nSet-Cookie: a=b"})
+        assert answer.status_code == 302 and answer.headers["Location"] == "/"
+    else:
+        assert client.get("/login?next=/x%0d%0aSet-Cookie:%20a=b").status_code == 200

@@ -16,6 +16,14 @@ from surveyapp.rounds.models import Round
 SEARCH_LIMIT = 200
 
 
+def one_line(form, field) -> None:
+    """Refuses text that is not on one line (control characters, line separators): names go
+    into email subjects and reports."""
+    text = field.data or ""
+    if any(ord(char) < 32 for char in text) or len(text.splitlines()) > 1:
+        raise ValidationError(_l("Write it on one line."))
+
+
 class RegionGroupForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     codes = TextAreaField(
@@ -33,7 +41,7 @@ class RegionGroupForm(FlaskForm):
 
 
 class RoundForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100), one_line])
     questionnaire = SelectField(_l("Questionnaire version"), coerce=int)
     opens_on = DateField(_l("Opens on"), validators=[DataRequired()])
     closes_on = DateField(_l("Closes on"), validators=[DataRequired()])
@@ -70,7 +78,7 @@ class ReferenceDateForm(FlaskForm):
 
 class UserForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), one_line])
     role = SelectField(
         _l("Role"),
         choices=[
@@ -120,3 +128,17 @@ class UserFilterForm(FilterForm):
             role=Role(self.role.data) if self.role.data else None,
             active={"active": True, "deactivated": False}.get(self.status.data),
         )
+
+
+class EraseUserForm(FlaskForm):
+    """Typing the account's email confirms an erasure, which cannot be undone."""
+
+    confirm = StringField(_l("Type the account's email to confirm"), validators=[DataRequired()])
+
+    def __init__(self, email: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def validate_confirm(self, field) -> None:
+        if field.data.strip().lower() != self.email:
+            raise ValidationError(_l("This is not the account's email."))

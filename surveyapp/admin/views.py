@@ -1,6 +1,7 @@
+import json
 import secrets
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,6 +11,7 @@ from wtforms.fields import SelectChoice
 
 from surveyapp.admin.forms import (
     EditUserForm,
+    EraseUserForm,
     ReferenceDateForm,
     RegionGroupForm,
     RoundForm,
@@ -29,6 +31,7 @@ from surveyapp.auth.operations import (
 from surveyapp.auth.permissions import role_required
 from surveyapp.auth.queries import find_users
 from surveyapp.extensions import db
+from surveyapp.privacy.operations import ErasureRefused, erase_user, export_user
 from surveyapp.publication.models import Publication
 from surveyapp.publication.operations import counted_assessments, publish_blocker
 from surveyapp.questionnaires.models import Questionnaire
@@ -91,7 +94,11 @@ def reset_two_factor(user_id: int):
     """Remove a user's second factor (a lost phone): set up again at the next sign-in where
     the role requires it; every session of the user ends. Audited."""
     user = _user_or_404(user_id)
-    two_factor.reset(user, current_user)
+    try:
+        two_factor.reset(user, current_user)
+    except two_factor.TwoFactorError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".list_users"))
     db.session.commit()
     flash(_("The second factor of %(name)s is reset.", name=user.name), "success")
     return redirect(url_for(".list_users"))
@@ -432,6 +439,46 @@ def new_user():
     return render_template("admin/user_form.html", form=form, user=None), (
         422 if form.errors else 200
     )
+
+
+@bp.post("/users/<int:user_id>/export")
+@role_required(Role.admin)
+def export_user_data(user_id: int):
+    """Everything held about the account, as a JSON file (a subject access request); the
+    export itself is audited."""
+    user = _user_or_404(user_id)
+    data = export_user(user, current_user)
+    db.session.commit()
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    headers = {
+        "Content-Disposition": f'attachment; filename="personal-data-user-{user.id}.json"',
+        "Cache-Control": "no-store",
+    }
+    return Response(body, mimetype="application/json", headers=headers)
+
+
+@bp.route("/users/<int:user_id>/erase", methods=["GET", "POST"])
+@role_required(Role.admin)
+def erase_user_data(user_id: int):
+    """Erase an account's personal data (pseudonymised; its work and the audit trail stay)."""
+    user = _user_or_404(user_id)
+    form = EraseUserForm(user.email)
+    if form.validate_on_submit():
+        try:
+            erase_user(user, current_user)
+        except ErasureRefused as error:
+            db.session.rollback()
+            form.confirm.errors.append(
+                _("You cannot erase your own account.")
+                if error.reason == "self"
+                else _("The last active administrator cannot be erased.")
+            )
+        else:
+            db.session.commit()
+            flash(_("The personal data of the account are erased."), "success")
+            return redirect(url_for(".list_users"))
+    page = render_template("admin/erase_user.html", form=form, user=user)
+    return page, 422 if form.errors else 200
 
 
 @bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])

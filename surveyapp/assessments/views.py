@@ -61,7 +61,12 @@ from surveyapp.db import autocommit
 from surveyapp.errors import keeps_expired_posts
 from surveyapp.extensions import db
 from surveyapp.fragments import fragment
-from surveyapp.i18n import current_lang, lang_attribute, questionnaire_language
+from surveyapp.i18n import (
+    QUESTIONNAIRE_LANG,
+    current_lang,
+    lang_attribute,
+    questionnaire_language,
+)
 from surveyapp.questionnaires.types import AnswerError
 from surveyapp.regions.models import Region
 from surveyapp.reviews.queries import latest_change_request, section_remarks, threads
@@ -107,7 +112,7 @@ def view_assessment(assessment_id: int):
     """The assessment's sections with their progress."""
     assessment = load_assessment(assessment_id)
     definition = assessment.round.questionnaire.parsed
-    lang = _questionnaire_lang(definition)
+    lang = questionnaire_language(definition)
     return render_template(
         "assessments/overview.html",
         assessment=assessment,
@@ -119,14 +124,6 @@ def view_assessment(assessment_id: int):
         lang=lang,
         qattr=lang_attribute(lang),
     )
-
-
-#: The session key of the officer's choice of questionnaire language.
-QUESTIONNAIRE_LANG = "questionnaire_lang"
-
-
-def _questionnaire_lang(definition) -> str:
-    return questionnaire_language(definition, session.get(QUESTIONNAIRE_LANG))
 
 
 @bp.post("/assessments/<int:assessment_id>/language")
@@ -224,7 +221,7 @@ def _render_section(
     definition = assessment.round.questionnaire.parsed
     answers = section_answers(assessment, section) if answers is None else answers
     editable = can_edit(current_user, assessment)
-    lang = _questionnaire_lang(definition)
+    lang = questionnaire_language(definition)
     if form is None:
         states = states_from_answers(section, answers)
     else:

@@ -79,6 +79,10 @@ class User(UserMixin, db.Model):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, deferred=True)
     #: The last time step a code was accepted for: a code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(deferred=True)
+    #: Wrong codes since the last right one, from any address (auth.two_factor), and until when
+    #: no code is taken.
+    totp_failures: Mapped[int] = mapped_column(default=0, deferred=True)
+    totp_blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, deferred=True)
     #: When the account was created.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -132,7 +136,8 @@ class RecoveryCode(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    #: SHA-256 of the code: the codes are random (50 bits), so no slow hash is needed.
+    #: HMAC-SHA256 of the code under a key from SECRET_KEY (auth.two_factor): the codes are
+    #: random (50 bits), so no slow hash is needed.
     code_hash: Mapped[str] = mapped_column(CleanString(64))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -123,7 +123,7 @@ def _new_account_email(email: str) -> str:
 def _check_name(name: str) -> None:
     if not name.strip():
         raise AccountError("the name is empty")
-    if len(name) > 200 or any(ord(char) < 32 for char in name):
+    if len(name) > 200 or any(ord(char) < 32 for char in name) or len(name.splitlines()) > 1:
         raise AccountError("the name must be at most 200 characters, on one line")
 
 
@@ -290,6 +290,7 @@ def update_user(
 ) -> None:
     """Change an account's name, role and regions, with its audit event; it takes effect on the
     user's next request."""
+    _check_name(name)
     old = {"role": str(user.role), "regions": [r.code for r in user.regions]}
     user.name = name.strip()
     user.role = role

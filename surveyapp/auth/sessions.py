@@ -8,10 +8,12 @@ on the server until the officer signs in again.
 
 import time
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, flash, g, request, session
+from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from surveyapp.assessments.stash import EXPIRED_USER_KEY, SIGNED_IN_USER_KEY
+from surveyapp.auth.two_factor import required_for
 
 LOGIN_AT = "login_at"
 SEEN_AT = "seen_at"
@@ -19,11 +21,18 @@ SEEN_AT = "seen_at"
 SEEN_RESOLUTION = 60
 
 
-def start_session() -> None:
+#: Whether this session's sign-in passed a second factor (an authenticator code, or an OpenID
+#: Connect provider's own): a role that requires one is signed out of a session without it
+#: (one opened before the role or ``REQUIRE_2FA_FOR`` changed).
+SECOND_FACTOR = "second_factor"
+
+
+def start_session(second_factor: bool = False) -> None:
     """Call right after login_user()."""
     now = int(time.time())
     session[LOGIN_AT] = session[SEEN_AT] = now
     session[SIGNED_IN_USER_KEY] = current_user.id
+    session[SECOND_FACTOR] = second_factor
 
 
 def _expired(now: int) -> bool:
@@ -57,5 +66,9 @@ def register_session_lifetime(app: Flask) -> None:
             logout_user()
             session.pop(LOGIN_AT, None)
             session.pop(SEEN_AT, None)
+        elif not session.get(SECOND_FACTOR) and required_for(current_user):
+            logout_user()
+            session.clear()
+            flash(_("Your role now signs in with a second factor: sign in again to set it up."))
         elif now - session[SEEN_AT] >= SEEN_RESOLUTION:
             session[SEEN_AT] = now

@@ -6,7 +6,8 @@ _signals = Namespace()
 
 #: The user's credentials were replaced or withdrawn: the password was reset or changed, or
 #: the account deactivated. Sender: the User; ``actor``: who did it (None from the CLI);
-#: ``reason``: "password_reset", "password_changed" or "deactivated". Whatever else lets the
+#: ``reason``: "password_reset", "password_changed", "deactivated" or
+#: "two_factor_reset". Whatever else lets the
 #: user in (API tokens) must stop working too; receivers change state in the caller's
 #: transaction and do not commit.
 credentials_withdrawn = _signals.signal("credentials-withdrawn")

@@ -9,17 +9,19 @@ import hashlib
 import hmac
 import secrets
 import time
+from datetime import UTC, timedelta
 
 import pyotp
 import segno
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import RecoveryCode, User
 from surveyapp.auth.operations import end_all_sessions
+from surveyapp.auth.signals import credentials_withdrawn
 from surveyapp.db import utcnow
 from surveyapp.extensions import db
 
@@ -27,6 +29,14 @@ from surveyapp.extensions import db
 RECOVERY_CODES = 10
 #: Codes one step (30 s) early or late are accepted: a phone's clock may be off a little.
 VALID_WINDOW = 1
+#: Recovery codes are written in these 32 letters and digits (no 0/o, 1/l confusion).
+CODE_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+#: Wrong codes for one account, from any address, before each further one doubles the wait;
+#: a right password never resets the count (only a right code does), so that someone who has
+#: the password cannot guess the code by signing in again and again.
+FREE_CODE_FAILURES = 5
+CODE_DELAY_FIRST = 30  # seconds
+CODE_DELAY_MAX = 15 * 60
 
 
 class TwoFactorError(ValueError):
@@ -78,14 +88,17 @@ def _totp_step(secret: str, code: str, after: int | None) -> int | None:
 
 
 def _hash(code: str) -> str:
-    return hashlib.sha256(_normalized(code).encode()).hexdigest()
+    """HMAC-SHA256 of the code under a key derived from SECRET_KEY: a stolen database alone
+    does not let anyone try the 2^50 codes offline."""
+    key = hashlib.sha256(b"surveyapp recovery codes\0" + current_app.config["SECRET_KEY"].encode())
+    return hmac.new(key.digest(), _normalized(code).encode(), hashlib.sha256).hexdigest()
 
 
 def _new_recovery_codes(user: User) -> list[str]:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []
     for _ in range(RECOVERY_CODES):
-        raw = secrets.token_hex(5)  # 40 bits, written xxxxx-xxxxx
+        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))  # 50 bits
         code = f"{raw[:5]}-{raw[5:]}"
         db.session.add(RecoveryCode(user_id=user.id, code_hash=_hash(code)))
         codes.append(code)
@@ -117,21 +130,64 @@ def verify(user: User, code: str) -> str:
     if not is_enabled(user):
         raise TwoFactorError(_l("Two-factor authentication is not set up for this account."))
     step = _totp_step(user.totp_secret, code, user.totp_last_step)
-    if step is not None:
-        user.totp_last_step = step
+    # Each update is conditional, so that two requests racing with one code cannot both pass.
+    if step is not None and _claim_step(user, step):
+        _clear_failures(user)
         return "totp"
-    recovery = db.session.scalar(
-        select(RecoveryCode).where(
+    used = db.session.execute(
+        update(RecoveryCode)
+        .where(
             RecoveryCode.user_id == user.id,
             RecoveryCode.code_hash == _hash(code),
             RecoveryCode.used_at.is_(None),
         )
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
-    if recovery is not None:
-        recovery.used_at = utcnow()
+    if used.rowcount == 1:
+        _clear_failures(user)
         log_event("user.recovery_code_used", "user", user.id, user=user)
         return "recovery"
+    _count_failure(user)
     raise TwoFactorError(_l("The code is not right, or was used already."))
+
+
+def _claim_step(user: User, step: int) -> bool:
+    claimed = db.session.execute(
+        update(User)
+        .where(
+            User.id == user.id,
+            or_(User.totp_last_step.is_(None), User.totp_last_step < step),
+        )
+        .values(totp_last_step=step)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount == 1:
+        user.totp_last_step = step
+        return True
+    return False
+
+
+def code_wait(user: User) -> int:
+    """Seconds before the account may try another code (0: now)."""
+    until = user.totp_blocked_until
+    if until is None:
+        return 0
+    if until.tzinfo is None:  # SQLite keeps naive UTC
+        until = until.replace(tzinfo=UTC)
+    return max(0, int((until - utcnow()).total_seconds() + 0.999))
+
+
+def _count_failure(user: User) -> None:
+    failures = (user.totp_failures or 0) + 1
+    user.totp_failures = failures
+    if failures > FREE_CODE_FAILURES:
+        delay = min(CODE_DELAY_FIRST * 2 ** (failures - FREE_CODE_FAILURES - 1), CODE_DELAY_MAX)
+        user.totp_blocked_until = utcnow() + timedelta(seconds=delay)
+
+
+def _clear_failures(user: User) -> None:
+    user.totp_failures, user.totp_blocked_until = 0, None
 
 
 def recovery_codes_left(user: User) -> int:
@@ -165,12 +221,21 @@ def disable(user: User, code: str) -> None:
 
 def reset(user: User, actor: User) -> None:
     """An administrator's reset for a user who lost their phone and codes: the second factor
-    is removed (set up again at the next sign-in where required) and every session ends."""
+    is removed (set up again at the next sign-in where required), every session ends and API
+    tokens stop working (a lost phone may be a stolen laptop too). Never one's own: another
+    administrator does it.
+
+    :raises TwoFactorError: the administrator's own account.
+    """
+    if actor.id == user.id:
+        raise TwoFactorError(_l("Another administrator resets your own second factor."))
     _clear(user)
     end_all_sessions(user)
+    credentials_withdrawn.send(user, actor=actor, reason="two_factor_reset")
     log_event("user.two_factor_reset", "user", user.id, user=actor)
 
 
 def _clear(user: User) -> None:
     user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+    _clear_failures(user)
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))

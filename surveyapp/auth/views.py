@@ -38,11 +38,11 @@ from surveyapp.auth.operations import (
 )
 from surveyapp.auth.operations import change_password as change_password_operation
 from surveyapp.auth.operations import reset_password as reset_password_operation
-from surveyapp.auth.sessions import start_session
+from surveyapp.auth.sessions import SECOND_FACTOR, start_session
 from surveyapp.auth.throttle import sign_in_failed, sign_in_succeeded, wait_before_sign_in
 from surveyapp.extensions import db, rate_limit
 from surveyapp.i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_SECONDS
-from surveyapp.mail.delivery import deliver_after_response
+from surveyapp.mail.delivery import after_response
 from surveyapp.mail.operations import email_reset_link, mail_enabled
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -55,7 +55,7 @@ def _safe_next(target: str | None) -> str | None:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
-    if "\\" in target:
+    if "\\" in target or any(char.isspace() or not char.isprintable() for char in target):
         return None
     return target
 
@@ -113,7 +113,9 @@ def login():
                 return _too_many_failures(form, wait)
             form.password.errors.append(_("The email or password is not correct."))
         else:
-            sign_in_succeeded(email, address)
+            if not (two_factor.is_enabled(user) or two_factor.required_for(user)):
+                # with a second factor, only the right code clears the count (two_factor_code)
+                sign_in_succeeded(email, address)
             db.session.commit()
             return _password_accepted(user, _safe_next(request.args.get("next")))
     status = 422 if form.errors else 200
@@ -140,7 +142,13 @@ def _password_accepted(user: User, next_url: str | None):
     _fresh_session()
     if not (two_factor.is_enabled(user) or two_factor.required_for(user)):
         return _signed_in(user, next_url)
-    session[PENDING] = {"user": user.id, "at": int(time.time()), "next": next_url}
+    # Tied to the session token: a password change or sign-out everywhere voids it.
+    session[PENDING] = {
+        "user": user.id,
+        "token": user.session_token,
+        "at": int(time.time()),
+        "next": next_url,
+    }
     if two_factor.is_enabled(user):
         return redirect(url_for("auth.two_factor_code"))
     return redirect(url_for("auth.two_factor_setup"))
@@ -149,7 +157,7 @@ def _password_accepted(user: User, next_url: str | None):
 def _signed_in(user: User, next_url: str | None, method: str = "password"):
     session.pop(PENDING, None)
     login_user(user)
-    start_session()
+    start_session(second_factor=method != "password")
     security_event("login", method=method)
     return redirect(next_url or url_for("main.home"))
 
@@ -222,7 +230,9 @@ def _pending_user() -> User | None:
         session.pop(PENDING, None)
         return None
     user = db.session.get(User, pending.get("user"))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_token != pending.get("token"):
+        return None
+    return user
 
 
 def _sign_in_again():
@@ -242,12 +252,14 @@ def two_factor_code():
     form = TwoFactorCodeForm()
     if form.validate_on_submit():
         address = request.remote_addr
-        # Codes are guessed as passwords are: counted and slowed alike (auth.throttle).
-        wait = wait_before_sign_in(user.email, address)
+        # Codes are guessed as passwords are: counted per account and address (auth.throttle),
+        # and per account from any address, a count no right password clears (two_factor).
+        wait = max(wait_before_sign_in(user.email, address), two_factor.code_wait(user))
         if wait:
             security_event("login_throttled", email=user.email, wait=wait)
             form.code.errors.append(_wait_message(wait))
-            return render_template("auth/two_factor_code.html", form=form), 429
+            page = render_template("auth/two_factor_code.html", form=form)
+            return page, 429, {"Retry-After": str(wait)}
         try:
             method = two_factor.verify(user, form.code.data)
         except two_factor.TwoFactorError as error:
@@ -302,6 +314,8 @@ def two_factor_setup():
         except two_factor.TwoFactorError as error:
             form.code.errors.append(str(error))
         else:
+            if pending is not None:
+                sign_in_succeeded(user.email, request.remote_addr)
             db.session.commit()
             session.pop(SETUP_SECRET, None)
             next_url = url_for("auth.two_factor_account")
@@ -323,19 +337,33 @@ def two_factor_setup():
 
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @login_required
+@rate_limit(lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"], methods=["POST"])
 def two_factor_account():
     """Two-factor authentication on one's account: on or off, and the recovery codes."""
     user = db.session.get(User, current_user.id)
     form = TwoFactorCodeForm()
     action = request.form.get("action")
     if form.validate_on_submit() and action in ("disable", "renew"):
+        wait = two_factor.code_wait(user)
+        if wait:
+            security_event("two_factor_throttled", wait=wait)
+            form.code.errors.append(_wait_message(wait))
+            page = render_template(
+                "auth/two_factor_account.html",
+                form=form,
+                enabled=True,
+                required=two_factor.required_for(user),
+                left=two_factor.recovery_codes_left(user),
+            )
+            return page, 429, {"Retry-After": str(wait)}
         try:
             if action == "disable":
                 two_factor.disable(user, form.code.data)
             else:
                 codes = two_factor.regenerate_recovery_codes(user, form.code.data)
         except two_factor.TwoFactorError as error:
-            db.session.rollback()
+            db.session.commit()  # the wrong code is counted (two_factor.code_wait)
+            security_event("two_factor_failed", email=user.email)
             form.code.errors.append(str(error))
         else:
             db.session.commit()
@@ -389,9 +417,10 @@ def forgot_password():
     enabled = mail_enabled()
     form = ForgotPasswordForm()
     if enabled and form.validate_on_submit():
-        email_reset_link(form.email.data.strip().lower(), request.remote_addr)
-        db.session.commit()
-        deliver_after_response()
+        # Looked up, written and sent after the response: the reply takes the same time
+        # whether or not the address has an account.
+        email, address = form.email.data.strip().lower(), request.remote_addr
+        after_response(lambda: email_reset_link(email, address))
         flash(
             _(
                 "If %(email)s belongs to an account, a link to choose a new password is on its "
@@ -486,11 +515,12 @@ def change_password():
                 sign_in_succeeded(user.email, address)
                 db.session.commit()
                 kept_answers = session.get(STASH_KEY)
+                second_factor = session.get(SECOND_FACTOR, False)
                 session.clear()
                 if kept_answers:
                     session[STASH_KEY] = kept_answers
                 login_user(user)  # this browser stays signed in, with the new session token
-                start_session()
+                start_session(second_factor=second_factor)
                 security_event("password_changed")
                 flash(_("Your password is changed; other sessions are signed out."), "success")
                 return redirect(url_for("main.home"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
@@ -81,7 +82,8 @@ def deliver_pending(limit: int = 500) -> tuple[int, int]:
     for mail in pending:
         try:
             send_message(build_message(mail))
-        except (smtplib.SMTPException, OSError) as error:
+        except Exception as error:  # one bad message must not stop the others
+            # (an SMTP refusal, a server away, or a message the email library refuses to write)
             mail.attempts += 1
             mail.last_error = f"{type(error).__name__}: {error}"[:500]
             failed += 1
@@ -93,6 +95,27 @@ def deliver_pending(limit: int = 500) -> tuple[int, int]:
             sent += 1
         db.session.commit()
     return sent, failed
+
+
+def after_response(work: Callable[[], object]) -> None:
+    """Run ``work`` once the response has gone out, in its own transaction (committed), then
+    send what it wrote; ``flask mail deliver`` sends anything this misses."""
+    app = current_app._get_current_object()
+
+    @after_this_request
+    def _later(response):
+        def run() -> None:
+            with app.app_context():
+                try:
+                    work()
+                    db.session.commit()
+                    deliver_pending(limit=50)
+                except Exception:  # the cron run retries; never break a response
+                    db.session.rollback()
+                    app.logger.exception("work after a response failed")
+
+        response.call_on_close(run)
+        return response
 
 
 def deliver_after_response() -> None:

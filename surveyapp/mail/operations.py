@@ -7,6 +7,7 @@ every message of a topic carries a one-click unsubscribe link for that topic (RF
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -48,6 +49,8 @@ KIND_TOPICS = {
 }
 #: Days before a round closes on which its reminders go out.
 REMINDER_DAYS = (14, 7, 1)
+#: Seconds within which a second password-reset email for one account is not sent.
+RESET_MAIL_EVERY = 15 * 60
 #: Topics whose messages cannot wait for a digest.
 NO_DIGEST = frozenset({Topic.reminders})
 
@@ -125,7 +128,8 @@ def queue_mail(
         user_id=user.id,
         to_address=user.email,
         topic=topic,
-        subject=subject,
+        # one line, whatever a name or round name holds (no header is ever split)
+        subject=" ".join(subject.split())[:300],
         body=body,
         language=language,
         dedupe_key=dedupe_key,
@@ -336,5 +340,7 @@ def email_reset_link(email: str, address: str | None) -> None:
             hours=current_app.config["PASSWORD_RESET_MAX_AGE"] // 3600,
             address=address,
         )
-    queue_mail(user, None, subject, body, None, lang)
-    log_event("user.reset_link_emailed", "user", user.id)
+    # At most one link per account in each quarter of an hour, however often it is asked for.
+    key = f"reset:{user.id}:{int(time.time() // RESET_MAIL_EVERY)}"
+    if queue_mail(user, None, subject, body, key, lang) is not None:
+        log_event("user.reset_link_emailed", "user", user.id)

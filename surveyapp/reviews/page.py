@@ -12,7 +12,7 @@ from surveyapp.assessments.permissions import can_review
 from surveyapp.assessments.queries import answer_map
 from surveyapp.auth.models import Role
 from surveyapp.challenges.queries import categories, tags_of
-from surveyapp.i18n import current_lang
+from surveyapp.i18n import lang_attribute, questionnaire_language
 from surveyapp.numbers import format_score
 from surveyapp.practices.queries import practices_of
 from surveyapp.reviews.queries import (
@@ -57,6 +57,7 @@ def render_review(
         item ``item_id`` (None: the section remark), with what was typed.
     """
     definition, section = section_or_404(assessment, section_id)
+    lang = questionnaire_language(definition)
     key = item_id or "_remark"
     errors, typed = {}, {}
     if form is not None:
@@ -94,7 +95,8 @@ def render_review(
             changed=changes_since_request(assessment),
             errors=errors,
             typed=typed,
-            lang=current_lang(),
+            lang=lang,
+            qattr=lang_attribute(lang),
         ),
         status,
     )
