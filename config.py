@@ -93,6 +93,10 @@ class Config:
     MAIL_MAX_ATTEMPTS = 5
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")
 
+    #: Prometheus metrics at /metrics (surveyapp.metrics), off by default; with METRICS_TOKEN
+    #: the scraper sends it as a bearer token.
+    METRICS_ENABLED = _env_flag("METRICS_ENABLED")
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
     #: Retention (surveyapp.privacy, flask privacy purge; docs/privacy.md): notifications and
     #: sent or abandoned email are deleted after these many days.
     NOTIFICATION_RETENTION_DAYS = int(os.environ.get("NOTIFICATION_RETENTION_DAYS", "365"))

@@ -30,3 +30,12 @@ errorlog = "-"
 logger_class = "surveyapp.logs.JsonGunicornLogger"
 #: Behind a reverse proxy on the same machine: trust its X-Forwarded-* headers.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def child_exit(server, worker):
+    """With Prometheus metrics across workers (PROMETHEUS_MULTIPROC_DIR, surveyapp.metrics),
+    a worker that exits leaves its live figures out of the sums."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_flask_exporter.multiprocess import GunicornInternalPrometheusMetrics
+
+        GunicornInternalPrometheusMetrics.mark_process_dead_on_child_exit(worker.pid)

@@ -12,6 +12,7 @@ from surveyapp.bounds import BoundedIntConverter
 from surveyapp.db import configure_engines, engine_options
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from surveyapp.i18n import install_template_gettext, select_locale
+from surveyapp.metrics import init_metrics
 from surveyapp.text import CleanJSONProvider, CleanRequest
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "migrations"
@@ -89,6 +90,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.add_extension("jinja2.ext.i18n")
     install_template_gettext(app.jinja_env)
+    init_metrics(app)
 
     # Import models so that metadata is complete for Alembic and the tests.
     from surveyapp import models  # noqa: F401

@@ -80,7 +80,7 @@ def pages_of(world) -> dict[str, list[str]]:
     round_id, draft, review = world["round"].id, world["draft"].id, world["review"]
     es21 = world["assessments"]["ES21"].id
     return {
-        "anonymous": ["/login", "/published", "/language"],
+        "anonymous": ["/login", "/published", "/language", "/forgot-password"],
         "officer": [
             "/",
             f"/assessments/{es21}",
@@ -94,6 +94,9 @@ def pages_of(world) -> dict[str, list[str]]:
             "/regions/ES21/action-plan",
             "/account/password",
             "/account/api-tokens",
+            "/account/email",
+            "/account/two-factor",
+            "/login/setup",
         ],
         "drafter": [
             f"/assessments/{draft}",

@@ -61,3 +61,15 @@ def test_every_report_is_a_tagged_pdf_ua_document(app, world, tmp_path, kind, la
     assert kinds["/Table"] >= 1 and kinds["/TH"] >= kinds["/Table"]
     charts = html.count("<img ")
     assert len(alts) == charts and all(alt.strip() for alt in alts), alts
+
+
+def test_questionnaire_text_in_another_language_is_marked_in_the_response_report(app, world):
+    """The small questionnaire has no French: its texts in a French report are English, marked
+    lang="en" for screen readers and PDF/UA; an English report marks nothing."""
+    region = world["regions"]["ES21"].id
+    marked = {}
+    for lang in ("en", "fr"):
+        job = Job(RESPONSE, world["round"].id, region, lang)
+        html = render_html(report_definition(job), build_context(job), lang)
+        marked[lang] = len(re.findall(r'<p class="question" lang="en">', html))
+    assert marked["en"] == 0 and marked["fr"] > 0

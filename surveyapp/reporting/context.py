@@ -223,6 +223,9 @@ def response_report_context(assessment: Assessment, lang: str) -> dict:
             .order_by(SectionRemark.section_id, SectionRemark.id)
         ):
             remarks.setdefault(remark.section_id, []).append(remark.body)
+        # The questionnaire's own texts in the report's language where it is complete in it,
+        # else in English, then marked as English (text_lang) for readers and screen readers.
+        text_lang = lang if lang in definition.languages else "en"
         sections = []
         for section in definition.sections:
             items = []
@@ -238,7 +241,7 @@ def response_report_context(assessment: Assessment, lang: str) -> dict:
                 items.append(
                     {
                         "id": item.id,
-                        "text": item.localized("text", lang),
+                        "text": item.localized("text", text_lang),
                         "answer": shown
                         if shown is not None
                         else item.question_type.display(item, value, lang),
@@ -252,14 +255,15 @@ def response_report_context(assessment: Assessment, lang: str) -> dict:
             sections.append(
                 {
                     "id": section.id,
-                    "title": section.localized("title", lang),
+                    "title": section.localized("title", text_lang),
                     "items": items,
                     "remarks": remarks.get(section.id, []),
                 }
             )
         submitted = assessment.submitted_at
         return {
-            "title": definition.localized("title", lang),
+            "title": definition.localized("title", text_lang),
+            "text_lang": None if text_lang == lang else text_lang,
             "questionnaire_label": assessment.round.questionnaire.label,
             "region": {"code": assessment.region.code, "name": assessment.region.name},
             "round": assessment.round.name,
