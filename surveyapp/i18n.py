@@ -4,6 +4,8 @@
 catalogue per request; the template callables ask it for every string.
 """
 
+from functools import lru_cache
+
 from babel import Locale
 from flask import current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations
@@ -59,6 +61,7 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(offered)
 
 
+@lru_cache(maxsize=64)
 def language_name(code: str) -> str:
     """The language's name in itself ("polski" -> "Polski"), as a switcher shows it."""
     name = Locale.parse(code).get_display_name(code) or code
