@@ -341,3 +341,16 @@ def test_a_provider_that_cannot_be_reached_is_told_and_logged(app, client, caplo
     page = client.get("/login").get_data(as_text=True)
     assert "Signing in through the identity provider did not succeed" in page
     assert any("ConnectionError" in event for event in security_events(caplog))
+
+
+def test_without_local_passwords_the_account_has_no_password_pages(app, client, olga, login):
+    """Signed in (here with a password, before passwords were switched off): the header offers
+    neither Password nor Two-factor, and the password page is not there."""
+    login(olga)
+    assert 'href="/account/password"' in client.get("/").get_data(as_text=True)
+    app.config.update(
+        LOCAL_PASSWORDS=False, OIDC_ISSUER="https://login.example.org", OIDC_CLIENT_ID="x"
+    )
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/account/password"' not in html and 'href="/account/two-factor"' not in html
+    assert client.get("/account/password").status_code == 404

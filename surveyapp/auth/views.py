@@ -490,6 +490,8 @@ def choose_language():
 @login_required
 def change_password():
     """Change one's own password; signs out every other session and revokes API tokens."""
+    if not oidc.local_passwords():
+        return _no_passwords()
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user, address = db.session.get(User, current_user.id), request.remote_addr

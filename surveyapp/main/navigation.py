@@ -8,7 +8,7 @@ filled in on every page.
 
 from urllib.parse import quote
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -34,12 +34,15 @@ def site_header() -> Markup:
         html = fragment("_site_header.html", ("visitor",), role=None, next_hole=NEXT_HOLE)
         return Markup(html.replace(NEXT_HOLE, here))  # noqa: S704 (escaped)
     role, name, unread = str(user.role), user.name, unread_notifications()
+    # Without local passwords (OpenID Connect only) there is no password or second factor here.
+    passwords = bool(current_app.config.get("LOCAL_PASSWORDS", True))
     html = fragment(
         "_site_header.html",
-        ("user", role, name, unread),
+        ("user", role, name, unread, passwords),
         role=user.role,
         name=name,
         unread=unread,
+        passwords=passwords,
         csrf_hole=CSRF_HOLE,
         next_hole=NEXT_HOLE,
     )
