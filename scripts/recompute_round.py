@@ -23,7 +23,11 @@ and rebuilds:
 
 Each figure is compared with ``results.csv`` at the precision it is printed with: one decimal,
 half away from zero, on the value canonicalised to 9 decimals (half to even); item scores,
-coverage and counts exactly; each CSV file's SHA-256 with the manifest's. ``--api FILE`` (a
+coverage and counts exactly; each CSV file's SHA-256 with the manifest's. A score column holds
+the score as printed and ``<column>_exact`` every digit (bundles before issue 25: the digits in
+the column and the printed text in ``<column>_shown``): the full-precision value is recomputed,
+and the printed one must be the recomputed value as printed. CSV files are read as UTF-8 with
+or without a byte-order mark. ``--api FILE`` (a
 region's ``/benchmark`` response: its indices, its groups' n, median and quartiles, its
 percentile rank 100 (B + 0.5 E) / N and band) and ``--pdf-text FILE`` (``pdftotext -layout`` of
 its region report, with ``--region``: its indices, its rank in each of its groups and all
@@ -74,8 +78,17 @@ def cell(text: str) -> str:
 
 
 def read_csv(archive: zipfile.ZipFile, name: str) -> list[dict[str, str]]:
-    text = archive.read(name).decode("utf-8")
+    text = archive.read(name).decode("utf-8-sig")  # with the byte-order mark or without
     return [{k: cell(v) for k, v in row.items()} for row in csv.DictReader(io.StringIO(text))]
+
+
+def exact_and_printed(row: dict, column: str) -> tuple[str, str | None]:
+    """(full-precision text, printed text or None) of a score column of a CSV row: the column
+    holds the printed score and ``<column>_exact`` every digit; in earlier bundles the column
+    held every digit and ``<column>_shown`` (results only) the printed score."""
+    if f"{column}_exact" in row:
+        return row[f"{column}_exact"], row[column]
+    return row[column], row.get(f"{column}_shown")
 
 
 def number(text: str) -> float:
@@ -284,13 +297,16 @@ class Recomputed:
                 where = f"answers.csv {assessment} {row['item_id']}"
                 if status != row["status"]:
                     self.problems.append(f"{where}: status {row['status']!r}, expected {status!r}")
-                own, moderated = item_scores(
-                    item, status, raw, number(row["expert_score"]), self.method, population
-                )
+                expert = number(exact_and_printed(row, "expert_score")[0])
+                own, moderated = item_scores(item, status, raw, expert, self.method, population)
                 for name, mine in (("self_score", own), ("moderated_score", moderated)):
-                    theirs = number(row[name])
-                    if not same_full(mine, theirs):
-                        self.problems.append(f"{where}: {name} {row[name]!r}, recomputed {mine!r}")
+                    full, printed = exact_and_printed(row, name)
+                    if not same_full(mine, number(full)):
+                        self.problems.append(f"{where}: {name} {full!r}, recomputed {mine!r}")
+                    elif printed is not None and printed != shown(mine):
+                        self.problems.append(
+                            f"{where}: {name} printed {printed!r}, recomputed {shown(mine)!r}"
+                        )
                 # Method 1.0 leaves a hidden item out of the index's scored items altogether.
                 in_scope = not (status == "hidden" and math.isnan(own) and math.isnan(moderated))
                 as_dk = status in DK_LIKE and moderated == 0
@@ -350,13 +366,13 @@ class Recomputed:
                 continue
             indices += 1
             for column in ("self", "moderated"):
-                printed = row.get(f"{column}_shown", "")
-                if shown(mine[column]) != shown(number(row[column])):
+                full, printed = exact_and_printed(row, column)
+                if shown(mine[column]) != shown(number(full)):
                     self.problems.append(
-                        f"{where}: {column} {shown(number(row[column])) or 'not shown'}, "
+                        f"{where}: {column} {shown(number(full)) or 'not shown'}, "
                         f"recomputed {shown(mine[column]) or 'not shown'}"
                     )
-                elif printed != shown(mine[column]):
+                elif (printed or "") != shown(mine[column]):
                     self.problems.append(
                         f"{where}: {column} printed {printed!r}, recomputed {shown(mine[column])!r}"
                     )
@@ -442,12 +458,18 @@ class Recomputed:
         if int(float(theirs["n"])) != mine["n"]:
             self.problems.append(f"{where}: n {theirs['n']}, recomputed {mine['n']}")
         for name in ("median", "q1", "q3"):
-            value = theirs.get(name)
+            value, printed = theirs.get(name), None
+            if f"{name}_exact" in theirs or f"{name}_shown" in theirs:  # a results.csv row
+                value, printed = exact_and_printed(theirs, name)
             value = number(value) if isinstance(value, str) else (NAN if value is None else value)
             if shown(value) != shown(mine[name]):
                 self.problems.append(
                     f"{where}: {name} {shown(value) or 'none'},"
                     f" recomputed {shown(mine[name]) or 'none'}"
+                )
+            elif printed is not None and printed != shown(mine[name]):
+                self.problems.append(
+                    f"{where}: {name} printed {printed!r}, recomputed {shown(mine[name])!r}"
                 )
 
     def check_api(self, path: str, statistics) -> None:

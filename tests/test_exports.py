@@ -1,6 +1,9 @@
 """The export bundle (method annex §9): items, answers, regions, results and manifest; pseudonyms,
-formula injection, numbers, long text, drafts, access."""
+formula injection, numbers, long text, drafts, access; usable as it comes (issue 25): CSV with a
+byte-order mark, scores rounded as printed beside every digit, yes/no booleans in both formats,
+XLSX frozen, filtered and sized, the codebook and the columns table."""
 
+import csv
 import hashlib
 import io
 import json
@@ -9,13 +12,30 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from surveyapp.assessments.models import Assessment, AssessmentState
 from surveyapp.assessments.operations import save_answer
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
-from surveyapp.reporting.exports import export_tables, neutralised, write_csv_zip
+from surveyapp.numbers import format_score
+from surveyapp.regions.models import Region
+from surveyapp.reporting.exports import (
+    COLUMN_MEANINGS,
+    MAX_WIDTH,
+    ROUNDED,
+    TABLES,
+    ExportTables,
+    csv_bytes,
+    export_tables,
+    neutralised,
+    rounded,
+    with_rounded,
+    write_csv_zip,
+    write_xlsx,
+)
 from surveyapp.reviews.models import ModeratedScore
 
 LONG_TEXT = "Cooperation with partners. " * 18  # 486 characters: beyond the 255 some tools keep
@@ -115,13 +135,13 @@ def test_results_hold_every_index_as_printed_and_group_statistics(app, world):
     assert set(scores["kind"]) <= {"index", "dimension", "aspect"}
     assert "overall" not in set(scores["key"])
     row = scores[(scores.assessment == "ES21") & (scores.key == "strategy")].iloc[0]
-    assert row["self_shown"] and float(row["self_shown"]) == pytest.approx(row["self"], abs=0.05)
+    assert row["self"] == pytest.approx(row["self_exact"], abs=0.05)
     for column in ("coverage_self", "coverage_moderated", "counted", "total", "dk"):
         assert column in scores.columns
     groups = results[results.record == "group"]
     everyone = groups[(groups.group == "all") & (groups.key == "strategy")].iloc[0]
     # Five validated regions: the median only, no quartiles, never min/max/mean.
-    assert everyone["n"] == 5 and everyone["median_shown"] and pd.isna(everyone["q1"])
+    assert everyone["n"] == 5 and everyone["median"] >= 0 and pd.isna(everyone["q1"])
     assert not {"mean", "min", "max"} & set(results.columns)
 
 
@@ -129,15 +149,15 @@ def test_results_print_half_away_from_zero(app, world):
     """budget_share 10 x level + 0.25: ES21's strategy is (2 x 20 + 10.25 + 40) / 4 = 22.5625;
     the printed value is rounded once, from the value to 9 decimals."""
     results = export_tables(world).results
-    for row in results[results.record == "score"].itertuples():
-        for value, printed in ((row.self, row.self_shown), (row.moderated, row.moderated_shown)):
-            if pd.isna(value):
-                assert printed in ("", None) or pd.isna(printed)
-            else:
-                from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+    from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
+    for row in results[results.record == "score"].itertuples():
+        for value, printed in ((row.self_exact, row.self), (row.moderated_exact, row.moderated)):
+            if pd.isna(value):
+                assert pd.isna(printed)
+            else:
                 exact = Decimal(repr(value)).quantize(Decimal("1e-9"), ROUND_HALF_EVEN)
-                assert printed == str(exact.quantize(Decimal("0.1"), ROUND_HALF_UP))
+                assert repr(float(printed)) == str(exact.quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 def test_neutralised_prefixes_formula_triggers_and_leaves_numbers():
@@ -157,6 +177,7 @@ def test_csv_bundle_with_manifest(app, client, login, create_user, world):
     assert sorted(archive.namelist()) == [
         "answers.csv",
         "codebook.csv",
+        "columns.csv",
         "items.csv",
         "manifest.json",
         "regions.csv",
@@ -172,16 +193,18 @@ def test_csv_bundle_with_manifest(app, client, login, create_user, world):
     assert manifest["round"]["name"] == world.name and manifest["round"]["reference_date"]
     assert manifest["snapshot"] and manifest["method"]
     assert "do not publish as is" in manifest["disclosure"]  # it can identify unnamed regions
-    wide = pd.read_csv(archive.open("wide.csv"), dtype=str).set_index("assessment")
+    wide = pd.read_csv(archive.open("wide.csv"), dtype=str, encoding="utf-8-sig")
+    wide = wide.set_index("assessment")
     assert wide.loc["ES21", "practice"] == '\'=HYPERLINK("http://evil")'
     assert wide.loc["ES22", "practice"] == LONG_TEXT.strip()
-    results = pd.read_csv(archive.open("results.csv"), dtype={"self_shown": str})
+    results = pd.read_csv(archive.open("results.csv"), encoding="utf-8-sig")
     scores = results[results.record == "score"]
     assert pd.api.types.is_float_dtype(scores["self"])
+    assert pd.api.types.is_float_dtype(scores["self_exact"])
     source = export_tables(world).results
     source = source[source.record == "score"]
-    assert scores["self"].round(9).tolist() == pytest.approx(
-        source["self"].round(9).tolist(), nan_ok=True
+    assert scores["self_exact"].round(9).tolist() == pytest.approx(
+        source["self_exact"].round(9).tolist(), nan_ok=True
     )
 
 
@@ -203,6 +226,7 @@ def test_xlsx_bundle(app, client, login, create_user, world):
         "regions",
         "results",
         "codebook",
+        "columns",
         "wide",
         "manifest",
     ]
@@ -217,7 +241,9 @@ def test_xlsx_bundle(app, client, login, create_user, world):
     results = list(book["results"].iter_rows(values_only=True))
     header = results[0]
     score = dict(zip(header, results[1], strict=True))
-    assert isinstance(score["self"], float) and isinstance(score["self_shown"], str)
+    # The cell of the rounded column holds every digit; its number format shows one decimal.
+    assert isinstance(score["self"], float) and score["self"] == score["self_exact"]
+    assert book["results"].cell(2, header.index("self") + 1).number_format == "0.0"
     manifest = dict(book["manifest"].iter_rows(min_row=2, values_only=True))
     assert json.loads(manifest["questionnaire"])["slug"] == "small"
 
@@ -287,4 +313,197 @@ def test_a_later_round_has_other_pseudonyms_and_a_panel_trend(app, world, create
     # The panel: the five regions validated in both rounds (ES26 was only submitted before).
     assert trend.loc["strategy", "n"] == 5
     assert trend.loc["strategy", "previous_round"] == world.name
-    assert trend.loc["strategy", "median_change_shown"].lstrip("'").startswith("+")
+    assert trend.loc["strategy", "median_change"] > 0
+    assert trend.loc["strategy", "median_change"] == rounded(
+        trend.loc["strategy", "median_change_exact"]
+    )
+
+
+# -- issue 25, part 4: exports people can use as they come ----------------------------------------
+
+
+def csv_tables(archive: zipfile.ZipFile) -> dict[str, list[list[str]]]:
+    """Every CSV file of the bundle as rows of cells, read as Excel and pandas are told to."""
+    return {
+        name: list(csv.reader(io.StringIO(archive.read(f"{name}.csv").decode("utf-8-sig"))))
+        for name in TABLES
+    }
+
+
+def test_csv_files_start_with_a_byte_order_mark_and_keep_accents(app, world):
+    region = db.session.scalar(select(Region).filter_by(code="ES21"))
+    region.name = "País Vasco"
+    db.session.commit()
+    archive = zipped(export_tables(world))
+    for name in TABLES:
+        data = archive.read(f"{name}.csv")
+        assert data.startswith(b"\xef\xbb\xbf"), name
+        assert not data[3:].startswith(b"\xef\xbb\xbf"), name  # one mark, not two
+    assert not archive.read("manifest.json").startswith(b"\xef\xbb\xbf")  # JSON has none
+    regions = pd.read_csv(archive.open("regions.csv"), encoding="utf-8-sig", dtype=str)
+    assert regions.columns[0] == "assessment"  # the mark is not part of the first name
+    assert "País Vasco" in set(regions["region_name"])
+    assert "País Vasco".encode() in archive.read("regions.csv")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.none(),
+            st.floats(min_value=-100, max_value=100, allow_nan=False),
+            st.integers(min_value=0, max_value=1000).map(lambda n: n / 40),  # ties like 40.25
+            st.integers(min_value=0, max_value=10**6).map(lambda n: n / 10**4 + 0.05),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_a_rounded_column_is_always_the_printed_exact_one(values):
+    """For any score, the CSV's rounded cell is format_score of the exact cell, and the exact
+    cell gives back the very float."""
+    table = with_rounded(pd.DataFrame({"key": "k", "self": values}), ("self",))
+    assert list(table.columns) == ["key", "self", "self_exact"]
+    rows = list(csv.DictReader(io.StringIO(csv_bytes(table).decode("utf-8-sig"))))
+    for value, row in zip(values, rows, strict=True):
+        if value is None:
+            assert row["self"] == row["self_exact"] == ""
+            continue
+        assert float(row["self_exact"]) == value
+        assert row["self"] == format_score(float(row["self_exact"]), "en")
+        assert row["self"] == format_score(value, "en")
+
+
+def test_every_score_column_of_the_bundle_is_rounded_as_printed(app, world):
+    archive = zipped(export_tables(world))
+    tables = csv_tables(archive)
+    checked = 0
+    for name, columns in ROUNDED.items():
+        header, *rows = tables[name]
+        for column in columns:
+            shown, exact = header.index(column), header.index(column + "_exact")
+            assert exact == shown + 1  # side by side
+            for row in rows:
+                full = float(row[exact]) if row[exact] else None
+                assert row[shown] == format_score(full, "en"), (name, column, row)
+                checked += row[exact] != ""
+    assert checked > 50
+
+
+def test_booleans_are_spelled_the_same_in_csv_and_xlsx(app, world, tmp_path):
+    tables = export_tables(world)
+    # A bool that reaches the writer (a numpy or Python one) is written yes/no too.
+    tables.items = tables.items.assign(flag=[i % 2 == 0 for i in range(len(tables.items))])
+    tables.regions = tables.regions.assign(mixed=[True, "x", None, False, "y", True])
+    from_csv = csv_tables(zipped(tables))
+    write_xlsx(tables, tmp_path / "round.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "round.xlsx")
+    booleans = 0
+    for name in TABLES:
+        sheet = [list(row) for row in book[name].iter_rows(values_only=True)]
+        assert sheet[0] == from_csv[name][0], name
+        for csv_row, xlsx_row in zip(from_csv[name][1:], sheet[1:], strict=True):
+            for text, cell in zip(csv_row, xlsx_row, strict=True):
+                assert not isinstance(cell, bool), (name, cell)
+                assert text not in ("True", "False"), name
+                if text in ("yes", "no"):
+                    assert cell == text, (name, text, cell)
+                    booleans += 1
+    assert booleans > 20
+    assert {r[-1] for r in from_csv["items"][1:]} == {"yes", "no"}
+    assert [r[-1] for r in from_csv["regions"][1:]] == ["yes", "x", "", "no", "y", "yes"]
+    assert "yes" in export_tables(world).manifest["rules"]["booleans"]
+
+
+def column_widths(sheet) -> dict[str, float]:
+    """Header -> the width the sheet gives its column (a <col> may span several columns)."""
+    by_index = {}
+    for dimension in sheet.column_dimensions.values():
+        if dimension.customWidth:
+            for index in range(dimension.min, dimension.max + 1):
+                by_index[index] = dimension.width
+    return {sheet.cell(1, c).value: by_index.get(c) for c in range(1, sheet.max_column + 1)}
+
+
+def test_xlsx_sheets_are_frozen_filtered_and_sized(app, world, tmp_path):
+    write_xlsx(export_tables(world), tmp_path / "round.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "round.xlsx")
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == ("B2" if sheet.title == "wide" else "A2"), sheet.title
+        last = sheet.cell(1, sheet.max_column).column_letter
+        assert sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}", sheet.title
+        widths = column_widths(sheet)
+        assert all(w is not None and 6 <= w <= MAX_WIDTH + 1 for w in widths.values()), (
+            sheet.title,
+            widths,
+        )
+    wide = column_widths(book["wide"])
+    # The long practice text gets the widest column the cap allows, a score a narrow one.
+    assert wide["practice"] >= MAX_WIDTH and wide["maturity"] < 20
+    results = column_widths(book["results"])
+    assert results["self"] < 20 and results["self_exact"] > results["self"]
+    assert results["assessment"] >= len("R-0123456789")
+
+
+def test_the_codebook_describes_every_item(app, world):
+    tables = export_tables(world)
+    codebook = tables.codebook.set_index("item_id")
+    for column in (
+        "type",
+        "unit",
+        "min",
+        "max",
+        "options",
+        "option_scores",
+        "show_if",
+        "target",
+        "target_per_million",
+        "dimension",
+        "aspects",
+        "weight",
+        "period",
+    ):
+        assert column in codebook.columns, column
+    staff = codebook.loc["unit_staff"]
+    assert staff["unit"] == "full-time equivalents"
+    assert (staff["min"], staff["max"], staff["target"]) == (0, 500, 4)
+    assert json.loads(staff["show_if"]) == {"item": "has_unit", "equals": True}
+    assert staff["dimension"] == "governance" and staff["weight"] == 1.0
+    maturity = codebook.loc["maturity"]
+    assert maturity["aspects"] == "sme_adoption" and maturity["weight"] == 2.0
+    assert maturity["option_scores"].startswith("0=0 | 1=20") and "3=Fair" in maturity["options"]
+    assert codebook.loc["role", "option_scores"] == "lead=100 | member=50 | none=0"
+    assert codebook.loc["has_unit", "option_scores"] == "yes=100 | no=0"
+    assert codebook.loc["budget_share", "unit"] == "%"
+    assert (codebook.loc["budget_share", "min"], codebook.loc["budget_share", "max"]) == (0, 100)
+    practice = codebook.loc["practice"]
+    assert practice["scored"] == "no" and pd.isna(practice["weight"])
+    assert practice["option_scores"] == ""
+
+
+def test_every_column_of_every_table_is_described(app, world):
+    tables = export_tables(world)
+    described = tables.columns
+    assert list(described.columns) == ["table", "column", "meaning"]
+    assert (described["meaning"].str.len() > 10).all(), described[described["meaning"] == ""]
+    listed = set(zip(described["table"], described["column"], strict=True))
+    for name in TABLES:
+        table = getattr(tables, name)
+        columns = ["assessment", "<item_id>"] if name == "wide" else table.columns
+        for column in columns:
+            assert (name, column) in listed, (name, column)
+    assert set(COLUMN_MEANINGS) == set(TABLES)
+    meaning = described.set_index(["table", "column"])["meaning"]
+    assert "rounded as the reports print it" in meaning[("results", "self")]
+    assert "every digit" in meaning[("results", "self_exact")]
+
+
+def test_an_empty_table_still_gets_a_sheet(tmp_path):
+    empty = pd.DataFrame({"value": pd.Series(dtype=float)})
+    tables = ExportTables(
+        items=empty, answers=empty, regions=empty, results=empty, codebook=empty, wide=empty
+    )
+    write_xlsx(tables, tmp_path / "empty.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "empty.xlsx")["items"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref in ("A1", "A1:A1")
+    assert column_widths(sheet)["value"] >= 6

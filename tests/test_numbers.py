@@ -190,7 +190,7 @@ def test_csv_export_writes_plain_numbers_and_xlsx_numbers(
     archive = zipfile.ZipFile(
         io.BytesIO(client.get(f"/rounds/{assessment.round_id}/export.csv").data)
     )
-    answers_csv = archive.read("answers.csv").decode()
+    answers_csv = archive.read("answers.csv").decode("utf-8-sig")
     assert "e+" not in answers_csv.lower() and "e-0" not in answers_csv.lower()
     answers = pd.read_csv(io.StringIO(answers_csv), dtype={"self_value": str})
     values = answers.set_index("item_id")["self_value"]

@@ -137,20 +137,58 @@ def test_every_index_recomputed_from_the_export_matches(app, round_, tmp_path):
 def test_a_changed_printed_figure_fails(app, round_, tmp_path):
     source = bundle(round_, tmp_path / "round.zip")
 
-    def change(text):
-        lines = text.splitlines(keepends=True)
-        for n, line in enumerate(lines):
-            if line.startswith("score,ES22,,dimension,strategy,"):
-                cells = line.split(",")
-                cells[5] = str(float(cells[5]) + 0.1)  # self, at full precision
-                lines[n] = ",".join(cells)
-                return "".join(lines)
-        raise AssertionError("no ES22 strategy row")
+    def changed(column, how):
+        def change(text):
+            lines = text.splitlines(keepends=True)
+            position = lines[0].split(",").index(column)
+            for n, line in enumerate(lines):
+                if line.startswith("score,ES22,,dimension,strategy,"):
+                    cells = line.split(",")
+                    cells[position] = how(cells[position])
+                    lines[n] = ",".join(cells)
+                    return "".join(lines)
+            raise AssertionError("no ES22 strategy row")
 
-    result = run(rewritten(source, tmp_path / "tampered.zip", "results.csv", change))
+        return change
+
+    # The full-precision value, and the value as printed: each is checked.
+    for column, how, message in (
+        ("self_exact", lambda v: str(float(v) + 0.1), "strategy: self "),
+        ("self", lambda v: f"{float(v) + 0.1:.1f}", "strategy: self printed"),
+    ):
+        tampered = tmp_path / f"tampered-{column}.zip"
+        result = run(rewritten(source, tampered, "results.csv", changed(column, how)))
+        assert result.returncode == 1, column
+        assert f"results.csv ES22/dimension/{message}" in result.stdout, result.stdout
+        assert "all match" not in result.stdout
+
+
+def test_an_item_score_printed_otherwise_fails(app, round_, tmp_path):
+    source = bundle(round_, tmp_path / "round.zip")
+    # ES21 is at level 1: 20.0 as printed, 20.0 with every digit; the printed one changed.
+    answer = rewritten(
+        source,
+        tmp_path / "printed.zip",
+        "answers.csv",
+        lambda text: text.replace(
+            "ES21,maturity,value,1,,,,20.0,20.0,", "ES21,maturity,value,1,,,,20.1,20.0,", 1
+        ),
+    )
+    result = run(answer)
     assert result.returncode == 1
-    assert "results.csv ES22/dimension/strategy: self" in result.stdout
-    assert "all match" not in result.stdout
+    assert "answers.csv ES21 maturity: self_score printed '20.1'" in result.stdout
+
+
+def test_a_bundle_without_byte_order_mark_is_read_too(app, round_, tmp_path):
+    """Bundles written before the mark (and files saved again by other tools) still check."""
+    source = bundle(round_, tmp_path / "round.zip")
+    with zipfile.ZipFile(source) as archive:
+        assert archive.read("results.csv").startswith(b"\xef\xbb\xbf")
+    plain = source
+    for name in ("items.csv", "answers.csv", "regions.csv", "results.csv"):
+        plain = rewritten(plain, tmp_path / f"plain-{name}.zip", name, lambda t: t.lstrip("\ufeff"))
+    result = run(plain)
+    assert result.returncode == 0, result.stdout
 
 
 def test_a_changed_answer_or_file_fails(app, round_, tmp_path):
@@ -214,7 +252,7 @@ def test_the_region_report_prints_the_recomputed_figures(app, round_, tmp_path):
     assert " PDF figures" in result.stdout
     results = export_tables(round_).results
     c7 = results[(results["record"] == "score") & (results["assessment"] == "ES22")]
-    printed = c7[c7["key"] == "c7"]["moderated_shown"].iloc[0]
+    printed = repr(float(c7[c7["key"] == "c7"]["moderated"].iloc[0]))
     other = f"{float(printed) + 0.1:.1f}"
     # Every occurrence of the printed C7 index becomes another figure.
     text.write_text(re.sub(rf"(?<!\S){re.escape(printed)}(?!\S)", other, text.read_text()))

@@ -153,7 +153,7 @@ def test_an_unpaired_surrogate_poisons_nothing(app, poisoned, login):
         response = expert.get(url, follow_redirects=True)
         assert response.status_code == 200, (url, response.status_code)
     csv = zipfile.ZipFile(io.BytesIO(expert.get(f"/rounds/{round_id}/export.csv").data))
-    assert "broken \ufffd text" in csv.read("answers.csv").decode()
+    assert "broken \ufffd text" in csv.read("answers.csv").decode("utf-8-sig")
     book = openpyxl.load_workbook(io.BytesIO(expert.get(f"/rounds/{round_id}/export.xlsx").data))
     assert answer.value in [cell for row in book["wide"].values for cell in row]
 

@@ -16,8 +16,19 @@ The bundle holds enough to recompute every published figure without the applicat
   group shown (n, median, quartiles from 10 regions) and the panel trend with its n;
 * ``manifest.json``: method version, questionnaire slug, version and content SHA-256, round and
   reference date, the data snapshot id and the SHA-256 of each CSV file;
-* ``codebook.csv`` (item texts and options) and ``wide.csv`` (one row per assessment, one column
-  per item) for readers.
+* ``codebook.csv``: every item's text, type, unit, min/max, options with their scores, ``show_if``
+  condition, target, dimension, aspects and weight; ``columns.csv``: what every column of every
+  table means (table, column, meaning); ``wide.csv`` (one row per assessment, one column per
+  item) for readers.
+
+Made to be used as they come (issue 25): CSV files are UTF-8 with a byte-order mark (Excel
+opens "País Vasco" right; read them as ``utf-8-sig``). Every score column (``self``,
+``median``, ``self_score``, ...) holds the score **rounded as the reports print it** (one
+decimal, half away from zero on the value to 9 decimals, :func:`rounded`) and ``<column>_exact``
+beside it every digit; in XLSX the rounded column's cell holds the full-precision number with a
+one-decimal number format. Booleans are written ``yes``/``no`` in both formats (a bool never
+reaches a file as True/1). Each XLSX sheet has its header row frozen, a filter and column widths
+from its content (capped).
 
 Only assessments a region submitted count (submitted, under review, validated); drafts never
 appear. Assessments are identified by a **pseudonymous id**: the region's code where the region
@@ -40,8 +51,9 @@ import json
 import math
 import zipfile
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 from flask import current_app
@@ -49,7 +61,7 @@ from sqlalchemy import select
 
 from surveyapp.analysis import peers, queries, scoring
 from surveyapp.extensions import db
-from surveyapp.numbers import format_change, format_score
+from surveyapp.numbers import SCORE_QUANTUM, canonical
 from surveyapp.regions.models import RegionPopulation
 from surveyapp.rounds.models import Round
 
@@ -57,7 +69,20 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "{=")
 #: Excel's limit on the characters in one cell.
 XLSX_CELL_LIMIT = 32767
 #: The CSV files of the bundle, in the order they are written (the manifest comes last).
-TABLES = ("items", "answers", "regions", "results", "codebook", "wide")
+TABLES = ("items", "answers", "regions", "results", "codebook", "columns", "wide")
+#: How every boolean of the bundle is written, in CSV and XLSX alike.
+YES, NO = "yes", "no"
+#: The suffix of the full-precision column beside a rounded score column.
+EXACT = "_exact"
+#: The score columns of each table: rounded as printed, with ``<name>_exact`` beside each.
+ROUNDED = {
+    "answers": ("expert_score", "self_score", "moderated_score"),
+    "results": ("self", "moderated", "median", "q1", "q3", "median_change"),
+}
+#: Column widths of the XLSX sheets, in characters: from the content, within these bounds.
+MIN_WIDTH, MAX_WIDTH = 6, 60
+#: The number format of a rounded score cell in XLSX (its value has every digit).
+ONE_DECIMAL = "0.0"
 RESULT_COLUMNS = [
     "record",  # score | group | trend
     "assessment",
@@ -65,9 +90,9 @@ RESULT_COLUMNS = [
     "kind",
     "key",
     "self",
+    "self_exact",
     "moderated",
-    "self_shown",
-    "moderated_shown",
+    "moderated_exact",
     "coverage_self",
     "coverage_moderated",
     "counted",
@@ -75,13 +100,13 @@ RESULT_COLUMNS = [
     "dk",
     "n",
     "median",
+    "median_exact",
     "q1",
+    "q1_exact",
     "q3",
-    "median_shown",
-    "q1_shown",
-    "q3_shown",
+    "q3_exact",
     "median_change",
-    "median_change_shown",
+    "median_change_exact",
     "suppressed",
     "cross_version",
     "previous_round",
@@ -96,7 +121,7 @@ class ExportError(ValueError):
 def _cell(value):
     """A stored answer as one readable cell: numbers stay numbers, lists joined, yes/no."""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return YES if value else NO
     if isinstance(value, float) and value.is_integer():
         return int(value)  # stored answers are whole numbers as int; pandas made it a float
     if isinstance(value, int | float):
@@ -117,7 +142,30 @@ def _json(value) -> str:
 
 
 def _yes(flag) -> str:
-    return "yes" if bool(flag) and not pd.isna(flag) else "no"
+    return YES if bool(flag) and not pd.isna(flag) else NO
+
+
+def rounded(value) -> float | None:
+    """A score as the reports print it (``numbers.format_score``'s rule: one decimal, half away
+    from zero on the canonical value), as a number; None for no score."""
+    if value is None or pd.isna(value):
+        return None
+    number = canonical(value).quantize(SCORE_QUANTUM, rounding=ROUND_HALF_UP)
+    return float(abs(number) if number == 0 else number)
+
+
+def with_rounded(table: pd.DataFrame, names) -> pd.DataFrame:
+    """The table with each of these columns rounded as printed and its full-precision values
+    in ``<name>_exact`` right after it."""
+    columns = {}
+    for name in table.columns:
+        if name in names:
+            exact = pd.to_numeric(table[name], errors="coerce").astype(float)
+            columns[name] = exact.map(rounded).astype(float)
+            columns[name + EXACT] = exact
+        elif not (name.endswith(EXACT) and name[: -len(EXACT)] in names):
+            columns[name] = table[name]
+    return pd.DataFrame(columns, index=table.index)
 
 
 def _plain(value):
@@ -142,6 +190,8 @@ class ExportTables:
     results: pd.DataFrame
     codebook: pd.DataFrame
     wide: pd.DataFrame
+    #: What each column of each table means (table, column, meaning).
+    columns: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["table"]))
     #: Method, questionnaire, round and snapshot (the file hashes are added when written).
     manifest: dict = field(default_factory=dict)
 
@@ -174,21 +224,26 @@ def export_tables(round_: Round) -> ExportTables:
     table = table.reindex(columns=RESULT_COLUMNS)
     for name in ("counted", "total", "dk", "n"):
         table[name] = pd.to_numeric(table[name]).astype("Int64")
+    table = with_rounded(table, ROUNDED["results"])
+    answers = with_rounded(answers, ROUNDED["answers"])
     order = {item.id: n for n, item in enumerate(definition.items)}
     wide = answers.assign(value=answers["self_value"].map(_readable))
     wide = wide.pivot(index="assessment", columns="item_id", values="value")
     wide = wide.reindex(columns=sorted(wide.columns, key=lambda i: order.get(i, len(order))))
     wide = wide.reset_index().sort_values("assessment").reset_index(drop=True)
     wide.columns.name = None
-    return ExportTables(
+    tables = ExportTables(
         items=items,
         answers=answers,
         regions=regions,
         results=table,
         codebook=_codebook(definition),
+        columns=pd.DataFrame(columns=list(COLUMNS_COLUMNS)),
         wide=wide,
         manifest=_manifest(round_, results),
     )
+    tables.columns = column_table(tables)
+    return tables
 
 
 def _readable(text: str):
@@ -305,17 +360,11 @@ def _score_rows(results, ids: pd.Series) -> pd.DataFrame:
             "moderated": scores["moderated"].to_numpy(dtype=float),
         }
     )
-    table["self_shown"] = table["self"].map(_shown)
-    table["moderated_shown"] = table["moderated"].map(_shown)
     for name in ("coverage_self", "coverage_moderated", "counted", "total", "dk"):
         table[name] = scores[name].to_numpy() if name in scores else None
     table["order"] = table["kind"].map(KIND_ORDER).fillna(len(KIND_ORDER))
     table = table.sort_values(["assessment", "order", "key"]).drop(columns="order")
     return table.reset_index(drop=True)
-
-
-def _shown(value) -> str:
-    return format_score(None if pd.isna(value) else float(value), "en")
 
 
 def _shown_groups(results) -> list[str]:
@@ -342,7 +391,6 @@ def _group_rows(results) -> pd.DataFrame:
             for name in ("median", "q1", "q3"):
                 value = row.get(name)
                 entry[name] = None if value is None or pd.isna(value) else float(value)
-                entry[f"{name}_shown"] = _shown(value)
             rows.append(entry)
     table = pd.DataFrame(
         rows,
@@ -355,9 +403,6 @@ def _group_rows(results) -> pd.DataFrame:
             "median",
             "q1",
             "q3",
-            "median_shown",
-            "q1_shown",
-            "q3_shown",
         ],
     )
     table["order"] = table["kind"].map(KIND_ORDER).fillna(len(KIND_ORDER))
@@ -384,9 +429,6 @@ def _trend_rows(round_: Round) -> pd.DataFrame:
                 "key": row["key"],
                 "n": int(row["n"]),
                 "median_change": None if suppressed or pd.isna(change) else float(change),
-                "median_change_shown": ""
-                if suppressed
-                else format_change(None if pd.isna(change) else float(change), "en"),
                 "suppressed": _yes(suppressed),
                 "cross_version": _yes(row["cross_version"]),
                 "previous_round": previous.name,
@@ -396,31 +438,214 @@ def _trend_rows(round_: Round) -> pd.DataFrame:
 
 
 def _codebook(definition) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "item_id": item.id,
-                "section": item.section_id,
-                "text": item.localized("text", "en"),
-                "type": item.type,
-                "options": " | ".join(
-                    f"{o['value']}={item.localize(o['label'], 'en')}"
-                    for o in item.config.get("options", ())
-                )
-                or " | ".join(
-                    f"{level['level']}={item.localize(level['label'], 'en')}"
-                    for level in item.config.get("levels", ())
-                ),
-                "home_kind": item.home_kind or "",
-                "home": item.home or "",
-                "weight": item.weight if item.is_scored else None,
-                "scored": _yes(item.is_scored),
-                "context": _yes(getattr(item, "is_context", False)),
-                "required": _yes(item.required),
-            }
-            for item in definition.items
-        ]
+    """One row per item of the questionnaire: what it asks, how it is answered and scored."""
+    aspect_ids = {aspect.id for aspect in definition.aspects}
+    table = pd.DataFrame([_codebook_row(item, aspect_ids) for item in definition.items])
+    for name in ("min", "max", "target", "target_floor"):
+        values = pd.to_numeric(table[name], errors="coerce")
+        whole = values.dropna()
+        table[name] = values.astype("Int64") if (whole == whole.round()).all() else values
+    return table
+
+
+def _codebook_row(item, aspect_ids: set[str]) -> dict:
+    config = item.config
+    options = config.get("options", ())
+    levels = config.get("levels", ())
+    relative = getattr(item, "relative_target", None) or (
+        config.get("target") if isinstance(config.get("target"), dict) else None
     )
+    absolute = config.get("target") if not isinstance(config.get("target"), dict) else None
+    bounds = {"scale": (0, 5), "percent": (0, 100)}.get(
+        item.type, (config.get("min"), config.get("max"))
+    )
+    unit = item.localize(config["unit"], "en") if config.get("unit") else ""
+    if item.type == "percent" and not unit:
+        unit = "%"
+    home_kind, home = item.home_kind or "", item.home or ""
+    if not home_kind and item.is_scored and item.dimension:  # format 1
+        home_kind = scoring.ASPECT if item.dimension in aspect_ids else scoring.DIMENSION
+        home = item.dimension
+    aspects = [home] if home_kind == scoring.ASPECT else []
+    aspects += [a for a in item.aspects if a not in aspects]
+    return {
+        "item_id": item.id,
+        "section": item.section_id,
+        "text": item.localized("text", "en"),
+        "type": item.type,
+        "unit": unit,
+        "min": bounds[0],
+        "max": bounds[1],
+        "options": " | ".join(f"{o['value']}={item.localize(o['label'], 'en')}" for o in options)
+        or " | ".join(f"{lv['level']}={item.localize(lv['label'], 'en')}" for lv in levels)
+        or (f"{YES} | {NO}" if item.type == "yes_no" else ""),
+        "option_scores": _option_scores(item) if item.is_scored else "",
+        "show_if": json.dumps(item.show_if, sort_keys=True) if item.show_if else "",
+        "target": absolute if item.is_scored else None,
+        "target_per_million": relative.get("per_million") if relative else None,
+        "target_exponent": relative.get("exponent", 0.5) if relative else None,
+        "target_floor": relative.get("floor", 1) if relative else None,
+        "period": item.period or "",
+        "dimension": home if home_kind == scoring.DIMENSION else "",
+        "aspects": "; ".join(aspects),
+        "relates_to": "; ".join(item.relates_to or ()),
+        "home_kind": home_kind,
+        "home": home,
+        "weight": float(item.weight) if item.is_scored else None,
+        "scored": _yes(item.is_scored),
+        "context": _yes(getattr(item, "is_context", False)),
+        "required": _yes(item.required),
+        "allow_dk": _yes(item.allow_dk),
+        "allow_na": _yes(item.allow_na or config.get("allow_na", False)),
+    }
+
+
+def _option_scores(item) -> str:
+    """The score (0-100) of each answer of a scored item with a fixed set of answers."""
+    if item.type == "scale":
+        return " | ".join(f"{level}={20 * level}" for level in range(6))
+    if item.type == "yes_no":
+        return f"{YES}=100 | {NO}=0"
+    options = item.config.get("options", ())
+    if options and all("score" in o for o in options):
+        return " | ".join(f"{o['value']}={_plain(o['score'])}" for o in options)
+    return ""
+
+
+ROUNDED_MEANING = (
+    "; rounded as the reports print it (one decimal, half away from zero on the value to 9"
+    " decimals); {name}_exact holds every digit"
+)
+YES_NO = f" ({YES}/{NO})"
+#: The columns of the tables (and of the columns table itself), each with its meaning. A score
+#: column's ``_exact`` twin is described from it.
+COLUMNS_COLUMNS = {
+    "table": "the table (CSV file or XLSX sheet) the column is in",
+    "column": "the column's name",
+    "meaning": "what the column holds",
+}
+COLUMN_MEANINGS = {
+    "items": {
+        "item_id": "the scored item's id (codebook item_id)",
+        "home_kind": "what the item scores in: dimension or aspect",
+        "home": "the id of the dimension or aspect the item scores in",
+        "type": "the item's question type",
+        "weight": "the item's weight in its dimension or aspect index",
+        "rule": "the scoring rule as JSON: kind (scale, yes_no, percent, choice, target, count)"
+        " with option scores, target, or per_million, exponent and floor",
+        "dk_score": 'the score of "Don\'t know", a blank or a hidden item (method 2.0)',
+        "gate": "the show_if condition as JSON (empty: always shown)",
+        "allow_na": 'whether "not applicable" is an answer' + YES_NO,
+        "relates_to": "ids of the aspects whose page lists the item, joined with ;",
+    },
+    "answers": {
+        "round": "the round's name",
+        "assessment": "the assessment's id: the region code where the region agreed to be named,"
+        " otherwise R- and ten hex digits (stable within the round only)",
+        "item_id": "the item's id (codebook item_id)",
+        "status": "how the answer counts: value, dk, blank, hidden, na_pending, na_accepted,"
+        " na_rejected (empty for an unscored item)",
+        "self_value": "the region's answer as JSON (yes/no answers true/false; empty: no answer)",
+        "expert_score": "the score 0-100 an expert gave the item (empty: none)",
+        "na_decision": 'the expert\'s decision on "not applicable": accepted or rejected',
+        "self_score": "the item's score 0-100 from the region's answer",
+        "moderated_score": "the item's score 0-100 after the experts' review",
+        "evidence": "whether evidence was given" + YES_NO,
+    },
+    "regions": {
+        "assessment": "the assessment's id (see answers)",
+        "region_code": "the NUTS code, where the region agreed to be named",
+        "region_name": "the region's name, where the region agreed to be named",
+        "state": "the assessment's state: submitted, under_review or validated",
+        "validated": "whether the assessment is validated" + YES_NO,
+        "population": "the region's population",
+        "population_year": "the year of the population",
+        "population_source": "where the population comes from",
+        "groups": "the peer groups the region belongs to that are shown, joined with ;",
+        "similar_regions": "the ids of its structurally similar regions, nearest first",
+    },
+    "results": {
+        "record": "score (an index of an assessment), group (a group's statistics) or trend"
+        " (the change of the median over the panel)",
+        "assessment": "the assessment's id (score rows)",
+        "group": "the peer group's key (group rows)",
+        "kind": "index, dimension or aspect",
+        "key": "the index's id (c7, a dimension or an aspect)",
+        "self": "the index from the region's own answers",
+        "moderated": "the index after the experts' review",
+        "coverage_self": "the counted share of the index's weight, self",
+        "coverage_moderated": "the counted share of the index's weight, moderated",
+        "counted": "items counted in the moderated index",
+        "total": "items of the index",
+        "dk": 'items counted as "Don\'t know"',
+        "n": "regions with a value (group and trend rows)",
+        "median": "the group's median of the validated moderated scores",
+        "q1": "the first quartile (type 7, from 10 regions)",
+        "q3": "the third quartile (type 7, from 10 regions)",
+        "median_change": "the change of the panel's median since previous_round",
+        "suppressed": "whether the trend is suppressed (too few regions)" + YES_NO,
+        "cross_version": "whether the trend compares two questionnaire versions" + YES_NO,
+        "previous_round": "the round the trend compares with",
+    },
+    "codebook": {
+        "item_id": "the item's id",
+        "section": "the id of the item's section",
+        "text": "the question (English)",
+        "type": "the question type: scale, yes_no, number, percent, single_choice,"
+        " multi_choice, text, long_text, url_list",
+        "unit": "the unit of a number (% for a percent)",
+        "min": "the smallest answer allowed",
+        "max": "the largest answer allowed",
+        "options": "the answers with their labels (value=label, joined with |)",
+        "option_scores": "the score 0-100 of each answer of a scored item (value=score)",
+        "show_if": "the condition under which the item is shown, as JSON (empty: always)",
+        "target": "the absolute target of a scored count: 100 x answer / target",
+        "target_per_million": "a count's target relative to the region's size: rho in"
+        " max(floor, rho x P^exponent), P the population in millions",
+        "target_exponent": "the exponent of the relative target",
+        "target_floor": "the floor of the relative target",
+        "period": "the period a count is asked for",
+        "dimension": "the dimension the item scores in",
+        "aspects": "the critical aspects the item scores in, joined with ;",
+        "relates_to": "the aspects whose page lists the item (not scored there)",
+        "home_kind": "dimension or aspect: what the item scores in",
+        "home": "the id of that dimension or aspect",
+        "weight": "the item's weight (scored items)",
+        "scored": "whether the item is scored" + YES_NO,
+        "context": "whether the item is context only (never scored)" + YES_NO,
+        "required": "whether an answer is required" + YES_NO,
+        "allow_dk": 'whether "Don\'t know" is an answer' + YES_NO,
+        "allow_na": 'whether "not applicable" is an answer' + YES_NO,
+    },
+    "columns": COLUMNS_COLUMNS,
+    "wide": {
+        "assessment": "the assessment's id (see answers)",
+        "<item_id>": "one column per item: the region's answer as read (lists joined with ;,"
+        f" yes/no answers {YES}/{NO}); see the codebook",
+    },
+}
+
+
+def column_table(tables: ExportTables) -> pd.DataFrame:
+    """table, column, meaning of every column of the bundle's tables (the wide table's item
+    columns as one row ``<item_id>``)."""
+    rows = []
+    for name in TABLES:
+        meanings = COLUMN_MEANINGS.get(name, {})
+        columns = list(getattr(tables, name).columns) if name != "columns" else list(meanings)
+        if name == "wide":
+            columns = ["assessment", "<item_id>"]
+        for column in columns:
+            if column in meanings:
+                meaning = meanings[column]
+                if column in ROUNDED.get(name, ()):
+                    meaning += ROUNDED_MEANING.format(name=column)
+            elif column.endswith(EXACT) and column[: -len(EXACT)] in meanings:
+                meaning = f"{column[: -len(EXACT)]} with every digit (full precision)"
+            else:
+                meaning = ""
+            rows.append({"table": name, "column": column, "meaning": meaning})
+    return pd.DataFrame(rows, columns=list(COLUMNS_COLUMNS))
 
 
 #: What the bundle may reveal, written into its manifest for whoever receives a copy.
@@ -462,6 +687,10 @@ def _manifest(round_: Round, results) -> dict:
             "groups": "validated assessments, moderated scores; at least 5 values; "
             "quartiles (type 7) from 10",
             "display": "one decimal, half away from zero, on the value to 9 decimals",
+            "score_columns": "rounded as displayed; <column>_exact holds every digit (in XLSX "
+            "the rounded column's cell value has every digit, formatted with one decimal)",
+            "booleans": f"{YES} / {NO}, the same in CSV and XLSX",
+            "encoding": "CSV: UTF-8 with a byte-order mark, comma-separated, CRLF line ends",
         },
         "disclosure": DISCLOSURE,
         "similar": _similar_basis(results),
@@ -501,10 +730,24 @@ def neutralised(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns, columns=table.columns)
 
 
+def _spelled(value):
+    """A boolean as the bundle writes it (yes/no), anything else as it is."""
+    if isinstance(value, bool | np.bool_):
+        return YES if value else NO
+    return value
+
+
 def _rows(table: pd.DataFrame):
-    """Rows of Python values, missing ones None (columns to lists, zipped: the fast way)."""
+    """Rows of Python values, missing ones None, booleans yes/no (columns to lists, zipped: the
+    fast way)."""
     columns = []
     for _name, column in neutralised(table).items():
+        if column.dtype.kind == "b" or str(column.dtype) == "boolean":
+            column = column.astype(object).map(_spelled, na_action="ignore")
+        elif column.dtype == object and any(
+            isinstance(v, bool | np.bool_) for v in column.unique()
+        ):
+            column = column.map(_spelled)
         if column.dtype.kind in "fO" or str(column.dtype) == "Int64":
             column = column.astype(object).where(column.notna(), None)
         columns.append(column.tolist())
@@ -512,13 +755,13 @@ def _rows(table: pd.DataFrame):
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """One RFC 4180 CSV file (UTF-8, CRLF line ends)."""
+    """One RFC 4180 CSV file (UTF-8 with a byte-order mark, for Excel; CRLF line ends)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(table.columns)
     # None is written as an empty field; floats as plain decimals, never 1e-05.
     writer.writerows(tuple(map(_plain, row)) for row in _rows(table))
-    return buffer.getvalue().encode("utf-8")
+    return buffer.getvalue().encode("utf-8-sig")
 
 
 def _files(tables: ExportTables) -> tuple[dict[str, bytes], dict]:
@@ -563,18 +806,38 @@ def new_workbook(out) -> xlsxwriter.Workbook:
 
 
 def write_sheet(workbook: xlsxwriter.Workbook, name: str, table: pd.DataFrame, header) -> None:
-    """The table as a sheet: numbers as numbers, text as text; over-long text is an error."""
+    """The table as a sheet: numbers as numbers, text as text; over-long text is an error.
+
+    A rounded score column (one with a ``<name>_exact`` twin) gets the full-precision value
+    with a one-decimal number format. The header row is frozen (and the wide table's first
+    column), every column has a filter and a width from its longest cell (capped).
+    """
     sheet = workbook.add_worksheet(name)
-    sheet.write_row(0, 0, [str(c) for c in table.columns], header)
+    headers = [str(c) for c in table.columns]
+    sheet.write_row(0, 0, headers, header)
+    exact_of = {c: headers.index(h + EXACT) for c, h in enumerate(headers) if h + EXACT in headers}
+    one_decimal = workbook.add_format({"num_format": ONE_DECIMAL}) if exact_of else None
+    widths = [len(h) for h in headers]
     write_number, write_string = sheet.write_number, sheet.write_string
+    r = 0
     for r, row in enumerate(_rows(table), start=1):
         for c, value in enumerate(row):
+            if c in exact_of:
+                exact = row[exact_of[c]]
+                value = exact if isinstance(exact, int | float) else value
             if value is None:
                 continue
             if isinstance(value, int | float):
                 if isinstance(value, float) and math.isnan(value):
                     continue
-                write_number(r, c, value)
+                if c in exact_of:
+                    write_number(r, c, value, one_decimal)
+                    width = len(f"{value:.1f}")
+                else:
+                    write_number(r, c, value)
+                    width = len(str(_plain(value)))
+                if width > widths[c]:
+                    widths[c] = width
                 continue
             text = str(value)
             if len(text) > XLSX_CELL_LIMIT:
@@ -583,6 +846,14 @@ def write_sheet(workbook: xlsxwriter.Workbook, name: str, table: pd.DataFrame, h
                     f" more than a spreadsheet cell holds ({XLSX_CELL_LIMIT})"
                 )
             write_string(r, c, text)
+            if len(text) > widths[c]:
+                widths[c] = len(text)
+    if headers:
+        sheet.freeze_panes(1, 1 if name == "wide" else 0)
+        sheet.autofilter(0, 0, r, len(headers) - 1)
+        for c, width in enumerate(widths):
+            # + 2 for the filter's button beside the header
+            sheet.set_column(c, c, min(MAX_WIDTH, max(MIN_WIDTH, width + 2)))
 
 
 def export_round(round_: Round, fmt: str, out) -> None:
