@@ -101,6 +101,8 @@ class Config:
     #: sent or abandoned email are deleted after these many days.
     NOTIFICATION_RETENTION_DAYS = int(os.environ.get("NOTIFICATION_RETENTION_DAYS", "365"))
     MAIL_RETENTION_DAYS = int(os.environ.get("MAIL_RETENTION_DAYS", "90"))
+    #: Expired API tokens are deleted this many days after their expiry.
+    API_TOKEN_RETENTION_DAYS = int(os.environ.get("API_TOKEN_RETENTION_DAYS", "90"))
     #: Roles that must sign in with a second factor (an authenticator app, auth.two_factor),
     #: e.g. "admin,expert"; the others may turn it on. Set up at the first sign-in.
     REQUIRE_2FA_FOR = frozenset(

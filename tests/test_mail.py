@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from surveyapp.assessments.models import AssessmentState
 from surveyapp.auth.models import Role
+from surveyapp.db import utcnow
 from surveyapp.extensions import db
 from surveyapp.mail.models import Delivery, MailPreference, OutgoingMail, Topic
 from surveyapp.mail.operations import set_delivery
@@ -263,3 +264,17 @@ def test_a_message_that_cannot_be_written_does_not_stop_the_others(app, cli, inb
     assert [to for to, _m in inbox.messages] == [["olga@example.org"]]
     broken = db.session.scalars(select(OutgoingMail).filter_by(subject="x")).one()
     assert broken.attempts == 1 and broken.sent_at is None and broken.last_error
+
+
+def test_a_message_taken_by_another_run_is_not_sent_twice(app, cli, inbox, people):
+    from surveyapp.mail.delivery import CLAIM_EXPIRES, deliver_pending
+
+    _comment(people)
+    mail = db.session.scalars(select(OutgoingMail)).one()
+    mail.claimed_at = utcnow()  # another worker is sending it
+    db.session.commit()
+    assert deliver_pending() == (0, 0) and inbox.messages == []
+    mail = db.session.scalars(select(OutgoingMail)).one()
+    mail.claimed_at = utcnow() - CLAIM_EXPIRES - timedelta(seconds=1)  # that run died
+    db.session.commit()
+    assert deliver_pending() == (1, 0) and len(inbox.messages) == 1

@@ -124,3 +124,25 @@ def test_the_cli_exports_erases_and_purges(
     assert counts["notifications"] == 1
     assert [n.kind for n in db.session.scalars(select(Notification))] == ["validated"]
     assert "notifications: 0" in cli.invoke(args=["privacy", "purge"]).output
+
+
+def test_erasure_changes_whole_values_only_and_only_the_persons_notifications(
+    app, create_region, create_user, create_assessment
+):
+    from surveyapp.audit.operations import log_event
+
+    admin = create_user(email="admin@example.org", name="Ada Admin", role=Role.admin)
+    region = create_region("DE71", "Annaberg")
+    short = create_user(email="an@example.org", name="An", regions=[region])
+    namesake = create_user(email="an2@example.org", name="An", regions=[region])
+    assessment = create_assessment(region=region)
+    log_event("user.changed", "user", short.id, user=admin, new_value={"region": "Annaberg"})
+    notify([admin], "resubmitted", assessment, short)
+    notify([admin], "validated", assessment, namesake)
+    db.session.commit()
+    erase_user(short, admin)
+    db.session.commit()
+    event = db.session.scalars(select(AuditEvent).filter_by(action="user.changed")).one()
+    assert event.new_value == {"region": "Annaberg"}
+    names = {n.kind: n.actor_name for n in db.session.scalars(select(Notification))}
+    assert names == {"resubmitted": f"Former user {short.id}", "validated": "An"}

@@ -234,3 +234,17 @@ def test_questionnaire_v2_is_complete_in_five_languages():
         ]
         assert all(text.strip() for _source, text in translations[lang].values()), lang
         assert len(same) <= 3, (lang, same)
+
+
+def test_a_french_page_never_lends_its_words_to_an_english_one(
+    app, client, create_region, create_user, create_assessment, login
+):
+    """The section page's own strings follow the interface's language, whatever language the
+    questionnaire's texts are in (here English for both readers)."""
+    region = create_region()
+    assessment = create_assessment(region=region)
+    login(create_user(regions=[region]))
+    url = f"/assessments/{assessment.id}/sections/basics"
+    french = client.get(url, headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    english = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert ">Historique<" in french and ">History<" in english and "Historique" not in english

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from surveyapp.assessments.forms import comment_field_name, extra_fields, version_field_name
 from surveyapp.assessments.operations import asks_reason, can_ask_evidence
 from surveyapp.fragments import fragment
-from surveyapp.i18n import lang_attribute
+from surveyapp.i18n import current_lang, lang_attribute
 from surveyapp.questionnaires.definition import Definition, Section
 from surveyapp.questionnaires.types import DONT_KNOW, NOT_APPLICABLE
 
@@ -162,9 +162,9 @@ def item_blocks(
     """The HTML of each item of the section, in order."""
     localized = definition.localized_items(lang)
     conditions = definition.show_if_conditions
-    strings = page_strings(lang)
-    # The questionnaire's texts carry their language where it is not the page's.
-    strings["q"] = lang_attribute(lang)
+    # The page's own strings in the interface's language (page_strings is kept per language:
+    # a copy, never the kept dict, gets the questionnaire texts' lang attribute).
+    strings = {**page_strings(current_lang()), "q": lang_attribute(lang)}
     timezone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     blocks = []
     for item in section.items:

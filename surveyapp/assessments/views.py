@@ -274,7 +274,7 @@ def render_restored_section(assessment_id: int, section_id: str, formdata: Multi
     section = _section_or_404(assessment, section_id)
     if not can_edit(current_user, assessment):
         abort(403)
-    content_hash = assessment.round.questionnaire.content_hash
+    content_hash = assessment.round.questionnaire.cache_key
     # The form renders a fresh CSRF token, so the restored answers can be saved.
     form = section_form(content_hash, section, current_lang(), formdata=formdata)
     return _render_section(assessment, section, form, restored=True, status=status)
@@ -288,7 +288,7 @@ def save_section(assessment_id: int, section_id: str):
     section = _section_or_404(assessment, section_id)
     if not can_edit(current_user, assessment):
         abort(403)
-    form = section_form(assessment.round.questionnaire.content_hash, section, current_lang())
+    form = section_form(assessment.round.questionnaire.cache_key, section, current_lang())
     form.validate()
     conflicts = {}
     for item in section.items:
@@ -448,7 +448,7 @@ def autosave_answer(assessment_id: int, item_id: str):
         return jsonify(error=_("The request was not understood.")), 400
     try:
         given = parse_item_input(
-            assessment.round.questionnaire.content_hash,
+            assessment.round.questionnaire.cache_key,
             item,
             raw,
             comment,

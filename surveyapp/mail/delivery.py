@@ -10,11 +10,12 @@ from __future__ import annotations
 import smtplib
 import ssl
 from collections.abc import Callable
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 
 from flask import after_this_request, current_app, g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from surveyapp.auth.models import User
 from surveyapp.db import utcnow
@@ -65,6 +66,27 @@ def send_message(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
+#: A claim older than this is taken as a dead run's: the message is tried again.
+CLAIM_EXPIRES = timedelta(minutes=10)
+
+
+def _claim(mail: OutgoingMail) -> bool:
+    """Take the message for this run, committed, so that no two runs send it."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(OutgoingMail)
+        .where(
+            OutgoingMail.id == mail.id,
+            OutgoingMail.sent_at.is_(None),
+            or_(OutgoingMail.claimed_at.is_(None), OutgoingMail.claimed_at < now - CLAIM_EXPIRES),
+        )
+        .values(claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return claimed.rowcount == 1
+
+
 def deliver_pending(limit: int = 500) -> tuple[int, int]:
     """Send what waits in the outbox, oldest first; returns (sent, failed). Commits each."""
     if not current_app.config.get("MAIL_SERVER"):
@@ -80,11 +102,14 @@ def deliver_pending(limit: int = 500) -> tuple[int, int]:
     ).all()
     sent = failed = 0
     for mail in pending:
+        if not _claim(mail):
+            continue  # another run (another worker, cron) has it
         try:
             send_message(build_message(mail))
         except Exception as error:  # one bad message must not stop the others
             # (an SMTP refusal, a server away, or a message the email library refuses to write)
             mail.attempts += 1
+            mail.claimed_at = None  # the next run tries again
             mail.last_error = f"{type(error).__name__}: {error}"[:500]
             failed += 1
             current_app.logger.warning(

@@ -90,6 +90,9 @@ class OutgoingMail(db.Model):
     dedupe_key: Mapped[str | None] = mapped_column(CleanString(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: When a delivery run took it (delivery.deliver_pending): another run leaves it alone
+    #: unless the claim is older than ``CLAIM_EXPIRES`` (the run died).
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Failed attempts so far; a message is retried up to ``MAIL_MAX_ATTEMPTS`` times.
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(CleanString(500))

@@ -24,6 +24,8 @@ class Notification(db.Model):
     item_id: Mapped[str | None] = mapped_column(CleanString(100))
     #: Who did it (name kept as text: the message must still read well if the user goes).
     actor_name: Mapped[str | None] = mapped_column(CleanString(200))
+    #: Whose name ``actor_name`` is (an erased account's notifications get its pseudonym).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

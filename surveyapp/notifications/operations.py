@@ -56,6 +56,7 @@ def notify(
             assessment=assessment,
             item_id=item_id,
             actor_name=actor.name if actor else None,
+            actor_id=actor.id if actor else None,
             extra=(extra or {}) | ({"message": message} if message else {}),
         )
         db.session.add(note)

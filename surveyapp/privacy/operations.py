@@ -166,12 +166,11 @@ def _about(user: User):
 
 
 def _scrub(value: Any, words: dict[str, str]) -> Any:
-    """``value`` with each of ``words`` replaced, in strings at any depth."""
+    """``value`` with every string equal to one of ``words`` replaced, at any depth. Whole
+    values only: a name of two letters must not change a region or round name that holds
+    them."""
     if isinstance(value, str):
-        for word, replacement in words.items():
-            if word:
-                value = value.replace(word, replacement)
-        return value
+        return words.get(value, value)
     if isinstance(value, list):
         return [_scrub(v, words) for v in value]
     if isinstance(value, dict):
@@ -203,8 +202,17 @@ def erase_user(user: User, actor: User | None) -> None:
     ):
         event.old_value = _scrub(event.old_value, words)
         event.new_value = _scrub(event.new_value, words)
+    # Others' notifications of what the person did name the pseudonym (older rows, written
+    # before notifications kept their actor's id, by the name where the name was theirs).
     db.session.execute(
-        update(Notification).where(Notification.actor_name == name).values(actor_name=pseudonym)
+        update(Notification)
+        .where(
+            or_(
+                Notification.actor_id == user.id,
+                (Notification.actor_id.is_(None)) & (Notification.actor_name == name),
+            )
+        )
+        .values(actor_name=pseudonym)
     )
     for model in (Notification, OutgoingMail, MailPreference, ApiToken, RecoveryCode, FormStash):
         db.session.execute(delete(model).where(model.user_id == user.id))
@@ -237,10 +245,12 @@ def purge(now: datetime | None = None) -> dict[str, int]:
             < now - timedelta(seconds=config["LOGIN_FAILURES_FORGOTTEN_AFTER"])
         ),
         "expired_api_tokens": delete(ApiToken).where(
-            ApiToken.expires_at < now - timedelta(days=config["MAIL_RETENTION_DAYS"])
+            ApiToken.expires_at < now - timedelta(days=config["API_TOKEN_RETENTION_DAYS"])
         ),
     }
     counts = {}
     for kind, statement in rules.items():
         counts[kind] = db.session.execute(statement).rowcount or 0
+    if any(counts.values()):
+        log_event("privacy.purged", "retention", None, new_value=counts)
     return counts
