@@ -432,6 +432,7 @@ def test_xlsx_sheets_are_frozen_filtered_and_sized(app, world, tmp_path):
         assert sheet.freeze_panes == ("B2" if sheet.title == "wide" else "A2"), sheet.title
         last = sheet.cell(1, sheet.max_column).column_letter
         assert sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}", sheet.title
+        assert sheet.print_title_rows in ("1:1", "$1:$1"), sheet.title  # on every printed page
         widths = column_widths(sheet)
         assert all(w is not None and 6 <= w <= MAX_WIDTH + 1 for w in widths.values()), (
             sheet.title,

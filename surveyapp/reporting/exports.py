@@ -810,7 +810,8 @@ def write_sheet(workbook: xlsxwriter.Workbook, name: str, table: pd.DataFrame, h
 
     A rounded score column (one with a ``<name>_exact`` twin) gets the full-precision value
     with a one-decimal number format. The header row is frozen (and the wide table's first
-    column), every column has a filter and a width from its longest cell (capped).
+    column) and repeated on every printed page, every column has a filter and a width from its
+    longest cell (capped).
     """
     sheet = workbook.add_worksheet(name)
     headers = [str(c) for c in table.columns]
@@ -850,6 +851,7 @@ def write_sheet(workbook: xlsxwriter.Workbook, name: str, table: pd.DataFrame, h
                 widths[c] = len(text)
     if headers:
         sheet.freeze_panes(1, 1 if name == "wide" else 0)
+        sheet.repeat_rows(0)  # printed (or converted to PDF): the header on every page
         sheet.autofilter(0, 0, r, len(headers) - 1)
         for c, width in enumerate(widths):
             # + 2 for the filter's button beside the header
