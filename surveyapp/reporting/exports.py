@@ -161,7 +161,9 @@ def with_rounded(table: pd.DataFrame, names) -> pd.DataFrame:
     for name in table.columns:
         if name in names:
             exact = pd.to_numeric(table[name], errors="coerce").astype(float)
-            columns[name] = exact.map(rounded).astype(float)
+            # Rounded once per distinct value (Decimal arithmetic; scores repeat a lot).
+            shown = {value: rounded(value) for value in exact.dropna().unique()}
+            columns[name] = exact.map(shown).astype(float)
             columns[name + EXACT] = exact
         elif not (name.endswith(EXACT) and name[: -len(EXACT)] in names):
             columns[name] = table[name]
