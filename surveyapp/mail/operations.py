@@ -32,7 +32,7 @@ from surveyapp.mail.models import (
     Topic,
 )
 from surveyapp.notifications.models import Notification
-from surveyapp.notifications.operations import KINDS
+from surveyapp.notifications.operations import message_of
 from surveyapp.rounds.models import Round, RoundState
 
 #: Notification kind -> the topic its email belongs to.
@@ -148,16 +148,6 @@ def _footer(user: User, topic: Topic | None) -> dict:
     }
 
 
-def _notification_text(note: Notification) -> str:
-    params = {
-        "actor": note.actor_name or "",
-        "region": (note.extra or {}).get("region")
-        or (note.assessment.region.name if note.assessment else ""),
-        "round": note.assessment.round.name if note.assessment else "",
-    }
-    return str(KINDS[note.kind]) % params
-
-
 def _notification_url(note: Notification, user: User) -> str:
     """Where a notification leads, for its addressee (mirrors notifications.views)."""
     if note.kind.startswith("contact_"):
@@ -192,7 +182,7 @@ def mail_notifications(notes: list[Notification]) -> None:
             continue
         lang = language_of(user)
         with force_locale(lang):
-            text = _notification_text(note)
+            text = message_of(note)
             body = render_template(
                 "mail/notification.txt",
                 user=user,
@@ -238,7 +228,7 @@ def queue_digests() -> int:
             subject = _("Your daily summary from surveyapp")
             entries = [
                 {
-                    "text": _notification_text(n),
+                    "text": message_of(n),
                     "url": _notification_url(n, user),
                     "at": n.created_at,
                 }

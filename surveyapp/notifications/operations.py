@@ -30,6 +30,17 @@ KINDS = {
 }
 
 
+def message_of(note: Notification) -> str:
+    """The notification's sentence in the current language (page and email alike)."""
+    params = {
+        "actor": note.actor_name or "",
+        "region": (note.extra or {}).get("region")
+        or (note.assessment.region.name if note.assessment else ""),
+        "round": note.assessment.round.name if note.assessment else "",
+    }
+    return str(KINDS[note.kind]) % params
+
+
 def notify(
     users: Iterable[User],
     kind: str,

@@ -3,7 +3,7 @@ from flask_login import current_user, login_required
 
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
-from surveyapp.notifications.operations import KINDS, mark_all_read
+from surveyapp.notifications.operations import mark_all_read, message_of
 from surveyapp.notifications.queries import recent_notifications
 
 bp = Blueprint("notifications", __name__, template_folder="templates")
@@ -33,16 +33,10 @@ def list_notifications():
     notes = recent_notifications(current_user)
     rows = []
     for note in notes:
-        params = {
-            "actor": note.actor_name or "",
-            "region": (note.extra or {}).get("region")
-            or (note.assessment.region.name if note.assessment else ""),
-            "round": note.assessment.round.name if note.assessment else "",
-        }
         rows.append(
             {
                 "note": note,
-                "text": str(KINDS[note.kind]) % params,
+                "text": message_of(note),
                 "link": notification_link(note),
                 "message": (note.extra or {}).get("message"),
             }
