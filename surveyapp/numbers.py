@@ -123,6 +123,12 @@ def _score_decimal(value) -> Decimal | None:
     return canonical(value).quantize(SCORE_QUANTUM, rounding=ROUND_HALF_UP)
 
 
+def rounded_score(value: int | float | Decimal | None) -> Decimal | None:
+    """A score rounded as :func:`format_score` writes it (one decimal, half away from zero on
+    the canonical value); None for None and NaN."""
+    return _score_decimal(value)
+
+
 @lru_cache(maxsize=8192)
 def _score_text(number: Decimal, lang: str, sign: bool) -> str:
     """A score already rounded to one decimal, written for ``lang``: scores take about a

@@ -1,8 +1,11 @@
 """Charts are well-formed SVG with a title and description, and escape every label."""
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from surveyapp.analysis import charts
 
@@ -128,3 +131,92 @@ def test_a_chart_as_an_image_carries_the_same_svg_and_its_title_as_alternative_t
     source = element.get("src")
     assert source.startswith("data:image/svg+xml;base64,")
     assert base64.b64decode(source.split(",", 1)[1]).decode() == drawn
+
+
+def legend_texts(svg) -> list[str]:
+    root = ET.fromstring(str(svg))  # noqa: S314 - our own output
+    legend = [g for g in root.iter() if g.get("class") == "chart-legend"]
+    return [" ".join("".join(g.itertext()).split()) for g in legend]
+
+
+def test_the_radar_has_a_legend_for_each_mark_it_draws_and_labelled_rings():
+    """Issue 25, part 5: the region, the peers' median and their middle half are named in the
+    drawing (page and PDF alike), and the rings carry their scores."""
+    legend = charts.Legend("País Vasco", "Median of EU regions", "Middle half of EU regions")
+    full = charts.radar([charts.Axis(f"d{i}", 50, 40, 20, 60) for i in range(6)], "t", "d", legend)
+    assert legend_texts(full)[:3] == ["País Vasco", "Median of EU regions", legend.band]
+    assert "0 to 100" in legend_texts(full)[-1]
+    root = ET.fromstring(str(full))  # noqa: S314 - our own output
+    scale = [t.text for t in root.iter(f"{NS}text") if t.get("class") == "chart-scale"]
+    assert scale == ["0", "20", "40", "60", "80", "100"]
+    swatches = [e.get("class") for g in root.iter() if g.get("class") == "chart-legend" for e in g]
+    assert {"chart-region", "chart-median", "chart-band"} <= set(swatches)
+    # Without peers enough there is no median and no band: the legend names neither.
+    alone = charts.radar([charts.Axis(f"d{i}", 50) for i in range(6)], "t", "d", legend)
+    assert legend_texts(alone)[0] == "País Vasco" and len(legend_texts(alone)) == 2
+    # The legend sits below the drawing: inside the SVG, clear of the plot.
+    assert float(root.get("height")) > 500
+
+
+def test_the_radar_legend_has_words_of_its_own_without_the_dashboards(app):
+    with app.test_request_context():
+        svg = charts.radar([charts.Axis(f"d{i}", 50, 40, 20, 60) for i in range(3)], "t", "d")
+    assert legend_texts(svg)[0] == "Region"
+
+
+def wcag_contrast(a: str, b: str) -> float:
+    from tests.test_stylesheet_contrast import contrast  # computed apart from the chart's own
+
+    return contrast(a, b)
+
+
+def test_every_colour_of_the_heat_map_scale_keeps_4_5_to_1_with_its_numbers():
+    """The scale's colours are those of the 1001 scores a cell can write (0.0 to 100.0): each
+    one with the ink the chart chooses for it keeps WCAG's 4.5:1 (issue 25, part 5)."""
+    from decimal import Decimal
+
+    colours = {charts.heat_colour(Decimal(tenths) / 10) for tenths in range(1001)}
+    ratios = {colour: wcag_contrast(colour, charts.ink_on(colour)) for colour in colours}
+    worst = min(ratios, key=ratios.get)
+    assert ratios[worst] >= 4.5, (worst, ratios[worst])
+    assert ratios[worst] >= 4.58  # the floor of black-or-white text (see charts.ink_on)
+    # Still a scale: darker for higher scores, the lightest and darkest as before.
+    shades = [charts.luminance(charts.heat_colour(score)) for score in range(101)]
+    assert shades == sorted(shades, reverse=True)
+    assert charts.heat_colour(0) == "#e4ecf5" and charts.heat_colour(100) == "#356fb1"
+
+
+@given(st.floats(min_value=-5, max_value=105, allow_nan=False))
+@settings(max_examples=300)
+def test_any_score_gets_a_colour_of_the_scale_and_readable_ink(score):
+    from decimal import Decimal
+
+    from surveyapp.numbers import rounded_score
+
+    colour = charts.heat_colour(score)
+    assert wcag_contrast(colour, charts.ink_on(colour)) >= 4.5
+    shown = min(max(rounded_score(score), Decimal(0)), Decimal(100))
+    assert colour == charts.heat_colour(shown)  # the colour of the number the cell writes
+
+
+def test_heat_map_cells_pair_each_number_with_readable_ink_in_one_number_format(app):
+    """Every cell as drawn: its text's fill against its rectangle's fill, and its number written
+    as format_number writes a score (one decimal, in the reader's language)."""
+    from surveyapp.numbers import format_number, rounded_score
+
+    scores = [0, 0.04, 12.5, 33.333, 40.25, 47.0, 50, 55.55, 61, 66.6, 74.95, 88, 99.96, 100]
+    rows = [scores[i : i + 4] for i in range(0, len(scores), 4)]
+    rows[-1] += ["n/a", None]
+    with app.test_request_context():
+        svg = str(
+            charts.heat_map([f"r{i}" for i in range(len(rows))], list("abcd"), rows, "H", "d")
+        )
+        expected = [format_number(rounded_score(v), digits=1) for v in scores]
+    root = ET.fromstring(svg)  # noqa: S314 - our own output
+    cells = list(root.iter(f"{NS}rect"))
+    texts = [t for t in root.iter(f"{NS}text") if t.get("fill")]
+    assert len(cells) == len(texts) == len(scores) + 2
+    for cell, text in zip(cells, texts, strict=True):
+        assert wcag_contrast(cell.get("fill"), text.get("fill")) >= 4.5, (cell.get("fill"), text)
+    assert [t.text for t in texts[: len(scores)]] == expected
+    assert all(re.fullmatch(r"\d{1,3}\.\d", t.text) for t in texts[: len(scores)])

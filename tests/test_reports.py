@@ -218,3 +218,27 @@ def test_an_officer_is_never_offered_a_version_made_for_the_experts(
     pending = officer.get(url)
     assert pending.status_code == 202 and "previous version" not in pending.text
     assert officer.get(url + "?previous=1").status_code == 404
+
+
+def test_the_radar_legend_and_scale_are_in_the_region_report_and_on_the_page(
+    app, world, tmp_path, client, login, create_user
+):
+    """Issue 25, part 5: the radar names the region, its peers' median and middle half, and
+    its rings' scores, in the PDF and on the dashboard page alike."""
+    region = world["regions"]["ES21"]
+    context = region_report_context(region, world["round"], "en", "moderated")
+    group = context["primary_group"]
+    assert group
+    text = " ".join(pdf_text(render_pdf(load_report("region"), context, "en"), tmp_path).split())
+    # Six peers: a median but no quartiles (from 10 regions on), so no band to name.
+    assert context["dimensions"][0]["median"] is not None and context["dimensions"][0]["q1"] is None
+    words = [f"Peer median: {group}"]
+    for phrase in [*words, "Rings: score from 0 to 100, every 20 points"]:
+        assert phrase in text
+    assert "Middle half" not in text
+    login(create_user(email="legend@example.org", regions=[region]))
+    page = client.get(f"/benchmarks/rounds/{world['round'].id}/regions/ES21").text
+    radar = page[page.index('id="dimensions"') :]
+    radar = radar[: radar.index("</svg>")]
+    assert 'class="chart-legend"' in radar and "País Vasco" in radar
+    assert all(phrase in radar for phrase in words)

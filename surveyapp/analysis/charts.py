@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import format_percent
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from surveyapp.numbers import format_score
+from surveyapp.numbers import format_score, rounded_score
 
 REGION = "#1f5fa8"
 MEDIAN = "#6b6b6b"
@@ -86,10 +87,34 @@ def _present(value: float | None) -> bool:
     return value is not None and not math.isnan(value)
 
 
-def radar(axes: Sequence[Axis], title: str, description: str) -> Markup:
-    """The region's profile over the axes, with the peer median and quartile band."""
-    width, height, radius = 660, 500, 170
-    centre_x, centre_y = width / 2, height / 2
+@dataclass(frozen=True)
+class Legend:
+    """What the radar's three marks stand for, in the reader's words."""
+
+    region: str
+    median: str
+    band: str
+    scale: str = ""
+
+
+def radar(
+    axes: Sequence[Axis], title: str, description: str, legend: Legend | None = None
+) -> Markup:
+    """The region's profile over the axes, with the peer median and quartile band.
+
+    A legend below the drawing names each mark that is drawn (the band and the median only
+    where there are peers enough) and says what the rings' numbers are.
+
+    :param legend: the marks' names; the default is generic ("Region", "Peer median", ...).
+    """
+    legend = legend or Legend(
+        _("Region"),
+        _("Peer median"),
+        _("Middle half of the peers (first to third quartile)"),
+    )
+    scale_note = legend.scale or _("Rings: score from 0 to 100, every 20 points")
+    width, plot_height, radius = 660, 500, 170
+    centre_x, centre_y = width / 2, plot_height / 2
     count = max(len(axes), 3)
 
     def point(index: int, value: float) -> tuple[float, float]:
@@ -146,9 +171,47 @@ def radar(axes: Sequence[Axis], title: str, description: str) -> Markup:
         _x, y = point(0, level)
         body.append(
             f'<text class="chart-scale" x="{_number(centre_x + 4)}" y="{_number(y)}" '
-            f'font-size="9" fill="#555" dominant-baseline="middle">{level}</text>'
+            f'font-size="10" fill="#444" dominant-baseline="middle">{level}</text>'
         )
-    return _svg(width, height, title, description, body)
+    keys = [(_swatch("region"), legend.region)]
+    if median:
+        keys.append((_swatch("median"), legend.median))
+    if outer and inner:
+        keys.append((_swatch("band"), legend.band))
+    y = plot_height - 16  # below the lowest axis label
+    for swatch, label in keys:
+        lines = len(textwrap.wrap(label, LEGEND_WRAP)) or 1
+        y += 6 * lines + 4
+        body.append(
+            f'<g class="chart-legend" transform="translate({LEGEND_X} {_number(y)})">{swatch}'
+            + _text(30, 0, label, width=LEGEND_WRAP)
+            + "</g>"
+        )
+        y += 6 * lines + 4
+    body.append(
+        f'<text class="chart-legend" x="{LEGEND_X}" y="{_number(y + 10)}" font-size="10" '
+        f'fill="#444" dominant-baseline="middle">{escape(scale_note)}</text>'
+    )
+    return _svg(width, round(y + 22), title, description, body)
+
+
+#: The radar's legend: left edge and the characters of an 11 px label per line.
+LEGEND_X, LEGEND_WRAP = 40, 90
+
+
+def _swatch(mark: str) -> str:
+    """A radar mark as its legend shows it, 24 px wide, centred on y=0."""
+    if mark == "region":
+        return (
+            f'<rect class="chart-region" x="0" y="-6" width="24" height="12" fill="{REGION}" '
+            f'fill-opacity="0.18" stroke="{REGION}" stroke-width="2"/>'
+        )
+    if mark == "median":
+        return (
+            f'<line class="chart-median" x1="0" y1="0" x2="24" y2="0" stroke="{MEDIAN}" '
+            'stroke-width="1.5" stroke-dasharray="5 3"/>'
+        )
+    return f'<rect class="chart-band" x="0" y="-6" width="24" height="12" fill="{BAND}"/>'
 
 
 def _percent(share: float) -> str:
@@ -290,20 +353,60 @@ def heat_map(
         for c, value in enumerate(values[r]):
             x = label_width + c * cell_w
             if isinstance(value, str):  # a word in place of a score, e.g. "n/a"
-                shade, ink, text = 0.0, "#555", escape(value)
+                fill, ink, text = "#ffffff", "#555555", escape(value)
             elif _present(value):
-                shade = 0.12 + 0.78 * value / 100
-                ink = "#fff" if shade > 0.55 else "#111"
-                text = _score(value)
+                fill = heat_colour(value)
+                ink, text = ink_on(fill), _score(value)
             else:
-                shade, ink, text = 0.0, "#555", "\u2013"
+                fill, ink, text = "#ffffff", "#555555", "\u2013"
             body.append(
                 f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" '
-                f'fill="{REGION}" fill-opacity="{shade:.2f}" stroke="#ccc" stroke-width="0.5"/>'
+                f'fill="{fill}" stroke="#ccc" stroke-width="0.5"/>'
                 f'<text x="{_number(x + cell_w / 2)}" y="{y + cell_h / 2}" font-size="10" '
                 f'fill="{ink}" text-anchor="middle" dominant-baseline="middle">{text}</text>'
             )
     return _svg(width, height, title, description, body)
+
+
+#: The heat map's scale runs from white to REGION: a score of 0 has this share of REGION ...
+HEAT_LIGHTEST = 0.12
+#: ... and a score of 100 this one.
+HEAT_DARKEST = 0.90
+
+
+def heat_colour(score: float) -> str:
+    """A heat-map cell's fill for ``score`` (0-100), opaque ("#rrggbb"): white blended with
+    REGION, darker for higher scores.
+
+    The score is rounded as the cell writes it first, so the scale has 1001 colours and two
+    cells that show the same number have the same colour.
+    """
+    shown = min(max(float(rounded_score(score)), 0.0), 100.0)
+    share = HEAT_LIGHTEST + (HEAT_DARKEST - HEAT_LIGHTEST) * shown / 100
+    red, green, blue = (round(255 + (int(REGION[i : i + 2], 16) - 255) * share) for i in (1, 3, 5))
+    return f"#{red:02x}{green:02x}{blue:02x}"
+
+
+def luminance(colour: str) -> float:
+    """The relative luminance of "#rrggbb" (WCAG 2.x)."""
+
+    def linear(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (linear(int(colour[i : i + 2], 16)) for i in (1, 3, 5))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def ink_on(fill: str) -> str:
+    """Black or white text, whichever contrasts more with ``fill``.
+
+    Between them the lower of the two contrasts is never under 4.58:1 (where black and white
+    contrast equally, at a luminance of 0.179), so a number is readable on any colour of the
+    scale (WCAG 1.4.3, 4.5:1); a dark grey in place of black would fall to 4.35:1 there.
+    """
+    lum = luminance(fill)
+    return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#ffffff"
 
 
 @dataclass(frozen=True)

@@ -398,6 +398,14 @@ def region_dashboard(
                     "(first to third quartile, from 10 regions on).",
                     group=primary_label or _("too few regions to compare"),
                 ),
+                legend=charts.Legend(
+                    region.name,
+                    _("Peer median: %(group)s", group=primary_label or ""),
+                    _(
+                        "Peer middle half, first to third quartile: %(group)s",
+                        group=primary_label or "",
+                    ),
+                ),
             ),
             "aspects": charts.chart(
                 "bars",
