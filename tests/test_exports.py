@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import zipfile
+from decimal import Decimal
 
 import openpyxl
 import pandas as pd
@@ -28,6 +29,9 @@ from surveyapp.reporting.exports import (
     ROUNDED,
     TABLES,
     ExportTables,
+    _each_distinct,
+    _json,
+    _plain,
     csv_bytes,
     export_tables,
     neutralised,
@@ -508,3 +512,22 @@ def test_an_empty_table_still_gets_a_sheet(tmp_path):
     sheet = openpyxl.load_workbook(tmp_path / "empty.xlsx")["items"]
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref in ("A1", "A1:A1")
     assert column_widths(sheet)["value"] >= 6
+
+
+_CELL_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(allow_nan=False),
+    st.sampled_from([0.0, -0.0, 1.0, 1, True, Decimal("1.0"), Decimal("1.00")]),
+    st.text(max_size=3),
+    st.lists(st.sampled_from(["a", "b", 1]), max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CELL_VALUES, max_size=40))
+def test_values_written_once_per_distinct_value_are_written_as_each_alone(values):
+    # The exports convert each distinct value once; the cells must be those of one by one.
+    for function in (_json, _plain, repr):
+        assert _each_distinct(function, values) == [function(v) for v in values]

@@ -258,12 +258,19 @@ def _hidden(results: RoundScores, group: peers.PeerGroup, everywhere: set[str]) 
     API and exports could show that one beside it)."""
     if group.kind != peers.SIMILAR:
         return group.key in everywhere
-    shown = [
-        g
-        for g in peers.all_peer_groups(_validated_regions(results), custom_groups())
-        if g.key not in everywhere
-    ]
+    shown = [g for g in round_peer_groups(results) if g.key not in everywhere]
     return peers.too_close(group, shown, min_group_size())
+
+
+def round_peer_groups(results: RoundScores) -> list[peers.PeerGroup]:
+    """Every group of the round's validated assessments (peers.all_peer_groups), built once per
+    cached round and set of custom groups: suppression, group statistics and exports ask for
+    them once per group."""
+    custom = custom_groups()
+    key = ("peer-groups", tuple(sorted((name, frozenset(ids)) for name, ids in custom.items())))
+    if key not in results.memo:
+        results.memo[key] = peers.all_peer_groups(_validated_regions(results), custom)
+    return results.memo[key]
 
 
 def suppressed_groups(results: RoundScores) -> set[str]:
@@ -277,7 +284,7 @@ def suppressed_groups(results: RoundScores) -> set[str]:
     # Kept under the groups themselves (their kinds, names and members, from the regions' rows
     # as read now), so that a region's new country, category or partnership is never judged by
     # an earlier round of suppression.
-    groups = peers.all_peer_groups(_validated_regions(results), custom_groups())
+    groups = round_peer_groups(results)
     key = ("suppressed-groups", min_group_size(), frozenset(groups))
     if key not in results.memo:
         results.memo[key] = {
@@ -291,7 +298,7 @@ def group_statistics(results: RoundScores, key: str, column: str = "moderated"):
 
     The group and its statistics are of validated assessments only.
     """
-    groups = {g.key: g for g in peers.all_peer_groups(_validated_regions(results), custom_groups())}
+    groups = {g.key: g for g in round_peer_groups(results)}
     group = groups.get(key)
     if group is None:
         return None
@@ -348,21 +355,36 @@ def similar_regions(results: RoundScores, region_id: int) -> SimilarRegions:
     """The regions of the round, validated, structurally nearest to ``region_id`` (the method:
     analysis.similar), for the round's data and the structural figures as they are now (a new
     import moves the round's data version: its reports and dashboards follow)."""
+    return similar_regions_of(results, [region_id])[region_id]
+
+
+def similar_regions_of(results: RoundScores, region_ids: list[int]) -> dict[int, SimilarRegions]:
+    """similar_regions for several regions, with the structural figures' version read once
+    (an export of the round asks for every region's)."""
     structural = structural_table(results.reference_year)
-    key = ("similar", region_id, structural.key)
-    if key not in results.memo:
+    keys = {region_id: ("similar", region_id, structural.key) for region_id in region_ids}
+    missing = [region_id for region_id, key in keys.items() if key not in results.memo]
+    if missing:
         validated = _validated_regions(results)
         codes = dict(
             zip(results.assessments["region_id"], results.assessments["code"], strict=True)
         )
-        nearest = similar.nearest_regions(
-            structural.table, codes, region_id, validated["region_id"]
+        levels = dict(
+            db.session.execute(
+                select(Region.id, Region.level).where(Region.id.in_(missing))
+            ).all()
         )
-        level = db.session.scalar(select(Region.level).where(Region.id == region_id))
-        results.memo[key] = SimilarRegions(
-            tuple(nearest), structural.basis, similar.placed(structural.table, region_id), level
-        )
-    return results.memo[key]
+        for region_id in missing:
+            nearest = similar.nearest_regions(
+                structural.table, codes, region_id, validated["region_id"]
+            )
+            results.memo[keys[region_id]] = SimilarRegions(
+                tuple(nearest),
+                structural.basis,
+                similar.placed(structural.table, region_id),
+                levels.get(region_id),
+            )
+    return {region_id: results.memo[key] for region_id, key in keys.items()}
 
 
 def challenge_counts(results: RoundScores, assessment_ids=None) -> pd.DataFrame:

@@ -229,7 +229,7 @@ def export_tables(round_: Round) -> ExportTables:
     table = with_rounded(table, ROUNDED["results"])
     answers = with_rounded(answers, ROUNDED["answers"])
     order = {item.id: n for n, item in enumerate(definition.items)}
-    wide = answers.assign(value=answers["self_value"].map(_readable))
+    wide = answers.assign(value=_each_distinct(_readable, answers["self_value"]))
     wide = wide.pivot(index="assessment", columns="item_id", values="value")
     wide = wide.reindex(columns=sorted(wide.columns, key=lambda i: order.get(i, len(order))))
     wide = wide.reset_index().sort_values("assessment").reset_index(drop=True)
@@ -250,6 +250,28 @@ def export_tables(round_: Round) -> ExportTables:
 
 def _readable(text: str):
     return _cell(json.loads(text)) if text else None
+
+
+#: Types whose equal values are written alike (unlike Decimal("1.0") and Decimal("1.00")).
+_KEPT_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+def _each_distinct(function, values) -> list:
+    """``function`` of each value, called once per distinct value (a round's 45,000 answers
+    hold a few thousand distinct ones). Values of different types stay apart (True, 1), and so
+    do 0.0 and -0.0; lists (multiple choice) and other types are passed one by one."""
+    done: dict = {}
+    out = []
+    for value in values:
+        kind = type(value)
+        if kind not in _KEPT_TYPES or (kind is float and value == 0):
+            out.append(function(value))
+            continue
+        key = (kind, value)
+        if key not in done:
+            done[key] = function(value)
+        out.append(done[key])
+    return out
 
 
 def _items(definition) -> pd.DataFrame:
@@ -276,7 +298,7 @@ def _answers(round_: Round, results, ids: pd.Series) -> pd.DataFrame:
             "assessment": table["assessment_id"].map(ids).to_numpy(),
             "item_id": table["item_id"].to_numpy(),
             "status": table["status"].fillna("").to_numpy(),
-            "self_value": [_json(v) for v in table["value"]],
+            "self_value": _each_distinct(_json, table["value"]),
             "expert_score": table["expert_score"].to_numpy(dtype=float),
             "na_decision": table["na_decision"].fillna("").to_numpy(),
             "self_score": table["self"].to_numpy(dtype=float),
@@ -323,11 +345,12 @@ def _regions(round_: Round, results, assessments: pd.DataFrame) -> pd.DataFrame:
         for region_id in sorted(group.members):
             labels.setdefault(int(region_id), []).append(group.key)
     pseudonyms = dict(zip(assessments["region_id"], assessments["pseudonym"], strict=True))
+    similar = queries.similar_regions_of(results, [int(r) for r in assessments["region_id"]])
     rows = []
     for row in assessments.itertuples():
         population = populations.get(int(row.region_id))
         named = bool(row.consent_named)
-        nearest = queries.similar_regions(results, int(row.region_id)).regions
+        nearest = similar[int(row.region_id)].regions
         rows.append(
             {
                 "assessment": row.pseudonym,
@@ -372,10 +395,8 @@ def _score_rows(results, ids: pd.Series) -> pd.DataFrame:
 def _shown_groups(results) -> list[str]:
     """Keys of the round's peer groups that pass suppression (groups of validated assessments,
     as the peer statistics count them)."""
-    validated = results.assessments[results.assessments["validated"].astype(bool)]
     suppressed = queries.suppressed_groups(results)
-    groups = peers.all_peer_groups(validated, queries.custom_groups())
-    return [g.key for g in groups if g.key not in suppressed]
+    return [g.key for g in queries.round_peer_groups(results) if g.key not in suppressed]
 
 
 def _group_rows(results) -> pd.DataFrame:
@@ -739,9 +760,9 @@ def _spelled(value):
     return value
 
 
-def _rows(table: pd.DataFrame):
+def _rows(table: pd.DataFrame, plain: bool = False):
     """Rows of Python values, missing ones None, booleans yes/no (columns to lists, zipped: the
-    fast way)."""
+    fast way); with ``plain``, floats as plain decimals (_plain, once per distinct value)."""
     columns = []
     for _name, column in neutralised(table).items():
         if column.dtype.kind == "b" or str(column.dtype) == "boolean":
@@ -751,7 +772,11 @@ def _rows(table: pd.DataFrame):
         ):
             column = column.map(_spelled)
         if column.dtype.kind in "fO" or str(column.dtype) == "Int64":
+            floats = column.dtype.kind in "fO"
             column = column.astype(object).where(column.notna(), None)
+            if plain and floats:
+                columns.append(_each_distinct(_plain, column.tolist()))
+                continue
         columns.append(column.tolist())
     return zip(*columns, strict=True)
 
@@ -762,7 +787,7 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(table.columns)
     # None is written as an empty field; floats as plain decimals, never 1e-05.
-    writer.writerows(tuple(map(_plain, row)) for row in _rows(table))
+    writer.writerows(_rows(table, plain=True))
     return buffer.getvalue().encode("utf-8-sig")
 
 
