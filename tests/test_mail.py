@@ -278,3 +278,35 @@ def test_a_message_taken_by_another_run_is_not_sent_twice(app, cli, inbox, peopl
     mail.claimed_at = utcnow() - CLAIM_EXPIRES - timedelta(seconds=1)  # that run died
     db.session.commit()
     assert deliver_pending() == (1, 0) and len(inbox.messages) == 1
+
+
+def test_a_withdrawn_contact_request_is_not_told_later(
+    app, cli, inbox, create_region, create_user, create_round
+):
+    """Withdrawn before the asked region read it: gone from its notifications and from its
+    digest; one that was read stays on its page but is not mailed afterwards."""
+    from surveyapp.contacts.models import ContactOrigin
+    from surveyapp.contacts.operations import request_contact, withdraw_contact
+    from surveyapp.notifications.models import Notification
+
+    round_ = create_round()
+    asking, asked = create_region("ES21", "País Vasco"), create_region("ES22", "Navarra")
+    asker = create_user(email="asker@example.org", name="Asker", regions=[asking])
+    unread = create_user(email="unread@example.org", name="Una", regions=[asked])
+    reader = create_user(email="reader@example.org", name="Rea", regions=[asked])
+    for user in (unread, reader):
+        set_delivery(user, Topic.contacts, Delivery.digest)
+    request = request_contact(asker, asking, asked.id, round_, ContactOrigin.practice)
+    db.session.commit()
+    seen = db.session.scalar(select(Notification).where(Notification.user_id == reader.id))
+    seen.read_at = seen.created_at
+    db.session.commit()
+
+    withdraw_contact(asker, request)
+    db.session.commit()
+
+    kept = db.session.scalars(select(Notification).where(Notification.kind == "contact_requested"))
+    assert [(n.user_id, n.mailed_at is not None) for n in kept] == [(reader.id, True)]
+    assert "0 digests written" in cli.invoke(args=["mail", "digest"]).output
+    cli.invoke(args=["mail", "deliver"])
+    assert inbox.messages == []

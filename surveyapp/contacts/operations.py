@@ -17,7 +17,7 @@ from surveyapp.contacts.queries import named_in_round, open_requests_between, ta
 from surveyapp.db import utcnow
 from surveyapp.extensions import db
 from surveyapp.forms import FieldError
-from surveyapp.notifications.operations import notify, officers_of_region
+from surveyapp.notifications.operations import notify, officers_of_region, retract
 from surveyapp.practices.models import GoodPractice
 from surveyapp.questionnaires.types import too_long
 from surveyapp.regions.models import Region
@@ -149,3 +149,6 @@ def withdraw_contact(user: User, request: ContactRequest) -> None:
         old_value=ContactState.pending.value,
         new_value=request.state.value,
     )
+    # The asked region's officers were told of it: what they have not read goes, and nothing
+    # about it waits for their daily digest.
+    retract("contact_requested", "contact_request", request.id)

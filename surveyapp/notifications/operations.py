@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from surveyapp.assessments.models import Assessment
 from surveyapp.auth.models import Role, User, region_memberships
@@ -76,6 +76,27 @@ def notify(
         db.session.flush()
         notifications_created.send(created)
     return created
+
+
+def retract(kind: str, key: str, value) -> None:
+    """Notifications of ``kind`` about something withdrawn before anyone acted on it (those
+    whose ``extra[key]`` is ``value``): the unread ones are removed, the read ones stay (the
+    reader saw them) but are never mailed later, so that no digest tells of what no longer is.
+    Called by the operation that withdraws it, in its transaction."""
+    candidates = db.session.scalars(
+        select(Notification).where(
+            Notification.kind == kind,
+            or_(Notification.read_at.is_(None), Notification.mailed_at.is_(None)),
+        )
+    )
+    now = utcnow()
+    for note in candidates:
+        if (note.extra or {}).get(key) != value:
+            continue
+        if note.read_at is None:
+            db.session.delete(note)
+        else:
+            note.mailed_at = note.mailed_at or now
 
 
 def region_officers(assessment: Assessment) -> list[User]:
