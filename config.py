@@ -94,7 +94,7 @@ class Config:
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")
 
     #: Prometheus metrics at /metrics (surveyapp.metrics), off by default; with METRICS_TOKEN
-    #: the scraper sends it as a bearer token.
+    #: the scraper sends it as a bearer token (production refuses to start without one).
     METRICS_ENABLED = _env_flag("METRICS_ENABLED")
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
     #: Retention (surveyapp.privacy, flask privacy purge; docs/privacy.md): notifications and
@@ -215,6 +215,10 @@ class ProductionConfig(Config):
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
         if os.environ.get("MAIL_SERVER") and not os.environ.get("PUBLIC_URL"):
             missing.append("PUBLIC_URL (the address in emailed links, as MAIL_SERVER is set)")
+        if _env_flag("METRICS_ENABLED") and not os.environ.get("METRICS_TOKEN"):
+            # Behind a proxy on the same host every request comes from 127.0.0.1: the address
+            # cannot tell Prometheus from anyone, so a token it is.
+            missing.append("METRICS_TOKEN (as METRICS_ENABLED is set: /metrics asks for it)")
         if missing:
             raise SystemExit(
                 "surveyapp: production configuration needs "

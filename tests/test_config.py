@@ -221,3 +221,13 @@ def test_a_second_factor_for_a_role_that_does_not_exist_is_refused(monkeypatch):
     with pytest.raises(SystemExit) as excinfo:
         create_app(DevelopmentConfig)
     assert "REQUIRE_2FA_FOR names no role admins" in str(excinfo.value)
+
+
+def test_production_refuses_metrics_without_a_token(monkeypatch, tmp_path):
+    monkeypatch.setenv("SECRET_KEY", "s")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/prod.db")
+    monkeypatch.setenv("METRICS_ENABLED", "1")
+    monkeypatch.delenv("METRICS_TOKEN", raising=False)
+    with pytest.raises(SystemExit) as excinfo:
+        create_app(ProductionConfig)
+    assert "METRICS_TOKEN" in str(excinfo.value)
