@@ -13,7 +13,7 @@ from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
 from surveyapp.questionnaires.loader import shipped_files
-from surveyapp.questionnaires.models import parse_translated
+from surveyapp.questionnaires.models import Questionnaire, parse_translated
 from surveyapp.questionnaires.operations import load_questionnaire
 from surveyapp.questionnaires.translations import (
     catalogue_folder,
@@ -248,3 +248,20 @@ def test_a_french_page_never_lends_its_words_to_an_english_one(
     french = client.get(url, headers={"Accept-Language": "fr"}).get_data(as_text=True)
     english = client.get(url, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert ">Historique<" in french and ">History<" in english and "Historique" not in english
+
+
+def test_parsed_definitions_kept_are_bounded_and_the_recent_stay(fixture_path):
+    from surveyapp.questionnaires import models
+
+    data = _data(fixture_path("small-v2.yaml"))
+    kept = models._PARSED_KEPT
+    first = Questionnaire(slug="s", version=2, title="t", definition=data, content_hash="h0")
+    first_parsed = first.parsed
+    for n in range(1, kept + 5):
+        version = Questionnaire(
+            slug="s", version=2, title="t", definition=data, content_hash=f"h{n}"
+        )
+        assert version.parsed.sections  # parsed and kept
+        # the first one, used again and again, is never the one forgotten
+        assert Questionnaire(content_hash="h0", definition=data).parsed is first_parsed
+    assert len(models._PARSED) <= kept

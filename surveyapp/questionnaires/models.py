@@ -1,5 +1,7 @@
 """A questionnaire version as stored: the validated definition and its content hash."""
 
+import threading
+from collections import OrderedDict
 from dataclasses import replace
 from datetime import datetime
 from functools import cached_property
@@ -12,8 +14,11 @@ from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition, parse_definition
 from surveyapp.questionnaires.translations import apply_translations, complete_languages
 
-#: cache key -> parsed Definition; a definition never changes under the same key.
-_PARSED: dict[str, Definition] = {}
+#: cache key -> parsed Definition, the most recently used last; a definition never changes
+#: under the same key. Bounded: every edit of a questionnaire's translations makes a new key.
+_PARSED: OrderedDict[str, Definition] = OrderedDict()
+_PARSED_KEPT = 16
+_parsed_lock = threading.Lock()
 
 
 class Questionnaire(db.Model):
@@ -50,12 +55,19 @@ class Questionnaire(db.Model):
     def parsed(self) -> Definition:
         """The definition as typed objects with its translations, parsed once per process for
         each content and translations hash."""
-        definition = _PARSED.get(self.cache_key)
-        if definition is None:
-            definition = parse_translated(
-                self.definition, self.translations or {}, f"{self.slug} v{self.version}"
-            )
-            _PARSED[self.cache_key] = definition
+        key = self.cache_key
+        with _parsed_lock:
+            definition = _PARSED.get(key)
+            if definition is not None:
+                _PARSED.move_to_end(key)
+                return definition
+        definition = parse_translated(
+            self.definition, self.translations or {}, f"{self.slug} v{self.version}"
+        )
+        with _parsed_lock:
+            _PARSED[key] = definition
+            while len(_PARSED) > _PARSED_KEPT:
+                _PARSED.popitem(last=False)
         return definition
 
     @property
