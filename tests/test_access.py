@@ -59,6 +59,18 @@ MATRIX = {
         "draft": row(401, 404, 200, 404, 404),
         "submitted": row(401, 404, 403, 403, 403),
     },
+    ("assessments.carry_forward_answers", "POST"): {
+        "draft": row(302, 404, 302, 404, 404),
+        "submitted": row(302, 404, 403, 403, 403),
+    },
+    ("assessments.confirm_carried_answer", "POST"): {
+        "draft": row(302, 404, 302, 404, 404),
+        "submitted": row(302, 404, 403, 403, 403),
+    },
+    ("assessments.confirm_carried_section", "POST"): {
+        "draft": row(302, 404, 302, 404, 404),
+        "submitted": row(302, 404, 403, 403, 403),
+    },
     ("assessments.review_submission", "GET"): {
         "draft": row(302, 404, 200, 404, 404),
         "submitted": row(302, 404, 200, 200, 200),

@@ -11,7 +11,15 @@ from typing import Any, NamedTuple
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import Form, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
@@ -159,3 +167,14 @@ class QuestionnaireLanguageForm(FlaskForm):
     def __init__(self, languages: tuple[str, ...], *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.language.choices = [(code, language_name(code), {"lang": code}) for code in languages]
+
+
+class CarryForwardForm(FlaskForm):
+    """Start from the region's previous submitted response (assessments.carry)."""
+
+    #: Asked when the assessment has answers: they are kept, only blank ones are filled.
+    fill_blanks = BooleanField(_l("Keep the answers already given and fill only the blank ones."))
+
+
+class ConfirmCarriedForm(FlaskForm):
+    """Confirm carried answers (one, or a section's): the CSRF token is all it posts."""

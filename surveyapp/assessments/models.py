@@ -96,7 +96,10 @@ class Assessment(db.Model):
     round: Mapped[Round] = relationship()
     reviewer: Mapped[User | None] = relationship()
     answers: Mapped[list["Answer"]] = relationship(
-        back_populates="assessment", cascade="all, delete-orphan", order_by="Answer.id"
+        back_populates="assessment",
+        cascade="all, delete-orphan",
+        order_by="Answer.id",
+        foreign_keys="Answer.assessment_id",
     )
 
     __mapper_args__ = {"version_id_col": version}
@@ -165,9 +168,31 @@ class Answer(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     #: Incremented on every change; a save based on an older version is refused.
     version: Mapped[int] = mapped_column(default=1)
+    #: Carry forward: the region's earlier assessment this answer was copied from, while the
+    #: answer is the copy unchanged (a change of its value, reason or evidence clears it).
+    carried_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessments.id", ondelete="SET NULL")
+    )
+    #: When it was copied (None: not a copy).
+    carried_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When an officer confirmed the copied answer for this round (None: not yet confirmed).
+    carry_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    assessment: Mapped[Assessment] = relationship(back_populates="answers")
+    assessment: Mapped[Assessment] = relationship(
+        back_populates="answers", foreign_keys=[assessment_id]
+    )
     updated_by: Mapped[User | None] = relationship()
+    carried_from: Mapped[Assessment | None] = relationship(foreign_keys=[carried_from_id])
+
+    @property
+    def is_carried(self) -> bool:
+        """Copied from an earlier round and unchanged since."""
+        return self.carried_from_id is not None
+
+    @property
+    def is_unconfirmed_carry(self) -> bool:
+        """Copied from an earlier round, unchanged, and not yet confirmed by an officer."""
+        return self.carried_from_id is not None and self.carry_confirmed_at is None
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -168,6 +168,9 @@ class SubmitCheck:
     #: Scored answers that ask for evidence (levels 3-5, a scored "yes") and have none: a
     #: warning the officer confirms, never a block (format 2).
     without_evidence: tuple[Item, ...] = ()
+    #: Answers carried forward from an earlier round that no officer has confirmed or changed
+    #: (assessments.carry): a warning, never a block.
+    unconfirmed: tuple[Item, ...] = ()
 
     @property
     def is_blocked(self) -> bool:
@@ -180,13 +183,15 @@ def submit_check(assessment: Assessment) -> SubmitCheck:
     answers = answer_map(assessment)
     values = {item_id: answer.value for item_id, answer in answers.items()}
     method_2 = definition.format >= 2
-    unanswered, without_reason, without_evidence = [], [], []
+    unanswered, without_reason, without_evidence, unconfirmed = [], [], [], []
     for item in visible_items(definition, values):
         value = values.get(item.id)
         if item.question_type.is_empty(value):
             if needs_answer(definition, item):
                 unanswered.append(item)
             continue
+        if answers[item.id].is_unconfirmed_carry:
+            unconfirmed.append(item)
         if not method_2:
             continue
         answer = answers[item.id]
@@ -194,7 +199,9 @@ def submit_check(assessment: Assessment) -> SubmitCheck:
             without_reason.append(item)
         elif item.is_scored and asks_evidence(item, value) and not answer.evidence:
             without_evidence.append(item)
-    return SubmitCheck(tuple(unanswered), tuple(without_reason), tuple(without_evidence))
+    return SubmitCheck(
+        tuple(unanswered), tuple(without_reason), tuple(without_evidence), tuple(unconfirmed)
+    )
 
 
 def missing_required(assessment: Assessment, check: SubmitCheck | None = None) -> list[Item]:
@@ -403,7 +410,7 @@ def _write_under_lock(
         raise StaleAnswer(asked.item.id, answer)
     if answer is None:
         answer = _add_answer(assessment, asked.item, new, user)
-    elif not seam.update_answer(answer, _changes(new, user)):
+    elif not seam.update_answer(answer, _changes(old, new, user)):
         current = seam.read_answer(assessment, asked.item.id, again=True)
         if read_under_lock:  # cannot happen: no one writes under the lock but us
             raise StaleAnswer(asked.item.id, current)
@@ -445,9 +452,18 @@ def _answer_events(old: Content, new: Content) -> list[tuple[str, Any, Any]]:
     return events
 
 
-def _changes(new: Content, user: User | None) -> dict[str, Any]:
-    """The columns a change of an answer to ``new`` writes (seam.CHANGED_COLUMNS)."""
+def _changes(old: Content, new: Content, user: User | None) -> dict[str, Any]:
+    """The columns a change of an answer to ``new`` writes (seam.CHANGED_COLUMNS), and whether
+    it stays the carried copy it may be (seam.KEEP_CARRY): only when its value, reason and
+    evidence are unchanged (a comment alone changed). Saving the same answer again writes
+    nothing, so it never confirms a carried answer: that takes the officer's Confirm."""
+    same_answer = (old.value, old.na_reason, old.evidence) == (
+        new.value,
+        new.na_reason,
+        new.evidence,
+    )
     return {
+        seam.KEEP_CARRY: same_answer,
         "value": new.value,
         "comment": new.comment,
         "na_reason": new.na_reason,
@@ -492,7 +508,7 @@ def _change_without_lock(
     events = _answer_events(old, new)
     if not events:
         return False
-    return seam.change_in_one_statement(assessment, answer, _changes(new, user), events)
+    return seam.change_in_one_statement(assessment, answer, _changes(old, new, user), events)
 
 
 def _read_answers_again(assessment: Assessment) -> None:

@@ -158,8 +158,13 @@ def item_blocks(
     conflicts: dict,
     editable: bool,
     history_url: str,
+    confirm_url: str = "",
 ) -> list[Markup]:
-    """The HTML of each item of the section, in order."""
+    """The HTML of each item of the section, in order.
+
+    :param confirm_url: the address that confirms a carried answer, with ``__ITEM__`` for the
+        item id (carry forward).
+    """
     localized = definition.localized_items(lang)
     conditions = definition.show_if_conditions
     # The page's own strings in the interface's language (page_strings is kept per language:
@@ -183,6 +188,9 @@ def item_blocks(
             repr(answer.value) if answer else None,
             author,
             answer.updated_at if answer else None,
+            answer.carried_from if answer else None,
+            answer.carry_confirmed if answer else None,
+            confirm_url,
         )
         blocks.append(
             fragment(
@@ -201,6 +209,7 @@ def item_blocks(
                 lang=lang,
                 t=strings,
                 extras=answer_extras(content_hash, item),
+                confirm_url=confirm_url,
             )
         )
     return blocks

@@ -24,7 +24,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, exists, select, update
+from sqlalchemy import Boolean, and_, bindparam, case, exists, null, select, update
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from surveyapp.assessments.models import Answer, Assessment
@@ -37,6 +37,11 @@ from surveyapp.questionnaires.definition import Section
 from surveyapp.rounds.models import Round, RoundState
 
 _answers, _users = Answer.__table__, User.__table__
+#: The earlier assessment and round a carried answer was copied from (carry forward).
+_carried_from, _carried_round = (
+    Assessment.__table__.alias("carried_from"),
+    Round.__table__.alias("carried_round"),
+)
 
 
 class AnswerShown(NamedTuple):
@@ -52,6 +57,10 @@ class AnswerShown(NamedTuple):
     #: Why it does not apply (with a "not applicable" answer), and its evidence.
     na_reason: str | None = None
     evidence: str | None = None
+    #: Carry forward: the name of the earlier round the answer was copied from, unchanged
+    #: since (None: not a copy), and whether an officer confirmed it.
+    carried_from: str | None = None
+    carry_confirmed: bool = False
 
 
 def _answers_shown(assessment_id):
@@ -69,9 +78,15 @@ def _answers_shown(assessment_id):
                 _users.c.name,
                 _answers.c.na_reason,
                 _answers.c.evidence,
+                _carried_round.c.name,
+                _answers.c.carry_confirmed_at.is_not(None),
             )
         )
-        .select_from(_answers.outerjoin(_users, _answers.c.updated_by_id == _users.c.id))
+        .select_from(
+            _answers.outerjoin(_users, _answers.c.updated_by_id == _users.c.id)
+            .outerjoin(_carried_from, _answers.c.carried_from_id == _carried_from.c.id)
+            .outerjoin(_carried_round, _carried_from.c.round_id == _carried_round.c.id)
+        )
         .where(
             _answers.c.assessment_id == assessment_id,
             _answers.c.section_id == bindparam("section_id"),
@@ -118,11 +133,21 @@ def answers_shown(section: Section, rows: list) -> dict[str, AnswerShown]:
     """Item id -> answer for the section's items, of the JSON rows read (see _answers_shown)."""
     items = {item.id for item in section.items}
     shown = {}
-    for item_id, value, comment, version, updated_at, author, na_reason, evidence in rows:
+    for row in rows:
+        item_id, value, comment, version, updated_at, author, na_reason, evidence = row[:8]
         if item_id in items:
             when = datetime.fromisoformat(updated_at)
             shown[item_id] = AnswerShown(
-                item_id, value, comment, version, when, author, na_reason, evidence
+                item_id,
+                value,
+                comment,
+                version,
+                when,
+                author,
+                na_reason,
+                evidence,
+                row[8],
+                bool(row[9]),
             )
     return shown
 
@@ -190,15 +215,24 @@ def read_answer(assessment: Assessment, item_id: str, again: bool = False) -> An
 
 
 #: The columns an answer's change writes besides its version (update_answer's and
-#: change_in_one_statement's ``changes``).
+#: change_in_one_statement's ``changes``), and ``keep_carry``: whether the answer stays the
+#: carried copy it was (a change of the comment alone), else its carry-forward mark is cleared.
 CHANGED_COLUMNS = ("value", "comment", "na_reason", "evidence", "updated_by_id", "updated_at")
+KEEP_CARRY = "keep_carry"
+#: The carry-forward columns, kept or cleared by a change (KEEP_CARRY).
+CARRY_COLUMNS = ("carried_from_id", "carried_at", "carry_confirmed_at")
 
 
 def _new_values() -> dict[str, Any]:
-    """An answer's changed columns, from bind parameters ``new_<column>``, its version counted."""
+    """An answer's changed columns, from bind parameters ``new_<column>``, its version counted;
+    the carry-forward columns kept as stored, or cleared (``new_keep_carry``), in the statement,
+    so that an officer's confirmation meanwhile is never written back over."""
     values: dict[str, Any] = {
         name: bindparam(f"new_{name}", type_=_answers.c[name].type) for name in CHANGED_COLUMNS
     }
+    keep = bindparam(f"new_{KEEP_CARRY}", type_=Boolean())
+    for name in CARRY_COLUMNS:
+        values[name] = case((keep, _answers.c[name]), else_=null())
     values["version"] = _answers.c.version + 1
     return values
 
@@ -216,7 +250,7 @@ def update_answer(answer: Answer, changes: dict[str, Any]) -> bool:
     """Change a stored answer if its stored version is still the object's (the object is
     refreshed from the row written); False, and nothing changed, when it is not.
 
-    :param changes: the new values of CHANGED_COLUMNS.
+    :param changes: the new values of CHANGED_COLUMNS, and KEEP_CARRY.
     """
     params = {f"new_{name}": value for name, value in changes.items()}
     params.update(answer_id=answer.id, old_version=answer.version)
@@ -242,7 +276,7 @@ def change_in_one_statement(
     row, leaves nothing to update. (Inside a transaction the FOR SHARE would be held until the
     commit, and two such transactions taking the lock next would deadlock.)
 
-    :param changes: the new values of CHANGED_COLUMNS.
+    :param changes: the new values of CHANGED_COLUMNS, and KEEP_CARRY.
     :param events: the audit events of the change: (action, old value, new value).
     """
     params = {

@@ -12,7 +12,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_datetime
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -22,7 +22,17 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from surveyapp.assessments import stash
+from surveyapp.assessments.carry import (
+    AnswersExist,
+    NothingToCarry,
+    carry_forward,
+    confirm_carried,
+    has_answers,
+    previous_response,
+)
 from surveyapp.assessments.forms import (
+    CarryForwardForm,
+    ConfirmCarriedForm,
     QuestionnaireLanguageForm,
     comment_field_name,
     extra_fields,
@@ -113,17 +123,110 @@ def view_assessment(assessment_id: int):
     assessment = load_assessment(assessment_id)
     definition = assessment.round.questionnaire.parsed
     lang = questionnaire_language(definition)
+    editable = can_edit(current_user, assessment)
     return render_template(
         "assessments/overview.html",
         assessment=assessment,
         definition=definition,
         progress={p.section_id: p for p in progress(assessment)},
-        editable=can_edit(current_user, assessment),
+        editable=editable,
+        previous=previous_response(assessment) if editable else None,
+        has_answers=has_answers(assessment),
+        carry_form=CarryForwardForm(),
         last_answer=max(assessment.answers, key=lambda a: a.updated_at, default=None),
         **_review_of(assessment),
         lang=lang,
         qattr=lang_attribute(lang),
     )
+
+
+@bp.post("/assessments/<int:assessment_id>/carry-forward")
+@login_required
+def carry_forward_answers(assessment_id: int):
+    """Copy the region's previous submitted response into the assessment's blank answers."""
+    assessment = load_assessment(assessment_id)
+    if not can_edit(current_user, assessment):
+        abort(403)
+    form = CarryForwardForm()
+    back = redirect(url_for(".view_assessment", assessment_id=assessment.id))
+    if not form.validate_on_submit():
+        flash(_("The request was not understood."), "error")
+        return back
+    try:
+        result = carry_forward(assessment, current_user, fill_blanks=form.fill_blanks.data)
+        db.session.commit()
+    except NothingToCarry:
+        db.session.rollback()
+        flash(_("Your region has no earlier submitted response to start from."), "error")
+        return back
+    except AnswersExist:
+        db.session.rollback()
+        flash(
+            _(
+                "This assessment has answers already. Tick the box to keep them and fill only "
+                "the blank ones."
+            ),
+            "error",
+        )
+        return back
+    except NotEditable:
+        db.session.rollback()
+        flash(_("This assessment can no longer be changed."), "error")
+        return back
+    flash(
+        ngettext(
+            "%(num)d answer copied from %(round)s: check each one and confirm it or change it.",
+            "%(num)d answers copied from %(round)s: check each one and confirm it or change it.",
+            result.copied,
+            round=result.previous.round.name,
+        ),
+        "success",
+    )
+    return back
+
+
+@bp.post("/assessments/<int:assessment_id>/answers/<item_id>/confirm")
+@login_required
+def confirm_carried_answer(assessment_id: int, item_id: str):
+    """Confirm one answer carried forward from an earlier round, unchanged."""
+    assessment = load_assessment(assessment_id, with_answers=False)
+    if not can_edit(current_user, assessment):
+        abort(403)
+    item = assessment.round.questionnaire.parsed.items_by_id.get(item_id) or abort(404)
+    return _confirm(assessment, item.section_id, {"item_id": item.id})
+
+
+@bp.post("/assessments/<int:assessment_id>/sections/<section_id>/confirm")
+@login_required
+def confirm_carried_section(assessment_id: int, section_id: str):
+    """Confirm every answer of a section carried forward from an earlier round, unchanged."""
+    assessment = load_assessment(assessment_id, with_answers=False)
+    section = _section_or_404(assessment, section_id)
+    if not can_edit(current_user, assessment):
+        abort(403)
+    return _confirm(assessment, section.id, {"section_id": section.id})
+
+
+def _confirm(assessment, page_section: str, which: dict):
+    """Confirm carried answers (``which``: confirm_carried's item_id or section_id), then back
+    to the section's page."""
+    page = url_for(".edit_section", assessment_id=assessment.id, section_id=page_section)
+    if not ConfirmCarriedForm().validate_on_submit():
+        flash(_("The request was not understood."), "error")
+        return redirect(page)
+    try:
+        count = confirm_carried(assessment, current_user, **which)
+        db.session.commit()
+    except NotEditable:
+        db.session.rollback()
+        flash(_("This assessment can no longer be changed."), "error")
+        return redirect(url_for(".view_assessment", assessment_id=assessment.id))
+    if count:
+        flash(ngettext("%(num)d answer confirmed.", "%(num)d answers confirmed.", count), "success")
+    else:
+        flash(_("There was no carried answer to confirm."), "info")
+    anchor = f"#item-{which['item_id']}" if "item_id" in which else ""
+    return redirect(page + anchor)
 
 
 @bp.post("/assessments/<int:assessment_id>/language")
@@ -237,9 +340,13 @@ def _render_section(
         conflicts or {},
         editable,
         url_for(".assessment_history", assessment_id=assessment.id) + "?item=",
+        url_for(".confirm_carried_answer", assessment_id=assessment.id, item_id="__ITEM__"),
     )
     return render_template(
         "assessments/section.html",
+        unconfirmed=sum(
+            bool(answer.carried_from and not answer.carry_confirmed) for answer in answers.values()
+        ),
         assessment=assessment,
         definition=definition,
         section=section,
@@ -374,6 +481,7 @@ def _answer_snapshot(answer) -> dict | None:
         "version": answer.version,
         "updated_at": answer.updated_at,
         "updated_by": answer.updated_by.name if answer.updated_by else None,
+        "carried": answer.carried_from_id is not None,
     }
 
 
@@ -392,6 +500,7 @@ def _answer_json(item, answer: dict | None) -> dict:
             "updated_by": None,
             "updated_at": None,
             "updated_at_text": "",
+            "carried": False,
         }
     form_value = item.question_type.to_form(item, answer["value"])
     if isinstance(form_value, list):
@@ -415,6 +524,7 @@ def _answer_json(item, answer: dict | None) -> dict:
         "version": answer["version"],
         "updated_by": changed_by,
         "updated_at": answer["updated_at"].isoformat(),
+        "carried": answer["carried"],
     }
 
 
@@ -502,6 +612,7 @@ def review_submission(assessment_id: int):
         missing=missing_required(assessment, check),
         without_reason={item.id for item in check.without_reason},
         without_evidence=check.without_evidence,
+        unconfirmed=check.unconfirmed,
         editable=can_edit(current_user, assessment),
         lang=current_lang(),
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from flask_babel import format_decimal, format_scientific
+from flask_babel import format_decimal, format_scientific, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, false, or_
@@ -117,8 +117,22 @@ def _item_confirmed(old: Any, new: Any, context: HistoryContext) -> str:
     )
 
 
+def _carried_forward(old: Any, new: Any, context: HistoryContext) -> str:
+    value = new if isinstance(new, dict) else {}
+    return ngettext(
+        "Copied %(num)d answer from %(round)s (carry forward), each to be confirmed.",
+        "Copied %(num)d answers from %(round)s (carry forward), each to be confirmed.",
+        value.get("copied") or 0,
+        round=value.get("from_round") or "",
+    )
+
+
 EVENT_KINDS: dict[str, EventKind] = {
     "assessment.started": EventKind(_l("Started the assessment.")),
+    "assessment.carried_forward": EventKind(None, describe=_carried_forward),
+    "answer.carry_confirmed": EventKind(
+        _l("Confirmed the answer carried forward from an earlier round.")
+    ),
     "assessment.submitted": EventKind(_l("Submitted the assessment.")),
     "answer.changed": EventKind(_l("Changed the answer."), answer_change=True),
     "answer.comment_changed": EventKind(

@@ -24,7 +24,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from surveyapp.questionnaires.checks import has_text, is_half_multiple, is_number
-from surveyapp.questionnaires.types import QUESTION_TYPES, QuestionType
+from surveyapp.questionnaires.types import QUESTION_TYPES, AnswerError, QuestionType
 
 #: The formats this version reads.
 FORMATS = (1, 2)
@@ -96,7 +96,11 @@ ITEM_KEYS_V2 = (ITEM_KEYS - {"aspects"}) | {
     "allow_na",
     "na_reason",
     "period",
+    "carry",
+    "carried_from",
 }
+#: The keys of an item's ``carried_from`` (format 2).
+CARRIED_FROM_KEYS = {"version", "item", "values"}
 
 
 class DefinitionError(ValueError):
@@ -172,6 +176,18 @@ class Item:
     period: str | None = None
     #: A count's target relative to the region's size: {per_million, exponent, floor}.
     relative_target: dict | None = None
+    #: Whether carry forward may copy an earlier round's answer into this item (``carry:
+    #: false`` in format 2: never; a count per period never is, see ``is_carried``).
+    carry: bool = True
+    #: Where an earlier version's answer comes from when the id changed (format 2):
+    #: {"version": n, "item": id, "values": ((old, new), ...) or None (the value as it is)}.
+    carried_from: dict | None = None
+
+    @property
+    def is_carried(self) -> bool:
+        """Whether carry forward copies an earlier answer into this item: not a count asked per
+        period (last year's count is not this year's) and not marked ``carry: false``."""
+        return self.carry and self.period is None
 
     @property
     def question_type(self) -> QuestionType:
@@ -358,6 +374,8 @@ class _Checker:
         self.source = source
         self.lines = lines or {}
         self.format = format_
+        #: The file's own version, once read (None when it is not valid).
+        self.version: int | None = None
         self.errors: list[str] = []
 
     def add(self, path: tuple, reason: str, item_id: str | None = None) -> None:
@@ -410,6 +428,7 @@ def parse_definition(data: Any, source: str = "<questionnaire>", lines=None) -> 
         check.add(("version",), "'version' must be a whole number of at least 1")
     else:
         _check_limit(check, data, "version", ("version",))
+        check.version = version
     check.text(data.get("title"), ("title",), "'title'")
     if isinstance(data.get("title"), str) and len(data["title"]) > 300:
         check.add(("title",), "'title' must be at most 300 characters")
@@ -744,7 +763,16 @@ def _parse_item_v2(
     show_if = _parse_show_if(check, raw.get("show_if"), path, item_id, earlier)
     if show_if and scored:
         _check_gate(add, show_if, earlier[show_if["item"]])
-    return Item(
+    carry = raw.get("carry", True)
+    if not isinstance(carry, bool):
+        add("'carry' must be true or false")
+        carry = True
+    elif carry and period is not None and "carry" in raw:
+        add("a count asked per period ('period') is never carried forward: remove 'carry: true'")
+    carried_from = _parse_carried_from(add, raw.get("carried_from"), check.version)
+    if carried_from is not None and not (carry and period is None):
+        add("'carried_from' on an item that is never carried forward ('carry: false' or 'period')")
+    item = Item(
         id=item_id,
         type=type_name,
         text=raw["text"],
@@ -767,7 +795,22 @@ def _parse_item_v2(
         na_reason=na_reason,
         period=period if type_name == "number" else None,
         relative_target=relative_target,
+        carry=carry,
+        carried_from=carried_from,
     )
+    for old, new in (carried_from or {}).get("values") or ():
+        if not _accepts(item, new):
+            add(f"'carried_from: values' maps {old!r} to {new!r}, which this item does not accept")
+    return item
+
+
+def _accepts(item: Item, value: Any) -> bool:
+    """Whether ``value`` is an answer of the item exactly as written (1 is not true)."""
+    try:
+        clean = item.question_type.clean(item, value)
+    except AnswerError:
+        return False
+    return clean == value and type(clean) is type(value)
 
 
 def _parse_home(add, raw, scored, context, dimensions, aspects) -> tuple[str | None, str | None]:
@@ -855,6 +898,109 @@ def _check_gate(add, show_if: dict, target: Item) -> None:
             f"a scored item's gate must list every option of {target.id!r} scoring at least "
             f"as much as the lowest one listed ({lowest}); missing: {', '.join(missing)}"
         )
+
+
+def _parse_carried_from(add, raw: Any, own_version: int | None) -> dict | None:
+    """Format 2: ``carried_from: {version, item, values}``, where an earlier version's answer
+    to a renamed or split item comes from (the earlier item is checked against its file by
+    check_carried_from). ``values`` lists ``{from: old, to: new}``: only the old values listed
+    are carried, each as its new value; without ``values`` the old value is carried as it is
+    (when the new item accepts it)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not {"version", "item"} <= set(raw):
+        add("'carried_from' must be {version: N, item: ID} with an optional 'values' list")
+        return None
+    unknown = sorted(str(key) for key in set(raw) - CARRIED_FROM_KEYS)
+    if unknown:
+        add(f"unknown key(s) in 'carried_from': {', '.join(unknown)}")
+        return None
+    version, source = raw["version"], raw["item"]
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        add("'carried_from: version' must be a whole number of at least 1")
+        return None
+    if own_version is not None and version >= own_version:
+        add(f"'carried_from: version' must be an earlier version than this one ({own_version})")
+        return None
+    if not isinstance(source, str) or not IDENTIFIER.fullmatch(source):
+        add(f"'carried_from: item' {source!r} must be an item id")
+        return None
+    values = None
+    if "values" in raw:
+        values = _parse_value_map(add, raw["values"])
+        if values is None:
+            return None
+    return {"version": version, "item": source, "values": values}
+
+
+def _parse_value_map(add, raw: Any) -> tuple | None:
+    """``values: [{from: old, to: new}, ...]`` as ((old, new), ...) (the item checks that it
+    accepts every new value)."""
+    if not isinstance(raw, list) or not raw:
+        add("'carried_from: values' must be a non-empty list of {from: OLD, to: NEW}")
+        return None
+    pairs, valid = [], True
+    for entry in raw:
+        if not isinstance(entry, dict) or set(entry) != {"from", "to"}:
+            add("each entry of 'carried_from: values' must be {from: OLD, to: NEW}")
+            valid = False
+            continue
+        old, new = entry["from"], entry["to"]
+        if any(old == seen and type(old) is type(seen) for seen, _new in pairs):
+            add(f"'carried_from: values' lists {old!r} twice")
+            valid = False
+        pairs.append((old, new))
+    return tuple(pairs) if valid else None
+
+
+def check_carried_from(
+    data: dict, definition: Definition, earlier: dict[int, Definition | None], source, lines=None
+) -> None:
+    """Check each item's ``carried_from`` against the earlier version it names: the item must
+    exist there and every old value listed must be one of its answers.
+
+    :param earlier: version -> that version's definition (None: not found, an error).
+    :raises DefinitionError: naming the file, the line, the item and the reason.
+    """
+    check = _Checker(source, lines, definition.format)
+    places = {
+        raw.get("id"): ("sections", s_index, "items", i_index, "carried_from")
+        for s_index, section in enumerate(data.get("sections", []))
+        for i_index, raw in enumerate(section.get("items", []))
+    }
+    for item in definition.items:
+        mapping = item.carried_from
+        if mapping is None:
+            continue
+        path = places.get(item.id, ())
+        previous = earlier.get(mapping["version"])
+        if previous is None:
+            check.add(
+                path,
+                f"'carried_from' names version {mapping['version']} of {definition.slug!r}, "
+                "which is not beside this file, so the mapping cannot be checked",
+                item.id,
+            )
+            continue
+        old_item = previous.items_by_id.get(mapping["item"])
+        if old_item is None:
+            check.add(
+                path,
+                f"'carried_from' names {mapping['item']!r}, which is not an item of version "
+                f"{mapping['version']}",
+                item.id,
+            )
+            continue
+        for old, _new in mapping["values"] or ():
+            if not _accepts(old_item, old):
+                check.add(
+                    path,
+                    f"'carried_from: values' maps {old!r}, which is not an answer of "
+                    f"{old_item.id!r} in version {mapping['version']}",
+                    item.id,
+                )
+    if check.errors:
+        raise DefinitionError(check.errors)
 
 
 def _parse_show_if(check, raw, path, item_id, earlier) -> dict | None:

@@ -9,7 +9,12 @@ from typing import Any
 
 import yaml
 
-from surveyapp.questionnaires.definition import Definition, DefinitionError, parse_definition
+from surveyapp.questionnaires.definition import (
+    Definition,
+    DefinitionError,
+    check_carried_from,
+    parse_definition,
+)
 
 #: libyaml's loader when available (ten times faster), else the pure-Python one; both are safe.
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -57,7 +62,22 @@ def read_file(path: str | Path) -> tuple[dict, Definition]:
     lines: dict[tuple, int] = {}
     if node is not None:
         _collect_lines(node, (), lines)
-    return data, parse_definition(data, source=str(path), lines=lines)
+    definition = parse_definition(data, source=str(path), lines=lines)
+    versions = {item.carried_from["version"] for item in definition.items if item.carried_from}
+    if versions:
+        earlier = {v: _earlier_version(path, definition.slug, v) for v in versions}
+        check_carried_from(data, definition, earlier, str(path), lines)
+    return data, definition
+
+
+def _earlier_version(path: Path, slug: str, version: int) -> Definition | None:
+    """The definition of ``<slug>-v<version>.yaml`` beside ``path`` (None: no such file), which
+    an item's ``carried_from`` names."""
+    sibling = path.with_name(f"{slug}-v{version}.yaml")
+    if not sibling.is_file():
+        return None
+    definition = load_file(sibling)
+    return definition if (definition.slug, definition.version) == (slug, version) else None
 
 
 def _check_structure(text: str, path: Path) -> None:

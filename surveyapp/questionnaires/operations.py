@@ -24,7 +24,7 @@ class QuestionnaireInUse(ValueError):
 @dataclass
 class LoadResult:
     questionnaire: Questionnaire
-    #: "created", "updated", "translations updated" or "unchanged".
+    #: "created", "updated", "translations updated", "carry forward updated" or "unchanged".
     outcome: str
 
 
@@ -52,6 +52,16 @@ def load_questionnaire(path) -> LoadResult:
             new_value=", ".join(existing.parsed.languages),
         )
         return LoadResult(existing, "translations updated")
+    if existing is not None and carry_content_hash(existing.definition) == carry_content_hash(data):
+        # Carry-forward declarations only: allowed with answers, since no answer or score of
+        # this version depends on them (they say what a later carry copies into it).
+        existing.definition, existing.content_hash = data, digest
+        with suppress(AttributeError):
+            del existing.parsed
+        log_event(
+            "questionnaire.carry_updated", "questionnaire", existing.id, new_value=existing.label
+        )
+        return LoadResult(existing, "carry forward updated")
     if existing is not None:
         if has_answers(existing):
             raise QuestionnaireInUse(
@@ -78,6 +88,25 @@ def load_questionnaire(path) -> LoadResult:
         "questionnaire.loaded", "questionnaire", questionnaire.id, new_value=questionnaire.label
     )
     return LoadResult(questionnaire, "created")
+
+
+#: The item keys that say only what carry forward copies into the item.
+CARRY_KEYS = ("carry", "carried_from")
+
+
+def carry_content_hash(data: dict) -> str:
+    """The content hash of a definition without its carry-forward declarations."""
+    sections = [
+        {**section, "items": [_without_carry(item) for item in section.get("items", [])]}
+        for section in data.get("sections", [])
+    ]
+    return content_hash({**data, "sections": sections})
+
+
+def _without_carry(item):
+    if not isinstance(item, dict):
+        return item
+    return {key: value for key, value in item.items() if key not in CARRY_KEYS}
 
 
 def _set_translations(questionnaire: Questionnaire, translations: dict) -> None:

@@ -197,6 +197,9 @@
   function showMeta(itemId, data) {
     var changedBy = form.querySelector('[data-changed-by="' + itemId + '"]');
     if (changedBy && data.updated_by_text) changedBy.textContent = data.updated_by_text;
+    // A carried answer changed is the officer's own: its "from an earlier round" mark goes.
+    var carryMark = form.querySelector('[data-carry-mark="' + itemId + '"]');
+    if (carryMark && data.carried === false) carryMark.remove();
   }
 
   function save(itemId, attempt) {
