@@ -9,6 +9,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from surveyapp.addresses import counted_address
 from surveyapp.db import Base, Session
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
@@ -16,8 +17,15 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
+
+
+def limited_client() -> str:
+    """Whom a request limit counts: the client's address, an IPv6 one by its /64 network."""
+    return counted_address(get_remote_address())
+
+
 #: Storage from RATELIMIT_STORAGE_URI: memory by default, Redis (redis://...) in production.
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=limited_client)
 
 
 def rate_limit(*args, **kwargs):

@@ -57,6 +57,18 @@ def test_one_address_is_throttled(app, officer):
     assert sign_in(client, officer.email, address="10.9.9.9").status_code == 302
 
 
+def test_one_ipv6_network_is_throttled_as_one_address(app, officer):
+    """A client holds a whole /64: stepping through its addresses does not escape the limit."""
+    app.config["LOGIN_LIMIT_PER_ADDRESS"] = "3 per minute"
+    client = app.test_client()
+    statuses = [
+        sign_in(client, f"user{n}@example.org", "wrong", address=f"2001:db8:0:7::{n + 1:x}")
+        for n in range(5)
+    ]
+    assert [s.status_code for s in statuses] == [422] * 3 + [429] * 2
+    assert sign_in(client, officer.email, address="2001:db8:0:8::1").status_code == 302
+
+
 def test_the_throttle_message_is_friendly(app, officer):
     app.config["LOGIN_LIMIT_PER_ADDRESS"] = "1 per minute"
     client = app.test_client()

@@ -13,7 +13,6 @@ The count lives in one place every worker shares: the database, or Redis when RE
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from flask import current_app
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from surveyapp.addresses import counted_address
 from surveyapp.auth.models import SignInFailure
 from surveyapp.auth.queries import normalize_email
 from surveyapp.extensions import db
@@ -64,19 +64,8 @@ class Policy:
         return min(self.maximum, self.first_delay * 2 ** min(beyond - 1, 32))
 
 
-def address_key(address: str | None) -> str:
-    """The address as counted: an IPv6 address by its /64 network (one subscriber's)."""
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return address or "unknown"
-    if ip.version == 6 and ip.ipv4_mapped is None:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip.ipv4_mapped or ip) if ip.version == 6 else str(ip)
-
-
 def pair_key(email: str, address: str | None) -> str:
-    text = f"{normalize_email(email or '')[:254]}\n{address_key(address)}"
+    text = f"{normalize_email(email or '')[:254]}\n{counted_address(address)}"
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
