@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from email import message_from_bytes, policy
 from urllib.parse import urlsplit
 
+import pyotp
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
@@ -310,3 +311,32 @@ def test_a_withdrawn_contact_request_is_not_told_later(
     assert "0 digests written" in cli.invoke(args=["mail", "digest"]).output
     cli.invoke(args=["mail", "deliver"])
     assert inbox.messages == []
+
+
+def test_the_owner_is_told_at_once_when_the_accounts_credentials_change(
+    app, cli, inbox, create_user
+):
+    """Password changed, a recovery code used, the second factor turned off or reset by an
+    administrator: each tells the owner by email, with no unsubscribe."""
+    from surveyapp.auth import two_factor
+    from surveyapp.auth.operations import change_password
+
+    owner = create_user(email="olga@example.org", name="Olga")
+    admin = create_user(email="adam@example.org", name="Adam", role=Role.admin)
+    secret = two_factor.new_secret()
+    codes = two_factor.enable(owner, secret, pyotp.TOTP(secret).now())
+    db.session.commit()
+    assert two_factor.verify(owner, codes[0]) == "recovery"
+    change_password(owner, "a new and long passphrase for Olga 2026")
+    two_factor.reset(owner, admin)
+    db.session.commit()
+    cli.invoke(args=["mail", "deliver"])
+    received = [(to, message) for to, message in inbox.messages]
+    assert {tuple(to) for to, _m in received} == {("olga@example.org",)}
+    bodies = [_body(message) for _to, message in received]
+    assert len(bodies) == 3, bodies
+    assert any("recovery code was used" in body and "9 codes are left" in body for body in bodies)
+    assert any("password of your surveyapp account was changed" in body for body in bodies)
+    assert any("An administrator removed the second factor" in body for body in bodies)
+    assert all("If it was not you, tell an administrator" in body for body in bodies)
+    assert all(message["List-Unsubscribe"] is None for _to, message in received)

@@ -11,3 +11,8 @@ _signals = Namespace()
 #: user in (API tokens) must stop working too; receivers change state in the caller's
 #: transaction and do not commit.
 credentials_withdrawn = _signals.signal("credentials-withdrawn")
+
+#: Something happened to the account that its owner should hear of at once, in case it was
+#: not them. Sender: the User; ``change``: "recovery_code_used" (``left``: the codes left) or
+#: "two_factor_disabled". Receivers do not commit.
+account_changed = _signals.signal("account-changed")

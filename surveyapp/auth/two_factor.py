@@ -21,7 +21,7 @@ from sqlalchemy import delete, or_, select, update
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import RecoveryCode, User
 from surveyapp.auth.operations import end_all_sessions
-from surveyapp.auth.signals import credentials_withdrawn
+from surveyapp.auth.signals import account_changed, credentials_withdrawn
 from surveyapp.db import utcnow
 from surveyapp.extensions import db
 
@@ -147,6 +147,7 @@ def verify(user: User, code: str) -> str:
     if used.rowcount == 1:
         _clear_failures(user)
         log_event("user.recovery_code_used", "user", user.id, user=user)
+        account_changed.send(user, change="recovery_code_used", left=recovery_codes_left(user))
         return "recovery"
     _count_failure(user)
     raise TwoFactorError(_l("The code is not right, or was used already."))
@@ -217,6 +218,7 @@ def disable(user: User, code: str) -> None:
     verify(user, code)
     _clear(user)
     log_event("user.two_factor_disabled", "user", user.id, user=user)
+    account_changed.send(user, change="two_factor_disabled")
 
 
 def reset(user: User, actor: User) -> None:

@@ -334,3 +334,47 @@ def email_reset_link(email: str, address: str | None) -> None:
     key = f"reset:{user.id}:{int(time.time() // RESET_MAIL_EVERY)}"
     if queue_mail(user, None, subject, body, key, lang) is not None:
         log_event("user.reset_link_emailed", "user", user.id)
+
+
+def _account_notice_text(change: str, left: int | None) -> str:
+    """The sentence of an account notice, in the current language."""
+    if change == "password_changed":
+        return _("The password of your surveyapp account was changed.")
+    if change == "password_reset":
+        return _("A new password was chosen for your surveyapp account through a reset link.")
+    if change == "two_factor_reset":
+        return _(
+            "An administrator removed the second factor of your surveyapp account; you will set "
+            "it up again when you next sign in."
+        )
+    if change == "two_factor_disabled":
+        return _("Two-factor authentication was turned off for your surveyapp account.")
+    if change == "recovery_code_used":
+        return ngettext(
+            "A recovery code was used to sign in to your surveyapp account; %(num)d code is left.",
+            "A recovery code was used to sign in to your surveyapp account; %(num)d codes are "
+            "left.",
+            left or 0,
+        )
+    raise ValueError(f"unknown account change {change!r}")
+
+
+def mail_account_notice(user: User, change: str, left: int | None = None) -> None:
+    """Tell the owner at once, in their language, that their account's credentials changed,
+    so that someone else's doing is noticed. Security notices have no topic: they cannot be
+    unsubscribed from."""
+    if not user.active:
+        return
+    lang = language_of(user)
+    with force_locale(lang):
+        text = _account_notice_text(change, left)
+        subject = _("A change to your surveyapp account")
+        body = render_template(
+            "mail/account_notice.txt",
+            user=user,
+            text=text,
+            url=absolute_url("auth.two_factor_account")
+            if change in ("two_factor_disabled", "recovery_code_used", "two_factor_reset")
+            else absolute_url("main.home"),
+        )
+    queue_mail(user, None, subject, body, None, lang)
