@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := surveyapp
 
-.PHONY: run test lint lock serve-prod scale-check system-deps-run system-deps-test messages translations
+.PHONY: run test lint lock serve-prod scale-check loadtest system-deps-run system-deps-test messages translations
 
 # Python packages: exactly the versions (and hashes) in the lock, runtime and dev alike, then the
 # app itself without dependencies. Rebuilt when the lock changes.
@@ -68,6 +68,13 @@ serve-prod: $(VENV)/.installed translations
 # on 127.0.0.1:5432 (user postgres) and Redis on 127.0.0.1:6379; about a minute; not in CI.
 scale-check: $(VENV)/.installed
 	$(BIN)/python scripts/scale_out_check.py
+
+# Load and fault scenarios of ../shared/RELIABILITY.md that take long and need PostgreSQL on
+# 127.0.0.1:5432 (user postgres), with their figures in docs/reliability.md; not in CI.
+# F8: the migration rehearsal on production-sized data (244 regions x 6 rounds), every revision
+# down and up again with the data in it, on SQLite and PostgreSQL (about 20 minutes).
+loadtest: $(VENV)/.installed
+	$(BIN)/python benchmarks/migration_rehearsal.py
 
 # Compile the interface translations (French, German, ...) that the app serves.
 translations: $(VENV)/.installed

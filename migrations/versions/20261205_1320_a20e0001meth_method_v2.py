@@ -48,9 +48,14 @@ def downgrade():
     op.drop_table("region_populations")
     with op.batch_alter_table("rounds") as batch:
         batch.drop_column("reference_date")
+    # The older revision holds a level on every moderated score: a row without one (only a
+    # decision on "not applicable" or a confirmation, whose columns go) has no place there, and
+    # its code would read the missing level as a number.
+    op.execute("DELETE FROM moderated_scores WHERE score IS NULL")
     with op.batch_alter_table("moderated_scores") as batch:
         batch.drop_column("confirmed")
         batch.drop_column("na_decision")
+        batch.alter_column("score", existing_type=sa.Float(), nullable=False)
     with op.batch_alter_table("answers") as batch:
         batch.drop_column("evidence")
         batch.drop_column("na_reason")

@@ -19,17 +19,25 @@ BANNER = "SYNTHETIC DEMO DATA: invented answers, not the situation of any real r
 @click.option("--force", is_flag=True, help="Seed even if the database already has assessments.")
 @click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) if assessments exist.")
 @click.option("--seed", "seed", default=7, show_default=True, help="Random seed.")
+@click.option(
+    "--rounds", default=3, show_default=True, type=click.IntRange(1), help="Rounds, the last open."
+)
+@click.option(
+    "--all-regions",
+    is_flag=True,
+    help="Every NUTS 2 region, each in every round (production-sized data).",
+)
 @transactional
-def seed_command(force: bool, if_empty: bool, seed: int) -> None:
+def seed_command(force: bool, if_empty: bool, seed: int, rounds: int, all_regions: bool) -> None:
     """Create three rounds of synthetic assessments from about 60 regions, and demo users.
 
-    The two closed rounds answer questionnaire version 1, the open round version 2; every
+    The closed rounds answer questionnaire version 1, the open round version 2; every
     demo region gets a synthetic population for the rounds' reference years.
     """
     if if_empty and has_assessments():
         click.echo("demo seed: the database already has assessments; nothing to do")
         return
-    result = seed_demo(force=force, seed=seed)
+    result = seed_demo(force=force, seed=seed, rounds=rounds, all_regions=all_regions)
     if result.skipped:
         click.echo(f"demo seed: {result.skipped}; nothing added")
         return

@@ -138,14 +138,25 @@ class DemoResult:
     skipped: str | None = None
 
 
-def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) -> DemoResult:
+def seed_demo(
+    *,
+    force: bool = False,
+    seed: int = 7,
+    today: date | None = None,
+    rounds: int = 3,
+    all_regions: bool = False,
+) -> DemoResult:
     """Fill the database with synthetic rounds, regions, populations, users and answers.
 
-    The two closed rounds answer questionnaire version 1 and the open round the latest version
+    The closed rounds answer questionnaire version 1 and the open round the latest version
     (2: "Don't know", "not applicable" with a reason, evidence, counts per 12 months against a
     target relative to the region's population).
 
     :param force: add the demo data even when assessments already exist.
+    :param rounds: how many half-year rounds, the last one open (at least 1).
+    :param all_regions: every NUTS 2 region, each taking part in every round (in the open
+        round as drawn: some not started), instead of about 60 regions that join round after
+        round; production-sized data (benchmarks/migration_rehearsal.py).
     :raises DemoRefused: when assessments exist and ``force`` is false.
     """
     today = today or date.today()
@@ -157,10 +168,10 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
     rng = random.Random(seed)  # noqa: S311 - reproducible demo data, not security
     earlier, current = _ensure_questionnaires()
     _ensure_regions()
-    plan = _round_plan(today)
+    plan = _round_plan(today, rounds)
     if any(db.session.scalar(select(Round.id).filter_by(name=p.name)) for p in plan):
         return DemoResult(skipped="the demo rounds already exist")
-    regions = _pick_regions(rng)
+    regions = _pick_regions(rng, all_regions)
     populations = _ensure_populations(regions, {p.reference_date.year for p in plan})
     _ensure_indicators(regions, {p.reference_date.year for p in plan})
     rounds = _make_rounds(plan, earlier, current)
@@ -184,7 +195,7 @@ def seed_demo(*, force: bool = False, seed: int = 7, today: date | None = None) 
         definition = round_.questionnaire.parsed
         validated_now = set()
         for region in regions:
-            if not _takes_part(rng, number, len(rounds), region.code):
+            if not all_regions and not _takes_part(rng, number, len(rounds), region.code):
                 continue
             if latest:
                 outcome = _latest_outcome(rng, region.code, region.code in validated_before)
@@ -419,10 +430,10 @@ def _round_dates(today: date, steps_back: int) -> tuple[str, date, date]:
     return f"{year} spring", date(year, 3, 1), date(year, 5, 31)
 
 
-def _round_plan(today: date) -> list[_PlannedRound]:
-    """Two closed rounds and the open one, oldest first."""
+def _round_plan(today: date, count: int = 3) -> list[_PlannedRound]:
+    """``count - 1`` closed rounds and the open one, oldest first."""
     plan = []
-    for steps_back in (2, 1, 0):
+    for steps_back in range(max(count, 1) - 1, -1, -1):
         name, opens, closes = _round_dates(today, steps_back)
         state = RoundState.open if steps_back == 0 else RoundState.closed
         if steps_back == 0:
@@ -452,20 +463,11 @@ def _make_rounds(
     return rounds
 
 
-def _pick_regions(rng: random.Random) -> list[Region]:
-    picked = []
-    for country, count in DEMO_COUNTRIES.items():
-        candidates = list(
-            db.session.scalars(
-                select(Region).filter_by(country=country, level=2).order_by(Region.code)
-            )
-        )
-        chosen = rng.sample(candidates, min(count, len(candidates)))
-        if country == DEMO_OFFICER_REGION[:2]:
-            officer_region = next(r for r in candidates if r.code == DEMO_OFFICER_REGION)
-            if officer_region not in chosen:
-                chosen[0] = officer_region
-        picked.extend(chosen)
+def _pick_regions(rng: random.Random, all_regions: bool = False) -> list[Region]:
+    if all_regions:
+        picked = list(db.session.scalars(select(Region).filter_by(level=2).order_by(Region.code)))
+    else:
+        picked = _sample_regions(rng)
     partnerships = list(THEMATIC_PARTNERSHIPS)
     for region in picked:
         # Draw for every region so the sequence does not depend on what is already set,
@@ -487,6 +489,24 @@ def _pick_regions(rng: random.Random) -> list[Region]:
         )
     picked.sort(key=lambda region: region.code)
     _ensure_demo_group(picked)
+    return picked
+
+
+def _sample_regions(rng: random.Random) -> list[Region]:
+    """DEMO_COUNTRIES' share of each country's NUTS 2 regions, the demo officer's among them."""
+    picked = []
+    for country, count in DEMO_COUNTRIES.items():
+        candidates = list(
+            db.session.scalars(
+                select(Region).filter_by(country=country, level=2).order_by(Region.code)
+            )
+        )
+        chosen = rng.sample(candidates, min(count, len(candidates)))
+        if country == DEMO_OFFICER_REGION[:2]:
+            officer_region = next(r for r in candidates if r.code == DEMO_OFFICER_REGION)
+            if officer_region not in chosen:
+                chosen[0] = officer_region
+        picked.extend(chosen)
     return picked
 
 
@@ -975,7 +995,9 @@ def _make_action_plans(regions, rounds, categories, expert) -> None:
                 created_at=datetime.combine(rounds[0].opens_on, time(9, 0), tzinfo=UTC),
             )
             db.session.add(action)
-            for round_, status in zip(rounds, statuses, strict=True):
+            # Progress in the latest rounds (all of them when there are fewer than statuses).
+            recent = rounds[-len(statuses) :]
+            for round_, status in zip(recent, statuses[-len(recent) :], strict=True):
                 action.updates.append(ActionUpdate(round=round_, status=ActionStatus(status)))
             action.status = ActionStatus(statuses[-1])
 

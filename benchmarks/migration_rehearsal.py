@@ -1,0 +1,593 @@
+"""Scenario F8 of RELIABILITY.md: a migration rehearsal on production-sized synthetic data.
+
+On a fresh database of each engine (a SQLite file; a PostgreSQL database ``rehearsal_*`` that
+is dropped afterwards):
+
+1. ``flask db upgrade`` from empty to head (Flask-Migrate, the app's migrations/ folder);
+2. the demo seeder at production size: every NUTS 2 region (244) x 6 rounds, every visible
+   item answered (drafts part-way), with reviews, comments, change requests, notifications,
+   action plans, contact requests, publications and the audit trail as the demo writes them
+   (``flask demo seed --rounds 6 --all-regions``);
+3. per table, its rows and a SHA-256 per column over its values in primary-key order, values
+   normalised (datetimes in UTC, JSON with sorted keys, binary as its own SHA-256) so that the
+   same data gives the same digests on SQLite and PostgreSQL; the catalogue at head (columns,
+   primary, foreign and unique keys, indexes, CHECK constraints by name and text);
+4. down one revision at a time to the first revision, and at each revision a round trip
+   (down, up, compared, down again): no downgrade may change or lose a row of a table the older
+   revision still has, in the columns it still has, and the upgrade after it must give them
+   back as they were. Tables and columns that the older revision has no place for are lost by
+   design; they are listed, and where the upgrade derives them again from the data they are
+   compared too;
+5. up from the first revision to head one revision at a time, then: the tables and columns of
+   the first revision identical to step 3, the catalogue identical to step 3, no foreign-key
+   violation (SQLite ``PRAGMA foreign_key_check`` and ``integrity_check``; PostgreSQL every
+   foreign key and CHECK constraint validated in ``pg_constraint``);
+6. a table of figures: rows per table, the time of each step, the total.
+
+Run: .venv/bin/python benchmarks/migration_rehearsal.py [--skip-postgres] [--small]
+     (``--small``: the demo's own size, about 60 regions x 3 rounds, for a quicker look)
+PostgreSQL: --postgres-url (default postgresql+psycopg://postgres@127.0.0.1:5432/postgres) is
+the server's maintenance database, where the rehearsal database is created and dropped.
+Prints figures; asserts nothing about time. Exits 1 when the rehearsal finds a difference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import io
+import itertools
+import json
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from datetime import time as clock
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID
+
+from sqlalchemy import Connection, MetaData, create_engine, inspect, make_url, select, text
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Rows a downgrade removes on purpose, as the older revision has no place for them: revision ->
+#: {table: (the SQL condition of the rows that stay, what the others are)}. The rest of the table
+#: must stay as it was.
+DROPPED_BY_DESIGN = {
+    "a20e0001meth": {
+        "moderated_scores": (
+            "score IS NOT NULL",
+            "without a level (a decision on 'not applicable' or a confirmation only)",
+        )
+    },
+}
+#: The demo's date for the rehearsal: fixed, so both engines get the same rounds and answers.
+TODAY = date(2026, 11, 30)
+
+
+# -- Digests -------------------------------------------------------------------------------------
+
+
+def normal(value: object) -> object:
+    """A value as the same plain Python value whichever engine gave it back."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime):
+        # SQLite keeps no zone: the app writes UTC there.
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).isoformat()
+    if isinstance(value, date | clock):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
+    if isinstance(value, dict | list):
+        # PostgreSQL's JSONB orders an object's keys its own way.
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"no normal form for {type(value).__name__}: {value!r}")
+
+
+def _sort_key(row: tuple) -> tuple:
+    # None never occurs in a primary key; a table without one sorts by every column.
+    return tuple((type(v).__name__, v) if v is not None else ("", "") for v in row)
+
+
+@dataclass(frozen=True)
+class TableFigures:
+    """A table's rows and, per column, a SHA-256 of its normalised values in key order."""
+
+    rows: int
+    columns: dict[str, str]
+    #: Per column, how many rows hold a value (not NULL).
+    filled: dict[str, int] = field(default_factory=dict)
+
+    def digest(self, names: set[str] | None = None) -> str:
+        """One SHA-256 over the columns ``names`` (default: all)."""
+        chosen = sorted(self.columns if names is None else set(self.columns) & names)
+        summary = "\n".join(f"{name}={self.columns[name]}" for name in chosen)
+        return hashlib.sha256(f"{self.rows}\n{summary}".encode()).hexdigest()
+
+    def differing(self, other: TableFigures, names: set[str]) -> list[str]:
+        """The columns among ``names`` (that both have) whose values differ."""
+        return sorted(
+            name
+            for name in names & set(self.columns) & set(other.columns)
+            if self.columns[name] != other.columns[name]
+        )
+
+
+def table_names(connection: Connection) -> list[str]:
+    return sorted(set(inspect(connection).get_table_names()) - {"alembic_version"})
+
+
+def snapshot(
+    connection: Connection, where: dict[str, str] | None = None
+) -> dict[str, TableFigures]:
+    """Rows and column digests of every table of the app (alembic_version left out).
+
+    :param where: only these tables, each only the rows of an SQL condition (trusted text).
+    """
+    metadata = MetaData()
+    names = sorted(where) if where else table_names(connection)
+    metadata.reflect(connection, only=names, resolve_fks=False)
+    figures = {}
+    for table in (metadata.tables[name] for name in names):
+        columns = list(table.columns)
+        keys = [columns.index(c) for c in table.primary_key.columns] or range(len(columns))
+        statement = select(*columns)
+        if where:
+            statement = statement.where(text(where[table.name]))
+        rows = [tuple(normal(value) for value in row) for row in connection.execute(statement)]
+        rows.sort(key=lambda row: _sort_key(tuple(row[i] for i in keys)))
+        hashes = [hashlib.sha256() for _ in columns]
+        filled = [0] * len(columns)
+        for row in rows:
+            for index, (hasher, value) in enumerate(zip(hashes, row, strict=True)):
+                hasher.update(repr(value).encode() + b"\x1e")
+                filled[index] += value is not None
+        figures[table.name] = TableFigures(
+            len(rows),
+            {c.name: h.hexdigest() for c, h in zip(columns, hashes, strict=True)},
+            {c.name: n for c, n in zip(columns, filled, strict=True)},
+        )
+    return figures
+
+
+def _sql(text_: str | None) -> str:
+    """A constraint's SQL text without the quoting and spacing engines add or drop."""
+    return re.sub(r"[\s\"'()]+", "", text_ or "").lower()
+
+
+def catalogue(connection: Connection) -> dict[str, set[tuple]]:
+    """Per table, what the schema says about it, as comparable tuples."""
+    inspector = inspect(connection)
+    found = {}
+    for name in table_names(connection):
+        pk = inspector.get_pk_constraint(name)
+        entries = {("primary key", pk["name"], tuple(pk["constrained_columns"]))}
+        entries |= {
+            ("column", c["name"], str(c["type"]), c["nullable"])
+            for c in inspector.get_columns(name)
+        }
+        entries |= {
+            (
+                "foreign key",
+                fk["name"],
+                tuple(fk["constrained_columns"]),
+                fk["referred_table"],
+                tuple(fk["referred_columns"]),
+                (fk.get("options") or {}).get("ondelete", "").upper() or None,
+            )
+            for fk in inspector.get_foreign_keys(name)
+        }
+        entries |= {
+            ("unique", u["name"], tuple(u["column_names"]))
+            for u in inspector.get_unique_constraints(name)
+        }
+        entries |= {
+            ("index", i["name"], tuple(i["column_names"]), bool(i["unique"]))
+            for i in inspector.get_indexes(name)
+        }
+        entries |= {
+            ("check", c["name"], _sql(c["sqltext"])) for c in inspector.get_check_constraints(name)
+        }
+        found[name] = entries
+    return found
+
+
+def integrity_problems(connection: Connection) -> list[str]:
+    """Rows that break a foreign key, and constraints the engine has not validated."""
+    if connection.dialect.name == "sqlite":
+        problems = [
+            f"{table} rowid {rowid}: no {parent} row (foreign key {fk})"
+            for table, rowid, parent, fk in connection.exec_driver_sql("PRAGMA foreign_key_check")
+        ]
+        verdict = connection.exec_driver_sql("PRAGMA integrity_check").scalar()
+        return problems + ([] if verdict == "ok" else [f"integrity_check: {verdict}"])
+    unvalidated = connection.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+            "WHERE contype IN ('f', 'c') AND NOT convalidated "
+            "AND connamespace = 'public'::regnamespace"
+        )
+    )
+    return [f"{table}: constraint {name} not validated" for table, name in unvalidated]
+
+
+def catalogue_differences(before: dict[str, set], after: dict[str, set]) -> list[str]:
+    differences = []
+    for table in sorted(before.keys() | after.keys()):
+        lost = before.get(table, set()) - after.get(table, set())
+        gained = after.get(table, set()) - before.get(table, set())
+        differences += [f"{table}: lost {entry}" for entry in sorted(lost, key=repr)]
+        differences += [f"{table}: gained {entry}" for entry in sorted(gained, key=repr)]
+    return differences
+
+
+def kept_differences(
+    before: dict[str, TableFigures], after: dict[str, TableFigures], schema: dict[str, set[str]]
+) -> list[str]:
+    """What changed in the tables and columns of ``schema`` (table -> columns) between
+    ``before`` and ``after``: rows gained or lost, values changed."""
+    differences = []
+    for table, columns in sorted(schema.items()):
+        if table not in before:
+            continue
+        if table not in after:
+            differences.append(f"{table}: table gone")
+            continue
+        old, new = before[table], after[table]
+        if old.rows != new.rows:
+            differences.append(f"{table}: {old.rows} rows before, {new.rows} after")
+        elif changed := old.differing(new, columns):
+            differences.append(f"{table}: values changed in {', '.join(changed)}")
+    return differences
+
+
+def columns_of(figures: dict[str, TableFigures]) -> dict[str, set[str]]:
+    return {table: set(f.columns) for table, f in figures.items()}
+
+
+# -- The rehearsal -------------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    """One revision's round trip on the way down, and its upgrade on the way up at the end."""
+
+    revision: str
+    down: float = 0.0
+    up: float = 0.0
+    down_again: float = 0.0
+    final_up: float = 0.0
+    #: What the older revision has no place for (lost by design), e.g. "table x (12 rows)".
+    not_kept: list[str] = field(default_factory=list)
+    #: What the upgrade derived again from the data, identical to before.
+    rebuilt: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Rehearsal:
+    engine: str
+    at_head: dict[str, TableFigures] = field(default_factory=dict)
+    after: dict[str, TableFigures] = field(default_factory=dict)
+    first_revision_columns: dict[str, set[str]] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    #: Differences found: each one fails the rehearsal.
+    differences: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def _timed(timings: dict, name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
+
+
+def _migrate(direction: Callable, revision: str) -> float:
+    """Flask-Migrate's upgrade or downgrade to ``revision``; its log kept out of the figures
+    (Alembic's log handler writes to the standard error that is current when it starts)."""
+    log = io.StringIO()
+    start = time.perf_counter()
+    try:
+        with contextlib.redirect_stderr(log):
+            direction(revision=revision)
+    except BaseException:
+        sys.stderr.write(log.getvalue())
+        raise
+    return time.perf_counter() - start
+
+
+def revisions() -> list[str]:
+    """The app's revisions, the first one first (one line of history: no branches)."""
+    from alembic.script import ScriptDirectory
+
+    from surveyapp import MIGRATIONS_DIR
+
+    script = ScriptDirectory(str(MIGRATIONS_DIR))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
+def rehearse(
+    app,
+    fill: Callable[[], None],
+    lowest: str | None = None,
+    report: Callable[[str], None] = lambda line: None,
+) -> Rehearsal:
+    """Upgrade the app's empty database to head, ``fill`` it (committing), then down one
+    revision at a time to ``lowest`` (default: the first revision) with a round trip at each,
+    and up to head again; compare as the module's docstring says.
+
+    :param app: an app on an empty database of its own (this drops and recreates tables).
+    :param report: called with a line on each step's progress.
+    """
+    from flask_migrate import downgrade, upgrade
+
+    from surveyapp.extensions import db
+
+    history = revisions()
+    lowest = lowest or history[0]
+    walked = list(reversed(history[history.index(lowest) :]))  # head first
+    result = Rehearsal(app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0])
+
+    def read(what: Callable):
+        with db.engine.connect() as connection:
+            return what(connection)
+
+    with app.app_context():
+        # The schema of each revision as a fresh upgrade builds it: a downgrade must give back
+        # exactly the older revision's schema, and an upgrade exactly the newer one's.
+        reference = {}
+        with _timed(result.timings, "upgrade, empty to head"):
+            for revision in history:
+                _migrate(upgrade, revision)
+                reference[revision] = read(catalogue)
+        with _timed(result.timings, "fill"):
+            fill()
+            db.session.commit()
+            db.session.remove()
+        report(f"filled in {result.timings['fill']:.1f} s")
+        with _timed(result.timings, "digests"):
+            result.at_head = current = read(snapshot)
+        schema_at_head = read(catalogue)
+        result.differences += [f"at head, before: {p}" for p in read(integrity_problems)]
+
+        with _timed(result.timings, "walk down, round trip at each revision"):
+            for revision, older in itertools.pairwise(walked):
+                step = Step(revision)
+                result.steps.append(step)
+                before = current
+                if staying := DROPPED_BY_DESIGN.get(revision):
+                    where = {table: condition for table, (condition, _) in staying.items()}
+                    before = {**current, **read(lambda c, w=where: snapshot(c, w))}
+                    step.not_kept += [
+                        f"{current[t].rows - before[t].rows:,} rows of {t} {what}"
+                        for t, (_, what) in staying.items()
+                    ]
+                step.down = _migrate(downgrade, older)
+                result.differences += [
+                    f"down {revision} -> {older}, schema against a fresh upgrade: {d}"
+                    for d in catalogue_differences(reference[older], read(catalogue))
+                ]
+                below = read(snapshot)
+                kept = columns_of(below)
+                result.differences += [
+                    f"down {revision} -> {older}: {d}"
+                    for d in kept_differences(before, below, kept)
+                ]
+                step.up = _migrate(upgrade, revision)
+                again = read(snapshot)
+                result.differences += [
+                    f"round trip {older} -> {revision}: {d}"
+                    for d in kept_differences(before, again, kept)
+                ]
+                lost, step.rebuilt = _not_kept(before, again, kept)
+                step.not_kept += lost
+                step.down_again = _migrate(downgrade, older)
+                current = below
+                report(f"{revision}: down, up, down again ({len(result.differences)} differences)")
+        result.first_revision_columns = columns_of(current)
+
+        with _timed(result.timings, "walk up, first revision to head"):
+            for step in reversed(result.steps):
+                step.final_up = _migrate(upgrade, step.revision)
+                result.differences += [
+                    f"up to {step.revision}, schema against a fresh upgrade: {d}"
+                    for d in catalogue_differences(reference[step.revision], read(catalogue))
+                ]
+        with _timed(result.timings, "digests"):
+            result.after = read(snapshot)
+        result.differences += [
+            f"at head, after: {d}"
+            for d in kept_differences(result.at_head, result.after, result.first_revision_columns)
+        ]
+        result.differences += [
+            f"at head, schema: {d}" for d in catalogue_differences(schema_at_head, read(catalogue))
+        ]
+        result.differences += [f"at head, after: {p}" for p in read(integrity_problems)]
+    return result
+
+
+def _not_kept(
+    before: dict[str, TableFigures], after: dict[str, TableFigures], kept: dict[str, set[str]]
+) -> tuple[list[str], list[str]]:
+    """What a round trip lost by design (tables and columns the older revision does not have)
+    and what the upgrade derived again from the data as it was."""
+    lost, rebuilt = [], []
+    for table, figures in sorted(before.items()):
+        if table not in kept:
+            if not figures.rows:
+                continue
+            if figures.digest() == after[table].digest():
+                rebuilt.append(f"table {table}")
+            else:
+                lost.append(f"table {table} ({figures.rows:,} rows, {after[table].rows:,} after)")
+            continue
+        for column in sorted(set(figures.columns) - kept[table]):
+            if not figures.filled[column]:
+                continue
+            if figures.columns[column] == after[table].columns.get(column):
+                rebuilt.append(f"{table}.{column}")
+            else:
+                lost.append(f"{table}.{column} ({figures.filled[column]:,} values)")
+    return lost, rebuilt
+
+
+# -- Running it ----------------------------------------------------------------------------------
+
+
+def production_sized(small: bool) -> Callable[[], None]:
+    def fill() -> None:
+        from surveyapp.demo.operations import seed_demo
+
+        if small:
+            seed_demo(seed=7, today=TODAY)
+        else:
+            seed_demo(seed=7, today=TODAY, rounds=6, all_regions=True)
+
+    return fill
+
+
+@contextlib.contextmanager
+def fresh_database(engine: str, postgres_url: str) -> Iterator[str]:
+    """The URL of a new, empty database, dropped afterwards."""
+    if engine == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="rehearsal_") as folder:
+            yield f"sqlite:///{folder}/rehearsal.db"
+        return
+    admin_url = make_url(postgres_url)
+    name = f"rehearsal_{os.getpid()}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run(engine: str, url: str, fill: Callable[[], None]) -> Rehearsal:
+    from config import Config
+    from surveyapp import create_app
+    from surveyapp.db import dispose_engines
+
+    app = create_app(Config, overrides={"SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        try:
+            result = rehearse(app, fill, report=_progress(engine))
+        finally:
+            dispose_engines()
+    result.engine = engine
+    return result
+
+
+def _progress(engine: str) -> Callable[[str], None]:
+    started = time.perf_counter()
+    return lambda line: print(
+        f"  {engine} {time.perf_counter() - started:7.1f} s  {line}", file=sys.stderr, flush=True
+    )
+
+
+def print_figures(results: list[Rehearsal]) -> None:
+    engines = [r.engine for r in results]
+    print("\nRows per table at head, before the walk down and after the walk up again (tables the")
+    print("first revision has no place for come back empty); digest: its first 12 hex digits")
+    header = " | ".join(f"{e} rows | {e} digest" for e in engines)
+    print(f"| table | {header} |" + (" same on both |" if len(results) == 2 else ""))
+    print("|---" * (1 + 2 * len(results) + (len(results) == 2)) + "|")
+    for table in sorted(set().union(*(r.at_head for r in results))):
+        cells = []
+        for r in results:
+            before, after = r.at_head.get(table), r.after.get(table)
+            rows = f"{before.rows:,}" if before else "-"
+            if before and after and after.rows != before.rows:
+                rows += f" ({after.rows:,} after)"
+            cells += [rows, before.digest()[:12] if before else "-"]
+        same = ""
+        if len(results) == 2:
+            a, b = (r.at_head.get(table) for r in results)
+            same = " yes |" if a and b and a.digest() == b.digest() else " no |"
+        print(f"| {table} | " + " | ".join(cells) + " |" + same)
+    totals = [sum(f.rows for f in r.at_head.values()) for r in results]
+    print("| **all** | " + " | ".join(f"{t:,} | " for t in totals) + (" |" if same else ""))
+
+    print("\nSeconds per revision: down, up and down again (the round trip on the data), and up")
+    print("from the first revision at the end")
+    print("| revision | " + " | ".join(f"{e} down / up / down / final up" for e in engines) + " |")
+    print("|---" * (1 + len(results)) + "|")
+    for index, step in enumerate(results[0].steps):
+        cells = []
+        for r in results:
+            s = r.steps[index]
+            cells.append(f"{s.down:.2f} / {s.up:.2f} / {s.down_again:.2f} / {s.final_up:.2f}")
+        print(f"| {step.revision} | " + " | ".join(cells) + " |")
+
+    print("\nTotals (s)")
+    print("| step | " + " | ".join(engines) + " |")
+    print("|---" * (1 + len(results)) + "|")
+    for name in results[0].timings:
+        print(f"| {name} | " + " | ".join(f"{r.timings[name]:.1f}" for r in results) + " |")
+    print("| **total** | " + " | ".join(f"{sum(r.timings.values()):.1f}" for r in results) + " |")
+
+    print("\nNot kept by a round trip (the older revision has no place for it), per revision:")
+    for step in results[0].steps:
+        if step.not_kept:
+            print(f"  {step.revision}: {'; '.join(step.not_kept)}")
+    print("Derived again from the data by the upgrade, identical to before:")
+    for step in results[0].steps:
+        if step.rebuilt:
+            print(f"  {step.revision}: {'; '.join(step.rebuilt)}")
+    for r in results:
+        kept = sum(len(c) for c in r.first_revision_columns.values())
+        print(
+            f"{r.engine}: at head after the walk up, the first revision's "
+            f"{len(r.first_revision_columns)} tables and {kept} columns compared with before"
+        )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--postgres-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+    )
+    parser.add_argument("--small", action="store_true", help="the demo's own size")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+
+    engines = ["sqlite"] + ([] if args.skip_postgres else ["postgresql"])
+    started = datetime.now(UTC)
+    results = []
+    for engine in engines:
+        print(f"{engine}: rehearsing ...", flush=True)
+        with fresh_database(engine, args.postgres_url) as url:
+            results.append(run(engine, url, production_sized(args.small)))
+    finished = datetime.now(UTC)
+    print(f"\nRun of {started:%Y-%m-%d %H:%M}-{finished:%H:%M} UTC, {len(revisions())} revisions")
+    print_figures(results)
+    failed = False
+    for r in results:
+        print(f"\n{r.engine}: {len(r.differences)} difference(s)")
+        for difference in r.differences:
+            print(f"  {difference}")
+        failed |= bool(r.differences)
+    print("\nFAILED: the rehearsal found differences" if failed else "\nOK: no difference")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
