@@ -19,11 +19,12 @@ from surveyapp.assessments.carry import (
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.assessments.operations import NotEditable, save_answer, submit_check
 from surveyapp.audit.models import AuditEvent
-from surveyapp.auth.models import Role
+from surveyapp.auth.models import Role, User
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import DefinitionError
 from surveyapp.questionnaires.loader import read_file
 from surveyapp.questionnaires.operations import load_questionnaire
+from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round, RoundState
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -693,3 +694,83 @@ def test_carry_only_updates_of_a_used_version_are_loaded(tmp_path, create_region
     result = load_questionnaire(v2_path)
     assert result.outcome == "carry forward updated"
     assert result.questionnaire.parsed.item("mnc_linkage").carried_from["item"] == "maturity"
+
+
+# --- in the browser ------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_an_officer_carries_forward_confirms_changes_and_is_warned(live_server, page, world):
+    """Headless Chromium: copy the previous response, see the mark, confirm one answer,
+    change another (the mark goes as it saves), and see the rest listed on the submit page."""
+    import re
+
+    from playwright.sync_api import expect
+
+    base, draft_id = live_server, world["draft"].id
+    page.goto(f"{base}/login")
+    page.get_by_label("Email").fill("olga@example.org")
+    page.get_by_label("Password").fill("correct horse battery staple")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r".*/$"))
+
+    page.goto(f"{base}/assessments/{draft_id}")
+    page.get_by_role("button", name="Copy the answers of 2025 autumn").click()
+    expect(page.locator(".flash").first).to_contain_text("6 answers copied from 2025 autumn")
+
+    page.goto(f"{base}/assessments/{draft_id}/sections/basics")
+    maturity, has_unit = page.locator("#item-maturity"), page.locator("#item-has_unit")
+    expect(maturity.locator(".carry-mark")).to_have_text(
+        re.compile(r"From 2025 autumn, not yet confirmed")
+    )
+    expect(maturity.locator('[name="maturity"][value="3"]')).to_be_checked()
+    maturity.get_by_role("button", name="Confirm").click()
+    expect(page.locator("#item-maturity .carry-mark")).to_have_text(
+        re.compile(r"^\s*From 2025 autumn, confirmed\s*$")
+    )
+    assert page.locator("#item-maturity").get_by_role("button", name="Confirm").count() == 0
+
+    expect(has_unit.locator(".carry-mark")).to_contain_text("not yet confirmed")
+    has_unit.locator('[name="has_unit"][value="no"]').check()
+    expect(page.locator("#save-status")).to_contain_text("Saved")
+    expect(has_unit.locator(".carry-mark")).to_have_count(0)
+
+    page.goto(f"{base}/assessments/{draft_id}/submit")
+    warning = page.locator("#unconfirmed")
+    # Maturity confirmed, has_unit changed, unit_staff hidden by the change: three are left.
+    expect(warning).to_contain_text("3 answers carried from an earlier round are not yet confirmed")
+    expect(warning.get_by_role("link")).to_have_text(
+        [
+            "Share of the S3 budget for interregional actions",
+            "Role in Thematic Partnerships",
+            "Describe a good practice",
+        ]
+    )
+    # A warning, not a block: the submit button is there.
+    expect(page.get_by_role("button", name="Submit the assessment")).to_be_visible()
+
+
+def test_the_demo_officers_draft_can_start_from_the_previous_round(cli, client):
+    """flask demo seed: the officer's half-filled v2 draft offers the copy of the region's
+    v1 response (existing answers kept, blanks filled, through v2's mapping)."""
+    result = cli.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    logins = dict(line.split() for line in result.output.splitlines() if "@demo.example" in line)
+    officer = db.session.scalar(select(User).filter_by(email="officer@demo.example"))
+    region = db.session.scalar(select(Region).filter_by(code="ES21"))
+    open_round = db.session.scalar(select(Round).filter_by(state=RoundState.open))
+    draft = db.session.scalar(select(Assessment).filter_by(region=region, round=open_round))
+    previous = previous_response(draft)
+    assert previous.round.questionnaire.version == 1
+    client.post("/login", data={"email": officer.email, "password": logins[officer.email]})
+    page = client.get(f"/assessments/{draft.id}").get_data(as_text=True)
+    assert f"Copy the answers of {previous.round.name}" in page
+    assert 'name="fill_blanks"' in page  # the draft has answers: they are kept
+    before = {a.item_id: a.value for a in _stored(draft.id).values() if a.value is not None}
+    client.post(f"/assessments/{draft.id}/carry-forward", data={"fill_blanks": "y"})
+    after = _stored(draft.id)
+    assert all(after[item_id].value == value for item_id, value in before.items())
+    copied = [a for a in after.values() if a.carried_from_id == previous.id]
+    assert copied and all(a.item_id not in before for a in copied)
+    event = db.session.scalar(select(AuditEvent).filter_by(action="assessment.carried_forward"))
+    assert event.new_value["copied"] == len(copied)

@@ -23,6 +23,8 @@ ROLES = ("officer", "expert", "admin")
 VISIBILITY = [
     ("assessment.started", True, True, True),
     ("assessment.submitted", True, True, True),
+    ("assessment.carried_forward", True, True, True),
+    ("answer.carry_confirmed", True, True, True),
     ("answer.changed", True, True, True),
     ("answer.comment_changed", True, True, True),
     ("review.started", True, True, True),
