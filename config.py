@@ -93,6 +93,13 @@ class Config:
     MAIL_MAX_ATTEMPTS = 5
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://localhost:5000")
 
+    #: Evidence files (surveyapp.evidence): the largest file and the most one response may hold,
+    #: in bytes; EVIDENCE_FOLDER set: the files are kept in that folder (by content hash) instead
+    #: of the database.
+    EVIDENCE_MAX_FILE_BYTES = int(os.environ.get("EVIDENCE_MAX_FILE_MB", "20")) * 10**6
+    EVIDENCE_MAX_RESPONSE_BYTES = int(os.environ.get("EVIDENCE_MAX_RESPONSE_MB", "200")) * 10**6
+    EVIDENCE_FOLDER = os.environ.get("EVIDENCE_FOLDER") or None
+
     #: Prometheus metrics at /metrics (surveyapp.metrics), off by default; with METRICS_TOKEN
     #: the scraper sends it as a bearer token (production refuses to start without one).
     METRICS_ENABLED = _env_flag("METRICS_ENABLED")

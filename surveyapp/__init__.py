@@ -109,7 +109,7 @@ def _init_extensions(app: Flask) -> None:
     from surveyapp.assessments.models import state_label
     from surveyapp.i18n import label, language_name
     from surveyapp.main.navigation import site_footer, site_header
-    from surveyapp.numbers import format_number
+    from surveyapp.numbers import format_file_size, format_number
     from surveyapp.regions.models import RegionCategory
 
     app.jinja_env.globals["get_locale"] = get_locale
@@ -120,6 +120,7 @@ def _init_extensions(app: Flask) -> None:
     app.jinja_env.filters["category_label"] = lambda value: label(RegionCategory(value))
     app.jinja_env.filters["state_label"] = state_label
     app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["file_size"] = format_file_size
     app.jinja_env.filters["language_name"] = language_name
 
 
@@ -133,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     from surveyapp.auth.views import bp as auth_bp
     from surveyapp.challenges.views import bp as challenges_bp
     from surveyapp.contacts.views import bp as contacts_bp
+    from surveyapp.evidence.views import bp as evidence_bp
     from surveyapp.health.views import bp as health_bp
     from surveyapp.mail.views import bp as mail_bp
     from surveyapp.main.views import bp as main_bp
@@ -159,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(publication_bp)
     app.register_blueprint(regions_bp)
     app.register_blueprint(contacts_bp)
+    app.register_blueprint(evidence_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(mail_bp)
     from surveyapp.auth.sessions import register_session_lifetime

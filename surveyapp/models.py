@@ -7,6 +7,7 @@ from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import RecoveryCode, User, region_memberships
 from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
 from surveyapp.contacts.models import ContactRequest
+from surveyapp.evidence.models import EvidenceContent, EvidenceFile
 from surveyapp.mail.models import MailPreference, OutgoingMail
 from surveyapp.notifications.models import Notification
 from surveyapp.practices.models import GoodPractice
@@ -27,6 +28,8 @@ __all__ = [
     "ChallengeCategory",
     "ChallengeTag",
     "ContactRequest",
+    "EvidenceContent",
+    "EvidenceFile",
     "GoodPractice",
     "ItemComment",
     "MailPreference",

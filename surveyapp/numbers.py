@@ -17,6 +17,7 @@ from babel.numbers import (
     get_group_symbol,
     parse_decimal,
 )
+from babel.units import format_unit
 from flask_babel import get_locale
 
 #: Spaces a person may type between groups of digits where the language groups with a space.
@@ -156,3 +157,18 @@ def format_change(value: int | float | Decimal | None, lang: str | None = None) 
     if number == 0:
         return _score_text(abs(number), _lang(lang), False)
     return _score_text(number, _lang(lang), True)
+
+
+def format_file_size(size: int, lang: str | None = None) -> str:
+    """A file's size for a reader of ``lang``: "850 B", "12.4 kB", "3.2 MB" (decimal units,
+    as operating systems show them today), in the language's own words ("3,2 Mo")."""
+    for unit, factor in (("megabyte", 10**6), ("kilobyte", 10**3)):
+        if round(size / factor, 1) >= 1:
+            return format_unit(
+                round(size / factor, 1),
+                f"digital-{unit}",
+                length="short",
+                locale=_lang(lang),
+                format="#,##0.#",
+            )
+    return format_unit(size, "digital-byte", length="short", locale=_lang(lang))

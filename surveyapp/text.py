@@ -17,7 +17,7 @@ import json
 import re
 from typing import Any
 
-from flask import Request
+from flask import Request, current_app
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import format_number
 from flask_babel import gettext as _
@@ -118,11 +118,31 @@ class CleanFormDataParser(FormDataParser):
         return stream, cleaned, files
 
 
+#: What a file upload's request may hold besides the file: the form's other fields, the
+#: multipart boundaries and headers.
+UPLOAD_FORM_ROOM = 64 * 1024
+
+
 class CleanRequest(Request):
     """The app's request: form fields hold only clean text (clean_text), and a JSON body
     that cannot be read (CleanJSONProvider) is a 400 whose description says why."""
 
     form_data_parser_class = CleanFormDataParser
+
+    @property
+    def max_content_length(self) -> int | None:
+        """MAX_CONTENT_LENGTH, or for a view that receives files (one with an
+        ``upload_limit_setting``, e.g. evidence.views.takes_files) the size that setting allows
+        plus room for the form's other fields."""
+        view = current_app.view_functions.get(self.endpoint or "") if current_app else None
+        setting = getattr(view, "upload_limit_setting", None)
+        if setting is None:
+            return Request.max_content_length.fget(self)
+        return int(current_app.config[setting]) + UPLOAD_FORM_ROOM
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        Request.max_content_length.fset(self, value)
 
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
         if isinstance(e, JSONBodyError):

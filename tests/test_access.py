@@ -59,6 +59,29 @@ MATRIX = {
         "draft": row(401, 404, 200, 404, 404),
         "submitted": row(401, 404, 403, 403, 403),
     },
+    # Evidence files: seen by whoever sees the response, attached while the region may change
+    # it (tests/test_evidence.py; here the loop's earlier assessments.submit has submitted the
+    # draft by then: 403). File 999 is none of the response's.
+    ("evidence.list_files", "GET"): {
+        "draft": row(302, 404, 200, 404, 404),
+        "submitted": row(302, 404, 200, 200, 200),
+    },
+    ("evidence.download_all", "GET"): {
+        "draft": row(302, 404, 200, 404, 404),
+        "submitted": row(302, 404, 200, 200, 200),
+    },
+    ("evidence.attach", "POST"): {
+        "draft": row(302, 404, 403, 404, 404),
+        "submitted": row(302, 404, 403, 403, 403),
+    },
+    ("evidence.download", "GET"): {
+        "draft": row(302, 404, 404, 404, 404),
+        "submitted": row(302, 404, 404, 404, 404),
+    },
+    ("evidence.remove", "POST"): {
+        "draft": row(302, 404, 404, 404, 404),
+        "submitted": row(302, 404, 404, 404, 404),
+    },
     ("assessments.carry_forward_answers", "POST"): {
         "draft": row(302, 404, 302, 404, 404),
         "submitted": row(302, 404, 403, 403, 403),
@@ -608,6 +631,7 @@ def url_for_rule(rule, world):
         "category_id": 999,
         "action_id": 999,
         "fmt": "csv",
+        "file_id": 999,
     }
     converter = r"(?:\w+(?:\([^)]*\))?:)?"  # e.g. int: or any(open, close):
     return re.sub(rf"<{converter}(\w+)>", lambda m: str(values[m.group(1)]), rule.rule)

@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, false, or_
 
 from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import Role, User
+from surveyapp.numbers import format_file_size
 from surveyapp.questionnaires.definition import Definition, Item
 
 EVERYONE = frozenset(Role)
@@ -127,6 +128,17 @@ def _carried_forward(old: Any, new: Any, context: HistoryContext) -> str:
     )
 
 
+def _evidence(old: Any, new: Any, context: HistoryContext) -> str:
+    if isinstance(new, dict):
+        return _(
+            "Attached the evidence file %(name)s (%(size)s).",
+            name=new.get("name", ""),
+            size=format_file_size(int(new.get("size") or 0)),
+        )
+    value = old if isinstance(old, dict) else {}
+    return _("Removed the evidence file %(name)s.", name=value.get("name", ""))
+
+
 EVENT_KINDS: dict[str, EventKind] = {
     "assessment.started": EventKind(_l("Started the assessment.")),
     "assessment.carried_forward": EventKind(None, describe=_carried_forward),
@@ -134,6 +146,8 @@ EVENT_KINDS: dict[str, EventKind] = {
         _l("Confirmed the answer carried forward from an earlier round.")
     ),
     "assessment.submitted": EventKind(_l("Submitted the assessment.")),
+    "evidence.attached": EventKind(None, describe=_evidence),
+    "evidence.removed": EventKind(None, describe=_evidence),
     "answer.changed": EventKind(_l("Changed the answer."), answer_change=True),
     "answer.comment_changed": EventKind(
         _l("Changed the comment on the answer."), answer_change=True

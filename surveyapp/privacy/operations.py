@@ -29,6 +29,7 @@ from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import RecoveryCode, Role, SignInFailure, User, new_session_token
 from surveyapp.contacts.models import ContactRequest
 from surveyapp.db import utcnow
+from surveyapp.evidence import storage as evidence_storage
 from surveyapp.extensions import db
 from surveyapp.mail.models import MailPreference, OutgoingMail
 from surveyapp.notifications.models import Notification
@@ -251,6 +252,9 @@ def purge(now: datetime | None = None) -> dict[str, int]:
     counts = {}
     for kind, statement in rules.items():
         counts[kind] = db.session.execute(statement).rowcount or 0
+    # Files in EVIDENCE_FOLDER that no response refers to any longer (removed, or an upload
+    # that was rolled back): only bytes, nothing recorded.
+    counts["evidence_bytes"] = evidence_storage.purge_unreferenced()
     if any(counts.values()):
         log_event("privacy.purged", "retention", None, new_value=counts)
     return counts

@@ -1,0 +1,1 @@
+"""Evidence files: documents and images an officer attaches to the region's response."""

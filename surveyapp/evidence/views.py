@@ -1,0 +1,151 @@
+"""A response's evidence files: the list, attaching and removing, and downloads."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from surveyapp.assessments.permissions import can_edit, load_assessment
+from surveyapp.evidence import storage
+from surveyapp.evidence.forms import AttachFileForm
+from surveyapp.evidence.operations import EvidenceError, attach_file, remove_file, usage
+from surveyapp.evidence.queries import files_of, find_file
+from surveyapp.extensions import db
+from surveyapp.forms import show_at_field
+from surveyapp.i18n import lang_attribute, questionnaire_language
+
+bp = Blueprint("evidence", __name__, template_folder="templates")
+
+
+def takes_files(view):
+    """Mark a view that receives files: its requests may be as large as
+    EVIDENCE_MAX_FILE_BYTES allows (text.CleanRequest.max_content_length), not the app's 2 MB."""
+    view.upload_limit_setting = "EVIDENCE_MAX_FILE_BYTES"
+    return view
+
+
+def _form(assessment, posted: bool = True) -> AttachFileForm:
+    """The form, with what was posted (or empty), its questions in the questionnaire's
+    language."""
+    definition = assessment.round.questionnaire.parsed
+    lang = questionnaire_language(definition)
+    form = AttachFileForm() if posted else AttachFileForm(formdata=None)
+    form.item_id.choices = [("", _("The response as a whole"))] + [
+        (item.id, item.localized("text", lang)) for item in definition.items
+    ]
+    return form
+
+
+def _render(assessment, form=None, status=200):
+    definition = assessment.round.questionnaire.parsed
+    lang = questionnaire_language(definition)
+    return render_template(
+        "evidence/files.html",
+        assessment=assessment,
+        files=files_of(assessment),
+        usage=usage(assessment),
+        editable=can_edit(current_user, assessment),
+        form=form or _form(assessment, posted=False),
+        definition=definition,
+        lang=lang,
+        qattr=lang_attribute(lang),
+    ), status
+
+
+@bp.get("/assessments/<int:assessment_id>/evidence")
+@login_required
+def list_files(assessment_id: int):
+    """The response's evidence files, and attaching one while the region may change it."""
+    return _render(load_assessment(assessment_id, with_answers=False))
+
+
+@bp.post("/assessments/<int:assessment_id>/evidence")
+@login_required
+@takes_files
+def attach(assessment_id: int):
+    """Attach a file to the response."""
+    assessment = load_assessment(assessment_id, with_answers=False)
+    if not can_edit(current_user, assessment):
+        abort(403)
+    form = _form(assessment)
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            data = upload.read()
+        finally:
+            upload.close()  # a large upload waits in a temporary file
+        try:
+            file = attach_file(
+                current_user, assessment, upload.filename or "", data, form.item_id.data or None
+            )
+        except EvidenceError as error:
+            show_at_field(form, error, "file")
+        else:
+            db.session.commit()
+            flash(_("Attached %(name)s.", name=file.name), "success")
+            return redirect(url_for(".list_files", assessment_id=assessment.id))
+    return _render(assessment, form, 422)
+
+
+@bp.post("/assessments/<int:assessment_id>/evidence/<int:file_id>/remove")
+@login_required
+def remove(assessment_id: int, file_id: int):
+    """Remove a file from the response."""
+    assessment = load_assessment(assessment_id, with_answers=False)
+    file = find_file(assessment, file_id) or abort(404)
+    try:
+        remove_file(current_user, file)
+    except EvidenceError:
+        abort(403)
+    db.session.commit()
+    flash(_("Removed %(name)s.", name=file.name), "success")
+    return redirect(url_for(".list_files", assessment_id=assessment.id))
+
+
+def _download(data: bytes, name: str, mimetype: str):
+    """A download, never shown in the browser: attachment, no type sniffing, and a sandbox
+    should a browser open it anyway."""
+    response = send_file(
+        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/assessments/<int:assessment_id>/evidence/<int:file_id>")
+@login_required
+def download(assessment_id: int, file_id: int):
+    """One file, as a download."""
+    assessment = load_assessment(assessment_id, with_answers=False)
+    file = find_file(assessment, file_id) or abort(404)
+    return _download(storage.read(file), file.name, file.content_type)
+
+
+@bp.get("/assessments/<int:assessment_id>/evidence.zip")
+@login_required
+def download_all(assessment_id: int):
+    """Every file of the response in one zip (for the experts' reading), each in a folder
+    named after its question."""
+    assessment = load_assessment(assessment_id, with_answers=False)
+    buffer = io.BytesIO()
+    used: set[str] = set()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for file in files_of(assessment):
+            folder = file.item_id or "response"
+            path, n = f"{folder}/{file.name}", 1
+            while path in used:  # two files of one name for one question
+                n += 1
+                stem, dot, extension = file.name.rpartition(".")
+                path = (
+                    f"{folder}/{stem} ({n}).{extension}" if dot else f"{folder}/{file.name} ({n})"
+                )
+            used.add(path)
+            archive.writestr(path, storage.read(file))
+    name = f"evidence-{assessment.region.code}-{assessment.round.name}.zip"
+    return _download(buffer.getvalue(), name, "application/zip")
