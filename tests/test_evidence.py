@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
+import subprocess
 import time
 import zipfile
 
@@ -245,3 +247,24 @@ def test_a_kept_name_is_one_short_line_without_folders(name):
     assert len(kept) <= NAME_MAX_LENGTH
     assert not any(c in kept for c in "/\\\n\r\t\x00")
     assert kept == kept.strip()
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler-utils")
+def test_the_response_pdf_lists_files_by_name_and_size_without_embedding_them(
+    app, client, login, response, tmp_path
+):
+    assessment = response["assessment"]
+    login(response["officer"])
+    attach(client, assessment, "Informe País Vasco.pdf", PDF, "maturity")
+    attach(client, assessment, "map.png", PNG)
+    pdf = client.get(f"/assessments/{assessment.id}/response.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    path = tmp_path / "response.pdf"
+    path.write_bytes(pdf.data)
+    text = subprocess.run(  # noqa: S603 - pdftotext on our own file
+        [shutil.which("pdftotext"), str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    flat = " ".join(text.split())
+    assert f"Evidence files: Informe País Vasco.pdf ({len(PDF)} byte)" in flat, flat[:2000]
+    assert f"map.png ({len(PNG)} byte)" in flat
+    assert PNG not in pdf.data  # listed, not embedded

@@ -210,12 +210,21 @@ def working_group_report_context(
 def response_report_context(assessment: Assessment, lang: str) -> dict:
     """The region's whole response: every shown question with its answer, evidence, comments."""
     from surveyapp.assessments.queries import answer_map
+    from surveyapp.evidence.queries import files_of
+    from surveyapp.numbers import format_file_size
     from surveyapp.questionnaires.types import is_web_url
 
     with force_locale(lang):
         definition = assessment.round.questionnaire.parsed
         answers = answer_map(assessment)
         values = {item_id: answer.value for item_id, answer in answers.items()}
+        # Evidence files are listed by name and size, never embedded (they are downloaded
+        # from the response's page by those who may read it).
+        files: dict[str | None, list[dict]] = {}
+        for file in files_of(assessment):
+            files.setdefault(file.item_id, []).append(
+                {"name": file.name, "size": format_file_size(file.size, lang)}
+            )
         remarks: dict[str, list[str]] = {}
         for remark in db.session.scalars(
             select(SectionRemark)
@@ -249,6 +258,7 @@ def response_report_context(assessment: Assessment, lang: str) -> dict:
                         "comment": (answer.comment or "") if answer else "",
                         "na_reason": (answer.na_reason or "") if answer else "",
                         "evidence": (answer.evidence or "") if answer else "",
+                        "files": files.get(item.id, []),
                         "changed": answer.updated_at.strftime("%Y-%m-%d") if answer else "",
                     }
                 )
@@ -271,7 +281,9 @@ def response_report_context(assessment: Assessment, lang: str) -> dict:
             "submitted": submitted.strftime("%Y-%m-%d %H:%M UTC") if submitted else "",
             "consent_named": bool(assessment.consent_named),
             "sections": sections,
+            "response_files": files.get(None, []),
             "contents": [(section["id"], section["title"]) for section in sections]
+            + ([("files", _("Evidence files"))] if files.get(None) else [])
             + [("method", _("Methodology"))],
             "snapshot": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "annex": method_annex(assessment.round, lang, [assessment.id], round_figures=False),
