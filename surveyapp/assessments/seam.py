@@ -8,7 +8,8 @@ about as much as running it), and returns ORM objects, an Assessment and its Ans
 rest of the application has them. Everything else reads and writes through the plain ORM.
 
 - read_section_page: one statement reads the assessment with its round, questionnaire and
-  region, the section's answers with their authors' names (one JSON value in the row), and the
+  region, the section's answers with their authors' names and, for answers carried forward,
+  the earlier round's name and whether they are confirmed (one JSON value in the row), and the
   header's count of unread notifications.
 - read_for_save: one statement reads the assessment and the answer an autosave changes.
 - lock_assessment, read_answer, update_answer: the writers' lock and the statements of a save
