@@ -13,6 +13,7 @@ from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import Role, User
 from surveyapp.auth.operations import create_user as create_account
 from surveyapp.db import utcnow
+from surveyapp.evidence.operations import attach_file
 from surveyapp.extensions import db
 from surveyapp.notifications.models import Notification
 from surveyapp.notifications.operations import notify
@@ -32,6 +33,7 @@ def _world(create_region, create_user, create_assessment):
     notify([expert], "resubmitted", assessment, officer)
     notify([officer], "comment", assessment, expert, item_id="maturity")
     issue_token(officer, "laptop")
+    attach_file(officer, assessment, "plan.pdf", b"%PDF-1.4\n%%EOF\n")
     db.session.commit()
     return admin, officer, expert, assessment
 
@@ -50,6 +52,7 @@ def test_an_export_holds_the_account_and_what_it_did(
     assert data["answers_last_changed"][0]["assessment_id"] == assessment.id
     assert [t["name"] for t in data["api_tokens"]] == ["laptop"]
     assert [n["kind"] for n in data["notifications"]] == ["comment"]
+    assert [f["name"] for f in data["evidence_files_attached"]] == ["plan.pdf"]
     assert "user.created" in {e["action"] for e in data["audit_events"]}
     exported = db.session.scalars(select(AuditEvent).filter_by(action="user.data_exported")).one()
     assert exported.user_id == admin.id and exported.object_id == officer.id

@@ -30,6 +30,7 @@ from surveyapp.auth.models import RecoveryCode, Role, SignInFailure, User, new_s
 from surveyapp.contacts.models import ContactRequest
 from surveyapp.db import utcnow
 from surveyapp.evidence import storage as evidence_storage
+from surveyapp.evidence.models import EvidenceFile
 from surveyapp.extensions import db
 from surveyapp.mail.models import MailPreference, OutgoingMail
 from surveyapp.notifications.models import Notification
@@ -138,6 +139,19 @@ def export_user(user: User, actor: User | None = None) -> dict[str, Any]:
                         ContactRequest.decided_by_id == user.id,
                     )
                 )
+            )
+        ],
+        "evidence_files_attached": [
+            {
+                "assessment_id": f.assessment_id,
+                "name": f.name,
+                "size": f.size,
+                "uploaded_at": _when(f.uploaded_at),
+            }
+            for f in db.session.scalars(
+                select(EvidenceFile)
+                .where(EvidenceFile.uploaded_by_id == user.id)
+                .order_by(EvidenceFile.id)
             )
         ],
         "good_practices_created": [
