@@ -18,8 +18,9 @@ DESKTOP = {"width": 1024, "height": 768}
 
 @pytest.fixture
 def real_assessment(create_region, create_user, create_round, create_assessment):
-    """An officer's assessment of the real questionnaire (13 sections, long titles)."""
-    real = load_questionnaire("questionnaires/criterion7-interregional-v1.yaml").questionnaire
+    """An officer's assessment of the real questionnaire (13 sections, long titles, six
+    languages: the page offers the questionnaire's language above the sections)."""
+    real = load_questionnaire("questionnaires/criterion7-interregional-v2.yaml").questionnaire
     db.session.commit()
     region = create_region("ES21", "País Vasco")
     officer = create_user(email="olga@example.org", name="Olga", regions=[region])
