@@ -99,6 +99,9 @@ class Config:
     EVIDENCE_MAX_FILE_BYTES = int(os.environ.get("EVIDENCE_MAX_FILE_MB", "20")) * 10**6
     EVIDENCE_MAX_RESPONSE_BYTES = int(os.environ.get("EVIDENCE_MAX_RESPONSE_MB", "200")) * 10**6
     EVIDENCE_FOLDER = os.environ.get("EVIDENCE_FOLDER") or None
+    #: An officer counts as at work in a section this long after their last save there
+    #: (the section page names the others; assessments.seam.note_presence).
+    PRESENCE_WINDOW_SECONDS = 300
 
     #: Prometheus metrics at /metrics (surveyapp.metrics), off by default; with METRICS_TOKEN
     #: the scraper sends it as a bearer token (production refuses to start without one).

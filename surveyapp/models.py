@@ -2,7 +2,7 @@
 
 from surveyapp.actions.models import Action, ActionUpdate
 from surveyapp.api.models import ApiToken
-from surveyapp.assessments.models import Answer, Assessment
+from surveyapp.assessments.models import Answer, Assessment, SectionAssignment, SectionPresence
 from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import RecoveryCode, User, region_memberships
 from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
@@ -43,6 +43,8 @@ __all__ = [
     "RegionGroup",
     "RenderedReport",
     "Round",
+    "SectionAssignment",
+    "SectionPresence",
     "SectionRemark",
     "User",
     "region_group_members",

@@ -82,6 +82,16 @@ MATRIX = {
         "draft": row(302, 404, 404, 404, 404),
         "submitted": row(302, 404, 404, 404, 404),
     },
+    # Who does what: the region's officers while the response is theirs to change (a POST
+    # with no choice leaves every section to nobody: 302).
+    ("assessments.edit_assignments", "GET"): {
+        "draft": row(302, 404, 200, 404, 404),
+        "submitted": row(302, 404, 403, 403, 403),
+    },
+    ("assessments.save_assignments", "POST"): {
+        "draft": row(302, 404, 302, 404, 404),
+        "submitted": row(302, 404, 403, 403, 403),
+    },
     ("assessments.carry_forward_answers", "POST"): {
         "draft": row(302, 404, 302, 404, 404),
         "submitted": row(302, 404, 403, 403, 403),

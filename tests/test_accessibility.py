@@ -105,6 +105,7 @@ def pages_of(world) -> dict[str, list[str]]:
             f"/assessments/{draft}/submit",
             f"/assessments/{draft}/print",
             f"/assessments/{draft}/evidence",
+            f"/assessments/{draft}/assignments",
         ],
         "expert": [
             "/",

@@ -25,6 +25,9 @@ VISIBILITY = [
     ("assessment.submitted", True, True, True),
     ("assessment.carried_forward", True, True, True),
     ("answer.carry_confirmed", True, True, True),
+    ("evidence.attached", True, True, True),
+    ("evidence.removed", True, True, True),
+    ("section.assigned", True, True, True),
     ("answer.changed", True, True, True),
     ("answer.comment_changed", True, True, True),
     ("review.started", True, True, True),
@@ -55,6 +58,12 @@ VISIBILITY = [
 #: Plausible stored values per kind (what the operations write).
 VALUES = {
     "assessment.submitted": ("draft", "submitted"),
+    "evidence.attached": (None, {"name": "plan.pdf", "size": 1200}),
+    "evidence.removed": ({"name": "plan.pdf", "size": 1200}, None),
+    "section.assigned": (
+        {"section": "basics", "user": None},
+        {"section": "basics", "user": "Olga"},
+    ),
     "answer.changed": (2, 3),
     "answer.comment_changed": (None, "Checked with the agency"),
     "review.started": (None, "under_review"),

@@ -370,9 +370,7 @@ def similar_regions_of(results: RoundScores, region_ids: list[int]) -> dict[int,
             zip(results.assessments["region_id"], results.assessments["code"], strict=True)
         )
         levels = dict(
-            db.session.execute(
-                select(Region.id, Region.level).where(Region.id.in_(missing))
-            ).all()
+            db.session.execute(select(Region.id, Region.level).where(Region.id.in_(missing))).all()
         )
         for region_id in missing:
             nearest = similar.nearest_regions(

@@ -20,6 +20,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, Optional
 from wtforms.widgets import HiddenInput
 
@@ -178,3 +179,31 @@ class CarryForwardForm(FlaskForm):
 
 class ConfirmCarriedForm(FlaskForm):
     """Confirm carried answers (one, or a section's): the CSRF token is all it posts."""
+
+
+def assignments_form(definition, lang: str, people, current: dict, posted: bool = True):
+    """One choice per section of who does it: nobody, or one of ``people`` (the region's
+    officers); ``current``: section id -> user id now."""
+
+    class AssignmentsForm(FlaskForm):
+        pass
+
+    choices = [SelectChoice("", _l("Nobody"))]
+    choices += [SelectChoice(str(user.id), user.name) for user in people]
+    for section in definition.sections:
+        chosen = current.get(section.id)
+        setattr(
+            AssignmentsForm,
+            assignment_field_name(section.id),
+            SelectField(
+                section.localized("title", lang),
+                choices=choices,
+                default="" if chosen is None else str(chosen),
+                validate_choice=True,
+            ),
+        )
+    return AssignmentsForm() if posted else AssignmentsForm(formdata=None)
+
+
+def assignment_field_name(section_id: str) -> str:
+    return f"section__{section_id}"

@@ -225,3 +225,37 @@ def state_label(value) -> str:
         return str(AssessmentState(value).label)
     except ValueError:
         return str(value)
+
+
+class SectionAssignment(db.Model):
+    """Who of the region's officers does a section of the response (at most one each)."""
+
+    __tablename__ = "section_assignments"
+    __table_args__ = (UniqueConstraint("assessment_id", "section_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), index=True
+    )
+    section_id: Mapped[str] = mapped_column(CleanString(100))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class SectionPresence(db.Model):
+    """When an officer last saved an answer in a section: who else has it open now
+    (refreshed by the autosave's requests, read by the section page)."""
+
+    __tablename__ = "section_presence"
+
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True
+    )
+    section_id: Mapped[str] = mapped_column(CleanString(100), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -92,11 +92,11 @@ def load_assessment(assessment_id: int, with_answers: bool = True) -> Assessment
     return assessment
 
 
-def load_section_page(assessment_id: int, section_id: str) -> tuple[Assessment, list]:
-    """The assessment and the answers of one of its sections as its page reads them
-    (seam.read_section_page), or 404 as load_assessment."""
+def load_section_page(assessment_id: int, section_id: str) -> seam.SectionPage:
+    """The assessment, the answers of one of its sections and who works on it, as its page
+    reads them (seam.read_section_page), or 404 as load_assessment."""
     read = seam.read_section_page(assessment_id, section_id, current_user)
-    if read is None or not can_view(current_user, read[0]):
+    if read is None or not can_view(current_user, read.assessment):
         abort(404)
     return read
 

@@ -21,23 +21,26 @@ rest of the application has them. Everything else reads and writes through the p
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from flask import current_app
 from sqlalchemy import Boolean, and_, bindparam, case, exists, null, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
-from surveyapp.assessments.models import Answer, Assessment
+from surveyapp.assessments.models import Answer, Assessment, SectionAssignment, SectionPresence
 from surveyapp.audit.operations import event_row, logging_insert
 from surveyapp.auth.models import User
-from surveyapp.db import json_rows, json_value
+from surveyapp.db import json_rows, json_value, utcnow
 from surveyapp.extensions import db
 from surveyapp.notifications.queries import note_unread_notifications, unread_count_of
 from surveyapp.questionnaires.definition import Section
 from surveyapp.rounds.models import Round, RoundState
 
 _answers, _users = Answer.__table__, User.__table__
+_present_table = SectionPresence.__table__
 #: The earlier assessment and round a carried answer was copied from (carry forward).
 _carried_from, _carried_round = (
     Assessment.__table__.alias("carried_from"),
@@ -96,32 +99,131 @@ def _answers_shown(assessment_id):
     )
 
 
+_assigned = SectionAssignment.__table__
+
+
+def _section_assignee(assessment_id):
+    """Who the section (bind parameter ``section_id``) is assigned to: [[id, name]] or none."""
+    return (
+        select(json_rows(_users.c.id, _users.c.name))
+        .select_from(_assigned.join(_users, _assigned.c.user_id == _users.c.id))
+        .where(
+            _assigned.c.assessment_id == assessment_id,
+            _assigned.c.section_id == bindparam("section_id"),
+        )
+        .scalar_subquery()
+    )
+
+
+def _present(assessment_id):
+    """The others (not bind parameter ``user_id``) who saved in the section since bind
+    parameter ``since``: [[name, seen_at], ...]."""
+    return (
+        select(json_rows(_users.c.name, _present_table.c.seen_at))
+        .select_from(_present_table.join(_users, _present_table.c.user_id == _users.c.id))
+        .where(
+            _present_table.c.assessment_id == assessment_id,
+            _present_table.c.section_id == bindparam("section_id"),
+            _present_table.c.user_id != bindparam("user_id"),
+            _present_table.c.seen_at >= bindparam("since"),
+        )
+        .scalar_subquery()
+    )
+
+
+class Colleague(NamedTuple):
+    """Another officer at work in a section: their name and when they last saved in it."""
+
+    name: str
+    seen_at: datetime
+
+
+class SectionPage(NamedTuple):
+    """What the section page reads: the assessment, its section's answers (JSON rows, see
+    answers_shown), who the section is assigned to ((id, name) or None), and who else saved
+    in it lately."""
+
+    assessment: Assessment
+    answers: list
+    assignee: tuple[int, str] | None
+    present: list[Colleague]
+
+
+def _colleagues(rows) -> list[Colleague]:
+    found = []
+    for name, when in rows or []:
+        seen = datetime.fromisoformat(str(when))
+        found.append(Colleague(name, seen if seen.tzinfo else seen.replace(tzinfo=UTC)))
+    return sorted(found, key=lambda c: c.seen_at, reverse=True)
+
+
 #: What a page of an assessment shows besides its answers.
 _ROUND_AND_REGION = (
     joinedload(Assessment.round).joinedload(Round.questionnaire),
     joinedload(Assessment.region),
 )
 _SECTION_PAGE = (
-    select(Assessment, _answers_shown(Assessment.id), unread_count_of(bindparam("user_id")))
+    select(
+        Assessment,
+        _answers_shown(Assessment.id),
+        unread_count_of(bindparam("user_id")),
+        _section_assignee(Assessment.id),
+        _present(Assessment.id),
+    )
     .options(*_ROUND_AND_REGION)
     .where(Assessment.id == bindparam("assessment_id"))
 )
 _SECTION_ANSWERS = select(_answers_shown(bindparam("assessment_id")))
 
 
-def read_section_page(
-    assessment_id: int, section_id: str, user: User
-) -> tuple[Assessment, list] | None:
-    """The assessment and the answers of one of its sections (JSON rows, see answers_shown),
-    read in one statement with the header's unread count of ``user``; None when there is no
-    assessment."""
-    params = {"assessment_id": assessment_id, "section_id": section_id, "user_id": user.id}
+def read_section_page(assessment_id: int, section_id: str, user: User) -> SectionPage | None:
+    """The section page's reads (SectionPage) in one statement with the header's unread count
+    of ``user``; None when there is no assessment."""
+    params = {
+        "assessment_id": assessment_id,
+        "section_id": section_id,
+        "user_id": user.id,
+        "since": utcnow() - presence_window(),
+    }
     row = db.session.execute(_SECTION_PAGE, params).first()
     if row is None:
         return None
-    assessment, answers, unread = row
+    assessment, answers, unread, assignee, present = row
     note_unread_notifications(unread)
-    return assessment, answers
+    return SectionPage(
+        assessment, answers, tuple(assignee[0]) if assignee else None, _colleagues(present)
+    )
+
+
+def presence_window() -> timedelta:
+    """How long after their last save an officer counts as at work in a section."""
+    return timedelta(seconds=current_app.config["PRESENCE_WINDOW_SECONDS"])
+
+
+_PRESENT_NOW = select(_present(bindparam("assessment_id")))
+
+
+def note_presence(assessment_id: int, section_id: str, user_id: int) -> list[Colleague]:
+    """An autosave's mark that ``user_id`` is at work in the section (one upsert), and who
+    else is (one read): the page learns it from the save's reply, with no polling of its own."""
+    now = utcnow()
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    values = {
+        "assessment_id": assessment_id,
+        "section_id": section_id,
+        "user_id": user_id,
+        "seen_at": now,
+    }
+    db.session.execute(
+        insert(_present_table)
+        .values(**values)
+        .on_conflict_do_update(
+            index_elements=["assessment_id", "section_id", "user_id"], set_={"seen_at": now}
+        )
+    )
+    params = {**values, "since": now - presence_window()}
+    return _colleagues(db.session.scalar(_PRESENT_NOW, params))
 
 
 def section_answers(assessment: Assessment, section: Section) -> dict[str, AnswerShown]:

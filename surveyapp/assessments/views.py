@@ -1,6 +1,7 @@
 import json
 from functools import lru_cache
 
+from babel.lists import format_list
 from flask import (
     Blueprint,
     abort,
@@ -12,7 +13,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_datetime, ngettext
+from flask_babel import format_datetime, format_timedelta, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -34,6 +35,8 @@ from surveyapp.assessments.forms import (
     CarryForwardForm,
     ConfirmCarriedForm,
     QuestionnaireLanguageForm,
+    assignment_field_name,
+    assignments_form,
     comment_field_name,
     extra_fields,
     parse_item_input,
@@ -64,12 +67,19 @@ from surveyapp.assessments.permissions import (
     load_section_page,
 )
 from surveyapp.assessments.queries import answer_map, answer_values, history_entries
-from surveyapp.assessments.seam import answers_shown, section_answers
+from surveyapp.assessments.seam import answers_shown, note_presence, section_answers
+from surveyapp.assessments.sharing import (
+    SharingError,
+    assign_sections,
+    assignments,
+    colleagues,
+)
 from surveyapp.audit.security_log import security_event
 from surveyapp.bounds import db_int
-from surveyapp.db import autocommit
+from surveyapp.db import autocommit, utcnow
 from surveyapp.errors import keeps_expired_posts
 from surveyapp.extensions import db
+from surveyapp.forms import show_at_field
 from surveyapp.fragments import fragment
 from surveyapp.i18n import (
     QUESTIONNAIRE_LANG,
@@ -129,6 +139,7 @@ def view_assessment(assessment_id: int):
         assessment=assessment,
         definition=definition,
         progress={p.section_id: p for p in progress(assessment)},
+        assigned=assignments(assessment),
         editable=editable,
         previous=previous_response(assessment) if editable else None,
         has_answers=has_answers(assessment),
@@ -229,6 +240,69 @@ def _confirm(assessment, page_section: str, which: dict):
     return redirect(page + anchor)
 
 
+def _render_assignments(assessment, form=None, status=200):
+    definition = assessment.round.questionnaire.parsed
+    lang = questionnaire_language(definition)
+    current = {k: a.user_id for k, a in assignments(assessment).items()}
+    people = colleagues(assessment)
+    if form is None:
+        form = assignments_form(definition, lang, people, current, posted=False)
+    return render_template(
+        "assessments/assignments.html",
+        assessment=assessment,
+        definition=definition,
+        form=form,
+        fields=[(s, form[assignment_field_name(s.id)]) for s in definition.sections],
+        lang=lang,
+        qattr=lang_attribute(lang),
+    ), status
+
+
+@bp.get("/assessments/<int:assessment_id>/assignments")
+@login_required
+def edit_assignments(assessment_id: int):
+    """Who of the region's officers does which section."""
+    assessment = load_assessment(assessment_id, with_answers=False)
+    if not can_edit(current_user, assessment):
+        abort(403)
+    return _render_assignments(assessment)
+
+
+@bp.post("/assessments/<int:assessment_id>/assignments")
+@login_required
+def save_assignments(assessment_id: int):
+    """Share out the sections between the region's officers."""
+    assessment = load_assessment(assessment_id, with_answers=False)
+    if not can_edit(current_user, assessment):
+        abort(403)
+    definition = assessment.round.questionnaire.parsed
+    current = {k: a.user_id for k, a in assignments(assessment).items()}
+    form = assignments_form(
+        definition, questionnaire_language(definition), colleagues(assessment), current
+    )
+    if form.validate_on_submit():
+        chosen = {
+            s.id: int(form[assignment_field_name(s.id)].data or 0) or None
+            for s in definition.sections
+        }
+        try:
+            changed = assign_sections(current_user, assessment, chosen)
+        except SharingError as error:
+            first = assignment_field_name(definition.sections[0].id)
+            error.field = assignment_field_name(error.field) if error.field else first
+            show_at_field(form, error, first)
+        else:
+            db.session.commit()
+            flash(
+                ngettext(
+                    "%(num)d section shared out anew.", "%(num)d sections shared out anew.", changed
+                ),
+                "success",
+            )
+            return redirect(url_for(".view_assessment", assessment_id=assessment.id))
+    return _render_assignments(assessment, form, 422)
+
+
 @bp.post("/assessments/<int:assessment_id>/language")
 @login_required
 def choose_questionnaire_language(assessment_id: int):
@@ -318,7 +392,14 @@ def _section_links(definition, content_hash, assessment, section, lang) -> dict:
 
 
 def _render_section(
-    assessment, section, form=None, answers=None, conflicts=None, restored=False, status=200
+    assessment,
+    section,
+    form=None,
+    answers=None,
+    conflicts=None,
+    restored=False,
+    status=200,
+    people=None,
 ):
     """The section page; ``form``: the posted form to show again (else the stored answers)."""
     definition = assessment.round.questionnaire.parsed
@@ -358,6 +439,7 @@ def _render_section(
         lang=lang,
         qattr=lang_attribute(lang),
         autosave_messages=_autosave_messages(current_lang()),
+        people=people or {},
     ), status
 
 
@@ -366,12 +448,48 @@ def _render_section(
 @autocommit  # reads; the stash it may take back commits at once
 def edit_section(assessment_id: int, section_id: str):
     """One section of the questionnaire: a form for the region's officers, read-only otherwise."""
-    assessment, rows = load_section_page(assessment_id, section_id)
+    page = load_section_page(assessment_id, section_id)
+    assessment = page.assessment
     section = _section_or_404(assessment, section_id)
     stashed = stash.pop_for(request.path) if can_edit(current_user, assessment) else None
     if stashed is not None:
         return render_restored_section(assessment_id, section_id, MultiDict(stashed))
-    return _render_section(assessment, section, answers=answers_shown(section, rows))
+    return _render_section(
+        assessment,
+        section,
+        answers=answers_shown(section, page.answers),
+        people=_people(page.assignee, page.present),
+    )
+
+
+def _present_sentence(present) -> str:
+    """Who else saved in the section lately, as one sentence ("" when nobody)."""
+    if not present:
+        return ""
+    now = utcnow()
+    people = [
+        _(
+            "%(name)s (saved %(when)s)",
+            name=c.name,
+            when=format_timedelta(c.seen_at - now, add_direction=True),
+        )
+        for c in present
+    ]
+    return _(
+        "Also at work on this section: %(people)s.",
+        people=format_list(people, locale=current_lang()),
+    )
+
+
+def _people(assignee, present) -> dict:
+    """Who the section is assigned to, and who else is at work on it now, as the page says."""
+    if assignee is None:
+        assigned = ""
+    elif assignee[0] == current_user.id:
+        assigned = _("This section is assigned to you.")
+    else:
+        assigned = _("This section is assigned to %(name)s.", name=assignee[1])
+    return {"assigned": assigned, "present": _present_sentence(present)}
 
 
 @keeps_expired_posts("assessments.save_section")
@@ -595,8 +713,9 @@ def autosave_answer(assessment_id: int, item_id: str):
     # Read before the commit, which expires the objects (reading them after would re-query);
     # the reply is written after it, so that other writers wait for the lock no longer.
     saved = _answer_snapshot(answer)
+    present = note_presence(assessment.id, item.section_id, current_user.id)
     db.session.commit()
-    return jsonify(saved=True, **_answer_json(item, saved))
+    return jsonify(saved=True, present=_present_sentence(present), **_answer_json(item, saved))
 
 
 @bp.get("/assessments/<int:assessment_id>/submit")

@@ -139,6 +139,16 @@ def _evidence(old: Any, new: Any, context: HistoryContext) -> str:
     return _("Removed the evidence file %(name)s.", name=value.get("name", ""))
 
 
+def _section_assigned(old: Any, new: Any, context: HistoryContext) -> str:
+    value = new if isinstance(new, dict) else {}
+    section_id = value.get("section")
+    titles = {s.id: s.localized("title", context.lang) for s in context.definition.sections}
+    section = titles.get(section_id, section_id or "")
+    if value.get("user"):
+        return _("Gave the section %(section)s to %(name)s.", section=section, name=value["user"])
+    return _("Left the section %(section)s to nobody.", section=section)
+
+
 EVENT_KINDS: dict[str, EventKind] = {
     "assessment.started": EventKind(_l("Started the assessment.")),
     "assessment.carried_forward": EventKind(None, describe=_carried_forward),
@@ -148,6 +158,7 @@ EVENT_KINDS: dict[str, EventKind] = {
     "assessment.submitted": EventKind(_l("Submitted the assessment.")),
     "evidence.attached": EventKind(None, describe=_evidence),
     "evidence.removed": EventKind(None, describe=_evidence),
+    "section.assigned": EventKind(None, describe=_section_assigned),
     "answer.changed": EventKind(_l("Changed the answer."), answer_change=True),
     "answer.comment_changed": EventKind(
         _l("Changed the comment on the answer."), answer_change=True

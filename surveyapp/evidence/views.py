@@ -8,6 +8,7 @@ import zipfile
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields import SelectChoice
 
 from surveyapp.assessments.permissions import can_edit, load_assessment
 from surveyapp.evidence import storage
@@ -34,8 +35,8 @@ def _form(assessment, posted: bool = True) -> AttachFileForm:
     definition = assessment.round.questionnaire.parsed
     lang = questionnaire_language(definition)
     form = AttachFileForm() if posted else AttachFileForm(formdata=None)
-    form.item_id.choices = [("", _("The response as a whole"))] + [
-        (item.id, item.localized("text", lang)) for item in definition.items
+    form.item_id.choices = [SelectChoice("", _("The response as a whole"))] + [
+        SelectChoice(item.id, item.localized("text", lang)) for item in definition.items
     ]
     return form
 

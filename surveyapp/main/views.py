@@ -1,6 +1,8 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from surveyapp.assessments.sharing import assigned_to
+from surveyapp.auth.models import Role
 from surveyapp.i18n import current_lang
 from surveyapp.main.queries import home_overview
 
@@ -19,4 +21,13 @@ def home():
         }
         for row in overview
     }
-    return render_template("main/home.html", overview=overview, section_titles=section_titles)
+    mine = []
+    if current_user.role == Role.officer:
+        for assignment, assessment in assigned_to(current_user):
+            definition = assessment.round.questionnaire.parsed
+            titles = {s.id: s.localized("title", lang) for s in definition.sections}
+            if assignment.section_id in titles:
+                mine.append((assessment, assignment.section_id, titles[assignment.section_id]))
+    return render_template(
+        "main/home.html", overview=overview, section_titles=section_titles, mine=mine
+    )

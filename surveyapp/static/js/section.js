@@ -234,6 +234,14 @@
     });
   }
 
+  // Who else saved in this section lately: the save's reply says it (no polling of its own).
+  var present = document.getElementById("present");
+  function showPresent(sentence) {
+    if (!present || typeof sentence !== "string") return;
+    present.textContent = sentence;
+    present.hidden = sentence === "";
+  }
+
   function handle(itemId, attempt, code, data, sentValues, sentComment, sentState) {
     var fresh = freshToken[itemId];  // this save went with a token fetched just before it
     delete freshToken[itemId];
@@ -250,6 +258,7 @@
       } else {
         keep(itemId);  // typed on while saving: the newer text goes next, on the new version
       }
+      showPresent(data.present);
       setStatus("saved", { time: new Date().toLocaleTimeString(document.documentElement.lang,
                                                             { hour: "numeric", minute: "2-digit",
                                                               timeZone: timeZone }) });

@@ -1,0 +1,103 @@
+"""Who does what (issue 25, part 3): sections given to the region's officers, and who else is
+at work in a section now (refreshed by the autosave's requests)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from surveyapp.assessments.models import SectionAssignment, SectionPresence
+from surveyapp.audit.models import AuditEvent
+from surveyapp.auth.models import Role
+from surveyapp.extensions import db
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def team(create_region, create_user, create_assessment):
+    region, other = create_region("ES21", "País Vasco"), create_region("ES22", "Navarra")
+    return {
+        "assessment": create_assessment(region=region),
+        "olga": create_user(email="olga@example.org", name="Olga", regions=[region]),
+        "oskar": create_user(email="oskar@example.org", name="Oskar", regions=[region]),
+        "nora": create_user(email="nora@example.org", name="Nora", regions=[other]),
+        "emil": create_user(email="emil@example.org", name="Emil", role=Role.expert),
+    }
+
+
+def as_user(app, user):
+    client = app.test_client()
+    client.post("/login", data={"email": user.email, "password": PASSWORD})
+    return client
+
+
+def share(client, assessment, **chosen):
+    data = {f"section__{section}": value for section, value in chosen.items()}
+    return client.post(f"/assessments/{assessment.id}/assignments", data=data)
+
+
+def test_an_officer_gives_a_section_to_a_colleague_who_sees_it_is_theirs(app, team):
+    assessment, olga, oskar = team["assessment"], team["olga"], team["oskar"]
+    client = as_user(app, olga)
+    form = client.get(f"/assessments/{assessment.id}/assignments").get_data(as_text=True)
+    assert "Oskar" in form and "Nora" not in form  # the region's officers only
+    assert share(client, assessment, basics=oskar.id, networks="").status_code == 302
+    overview = client.get(f"/assessments/{assessment.id}").get_data(as_text=True)
+    assert "Oskar" in overview
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "section.assigned"))
+    assert event.new_value == {"section": "basics", "user": "Oskar"}
+    history = client.get(f"/assessments/{assessment.id}/history").get_data(as_text=True)
+    assert "Gave the section Basics to Oskar." in history
+
+    colleague = as_user(app, oskar)
+    home = colleague.get("/").get_data(as_text=True)
+    assert "Assigned to you" in home
+    assert f"/assessments/{assessment.id}/sections/basics" in home
+    page = colleague.get(f"/assessments/{assessment.id}/sections/basics").get_data(as_text=True)
+    assert "This section is assigned to you." in page
+    page = client.get(f"/assessments/{assessment.id}/sections/basics").get_data(as_text=True)
+    assert "This section is assigned to Oskar." in page
+
+    # Given back to nobody: one more event, and the home page has nothing for Oskar.
+    assert share(client, assessment, basics="").status_code == 302
+    assert db.session.scalar(select(SectionAssignment)) is None
+    assert "Assigned to you" not in colleague.get("/").get_data(as_text=True)
+    assert "Left the section Basics to nobody." in client.get(
+        f"/assessments/{assessment.id}/history"
+    ).get_data(as_text=True)
+
+
+def test_only_the_regions_officers_are_given_sections_and_by_them_only(app, team):
+    assessment = team["assessment"]
+    client = as_user(app, team["olga"])
+    refused = share(client, assessment, basics=team["nora"].id)
+    assert refused.status_code == 422
+    assert "Not a valid choice" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(SectionAssignment)) is None
+    assert share(as_user(app, team["nora"]), assessment, basics="").status_code == 404
+    assert share(as_user(app, team["emil"]), assessment, basics="").status_code == 404
+
+
+def test_who_else_saved_in_a_section_lately_is_named_there_and_in_the_saves_reply(app, team):
+    assessment = team["assessment"]
+    olga, oskar = as_user(app, team["olga"]), as_user(app, team["oskar"])
+    url = f"/assessments/{assessment.id}/answers/maturity"
+    saved = olga.post(url, json={"value": ["2"], "version": 0})
+    assert saved.status_code == 200 and saved.json["present"] == ""  # nobody else yet
+    page = oskar.get(f"/assessments/{assessment.id}/sections/basics").get_data(as_text=True)
+    assert "Also at work on this section: Olga (saved" in page
+    own = olga.get(f"/assessments/{assessment.id}/sections/basics").get_data(as_text=True)
+    assert "Also at work on this section" not in own  # never oneself
+    reply = oskar.post(
+        f"/assessments/{assessment.id}/answers/has_unit", json={"value": ["yes"], "version": 0}
+    )
+    assert reply.status_code == 200
+    assert reply.json["present"].startswith("Also at work on this section: Olga (saved")
+    assert db.session.scalar(select(db.func.count()).select_from(SectionPresence)) == 2
+    # Past the window, nobody is named any more.
+    app.config["PRESENCE_WINDOW_SECONDS"] = 0
+    page = oskar.get(f"/assessments/{assessment.id}/sections/basics").get_data(as_text=True)
+    assert "Also at work on this section" not in page
+    # Another section shows nobody.
+    page = oskar.get(f"/assessments/{assessment.id}/sections/networks").get_data(as_text=True)
+    assert "Also at work on this section" not in page
