@@ -52,7 +52,20 @@ from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
 
-from sqlalchemy import Connection, MetaData, create_engine, inspect, make_url, select, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Connection,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    create_engine,
+    inspect,
+    make_url,
+    select,
+    text,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Rows a downgrade removes on purpose, as the older revision has no place for them: revision ->
@@ -73,26 +86,51 @@ TODAY = date(2026, 11, 30)
 # -- Digests -------------------------------------------------------------------------------------
 
 
+def _utc(value: datetime) -> str:
+    # SQLite keeps no zone: the app writes UTC there.
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat()
+
+
+def _json(value: dict | list) -> str:
+    # PostgreSQL's JSONB orders an object's keys its own way.
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _bytes(value: bytes | bytearray | memoryview) -> str:
+    return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
+
+
+def _same(value: object) -> object:
+    return value
+
+
+#: Each type a driver gives back -> its normal form (one lookup per value: millions of them).
+_NORMAL_FORMS: dict[type, Callable[[object], object]] = {
+    type(None): _same,
+    bool: _same,
+    int: _same,
+    float: _same,
+    str: _same,
+    datetime: _utc,
+    date: date.isoformat,
+    clock: clock.isoformat,
+    Decimal: lambda value: format(value.normalize(), "f"),
+    bytes: _bytes,
+    bytearray: _bytes,
+    memoryview: _bytes,
+    dict: _json,
+    list: _json,
+    UUID: str,
+}
+
+
 def normal(value: object) -> object:
     """A value as the same plain Python value whichever engine gave it back."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, datetime):
-        # SQLite keeps no zone: the app writes UTC there.
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return aware.astimezone(UTC).isoformat()
-    if isinstance(value, date | clock):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, bytes | bytearray | memoryview):
-        return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
-    if isinstance(value, dict | list):
-        # PostgreSQL's JSONB orders an object's keys its own way.
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    if isinstance(value, UUID):
-        return str(value)
-    raise TypeError(f"no normal form for {type(value).__name__}: {value!r}")
+    form = _NORMAL_FORMS.get(type(value))
+    if form is None:
+        raise TypeError(f"no normal form for {type(value).__name__}: {value!r}")
+    return form(value)
 
 
 def _sort_key(row: tuple) -> tuple:
@@ -128,6 +166,14 @@ def table_names(connection: Connection) -> list[str]:
     return sorted(set(inspect(connection).get_table_names()) - {"alembic_version"})
 
 
+def _is_plain(column) -> bool:
+    """Whether both engines give the column's values back as the same plain Python values."""
+    kind = column.type
+    return isinstance(kind, Float) or (
+        isinstance(kind, Integer | String | Boolean) and not isinstance(kind, JSON)
+    )
+
+
 def snapshot(
     connection: Connection, where: dict[str, str] | None = None
 ) -> dict[str, TableFigures]:
@@ -141,22 +187,34 @@ def snapshot(
     figures = {}
     for table in (metadata.tables[name] for name in names):
         columns = list(table.columns)
-        keys = [columns.index(c) for c in table.primary_key.columns] or range(len(columns))
         statement = select(*columns)
         if where:
             statement = statement.where(text(where[table.name]))
-        rows = [tuple(normal(value) for value in row) for row in connection.execute(statement)]
-        rows.sort(key=lambda row: _sort_key(tuple(row[i] for i in keys)))
-        hashes = [hashlib.sha256() for _ in columns]
-        filled = [0] * len(columns)
-        for row in rows:
-            for index, (hasher, value) in enumerate(zip(hashes, row, strict=True)):
-                hasher.update(repr(value).encode() + b"\x1e")
-                filled[index] += value is not None
+        rows = connection.execute(statement).all()
+        # Column by column: a list of each column's values, normalised where they need it.
+        found = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
+        values = [
+            list(column_values) if _is_plain(column) else [normal(v) for v in column_values]
+            for column, column_values in zip(columns, found, strict=True)
+        ]
+        keys = [values[columns.index(c)] for c in table.primary_key.columns]
+        if len(keys) == 1:  # most tables: one key column, never NULL
+            order = sorted(range(len(rows)), key=keys[0].__getitem__)
+        else:
+            keys = keys or values
+            order = sorted(range(len(rows)), key=lambda row: _sort_key(tuple(k[row] for k in keys)))
         figures[table.name] = TableFigures(
             len(rows),
-            {c.name: h.hexdigest() for c, h in zip(columns, hashes, strict=True)},
-            {c.name: n for c, n in zip(columns, filled, strict=True)},
+            {
+                column.name: hashlib.sha256(
+                    "\x1e".join([repr(column_values[row]) for row in order]).encode()
+                ).hexdigest()
+                for column, column_values in zip(columns, values, strict=True)
+            },
+            {
+                column.name: len(column_values) - column_values.count(None)
+                for column, column_values in zip(columns, values, strict=True)
+            },
         )
     return figures
 
