@@ -354,3 +354,53 @@ def test_without_local_passwords_the_account_has_no_password_pages(app, client, 
     html = client.get("/").get_data(as_text=True)
     assert 'href="/account/password"' not in html and 'href="/account/two-factor"' not in html
     assert client.get("/account/password").status_code == 404
+
+
+ISSUER = "https://login.example.eu"
+
+
+def claims(sub, email="olga@example.org", verified=True, **more):
+    return {"iss": ISSUER, "sub": sub, "email": email, "email_verified": verified, **more}
+
+
+@pytest.fixture
+def oidc_app(app):
+    app.config.update(OIDC_ISSUER=ISSUER, OIDC_CLIENT_ID=CLIENT_ID, OIDC_ACCOUNTS="link")
+    return app
+
+
+def test_an_account_is_linked_to_the_providers_identity_and_found_by_it_after(oidc_app, olga, cli):
+    from surveyapp.auth.oidc import SignInRefused, account_for
+
+    with oidc_app.test_request_context():
+        user, created = account_for(claims("sub-olga"))
+        assert (user.id, created) == (olga.id, False)
+        assert (user.oidc_issuer, user.oidc_subject) == (ISSUER, "sub-olga")
+        db.session.commit()
+        # The provider changed her address (even to one it has not verified yet): still her.
+        moved, _ = account_for(claims("sub-olga", email="olga.new@example.org", verified=False))
+        assert moved.id == olga.id
+        # Her old address handed to someone else at the provider never signs them in here.
+        with pytest.raises(SignInRefused) as refused:
+            account_for(claims("sub-someone-else"))
+        assert refused.value.reason == "linked_to_another_identity"
+        actions = db.session.scalars(select(AuditEvent.action)).all()
+        assert actions.count("user.oidc_linked") == 1
+    # An administrator unlinks the account: the next sign-in links the identity it comes with.
+    result = cli.invoke(args=["users", "unlink-provider", "olga@example.org"])
+    assert result.exit_code == 0, result.output
+    with oidc_app.test_request_context():
+        user, _ = account_for(claims("sub-olga-2"))
+        assert user.id == olga.id and user.oidc_subject == "sub-olga-2"
+
+
+def test_a_linked_account_that_was_deactivated_is_refused(oidc_app, olga):
+    from surveyapp.auth.oidc import SignInRefused, account_for
+
+    with oidc_app.test_request_context():
+        account_for(claims("sub-olga"))
+        olga.active = False
+        db.session.commit()
+        with pytest.raises(SignInRefused) as refused:
+            account_for(claims("sub-olga"))
+        assert refused.value.reason == "deactivated"

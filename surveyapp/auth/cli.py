@@ -61,3 +61,18 @@ def issue_token_command(email, name, days) -> None:
         raise click.BadParameter(f"no active user with the email {email!r}", param_hint="EMAIL")
     expires_at = utcnow() + timedelta(days=days) if days else None
     click.echo(issue_token(user, name, expires_at))
+
+
+@users_cli.command("unlink-provider")
+@click.argument("email")
+@transactional
+def unlink_provider_command(email) -> None:
+    """Forget the OpenID Connect identity EMAIL signs in as: the next sign-in through the
+    provider is matched by the verified email again (the person's new identity there)."""
+    from surveyapp.auth.operations import unlink_identity
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.BadParameter(f"no account with the email {email!r}", param_hint="EMAIL")
+    unlink_identity(user)
+    click.echo(f"{user.email}: no longer linked to an identity of the provider")

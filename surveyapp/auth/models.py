@@ -8,7 +8,7 @@ from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, Table, func, select
+from sqlalchemy import Column, ForeignKey, Table, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -56,6 +56,7 @@ def parse_id_list(text: str) -> frozenset[int]:
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Login name, stored lower-case.
@@ -85,6 +86,12 @@ class User(UserMixin, db.Model):
     totp_blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, deferred=True)
     #: When the account was created.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The OpenID Connect identity this account signs in as (the provider's issuer and its
+    #: ``sub``), linked at the first sign-in through the provider: later sign-ins find the
+    #: account by it, so an email address the provider hands to someone else never signs
+    #: them in here (auth.oidc.account_for).
+    oidc_issuer: Mapped[str | None] = mapped_column(CleanString(300))
+    oidc_subject: Mapped[str | None] = mapped_column(CleanString(255))
 
     regions: Mapped[list[Region]] = relationship(secondary=region_memberships, order_by=Region.code)
     #: The ids of the user's regions, comma-separated ('' without any): what the permission

@@ -4,8 +4,10 @@ provider's answer signs in to.
 The provider proves who is signing in; what they may do stays surveyapp's (role and regions).
 Authlib's Flask client runs the authorization code flow with PKCE (S256), keeps the state and
 the nonce in the session and checks them, and checks the ID token (signature against the
-provider's keys, issuer, audience, expiry, nonce). An account is matched by the email address
-the provider says it verified (``email_verified``), never by an unverified one. With
+provider's keys, issuer, audience, expiry, nonce). An account is linked, at its first sign-in
+through the provider, to the identity the provider signs it in as (issuer and ``sub``) and found
+by it afterwards; before that it is matched by the email address the provider says it verified
+(``email_verified``), never by an unverified one. With
 OIDC_ACCOUNTS=create an unknown verified address gets a new officer account without a region.
 """
 
@@ -21,8 +23,8 @@ from flask_babel import gettext as _
 from joserfc.errors import JoseError
 
 from surveyapp.auth.models import User
-from surveyapp.auth.operations import AccountError, create_user_from_provider
-from surveyapp.auth.queries import find_user_by_email
+from surveyapp.auth.operations import AccountError, create_user_from_provider, link_identity
+from surveyapp.auth.queries import find_user_by_email, find_user_by_identity
 
 #: The client's name in Authlib's registry (and the state's key in the session).
 NAME = "oidc"
@@ -166,9 +168,32 @@ def _name(claims: Mapping[str, Any], email: str) -> str:
 def account_for(claims: Mapping[str, Any]) -> tuple[User, bool]:
     """The account these claims sign in to, and whether it was made now (OIDC_ACCOUNTS=create).
 
-    Refused (SignInRefused) without an email, with an email the provider did not verify, for
-    a deactivated account, and for an unknown email unless accounts are created.
+    An account linked to the provider's identity (issuer and ``sub``) is found by it; an
+    account not linked yet is found by the email the provider verified and linked to the
+    identity then. Refused (SignInRefused) for a deactivated account, without an email or with
+    one the provider did not verify (unless linked), for an account linked to another identity
+    (the provider gave the address to someone else), and for an unknown email unless accounts
+    are created.
     """
+    issuer = str(claims.get("iss") or current_app.config["OIDC_ISSUER"])[:300]
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not subject:
+        raise SignInRefused(
+            "no_subject",
+            _("The identity provider's answer could not be used. Ask an administrator."),
+        )
+    linked = find_user_by_identity(issuer, subject)
+    if linked is not None:
+        if not linked.active:
+            raise SignInRefused(
+                "deactivated",
+                _(
+                    "The account of %(email)s is deactivated. Ask an administrator.",
+                    email=linked.email,
+                ),
+                email=linked.email,
+            )
+        return linked, False
     email = claims.get(current_app.config["OIDC_EMAIL_CLAIM"])
     if not isinstance(email, str) or "@" not in email:
         raise SignInRefused(
@@ -199,6 +224,18 @@ def account_for(claims: Mapping[str, Any]) -> tuple[User, bool]:
             email=email,
         )
     if user is not None:
+        if user.oidc_subject is not None:
+            raise SignInRefused(
+                "linked_to_another_identity",
+                _(
+                    "The account of %(email)s signs in as another identity of the provider. "
+                    "Ask an administrator.",
+                    email=email,
+                ),
+                email=email,
+                sub=subject[:200],
+            )
+        link_identity(user, issuer, subject)
         return user, False
     if current_app.config["OIDC_ACCOUNTS"] != "create":
         raise SignInRefused(
@@ -211,7 +248,9 @@ def account_for(claims: Mapping[str, Any]) -> tuple[User, bool]:
             email=email,
         )
     try:
-        return create_user_from_provider(email, _name(claims, email)), True
+        user = create_user_from_provider(email, _name(claims, email))
+        link_identity(user, issuer, subject)
+        return user, True
     except AccountError as error:
         raise SignInRefused(
             "account_not_created",

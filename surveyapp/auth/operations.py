@@ -113,6 +113,22 @@ def create_user_from_provider(email: str, name: str) -> User:
     return _add_user(email, name, Role.officer, secrets.token_urlsafe(32), [], None, via="oidc")
 
 
+def link_identity(user: User, issuer: str, subject: str) -> None:
+    """Link the account to the OpenID Connect identity it signed in as (auth.oidc)."""
+    user.oidc_issuer, user.oidc_subject = issuer, subject
+    log_event("user.oidc_linked", "user", user.id, user=user, new_value={"issuer": issuer})
+
+
+def unlink_identity(user: User, actor: User | None = None) -> None:
+    """Forget the account's OpenID Connect identity: its next sign-in through the provider is
+    matched by the verified email again (a person's new identity at the provider)."""
+    if user.oidc_subject is None:
+        raise AccountError(f"{user.email} is not linked to an identity of the provider")
+    old = {"issuer": user.oidc_issuer}
+    user.oidc_issuer = user.oidc_subject = None
+    log_event("user.oidc_unlinked", "user", user.id, user=actor, old_value=old)
+
+
 def _new_account_email(email: str) -> str:
     email = normalize_email(email)
     if not EMAIL.fullmatch(email) or len(email) > 254:

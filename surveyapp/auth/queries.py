@@ -55,3 +55,10 @@ def find_users(filters: UserFilters = UserFilters()) -> list[User]:
     if filters.active is not None:
         statement = statement.where(User.active.is_(filters.active))
     return list(db.session.scalars(statement))
+
+
+def find_user_by_identity(issuer: str, subject: str) -> User | None:
+    """The account linked to an OpenID Connect provider's identity (issuer and ``sub``)."""
+    return db.session.scalar(
+        select(User).where(User.oidc_issuer == issuer, User.oidc_subject == subject)
+    )

@@ -76,6 +76,7 @@ def export_user(user: User, actor: User | None = None) -> dict[str, Any]:
             "language": user.language,
             "created_at": _when(user.created_at),
             "two_factor_enabled_at": _when(user.totp_enabled_at),
+            "signs_in_through": user.oidc_issuer,
         },
         "mail_preferences": {
             str(p.topic): str(p.delivery)
@@ -238,6 +239,7 @@ def erase_user(user: User, actor: User | None) -> None:
     user.active = False
     user.language = None
     user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+    user.oidc_issuer = user.oidc_subject = None
     user.regions = []
     log_event("user.erased", "user", user.id, user=actor)
 
