@@ -93,8 +93,9 @@ def test_an_officer_attaches_a_pdf_and_anyone_who_sees_the_response_downloads_it
     [
         ("report.pdf", HTML, "whatever its name says"),
         ("report.pdf", EXE, "whatever its name says"),
-        ("report.pdf", PNG, "its content is a .png file"),
-        ("photo.png", docx(), "its content is a .docx file"),
+        ("report.pdf", PNG, "its content is a “.png” file"),
+        ("photo.png", docx(), "its content is a “.docx” file"),
+        ("report", PDF, "has no extension, but its content is a “.pdf” file"),
         ("empty.pdf", b"", "This file is empty"),
     ],
 )

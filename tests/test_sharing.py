@@ -58,11 +58,14 @@ def test_an_officer_gives_a_section_to_a_colleague_who_sees_it_is_theirs(app, te
     page = client.get(f"/assessments/{assessment.id}/sections/basics").get_data(as_text=True)
     assert "This section is assigned to Oskar." in page
 
+    again = share(client, assessment, basics=oskar.id)
+    assert again.status_code == 302
+    assert "Nothing changed" in client.get(f"/assessments/{assessment.id}").get_data(as_text=True)
     # Given back to nobody: one more event, and the home page has nothing for Oskar.
     assert share(client, assessment, basics="").status_code == 302
     assert db.session.scalar(select(SectionAssignment)) is None
     assert "Assigned to you" not in colleague.get("/").get_data(as_text=True)
-    assert "Left the section Basics to nobody." in client.get(
+    assert "Took the section Basics back: nobody is given it now." in client.get(
         f"/assessments/{assessment.id}/history"
     ).get_data(as_text=True)
 

@@ -60,7 +60,9 @@ def assign_sections(actor: User, assessment: Assessment, chosen: dict[str, int |
         questionnaire's, or an officer is not one of the region's.
     """
     if not can_edit(actor, assessment):
-        raise SharingError(_l("Sections can be shared out only while the region may change it."))
+        raise SharingError(
+            _l("Sections can be shared out only while the region may change its response.")
+        )
     sections = {s.id for s in assessment.round.questionnaire.parsed.sections}
     people = {user.id: user for user in colleagues(assessment)}
     current = assignments(assessment)

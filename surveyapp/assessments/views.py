@@ -186,7 +186,7 @@ def carry_forward_answers(assessment_id: int):
         return back
     flash(
         ngettext(
-            "%(num)d answer copied from %(round)s: check each one and confirm it or change it.",
+            "%(num)d answer copied from %(round)s: check it, then confirm it or change it.",
             "%(num)d answers copied from %(round)s: check each one and confirm it or change it.",
             result.copied,
             round=result.previous.round.name,
@@ -293,12 +293,13 @@ def save_assignments(assessment_id: int):
             show_at_field(form, error, first)
         else:
             db.session.commit()
-            flash(
-                ngettext(
-                    "%(num)d section shared out anew.", "%(num)d sections shared out anew.", changed
-                ),
-                "success",
-            )
+            if changed:
+                message = ngettext(
+                    "%(num)d section changed hands.", "%(num)d sections changed hands.", changed
+                )
+            else:
+                message = _("Nothing changed: each section is done by whom it was before.")
+            flash(message, "success")
             return redirect(url_for(".view_assessment", assessment_id=assessment.id))
     return _render_assignments(assessment, form, 422)
 

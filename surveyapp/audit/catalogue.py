@@ -121,7 +121,7 @@ def _item_confirmed(old: Any, new: Any, context: HistoryContext) -> str:
 def _carried_forward(old: Any, new: Any, context: HistoryContext) -> str:
     value = new if isinstance(new, dict) else {}
     return ngettext(
-        "Copied %(num)d answer from %(round)s (carry forward), each to be confirmed.",
+        "Copied %(num)d answer from %(round)s (carry forward), to be confirmed.",
         "Copied %(num)d answers from %(round)s (carry forward), each to be confirmed.",
         value.get("copied") or 0,
         round=value.get("from_round") or "",
@@ -146,7 +146,7 @@ def _section_assigned(old: Any, new: Any, context: HistoryContext) -> str:
     section = titles.get(section_id, section_id or "")
     if value.get("user"):
         return _("Gave the section %(section)s to %(name)s.", section=section, name=value["user"])
-    return _("Left the section %(section)s to nobody.", section=section)
+    return _("Took the section %(section)s back: nobody is given it now.", section=section)
 
 
 EVENT_KINDS: dict[str, EventKind] = {

@@ -104,12 +104,20 @@ def kind_of(name: str, data: bytes) -> str:
             )
         )
     named = name.rpartition(".")[2].lower() if "." in name else ""
+    if not named:
+        raise EvidenceError(
+            _l(
+                "The name of this file has no extension, but its content is a “.%(kind)s” "
+                "file: rename it to end in “.%(kind)s”.",
+                kind=kind,
+            )
+        )
     if SAME_KIND.get(named, named) != kind:
         raise EvidenceError(
             _l(
-                "The name of this file ends in “.%(named)s” but its content is a .%(kind)s "
+                "The name of this file ends in “.%(named)s” but its content is a “.%(kind)s” "
                 "file: choose the right file, or rename it.",
-                named=named or "…",
+                named=named,
                 kind=kind,
             )
         )
@@ -125,7 +133,9 @@ def attach_file(
         not an accepted kind.
     """
     if not can_edit(user, assessment):
-        raise EvidenceError(_l("Files can be attached only while the region may change it."))
+        raise EvidenceError(
+            _l("Files can be attached only while the region may change its response.")
+        )
     definition = assessment.round.questionnaire.parsed
     if item_id is not None and item_id not in {item.id for item in definition.items}:
         raise EvidenceError(_l("Choose a question of this questionnaire."), "item_id")
@@ -186,7 +196,9 @@ def remove_file(user: User, file: EvidenceFile) -> None:
     :raises EvidenceError: not allowed now.
     """
     if not can_edit(user, file.assessment):
-        raise EvidenceError(_l("Files can be removed only while the region may change it."))
+        raise EvidenceError(
+            _l("Files can be removed only while the region may change its response.")
+        )
     log_event(
         "evidence.removed",
         "evidence_file",
