@@ -533,3 +533,16 @@ def test_values_written_once_per_distinct_value_are_written_as_each_alone(values
         assert _each_distinct(function, values) == [function(v) for v in values]
     stored = [v for v in values if not isinstance(v, Decimal)]  # answers are stored as JSON
     assert _each_distinct(_json, stored) == [_json(v) for v in stored]
+
+
+def test_an_export_waits_for_a_free_slot(app, client, login, create_user, world):
+    from surveyapp.reporting.views import export_slot
+
+    app.config["EXPORTS_AT_ONCE"] = 1
+    login(create_user(email="e@example.org", role=Role.expert))
+    with app.test_request_context(), export_slot() as held:
+        assert held  # another worker's export, say
+        response = client.get(f"/rounds/{world.id}/export.xlsx")
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "10"
+    assert client.get(f"/rounds/{world.id}/export.xlsx").status_code == 200

@@ -4,12 +4,20 @@ PDFs are served by reporting.serve.send_report: from the store, or queued for re
 outside the request while the page says so (202).
 """
 
+import fcntl
+import hashlib
 import io
+import os
 import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-from flask import Blueprint, send_file
+from flask import Blueprint, current_app, send_file
 from flask_babel import gettext as _
 from flask_login import login_required
+from werkzeug.exceptions import ServiceUnavailable
 
 from surveyapp.assessments.permissions import load_assessment
 from surveyapp.auth.models import Role
@@ -22,6 +30,13 @@ from surveyapp.rounds.models import Round
 
 bp = Blueprint("reporting", __name__, template_folder="templates")
 
+#: Exports are built in the web worker that asks for them (pandas and XlsxWriter: seconds of
+#: CPU each). At most this many run at once on one machine (``EXPORTS_AT_ONCE`` overrides it),
+#: so that exports never hold every worker while autosaves wait (scenario F6); the others get
+#: 503 with Retry-After.
+EXPORTS_AT_ONCE = max(1, (os.cpu_count() or 2) // 2)
+EXPORT_RETRY_AFTER = 10
+
 MIME = {
     "csv": ("application/zip", "zip"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
@@ -33,6 +48,26 @@ def download_name(round_: Round, extension: str) -> str:
     return f"surveyapp-{slug}.{extension}"
 
 
+@contextmanager
+def export_slot() -> Iterator[bool]:
+    """Hold one of the machine's export slots while the block runs (False: all are taken).
+
+    A slot is a lock file per database (gunicorn's workers are processes); closing the file
+    releases it, also when the export fails or the worker dies.
+    """
+    database = str(current_app.config["SQLALCHEMY_DATABASE_URI"]).encode()
+    tag = hashlib.sha256(database).hexdigest()[:16]
+    for slot in range(current_app.config.get("EXPORTS_AT_ONCE", EXPORTS_AT_ONCE)):
+        with open(Path(tempfile.gettempdir()) / f"surveyapp-export-{tag}-{slot}.lock", "a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue
+            yield True
+            return
+    yield False
+
+
 @bp.get("/rounds/<int:round_id>/export.<any(csv, xlsx):fmt>")
 @role_required(Role.expert, Role.admin)
 def export(round_id: int, fmt: str):
@@ -41,7 +76,13 @@ def export(round_id: int, fmt: str):
 
     round_ = db.get_or_404(Round, round_id)
     buffer = io.BytesIO()
-    export_round(round_, fmt, buffer)
+    with export_slot() as free:
+        if not free:
+            raise ServiceUnavailable(
+                _("Other exports are being prepared. Try again in a few seconds."),
+                retry_after=EXPORT_RETRY_AFTER,
+            )
+        export_round(round_, fmt, buffer)
     buffer.seek(0)
     mimetype, extension = MIME[fmt]
     return send_file(
