@@ -99,6 +99,9 @@ class Config:
     EVIDENCE_MAX_FILE_BYTES = int(os.environ.get("EVIDENCE_MAX_FILE_MB", "20")) * 10**6
     EVIDENCE_MAX_RESPONSE_BYTES = int(os.environ.get("EVIDENCE_MAX_RESPONSE_MB", "200")) * 10**6
     EVIDENCE_FOLDER = os.environ.get("EVIDENCE_FOLDER") or None
+    #: Reverse proxies in front of the app that add the client's address to X-Forwarded-For (0:
+    #: none, the connection's address is the client's). docs/deploy.md sets 1 behind nginx.
+    PROXIES = int(os.environ.get("PROXIES", "0"))
     #: An officer counts as at work in a section this long after their last save there
     #: (the section page names the others; assessments.seam.note_presence).
     PRESENCE_WINDOW_SECONDS = 300

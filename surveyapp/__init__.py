@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, Config
 from surveyapp.bounds import BoundedIntConverter
@@ -37,6 +38,12 @@ def create_app(config: type[Config] | str | None = None, overrides: dict | None 
     app.config.update(config_class.from_environment())
     app.config.update(overrides or {})
     app.extensions["surveyapp.config_class"] = config_class
+    if app.config["PROXIES"]:
+        # The client's address as the proxies report it (request limits, sign-in throttles,
+        # security logs) and the scheme it asked for; not the host (nginx passes on whatever
+        # X-Forwarded-Host a client sends; links in emails use PUBLIC_URL).
+        proxies = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     if app.config["LOG_FORMAT"] == "json":
         from surveyapp.logs import configure_json_logging
 

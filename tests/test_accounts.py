@@ -164,3 +164,30 @@ def test_throttling_can_use_redis(monkeypatch, officer, app, redis_url):
     for server in servers:
         with server.app_context():
             dispose_engines()
+
+
+def test_behind_a_proxy_each_client_is_throttled_by_its_own_address(officer):
+    """PROXIES=1 (docs/deploy.md): the limit counts the address nginx adds last to
+    X-Forwarded-For, not the proxy's (every request's REMOTE_ADDR is 127.0.0.1)."""
+    from config import TestingConfig
+    from surveyapp import create_app
+
+    app = create_app(TestingConfig, {"PROXIES": 1, "LOGIN_LIMIT_PER_ADDRESS": "3 per minute"})
+    client = app.test_client()
+
+    def through_proxy(client_address, email, password="wrong"):
+        return client.post(
+            "/login",
+            data={"email": email, "password": password},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+            headers={"X-Forwarded-For": f"203.0.113.99, {client_address}"},
+        )
+
+    with app.app_context():
+        statuses = [
+            through_proxy("198.51.100.7", f"u{n}@example.org").status_code for n in range(5)
+        ]
+        assert statuses == [422] * 3 + [429] * 2
+        # another client behind the same proxy is not slowed by the first one's failures,
+        # and what a client writes first in the header is not taken for its address
+        assert through_proxy("198.51.100.8", officer.email, PASSWORD).status_code == 302
