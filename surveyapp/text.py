@@ -21,6 +21,7 @@ from flask import Request, current_app
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import format_number
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser
 
@@ -136,7 +137,9 @@ class CleanRequest(Request):
         plus room for the form's other fields."""
         view = current_app.view_functions.get(self.endpoint or "") if current_app else None
         setting = getattr(view, "upload_limit_setting", None)
-        if setting is None:
+        # Only for someone signed in: the body is read (CSRF check) before the view's own
+        # checks, and nobody else should make the server read 20 MB.
+        if setting is None or not current_user.is_authenticated:
             return Request.max_content_length.fget(self)
         return int(current_app.config[setting]) + UPLOAD_FORM_ROOM
 

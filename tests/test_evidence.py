@@ -32,11 +32,19 @@ HTML = b"<!doctype html><script>alert(document.cookie)</script>"
 EXE = b"MZ\x90\x00\x03" + b"\x00" * 200
 
 
-def docx() -> bytes:
+DOCX_TYPES = (
+    '<Types><Override PartName="/word/document.xml" ContentType="application/'
+    'vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
+
+
+def docx(types: str = DOCX_TYPES, *more: tuple[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("[Content_Types].xml", types)
         archive.writestr("word/document.xml", "<w:document/>")
+        for name, data in more:
+            archive.writestr(name, data)
     return buffer.getvalue()
 
 
@@ -96,6 +104,9 @@ def test_an_officer_attaches_a_pdf_and_anyone_who_sees_the_response_downloads_it
         ("report.pdf", PNG, "its content is a “.png” file"),
         ("photo.png", docx(), "its content is a “.docx” file"),
         ("report", PDF, "has no extension, but its content is a “.pdf” file"),
+        ("macro.docx", docx(DOCX_TYPES, ("word/vbaProject.bin", b"VBA")), "holds macros"),
+        ("macro.docx", docx(DOCX_TYPES.replace(".main+xml", ".macroEnabled.main+xml")), "macros"),
+        ("plain.docx", docx("<Types/>"), "not a complete document"),
         ("empty.pdf", b"", "This file is empty"),
     ],
 )
@@ -203,13 +214,19 @@ def test_the_experts_zip_holds_every_file_by_question(app, client, login, respon
     assessment = response["assessment"]
     login(response["officer"])
     attach(client, assessment, "scan.pdf", PDF, "maturity")
-    attach(client, assessment, "scan.pdf", PDF, "maturity")
+    attach(client, assessment, "SCAN.pdf", PDF, "maturity")  # one file once unpacked
     attach(client, assessment, "map.png", PNG)
     got = client.get(f"/assessments/{assessment.id}/evidence.zip")
     assert got.headers["Content-Disposition"].startswith("attachment;")
-    with zipfile.ZipFile(io.BytesIO(got.data)) as archive:
+    data = got.data
+    got.close()  # sent from a temporary file, closed with the response
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = sorted(archive.namelist())
-        assert names == ["maturity/scan (2).pdf", "maturity/scan.pdf", "response/map.png"]
+        assert sorted(n.casefold() for n in names) == [
+            "maturity/scan (2).pdf",
+            "maturity/scan.pdf",
+            "response/map.png",
+        ]
         assert archive.read("response/map.png") == PNG
 
 
@@ -269,3 +286,37 @@ def test_the_response_pdf_lists_files_by_name_and_size_without_embedding_them(
     assert f"Evidence files: Informe País Vasco.pdf ({len(PDF)} byte)" in flat, flat[:2000]
     assert f"map.png ({len(PNG)} byte)" in flat
     assert PNG not in pdf.data  # listed, not embedded
+
+
+def test_only_someone_signed_in_may_send_a_body_larger_than_a_form(app, client, response):
+    """The CSRF check reads the body before the view's checks: signed out, the app's 2 MB."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    large = PDF + b"%" * (3 * 10**6)
+    assert attach(client, response["assessment"], "large.pdf", large).status_code == 413
+    small = attach(client, response["assessment"], "small.pdf", PDF)
+    assert small.status_code == 400  # read, and refused for its missing CSRF token
+
+
+def test_bytes_attached_again_are_young_again_and_a_lost_file_is_a_404(
+    app, client, login, response, tmp_path
+):
+    """Re-attaching content whose bytes are old (removed a while ago) refreshes them, so the
+    purge cannot take them before the upload commits; bytes that went missing give a 404 and
+    a note in the zip, never a 500."""
+    app.config["EVIDENCE_FOLDER"] = str(tmp_path)
+    assessment = response["assessment"]
+    login(response["officer"])
+    attach(client, assessment, "a.pdf", PDF)
+    [stored] = tmp_path.glob("??/*")
+    old = time.time() - 3 * storage.PURGE_AFTER_SECONDS
+    os.utime(stored, (old, old))
+    attach(client, assessment, "b.pdf", PDF)
+    assert stored.stat().st_mtime > time.time() - 60
+    stored.unlink()
+    file = db.session.scalars(select(EvidenceFile)).first()
+    assert client.get(f"/assessments/{assessment.id}/evidence/{file.id}").status_code == 404
+    got = client.get(f"/assessments/{assessment.id}/evidence.zip")
+    data = got.data
+    got.close()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert all(name.endswith("(MISSING).txt") for name in archive.namelist())

@@ -326,7 +326,7 @@ def test_the_owner_is_told_at_once_when_the_accounts_credentials_change(
     secret = two_factor.new_secret()
     codes = two_factor.enable(owner, secret, pyotp.TOTP(secret).now())
     db.session.commit()
-    assert two_factor.verify(owner, codes[0]) == "recovery"
+    assert two_factor.verify(owner, codes[0], signing_in=True) == "recovery"
     change_password(owner, "a new and long passphrase for Olga 2026")
     two_factor.reset(owner, admin)
     db.session.commit()

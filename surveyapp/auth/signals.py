@@ -13,6 +13,6 @@ _signals = Namespace()
 credentials_withdrawn = _signals.signal("credentials-withdrawn")
 
 #: Something happened to the account that its owner should hear of at once, in case it was
-#: not them. Sender: the User; ``change``: "recovery_code_used" (``left``: the codes left) or
-#: "two_factor_disabled". Receivers do not commit.
+#: not them. Sender: the User; ``change``: "recovery_code_used" at a sign-in (``left``: the
+#: codes left), "recovery_codes_renewed" or "two_factor_disabled". Receivers do not commit.
 account_changed = _signals.signal("account-changed")

@@ -121,9 +121,11 @@ def enable(user: User, secret: str, code: str) -> list[str]:
     return _new_recovery_codes(user)
 
 
-def verify(user: User, code: str) -> str:
-    """Check a sign-in code: the app's current code (each accepted once) or an unused
-    recovery code (used up). Returns "totp" or "recovery".
+def verify(user: User, code: str, signing_in: bool = False) -> str:
+    """Check a code: the app's current code (each accepted once) or an unused recovery code
+    (used up). Returns "totp" or "recovery". ``signing_in``: the second step of a sign-in, whose
+    use of a recovery code the owner is told of by email (turning the factor off or renewing
+    the codes tell their own).
 
     :raises TwoFactorError: neither.
     """
@@ -147,7 +149,8 @@ def verify(user: User, code: str) -> str:
     if used.rowcount == 1:
         _clear_failures(user)
         log_event("user.recovery_code_used", "user", user.id, user=user)
-        account_changed.send(user, change="recovery_code_used", left=recovery_codes_left(user))
+        if signing_in:
+            account_changed.send(user, change="recovery_code_used", left=recovery_codes_left(user))
         return "recovery"
     _count_failure(user)
     raise TwoFactorError(_l("The code is not right, or was used already."))
@@ -205,6 +208,7 @@ def regenerate_recovery_codes(user: User, code: str) -> list[str]:
     """New recovery codes (the old ones stop working), after a code from the app."""
     verify(user, code)
     log_event("user.recovery_codes_renewed", "user", user.id, user=user)
+    account_changed.send(user, change="recovery_codes_renewed")
     return _new_recovery_codes(user)
 
 

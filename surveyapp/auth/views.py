@@ -261,7 +261,7 @@ def two_factor_code():
             page = render_template("auth/two_factor_code.html", form=form)
             return page, 429, {"Retry-After": str(wait)}
         try:
-            method = two_factor.verify(user, form.code.data)
+            method = two_factor.verify(user, form.code.data, signing_in=True)
         except two_factor.TwoFactorError as error:
             sign_in_failed(user.email, address)
             db.session.commit()

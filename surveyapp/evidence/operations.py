@@ -9,8 +9,10 @@ refused. Files are only ever sent back as downloads (evidence.views), never show
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass
 
 import filetype
@@ -19,6 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from surveyapp.assessments.models import Assessment
+from surveyapp.assessments.operations import lock_for_writing
 from surveyapp.assessments.permissions import can_edit
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import User
@@ -43,8 +46,17 @@ ACCEPTED = {
     "gif": "image/gif",
     "webp": "image/webp",
 }
-#: Other names people give the same kinds.
-SAME_KIND = {"jpeg": "jpg"}
+#: Other names people give the same kinds (an animated PNG is a PNG).
+SAME_KIND = {"jpeg": "jpg", "apng": "png"}
+#: Office documents are zip archives: these parts are macros or scripts (Office's VBA project,
+#: OpenDocument's Basic and script folders), refused whatever the file is called.
+MACRO_PARTS = re.compile(r"(^|/)(vbaProject\.bin|vbaData\.xml)$|^(Basic|Scripts)/", re.I)
+#: What an Office Open XML document's main part must be, by kind (macro-enabled ones differ).
+OOXML_MAIN = {
+    "docx": "wordprocessingml.document.main+xml",
+    "xlsx": "spreadsheetml.sheet.main+xml",
+    "pptx": "presentationml.presentation.main+xml",
+}
 NAME_MAX_LENGTH = 200
 
 
@@ -103,6 +115,8 @@ def kind_of(name: str, data: bytes) -> str:
                 "OpenDocument) or an image (PNG, JPEG, GIF, WebP), whatever its name says."
             )
         )
+    if kind in OOXML_MAIN or kind in ("odt", "ods", "odp"):
+        _check_office_archive(kind, data)
     named = name.rpartition(".")[2].lower() if "." in name else ""
     if not named:
         raise EvidenceError(
@@ -122,6 +136,34 @@ def kind_of(name: str, data: bytes) -> str:
             )
         )
     return kind
+
+
+def _check_office_archive(kind: str, data: bytes) -> None:
+    """An office document is a zip archive of parts: it must open, hold no macro or script
+    part, and (Office Open XML) declare the main part of its kind, not a macro-enabled one.
+
+    :raises EvidenceError: otherwise.
+    """
+    refused = EvidenceError(
+        _l(
+            "This office document cannot be accepted: it holds macros or scripts, or it is not "
+            "a complete document. Save it without macros (as .docx, .xlsx, .pptx or "
+            "OpenDocument) or as PDF."
+        )
+    )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            if any(MACRO_PARTS.search(part) for part in names):
+                raise refused
+            if kind in OOXML_MAIN:
+                types = archive.read("[Content_Types].xml").decode("utf-8", "replace")
+                if OOXML_MAIN[kind] not in types or "macroEnabled" in types:
+                    raise refused
+            elif "META-INF/manifest.xml" not in names:
+                raise refused
+    except (zipfile.BadZipFile, KeyError, RuntimeError, NotImplementedError) as error:
+        raise refused from error
 
 
 def attach_file(
@@ -153,6 +195,9 @@ def attach_file(
                 largest=format_file_size(largest),
             )
         )
+    kind = kind_of(name, data)  # before the lock: reading the content takes a while
+    # Uploads to one response one after the other, so that two cannot both take the last room.
+    lock_for_writing(assessment)
     room = usage(assessment)
     if len(data) > room.left:
         raise EvidenceError(
@@ -164,7 +209,6 @@ def attach_file(
                 limit=format_file_size(room.limit),
             )
         )
-    kind = kind_of(name, data)
     file = EvidenceFile(
         assessment_id=assessment.id,
         item_id=item_id,
@@ -175,7 +219,12 @@ def attach_file(
         uploaded_by_id=user.id,
     )
     db.session.add(file)
-    storage.keep(file, data)
+    try:
+        storage.keep(file, data)
+    except OSError as error:
+        raise EvidenceError(
+            _l("The file could not be stored, and nothing was saved. Tell an administrator.")
+        ) from error
     db.session.flush()
     log_event(
         "evidence.attached",

@@ -42,6 +42,9 @@ def keep(file: EvidenceFile, data: bytes) -> None:
     file.storage = FOLDER
     path = _path(folder, file.sha256)
     if path.exists():
+        # Attached again: young again, so that a purge running before this upload commits
+        # does not take the bytes it is about to refer to (purge_unreferenced).
+        os.utime(path)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     # Written whole under another name, then renamed: a reader never sees half a file.
@@ -85,7 +88,10 @@ def purge_unreferenced(now: float | None = None) -> int:
     cutoff = (time.time() if now is None else now) - PURGE_AFTER_SECONDS
     removed = 0
     for path in folder.glob("??/*"):
-        if path.name in referenced or path.stat().st_mtime > cutoff:
+        try:
+            if path.name in referenced or path.stat().st_mtime > cutoff:
+                continue
+        except FileNotFoundError:
             continue
         path.unlink(missing_ok=True)
         removed += 1

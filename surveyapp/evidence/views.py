@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import tempfile
 import zipfile
+from typing import IO
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
@@ -107,11 +109,16 @@ def remove(assessment_id: int, file_id: int):
     return redirect(url_for(".list_files", assessment_id=assessment.id))
 
 
-def _download(data: bytes, name: str, mimetype: str):
+#: In the zip in place of a file whose bytes the storage folder no longer has.
+MISSING_NOTE = "This file is recorded but its content could not be read: tell an administrator.\n"
+
+
+def _download(data: bytes | IO[bytes], name: str, mimetype: str):
     """A download, never shown in the browser: attachment, no type sniffing, and a sandbox
     should a browser open it anyway."""
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
     response = send_file(
-        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0
+        stream, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
@@ -125,7 +132,11 @@ def download(assessment_id: int, file_id: int):
     """One file, as a download."""
     assessment = load_assessment(assessment_id, with_answers=False)
     file = find_file(assessment, file_id) or abort(404)
-    return _download(storage.read(file), file.name, file.content_type)
+    try:
+        data = storage.read(file)
+    except (LookupError, OSError):
+        abort(404)  # recorded, but the storage folder no longer has it
+    return _download(data, file.name, file.content_type)
 
 
 @bp.get("/assessments/<int:assessment_id>/evidence.zip")
@@ -134,19 +145,30 @@ def download_all(assessment_id: int):
     """Every file of the response in one zip (for the experts' reading), each in a folder
     named after its question."""
     assessment = load_assessment(assessment_id, with_answers=False)
-    buffer = io.BytesIO()
+    # Written to a temporary file and sent from there (a response may hold 200 MB), the files
+    # stored as they are: PDFs, office documents and images are compressed already.
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - send_file closes it after the response
     used: set[str] = set()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
         for file in files_of(assessment):
-            folder = file.item_id or "response"
-            path, n = f"{folder}/{file.name}", 1
-            while path in used:  # two files of one name for one question
-                n += 1
-                stem, dot, extension = file.name.rpartition(".")
-                path = (
-                    f"{folder}/{stem} ({n}).{extension}" if dot else f"{folder}/{file.name} ({n})"
-                )
-            used.add(path)
-            archive.writestr(path, storage.read(file))
+            path = _zip_path(file, used)
+            try:
+                archive.writestr(path, storage.read(file))
+            except (LookupError, OSError):
+                archive.writestr(f"{path} (MISSING).txt", MISSING_NOTE)
+    out.seek(0)
     name = f"evidence-{assessment.region.code}-{assessment.round.name}.zip"
-    return _download(buffer.getvalue(), name, "application/zip")
+    return _download(out, name, "application/zip")
+
+
+def _zip_path(file, used: set[str]) -> str:
+    """The file's path in the zip, in its question's folder, unique also when case is ignored
+    (two names differing only in case are one file once unpacked on Windows or macOS)."""
+    folder = file.item_id or "response"
+    path, n = f"{folder}/{file.name}", 1
+    while path.casefold() in used:
+        n += 1
+        stem, dot, extension = file.name.rpartition(".")
+        path = f"{folder}/{stem} ({n}).{extension}" if dot else f"{folder}/{file.name} ({n})"
+    used.add(path.casefold())
+    return path

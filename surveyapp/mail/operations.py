@@ -347,6 +347,11 @@ def _account_notice_text(change: str, left: int | None) -> str:
             "An administrator removed the second factor of your surveyapp account; you will set "
             "it up again when you next sign in."
         )
+    if change == "recovery_codes_renewed":
+        return _(
+            "New recovery codes were made for your surveyapp account; the earlier ones no "
+            "longer work."
+        )
     if change == "two_factor_disabled":
         return _("Two-factor authentication was turned off for your surveyapp account.")
     if change == "recovery_code_used":
@@ -374,7 +379,13 @@ def mail_account_notice(user: User, change: str, left: int | None = None) -> Non
             user=user,
             text=text,
             url=absolute_url("auth.two_factor_account")
-            if change in ("two_factor_disabled", "recovery_code_used", "two_factor_reset")
+            if change
+            in (
+                "two_factor_disabled",
+                "recovery_code_used",
+                "recovery_codes_renewed",
+                "two_factor_reset",
+            )
             else absolute_url("main.home"),
         )
     queue_mail(user, None, subject, body, None, lang)
