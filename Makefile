@@ -72,7 +72,7 @@ scale-check: $(VENV)/.installed
 # Load and fault scenarios of ../shared/RELIABILITY.md that take long and need PostgreSQL on
 # 127.0.0.1:5432 (user postgres), with their figures in docs/reliability.md; not in CI.
 # F8: the migration rehearsal on production-sized data (244 regions x 6 rounds), every revision
-# down and up again with the data in it, on SQLite and PostgreSQL (about 20 minutes).
+# down and up again with the data in it, on SQLite and PostgreSQL (about 15 minutes).
 # F6: F1's autosaves alone, then beside 10 report readers and 10 XLSX exporters with a canary
 # server for any fetch (3 + 10 minutes on each database).
 loadtest: $(VENV)/.installed
