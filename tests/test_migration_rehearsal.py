@@ -170,3 +170,28 @@ def test_digests_of_a_subset_of_columns():
     assert one.digest({"id"}) == other.digest({"id"})
     assert one.digest() != other.digest()
     assert one.differing(other, {"id", "name"}) == ["name"]
+
+
+def test_the_rehearsal_data_leave_no_table_empty(app):
+    """The demo at its own size and the rows the demo does not write: every table holds some,
+    so that the full-size run (make loadtest) migrates data through every table."""
+    from benchmarks.migration_rehearsal import TODAY, fill_the_rest
+    from surveyapp.demo.operations import seed_demo
+
+    seed_demo(seed=7, today=TODAY)
+    fill_the_rest()
+    db.session.commit()
+    with db.engine.connect() as connection:
+        empty = [table for table, figures in snapshot(connection).items() if not figures.rows]
+    assert empty == []
+
+
+def test_the_demo_plans_as_many_rounds_as_asked():
+    from surveyapp.demo.operations import _round_plan
+
+    plan = _round_plan(date(2026, 11, 30), 6)
+    assert [p.name for p in plan] == [
+        f"{year} {half} (demo)" for year in (2024, 2025, 2026) for half in ("spring", "autumn")
+    ]
+    assert [p.state.value for p in plan] == ["closed"] * 5 + ["open"]
+    assert _round_plan(date(2026, 11, 30)) == plan[-3:]
