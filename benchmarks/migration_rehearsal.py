@@ -3,11 +3,13 @@
 On a fresh database of each engine (a SQLite file; a PostgreSQL database ``rehearsal_*`` that
 is dropped afterwards):
 
-1. ``flask db upgrade`` from empty to head (Flask-Migrate, the app's migrations/ folder);
+1. ``flask db upgrade`` from empty to head one revision at a time (Flask-Migrate, the app's
+   migrations/ folder), keeping each revision's schema as a fresh upgrade builds it;
 2. the demo seeder at production size: every NUTS 2 region (244) x 6 rounds, every visible
    item answered (drafts part-way), with reviews, comments, change requests, notifications,
    action plans, contact requests, publications and the audit trail as the demo writes them
-   (``flask demo seed --rounds 6 --all-regions``);
+   (``flask demo seed --rounds 6 --all-regions``), and rows in the tables the demo leaves
+   empty (fill_the_rest);
 3. per table, its rows and a SHA-256 per column over its values in primary-key order, values
    normalised (datetimes in UTC, JSON with sorted keys, binary as its own SHA-256) so that the
    same data gives the same digests on SQLite and PostgreSQL; the catalogue at head (columns,
@@ -15,9 +17,10 @@ is dropped afterwards):
 4. down one revision at a time to the first revision, and at each revision a round trip
    (down, up, compared, down again): no downgrade may change or lose a row of a table the older
    revision still has, in the columns it still has, and the upgrade after it must give them
-   back as they were. Tables and columns that the older revision has no place for are lost by
-   design; they are listed, and where the upgrade derives them again from the data they are
-   compared too;
+   back as they were; the schema after each migration must be the fresh upgrade's of step 1.
+   Tables and columns that the older revision has no place for are lost by design; they are
+   listed, and where the upgrade derives them again from the data they are compared too. Rows
+   a round trip removes on purpose are named in DROPPED_BY_DESIGN;
 5. up from the first revision to head one revision at a time, then: the tables and columns of
    the first revision identical to step 3, the catalogue identical to step 3, no foreign-key
    violation (SQLite ``PRAGMA foreign_key_check`` and ``integrity_check``; PostgreSQL every
