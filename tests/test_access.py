@@ -675,6 +675,7 @@ def test_access_matrix(app, world, login, role, state):
             )
         if response.status_code in (403, 404) and "secret practice" in response.get_data(True):
             failures.append(f"{method} {url}: region B's data in a refused response")
+        response.close()  # a download is sent from a file, closed with its response
     assert failures == []
 
 
@@ -726,5 +727,5 @@ def test_get_requests_change_nothing(app, world, login, role):
     before = snapshot()
     for rule, method in app_routes(app):
         if method == "GET":
-            client.get(url_for_rule(rule, world))
+            client.get(url_for_rule(rule, world)).close()
     assert snapshot() == before  # whole rows, not counts: a changed value would show

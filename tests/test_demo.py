@@ -98,7 +98,7 @@ def test_answers_are_valid_and_varied(cli):
         item = next(i for i in definition.items if i.type == "scale" and i.is_scored)
         levels = db.session.scalars(
             select(Answer.value)
-            .join(Assessment)
+            .join(Assessment, Answer.assessment_id == Assessment.id)
             .where(Assessment.round_id == round_.id, Answer.item_id == item.id)
         ).all()
         assert len(set(map(str, levels))) >= 4, round_.name
@@ -120,7 +120,7 @@ def _snapshot():
         )
         .join(Assessment.region)
         .join(Assessment.round)
-        .join(Answer)
+        .join(Answer, Answer.assessment_id == Assessment.id)
         .join(User, Answer.updated_by_id == User.id)
         .order_by(Region.code, Round.name, Answer.item_id)
     ).all()
@@ -432,7 +432,7 @@ def test_populations_are_synthetic_and_plausible(cli):
         rule = item.relative_target
         answers = db.session.execute(
             select(Answer.value, Assessment.region_id)
-            .join(Assessment)
+            .join(Assessment, Answer.assessment_id == Assessment.id)
             .where(Assessment.round_id == round_.id, Answer.item_id == item.id)
         ).all()
         assert answers

@@ -45,7 +45,7 @@ def test_an_officer_gives_a_section_to_a_colleague_who_sees_it_is_theirs(app, te
     overview = client.get(f"/assessments/{assessment.id}").get_data(as_text=True)
     assert "Oskar" in overview
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "section.assigned"))
-    assert event.new_value == {"section": "basics", "user": "Oskar"}
+    assert event.new_value == {"section": "basics", "user": "Oskar", "user_id": oskar.id}
     history = client.get(f"/assessments/{assessment.id}/history").get_data(as_text=True)
     assert "Gave the section Basics to Oskar." in history
 
@@ -104,3 +104,30 @@ def test_who_else_saved_in_a_section_lately_is_named_there_and_in_the_saves_repl
     # Another section shows nobody.
     page = oskar.get(f"/assessments/{assessment.id}/sections/networks").get_data(as_text=True)
     assert "Also at work on this section" not in page
+
+
+def test_someone_deactivated_or_erased_is_neither_named_nor_given_sections(app, team):
+    from surveyapp.privacy.operations import erase_user
+
+    assessment, oskar = team["assessment"], team["oskar"]
+    client = as_user(app, team["olga"])
+    share(client, assessment, basics=oskar.id)
+    as_user(app, oskar).post(
+        f"/assessments/{assessment.id}/answers/maturity", json={"value": ["2"], "version": 0}
+    )
+    oskar.active = False
+    db.session.commit()
+    page = client.get(f"/assessments/{assessment.id}/sections/basics").get_data(as_text=True)
+    assert "assigned to Oskar" not in page and "Also at work" not in page
+    overview = client.get(f"/assessments/{assessment.id}").get_data(as_text=True)
+    assert "<td>Oskar</td>" not in overview
+    # Saving the sharing-out for another section writes nothing about his.
+    events = db.session.scalar(select(db.func.count(AuditEvent.id)))
+    assert share(client, assessment, networks=team["olga"].id).status_code == 302
+    assert db.session.scalar(select(db.func.count(AuditEvent.id))) == events + 1
+    # Erased, the history names him by his pseudonym only.
+    erase_user(oskar, team["emil"])
+    db.session.commit()
+    history = client.get(f"/assessments/{assessment.id}/history").get_data(as_text=True)
+    assert "Oskar" not in history and f"Former user {oskar.id}" in history
+    assert db.session.scalar(select(SectionPresence).filter_by(user_id=oskar.id)) is None

@@ -32,7 +32,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from surveyapp.assessments.models import Answer, Assessment, SectionAssignment, SectionPresence
 from surveyapp.audit.operations import event_row, logging_insert
-from surveyapp.auth.models import User
+from surveyapp.auth.models import User, region_memberships
 from surveyapp.db import json_rows, json_value, utcnow
 from surveyapp.extensions import db
 from surveyapp.notifications.queries import note_unread_notifications, unread_count_of
@@ -102,6 +102,15 @@ def _answers_shown(assessment_id):
 _assigned = SectionAssignment.__table__
 
 
+def _officer_of_the_region():
+    """The user of the row is an active officer of the assessment's region (the outer
+    statement's): one deactivated or moved to another region is no longer named here."""
+    return _users.c.active.is_(True) & exists().where(
+        region_memberships.c.user_id == _users.c.id,
+        region_memberships.c.region_id == Assessment.region_id,
+    )
+
+
 def _section_assignee(assessment_id):
     """Who the section (bind parameter ``section_id``) is assigned to: [[id, name]] or none."""
     return (
@@ -110,6 +119,7 @@ def _section_assignee(assessment_id):
         .where(
             _assigned.c.assessment_id == assessment_id,
             _assigned.c.section_id == bindparam("section_id"),
+            _officer_of_the_region(),
         )
         .scalar_subquery()
     )
@@ -126,6 +136,7 @@ def _present(assessment_id):
             _present_table.c.section_id == bindparam("section_id"),
             _present_table.c.user_id != bindparam("user_id"),
             _present_table.c.seen_at >= bindparam("since"),
+            _officer_of_the_region(),
         )
         .scalar_subquery()
     )
@@ -200,7 +211,7 @@ def presence_window() -> timedelta:
     return timedelta(seconds=current_app.config["PRESENCE_WINDOW_SECONDS"])
 
 
-_PRESENT_NOW = select(_present(bindparam("assessment_id")))
+_PRESENT_NOW = select(_present(Assessment.id)).where(Assessment.id == bindparam("assessment_id"))
 
 
 def note_presence(assessment_id: int, section_id: str, user_id: int) -> list[Colleague]:

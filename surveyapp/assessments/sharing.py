@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from surveyapp.assessments.models import Assessment, SectionAssignment
+from surveyapp.assessments.operations import lock_for_writing
 from surveyapp.assessments.permissions import can_edit
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User, region_memberships
@@ -41,7 +42,9 @@ def colleagues(assessment: Assessment) -> list[User]:
 
 
 def assignments(assessment: Assessment) -> dict[str, SectionAssignment]:
-    """Section id -> its assignment."""
+    """Section id -> its assignment, to one of the region's active officers (a section given
+    to someone deactivated since, or moved to another region, is given to nobody)."""
+    people = {user.id for user in colleagues(assessment)}
     return {
         a.section_id: a
         for a in db.session.scalars(
@@ -49,6 +52,7 @@ def assignments(assessment: Assessment) -> dict[str, SectionAssignment]:
             .options(joinedload(SectionAssignment.user))
             .where(SectionAssignment.assessment_id == assessment.id)
         )
+        if a.user_id in people
     }
 
 
@@ -63,22 +67,31 @@ def assign_sections(actor: User, assessment: Assessment, chosen: dict[str, int |
         raise SharingError(
             _l("Sections can be shared out only while the region may change its response.")
         )
+    # One sharing-out of a response at a time: two at once would both add a section's row.
+    lock_for_writing(assessment)
     sections = {s.id for s in assessment.round.questionnaire.parsed.sections}
     people = {user.id: user for user in colleagues(assessment)}
-    current = assignments(assessment)
+    rows = {
+        a.section_id: a
+        for a in db.session.scalars(
+            select(SectionAssignment).where(SectionAssignment.assessment_id == assessment.id)
+        )
+    }
     changed = 0
     for section_id, user_id in chosen.items():
         if section_id not in sections:
             raise SharingError(_l("Choose sections of this questionnaire."), section_id)
         if user_id is not None and user_id not in people:
             raise SharingError(_l("Choose one of the region's officers."), section_id)
-        existing = current.get(section_id)
-        if (existing.user_id if existing else None) == user_id:
+        row = rows.get(section_id)
+        # Given to someone no longer an active officer of the region: given to nobody.
+        current = row.user_id if row is not None and row.user_id in people else None
+        if current == user_id:
             continue
-        before = existing.user.name if existing else None
+        before = people[current].name if current is not None else None
         if user_id is None:
-            db.session.delete(existing)
-        elif existing is None:
+            db.session.delete(row)
+        elif row is None:
             db.session.add(
                 SectionAssignment(
                     assessment_id=assessment.id,
@@ -88,17 +101,18 @@ def assign_sections(actor: User, assessment: Assessment, chosen: dict[str, int |
                 )
             )
         else:
-            existing.user_id, existing.assigned_by_id = user_id, actor.id
+            row.user_id, row.assigned_by_id = user_id, actor.id
         log_event(
             "section.assigned",
             "assessment",
             assessment.id,
             user=actor,
             assessment_id=assessment.id,
-            old_value={"section": section_id, "user": before},
+            old_value={"section": section_id, "user": before, "user_id": current},
             new_value={
                 "section": section_id,
                 "user": people[user_id].name if user_id is not None else None,
+                "user_id": user_id,
             },
         )
         changed += 1
@@ -115,6 +129,7 @@ def assigned_to(user: User) -> list[tuple[SectionAssignment, Assessment]]:
         .options(joinedload(Assessment.region), joinedload(Assessment.round))
         .where(
             SectionAssignment.user_id == user.id,
+            Assessment.region_id.in_(user.region_ids),
             Round.state == RoundState.open,
             Assessment.state.in_(Assessment.EDITABLE_BY_REGION),
         )

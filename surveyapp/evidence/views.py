@@ -109,6 +109,8 @@ def remove(assessment_id: int, file_id: int):
     return redirect(url_for(".list_files", assessment_id=assessment.id))
 
 
+#: How much of a response's zip is kept in memory before the rest goes to a temporary file.
+ZIP_IN_MEMORY = 16 * 1024 * 1024
 #: In the zip in place of a file whose bytes the storage folder no longer has.
 MISSING_NOTE = "This file is recorded but its content could not be read: tell an administrator.\n"
 
@@ -145,9 +147,10 @@ def download_all(assessment_id: int):
     """Every file of the response in one zip (for the experts' reading), each in a folder
     named after its question."""
     assessment = load_assessment(assessment_id, with_answers=False)
-    # Written to a temporary file and sent from there (a response may hold 200 MB), the files
-    # stored as they are: PDFs, office documents and images are compressed already.
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - send_file closes it after the response
+    # Written to memory up to 16 MB, beyond to a temporary file, and sent from there (a
+    # response may hold 200 MB); the files stored as they are: PDFs, office documents and
+    # images are compressed already.
+    out = tempfile.SpooledTemporaryFile(max_size=ZIP_IN_MEMORY)  # noqa: SIM115 - closed by send_file
     used: set[str] = set()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
         for file in files_of(assessment):

@@ -22,7 +22,7 @@ from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 
 from surveyapp.api.models import ApiToken
-from surveyapp.assessments.models import Answer, FormStash
+from surveyapp.assessments.models import Answer, FormStash, SectionAssignment, SectionPresence
 from surveyapp.assessments.stash import KEEP_FOR as STASH_KEPT_FOR
 from surveyapp.audit.models import AuditEvent
 from surveyapp.audit.operations import log_event
@@ -142,6 +142,18 @@ def export_user(user: User, actor: User | None = None) -> dict[str, Any]:
                 )
             )
         ],
+        "sections_given": [
+            {"assessment_id": a.assessment_id, "section_id": a.section_id}
+            for a in db.session.scalars(
+                select(SectionAssignment).where(SectionAssignment.user_id == user.id)
+            )
+        ],
+        "sections_lately_saved_in": [
+            {"assessment_id": p.assessment_id, "section_id": p.section_id, "at": _when(p.seen_at)}
+            for p in db.session.scalars(
+                select(SectionPresence).where(SectionPresence.user_id == user.id)
+            )
+        ],
         "evidence_files_attached": [
             {
                 "assessment_id": f.assessment_id,
@@ -218,6 +230,14 @@ def erase_user(user: User, actor: User | None) -> None:
     ):
         event.old_value = _scrub(event.old_value, words)
         event.new_value = _scrub(event.new_value, words)
+    # Events about a response that name the person as the one a section was given to.
+    for event in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "section.assigned")
+    ):
+        for side in ("old_value", "new_value"):
+            value = getattr(event, side)
+            if isinstance(value, dict) and value.get("user_id") == user.id:
+                setattr(event, side, {**value, "user": pseudonym})
     # Others' notifications of what the person did name the pseudonym (older rows, written
     # before notifications kept their actor's id, by the name where the name was theirs).
     db.session.execute(
@@ -230,7 +250,16 @@ def erase_user(user: User, actor: User | None) -> None:
         )
         .values(actor_name=pseudonym)
     )
-    for model in (Notification, OutgoingMail, MailPreference, ApiToken, RecoveryCode, FormStash):
+    for model in (
+        Notification,
+        OutgoingMail,
+        MailPreference,
+        ApiToken,
+        RecoveryCode,
+        FormStash,
+        SectionAssignment,
+        SectionPresence,
+    ):
         db.session.execute(delete(model).where(model.user_id == user.id))
     user.name = pseudonym
     user.email = words[email]
@@ -257,6 +286,10 @@ def purge(now: datetime | None = None) -> dict[str, int]:
             OutgoingMail.created_at < now - timedelta(days=config["MAIL_RETENTION_DAYS"])
         ),
         "form_stashes": delete(FormStash).where(FormStash.created_at < now - STASH_KEPT_FOR),
+        # Who saved in a section lately: useful for minutes (PRESENCE_WINDOW_SECONDS), kept a day.
+        "section_presence": delete(SectionPresence).where(
+            SectionPresence.seen_at < now - timedelta(days=1)
+        ),
         "sign_in_failures": delete(SignInFailure).where(
             SignInFailure.last_failed_at
             < now - timedelta(seconds=config["LOGIN_FAILURES_FORGOTTEN_AFTER"])
