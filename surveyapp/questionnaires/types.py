@@ -13,7 +13,7 @@ import math
 import re
 from abc import ABC, abstractmethod
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
 from babel.lists import format_list
@@ -35,8 +35,23 @@ from surveyapp.numbers import (
 )
 from surveyapp.questionnaires.checks import has_text, is_number, is_positive_int, is_score
 
-if TYPE_CHECKING:
-    from surveyapp.questionnaires.definition import Item
+
+class AskedItem(Protocol):
+    """What a question type reads of an item (questionnaires.definition.Item is one): declared
+    here so that the types need nothing from the definitions that use them."""
+
+    config: dict
+    allow_dk: bool
+    allow_na: bool
+    relative_target: dict | None
+
+    @property
+    def is_scored(self) -> bool: ...
+
+    def localized(self, key: str, lang: str = "en") -> str: ...
+
+    def localize(self, text: Any, lang: str) -> str: ...
+
 
 NOT_APPLICABLE = "na"
 DONT_KNOW = "dk"
@@ -69,32 +84,32 @@ class QuestionType(ABC):
         """Reasons why the type-specific keys are wrong (empty when fine)."""
         return []
 
-    def is_scored(self, item: Item) -> bool:
+    def is_scored(self, item: AskedItem) -> bool:
         """Whether the item's keys make it scorable (``Item.is_scored`` also asks that it is
         not marked as context)."""
         return False
 
-    def possible_answers(self, item: Item) -> list[Any] | None:
+    def possible_answers(self, item: AskedItem) -> list[Any] | None:
         """The answers a ``show_if`` may test for, or None when any value can be tested."""
         return None
 
     @abstractmethod
-    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+    def make_field(self, item: AskedItem, lang: str = "en") -> fields.Field:
         """An unbound WTForms field for the item (labels in ``lang``)."""
 
-    def from_form(self, item: Item, data: Any) -> Any:
+    def from_form(self, item: AskedItem, data: Any) -> Any:
         """Turn the WTForms field's data into the JSON answer value (None when empty)."""
         return data if data not in ("", None) else None
 
-    def to_form(self, item: Item, value: Any) -> Any:
+    def to_form(self, item: AskedItem, value: Any) -> Any:
         return value
 
-    def form_text(self, item: Item, value: Any) -> str:
+    def form_text(self, item: AskedItem, value: Any) -> str:
         """The answer as it stands in a text box (text, number and web address items)."""
         data = self.to_form(item, value)
         return "" if data is None else str(data)
 
-    def clean(self, item: Item, value: Any) -> Any:
+    def clean(self, item: AskedItem, value: Any) -> Any:
         """Return the value in canonical form or raise AnswerError."""
         return value
 
@@ -102,7 +117,7 @@ class QuestionType(ABC):
         return value is None or value == [] or (isinstance(value, str) and not value.strip())
 
     def score(
-        self, item: Item, value: Any, population_millions: float | None = None
+        self, item: AskedItem, value: Any, population_millions: float | None = None
     ) -> float | None:
         """0-100, or None when the item is unscored, unanswered or not applicable.
 
@@ -117,12 +132,12 @@ class QuestionType(ABC):
         return self.value_score(item, value, population_millions)
 
     def value_score(
-        self, item: Item, value: Any, population_millions: float | None
+        self, item: AskedItem, value: Any, population_millions: float | None
     ) -> float | None:
         """The score of an answer that is neither empty, "don't know" nor "not applicable"."""
         return None
 
-    def display(self, item: Item, value: Any, lang: str = "en") -> str:
+    def display(self, item: AskedItem, value: Any, lang: str = "en") -> str:
         """The answer as a reader sees it (read-only pages, print view, conflicts, history)."""
         if self.is_empty(value):
             return ""
@@ -134,7 +149,7 @@ class QuestionType(ABC):
         return str(value)
 
 
-def accepts_special(item: Item, value: Any) -> bool:
+def accepts_special(item: AskedItem, value: Any) -> bool:
     """Whether ``value`` is "don't know" or "not applicable" and the item offers it."""
     return (value == DONT_KNOW and item.allow_dk) or (value == NOT_APPLICABLE and item.allow_na)
 
@@ -148,7 +163,7 @@ def special_display(value: Any) -> str | None:
     return None
 
 
-def special_choices(item: Item) -> list[Choice]:
+def special_choices(item: AskedItem) -> list[Choice]:
     """The radio choices "Don't know" and "Not applicable" that the item offers, in that order."""
     choices = []
     if item.allow_dk:
@@ -158,7 +173,7 @@ def special_choices(item: Item) -> list[Choice]:
     return choices
 
 
-def count_target(item: Item, population_millions: float | None) -> float | None:
+def count_target(item: AskedItem, population_millions: float | None) -> float | None:
     """The count a region must reach for 100: a relative target's max(floor, rho x P^exponent)
     for P (population in millions), or the absolute ``target``; None when it depends on a
     population that is not given."""
@@ -173,7 +188,7 @@ def count_target(item: Item, population_millions: float | None) -> float | None:
     )
 
 
-def count_score(item: Item, value: Any, population_millions: float | None) -> float | None:
+def count_score(item: AskedItem, value: Any, population_millions: float | None) -> float | None:
     """A scored number's score: min(100, 100 x value / target), at least 0; "don't know" 0.
 
     Pure: ``population_millions`` is the region's population in millions on the round's
@@ -182,11 +197,11 @@ def count_score(item: Item, value: Any, population_millions: float | None) -> fl
     return QUESTION_TYPES["number"].score(item, value, population_millions)
 
 
-def _label(item: Item, lang: str) -> str:
+def _label(item: AskedItem, lang: str) -> str:
     return item.localized("text", lang)
 
 
-def _description(item: Item, lang: str) -> str:
+def _description(item: AskedItem, lang: str) -> str:
     return item.localized("help", lang)
 
 
@@ -222,13 +237,13 @@ class ScaleType(QuestionType):
             errors.append("'allow_na' must be true or false")
         return errors
 
-    def is_scored(self, item: Item) -> bool:
+    def is_scored(self, item: AskedItem) -> bool:
         return True
 
-    def possible_answers(self, item: Item) -> list[Any]:
+    def possible_answers(self, item: AskedItem) -> list[Any]:
         return [*SCALE_LEVELS, *([NOT_APPLICABLE] if item.allow_na else [])]
 
-    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+    def make_field(self, item: AskedItem, lang: str = "en") -> fields.Field:
         choices = [
             Choice(str(level["level"]), f"{level['level']}: {item.localize(level['label'], lang)}")
             for level in item.config["levels"]
@@ -241,7 +256,7 @@ class ScaleType(QuestionType):
             validators=[validators.Optional()],
         )
 
-    def from_form(self, item: Item, data: Any) -> Any:
+    def from_form(self, item: AskedItem, data: Any) -> Any:
         if data is None or not str(data).strip():
             return None
         if data in (NOT_APPLICABLE, DONT_KNOW):
@@ -251,20 +266,20 @@ class ScaleType(QuestionType):
         except ValueError:
             raise AnswerError(_l("Choose a level from 0 to 5.")) from None
 
-    def to_form(self, item: Item, value: Any) -> Any:
+    def to_form(self, item: AskedItem, value: Any) -> Any:
         return None if value is None else str(value)
 
-    def clean(self, item: Item, value: Any) -> Any:
+    def clean(self, item: AskedItem, value: Any) -> Any:
         if accepts_special(item, value):
             return value
         if isinstance(value, bool) or not isinstance(value, int) or value not in SCALE_LEVELS:
             raise AnswerError(_l("Choose a level from 0 to 5."))
         return value
 
-    def value_score(self, item: Item, value: Any, population_millions: float | None) -> float:
+    def value_score(self, item: AskedItem, value: Any, population_millions: float | None) -> float:
         return value * 20.0
 
-    def display(self, item: Item, value: Any, lang: str = "en") -> str:
+    def display(self, item: AskedItem, value: Any, lang: str = "en") -> str:
         special = special_display(value)
         if special is not None:
             return special
@@ -285,13 +300,13 @@ class YesNoType(QuestionType):
             return ["'scored' must be true or false"]
         return []
 
-    def is_scored(self, item: Item) -> bool:
+    def is_scored(self, item: AskedItem) -> bool:
         return bool(item.config.get("scored"))
 
-    def possible_answers(self, item: Item) -> list[Any]:
+    def possible_answers(self, item: AskedItem) -> list[Any]:
         return [True, False]
 
-    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+    def make_field(self, item: AskedItem, lang: str = "en") -> fields.Field:
         return fields.RadioField(
             _label(item, lang),
             description=_description(item, lang),
@@ -299,27 +314,27 @@ class YesNoType(QuestionType):
             validators=[validators.Optional()],
         )
 
-    def from_form(self, item: Item, data: Any) -> Any:
+    def from_form(self, item: AskedItem, data: Any) -> Any:
         if data in (DONT_KNOW, NOT_APPLICABLE):
             return data
         return {"yes": True, "no": False}.get(data)
 
-    def to_form(self, item: Item, value: Any) -> Any:
+    def to_form(self, item: AskedItem, value: Any) -> Any:
         if value in (DONT_KNOW, NOT_APPLICABLE):
             return value
         return {True: "yes", False: "no"}.get(value)
 
-    def clean(self, item: Item, value: Any) -> Any:
+    def clean(self, item: AskedItem, value: Any) -> Any:
         if accepts_special(item, value):
             return value
         if not isinstance(value, bool):
             raise AnswerError(_l("Answer yes or no."))
         return value
 
-    def value_score(self, item: Item, value: Any, population_millions: float | None) -> float:
+    def value_score(self, item: AskedItem, value: Any, population_millions: float | None) -> float:
         return 100.0 if value else 0.0
 
-    def display(self, item: Item, value: Any, lang: str = "en") -> str:
+    def display(self, item: AskedItem, value: Any, lang: str = "en") -> str:
         special = special_display(value)
         if special is not None:
             return special
@@ -401,7 +416,7 @@ class _InRange:
     """The item's range, with the same message as the answer check (numbers as the reader
     writes them)."""
 
-    def __init__(self, question: _NumericType, item: Item):
+    def __init__(self, question: _NumericType, item: AskedItem):
         self.question, self.item = question, item
 
     def __call__(self, form, field):
@@ -412,10 +427,10 @@ class _InRange:
 
 
 class _NumericType(QuestionType):
-    def _bounds(self, item: Item) -> tuple[float | None, float | None]:
+    def _bounds(self, item: AskedItem) -> tuple[float | None, float | None]:
         return item.config.get("min"), item.config.get("max")
 
-    def example(self, item: Item) -> Decimal:
+    def example(self, item: AskedItem) -> Decimal:
         """A number to show in "for example ...": with groups and, where allowed, a fraction."""
         integer = bool(item.config.get("integer"))
         low, high = self._bounds(item)
@@ -425,14 +440,14 @@ class _NumericType(QuestionType):
                 return candidate
         return as_decimal(high if high is not None else low)
 
-    def what_to_type(self, item: Item, lang: str | None = None) -> str:
+    def what_to_type(self, item: AskedItem, lang: str | None = None) -> str:
         """The message for text that is not an acceptable number, with an example."""
         example = format_number(self.example(item), lang)
         if item.config.get("integer"):
             return _("Enter a whole number, for example %(example)s.", example=example)
         return _("Enter a number, for example %(example)s.", example=example)
 
-    def range_error(self, item: Item, value: Any) -> str | None:
+    def range_error(self, item: AskedItem, value: Any) -> str | None:
         low, high = self._bounds(item)
         if low is not None and value < low:
             return _("Enter a number of at least %(min)s.", min=format_number(low))
@@ -440,7 +455,7 @@ class _NumericType(QuestionType):
             return _("Enter a number of at most %(max)s.", max=format_number(high))
         return None
 
-    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+    def make_field(self, item: AskedItem, lang: str = "en") -> fields.Field:
         return NumberField(
             _label(item, lang),
             description=_description(item, lang),
@@ -451,20 +466,20 @@ class _NumericType(QuestionType):
             lang=lang,
         )
 
-    def to_form(self, item: Item, value: Any) -> Any:
+    def to_form(self, item: AskedItem, value: Any) -> Any:
         """The number as the reader writes it in a text box ("2,5" in French), no groups;
         "dk"/"na" as they are (the check box's value)."""
         if value in (DONT_KNOW, NOT_APPLICABLE):
             return value
         return format_number(value, grouping=False) if is_number(value) else None
 
-    def form_text(self, item: Item, value: Any) -> str:
+    def form_text(self, item: AskedItem, value: Any) -> str:
         """The text box's content: empty for "don't know" and "not applicable"."""
         if value in (DONT_KNOW, NOT_APPLICABLE):
             return ""
         return self.to_form(item, value) or ""
 
-    def from_form(self, item: Item, data: Any) -> Any:
+    def from_form(self, item: AskedItem, data: Any) -> Any:
         if data is None or data == "":
             return None
         if accepts_special(item, data):
@@ -477,7 +492,7 @@ class _NumericType(QuestionType):
         number = float(data)
         return int(number) if number.is_integer() else number
 
-    def clean(self, item: Item, value: Any) -> Any:
+    def clean(self, item: AskedItem, value: Any) -> Any:
         if accepts_special(item, value):
             return value
         if not is_number(value):
@@ -511,16 +526,16 @@ class NumberType(_NumericType):
             errors.append("'integer' must be true or false")
         return errors
 
-    def is_scored(self, item: Item) -> bool:
+    def is_scored(self, item: AskedItem) -> bool:
         return "target" in item.config
 
-    def value_score(self, item: Item, value: Any, population_millions: float | None):
+    def value_score(self, item: AskedItem, value: Any, population_millions: float | None):
         target = count_target(item, population_millions)
         if target is None:
             return None
         return max(0.0, min(100.0, 100.0 * value / target))
 
-    def display(self, item: Item, value: Any, lang: str = "en") -> str:
+    def display(self, item: AskedItem, value: Any, lang: str = "en") -> str:
         if not is_number(value):
             return super().display(item, value, lang)
         unit = item.localize(item.config.get("unit"), lang)
@@ -538,16 +553,16 @@ class PercentType(_NumericType):
             return ["'scored' must be true or false"]
         return []
 
-    def _bounds(self, item: Item) -> tuple[float, float]:
+    def _bounds(self, item: AskedItem) -> tuple[float, float]:
         return 0, 100
 
-    def is_scored(self, item: Item) -> bool:
+    def is_scored(self, item: AskedItem) -> bool:
         return bool(item.config.get("scored"))
 
-    def value_score(self, item: Item, value: Any, population_millions: float | None) -> float:
+    def value_score(self, item: AskedItem, value: Any, population_millions: float | None) -> float:
         return float(value)
 
-    def display(self, item: Item, value: Any, lang: str = "en") -> str:
+    def display(self, item: AskedItem, value: Any, lang: str = "en") -> str:
         if not is_number(value):
             return super().display(item, value, lang)
         return format_percentage(value, lang)
@@ -584,16 +599,16 @@ class _ChoiceType(QuestionType):
             errors.append("either every option has a score or none has")
         return errors
 
-    def is_scored(self, item: Item) -> bool:
+    def is_scored(self, item: AskedItem) -> bool:
         return all("score" in option for option in item.config["options"])
 
-    def possible_answers(self, item: Item) -> list[Any]:
+    def possible_answers(self, item: AskedItem) -> list[Any]:
         return [option["value"] for option in item.config["options"]]
 
-    def _choices(self, item: Item, lang: str) -> list[Choice]:
+    def _choices(self, item: AskedItem, lang: str) -> list[Choice]:
         return [Choice(o["value"], item.localize(o["label"], lang)) for o in item.config["options"]]
 
-    def display(self, item: Item, value: Any, lang: str = "en") -> str:
+    def display(self, item: AskedItem, value: Any, lang: str = "en") -> str:
         special = special_display(value)
         if special is not None:
             return special
@@ -601,7 +616,7 @@ class _ChoiceType(QuestionType):
         chosen = value if isinstance(value, list) else [value]
         return "\n".join(str(labels.get(choice, choice)) for choice in chosen if choice is not None)
 
-    def _option_score(self, item: Item, value: str) -> float:
+    def _option_score(self, item: AskedItem, value: str) -> float:
         return next(o["score"] for o in item.config["options"] if o["value"] == value)
 
 
@@ -609,7 +624,7 @@ class _ChoiceType(QuestionType):
 class SingleChoiceType(_ChoiceType):
     name = "single_choice"
 
-    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+    def make_field(self, item: AskedItem, lang: str = "en") -> fields.Field:
         return fields.RadioField(
             _label(item, lang),
             description=_description(item, lang),
@@ -617,14 +632,14 @@ class SingleChoiceType(_ChoiceType):
             validators=[validators.Optional()],
         )
 
-    def clean(self, item: Item, value: Any) -> Any:
+    def clean(self, item: AskedItem, value: Any) -> Any:
         if accepts_special(item, value):
             return value
         if value not in self.possible_answers(item):
             raise AnswerError(_l("Choose one of the options."))
         return value
 
-    def value_score(self, item: Item, value: Any, population_millions: float | None) -> float:
+    def value_score(self, item: AskedItem, value: Any, population_millions: float | None) -> float:
         return float(self._option_score(item, value))
 
 
@@ -640,7 +655,7 @@ class MultiChoiceType(_ChoiceType):
             errors.append("'max_choices' must be a whole number of at least 1")
         return errors
 
-    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+    def make_field(self, item: AskedItem, lang: str = "en") -> fields.Field:
         return fields.SelectMultipleField(
             _label(item, lang),
             description=_description(item, lang),
@@ -650,10 +665,10 @@ class MultiChoiceType(_ChoiceType):
             validators=[validators.Optional()],
         )
 
-    def from_form(self, item: Item, data: Any) -> Any:
+    def from_form(self, item: AskedItem, data: Any) -> Any:
         return list(data) if data else None
 
-    def clean(self, item: Item, value: Any) -> Any:
+    def clean(self, item: AskedItem, value: Any) -> Any:
         allowed = self.possible_answers(item)
         if not isinstance(value, list) or any(choice not in allowed for choice in value):
             raise AnswerError(_l("Choose from the options listed."))
@@ -667,7 +682,7 @@ class MultiChoiceType(_ChoiceType):
         # Keep the definition's order so equal answers compare equal.
         return [choice for choice in allowed if choice in value]
 
-    def value_score(self, item: Item, value: Any, population_millions: float | None) -> float:
+    def value_score(self, item: AskedItem, value: Any, population_millions: float | None) -> float:
         return float(min(100, sum(self._option_score(item, choice) for choice in value)))
 
 
@@ -704,10 +719,10 @@ class _TextType(QuestionType):
             return ["'max_length' must be a whole number of at least 1"]
         return []
 
-    def max_length(self, item: Item) -> int:
+    def max_length(self, item: AskedItem) -> int:
         return item.config.get("max_length", self.default_max_length)
 
-    def clean(self, item: Item, value: Any) -> Any:
+    def clean(self, item: AskedItem, value: Any) -> Any:
         if not isinstance(value, str):
             raise AnswerError(_l("Enter text."))
         # NUL cannot be typed, only pasted from binary data, and PostgreSQL text refuses it.
@@ -716,7 +731,7 @@ class _TextType(QuestionType):
             raise AnswerError(too_long(self.max_length(item), len(value)))
         return value
 
-    def from_form(self, item: Item, data: Any) -> Any:
+    def from_form(self, item: AskedItem, data: Any) -> Any:
         data = (data or "").strip()
         return data or None
 
@@ -726,7 +741,7 @@ class TextType(_TextType):
     name = "text"
     default_max_length = 200
 
-    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+    def make_field(self, item: AskedItem, lang: str = "en") -> fields.Field:
         return fields.StringField(
             _label(item, lang),
             description=_description(item, lang),
@@ -739,7 +754,7 @@ class LongTextType(_TextType):
     name = "long_text"
     default_max_length = 10000
 
-    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+    def make_field(self, item: AskedItem, lang: str = "en") -> fields.Field:
         return fields.TextAreaField(
             _label(item, lang),
             description=_description(item, lang),
@@ -812,7 +827,7 @@ class UrlListType(QuestionType):
             return ["'max_urls' must be a whole number of at least 1"]
         return []
 
-    def make_field(self, item: Item, lang: str = "en") -> fields.Field:
+    def make_field(self, item: AskedItem, lang: str = "en") -> fields.Field:
         return fields.TextAreaField(
             _label(item, lang),
             description=_description(item, lang),
@@ -820,14 +835,14 @@ class UrlListType(QuestionType):
             render_kw={"rows": 3, "placeholder": "https://"},
         )
 
-    def from_form(self, item: Item, data: Any) -> Any:
+    def from_form(self, item: AskedItem, data: Any) -> Any:
         urls = [line.strip() for line in (data or "").splitlines() if line.strip()]
         return urls or None
 
-    def to_form(self, item: Item, value: Any) -> Any:
+    def to_form(self, item: AskedItem, value: Any) -> Any:
         return "\n".join(value or [])
 
-    def clean(self, item: Item, value: Any) -> Any:
+    def clean(self, item: AskedItem, value: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(url, str) for url in value):
             raise AnswerError(_l("Enter web addresses, one per line."))
         # A repeated address says nothing more: it is kept once, where it first came.
