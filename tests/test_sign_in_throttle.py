@@ -143,6 +143,10 @@ def test_ipv6_addresses_of_one_network_count_together():
     assert key("2001:db8:1:2::1") == key("2001:db8:1:2:ffff::9")
     assert key("2001:db8:1:3::1") != key("2001:db8:1:2::1")
     assert key("192.0.2.1") != key("192.0.2.2")
+    # Behind a NAT64 gateway each client is the IPv4 address its address carries.
+    assert key("64:ff9b::c000:201") == "192.0.2.1" != key("64:ff9b::c000:202")
+    assert key("::ffff:192.0.2.1") == "192.0.2.1"
+    assert key("::1") == "::1" != key("::2")
 
 
 def _second_app(**config):
