@@ -461,6 +461,15 @@ MATRIX = {
         "draft": row(302, 404, 200, 404, 404),
         "submitted": row(302, 404, 200, 200, 200),
     },
+    # The same response as XLSX and DOCX, for the region's sign-off: read like the PDF.
+    ("reporting.export_response_xlsx", "GET"): {
+        "draft": row(302, 404, 200, 404, 404),
+        "submitted": row(302, 404, 200, 200, 200),
+    },
+    ("reporting.export_response_docx", "GET"): {
+        "draft": row(302, 404, 200, 404, 404),
+        "submitted": row(302, 404, 200, 200, 200),
+    },
     # For load balancers: alive for anyone; not ready on the tests' database, which is built
     # by create_all, not by the migrations (tests/test_health.py checks a migrated one).
     ("health.healthz", "GET"): {

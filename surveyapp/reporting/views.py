@@ -40,6 +40,7 @@ EXPORT_RETRY_AFTER = 10
 MIME = {
     "csv": ("application/zip", "zip"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
 }
 
 
@@ -110,3 +111,37 @@ def response_report(assessment_id: int):
     job = Job(RESPONSE, assessment.round_id, assessment.region_id, current_lang(), "self")
     title = _("Self-assessment of %(region)s", region=assessment.region.name)
     return send_report(job, title)
+
+
+def response_download(assessment_id: int, fmt: str):
+    """The region's whole response as an office document (whoever may read the assessment)."""
+    from surveyapp.reporting.context import response_report_context
+    from surveyapp.reporting.documents import write_response_docx, write_response_xlsx
+
+    assessment = load_assessment(assessment_id, with_answers=False)
+    lang = current_lang()
+    context = response_report_context(assessment, lang)
+    buffer = io.BytesIO()
+    if fmt == "xlsx":
+        write_response_xlsx(context, buffer)
+    else:
+        write_response_docx(context, lang, buffer)
+    buffer.seek(0)
+    mimetype, extension = MIME[fmt]
+    slug = re.sub(r"[^a-z0-9]+", "-", assessment.round.name.lower()).strip("-")
+    name = f"response-{assessment.region.code}-{slug or assessment.round_id}.{extension}"
+    return send_file(buffer, mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+@bp.get("/assessments/<int:assessment_id>/response.xlsx")
+@login_required
+def export_response_xlsx(assessment_id: int):
+    """The region's whole response as one spreadsheet, for its internal sign-off."""
+    return response_download(assessment_id, "xlsx")
+
+
+@bp.get("/assessments/<int:assessment_id>/response.docx")
+@login_required
+def export_response_docx(assessment_id: int):
+    """The region's whole response as a Word document, for its internal sign-off."""
+    return response_download(assessment_id, "docx")
