@@ -87,6 +87,9 @@ def test_who_else_saved_in_a_section_lately_is_named_there_and_in_the_saves_repl
     url = f"/assessments/{assessment.id}/answers/maturity"
     saved = olga.post(url, json={"value": ["2"], "version": 0})
     assert saved.status_code == 200 and saved.json["present"] == ""  # nobody else yet
+    # The next saves within half a minute write no presence and say nothing of it.
+    again = olga.post(url, json={"value": ["3"], "version": 1})
+    assert again.status_code == 200 and "present" not in again.json
     page = oskar.get(f"/assessments/{assessment.id}/sections/basics").get_data(as_text=True)
     assert "Also at work on this section: Olga (saved" in page
     own = olga.get(f"/assessments/{assessment.id}/sections/basics").get_data(as_text=True)

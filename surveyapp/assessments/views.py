@@ -1,4 +1,5 @@
 import json
+import time
 from functools import lru_cache
 
 from babel.lists import format_list
@@ -714,9 +715,32 @@ def autosave_answer(assessment_id: int, item_id: str):
     # Read before the commit, which expires the objects (reading them after would re-query);
     # the reply is written after it, so that other writers wait for the lock no longer.
     saved = _answer_snapshot(answer)
-    present = note_presence(assessment.id, item.section_id, current_user.id)
+    present = _presence_due(assessment.id, item.section_id)
+    if present:
+        present = _present_sentence(note_presence(assessment.id, item.section_id, current_user.id))
     db.session.commit()
-    return jsonify(saved=True, present=_present_sentence(present), **_answer_json(item, saved))
+    reply = {"present": present} if present is not None else {}
+    return jsonify(saved=True, **reply, **_answer_json(item, saved))
+
+
+#: The session's note of where and when this officer's presence was last written.
+PRESENCE_NOTED = "presence_noted"
+#: Presence is written (and the others read) at most this often per section while typing:
+#: autosaves come every few seconds, the presence window is minutes.
+PRESENCE_REFRESH_SECONDS = 30
+
+
+def _presence_due(assessment_id: int, section_id: str) -> bool | None:
+    """True when this save should mark the officer present in the section (and tell who else
+    is), None when it was done less than PRESENCE_REFRESH_SECONDS ago in the same section."""
+    now = int(time.time())
+    noted = session.get(PRESENCE_NOTED)
+    here = [assessment_id, section_id]
+    recent = isinstance(noted, list) and len(noted) == 3 and isinstance(noted[2], int)
+    if recent and noted[:2] == here and now - noted[2] < PRESENCE_REFRESH_SECONDS:
+        return None
+    session[PRESENCE_NOTED] = [*here, now]
+    return True
 
 
 @bp.get("/assessments/<int:assessment_id>/submit")
