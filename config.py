@@ -99,6 +99,9 @@ class Config:
     EVIDENCE_MAX_FILE_BYTES = int(os.environ.get("EVIDENCE_MAX_FILE_MB", "20")) * 10**6
     EVIDENCE_MAX_RESPONSE_BYTES = int(os.environ.get("EVIDENCE_MAX_RESPONSE_MB", "200")) * 10**6
     EVIDENCE_FOLDER = os.environ.get("EVIDENCE_FOLDER") or None
+    #: Round exports running at once on one machine (unset: half the cores, at least one); the
+    #: others are told to try again in a few seconds (reporting.views.export_slot).
+    EXPORTS_AT_ONCE = int(os.environ.get("EXPORTS_AT_ONCE") or 0) or None
     #: Reverse proxies in front of the app that add the client's address to X-Forwarded-For (0:
     #: none, the connection's address is the client's). docs/deploy.md sets 1 behind nginx.
     PROXIES = int(os.environ.get("PROXIES", "0"))

@@ -320,3 +320,18 @@ def test_bytes_attached_again_are_young_again_and_a_lost_file_is_a_404(
     got.close()
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert all(name.endswith("(MISSING).txt") for name in archive.namelist())
+
+
+def test_a_storage_folder_that_cannot_be_written_is_an_error_at_the_field(
+    app, client, login, response, tmp_path
+):
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the folder should be")
+    app.config["EVIDENCE_FOLDER"] = str(blocked)
+    login(response["officer"])
+    refused = attach(client, response["assessment"], "scan.pdf", PDF)
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "could not be stored, and nothing was saved" in text
+    assert "No file is attached to this response." in text  # the refused one is not listed
+    assert db.session.scalar(select(EvidenceFile)) is None

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from surveyapp.assessments.models import Assessment, SectionAssignment
-from surveyapp.assessments.operations import lock_for_writing
+from surveyapp.assessments.operations import NotEditable, ensure_editable, lock_for_writing
 from surveyapp.assessments.permissions import can_edit
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import Role, User, region_memberships
@@ -69,8 +69,20 @@ def assign_sections(actor: User, assessment: Assessment, chosen: dict[str, int |
         )
     # One sharing-out of a response at a time: two at once would both add a section's row.
     lock_for_writing(assessment)
+    try:
+        ensure_editable(assessment)  # as the lock read it again: not submitted meanwhile
+    except NotEditable as error:
+        raise SharingError(
+            _l("Sections can be shared out only while the region may change its response.")
+        ) from error
     sections = {s.id for s in assessment.round.questionnaire.parsed.sections}
     people = {user.id: user for user in colleagues(assessment)}
+    # Everything checked before any row changes: a refusal leaves nothing half done.
+    for section_id, user_id in chosen.items():
+        if section_id not in sections:
+            raise SharingError(_l("Choose sections of this questionnaire."), section_id)
+        if user_id is not None and user_id not in people:
+            raise SharingError(_l("Choose one of the region's officers."), section_id)
     rows = {
         a.section_id: a
         for a in db.session.scalars(
@@ -79,10 +91,6 @@ def assign_sections(actor: User, assessment: Assessment, chosen: dict[str, int |
     }
     changed = 0
     for section_id, user_id in chosen.items():
-        if section_id not in sections:
-            raise SharingError(_l("Choose sections of this questionnaire."), section_id)
-        if user_id is not None and user_id not in people:
-            raise SharingError(_l("Choose one of the region's officers."), section_id)
         row = rows.get(section_id)
         # Given to someone no longer an active officer of the region: given to nobody.
         current = row.user_id if row is not None and row.user_id in people else None

@@ -289,6 +289,7 @@ def save_assignments(assessment_id: int):
         try:
             changed = assign_sections(current_user, assessment, chosen)
         except SharingError as error:
+            db.session.rollback()
             first = assignment_field_name(definition.sections[0].id)
             error.field = assignment_field_name(error.field) if error.field else first
             show_at_field(form, error, first)

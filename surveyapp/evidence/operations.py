@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from surveyapp.assessments.models import Assessment
-from surveyapp.assessments.operations import lock_for_writing
+from surveyapp.assessments.operations import NotEditable, ensure_editable, lock_for_writing
 from surveyapp.assessments.permissions import can_edit
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import User
@@ -166,6 +166,15 @@ def _check_office_archive(kind: str, data: bytes) -> None:
         raise refused from error
 
 
+def _still_editable(assessment: Assessment, message) -> None:
+    """Under the writers' lock: the response was not submitted, nor its round closed, since
+    the check before it (ensure_editable reads them as the lock read them again)."""
+    try:
+        ensure_editable(assessment)
+    except NotEditable as error:
+        raise EvidenceError(message) from error
+
+
 def attach_file(
     user: User, assessment: Assessment, name: str, data: bytes, item_id: str | None = None
 ) -> EvidenceFile:
@@ -198,6 +207,9 @@ def attach_file(
     kind = kind_of(name, data)  # before the lock: reading the content takes a while
     # Uploads to one response one after the other, so that two cannot both take the last room.
     lock_for_writing(assessment)
+    _still_editable(
+        assessment, _l("Files can be attached only while the region may change its response.")
+    )
     room = usage(assessment)
     if len(data) > room.left:
         raise EvidenceError(
@@ -244,10 +256,11 @@ def remove_file(user: User, file: EvidenceFile) -> None:
 
     :raises EvidenceError: not allowed now.
     """
+    refused = _l("Files can be removed only while the region may change its response.")
     if not can_edit(user, file.assessment):
-        raise EvidenceError(
-            _l("Files can be removed only while the region may change its response.")
-        )
+        raise EvidenceError(refused)
+    lock_for_writing(file.assessment)
+    _still_editable(file.assessment, refused)
     log_event(
         "evidence.removed",
         "evidence_file",

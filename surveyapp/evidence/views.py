@@ -86,6 +86,7 @@ def attach(assessment_id: int):
                 current_user, assessment, upload.filename or "", data, form.item_id.data or None
             )
         except EvidenceError as error:
+            db.session.rollback()  # nothing of the refused file stays (nor the writers' lock)
             show_at_field(form, error, "file")
         else:
             db.session.commit()

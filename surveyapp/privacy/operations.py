@@ -77,6 +77,7 @@ def export_user(user: User, actor: User | None = None) -> dict[str, Any]:
             "created_at": _when(user.created_at),
             "two_factor_enabled_at": _when(user.totp_enabled_at),
             "signs_in_through": user.oidc_issuer,
+            "identity_at_the_provider": user.oidc_subject,
         },
         "mail_preferences": {
             str(p.topic): str(p.delivery)

@@ -149,8 +149,9 @@ def write_response_docx(context: dict, lang: str, out: IO[bytes]) -> None:
     document.add_paragraph(_("Self-assessment, %(round)s", round=context["round"]))
     for label, value in facts(context):
         paragraph = document.add_paragraph()
-        paragraph.add_run(f"{label}: ").bold = True
-        paragraph.add_run(value)
+        # "Region: País Vasco", the label's colon as the language writes it ("Région :").
+        paragraph.add_run(_("%(label)s:", label=label)).bold = True
+        paragraph.add_run(" " + value)
 
     for section in context["sections"]:
         document.add_heading(section["title"], level=1)
@@ -167,7 +168,9 @@ def write_response_docx(context: dict, lang: str, out: IO[bytes]) -> None:
                 if item["na_reason"]
                 else "",
                 _("Evidence: %(evidence)s", evidence=item["evidence"]) if item["evidence"] else "",
-                f"{_('Evidence files:')} {files_text(item['files'])}" if item["files"] else "",
+                _("Evidence files: %(files)s", files=files_text(item["files"]))
+                if item["files"]
+                else "",
                 _("Comment: %(text)s", text=item["comment"]) if item["comment"] else "",
             ]
             for extra in filter(None, extras):

@@ -9,7 +9,6 @@ import hashlib
 import io
 import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,8 +57,12 @@ def export_slot() -> Iterator[bool]:
     """
     database = str(current_app.config["SQLALCHEMY_DATABASE_URI"]).encode()
     tag = hashlib.sha256(database).hexdigest()[:16]
-    for slot in range(current_app.config.get("EXPORTS_AT_ONCE", EXPORTS_AT_ONCE)):
-        with open(Path(tempfile.gettempdir()) / f"surveyapp-export-{tag}-{slot}.lock", "a") as lock:
+    # In the app's instance folder, not the shared temporary one (where another local user
+    # could take the names first).
+    folder = Path(current_app.instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    for slot in range(current_app.config.get("EXPORTS_AT_ONCE") or EXPORTS_AT_ONCE):
+        with open(folder / f"export-{tag}-{slot}.lock", "a") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
