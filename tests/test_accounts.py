@@ -183,7 +183,7 @@ def test_behind_a_proxy_each_client_is_throttled_by_its_own_address(officer):
             headers={"X-Forwarded-For": f"203.0.113.99, {client_address}"},
         )
 
-    with app.app_context():
+    try:
         statuses = [
             through_proxy("198.51.100.7", f"u{n}@example.org").status_code for n in range(5)
         ]
@@ -191,3 +191,6 @@ def test_behind_a_proxy_each_client_is_throttled_by_its_own_address(officer):
         # another client behind the same proxy is not slowed by the first one's failures,
         # and what a client writes first in the header is not taken for its address
         assert through_proxy("198.51.100.8", officer.email, PASSWORD).status_code == 302
+    finally:
+        with app.app_context():
+            dispose_engines()  # this second app's connections (PostgreSQL warns of open ones)
