@@ -7,17 +7,10 @@ from playwright.sync_api import expect
 from surveyapp.assessments.models import AssessmentState
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
+from tests.test_browser import sign_in
 from tests.test_evidence import HTML, PDF
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, live_server, email):
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("correct horse battery staple")
-    page.keyboard.press("Enter")
-    page.wait_for_url(f"{live_server}/")
 
 
 def test_an_officer_attaches_a_file_and_an_expert_downloads_it(
