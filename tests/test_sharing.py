@@ -134,3 +134,26 @@ def test_someone_deactivated_or_erased_is_neither_named_nor_given_sections(app, 
     history = client.get(f"/assessments/{assessment.id}/history").get_data(as_text=True)
     assert "Oskar" not in history and f"Former user {oskar.id}" in history
     assert db.session.scalar(select(SectionPresence).filter_by(user_id=oskar.id)) is None
+
+
+def test_someone_moved_to_another_region_is_no_longer_named_there(app, team, create_assessment):
+    """Moved to a region that has an assessment of its own: the check that the named person is
+    an officer of *this* assessment's region must not be satisfied by any other assessment."""
+    assessment, oskar = team["assessment"], team["oskar"]
+    client = as_user(app, team["olga"])
+    share(client, assessment, basics=oskar.id)
+    as_user(app, oskar).post(
+        f"/assessments/{assessment.id}/answers/maturity", json={"value": ["2"], "version": 0}
+    )
+    page = client.get(f"/assessments/{assessment.id}/sections/basics").get_data(as_text=True)
+    assert "assigned to Oskar" in page and "Also at work on this section: Oskar" in page
+    navarra = team["nora"].regions[0]
+    create_assessment(region=navarra, round_=assessment.round)
+    oskar.regions = [navarra]
+    db.session.commit()
+    page = client.get(f"/assessments/{assessment.id}/sections/basics").get_data(as_text=True)
+    assert "assigned to Oskar" not in page and "Also at work" not in page
+    saved = client.post(
+        f"/assessments/{assessment.id}/answers/has_unit", json={"value": ["yes"], "version": 0}
+    )
+    assert saved.status_code == 200 and saved.json["present"] == ""

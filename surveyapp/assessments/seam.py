@@ -39,7 +39,7 @@ from surveyapp.notifications.queries import note_unread_notifications, unread_co
 from surveyapp.questionnaires.definition import Section
 from surveyapp.rounds.models import Round, RoundState
 
-_answers, _users = Answer.__table__, User.__table__
+_answers, _users, _assessments = Answer.__table__, User.__table__, Assessment.__table__
 _present_table = SectionPresence.__table__
 #: The earlier assessment and round a carried answer was copied from (carry forward).
 _carried_from, _carried_round = (
@@ -104,11 +104,15 @@ _assigned = SectionAssignment.__table__
 
 def _officer_of_the_region():
     """The user of the row is an active officer of the assessment's region (the outer
-    statement's): one deactivated or moved to another region is no longer named here."""
+    statement's): one deactivated or moved to another region is no longer named here.
+
+    Correlated to the outer statement's assessment explicitly: it sits two subqueries deep,
+    and SQLAlchemy correlates by itself to the enclosing statement only (which would read
+    "an officer of the region of any assessment")."""
     return _users.c.active.is_(True) & exists().where(
         region_memberships.c.user_id == _users.c.id,
-        region_memberships.c.region_id == Assessment.region_id,
-    )
+        region_memberships.c.region_id == _assessments.c.region_id,
+    ).correlate(_assessments, _users)
 
 
 def _section_assignee(assessment_id):
@@ -286,7 +290,6 @@ def read_for_save(assessment_id: int, item_id: str) -> tuple[Assessment | None, 
     return (None, None) if row is None else (row[0], row[1])
 
 
-_assessments = Assessment.__table__
 #: SQLite: a write that changes nothing, which takes the database's write lock.
 _TAKE_WRITE_LOCK = (
     update(_assessments)
