@@ -7,6 +7,11 @@ same gunicorn settings (2 sync workers) and the same load generator (wrk, a seco
 least 0.75x /form_lean with p99 under 100 ms; one autosave at least the 30-answer POST's
 throughput with p99 under 250 ms.
 
+With --against REV it also runs the code of an earlier commit (a git worktree, its own database
+seeded by its own code) beside this one and loads it in the same turns: the section page and the
+autosave of this version as a ratio to that version's, measured in the same run (issue 25: a
+feature's cost shown against the code before it, not against figures of another day).
+
 With --with-render-load it measures the section page again while working-group reports render
 back to back in a background process, as the app renders them (issue 7: at least half the
 throughput is kept).
@@ -15,7 +20,7 @@ Both apps run side by side and wrk loads them in turn, --rounds times each (medi
 a shared machine's speed drifts within minutes, and this way the drift moves both figures.
 
 Run: .venv/bin/python benchmarks/bench_forms.py [--seconds 5] [--rounds 3] [--skip-postgres]
-     [--with-render-load]
+     [--with-render-load] [--against REV]
 Needs wrk (apt-get install wrk) and, for PostgreSQL, the server on 127.0.0.1:5432.
 Prints figures; asserts nothing.
 """
@@ -73,6 +78,10 @@ end
 function response(status, headers, body)
   local v = string.match(body, '"version":%s*(%d+)')
   if v then version = tonumber(v) end
+  -- As a browser does: the session cookie a reply sets is sent from then on (the session
+  -- notes when this officer's presence was last written: at most every 30 s per section).
+  local cookie = headers["Set-Cookie"]
+  if cookie then wrk.headers["Cookie"] = string.match(cookie, "^[^;]+") end
 end
 """
 
@@ -153,14 +162,41 @@ def wrk(
     }
 
 
-def prepare_database(url: str) -> None:
+def prepare_database(url: str, root: Path = ROOT) -> None:
+    """Migrated and seeded with the demo by the code in ``root`` (flask imports it from there)."""
     env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "surveyapp"}
     flask = str(VENV_BIN / "flask")
     for args in (["db", "upgrade"], ["demo", "seed", "--seed", "7"]):
-        subprocess.run([flask, *args], env=env, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run([flask, *args], env=env, cwd=root, check=True, capture_output=True)
 
 
-def reset_officer_password(url: str, password: str, email: str = OFFICER) -> None:
+def earlier_tree(revision: str, workdir: Path) -> Path:
+    """The code of ``revision`` in a git worktree of its own, its catalogues compiled."""
+    tree = workdir / "earlier"
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(tree), revision],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [str(VENV_BIN / "pybabel"), "compile", "-d", "surveyapp/translations"],
+        cwd=tree,
+        check=True,
+        capture_output=True,
+    )
+    return tree
+
+
+def remove_tree(tree: Path) -> None:
+    subprocess.run(
+        ["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, capture_output=True
+    )
+
+
+def reset_officer_password(
+    url: str, password: str, email: str = OFFICER, root: Path = ROOT
+) -> None:
     code = (
         "from surveyapp import create_app\n"
         "from surveyapp.extensions import db\n"
@@ -170,7 +206,8 @@ def reset_officer_password(url: str, password: str, email: str = OFFICER) -> Non
         f"    find_user_by_email({email!r}).set_password({password!r}); db.session.commit()\n"
     )
     env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, check=True)
+    # python -c imports from its working directory first: the code of ``root``.
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=root, check=True)
 
 
 RENDER_LOAD = """
@@ -270,10 +307,14 @@ def measure(
     rounds: int,
     workdir: Path,
     render_load: bool,
+    earlier: tuple[str, Path, str] | None = None,
 ) -> dict:
     """Both apps run side by side and are loaded in turn, ``rounds`` times each: a machine
-    whose speed drifts during the run (shared hosts do) moves both figures alike."""
-    ref_page_port, ref_post_port, port = free_ports(3)
+    whose speed drifts during the run (shared hosts do) moves both figures alike.
+
+    :param earlier: (revision, its worktree, its database): that code runs too, loaded in the
+        same turns (figures ``page_earlier`` and ``autosave_earlier``)."""
+    ref_page_port, ref_post_port, port, earlier_port = free_ports(4)
     ref_env = {"DB_URL": ref_db_url}
     if ref_db_url.startswith("sqlite"):
         ref_env["SQLITE_WAL"] = "1"
@@ -298,6 +339,8 @@ def measure(
     # Started one after the other: the reference creates its table when it starts.
     servers = []
     runs: dict[str, list[dict]] = {"ref_page": [], "page": [], "ref_post": [], "autosave": []}
+    if earlier:
+        runs.update(page_earlier=[], autosave_earlier=[])
     figures: dict = {}
     try:
         servers.append(gunicorn("app:app", ref_page_port, {**ref_env, "CSRF": "1"}, REFERENCE))
@@ -306,32 +349,58 @@ def measure(
         wait_for(ref_post_port, "/ping")
         servers.append(gunicorn("surveyapp:create_app()", port, env, ROOT))
         wait_for(port, "/login")
-        cookie, token, assessment_id = sign_in(port, password)
         ref_page = f"http://127.0.0.1:{ref_page_port}/form_lean"
         ref_post = f"http://127.0.0.1:{ref_post_port}/form"
-        page = f"http://127.0.0.1:{port}/assessments/{assessment_id}/sections/strategy"
-        save = f"http://127.0.0.1:{port}/assessments/{assessment_id}/answers/__ITEM__"
         script = workdir / "autosave.lua"
         script.write_text(AUTOSAVE_LUA)
         items = ",".join(scale_items(("strategy", "governance", "funding"))[:8])
         post_lua = str(REFERENCE / "post.lua")
-        wrk(ref_page, 2, 16, 1)  # warm-up
-        wrk(page, 2, 16, 1, headers={"Cookie": cookie})
-        for _ in range(rounds):
-            runs["ref_page"].append(wrk(ref_page, seconds, 16, 1))
-            runs["page"].append(wrk(page, seconds, 16, 1, headers={"Cookie": cookie}))
-            runs["ref_post"].append(wrk(ref_post, seconds, 8, 8, post_lua))
-            runs["autosave"].append(
-                wrk(
-                    save,
-                    seconds,
-                    AUTOSAVE_CONNECTIONS,
-                    AUTOSAVE_CONNECTIONS,
-                    str(script),
-                    headers={"Cookie": cookie, "X-CSRFToken": token},
-                    args=[items],
+        apps = {"": port}
+        if earlier:
+            _revision, tree, earlier_db = earlier
+            prepare_database(earlier_db, tree)
+            reset_officer_password(earlier_db, password, root=tree)
+            servers.append(
+                gunicorn(
+                    "surveyapp:create_app()",
+                    earlier_port,
+                    {**env, "DATABASE_URL": earlier_db},
+                    tree,
                 )
             )
+            wait_for(earlier_port, "/login")
+            apps["_earlier"] = earlier_port
+        targets = {}
+        for suffix, app_port in apps.items():
+            cookie, token, assessment_id = sign_in(app_port, password)
+            base = f"http://127.0.0.1:{app_port}/assessments/{assessment_id}"
+            targets[suffix] = (
+                f"{base}/sections/strategy",
+                f"{base}/answers/__ITEM__",
+                cookie,
+                token,
+            )
+        wrk(ref_page, 2, 16, 1)  # warm-up
+        for page, _save, cookie, _token in targets.values():
+            wrk(page, 2, 16, 1, headers={"Cookie": cookie})
+        for _ in range(rounds):
+            runs["ref_page"].append(wrk(ref_page, seconds, 16, 1))
+            for suffix, (page, _save, cookie, _token) in targets.items():
+                runs["page" + suffix].append(wrk(page, seconds, 16, 1, headers={"Cookie": cookie}))
+            runs["ref_post"].append(wrk(ref_post, seconds, 8, 8, post_lua))
+            for suffix, (_page, save, cookie, token) in targets.items():
+                runs["autosave" + suffix].append(
+                    wrk(
+                        save,
+                        seconds,
+                        AUTOSAVE_CONNECTIONS,
+                        AUTOSAVE_CONNECTIONS,
+                        str(script),
+                        headers={"Cookie": cookie, "X-CSRFToken": token},
+                        args=[items],
+                    )
+                )
+        page, _save, cookie, _token = targets[""]
         figures = {key: median_run(values) for key, values in runs.items()}
         if render_load:
             load, counter = start_render_load(db_url, workdir)
@@ -350,11 +419,11 @@ def measure(
             server.terminate()
         for server in servers:
             server.wait()
-    report(label, figures, rounds)
+    report(label, figures, rounds, earlier[0] if earlier else None)
     return figures
 
 
-def report(label: str, f: dict, rounds: int) -> None:
+def report(label: str, f: dict, rounds: int, revision: str | None = None) -> None:
     page_ratio = f["page"]["rps"] / f["ref_page"]["rps"]
     save_ratio = f["autosave"]["rps"] / f["ref_post"]["rps"]
     print(f"\n== {label} (gunicorn 2 sync workers, wrk on 127.0.0.1; median of {rounds} runs)")
@@ -365,6 +434,11 @@ def report(label: str, f: dict, rounds: int) -> None:
         ("reference POST 30 answers", f["ref_post"]),
         ("autosave one answer", f["autosave"]),
     ]
+    if revision:
+        rows += [
+            (f"section page ({revision[:12]})", f["page_earlier"]),
+            (f"autosave ({revision[:12]})", f["autosave_earlier"]),
+        ]
     for name, r in rows:
         spread = f"{r['low']:.0f}-{r['high']:.0f}"
         print(f"{name:34}{r['rps']:9.0f}{r['p99_ms']:9.1f}{r['non2xx']:9d}{spread:>16}")
@@ -387,6 +461,13 @@ def report(label: str, f: dict, rounds: int) -> None:
         f"connection's first save of a run is based on version 0): "
         f"{'as expected' if refusals <= expected_refusals else 'MORE than expected'}"
     )
+    if revision:
+        for name, key in (("section page", "page"), ("autosave", "autosave")):
+            ratio = f[key]["rps"] / f[key + "_earlier"]["rps"]
+            print(
+                f"{name} against {revision[:12]} in the same run: {ratio:.2f}x "
+                f"(issue 25: within 5%, >= 0.95x): {'met' if ratio >= 0.95 else 'NOT met'}"
+            )
     if "page_rendering" in f:
         loaded = f["page_rendering"]
         kept = loaded["rps"] / f["page"]["rps"]
@@ -407,10 +488,27 @@ def main() -> None:
         action="store_true",
         help="also measure the section page while reports render in the background",
     )
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="also run the code of this commit and compare with it in the same run",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("bench_forms needs wrk: apt-get install wrk")
     workdir = Path(tempfile.mkdtemp(prefix="bench-forms-"))
+    tree = earlier_tree(args.against, workdir) if args.against else None
+    try:
+        run_all(args, workdir, tree)
+    finally:
+        if tree:
+            remove_tree(tree)
+
+
+def run_all(args, workdir: Path, tree: Path | None) -> None:
+    def earlier(db_url: str) -> tuple[str, Path, str] | None:
+        return (args.against, tree, db_url) if tree else None
+
     measure(
         "SQLite (WAL)",
         f"sqlite:///{workdir}/app.db",
@@ -419,13 +517,15 @@ def main() -> None:
         args.rounds,
         workdir,
         args.with_render_load,
+        earlier(f"sqlite:///{workdir}/earlier.db"),
     )
     if args.skip_postgres:
         return
     import psycopg
 
+    names = ("surveyapp_bench", "surveyapp_bench_ref", "surveyapp_bench_earlier")
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        for name in ("surveyapp_bench", "surveyapp_bench_ref"):
+        for name in names:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -437,10 +537,11 @@ def main() -> None:
             args.rounds,
             workdir,
             args.with_render_load,
+            earlier("postgresql+psycopg://postgres@127.0.0.1:5432/surveyapp_bench_earlier"),
         )
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            for name in ("surveyapp_bench", "surveyapp_bench_ref"):
+            for name in names:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
