@@ -9,6 +9,7 @@ from surveyapp.assessments import seam
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.auth.models import Role, User
 from surveyapp.extensions import db
+from surveyapp.questionnaires.definition import Section
 from surveyapp.rounds.models import Round, RoundState
 
 
@@ -90,6 +91,33 @@ def load_assessment(assessment_id: int, with_answers: bool = True) -> Assessment
     if assessment is None or not can_view(current_user, assessment):
         abort(404)
     return assessment
+
+
+def section_or_404(assessment: Assessment, section_id: str) -> Section:
+    """The section ``section_id`` of the assessment's questionnaire, or 404."""
+    try:
+        return assessment.round.questionnaire.parsed.section(section_id)
+    except StopIteration:
+        abort(404)
+
+
+def load_editable_assessment(assessment_id: int, with_answers: bool = False) -> Assessment:
+    """The assessment as load_assessment (404), and 403 unless the signed-in user may change
+    it now (can_edit): what every page that changes a response loads first."""
+    assessment = load_assessment(assessment_id, with_answers=with_answers)
+    if not can_edit(current_user, assessment):
+        abort(403)
+    return assessment
+
+
+def load_editable_section(assessment_id: int, section_id: str) -> tuple[Assessment, Section]:
+    """The assessment as load_editable_assessment and one section of its questionnaire (404
+    for a section it does not have, checked before the 403)."""
+    assessment = load_assessment(assessment_id, with_answers=False)
+    section = section_or_404(assessment, section_id)
+    if not can_edit(current_user, assessment):
+        abort(403)
+    return assessment, section
 
 
 def load_section_page(assessment_id: int, section_id: str) -> seam.SectionPage:

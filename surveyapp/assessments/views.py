@@ -65,7 +65,10 @@ from surveyapp.assessments.permissions import (
     is_region_officer,
     load_assessment,
     load_assessment_and_answer,
+    load_editable_assessment,
+    load_editable_section,
     load_section_page,
+    section_or_404,
 )
 from surveyapp.assessments.queries import answer_map, answer_values, history_entries
 from surveyapp.assessments.seam import answers_shown, note_presence, section_answers
@@ -94,13 +97,6 @@ from surveyapp.reviews.queries import latest_change_request, section_remarks, th
 from surveyapp.rounds.models import Round, RoundState
 
 bp = Blueprint("assessments", __name__, template_folder="templates")
-
-
-def _section_or_404(assessment, section_id):
-    try:
-        return assessment.round.questionnaire.parsed.section(section_id)
-    except StopIteration:
-        abort(404)
 
 
 def _neighbours(definition, section):
@@ -156,9 +152,7 @@ def view_assessment(assessment_id: int):
 @login_required
 def carry_forward_answers(assessment_id: int):
     """Copy the region's previous submitted response into the assessment's blank answers."""
-    assessment = load_assessment(assessment_id)
-    if not can_edit(current_user, assessment):
-        abort(403)
+    assessment = load_editable_assessment(assessment_id, with_answers=True)
     form = CarryForwardForm()
     back = redirect(url_for(".view_assessment", assessment_id=assessment.id))
     if not form.validate_on_submit():
@@ -201,9 +195,7 @@ def carry_forward_answers(assessment_id: int):
 @login_required
 def confirm_carried_answer(assessment_id: int, item_id: str):
     """Confirm one answer carried forward from an earlier round, unchanged."""
-    assessment = load_assessment(assessment_id, with_answers=False)
-    if not can_edit(current_user, assessment):
-        abort(403)
+    assessment = load_editable_assessment(assessment_id)
     item = assessment.round.questionnaire.parsed.items_by_id.get(item_id) or abort(404)
     return _confirm(assessment, item.section_id, {"item_id": item.id})
 
@@ -212,10 +204,7 @@ def confirm_carried_answer(assessment_id: int, item_id: str):
 @login_required
 def confirm_carried_section(assessment_id: int, section_id: str):
     """Confirm every answer of a section carried forward from an earlier round, unchanged."""
-    assessment = load_assessment(assessment_id, with_answers=False)
-    section = _section_or_404(assessment, section_id)
-    if not can_edit(current_user, assessment):
-        abort(403)
+    assessment, section = load_editable_section(assessment_id, section_id)
     return _confirm(assessment, section.id, {"section_id": section.id})
 
 
@@ -263,9 +252,7 @@ def _render_assignments(assessment, form=None, status=200):
 @login_required
 def edit_assignments(assessment_id: int):
     """Who of the region's officers does which section."""
-    assessment = load_assessment(assessment_id, with_answers=False)
-    if not can_edit(current_user, assessment):
-        abort(403)
+    assessment = load_editable_assessment(assessment_id)
     return _render_assignments(assessment)
 
 
@@ -273,9 +260,7 @@ def edit_assignments(assessment_id: int):
 @login_required
 def save_assignments(assessment_id: int):
     """Share out the sections between the region's officers."""
-    assessment = load_assessment(assessment_id, with_answers=False)
-    if not can_edit(current_user, assessment):
-        abort(403)
+    assessment = load_editable_assessment(assessment_id)
     definition = assessment.round.questionnaire.parsed
     current = {k: a.user_id for k, a in assignments(assessment).items()}
     form = assignments_form(
@@ -453,7 +438,7 @@ def edit_section(assessment_id: int, section_id: str):
     """One section of the questionnaire: a form for the region's officers, read-only otherwise."""
     page = load_section_page(assessment_id, section_id)
     assessment = page.assessment
-    section = _section_or_404(assessment, section_id)
+    section = section_or_404(assessment, section_id)
     stashed = stash.pop_for(request.path) if can_edit(current_user, assessment) else None
     if stashed is not None:
         return render_restored_section(assessment_id, section_id, MultiDict(stashed))
@@ -498,10 +483,7 @@ def _people(assignee, present) -> dict:
 @keeps_expired_posts("assessments.save_section")
 def render_restored_section(assessment_id: int, section_id: str, formdata: MultiDict, status=200):
     """The section with answers that were sent but not saved, back in the form to save."""
-    assessment = load_assessment(assessment_id, with_answers=False)
-    section = _section_or_404(assessment, section_id)
-    if not can_edit(current_user, assessment):
-        abort(403)
+    assessment, section = load_editable_section(assessment_id, section_id)
     content_hash = assessment.round.questionnaire.cache_key
     # The form renders a fresh CSRF token, so the restored answers can be saved.
     form = section_form(content_hash, section, current_lang(), formdata=formdata)
@@ -512,10 +494,7 @@ def render_restored_section(assessment_id: int, section_id: str, formdata: Multi
 @login_required
 def save_section(assessment_id: int, section_id: str):
     """Save a section without JavaScript; valid answers are kept even when others are not."""
-    assessment = load_assessment(assessment_id, with_answers=False)
-    section = _section_or_404(assessment, section_id)
-    if not can_edit(current_user, assessment):
-        abort(403)
+    assessment, section = load_editable_section(assessment_id, section_id)
     form = section_form(assessment.round.questionnaire.cache_key, section, current_lang())
     form.validate()
     conflicts = {}

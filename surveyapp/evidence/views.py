@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields import SelectChoice
 
-from surveyapp.assessments.permissions import can_edit, load_assessment
+from surveyapp.assessments.permissions import can_edit, load_assessment, load_editable_assessment
 from surveyapp.evidence import storage
 from surveyapp.evidence.forms import AttachFileForm
 from surveyapp.evidence.operations import EvidenceError, attach_file, remove_file, usage
@@ -71,9 +71,7 @@ def list_files(assessment_id: int):
 @takes_files
 def attach(assessment_id: int):
     """Attach a file to the response."""
-    assessment = load_assessment(assessment_id, with_answers=False)
-    if not can_edit(current_user, assessment):
-        abort(403)
+    assessment = load_editable_assessment(assessment_id)
     form = _form(assessment)
     if form.validate_on_submit():
         upload = form.file.data
