@@ -22,6 +22,26 @@ def sign_in_problem() -> str | None:
     return None
 
 
+def totp_keys() -> tuple[str, ...]:
+    """TOTP_KEYS from the environment: keys separated by spaces or commas."""
+    return tuple(key for key in os.environ.get("TOTP_KEYS", "").replace(",", " ").split() if key)
+
+
+def totp_keys_problem(keys: tuple[str, ...]) -> str | None:
+    """What is wrong with the given TOTP_KEYS, or None."""
+    from cryptography.fernet import Fernet
+
+    for number, key in enumerate(keys, 1):
+        try:
+            Fernet(key)
+        except ValueError:
+            return (
+                f"TOTP_KEYS: key {number} is not a Fernet key (32 bytes in URL-safe base64, "
+                "as `flask users new-totp-key` prints)"
+            )
+    return None
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -124,6 +144,12 @@ class Config:
     REQUIRE_2FA_FOR = frozenset(
         role.strip() for role in os.environ.get("REQUIRE_2FA_FOR", "").split(",") if role.strip()
     )
+    #: Keys that seal two-factor secrets in the database (auth.sealing: Fernet keys, URL-safe
+    #: base64, `flask users new-totp-key` makes one), separated by spaces or commas: the first
+    #: seals, every one opens (a key is replaced by putting the new one first, then `flask users
+    #: reseal-secrets`). Kept apart from the database and SECRET_KEY; production needs it.
+    #: Unset elsewhere: a key derived from SECRET_KEY.
+    TOTP_KEYS: tuple[str, ...] = ()
     #: The name authenticator apps show beside the account.
     TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "surveyapp")
     #: How long a signed-in password waits for its second factor (seconds).
@@ -173,6 +199,9 @@ class Config:
         settings = {"SQLALCHEMY_DATABASE_URI": os.environ.get(cls.DATABASE_URL_VARIABLE) or None}
         if os.environ.get("SECRET_KEY") and not getattr(cls, "TESTING", False):
             settings["SECRET_KEY"] = os.environ["SECRET_KEY"]
+        keys = totp_keys()
+        if keys:
+            settings["TOTP_KEYS"] = keys
         if os.environ.get("REDIS_URL"):  # reports render in RQ jobs (flask reports worker)
             settings["REDIS_URL"] = os.environ["REDIS_URL"]
         # Request limits count in one place for every worker: Redis when there is one.
@@ -185,6 +214,9 @@ class Config:
     def check(cls) -> None:
         """Refuse to start when a required setting is missing."""
         problem = sign_in_problem()
+        if problem:
+            raise SystemExit(f"surveyapp: {problem}; refusing to start.")
+        problem = totp_keys_problem(totp_keys())
         if problem:
             raise SystemExit(f"surveyapp: {problem}; refusing to start.")
         unknown = sorted(cls.REQUIRE_2FA_FOR - {"officer", "expert", "admin"})
@@ -231,6 +263,11 @@ class ProductionConfig(Config):
         missing = [name for name in ("SECRET_KEY", "DATABASE_URL") if not os.environ.get(name)]
         if os.environ.get("MAIL_SERVER") and not os.environ.get("PUBLIC_URL"):
             missing.append("PUBLIC_URL (the address in emailed links, as MAIL_SERVER is set)")
+        if not totp_keys():
+            # Two-factor secrets sealed under a key of SECRET_KEY's would be lost with it.
+            missing.append(
+                "TOTP_KEYS (the key that seals two-factor secrets: flask users new-totp-key)"
+            )
         if _env_flag("METRICS_ENABLED") and not os.environ.get("METRICS_TOKEN"):
             # Behind a proxy on the same host every request comes from 127.0.0.1: the address
             # cannot tell Prometheus from anyone, so a token it is.

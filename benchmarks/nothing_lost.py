@@ -324,6 +324,7 @@ def scenario(
     env = {
         "SURVEYAPP_CONFIG": "production",
         "SECRET_KEY": "nothing lost",
+        "TOTP_KEYS": "A" * 43 + "=",  # a valid Fernet key (a throwaway database)
         "DATABASE_URL": db_url,
         "SESSION_COOKIE_SECURE": "0",
     }

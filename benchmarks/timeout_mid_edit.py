@@ -225,6 +225,7 @@ def main() -> None:
     env = {
         "SURVEYAPP_CONFIG": "production",
         "SECRET_KEY": "timeout mid edit",
+        "TOTP_KEYS": "A" * 43 + "=",  # a valid Fernet key (a throwaway database)
         "DATABASE_URL": db_url,
         "SESSION_COOKIE_SECURE": "0",
         "SESSION_IDLE_TIMEOUT": str(args.idle_timeout),

@@ -45,6 +45,7 @@ interrupted.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import http.client
 import itertools
@@ -212,6 +213,7 @@ class Stack:
             "FLASK_APP": "surveyapp",
             "SURVEYAPP_CONFIG": "production",
             "SECRET_KEY": secrets.token_urlsafe(32),  # one key, both servers
+            "TOTP_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
             "DATABASE_URL": self.db_url,
             "REDIS_URL": self.redis_urls[0],
             "RATELIMIT_STORAGE_URI": self.redis_urls[1],

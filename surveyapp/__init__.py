@@ -9,6 +9,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, Config
+from surveyapp.auth.sealing import derived_key
 from surveyapp.bounds import BoundedIntConverter
 from surveyapp.db import configure_engines, engine_options
 from surveyapp.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -37,6 +38,8 @@ def create_app(config: type[Config] | str | None = None, overrides: dict | None 
     app.config.from_object(config_class)
     app.config.update(config_class.from_environment())
     app.config.update(overrides or {})
+    if not app.config["TOTP_KEYS"]:  # development and tests (production refuses to start)
+        app.config["TOTP_KEYS"] = (derived_key(app.config["SECRET_KEY"]),)
     app.extensions["surveyapp.config_class"] = config_class
     if app.config["PROXIES"]:
         # The client's address as the proxies report it (request limits, sign-in throttles,

@@ -26,6 +26,9 @@ from surveyapp.questionnaires.operations import load_questionnaire
 from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round, RoundState
 
+#: The apps tests make in the production configuration need a key of their own for two-factor
+#: secrets, as an operator sets one (TOTP_KEYS; a throwaway key here).
+os.environ.setdefault("TOTP_KEYS", "A" * 43 + "=")
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 PASSWORD = "correct horse battery staple"
 

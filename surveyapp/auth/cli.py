@@ -76,3 +76,32 @@ def unlink_provider_command(email) -> None:
         raise click.BadParameter(f"no account with the email {email!r}", param_hint="EMAIL")
     unlink_identity(user)
     click.echo(f"{user.email}: no longer linked to an identity of the provider")
+
+
+@users_cli.command("new-totp-key")
+def new_totp_key_command() -> None:
+    """Print a new key for TOTP_KEYS (the key that seals two-factor secrets)."""
+    from surveyapp.auth.sealing import new_key
+
+    click.echo(new_key())
+
+
+@users_cli.command("reseal-secrets")
+@transactional
+def reseal_secrets_command() -> None:
+    """Seal every two-factor secret under the first key of TOTP_KEYS (after a new key was put
+    first, or to seal secrets stored in clear before sealing existed)."""
+    from surveyapp.auth.two_factor import reseal_secrets
+
+    resealed, unreadable = reseal_secrets()
+    click.echo(f"sealed again: {resealed}")
+    if unreadable:
+        from surveyapp.extensions import db
+
+        db.session.commit()  # those sealed again are kept; the exit status tells of the others
+        click.echo(
+            f"{unreadable} secret(s) no key of TOTP_KEYS opens, left as they are: put the key "
+            "they were sealed with back in TOTP_KEYS, or reset those users' second factor",
+            err=True,
+        )
+        sys.exit(1)

@@ -74,8 +74,9 @@ class User(UserMixin, db.Model):
     #: The interface language the user chose (None: follow the browser).
     language: Mapped[str | None] = mapped_column(CleanString(10))
     #: The shared secret of the user's authenticator app (base32, RFC 6238), None without
-    #: two-factor authentication (auth.two_factor).
-    totp_secret: Mapped[str | None] = mapped_column(CleanString(64), deferred=True)
+    #: two-factor authentication (auth.two_factor): sealed (auth.sealing), or in clear when
+    #: stored before sealing existed.
+    totp_secret: Mapped[str | None] = mapped_column(CleanString(255), deferred=True)
     #: When two-factor authentication was turned on (None: off).
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, deferred=True)
     #: The last time step a code was accepted for: a code is never accepted twice.

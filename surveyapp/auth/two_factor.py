@@ -21,6 +21,7 @@ from sqlalchemy import delete, or_, select, update
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import RecoveryCode, User
 from surveyapp.auth.operations import end_all_sessions
+from surveyapp.auth.sealing import SealError, needs_resealing, seal, unseal
 from surveyapp.auth.signals import account_changed, credentials_withdrawn
 from surveyapp.db import utcnow
 from surveyapp.extensions import db
@@ -116,7 +117,7 @@ def enable(user: User, secret: str, code: str) -> list[str]:
         raise TwoFactorError(
             _l("The code is not right. Check the time on your phone and try the next code.")
         )
-    user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = seal(secret), utcnow(), step
     log_event("user.two_factor_enabled", "user", user.id, user=user)
     return _new_recovery_codes(user)
 
@@ -131,10 +132,13 @@ def verify(user: User, code: str, signing_in: bool = False) -> str:
     """
     if not is_enabled(user):
         raise TwoFactorError(_l("Two-factor authentication is not set up for this account."))
-    step = _totp_step(user.totp_secret, code, user.totp_last_step)
+    secret = _secret_of(user)
+    step = None if secret is None else _totp_step(secret, code, user.totp_last_step)
     # Each update is conditional, so that two requests racing with one code cannot both pass.
     if step is not None and _claim_step(user, step):
         _clear_failures(user)
+        if needs_resealing(user.totp_secret):  # in clear from before sealing, or an old key
+            user.totp_secret = seal(secret)
         return "totp"
     used = db.session.execute(
         update(RecoveryCode)
@@ -154,6 +158,36 @@ def verify(user: User, code: str, signing_in: bool = False) -> str:
         return "recovery"
     _count_failure(user)
     raise TwoFactorError(_l("The code is not right, or was used already."))
+
+
+def _secret_of(user: User) -> str | None:
+    """The user's TOTP secret, unsealed; None when no key of TOTP_KEYS opens it (logged: the
+    owner can still sign in with a recovery code, and an administrator can reset the factor)."""
+    try:
+        return unseal(user.totp_secret)
+    except SealError:
+        current_app.logger.error(
+            "The two-factor secret of user %s cannot be opened with TOTP_KEYS", user.id
+        )
+        return None
+
+
+def reseal_secrets() -> tuple[int, int]:
+    """Seal every stored secret under the first key of TOTP_KEYS (those in clear from before
+    sealing, and those under an older key): how many were sealed again, and how many no key
+    opens (left as they are). The caller commits."""
+    resealed = unreadable = 0
+    users = db.session.scalars(select(User).where(User.totp_secret.is_not(None)))
+    for user in users:
+        if not needs_resealing(user.totp_secret):
+            continue
+        try:
+            user.totp_secret = seal(unseal(user.totp_secret))
+        except SealError:
+            unreadable += 1
+        else:
+            resealed += 1
+    return resealed, unreadable
 
 
 def _claim_step(user: User, step: int) -> bool:
