@@ -419,26 +419,44 @@ def test_carry_needs_an_editable_assessment_in_an_open_round(world, why):
         carry_forward(world["draft"], world["officer"], fill_blanks=False)
 
 
+def _earlier_and_draft(make_round, region, earlier, questionnaire):
+    """The region's response of 2025 autumn, ``earlier`` = (its questionnaire, its state, its
+    answers: item id -> value), and its draft of the open 2026 spring round on
+    ``questionnaire``: the draft."""
+    earlier_questionnaire, state, answers = earlier
+    response = Assessment(
+        region=region,
+        round=make_round("2025 autumn", date(2025, 9, 1), questionnaire=earlier_questionnaire),
+        state=state,
+    )
+    db.session.add(response)
+    db.session.flush()
+    for item_id, value in answers.items():
+        section = earlier_questionnaire.parsed.item(item_id).section_id
+        db.session.add(
+            Answer(assessment=response, item_id=item_id, section_id=section, value=value)
+        )
+    draft = Assessment(
+        region=region,
+        round=make_round(
+            "2026 spring", date(2026, 3, 1), RoundState.open, questionnaire=questionnaire
+        ),
+    )
+    db.session.add(draft)
+    db.session.commit()
+    return draft
+
+
 def test_counts_per_period_are_never_copied(create_region, create_user, make_round, fixture_path):
     v2 = load_questionnaire(fixture_path("small-v2.yaml")).questionnaire
     region = create_region("ES21", "País Vasco")
     officer = create_user(email="olga@example.org", regions=[region])
-    earlier = Assessment(
-        region=region,
-        round=make_round("2025 autumn", date(2025, 9, 1), questionnaire=v2),
-        state=AssessmentState.submitted,
+    draft = _earlier_and_draft(
+        make_round,
+        region,
+        (v2, AssessmentState.submitted, {"maturity": 2, "projects_12m": 7, "plain_count": 3}),
+        v2,
     )
-    db.session.add(earlier)
-    db.session.flush()
-    for item_id, value in {"maturity": 2, "projects_12m": 7, "plain_count": 3}.items():
-        section = v2.parsed.item(item_id).section_id
-        db.session.add(Answer(assessment=earlier, item_id=item_id, section_id=section, value=value))
-    draft = Assessment(
-        region=region,
-        round=make_round("2026 spring", date(2026, 3, 1), RoundState.open, questionnaire=v2),
-    )
-    db.session.add(draft)
-    db.session.commit()
     result = carry_forward(draft, officer, fill_blanks=False)
     db.session.commit()
     assert result.copied == 1
@@ -451,14 +469,7 @@ def test_v1_round_into_v2_round_through_the_mapping(create_region, create_user, 
     q2 = load_questionnaire(V2).questionnaire
     region = create_region("ES21", "País Vasco")
     officer = create_user(email="olga@example.org", regions=[region])
-    earlier = Assessment(
-        region=region,
-        round=make_round("2025 autumn", date(2025, 9, 1), questionnaire=q1),
-        state=AssessmentState.validated,
-    )
-    db.session.add(earlier)
-    db.session.flush()
-    for item_id, value in {
+    answers = {
         "str_cooperation_in_s3": 4,
         "uni_collaboration_incentives": False,
         "mnc_linkage_programmes": "na",
@@ -466,15 +477,8 @@ def test_v1_round_into_v2_round_through_the_mapping(create_region, create_user, 
         "sme_count": 14,
         "str_priority_areas_covered": 60,
         "par_edih_cooperation": "na",
-    }.items():
-        section = q1.parsed.item(item_id).section_id
-        db.session.add(Answer(assessment=earlier, item_id=item_id, section_id=section, value=value))
-    draft = Assessment(
-        region=region,
-        round=make_round("2026 spring", date(2026, 3, 1), RoundState.open, questionnaire=q2),
-    )
-    db.session.add(draft)
-    db.session.commit()
+    }
+    draft = _earlier_and_draft(make_round, region, (q1, AssessmentState.validated, answers), q2)
     result = carry_forward(draft, officer, fill_blanks=False)
     db.session.commit()
     stored = _stored(draft.id)
