@@ -58,7 +58,7 @@ lint: $(VENV)/.installed
 test: system-deps-test $(VENV)/.installed node_modules/.installed lint translations
 	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
-# Production-style serving (needs SECRET_KEY and DATABASE_URL in the environment).
+# Production-style serving (needs SECRET_KEY, TOTP_KEYS and DATABASE_URL in the environment).
 serve-prod: $(VENV)/.installed translations
 	SURVEYAPP_CONFIG=production $(BIN)/flask db upgrade
 	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn -c deploy/gunicorn.conf.py

@@ -266,7 +266,8 @@ class ProductionConfig(Config):
         if not totp_keys():
             # Two-factor secrets sealed under a key of SECRET_KEY's would be lost with it.
             missing.append(
-                "TOTP_KEYS (the key that seals two-factor secrets: flask users new-totp-key)"
+                "TOTP_KEYS (the key that seals two-factor secrets; make one with python3 -c "
+                "'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')"
             )
         if _env_flag("METRICS_ENABLED") and not os.environ.get("METRICS_TOKEN"):
             # Behind a proxy on the same host every request comes from 127.0.0.1: the address

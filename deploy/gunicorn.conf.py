@@ -1,6 +1,6 @@
 """gunicorn's settings for surveyapp in production.
 
-    SECRET_KEY=... DATABASE_URL=... gunicorn -c deploy/gunicorn.conf.py
+    SECRET_KEY=... TOTP_KEYS=... DATABASE_URL=... gunicorn -c deploy/gunicorn.conf.py
 
 (Named with -c: gunicorn reads ./gunicorn.conf.py by itself, and the benchmark and fault
 scripts run gunicorn from the project folder with settings of their own.)

@@ -40,6 +40,7 @@ def create_app(config: type[Config] | str | None = None, overrides: dict | None 
     app.config.update(overrides or {})
     if not app.config["TOTP_KEYS"]:  # development and tests (production refuses to start)
         app.config["TOTP_KEYS"] = (derived_key(app.config["SECRET_KEY"]),)
+        app.config["TOTP_KEYS_DERIVED"] = True
     app.extensions["surveyapp.config_class"] = config_class
     if app.config["PROXIES"]:
         # The client's address as the proxies report it (request limits, sign-in throttles,

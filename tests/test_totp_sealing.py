@@ -4,6 +4,8 @@ sealing keep working and are sealed at their next use."""
 
 from __future__ import annotations
 
+import json
+import re
 import time
 
 import pyotp
@@ -130,8 +132,14 @@ def test_without_its_key_the_code_fails_and_a_recovery_code_still_signs_in(
     expert = create_user(email="emil@example.org", role=Role.expert)
     secret, codes = _enrol(_login(app, expert))
     app.config["TOTP_KEYS"] = (Fernet.generate_key().decode(),)
-    assert not sign_in_with_code(app, expert, secret)
+    client = app.test_client()
+    _sign_in(client, expert)
+    refused = client.post("/login/code", data={"code": pyotp.TOTP(secret).now()})
+    assert "Codes from your app cannot be checked at the moment" in refused.get_data(as_text=True)
+    assert not _signed_in(client)
     assert "cannot be opened with TOTP_KEYS" in caplog.text
+    db.session.expire_all()
+    assert not db.session.get(User, expert.id).totp_failures  # not the owner's failure
     client = app.test_client()
     _sign_in(client, expert)
     assert client.post("/login/code", data={"code": codes[0]}).status_code == 302
@@ -178,3 +186,58 @@ def test_the_column_holds_no_secret_in_clear_after_enrolment(app, require, creat
     secret, _codes = _enrol(_login(app, expert))
     everything = db.session.execute(select(User.totp_secret)).scalars().all()
     assert all(value is None or secret not in value for value in everything)
+
+
+def test_the_secret_being_set_up_is_sealed_in_the_session_cookie(app, require, create_user):
+    expert = create_user(email="emil@example.org", role=Role.expert)
+    client = _login(app, expert)
+    page = client.get("/login/setup").get_data(as_text=True)
+    secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    session = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert secret not in json.dumps(session)
+    # And the page shows the same secret again until it is confirmed.
+    again = client.get("/login/setup").get_data(as_text=True)
+    assert f'<code class="secret">{secret}</code>' in again
+
+
+def test_resealing_never_writes_over_a_secret_set_up_meanwhile(
+    app, require, create_user, monkeypatch
+):
+    from surveyapp.auth import two_factor
+
+    expert = create_user(email="emil@example.org", role=Role.expert)
+    secret, _codes = _enrol(_login(app, expert))
+    db.session.execute(
+        text("UPDATE users SET totp_secret = :s WHERE id = :id"), {"s": secret, "id": expert.id}
+    )
+    db.session.commit()
+    newer = sealing.seal(pyotp.random_base32())
+    opened = two_factor.unseal
+
+    def set_up_again_meanwhile(stored):
+        db.session.execute(
+            text("UPDATE users SET totp_secret = :s WHERE id = :id"), {"s": newer, "id": expert.id}
+        )
+        return opened(stored)
+
+    monkeypatch.setattr(two_factor, "unseal", set_up_again_meanwhile)
+    assert reseal_secrets() == (0, 0)
+    assert stored_secret(expert) == newer
+
+
+def test_secrets_go_back_in_clear_before_a_downgrade(app, require, create_user):
+    expert = create_user(email="emil@example.org", role=Role.expert)
+    secret, _codes = _enrol(_login(app, expert))
+    result = app.test_cli_runner().invoke(args=["users", "reseal-secrets", "--in-clear"])
+    assert result.exit_code == 0 and "stored in clear: 1" in result.output
+    db.session.expire_all()
+    assert stored_secret(expert) == secret
+    assert sign_in_with_code(app, expert, secret)  # and sealed again at its use
+    assert stored_secret(expert).startswith(sealing.SEALED)
+
+
+def test_the_command_refuses_to_seal_under_a_key_derived_from_secret_key(app):
+    app.config["TOTP_KEYS_DERIVED"] = True
+    result = app.test_cli_runner().invoke(args=["users", "reseal-secrets"])
+    assert result.exit_code == 1 and "TOTP_KEYS is not set" in result.output

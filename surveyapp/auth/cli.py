@@ -87,18 +87,32 @@ def new_totp_key_command() -> None:
 
 
 @users_cli.command("reseal-secrets")
+@click.option(
+    "--in-clear",
+    is_flag=True,
+    help="Store the secrets unsealed instead (only before a downgrade to a version without "
+    "sealing).",
+)
 @transactional
-def reseal_secrets_command() -> None:
+def reseal_secrets_command(in_clear) -> None:
     """Seal every two-factor secret under the first key of TOTP_KEYS (after a new key was put
-    first, or to seal secrets stored in clear before sealing existed)."""
+    first on every server, or to seal secrets stored in clear before sealing existed)."""
+    from flask import current_app
+
     from surveyapp.auth.two_factor import reseal_secrets
 
-    resealed, unreadable = reseal_secrets()
-    click.echo(f"sealed again: {resealed}")
+    if current_app.config.get("TOTP_KEYS_DERIVED"):
+        raise click.ClickException(
+            "TOTP_KEYS is not set: the secrets would be sealed under a key derived from "
+            "SECRET_KEY. Load the server's environment (set -a; . /etc/surveyapp/env; set +a) "
+            "and run it again."
+        )
+    written, unreadable = reseal_secrets(in_clear=in_clear)
+    click.echo(f"{'stored in clear' if in_clear else 'sealed again'}: {written}")
     if unreadable:
         from surveyapp.extensions import db
 
-        db.session.commit()  # those sealed again are kept; the exit status tells of the others
+        db.session.commit()  # those written are kept; the exit status tells of the others
         click.echo(
             f"{unreadable} secret(s) no key of TOTP_KEYS opens, left as they are: put the key "
             "they were sealed with back in TOTP_KEYS, or reset those users' second factor",

@@ -21,7 +21,7 @@ from sqlalchemy import delete, or_, select, update
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import RecoveryCode, User
 from surveyapp.auth.operations import end_all_sessions
-from surveyapp.auth.sealing import SealError, needs_resealing, seal, unseal
+from surveyapp.auth.sealing import SealError, is_sealed, needs_resealing, seal, unseal
 from surveyapp.auth.signals import account_changed, credentials_withdrawn
 from surveyapp.db import utcnow
 from surveyapp.extensions import db
@@ -44,6 +44,11 @@ class TwoFactorError(ValueError):
     """A code that is not right (the message is for the person who typed it)."""
 
 
+class CodesUnavailable(TwoFactorError):
+    """The app's codes cannot be checked now (no key of TOTP_KEYS opens the secret): not a
+    wrong code, so not counted as a failure."""
+
+
 def required_for(user: User) -> bool:
     """Whether the user's role must sign in with a second factor (``REQUIRE_2FA_FOR``)."""
     return str(user.role) in current_app.config["REQUIRE_2FA_FOR"]
@@ -55,6 +60,17 @@ def is_enabled(user: User) -> bool:
 
 def new_secret() -> str:
     return pyotp.random_base32()
+
+
+def opened_setup_secret(kept) -> str | None:
+    """The secret being set up, as the session keeps it sealed; None when there is none (or
+    one no key opens, or one kept in clear by an earlier version: set up afresh)."""
+    if not isinstance(kept, str) or not is_sealed(kept):
+        return None
+    try:
+        return unseal(kept)
+    except SealError:
+        return None
 
 
 def provisioning_uri(user: User, secret: str) -> str:
@@ -132,13 +148,14 @@ def verify(user: User, code: str, signing_in: bool = False) -> str:
     """
     if not is_enabled(user):
         raise TwoFactorError(_l("Two-factor authentication is not set up for this account."))
+    stored = user.totp_secret
     secret = _secret_of(user)
     step = None if secret is None else _totp_step(secret, code, user.totp_last_step)
     # Each update is conditional, so that two requests racing with one code cannot both pass.
     if step is not None and _claim_step(user, step):
         _clear_failures(user)
-        if needs_resealing(user.totp_secret):  # in clear from before sealing, or an old key
-            user.totp_secret = seal(secret)
+        if needs_resealing(stored):  # in clear from before sealing, or under an older key
+            _reseal(user.id, stored, seal(secret))
         return "totp"
     used = db.session.execute(
         update(RecoveryCode)
@@ -156,6 +173,15 @@ def verify(user: User, code: str, signing_in: bool = False) -> str:
         if signing_in:
             account_changed.send(user, change="recovery_code_used", left=recovery_codes_left(user))
         return "recovery"
+    if secret is None and _normalized(code).isdigit():
+        # The app's code could not be checked (no key of TOTP_KEYS opens the secret: logged):
+        # not the owner's failure, and not counted as one.
+        raise CodesUnavailable(
+            _l(
+                "Codes from your app cannot be checked at the moment. Sign in with a recovery "
+                "code, or ask an administrator."
+            )
+        )
     _count_failure(user)
     raise TwoFactorError(_l("The code is not right, or was used already."))
 
@@ -172,22 +198,38 @@ def _secret_of(user: User) -> str | None:
         return None
 
 
-def reseal_secrets() -> tuple[int, int]:
+def _reseal(user_id: int, stored: str, replacement: str) -> bool:
+    """Store ``replacement`` for the user's secret if it is still ``stored`` (a secret set up
+    again meanwhile is never written over)."""
+    changed = db.session.execute(
+        update(User)
+        .where(User.id == user_id, User.totp_secret == stored)
+        .values(totp_secret=replacement)
+        .execution_options(synchronize_session=False)
+    )
+    return changed.rowcount == 1
+
+
+def reseal_secrets(in_clear: bool = False) -> tuple[int, int]:
     """Seal every stored secret under the first key of TOTP_KEYS (those in clear from before
-    sealing, and those under an older key): how many were sealed again, and how many no key
-    opens (left as they are). The caller commits."""
-    resealed = unreadable = 0
-    users = db.session.scalars(select(User).where(User.totp_secret.is_not(None)))
-    for user in users:
-        if not needs_resealing(user.totp_secret):
+    sealing, and those under an older key), or with ``in_clear`` store them unsealed (before a
+    downgrade to a version without sealing): how many were written again, and how many no key
+    opens (left as they are). Each is written only if unchanged since it was read. The caller
+    commits."""
+    written = unreadable = 0
+    rows = db.session.execute(
+        select(User.id, User.totp_secret).where(User.totp_secret.is_not(None))
+    ).all()
+    for user_id, stored in rows:
+        if not (is_sealed(stored) if in_clear else needs_resealing(stored)):
             continue
         try:
-            user.totp_secret = seal(unseal(user.totp_secret))
+            secret = unseal(stored)
         except SealError:
             unreadable += 1
-        else:
-            resealed += 1
-    return resealed, unreadable
+            continue
+        written += _reseal(user_id, stored, secret if in_clear else seal(secret))
+    return written, unreadable
 
 
 def _claim_step(user: User, step: int) -> bool:

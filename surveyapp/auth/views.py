@@ -38,6 +38,7 @@ from surveyapp.auth.operations import (
 )
 from surveyapp.auth.operations import change_password as change_password_operation
 from surveyapp.auth.operations import reset_password as reset_password_operation
+from surveyapp.auth.sealing import seal
 from surveyapp.auth.sessions import SECOND_FACTOR, start_session
 from surveyapp.auth.throttle import sign_in_failed, sign_in_succeeded, wait_before_sign_in
 from surveyapp.extensions import db, rate_limit
@@ -263,7 +264,8 @@ def two_factor_code():
         try:
             method = two_factor.verify(user, form.code.data, signing_in=True)
         except two_factor.TwoFactorError as error:
-            sign_in_failed(user.email, address)
+            if not isinstance(error, two_factor.CodesUnavailable):
+                sign_in_failed(user.email, address)
             db.session.commit()
             security_event("two_factor_failed", email=user.email)
             form.code.errors.append(str(error))
@@ -304,9 +306,12 @@ def two_factor_setup():
             if pending is None
             else url_for("auth.two_factor_code")
         )
-    secret = session.get(SETUP_SECRET)
-    if not isinstance(secret, str):
-        secret = session[SETUP_SECRET] = two_factor.new_secret()
+    # Kept sealed in the session until the app's first code proves it (the session cookie is
+    # signed, not encrypted).
+    secret = two_factor.opened_setup_secret(session.get(SETUP_SECRET))
+    if secret is None:
+        secret = two_factor.new_secret()
+        session[SETUP_SECRET] = seal(secret)
     form = TwoFactorCodeForm()
     if form.validate_on_submit():
         try:
