@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import gettext as _
-from markupsafe import Markup
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 from surveyapp.assessments.forms import comment_field_name, extra_fields, version_field_name
 from surveyapp.assessments.operations import asks_reason, can_ask_evidence
 from surveyapp.fragments import fragment
 from surveyapp.i18n import current_lang, lang_attribute
+from surveyapp.main.navigation import CSRF_HOLE, NEXT_HOLE
 from surveyapp.questionnaires.definition import Definition, Section
 from surveyapp.questionnaires.types import DONT_KNOW, NOT_APPLICABLE
 
@@ -213,3 +215,21 @@ def item_blocks(
             )
         )
     return blocks
+
+
+def assessment_header(assessment, definition: Definition, lang: str) -> Markup:
+    """The breadcrumbs and the questionnaire language switch at the top of an assessment's
+    pages, rendered once for what they show and kept (only the switch's CSRF token and the page
+    to come back to are filled in on every page)."""
+    key = (assessment.id, assessment.region.name, assessment.round.name, definition.languages, lang)
+    html = fragment(
+        "assessments/_header.html",
+        key,
+        assessment=assessment,
+        definition=definition,
+        lang=lang,
+        csrf_hole=CSRF_HOLE,
+        next_hole=NEXT_HOLE,
+    )
+    html = html.replace(NEXT_HOLE, escape(request.path))
+    return Markup(html.replace(CSRF_HOLE, escape(generate_csrf())))  # noqa: S704 (escaped)

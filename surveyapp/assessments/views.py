@@ -59,7 +59,12 @@ from surveyapp.assessments.operations import (
     submit_assessment,
     submit_check,
 )
-from surveyapp.assessments.page import item_blocks, states_from_answers, states_from_form
+from surveyapp.assessments.page import (
+    assessment_header,
+    item_blocks,
+    states_from_answers,
+    states_from_form,
+)
 from surveyapp.assessments.permissions import (
     can_edit,
     is_region_officer,
@@ -97,6 +102,7 @@ from surveyapp.reviews.queries import latest_change_request, section_remarks, th
 from surveyapp.rounds.models import Round, RoundState
 
 bp = Blueprint("assessments", __name__, template_folder="templates")
+bp.add_app_template_global(assessment_header)
 
 
 def _neighbours(definition, section):
