@@ -39,12 +39,14 @@ DOCX_TYPES = (
 
 
 def docx(types: str = DOCX_TYPES, *more: tuple[str, bytes]) -> bytes:
+    """A minimal Word document; the same bytes every time (entries dated, not stamped with the
+    clock: the parameters below are built as each test process collects, and pytest-xdist
+    refuses processes that collect different tests)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", types)
-        archive.writestr("word/document.xml", "<w:document/>")
-        for name, data in more:
-            archive.writestr(name, data)
+        parts = [("[Content_Types].xml", types), ("word/document.xml", "<w:document/>"), *more]
+        for name, data in parts:
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data)
     return buffer.getvalue()
 
 
@@ -108,6 +110,17 @@ def test_an_officer_attaches_a_pdf_and_anyone_who_sees_the_response_downloads_it
         ("macro.docx", docx(DOCX_TYPES.replace(".main+xml", ".macroEnabled.main+xml")), "macros"),
         ("plain.docx", docx("<Types/>"), "not a complete document"),
         ("empty.pdf", b"", "This file is empty"),
+    ],
+    ids=[
+        "html",
+        "exe",
+        "png",
+        "docx-as-png",
+        "no-extension",
+        "vba",
+        "macro-enabled",
+        "no-main-part",
+        "empty",
     ],
 )
 def test_a_file_whose_content_is_not_what_is_accepted_or_named_is_refused(
