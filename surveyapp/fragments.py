@@ -15,6 +15,10 @@ from markupsafe import Markup
 
 #: Fragments kept per process (each a few kilobytes: some 25 MB at most).
 CACHED_FRAGMENTS = 4096
+#: Stand for what a kept fragment may not hold, filled in on every page: the CSRF token (no
+#: rendered text contains it) and the page's own path (a form's way back to it).
+CSRF_HOLE = "__surveyapp_csrf_token__"
+NEXT_HOLE = "__surveyapp_next_page__"
 
 
 class _Fragment:

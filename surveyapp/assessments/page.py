@@ -20,9 +20,8 @@ from markupsafe import Markup, escape
 
 from surveyapp.assessments.forms import comment_field_name, extra_fields, version_field_name
 from surveyapp.assessments.operations import asks_reason, can_ask_evidence
-from surveyapp.fragments import fragment
+from surveyapp.fragments import CSRF_HOLE, NEXT_HOLE, fragment
 from surveyapp.i18n import current_lang, lang_attribute
-from surveyapp.main.navigation import CSRF_HOLE, NEXT_HOLE
 from surveyapp.questionnaires.definition import Definition, Section
 from surveyapp.questionnaires.types import DONT_KNOW, NOT_APPLICABLE
 

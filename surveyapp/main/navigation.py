@@ -13,13 +13,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from surveyapp.fragments import fragment
+from surveyapp.fragments import CSRF_HOLE, NEXT_HOLE, fragment
 from surveyapp.notifications.queries import unread_notifications
-
-#: Stands for the CSRF token in the kept header (no rendered text contains it).
-CSRF_HOLE = "__surveyapp_csrf_token__"
-#: Stands for the page's own path in the header's language link (to come back to it).
-NEXT_HOLE = "__surveyapp_next_page__"
 
 
 def site_header() -> Markup:
