@@ -146,9 +146,9 @@ class Config:
     )
     #: Keys that seal two-factor secrets in the database (auth.sealing: Fernet keys, URL-safe
     #: base64, `flask users new-totp-key` makes one), separated by spaces or commas: the first
-    #: seals, every one opens (a key is replaced by putting the new one first, then `flask users
-    #: reseal-secrets`). Kept apart from the database and SECRET_KEY; production needs it.
-    #: Unset elsewhere: a key derived from SECRET_KEY.
+    #: seals, every one opens (replacing a key without locking anyone out takes four steps on
+    #: every server: docs/deploy.md). The same on every server, kept apart from the database and
+    #: SECRET_KEY; production needs it. Unset elsewhere: a key derived from SECRET_KEY.
     TOTP_KEYS: tuple[str, ...] = ()
     #: The name authenticator apps show beside the account.
     TWO_FACTOR_ISSUER = os.environ.get("TWO_FACTOR_ISSUER", "surveyapp")
