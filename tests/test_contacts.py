@@ -299,3 +299,20 @@ def test_a_refusal_never_tells_which_region_an_unnamed_suggestion_is(
         data={"from_region_id": world["regions"]["ES12"].id},
     )
     assert twice.status_code == 422 and "already asked this region" in twice.text
+
+
+def test_partner_figures_are_written_as_scores(client, login, world, officers):
+    """The match and its two parts are 0-100 scores and written as every score is: one
+    decimal, half away from zero on the canonical value (method D11), never Python's round()."""
+    from surveyapp.analysis import queries
+    from surveyapp.numbers import format_score
+
+    round_, region = world["round"], world["regions"]["ES12"]
+    found = queries.partner_suggestions(queries.round_scores(round_), region.id, column="moderated")
+    assert found
+    login(officers["ES12"])
+    page = client.get(f"/benchmarks/rounds/{round_.id}/regions/ES12").text
+    cells = re.findall(r'<td class="number">([^<]*)<br><span class="meta">shared ([^<]*)<', page)
+    written = [(match.strip(), shared.strip()) for match, shared in cells]
+    expected = [(format_score(100 * s.match), format_score(100 * s.shared_score)) for s in found]
+    assert written == expected

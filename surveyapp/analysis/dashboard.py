@@ -545,10 +545,12 @@ def _partners(
             {
                 "name": name,
                 "code": other["code"] if named else None,
-                "match": round(100 * suggestion.match),
+                # 0-100, unrounded as every score here (written with format_score: one decimal,
+                # half away from zero, never Python's half-to-even round()).
+                "match": 100 * suggestion.match,
                 # Its two parts (the match is their mean), each 0-100.
-                "shared_part": round(100 * suggestion.shared_score),
-                "complementarity_part": round(100 * suggestion.complementarity),
+                "shared_part": 100 * suggestion.shared_score,
+                "complementarity_part": 100 * suggestion.complementarity,
                 "why": _explain(suggestion, results.definition, labels, lang),
                 "shared": [area_label(a, results.definition, lang) for a in suggestion.shared],
                 "domestic": suggestion.domestic,
