@@ -141,3 +141,30 @@ def test_method_sections_come_from_the_docstring():
         "3 x counted weight >= 2 x scored weight" in p for p in sections["Coverage and aggregation"]
     )
     assert all(isinstance(p, str) and "\n" not in p for ps in sections.values() for p in ps)
+
+
+@pytest.mark.parametrize("method", ["1.0", "2.0"])
+def test_a_reports_annex_gives_its_own_methods_rules_only(method):
+    """A format-1 round's annex said counts are "never cumulatively" asked and blanks count as
+    Don't know: method 2.0's rules, which that round does not follow."""
+    from surveyapp.analysis import scoring
+
+    other = "2.0" if method == "1.0" else "1.0"
+    everything = scoring.method_sections()
+    own = scoring.method_sections(method)
+    headings = [heading for heading, _paragraphs in own]
+    assert any(heading.endswith(f"(method {method})") for heading in headings)
+    assert not any(heading.endswith(f"(method {other})") for heading in headings)
+    paragraphs = [p for _heading, ps in own for p in ps]
+    assert not any(p.startswith("Method ") for p in paragraphs)
+    # Every unmarked paragraph of the sections kept is in both methods' annexes.
+    for heading, ps in everything:
+        if not heading.endswith(")"):
+            kept = dict(own)[heading]
+            assert [p for p in ps if not p.startswith("Method ")] == [p for p in kept if p in ps]
+    text = " ".join(paragraphs)
+    if method == "1.0":
+        assert "never cumulatively" not in text and "Don't know" not in text
+        assert "cumulative" in text and "other EU Member States" in text
+    else:
+        assert "never cumulatively" in text and "Don't know" in text

@@ -1,8 +1,10 @@
-"""Scoring method 2.0: how every score of the benchmarks is made from the answers.
+"""Scoring methods 2.0 and 1.0: how every score of the benchmarks is made from the answers.
 
 This text is the methodology annex of every report (``method_sections`` hands it over as headings
 and paragraphs); the code below implements it, as pure functions over pandas DataFrames (no
-Flask, no database).
+Flask, no database). A report's annex gives the rules of its round's method only: a section whose
+heading ends "(method 1.0)" or "(method 2.0)", and a paragraph that starts "Method 1.0:" or
+"Method 2.0:", belong to that method alone.
 
 What the scores are
 -------------------
@@ -38,18 +40,21 @@ Every item score runs from 0 to 100.
 * Percentage: the value.
 * Single choice: the score of the chosen option; options form a ladder whose scores never fall,
   and the lowest option ("none") scores 0.
-* Count with a target relative to the region's size: score = min(100, 100 x count / target), with
-  target = max(floor, rho x P^beta), P the region's population in millions on 1 January of the
-  year of the round's reference date (or the latest earlier year known), rho and beta as the item
-  table gives them (method 2.0: beta = 0.5). Counts are asked per period ("in the last 12
+* Method 1.0: Multiple choice: the sum of the chosen options' scores, at most 100.
+* Method 2.0: Count with a target relative to the region's size: score = min(100, 100 x count /
+  target), with target = max(floor, rho x P^beta), P the region's population in millions on 1
+  January of the year of the round's reference date (or the latest earlier year known), rho and
+  beta as the item table gives them (beta = 0.5). Counts are asked per period ("in the last 12
   months" or "since the previous round"), never cumulatively. A population is never guessed: when
   it is missing, the count item is left out whatever the answer (unless an expert scored it),
   and the index's coverage shows it.
 * Count or number with an absolute target: min(100, 100 x value / target).
-* "Don't know" scores 0.
+* Method 1.0: Counts are scored as the questionnaire version asks them, some since 1 January 2021
+  (cumulative), against the absolute targets of the item table, whatever the region's size.
+* Method 2.0: "Don't know" scores 0.
 
-Missing answers, hidden items and "not applicable"
---------------------------------------------------
+Missing answers, hidden items and "not applicable" (method 2.0)
+----------------------------------------------------------------
 
 * A scored item left blank counts as "Don't know" (0) and is flagged as blank: leaving an answer
   out never pays.
@@ -66,12 +71,30 @@ Missing answers, hidden items and "not applicable"
 Each item has a status: value, dk (Don't know), blank, hidden, na_pending, na_accepted or
 na_rejected.
 
+Missing answers, hidden items and "not applicable" (method 1.0)
+----------------------------------------------------------------
+
+Rounds answered on a format-1 questionnaire (version 1) keep that version's item rules.
+
+* A scored item left blank, answered "not applicable" or hidden by its condition is left out of
+  both scores: it neither counts nor scores 0. A hidden item is not among the scored items for
+  coverage.
+* "Not applicable" needs no reason, and no expert accepts or rejects it.
+* An expert's score for an item replaces the item's moderated score.
+* Each aspect is scored from the items of its own section only.
+* Version 1 asks about cooperation with other EU Member States, not with partners outside the
+  Member State, and some of its aspect items are about measures within the region, not about
+  cooperation. Its aspect indices therefore measure more than criterion 7 and are not comparable
+  with those of version 2.
+
 Coverage and aggregation
 ------------------------
 
-* Coverage of an index = the weight of its counted items / the weight of its scored items. Only an
-  accepted "not applicable" (and, in the self-assessed score, a claimed one) lowers it, as does a
-  count item without a population.
+* Coverage of an index = the weight of its counted items / the weight of its scored items.
+* Method 2.0: Only an accepted "not applicable" (and, in the self-assessed score, a claimed one)
+  lowers it, as does a count item without a population.
+* Method 1.0: A blank or "not applicable" item lowers it; an item hidden by its condition is not
+  among the scored items.
 * An index is shown only when 3 x counted weight >= 2 x scored weight (coverage of at least two
   thirds); below that it is "not applicable", never 0.
 * A dimension or aspect score is the weighted mean of its counted items' scores (weights are
@@ -117,15 +140,6 @@ both rounds, never over two different sets of regions: it is the median of the r
 changes, with the panel's size n, and it is not shown for fewer than 5 regions. When the two
 rounds use different questionnaire versions, both rounds are scored on the items the two versions
 share (same item id) under the newer version's rules and homes; such a trend is footnoted.
-
-Questionnaires of format 1 (method 1.0)
----------------------------------------
-
-Rounds answered on a format-1 questionnaire keep that version's item rules: a blank or "not
-applicable" item and an item hidden by its condition are left out (a hidden item is not among the
-scored items for coverage). They use the structure above: the C7 index is the mean of the
-criterion-7 dimensions, each aspect is scored from the items of its own section only, and there is
-no overall score.
 """
 
 from __future__ import annotations
@@ -218,11 +232,37 @@ def canonical_array(values) -> np.ndarray:
 # --- The method text --------------------------------------------------------------------------
 
 
-def method_sections() -> list[tuple[str, list[str]]]:
+_OF_METHOD = re.compile(r"\(method (\d\.\d)\)$")
+_PARAGRAPH_OF_METHOD = re.compile(r"^Method (\d\.\d): ")
+
+
+def method_sections(method: str | None = None) -> list[tuple[str, list[str]]]:
     """The method (this module's docstring) as (heading, paragraphs), plain English text.
 
     A bullet ("* ...") is one paragraph; lines of a paragraph are joined with spaces.
+    :param method: "1.0" or "2.0": that method's rules only (the sections and paragraphs marked
+        for the other left out, the "Method x.y: " of its own paragraphs dropped); None: all.
     """
+    if method is None:
+        return _all_method_sections()
+    chosen = []
+    for heading, paragraphs in _all_method_sections():
+        marked = _OF_METHOD.search(heading)
+        if marked and marked.group(1) != method:
+            continue
+        kept = []
+        for paragraph in paragraphs:
+            of = _PARAGRAPH_OF_METHOD.match(paragraph)
+            if of is None:
+                kept.append(paragraph)
+            elif of.group(1) == method:
+                rest = paragraph[of.end() :]
+                kept.append(rest[:1].upper() + rest[1:])
+        chosen.append((heading, kept))
+    return chosen
+
+
+def _all_method_sections() -> list[tuple[str, list[str]]]:
     text = __doc__ or ""
     lines = text.splitlines()
     sections: list[tuple[str, list[str]]] = []

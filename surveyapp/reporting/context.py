@@ -432,7 +432,7 @@ def method_annex(
         ],
         "sections": [
             {"heading": heading, "paragraphs": list(paragraphs)}
-            for heading, paragraphs in scoring.method_sections()
+            for heading, paragraphs in scoring.method_sections(scoring.method_of(definition))
         ],
         "moderated_items": int(items["expert"].astype(bool).sum()),
         "moderated_assessments": int(
