@@ -7,6 +7,7 @@ Every page, report and message that shows an answer value or a score formats it 
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
@@ -14,6 +15,7 @@ from babel.numbers import (
     NumberFormatError,
     format_decimal,
     format_percent,
+    get_decimal_symbol,
     get_group_symbol,
     parse_decimal,
 )
@@ -72,6 +74,11 @@ def format_percentage(value: int | float | Decimal | None, lang: str | None = No
     return format_percent(as_decimal(value) / 100, locale=_lang(lang), decimal_quantization=False)
 
 
+#: A dot between a group of one to three digits and one of three (1.000, -12.345): the text of a
+#: number whose dot may group thousands or mark decimals.
+_DOT_GROUPED = re.compile(r"[+-]?\d{1,3}(\.\d{3})+")
+
+
 class NumberInputError(ValueError):
     """Text that is not a number written the way the language writes numbers."""
 
@@ -87,6 +94,11 @@ def parse_number(text: str, lang: str | None = None) -> Decimal:
     locale = _lang(lang)
     text = text.strip()
     group = get_group_symbol(locale)
+    if group != "." and get_decimal_symbol(locale) != "." and _DOT_GROUPED.fullmatch(text):
+        # "1.000" where the language writes neither groups nor decimals with a dot: a thousand
+        # as Belgian French or German writes it, or 1 with a decimal point. Babel reads 1, a
+        # thousandth of what was meant; refused, the message shows the language's own form.
+        raise NumberInputError(text)
     if group in SPACES:
         for space in SPACES:
             text = text.replace(space, group)

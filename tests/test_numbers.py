@@ -23,7 +23,7 @@ from surveyapp.assessments.models import Answer, AssessmentState
 from surveyapp.assessments.operations import save_answer
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
-from surveyapp.numbers import format_number, parse_number
+from surveyapp.numbers import NumberInputError, format_number, parse_number
 from surveyapp.questionnaires.loader import load_file
 from surveyapp.questionnaires.types import AnswerError
 
@@ -323,3 +323,38 @@ def test_over_long_text_is_an_error_and_is_kept_in_the_field(client, login, offi
     assert field_error(html, "platform_note") == "Shorten this to 50 characters (it has 60)."
     assert input_value(html, "platform_note") == typed
     assert stored(assessment, "platform_note") is None
+
+
+COMMA_DECIMAL_SPACE_GROUPS = ["fr", "pl", "sv", "cs", "fi", "hu"]
+
+
+@PROPERTY
+@given(
+    number=st.integers(min_value=1000, max_value=10**12),
+    lang=st.sampled_from(COMMA_DECIMAL_SPACE_GROUPS),
+)
+def test_a_thousand_grouped_with_dots_is_never_read_as_a_smaller_number(number, lang):
+    """Belgian French (and a German habit) write a thousand "1.000"; in a language that groups
+    with spaces and marks decimals with a comma, Babel read it as 1, a thousandth of what was
+    meant, and the app saved it without a word. Such text is refused, or read as itself."""
+    text = f"{number:,}".replace(",", ".")
+    try:
+        read = parse_number(text, lang)
+    except NumberInputError:
+        return
+    assert read == number
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("1.5", "fr", Decimal("1.5")),  # one or two decimals, or four: only a decimal point
+        ("2500000.75", "fr", Decimal("2500000.75")),
+        ("1.0001", "pl", Decimal("1.0001")),
+        ("1,5", "fr", Decimal("1.5")),
+        ("1.000", "de", Decimal(1000)),  # where the dot groups, it groups
+        ("1.000", "en", Decimal(1)),  # where the dot is the decimal point, it is one
+    ],
+)
+def test_a_dot_that_can_only_mean_one_thing_is_read(text, lang, expected):
+    assert parse_number(text, lang) == expected
