@@ -42,6 +42,13 @@ def test_region_report_shows_the_engines_numbers(app, world, tmp_path):
     assert format_score(strategy["value"]) in text and "60.0" in text
     assert "Criterion-7 index" in text and "Overall" not in text
     assert "Methodology" in text and "maturity" in text  # the annex's item table
+    # A format-1 round's report says what its aspects and coverage are under method 1.0, not
+    # method 2.0's "how cooperation with partners outside the Member State addresses" them.
+    assert context["annex"]["method_version"] == "1.0"
+    flat = " ".join(text.split())
+    assert "Method 1.0 leaves blank and not applicable answers out" in flat
+    assert "each from the items of its own section" in flat
+    assert "addresses that aspect" not in flat and "Don't know answers" not in flat
     # Regions that did not consent are never named, even as partner suggestions.
     for name in ("La Rioja", "Aragón", "Cantabria", "Asturias", "Norte"):
         assert name not in text
@@ -242,3 +249,14 @@ def test_the_radar_legend_and_scale_are_in_the_region_report_and_on_the_page(
     radar = radar[: radar.index("</svg>")]
     assert 'class="chart-legend"' in radar and "País Vasco" in radar
     assert all(phrase in radar for phrase in words)
+
+
+def test_ids_in_narrow_columns_wrap_between_words_only():
+    """The annex's item table split "par_macro_regional" inside a word ("par_macro_regio nal"):
+    ids and conditions may now wrap after an underscore, and stay escaped."""
+    from surveyapp.reporting.render import breakable
+
+    assert str(breakable("par_macro_regional = <b>")) == (
+        "par_<wbr>macro_<wbr>regional = &lt;b&gt;"
+    )
+    assert str(breakable("maturity")) == "maturity"

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlparse
 import yaml
 from flask_babel import force_locale, gettext, ngettext
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
 
 from surveyapp.numbers import format_change, format_number, format_score
 
@@ -124,7 +125,15 @@ def report_environment(report: ReportDefinition) -> Environment:
     # Scores and their changes: one decimal, half up on the canonical value (METHOD D11).
     environment.filters["score"] = format_score
     environment.filters["change"] = format_change
+    environment.filters["breakable"] = breakable
     return environment
+
+
+def breakable(text) -> Markup:
+    """``text`` escaped, with a line-break opportunity after each underscore: an item id or a
+    condition in a narrow column wraps between its words ("par_macro_|regional"), never inside
+    one."""
+    return Markup(str(escape(text)).replace("_", "_<wbr>"))  # noqa: S704 (escaped above)
 
 
 def render_html(report: ReportDefinition, context: dict, lang: str) -> str:
