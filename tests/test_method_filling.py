@@ -465,3 +465,28 @@ def test_questionnaire_v2_filled_and_submitted(
     check = submit_check(db.session.get(Assessment, assessment.id))
     assert not check.is_blocked and check.without_evidence == ()
     assert submit_assessment(db.session.get(Assessment, assessment.id), officer)
+
+
+def test_a_file_attached_to_a_question_is_its_answers_evidence(client, login, officer, assessment):
+    """An officer attached a document to a question ("What it supports"): the submit still
+    listed the answer as having no evidence, the expert saw "No evidence" and the reports
+    counted it without. A file counts as a typed link or reference does, for that question."""
+    from surveyapp.analysis.frame import load_answers
+    from surveyapp.reviews.queries import item_moderations
+    from tests.test_evidence import PDF, attach
+
+    answer_everything(assessment, officer, maturity=4, has_plan=True)
+    check = submit_check(db.session.get(Assessment, assessment.id))
+    assert [item.id for item in check.without_evidence] == ["maturity", "has_plan"]
+    login(officer)
+    assert attach(client, assessment, "plan.pdf", PDF, item_id="has_plan").status_code == 302
+    db.session.expire_all()
+    current = db.session.get(Assessment, assessment.id)
+    assert [item.id for item in submit_check(current).without_evidence] == ["maturity"]
+    moderations = item_moderations(current)
+    assert moderations["maturity"].evidence_missing
+    assert not moderations["has_plan"].evidence_missing
+    client.post(f"/assessments/{assessment.id}/submit", data={"without_evidence": "yes"})
+    db.session.expire_all()
+    frame = load_answers(assessment.round_id).set_index("item_id")["evidence"]
+    assert bool(frame["has_plan"]) and not bool(frame["maturity"])

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import Text, bindparam, cast, func, literal, select
 
 from surveyapp.assessments.models import COUNTED_STATES, Answer, Assessment, AssessmentState
+from surveyapp.evidence.queries import file_attached
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region, RegionIndicator, RegionPopulation
 from surveyapp.reviews.models import ModeratedScore
@@ -154,23 +155,30 @@ def structural_version() -> tuple:
 
 def load_answers(round_id: int) -> pd.DataFrame:
     """Answers of a round's counted assessments: assessment_id, item_id, value, evidence (bool:
-    a link or reference was given)."""
+    a link or reference was given, or a file is attached to the item)."""
     # The JSON comes back as text and is decoded in one call: row-by-row decoding was half of
     # the load time for a round of 45,000 answers.
     raw = func.coalesce(cast(Answer.value, Text), literal("null"))
     rows = db.session.execute(
-        select(Answer.assessment_id, Answer.item_id, raw, Answer.evidence)
+        select(
+            Answer.assessment_id,
+            Answer.item_id,
+            raw,
+            Answer.evidence,
+            file_attached(Answer.assessment_id, Answer.item_id),
+        )
         .join(Assessment, Assessment.id == Answer.assessment_id)
         .where(Assessment.round_id == round_id, Assessment.state.in_(COUNTED_STATES))
     ).all()
-    frame = _frame(rows, ["assessment_id", "item_id", "value", "evidence"])
+    frame = _frame(rows, ["assessment_id", "item_id", "value", "evidence", "file"])
     if len(frame):
         frame["value"] = json.loads("[" + ",".join(frame["value"]) + "]")
         evidence = frame["evidence"]
-        frame["evidence"] = evidence.notna().to_numpy() & (evidence.astype(str).str.strip() != "")
+        typed = evidence.notna().to_numpy() & (evidence.astype(str).str.strip() != "")
+        frame["evidence"] = typed | frame["file"].astype(bool).to_numpy()
     else:
         frame["evidence"] = frame["evidence"].astype(bool)
-    return frame
+    return frame.drop(columns="file")
 
 
 def _frame(rows: list, columns: list[str]) -> pd.DataFrame:

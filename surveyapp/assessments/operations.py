@@ -16,6 +16,7 @@ from surveyapp.assessments.signals import assessment_submitted, consent_withdraw
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import User
 from surveyapp.db import in_autocommit, leave_autocommit, utcnow
+from surveyapp.evidence.queries import items_with_files
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition, Item
 from surveyapp.questionnaires.types import NOT_APPLICABLE, AnswerError, too_long
@@ -183,6 +184,8 @@ def submit_check(assessment: Assessment) -> SubmitCheck:
     answers = answer_map(assessment)
     values = {item_id: answer.value for item_id, answer in answers.items()}
     method_2 = definition.format >= 2
+    # A file attached to a question is its answer's evidence as much as a typed reference.
+    attached = items_with_files(assessment.id) if method_2 else frozenset()
     unanswered, without_reason, without_evidence, unconfirmed = [], [], [], []
     for item in visible_items(definition, values):
         value = values.get(item.id)
@@ -197,7 +200,12 @@ def submit_check(assessment: Assessment) -> SubmitCheck:
         answer = answers[item.id]
         if value == NOT_APPLICABLE and asks_reason(item) and not answer.na_reason:
             without_reason.append(item)
-        elif item.is_scored and asks_evidence(item, value) and not answer.evidence:
+        elif (
+            item.is_scored
+            and asks_evidence(item, value)
+            and not answer.evidence
+            and item.id not in attached
+        ):
             without_evidence.append(item)
     return SubmitCheck(
         tuple(unanswered), tuple(without_reason), tuple(without_evidence), tuple(unconfirmed)

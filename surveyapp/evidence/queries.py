@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload
 
 from surveyapp.assessments.models import Assessment
@@ -29,4 +29,23 @@ def find_file(assessment: Assessment, file_id: int) -> EvidenceFile | None:
         select(EvidenceFile).where(
             EvidenceFile.id == file_id, EvidenceFile.assessment_id == assessment.id
         )
+    )
+
+
+def items_with_files(assessment_id: int) -> frozenset[str]:
+    """The questions of the response a file is attached to ("What it supports"): their
+    answers have evidence, as much as those with a link or reference typed beside them."""
+    return frozenset(
+        db.session.scalars(
+            select(EvidenceFile.item_id)
+            .where(EvidenceFile.assessment_id == assessment_id, EvidenceFile.item_id.is_not(None))
+            .distinct()
+        )
+    )
+
+
+def file_attached(assessment_id, item_id):
+    """SQL: a file of the assessment is attached to the item (columns or values)."""
+    return exists().where(
+        EvidenceFile.assessment_id == assessment_id, EvidenceFile.item_id == item_id
     )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from surveyapp.assessments.models import Assessment, AssessmentState
 from surveyapp.audit.models import AuditEvent
 from surveyapp.auth.models import Role, User
+from surveyapp.evidence.queries import items_with_files
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition, Item
 from surveyapp.questionnaires.types import DONT_KNOW, NOT_APPLICABLE
@@ -332,6 +333,7 @@ def item_moderations(assessment: Assessment) -> dict[str, ItemModeration]:
     rows = moderated_scores(assessment)
     commented = commented_by_experts(assessment)
     population = population_millions(assessment)
+    attached = items_with_files(assessment.id)
     result = {}
     for item in definition.items:
         if not item.is_scored:
@@ -354,7 +356,10 @@ def item_moderations(assessment: Assessment) -> dict[str, ItemModeration]:
             na_reason=answer.na_reason if answer is not None and status.startswith("na") else None,
             evidence=evidence,
             evidence_url=web_address(evidence),
-            evidence_missing=status == "value" and not evidence and item.asks_evidence(value),
+            evidence_missing=status == "value"
+            and not evidence
+            and item.id not in attached
+            and item.asks_evidence(value),
             self_score=own,
             moderated_score=moderated,
             moderation=row,
