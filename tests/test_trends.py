@@ -120,3 +120,25 @@ def test_snapshot_id_names_the_data_and_the_questionnaire(
     assert queries.snapshot_id(queries.round_scores(round_)) == first  # same data, same id
     resubmitted_with(assessment, "maturity", 4)
     assert queries.snapshot_id(queries.round_scores(round_)) != first
+
+
+def test_a_round_the_region_was_not_validated_in_is_marked_provisional(
+    app, small_questionnaire, create_region, create_assessment, create_user
+):
+    """The region report's "Across rounds" showed a round whose assessment was only submitted
+    beside validated rounds, unmarked."""
+    from surveyapp.analysis.dashboard import region_dashboard
+
+    first = make_round("2025", small_questionnaire, 2025)
+    second = make_round("2026", small_questionnaire, 2026)
+    writer = create_user(email="v@example.org")
+    region = create_region("ES21", "País Vasco")
+    for round_, state in ((first, "submitted"), (second, "validated")):
+        assessment = create_assessment(region=region, round_=round_)
+        save_answer(assessment, "maturity", 3, writer)
+        assessment.state = AssessmentState(state)
+    db.session.commit()
+    trend = queries.trend(second, region.id, "self")
+    assert trend.provisional == frozenset({first.id})
+    shown = region_dashboard(region, second, "en")["trend"]
+    assert shown["rounds"] == ["2025", "2026"] and shown["provisional"] == [True, False]

@@ -685,6 +685,9 @@ def _region_trend(round_, region_id, labels: Labels, definition, column, officer
     )
     return {
         "rounds": names,
+        # Per round: the region's assessment there is submitted, not validated (its scores are
+        # provisional, and are marked so beside the validated rounds').
+        "provisional": [r.id in trend.provisional for r in trend.rounds],
         "rows": rows,
         "chart": chart,
         "cross_version": bool(trend.cross_version),

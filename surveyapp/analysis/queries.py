@@ -523,6 +523,9 @@ class Trend:
     #: True when the rounds use different questionnaire versions: every round is scored on the
     #: items all of them share, under the newest version's rules (footnote it).
     cross_version: bool = False
+    #: The rounds whose scores of the region are provisional: its assessment there counts (it
+    #: was submitted) but the experts have not validated it.
+    provisional: frozenset[int] = frozenset()
 
 
 def shared_item_ids(newer: Definition, older: Definition) -> list[str]:
@@ -576,7 +579,7 @@ def trend(
         common = [i for i in common if i in shared]
     cross = any(not _same_version(result, results[-1]) for result in results[:-1])
     threshold = min_group_size()
-    region_rows, median_rows = {}, {}
+    region_rows, median_rows, provisional = {}, {}, set()
     for r, result in zip(rounds, results, strict=True):
         used = column_for(r) if column_for else column
         scores = rescored(result, newest, common) if cross else result.scores
@@ -584,6 +587,8 @@ def trend(
         focal = assessment_of(result, region_id) if region_id is not None else None
         if focal is not None:
             region_rows[r.id] = indexed[indexed["assessment_id"] == focal][used]
+            if focal not in set(validated_ids(result)):
+                provisional.add(r.id)
         memo_key = ("trend-median", used, threshold, cross, tuple(common) if cross else ())
         if memo_key not in result.memo:
             validated = validated_ids(result)
@@ -594,6 +599,7 @@ def trend(
         region=pd.DataFrame(region_rows).T,
         median=pd.DataFrame(median_rows).T,
         cross_version=cross,
+        provisional=frozenset(provisional),
     )
 
 
