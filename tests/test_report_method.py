@@ -473,6 +473,11 @@ def test_an_officer_before_release_sees_only_the_self_scores(app, method_world):
     assert data["index"]["rank"] is None
     sme = next(row for row in data["aspects"] if row["key"] == "sme_adoption")
     assert sme["value"] == sme["self"] == pytest.approx(20.0)
+    # Validated, not yet released: the ranks wait for the release, not for a validation that
+    # happened (the page said "once the experts have validated the assessment").
+    assert data["validated"] and data["groups"]["withheld_until"] == "release"
+    pending = region_dashboard(method_world["regions"]["DE12"], round_, "en", "self")
+    assert pending["groups"]["withheld_until"] == "validation"
 
 
 # --- defect 14 -----------------------------------------------------------------------------

@@ -378,7 +378,15 @@ def region_dashboard(
         ),
         "groups": _group_table(benchmarks, definition, labels, lang)
         if rank_shown
-        else {"columns": [], "rows": [], "suppressed": [], "withheld": True},
+        else {
+            "columns": [],
+            "rows": [],
+            "suppressed": [],
+            "withheld": True,
+            # Why: the assessment is not validated yet, or (validated) the round's moderated
+            # scores are not released to this reader yet.
+            "withheld_until": "release" if validated else "validation",
+        },
         "similar": similar_statement(results, region.id, lang),
         # C7 dimensions only: the aspects have their own chart.
         "strengths": _extremes(dimensions, strongest=True),
