@@ -358,3 +358,27 @@ def test_a_thousand_grouped_with_dots_is_never_read_as_a_smaller_number(number, 
 )
 def test_a_dot_that_can_only_mean_one_thing_is_read(text, lang, expected):
     assert parse_number(text, lang) == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("99999999999999999999999", "Enter a number of at most 999,999,999,999,999."),
+        ("1e308", "Enter a number of at most 999,999,999,999,999."),
+        ("-1000000000000000", "Enter a number of at least -999,999,999,999,999."),
+    ],
+)
+def test_a_number_too_large_to_keep_is_told_so_at_the_field(
+    client, login, officer, assessment, typed, message
+):
+    """A number beyond what an answer holds was refused with "Enter a number.", which tells
+    whoever typed it that it is not one."""
+    login(officer)
+    response = autosave(client, assessment, "plain_number", [typed])
+    assert response.status_code == 422 and response.json["error"] == message
+    response = post_section(client, assessment, "networks", "plain_number", [typed])
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert field_error(html, "plain_number") == message
+    assert input_value(html, "plain_number") == typed
+    assert stored(assessment, "plain_number") is None

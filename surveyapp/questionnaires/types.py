@@ -496,13 +496,29 @@ class _NumericType(QuestionType):
         if accepts_special(item, value):
             return value
         if not is_number(value):
-            raise AnswerError(_l("Enter a number."))
+            raise AnswerError(_too_large(value) or _l("Enter a number."))
         if item.config.get("integer") and not float(value).is_integer():
             raise AnswerError(self.what_to_type(item))
         message = self.range_error(item, value)
         if message:
             raise AnswerError(message)
         return int(value) if float(value).is_integer() else value
+
+
+#: The largest number an answer holds (checks.is_number: below 1e15 in size).
+LARGEST_NUMBER = 10**15 - 1
+
+
+def _too_large(value: Any) -> str | None:
+    """The range message for a number too large to keep (1e20, 1e308), else None: "Enter a
+    number." would tell whoever typed one that it is not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal) or value != value:
+        return None
+    if value >= LARGEST_NUMBER:
+        return _("Enter a number of at most %(max)s.", max=format_number(LARGEST_NUMBER))
+    if value <= -LARGEST_NUMBER:
+        return _("Enter a number of at least %(min)s.", min=format_number(-LARGEST_NUMBER))
+    return None
 
 
 @register
