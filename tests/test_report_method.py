@@ -260,6 +260,16 @@ def test_an_index_below_coverage_is_not_applicable_never_zero(app, method_world)
     assert mnc["moderated"] is None and mnc["value"] is None and mnc["not_applicable"]
     assert mnc["coverage"] == {"counted": 1, "total": 2, "percent": pytest.approx(100 / 3), "dk": 0}
     assert mnc["coverage_text"] == "1 of 2 items (33 % of weight)"
+    # The C7 index: its items are all its dimensions', its coverage the least covered one's;
+    # the text says so ("k of m items (x % of weight)" read as a miscount).
+    index, dimensions = data["index"], data["dimensions"]
+    assert index["coverage"]["total"] == sum(d["coverage"]["total"] for d in dimensions)
+    least = min(d["coverage"]["percent"] for d in dimensions)
+    assert index["coverage"]["percent"] == pytest.approx(least)
+    assert index["coverage_text"] == (
+        f"{index['coverage']['counted']} of {index['coverage']['total']} items; its least "
+        f"covered dimension {least:.0f} % of its weight"
+    )
     method_world["assessments"]["ES23"].consent_named = True
     db.session.commit()
     wg = working_group_dashboard(method_world["round"], "en")

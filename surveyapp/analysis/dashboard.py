@@ -222,18 +222,34 @@ def _coverage(own: dict | None, column: str) -> dict | None:
     }
 
 
-def coverage_text(coverage: dict | None) -> str:
-    """ "k of m items (x % of weight), d Don't know" as a reader sees it."""
+def coverage_text(coverage: dict | None, index: bool = False) -> str:
+    """ "k of m items (x % of weight), d Don't know" as a reader sees it.
+
+    :param index: the criterion-7 index, whose coverage is its least covered dimension's
+        (METHOD §12) while its items are all its dimensions': said so, or "32 of 33 items (82 %
+        of weight)" reads as a miscount.
+    """
     from surveyapp.numbers import format_number
 
     if not coverage:
         return ""
-    text = _(
-        "%(counted)d of %(total)d items (%(percent)s %% of weight)",
-        counted=coverage["counted"],
-        total=coverage["total"],
-        percent=format_number(coverage["percent"] or 0, digits=0),
-    )
+    percent = format_number(coverage["percent"] or 0, digits=0)
+    counted, total = coverage["counted"], coverage["total"]
+    if index:
+        text = _(
+            "%(counted)d of %(total)d items; its least covered dimension %(percent)s %% of "
+            "its weight",
+            counted=counted,
+            total=total,
+            percent=percent,
+        )
+    else:
+        text = _(
+            "%(counted)d of %(total)d items (%(percent)s %% of weight)",
+            counted=counted,
+            total=total,
+            percent=percent,
+        )
     if coverage["dk"]:
         text += "; " + _("%(num)d Don't know", num=coverage["dk"])
     return text
@@ -290,7 +306,7 @@ def _row(kind, key, own, stats, labels: Labels, column: str, rank_shown: bool) -
         # Below the coverage threshold (accepted N/A): never 0, "not applicable (accepted)".
         "not_applicable": value is None and coverage is not None,
         "coverage": coverage,
-        "coverage_text": coverage_text(coverage),
+        "coverage_text": coverage_text(coverage, index=kind == scoring.INDEX),
         "median": median,
         "q1": _value(stats["q1"]) if quartiles else None,
         "q3": _value(stats["q3"]) if quartiles else None,
