@@ -152,6 +152,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as an aware UTC datetime: SQLite gives back the naive UTC it keeps,
+    PostgreSQL and a value set in this process an aware one."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record) -> None:
     """Every SQLite connection: enforce foreign keys and use the write-ahead log.

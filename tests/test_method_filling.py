@@ -490,3 +490,18 @@ def test_a_file_attached_to_a_question_is_its_answers_evidence(client, login, of
     db.session.expire_all()
     frame = load_answers(assessment.round_id).set_index("item_id")["evidence"]
     assert bool(frame["has_plan"]) and not bool(frame["maturity"])
+
+
+def test_autosave_replies_give_every_time_with_its_offset(client, login, officer, assessment):
+    """A reply's updated_at had "+00:00" when the answer was just written and none when it was
+    read back from SQLite (a conflict's current answer): one format, always with the offset."""
+    from datetime import datetime, timedelta
+
+    login(officer)
+    saved = autosave(client, assessment, "maturity", ["3"], version=0)
+    assert saved.status_code == 200, saved.json
+    db.session.expire_all()  # what follows reads the answer back from the database
+    conflict = autosave(client, assessment, "maturity", ["4"], version=0)
+    assert conflict.status_code == 409
+    for when in (saved.json["updated_at"], conflict.json["current"]["updated_at"]):
+        assert datetime.fromisoformat(when).utcoffset() == timedelta(0), when

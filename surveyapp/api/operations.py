@@ -2,7 +2,7 @@
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import g, request
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from surveyapp.api.models import ApiToken
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import User
 from surveyapp.auth.signals import credentials_withdrawn
-from surveyapp.db import utcnow
+from surveyapp.db import as_utc, utcnow
 from surveyapp.extensions import db
 
 #: Tokens start with this, so leaked ones are easy to recognise (and to search for).
@@ -65,10 +65,6 @@ def revoke_all_tokens(user: User, actor: User | None = None, reason: str | None 
     return len(tokens)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite: naive UTC
-
-
 def user_from_request() -> User | None:
     """The active user whose token is in ``Authorization: Bearer ...``, on API paths only."""
     if not request.path.startswith("/api/"):
@@ -83,7 +79,7 @@ def user_from_request() -> User | None:
     if found.is_expired(now):
         return None
     last = found.last_used_at
-    if last is None or (now - _aware(last)).total_seconds() > 60:
+    if last is None or (now - as_utc(last)).total_seconds() > 60:
         found.last_used_at = now  # written at most once a minute, not on every request
         db.session.commit()
     g.authenticated_by_token = True

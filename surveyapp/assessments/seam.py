@@ -21,7 +21,7 @@ rest of the application has them. Everything else reads and writes through the p
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -33,7 +33,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from surveyapp.assessments.models import Answer, Assessment, SectionAssignment, SectionPresence
 from surveyapp.audit.operations import event_row, logging_insert
 from surveyapp.auth.models import User, region_memberships
-from surveyapp.db import json_rows, json_value, utcnow
+from surveyapp.db import as_utc, json_rows, json_value, utcnow
 from surveyapp.extensions import db
 from surveyapp.notifications.queries import note_unread_notifications, unread_count_of
 from surveyapp.questionnaires.definition import Section
@@ -168,7 +168,7 @@ def _colleagues(rows) -> list[Colleague]:
     found = []
     for name, when in rows or []:
         seen = datetime.fromisoformat(str(when))
-        found.append(Colleague(name, seen if seen.tzinfo else seen.replace(tzinfo=UTC)))
+        found.append(Colleague(name, as_utc(seen)))
     return sorted(found, key=lambda c: c.seen_at, reverse=True)
 
 

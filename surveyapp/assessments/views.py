@@ -85,7 +85,7 @@ from surveyapp.assessments.sharing import (
 )
 from surveyapp.audit.security_log import security_event
 from surveyapp.bounds import db_int
-from surveyapp.db import autocommit, utcnow
+from surveyapp.db import as_utc, autocommit, utcnow
 from surveyapp.errors import keeps_expired_posts
 from surveyapp.extensions import db
 from surveyapp.forms import show_at_field
@@ -629,7 +629,8 @@ def _answer_json(item, answer: dict | None) -> dict:
         "evidence": answer["evidence"],
         "version": answer["version"],
         "updated_by": changed_by,
-        "updated_at": answer["updated_at"].isoformat(),
+        # With its offset whether the answer was read back (SQLite: naive UTC) or just written.
+        "updated_at": as_utc(answer["updated_at"]).isoformat(),
         "carried": answer["carried"],
     }
 
