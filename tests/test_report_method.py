@@ -464,6 +464,11 @@ def test_the_region_report_shows_self_and_moderated_side_by_side_and_no_rank_bef
     )
     assert re.search(r"Self-\s?assessed\s+Moderated", text)
     assert "An expert reviewed" in text or "set, decided or confirmed by an expert" in text
+    # Each item an expert changed, with both scores and the rationale (the summary's "changed
+    # 1" named none of them, and the moderated score could not be followed).
+    changes = validated["moderation"]["changes"]
+    assert [(c["self"], c["moderated"]) for c in changes] == [(20.0, 60.0)]
+    assert "The items an expert changed" in text and "Evidence of a running programme." in text
     assert "Percentile rank" in text
 
     pending = method_world["regions"]["DE12"]  # submitted, not validated

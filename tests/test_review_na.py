@@ -381,6 +381,7 @@ def test_the_moderation_summary(app, login, world):
         "scored": 6,
         "changed": 0,
         "mean_abs_change": 0.0,
+        "changes": [],
     }
     set_moderated_score(assessment, "plan", 80, "A budget line exists.", emil)  # 60 -> 80
     confirm_item(assessment, "has_unit", emil)  # 100 = 100
@@ -392,7 +393,15 @@ def test_the_moderation_summary(app, login, world):
     db.session.commit()
     summary = moderation_summary(fresh(assessment))
     # Both scores on plan (60/80), has_unit (100/100), partners (0/0), untouched (40/40).
+    changes = summary.pop("changes")
     assert summary == {"reviewed": 5, "scored": 6, "changed": 2, "mean_abs_change": 5.0}
+    # The changed items themselves, with both scores and the rationale (the region report
+    # lists them: a reader follows the moderated score from the self score).
+    assert [(c["item"].id, c["moderated"], c["rationale"]) for c in changes] == [
+        ("plan", 80, "A budget line exists."),
+        ("mnc_programme", 0, "One exists."),
+    ]
+    assert changes[0]["self"] == 60
 
     emil_client = client_for(app, login, emil)
     page = text_of(emil_client.get(f"/reviews/{assessment.id}/sections/basics").text)
@@ -405,12 +414,9 @@ def test_the_moderation_summary(app, login, world):
     assert (row("plan").score, row("plan").confirmed) == (None, True)
     withdraw_moderation(fresh(assessment), "has_unit", emil)
     db.session.commit()
-    assert moderation_summary(fresh(assessment)) == {
-        "reviewed": 4,
-        "scored": 6,
-        "changed": 1,
-        "mean_abs_change": 0.0,
-    }
+    summary = moderation_summary(fresh(assessment))
+    assert [c["item"].id for c in summary.pop("changes")] == ["mnc_programme"]
+    assert summary == {"reviewed": 4, "scored": 6, "changed": 1, "mean_abs_change": 0.0}
 
 
 @pytest.mark.parametrize("who", ["officer", "erika", "admin"])

@@ -318,8 +318,9 @@ def _row(kind, key, own, stats, labels: Labels, column: str, rank_shown: bool) -
     }
 
 
-def _moderation(assessment_id: int) -> dict | None:
-    """How much of the assessment an expert reviewed and changed (None if not available)."""
+def _moderation(assessment_id: int, lang: str) -> dict | None:
+    """How much of the assessment an expert reviewed and changed (None if not available), and
+    the changed items as plain data (their question in ``lang``)."""
     from surveyapp.assessments.models import Assessment
     from surveyapp.extensions import db
 
@@ -328,7 +329,20 @@ def _moderation(assessment_id: int) -> dict | None:
     except ImportError:  # the reviews package does not offer it (yet)
         return None
     assessment = db.session.get(Assessment, assessment_id)
-    return dict(moderation_summary(assessment)) if assessment is not None else None
+    if assessment is None:
+        return None
+    summary = dict(moderation_summary(assessment))
+    summary["changes"] = [
+        {
+            "id": change["item"].id,
+            "text": change["item"].localized("text", lang),
+            "self": change["self"],
+            "moderated": change["moderated"],
+            "rationale": change["rationale"],
+        }
+        for change in summary.get("changes", [])
+    ]
+    return summary
 
 
 def region_dashboard(
@@ -375,7 +389,7 @@ def region_dashboard(
     index = row(scoring.INDEX, scoring.C7)
     dimensions = [row(scoring.DIMENSION, g.id) for g in c7_dimensions(definition)]
     aspects = [row(scoring.ASPECT, g.id) for g in definition.aspects]
-    moderation = _moderation(focal) if moderated_visible else None
+    moderation = _moderation(focal, lang) if moderated_visible else None
     return context | {
         "available": True,
         "questionnaire": definition.localized("title", lang),

@@ -381,6 +381,18 @@ def summarize(items: list[ItemModeration]) -> dict:
         "scored": len(items),
         "changed": sum(i.changed for i in items),
         "mean_abs_change": math.fsum(differences) / len(differences) if differences else None,
+        # Each changed item with both scores and the expert's rationale, in questionnaire
+        # order: what a reader needs to follow the moderated score from the self score.
+        "changes": [
+            {
+                "item": i.item,
+                "self": i.self_score,
+                "moderated": i.moderated_score,
+                "rationale": (i.moderation.rationale or "") if i.moderation is not None else "",
+            }
+            for i in items
+            if i.changed
+        ],
     }
 
 
