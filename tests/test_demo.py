@@ -19,6 +19,7 @@ from surveyapp.challenges.models import ChallengeTag
 from surveyapp.demo.operations import (
     DEMO_POPULATION_RANGES,
     DEMO_POPULATION_SOURCE,
+    REVIEW_LINES,
     _Profile,
 )
 from surveyapp.extensions import db
@@ -209,6 +210,12 @@ def test_reviewed_assessments_carry_a_review(cli):
             )
             if changed or score.na_decision == "rejected":
                 assert score.rationale, (assessment.id, score.item_id)
+            # A raised score is not justified with a reason for lowering it (a reviewer of
+            # the demo's region report read "raised 80 -> 100: describes intentions").
+            own = self_score(assessment, score.item_id)
+            if changed and own is not None and score.score > own:
+                lowering = {line[2] for line in REVIEW_LINES}
+                assert score.rationale not in lowering, (assessment.id, score.item_id)
         comments = db.session.scalars(
             select(ItemComment).filter_by(assessment_id=assessment.id)
         ).all()

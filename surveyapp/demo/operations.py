@@ -676,22 +676,26 @@ def _write_trail(events: list[dict]) -> None:
     log_events(events)
 
 
-#: What the demo expert says: (comment, officer's reply, rationale for a lower score).
+#: What the demo expert says: (comment, officer's reply, rationale for a lower score,
+#: rationale for a higher one).
 REVIEW_LINES = [
     (
         "Is this measure funded in the current programme, or only planned?",
         "It is funded: see the 2025 call under Priority 1, budget line 1.2.",
         "The measure is announced but not yet budgeted.",
+        "The 2025 call funds the measure: it runs, beyond the level chosen.",
     ),
     (
         "Please add a link to the document that describes this.",
         "Added the link to the action plan, page 14.",
         "The evidence describes intentions rather than practice.",
+        "The action plan shows the measure in practice with partners, beyond the level chosen.",
     ),
     (
         "Which partner regions does this involve?",
         "Three partners so far, listed in the project fiche.",
         "Only one partnership is active; the level describes several.",
+        "Three partnerships are active, as the next level describes.",
     ),
 ]
 #: Title, critical aspects and keywords the demo expert gives each demo good-practice text.
@@ -754,8 +758,10 @@ def _add_review(
         if own is None:
             continue
         moderated.add(item.id)
-        comment, reply, rationale = rng.choice(REVIEW_LINES)
+        comment, reply, lower_reason, higher_reason = rng.choice(REVIEW_LINES)
         lower = max(0.0, min(100.0, own + rng.choice([-20, -20, 20])))
+        # A raised score is not justified with a reason for lowering it.
+        rationale = higher_reason if lower > own else lower_reason
         trail.append(
             _event(assessment, stamp, "score.moderated", expert, item_id=item.id, new_value=lower)
         )
