@@ -74,9 +74,10 @@ def format_percentage(value: int | float | Decimal | None, lang: str | None = No
     return format_percent(as_decimal(value) / 100, locale=_lang(lang), decimal_quantization=False)
 
 
-#: A dot between a group of one to three digits and one of three (1.000, -12.345): the text of a
-#: number whose dot may group thousands or mark decimals.
-_DOT_GROUPED = re.compile(r"[+-]?\d{1,3}(\.\d{3})+")
+#: A dot between a group of one to three digits (not a lone 0) and one of three (1.000,
+#: -12.345): the text of a number whose dot may group thousands or mark decimals. After a lone 0
+#: ("0.500") it can only mark decimals.
+_DOT_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(\.\d{3})+")
 
 
 class NumberInputError(ValueError):

@@ -351,6 +351,8 @@ def test_a_thousand_grouped_with_dots_is_never_read_as_a_smaller_number(number, 
         ("1.5", "fr", Decimal("1.5")),  # one or two decimals, or four: only a decimal point
         ("2500000.75", "fr", Decimal("2500000.75")),
         ("1.0001", "pl", Decimal("1.0001")),
+        ("0.500", "fr", Decimal("0.5")),  # after a lone 0 a dot groups nothing
+        ("-0.250", "sv", Decimal("-0.25")),
         ("1,5", "fr", Decimal("1.5")),
         ("1.000", "de", Decimal(1000)),  # where the dot groups, it groups
         ("1.000", "en", Decimal(1)),  # where the dot is the decimal point, it is one
