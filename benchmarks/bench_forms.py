@@ -58,6 +58,11 @@ OFFICER = "officer@demo.example"
 #: replayed cookie that is never renewed would have every request of a run longer than that
 #: sign and set the cookie again, which no browser does.
 PAGE_LUA = """
+-- wrk builds a script's request once unless the script makes each one: made here, each request
+-- carries the headers as the last reply left them.
+function request()
+  return wrk.format()
+end
 function response(status, headers, body)
   local cookie = headers["Set-Cookie"]
   if cookie then wrk.headers["Cookie"] = string.match(cookie, "^[^;]+") end
