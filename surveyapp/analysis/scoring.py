@@ -38,8 +38,9 @@ Every item score runs from 0 to 100.
 * Scale 0-5: 20 times the level.
 * Yes/no: yes 100, no 0.
 * Percentage: the value.
-* Single choice: the score of the chosen option; options form a ladder whose scores never fall,
-  and the lowest option ("none") scores 0.
+* Single choice: the score of the chosen option, as the item table gives it.
+* Method 2.0: The options of a single choice form a ladder whose scores never fall, and the
+  lowest option ("none") scores 0.
 * Method 1.0: Multiple choice: the sum of the chosen options' scores, at most 100.
 * Method 2.0: Count with a target relative to the region's size: score = min(100, 100 x count /
   target), with target = max(floor, rho x P^beta), P the region's population in millions on 1
@@ -79,7 +80,8 @@ Rounds answered on a format-1 questionnaire (version 1) keep that version's item
 * A scored item left blank, answered "not applicable" or hidden by its condition is left out of
   both scores: it neither counts nor scores 0. A hidden item is not among the scored items for
   coverage.
-* "Not applicable" needs no reason, and no expert accepts or rejects it.
+* "Not applicable" needs no reason. An expert may accept it (the item stays left out) or reject
+  it with the score the item earns.
 * An expert's score for an item replaces the item's moderated score.
 * Each aspect is scored from the items of its own section only.
 * Version 1 asks about cooperation with other EU Member States, not with partners outside the
@@ -429,7 +431,7 @@ def item_scores(
     """Every scored item of every assessment, with its status and its two scores.
 
     :param answers: columns assessment_id, item_id, value (the stored JSON value) and optionally
-        evidence (bool: a link or reference was given).
+        evidence (bool: a link or reference was given, or a file is attached to the item).
     :param moderated: optional columns assessment_id, item_id, score (the expert's score or
         NaN/None), and optionally na_decision ("accepted"/"rejected"/None) and confirmed (bool).
     :param populations: assessment id -> inhabitants (NaN or absent: unknown), for counts with a
