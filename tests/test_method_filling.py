@@ -485,7 +485,7 @@ def test_a_file_attached_to_a_question_is_its_answers_evidence(client, login, of
     assert [item.id for item in submit_check(current).without_evidence] == ["maturity"]
     moderations = item_moderations(current)
     assert moderations["maturity"].evidence_missing
-    assert not moderations["has_plan"].evidence_missing
+    assert not moderations["has_plan"].evidence_missing and moderations["has_plan"].evidence_file
     client.post(f"/assessments/{assessment.id}/submit", data={"without_evidence": "yes"})
     db.session.expire_all()
     frame = load_answers(assessment.round_id).set_index("item_id")["evidence"]

@@ -301,7 +301,9 @@ def openapi_document() -> dict:
                 },
             ),
             "/rounds/{round_id}/regions/{code}/partners": _get(
-                "Suggested partner regions (named only with consent)",
+                "Suggested partner regions (named only with consent); each one's match and "
+                "its two parts (shared, complementarity) run from 0 to 100, unrounded as "
+                "every score of the API",
                 [
                     _ROUND,
                     _CODE,

@@ -219,6 +219,8 @@ class ItemModeration:
     evidence_url: str | None
     #: The answer asks for evidence (levels 3-5, a scored "yes") and has none.
     evidence_missing: bool
+    #: A file of the response is attached to the item ("What it supports"): evidence too.
+    evidence_file: bool
     #: The region's own item score (None: left out of the self score).
     self_score: float | None
     #: The item score after moderation (None: left out of the moderated score).
@@ -360,6 +362,7 @@ def item_moderations(assessment: Assessment) -> dict[str, ItemModeration]:
             and not evidence
             and item.id not in attached
             and item.asks_evidence(value),
+            evidence_file=item.id in attached,
             self_score=own,
             moderated_score=moderated,
             moderation=row,
