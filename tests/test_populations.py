@@ -350,3 +350,44 @@ def test_admin_round_reference_date_form_and_page(client, login, create_user, sm
     round_ = db.session.get(Round, round_.id)
     assert round_.reference_date is None and round_.reference_day == date(2027, 11, 30)
     assert "(the closing day)" in client.get(f"/admin/rounds/{round_.id}").get_data(as_text=True)
+
+
+def test_a_reference_date_after_the_close_is_refused_at_its_field(
+    client, login, create_user, small_questionnaire
+):
+    """A round from September to November 2027 was planned with a reference date in 2030, in
+    silence: its counts would cover months no answer can know. Refused where it is typed, on
+    the round form, on the change of date and by the operation the CLI uses."""
+    from surveyapp.rounds.operations import ReferenceDateAfterClose, create_round
+
+    login(create_user(email="admin@example.org", role=Role.admin))
+    plan = {
+        "name": "2027 autumn",
+        "questionnaire": small_questionnaire.id,
+        "opens_on": "2027-09-01",
+        "closes_on": "2027-11-30",
+        "reference_date": "2030-01-01",
+    }
+    response = client.post("/admin/rounds", data=plan)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "The reference date cannot come after the round closes (Nov 30, 2027)" in page
+    assert db.session.scalar(select(Round).filter_by(name="2027 autumn")) is None
+    response = client.post("/admin/rounds", data={**plan, "reference_date": "2027-11-30"})
+    assert response.status_code == 302
+    round_ = db.session.scalar(select(Round).filter_by(name="2027 autumn"))
+    response = client.post(
+        f"/admin/rounds/{round_.id}/reference-date", data={"reference_date": "2028-01-01"}
+    )
+    assert response.status_code == 422
+    assert "cannot come after the round closes" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Round, round_.id).reference_date == date(2027, 11, 30)
+    with pytest.raises(ReferenceDateAfterClose):
+        create_round(
+            "2028 spring",
+            small_questionnaire,
+            date(2028, 3, 1),
+            date(2028, 5, 31),
+            reference_date=date(2028, 6, 1),
+        )

@@ -1,3 +1,5 @@
+from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -61,6 +63,19 @@ class RoundForm(FlaskForm):
     def validate_closes_on(self, field):
         if self.opens_on.data and field.data and field.data < self.opens_on.data:
             raise ValidationError(_l("The round cannot close before it opens."))
+
+    def validate_reference_date(self, field):
+        if field.data and self.closes_on.data and field.data > self.closes_on.data:
+            raise ValidationError(reference_date_after_close(self.closes_on.data))
+
+
+def reference_date_after_close(closes_on) -> str:
+    """The message at the reference date's field when it comes after the round closes."""
+    return _(
+        "The reference date cannot come after the round closes (%(date)s): its counts would "
+        "cover months no answer can know.",
+        date=format_date(closes_on),
+    )
 
 
 class ReferenceDateForm(FlaskForm):

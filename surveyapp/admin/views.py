@@ -17,6 +17,7 @@ from surveyapp.admin.forms import (
     RoundForm,
     UserFilterForm,
     UserForm,
+    reference_date_after_close,
 )
 from surveyapp.assessments.models import Assessment
 from surveyapp.auth import two_factor
@@ -46,6 +47,7 @@ from surveyapp.regions.queries import find_region, populations_of
 from surveyapp.rounds.models import InvalidRoundTransition, Round, RoundState
 from surveyapp.rounds.operations import (
     PopulationsMissing,
+    ReferenceDateAfterClose,
     RoundError,
     close_round,
     create_round,
@@ -329,6 +331,10 @@ def change_reference_date(round_id: int):
         return _render_round(round_, form, status=422)
     try:
         set_reference_date(round_, form.reference_date.data, current_user)
+    except ReferenceDateAfterClose:
+        db.session.rollback()
+        form.reference_date.errors.append(reference_date_after_close(round_.closes_on))
+        return _render_round(db.session.get(Round, round_id), form, status=422)
     except RoundError:
         db.session.rollback()
         form.reference_date.errors.append(_("A closed round keeps its reference date."))

@@ -20,6 +20,19 @@ class RoundError(ValueError):
     """A round cannot be created or changed as asked."""
 
 
+class ReferenceDateAfterClose(RoundError):
+    """The day a round's answers describe cannot come after the round closes: its counts would
+    cover months no answer could know."""
+
+
+def check_reference_date(reference_date: date | None, closes_on: date) -> None:
+    """:raises ReferenceDateAfterClose: ``reference_date`` is after ``closes_on``."""
+    if reference_date is not None and reference_date > closes_on:
+        raise ReferenceDateAfterClose(
+            f"the reference date ({reference_date}) is after the round closes ({closes_on})"
+        )
+
+
 class PopulationsMissing(RoundError):
     """The round scores counts relative to region size and some participating regions have no
     population for its reference year or earlier; ``regions`` lists them, by code."""
@@ -58,6 +71,7 @@ def create_round(
         raise RoundError("the round's name must be at most 100 characters, on one line")
     if closes_on < opens_on:
         raise RoundError(f"the round closes ({closes_on}) before it opens ({opens_on})")
+    check_reference_date(reference_date, closes_on)
     if db.session.scalar(select(Round.id).filter_by(name=name)) is not None:
         raise RoundError(f"a round named {name!r} already exists")
     round_ = Round(
@@ -147,6 +161,7 @@ def set_reference_date(round_: Round, reference_date: date | None, actor: User |
     """
     if round_.state == RoundState.closed:
         raise RoundError(f"round {round_.name!r} is closed: its reference date stays")
+    check_reference_date(reference_date, round_.closes_on)
     old = round_.reference_day
     round_.reference_date = reference_date
     if round_.reference_day != old:
