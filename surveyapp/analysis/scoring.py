@@ -112,7 +112,10 @@ Precision
 Scores are computed in double precision from unrounded inputs. Comparisons, ties, ranks and
 thresholds use the canonical value: the number written with its shortest decimal digits, rounded
 to 9 decimals (half to even). Scores are displayed with one decimal, rounded half away from zero
-on the canonical value: 40.25 shows as 40.3 and a change of 63.05 - 60.2 as +2.9.
+on the canonical value: 40.25 shows as 40.3 and a change of 63.05 - 60.2 as +2.9. Every figure
+derived from scores (a gap to the median, a change, a partner's match as the mean of its two
+parts) is computed from the unrounded values and then rounded on its own, so it can differ by
+0.1 from the same sum worked out on the printed figures.
 
 Comparison with peers
 ---------------------
