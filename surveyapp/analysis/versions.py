@@ -13,6 +13,7 @@ from flask import has_request_context, request
 from sqlalchemy import BigInteger, cast, func, select
 
 from surveyapp.assessments.models import COUNTED_STATES, Assessment
+from surveyapp.db import as_utc
 from surveyapp.extensions import db
 from surveyapp.regions.models import RegionPopulation
 from surveyapp.regions.queries import peer_attributes_key
@@ -135,7 +136,6 @@ def changed_at(key: tuple) -> datetime | None:
             moment = datetime.fromisoformat(str(text))
         except ValueError:
             continue
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
+        moment = as_utc(moment)
         times.append(moment.astimezone(UTC))
     return max(times) if times else None

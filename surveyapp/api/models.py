@@ -1,12 +1,12 @@
 """Personal API tokens: only a hash is stored; the token itself is shown once."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from surveyapp.auth.models import User
-from surveyapp.db import CleanString, UTCDateTime, utcnow
+from surveyapp.db import CleanString, UTCDateTime, as_utc, utcnow
 from surveyapp.extensions import db
 
 
@@ -33,7 +33,7 @@ class ApiToken(db.Model):
         expires = self.expires_at
         if expires is None:
             return False
-        return (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) <= now  # SQLite: naive
+        return as_utc(expires) <= now  # SQLite: naive
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} {self.name!r} user={self.user_id}>"

@@ -25,6 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from surveyapp.addresses import counted_address
 from surveyapp.auth.models import SignInFailure
 from surveyapp.auth.queries import normalize_email
+from surveyapp.db import as_utc
 from surveyapp.extensions import db
 
 #: The time now, in seconds (replaced by a hand-moved clock in the tests).
@@ -78,7 +79,7 @@ class DatabaseStore:
         until = db.session.scalar(select(SignInFailure.blocked_until).filter_by(key=key))
         if until is None:
             return 0.0
-        return (until if until.tzinfo else until.replace(tzinfo=UTC)).timestamp()
+        return as_utc(until).timestamp()
 
     def failed(self, key: str, now: float, policy: Policy) -> int:
         moment = _datetime(now)

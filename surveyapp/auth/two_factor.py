@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import secrets
 import time
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import pyotp
 import segno
@@ -23,7 +23,7 @@ from surveyapp.auth.models import RecoveryCode, User
 from surveyapp.auth.operations import end_all_sessions
 from surveyapp.auth.sealing import SealError, is_sealed, needs_resealing, seal, unseal
 from surveyapp.auth.signals import account_changed, credentials_withdrawn
-from surveyapp.db import utcnow
+from surveyapp.db import as_utc, utcnow
 from surveyapp.extensions import db
 
 #: How many recovery codes a user gets at a time.
@@ -253,8 +253,7 @@ def code_wait(user: User) -> int:
     until = user.totp_blocked_until
     if until is None:
         return 0
-    if until.tzinfo is None:  # SQLite keeps naive UTC
-        until = until.replace(tzinfo=UTC)
+    until = as_utc(until)  # SQLite keeps naive UTC
     return max(0, int((until - utcnow()).total_seconds() + 0.999))
 
 
