@@ -160,3 +160,38 @@ def test_the_users_list_filters_by_text_role_and_status(app, login, create_user,
     page = client.get("/admin/users", query_string={"q": "nobody"}).text
     assert "No account matches these filters." in page
     assert 'value="nobody"' in page  # what was typed stays in the box
+
+
+def test_the_rounds_table_counts_the_submitted_assessments_the_close_page_counts(
+    app, login, create_user, create_region, create_round, create_assessment
+):
+    """An assessment the experts sent back for changes was submitted once (it has a submission
+    time) and is the region's to change again: the rounds table does not count it, as the close
+    page, the publication and the benchmarks do not."""
+    import re
+    from datetime import UTC, datetime
+
+    from surveyapp.assessments.models import AssessmentState
+
+    client = admin_client(app, login, create_user)
+    round_ = create_round()
+    once = datetime(2026, 3, 1, tzinfo=UTC)
+    states = [
+        AssessmentState.draft,
+        AssessmentState.changes_requested,
+        AssessmentState.submitted,
+        AssessmentState.under_review,
+        AssessmentState.validated,
+    ]
+    for number, state in enumerate(states):
+        assessment = create_assessment(create_region(f"ES{number}1", f"R{number}"), round_, state)
+        if state != AssessmentState.draft:
+            assessment.submitted_at = once
+    db.session.commit()
+    row = re.search(
+        rf">{round_.name}</a></td>.*?<td class=\"number\">(\d+)</td>",
+        client.get("/admin/rounds").text,
+        re.S,
+    )
+    assert row and int(row.group(1)) == 3
+    assert "3 assessments are submitted." in client.get(f"/admin/rounds/{round_.id}/close").text

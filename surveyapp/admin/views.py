@@ -19,7 +19,6 @@ from surveyapp.admin.forms import (
     UserForm,
     reference_date_after_close,
 )
-from surveyapp.assessments.models import Assessment
 from surveyapp.auth import two_factor
 from surveyapp.auth.models import Role, User
 from surveyapp.auth.operations import (
@@ -225,20 +224,15 @@ def list_rounds_page():
             "success",
         )
         return redirect(url_for(".list_rounds_page"))
-    counts = dict(
-        db.session.execute(
-            select(Assessment.round_id, func.count())
-            .where(Assessment.submitted_at.is_not(None))
-            .group_by(Assessment.round_id)
-        ).all()
-    )
     rounds = list_rounds()
+    # The figure the close page, the publication and the benchmarks count: submitted, under
+    # review and validated (an assessment sent back for changes was submitted once, and is not).
     counted = counted_assessments([r.id for r in rounds])
     return render_template(
         "admin/rounds.html",
         rounds=rounds,
         form=form,
-        submitted=counts,
+        submitted=counted,
         publications={p.round_id: p for p in db.session.scalars(select(Publication))},
         publish_blockers={r.id: publish_blocker(r, counted.get(r.id, 0)) for r in rounds},
     ), (422 if form.errors else 200)
