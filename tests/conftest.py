@@ -273,8 +273,10 @@ def live_server(app):
     thread.join()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium for a module's tests (starting one takes about half a second); each test
+    opens its own context (the page fixture), so no cookie or storage passes between tests."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail(f"Chromium is required in CI and was not found at {CHROMIUM}")
@@ -283,6 +285,16 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _browser_contexts_closed(request):
+    """After each test, the contexts it opened in the module's Chromium are closed: a page left
+    open would go on running its scripts in the tests that follow."""
+    yield
+    if "browser" in request.fixturenames:
+        for context in request.getfixturevalue("browser").contexts:
+            context.close()
 
 
 @pytest.fixture
