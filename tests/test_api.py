@@ -99,7 +99,11 @@ def test_benchmark_figures_match_the_engine(app, world, create_user, token_for):
     body = client.get(url(world, "/regions/ES21/benchmark"), headers=headers).json
     assert set(body["scores"]) <= {"index", "dimension", "aspect"}
     assert "overall" not in body["scores"] and "c7" in body["scores"]["index"]
-    assert body["validated"] is True and body["peers"] == {"validated": 6, "left_out": 0}
+    assert body["validated"] is True and body["peers"] == {
+        "validated": 6,
+        "left_out": 0,
+        "validated_late": 0,
+    }
     # strategy: maturity 1 (20, weight 2) and budget share 40.25 (weight 1) of weight 4.
     strategy = body["scores"]["dimension"]["strategy"]
     assert strategy["self"] == strategy["moderated"] == pytest.approx((2 * 20 + 40.25) / 3)
@@ -147,7 +151,7 @@ def test_quartiles_from_ten_regions_and_only_validated_ones(
     client = app.test_client()
     headers = token_for(create_user(email="e@example.org", role=Role.expert))
     body = client.get(url(world, "/groups/all"), headers=headers).json
-    assert body["peers"] == {"validated": 10, "left_out": 2}
+    assert body["peers"] == {"validated": 10, "left_out": 2, "validated_late": 0}
     statistics = body["statistics"]
     strategy = statistics["dimension"]["strategy"]
     # Ten validated regions: quartiles shown; the two submitted ones are left out.

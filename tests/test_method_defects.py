@@ -184,7 +184,7 @@ def test_defect_13_peer_statistics_count_validated_only_and_say_how_many_were_le
         regions.append(region)
     db.session.commit()
     results = queries.round_scores(round_)
-    assert queries.peer_counts(results) == {"validated": 5, "left_out": 2}
+    assert queries.peer_counts(results) == {"validated": 5, "left_out": 2, "validated_late": 0}
     assert results.assessments["validated"].sum() == 5
     benchmark = queries.region_benchmark(results, regions[0].id)
     everyone = next(b for b in benchmark if b.group.kind == peers.ALL)

@@ -367,13 +367,17 @@ def region_dashboard(
         return context | {"available": False}
     definition = results.definition
     labels = labels_of(definition, lang)
-    state = results.assessments.set_index("assessment_id").loc[focal, "state"]
+    own = results.assessments.set_index("assessment_id").loc[focal]
+    state = own["state"]
     validated = str(state) == VALIDATED
+    # Validated after the round closed: the round's figures, frozen then, do not count it, so
+    # it has no rank among them (METHOD §12); its own scores are validated all the same.
+    late = bool(own["validated_late"])
     moderated_visible = column == "moderated"
     # Before validation the region sees its self scores beside the validated peers' median,
     # labelled provisional, with no rank (METHOD §6, D13).
     shown = column if validated else "self"
-    rank_shown = validated and moderated_visible
+    rank_shown = validated and moderated_visible and not late
     own_rows = records(
         results.scores[results.scores["assessment_id"] == focal].set_index(["kind", "key"])
     )
@@ -413,9 +417,9 @@ def region_dashboard(
             "rows": [],
             "suppressed": [],
             "withheld": True,
-            # Why: the assessment is not validated yet, or (validated) the round's moderated
-            # scores are not released to this reader yet.
-            "withheld_until": "release" if validated else "validation",
+            # Why: the assessment is not validated yet, or was validated after the round closed,
+            # or (validated) the round's moderated scores are not released to this reader yet.
+            "withheld_until": "validation" if not validated else ("never" if late else "release"),
         },
         "similar": similar_statement(results, region.id, lang),
         # C7 dimensions only: the aspects have their own chart.
@@ -794,8 +798,11 @@ def working_group_dashboard(
     threshold = queries.min_group_size()
     assessments = results.assessments
     is_validated = assessments["validated"].astype(bool)
+    # Validated after the round closed: counted neither as validated (the round's figures were
+    # frozen when it closed) nor as awaiting validation.
+    is_late = assessments["validated_late"].astype(bool)
     validated = assessments[is_validated]
-    pending = assessments[~is_validated]
+    pending = assessments[~is_validated & ~is_late]
     ids = list(validated["assessment_id"])
     main = _series(results, ids, column, threshold, definition, labels)
     submitted = (
@@ -820,6 +827,7 @@ def working_group_dashboard(
             "validated": len(validated),
             "left_out": len(pending),
             "left_out_by_state": left_out,
+            "validated_late": int(is_late.sum()),
             "countries": int(validated["country"].nunique()),
             "named": int(validated["consent_named"].sum()),
             "states": {

@@ -2,6 +2,8 @@
 
 Only assessments a region has submitted count: submitted, under review and validated ones.
 Drafts and assessments sent back for changes (being reworked by the region) never reach a frame.
+A round's figures are frozen when it closes (METHOD §12): an assessment an expert validated after
+that is ``validated_late``, not ``validated``, and its round's peer figures leave it out.
 Nothing here computes a score: :mod:`scoring` takes these frames as they are.
 """
 
@@ -14,10 +16,12 @@ import pandas as pd
 from sqlalchemy import Text, bindparam, cast, func, literal, select
 
 from surveyapp.assessments.models import COUNTED_STATES, Answer, Assessment, AssessmentState
+from surveyapp.db import as_utc
 from surveyapp.evidence.queries import file_attached
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region, RegionIndicator, RegionPopulation
 from surveyapp.reviews.models import ModeratedScore
+from surveyapp.rounds.models import Round
 
 ASSESSMENT_COLUMNS = [
     "assessment_id",
@@ -30,6 +34,8 @@ ASSESSMENT_COLUMNS = [
     "country",
     "category",
     "partnerships",
+    "state_changed_at",
+    "closed_at",
 ]
 
 
@@ -49,8 +55,11 @@ def _assessments_statement():
             Region.country,
             Region.category,
             Region.thematic_partnerships,
+            Assessment.state_changed_at,
+            Round.closed_at,
         )
         .join(Region, Region.id == Assessment.region_id)
+        .join(Round, Round.id == Assessment.round_id)
         .where(
             Assessment.round_id.in_(bindparam("round_ids", expanding=True)),
             Assessment.state.in_(COUNTED_STATES),
@@ -68,8 +77,14 @@ def load_assessments(round_ids: list[int]) -> pd.DataFrame:
     frame["state"] = frame["state"].map(str)
     frame["category"] = frame["category"].map(lambda c: str(c) if c else None)
     frame["partnerships"] = frame["partnerships"].map(lambda p: list(p or []))
-    frame["validated"] = frame["state"] == str(AssessmentState.validated)
-    return frame
+    validated = frame["state"] == str(AssessmentState.validated)
+    late = [
+        pd.notna(closed) and as_utc(changed) > as_utc(closed)
+        for changed, closed in zip(frame["state_changed_at"], frame["closed_at"], strict=True)
+    ]
+    frame["validated_late"] = validated & pd.Series(late, index=frame.index, dtype=bool)
+    frame["validated"] = validated & ~frame["validated_late"]
+    return frame.drop(columns=["state_changed_at", "closed_at"])
 
 
 def load_populations(region_ids, year: int) -> pd.Series:

@@ -149,9 +149,14 @@ def validated_ids(results: RoundScores) -> pd.Series:
 
 
 def peer_counts(results: RoundScores) -> dict[str, int]:
-    """How many counted assessments the peer statistics use (validated) and leave out."""
+    """How many counted assessments the peer statistics use (validated) and leave out, and how
+    many of those left out were validated after the round closed (its figures froze then)."""
     validated = int(results.assessments["validated"].astype(bool).sum())
-    return {"validated": validated, "left_out": len(results.assessments) - validated}
+    return {
+        "validated": validated,
+        "left_out": len(results.assessments) - validated,
+        "validated_late": int(results.assessments["validated_late"].astype(bool).sum()),
+    }
 
 
 def custom_groups() -> dict[str, list[int]]:

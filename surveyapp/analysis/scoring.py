@@ -122,12 +122,15 @@ Comparison with peers
 
 * Peer statistics use the moderated scores of validated assessments only; the number of counted
   assessments left out because they are not validated is stated.
+* A round's figures are frozen when it closes: they count the assessments validated by then. One
+  validated after the close keeps its validated scores but counts in none of the round's figures
+  and has no rank in them; the number left out so is stated.
 * A peer group (all regions, the same Member State, the same category of region, the same Thematic
   Partnership, a group an administrator defined) holds the region and the validated regions with a
   shown value for the index.
 * Percentile rank PR = 100 x (B + 0.5 x E) / N, where B is the number of regions strictly below,
   E the number equal (the region included) and N the group's size, on canonical values. A region
-  sees its rank only once its own assessment is validated.
+  sees its rank only once its own assessment is validated (by the round's close).
 * Median and quartiles are of type 7 (linear interpolation between the closest ranks). A group
   of fewer than 5 regions shows no statistic; 5 to 9 regions show the median only; quartiles are
   shown from 10 regions. The minimum, maximum and mean of a group are never shown.

@@ -45,9 +45,9 @@ def query_data_versions(round_ids: list[int]) -> dict[int, tuple]:
     """Per round, a key that changes whenever anything its scores depend on changes.
 
     Counted assessments (which, in which state, with what consent), their moderated scores'
-    last change, the round's questionnaire and reference date, the populations (size-relative
-    count targets) and what the peer groups are built from (categories, Thematic Partnership
-    memberships, custom groups' members: regions.queries.peer_attributes_key). Cheap: grouped
+    last change, the round's questionnaire, reference date and closing time, the populations
+    (size-relative count targets) and what the peer groups are built from (categories,
+    Thematic Partnership memberships, custom groups' members: peer_attributes_key). Cheap: grouped
     aggregate queries, no rows leave the database. Every key has the same layout
     (``CHANGE_TIME_POSITIONS``).
 
@@ -80,9 +80,9 @@ def query_data_versions(round_ids: list[int]) -> dict[int, tuple]:
         .group_by(Assessment.round_id)
     ).all()
     rounds = db.session.execute(
-        select(Round.id, Round.questionnaire_id, Round.reference_date, Round.closes_on).where(
-            Round.id.in_(round_ids)
-        )
+        select(
+            Round.id, Round.questionnaire_id, Round.reference_date, Round.closes_on, Round.closed_at
+        ).where(Round.id.in_(round_ids))
     ).all()
     population_key = _population_key()
     peers_key = peer_attributes_key()
@@ -90,12 +90,15 @@ def query_data_versions(round_ids: list[int]) -> dict[int, tuple]:
         {row[0]: tuple(map(str, row[1:])) for row in rows} for rows in (assessments, moderated)
     ]
     populations = {row[0]: (str(row[1]), str(row[2] or row[3]), population_key) for row in rounds}
+    # When the round closed: its figures count the validations made by then (frame).
+    closings = {row[0]: str(row[4] and as_utc(row[4]).isoformat()) for row in rounds}
     return {
         rid: (
             rid,
             *(value for part in parts for value in part.get(rid, ("0", "None", "None"))),
             *populations.get(rid, ("None", "None", "None")),
             peers_key,
+            closings.get(rid, "None"),
         )
         for rid in round_ids
     }

@@ -121,8 +121,16 @@ _TREND = {
 }
 _PEER_COUNTS = {
     "type": "object",
-    "description": "Counted assessments the peer statistics use (validated) and leave out",
-    "properties": {"validated": {"type": "integer"}, "left_out": {"type": "integer"}},
+    "description": (
+        "Counted assessments the peer statistics use (validated by the time the round closed) "
+        "and leave out; validated_late: of those left out, how many the experts validated after "
+        "the round closed (a round's figures are frozen when it closes)"
+    ),
+    "properties": {
+        "validated": {"type": "integer"},
+        "left_out": {"type": "integer"},
+        "validated_late": {"type": "integer"},
+    },
 }
 _SIMILAR = {
     "type": "object",

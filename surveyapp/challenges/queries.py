@@ -11,6 +11,7 @@ from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round
+from surveyapp.rounds.queries import validated_when_closed
 
 
 def categories(active_only: bool = False) -> list[ChallengeCategory]:
@@ -102,10 +103,7 @@ def round_counts(
     challenges page, or the validated ones only, as the working-group report's statistics.
     """
     counted = (ChallengeTag.assessment_id == Assessment.id, Assessment.round_id == round_id)
-    if validated_only:
-        submitted = Assessment.state == AssessmentState.validated
-    else:
-        submitted = Assessment.state.in_(COUNTED_STATES)
+    submitted = validated_when_closed() if validated_only else Assessment.state.in_(COUNTED_STATES)
     regions = func.count(func.distinct(Assessment.region_id))
     per_category = db.session.execute(
         select(ChallengeTag.category_id, regions)

@@ -459,6 +459,10 @@ def _make_rounds(
         )
         # Past rounds' reviews are finished: their moderated scores are shown to officers.
         round_.moderated_released = planned.state == RoundState.closed
+        if planned.state == RoundState.closed:
+            # Closed at the end of its last day, after its reviews (stamped at 10:00 that day):
+            # its figures are frozen with every demo validation in them.
+            round_.closed_at = datetime.combine(planned.closes_on, time(18, 0), tzinfo=UTC)
         rounds.append(round_)
     return rounds
 

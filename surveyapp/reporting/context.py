@@ -28,6 +28,7 @@ from surveyapp.analysis.dashboard import (
 )
 from surveyapp.assessments.models import Assessment, AssessmentState, state_label
 from surveyapp.challenges.queries import categories, round_counts
+from surveyapp.db import as_utc
 from surveyapp.extensions import db
 from surveyapp.i18n import label
 from surveyapp.numbers import format_number
@@ -203,6 +204,11 @@ def working_group_report_context(
             # An open round's figures are interim: answers and validations still change them.
             "interim_until": format_date(round_.closes_on, "long")
             if round_.state == RoundState.open
+            else None,
+            # A closed round's figures are frozen when it closed (METHOD §12); a round closed
+            # before its closing time was kept changes with every later validation (interim).
+            "frozen_on": format_date(as_utc(round_.closed_at), "long")
+            if round_.state == RoundState.closed and round_.closed_at
             else None,
         }
 

@@ -357,7 +357,9 @@ def _regions(round_: Round, results, assessments: pd.DataFrame) -> pd.DataFrame:
                 "region_code": row.code if named else "",
                 "region_name": row.name if named else "",
                 "state": row.state,
-                "validated": _yes(row.state == "validated"),
+                # Counted as validated in the round's figures: validated by the time the round
+                # closed (one validated later keeps its state and counts as not validated here).
+                "validated": _yes(bool(row.validated)),
                 "population": population.population if population else None,
                 "population_year": population.year if population else None,
                 "population_source": population.source if population else "",
@@ -580,7 +582,8 @@ COLUMN_MEANINGS = {
         "region_code": "the NUTS code, where the region agreed to be named",
         "region_name": "the region's name, where the region agreed to be named",
         "state": "the assessment's state: submitted, under_review or validated",
-        "validated": "whether the assessment is validated" + YES_NO,
+        "validated": "whether the assessment counts as validated in the round's figures: "
+        "validated by the time the round closed (the figures are frozen then)" + YES_NO,
         "population": "the region's population",
         "population_year": "the year of the population",
         "population_source": "where the population comes from",

@@ -1,14 +1,14 @@
 """Assessment rounds: the working group collects self-assessments twice a year."""
 
 import enum
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import ForeignKey, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from surveyapp.db import CleanString, StateEnum
+from surveyapp.db import CleanString, StateEnum, UTCDateTime, utcnow
 from surveyapp.extensions import db
 from surveyapp.questionnaires.models import Questionnaire
 
@@ -57,6 +57,11 @@ class Round(db.Model):
         default=RoundState.planned,
     )
 
+    #: When it closed (None: open, planned, or closed before this was kept). The round's
+    #: figures count the assessments validated by then: published figures never move when an
+    #: expert validates later (METHOD §12).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
     #: Whether officers see the experts' moderated scores (experts and admins always do).
     moderated_released: Mapped[bool] = mapped_column(default=False, server_default=false())
 
@@ -87,6 +92,7 @@ class Round(db.Model):
         if self.state != RoundState.open:
             raise InvalidRoundTransition(f"round {self.name!r} is {self.state}, not open")
         self.state = RoundState.closed
+        self.closed_at = utcnow()
 
     def __repr__(self) -> str:
         return f"<Round {self.name} {self.state}>"

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from surveyapp.assessments.models import Assessment, AssessmentState
 from surveyapp.auth.models import Role, User, region_memberships
@@ -10,6 +10,17 @@ from surveyapp.extensions import db
 from surveyapp.regions.models import Region
 from surveyapp.regions.queries import regions_without_population
 from surveyapp.rounds.models import Round
+
+
+def validated_when_closed() -> ColumnElement[bool]:
+    """SQL: the assessment counts as validated in its round's figures: validated, and by the
+    time the round closed where that time is kept (METHOD §12: the figures are frozen then).
+    The analysis frames apply the same rule (analysis.frame.load_assessments)."""
+    closed_at = select(Round.closed_at).where(Round.id == Assessment.round_id).scalar_subquery()
+    return and_(
+        Assessment.state == AssessmentState.validated,
+        or_(closed_at.is_(None), Assessment.state_changed_at <= closed_at),
+    )
 
 
 def list_rounds() -> list[Round]:
@@ -23,6 +34,9 @@ class CloseSummary:
 
     submitted: int
     unsubmitted: list[tuple[Region, AssessmentState]]
+    #: Submitted assessments not validated yet: validated after the close, they do not count
+    #: in the round's figures, which are frozen when it closes.
+    unvalidated: int = 0
 
 
 def close_summary(round_: Round) -> CloseSummary:
@@ -34,7 +48,12 @@ def close_summary(round_: Round) -> CloseSummary:
     ).all()
     editable = Assessment.EDITABLE_BY_REGION
     unsubmitted = [(region, state) for state, region in rows if state in editable]
-    return CloseSummary(submitted=len(rows) - len(unsubmitted), unsubmitted=unsubmitted)
+    unvalidated = sum(
+        state in (AssessmentState.submitted, AssessmentState.under_review) for state, _r in rows
+    )
+    return CloseSummary(
+        submitted=len(rows) - len(unsubmitted), unsubmitted=unsubmitted, unvalidated=unvalidated
+    )
 
 
 def participating_region_ids(round_: Round) -> set[int]:

@@ -1,0 +1,118 @@
+"""A round's figures are frozen when it closes (METHOD §12): an assessment the experts validate
+after the close keeps its validated scores, but counts in none of the round's figures, so that
+two publications of the round never differ by a few regions."""
+
+import csv
+import io
+import zipfile
+
+import pytest
+
+from surveyapp.analysis import queries
+from surveyapp.analysis.dashboard import region_dashboard, working_group_dashboard
+from surveyapp.analysis.versions import data_version
+from surveyapp.assessments.models import AssessmentState
+from surveyapp.auth.models import Role
+from surveyapp.extensions import db
+from surveyapp.reporting.exports import export_round
+from surveyapp.reviews.operations import start_review, validate_assessment
+from surveyapp.rounds.operations import close_round
+from tests.test_benchmarks import reviewed
+
+
+@pytest.fixture
+def world(scored_world, create_region, create_user):
+    """ES21-ES25 and PT11 validated while the round is open; ES26 submitted, not validated."""
+    return reviewed(scored_world, create_region, create_user)
+
+
+def _figures(world):
+    """What the round publishes: participation, the criterion-7 distribution, ES21's medians."""
+    wg = working_group_dashboard(world["round"], "en")
+    es21 = region_dashboard(world["regions"]["ES21"], world["round"], "en")
+    return {
+        "validated": wg["participation"]["validated"],
+        "index": wg["index"],
+        "dimensions": wg["dimensions"],
+        "es21_medians": [row["median"] for row in es21["dimensions"]],
+    }
+
+
+def _validate_late(world, create_user):
+    expert = create_user(email="late-expert@example.org", role=Role.expert)
+    late = world["assessments"]["ES26"]
+    start_review(late, expert)
+    validate_assessment(late, expert)
+    db.session.commit()
+    return late
+
+
+def _regions_csv(round_, tmp_path) -> dict[str, str]:
+    """Per assessment of the export's regions.csv: whether it counts as validated."""
+    path = tmp_path / "round.zip"
+    export_round(round_, "csv", path)
+    with zipfile.ZipFile(path) as bundle:
+        name = next(n for n in bundle.namelist() if n.endswith("regions.csv"))
+        rows = csv.DictReader(io.StringIO(bundle.read(name).decode("utf-8-sig")))
+        return {row["assessment"]: row["validated"] for row in rows}
+
+
+def test_an_assessment_validated_after_the_close_changes_no_figure_of_the_round(
+    app, world, create_user, tmp_path
+):
+    round_ = world["round"]
+    assert close_round(round_)
+    db.session.commit()
+    assert round_.closed_at is not None
+    before = _figures(world)
+    exported_before = _regions_csv(round_, tmp_path)
+    version_before = data_version(round_.id)
+
+    late = _validate_late(world, create_user)
+    assert late.state == AssessmentState.validated
+    assert data_version(round_.id) != version_before  # cached figures are not served stale
+    assert _figures(world) == before
+    wg = working_group_dashboard(round_, "en")
+    assert wg["participation"]["validated_late"] == 1
+    assert wg["participation"]["left_out"] == 0  # not "awaiting validation" either
+    assert _regions_csv(round_, tmp_path) == exported_before
+    assert queries.peer_counts(queries.round_scores(round_))["validated_late"] == 1  # the API
+
+    own = region_dashboard(world["regions"]["ES26"], round_, "en")
+    assert own["validated"] and not own["provisional"]  # its own scores are validated
+    assert own["groups"]["withheld"] and own["groups"]["withheld_until"] == "never"
+
+
+def test_a_round_closed_before_its_closing_time_was_kept_counts_every_validation(
+    app, world, create_user
+):
+    """Rounds closed before the closing time was kept (closed_at None) count validations as
+    they come, as before; the same late validation then changes the figures."""
+    round_ = world["round"]
+    close_round(round_)
+    round_.closed_at = None
+    db.session.commit()
+    before = _figures(world)
+    _validate_late(world, create_user)
+    after = _figures(world)
+    assert after["validated"] == before["validated"] + 1
+    assert working_group_dashboard(round_, "en")["participation"]["validated_late"] == 0
+
+
+def test_an_assessment_validated_before_the_close_counts(app, world, create_user):
+    round_ = world["round"]
+    before = _figures(world)
+    _validate_late(world, create_user)  # the round is still open
+    close_round(round_)
+    db.session.commit()
+    assert _figures(world)["validated"] == before["validated"] + 1
+
+
+def test_closing_warns_of_assessments_not_validated_yet(app, login, create_user, world):
+    client = app.test_client()
+    login(create_user(email="ada@example.org", role=Role.admin), client=client)
+    page = client.get(f"/admin/rounds/{world['round'].id}/close").text
+    assert (
+        "Submitted assessments not validated yet: 1. The round's figures are frozen when it "
+        "closes" in page
+    )
