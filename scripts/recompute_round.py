@@ -309,7 +309,9 @@ class Recomputed:
                         )
                 # Method 1.0 leaves a hidden item out of the index's scored items altogether.
                 in_scope = not (status == "hidden" and math.isnan(own) and math.isnan(moderated))
-                as_dk = status in DK_LIKE and moderated == 0
+                # Method 1.0 has no "Don't know": an item an expert scored 0 is just 0 there.
+                dk_like = DK_LIKE if not self.method.startswith("1.") else {"dk"}
+                as_dk = status in dk_like and moderated == 0
                 self.item_results[assessment][row["item_id"]] = (own, moderated, in_scope, as_dk)
             missing = set(self.items) - set(self.item_results[assessment])
             for item_id in sorted(missing):

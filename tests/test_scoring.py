@@ -168,3 +168,18 @@ def test_a_reports_annex_gives_its_own_methods_rules_only(method):
         assert "cumulative" in text and "other EU Member States" in text
     else:
         assert "never cumulatively" in text and "Don't know" in text
+
+
+def test_method_1_counts_no_dont_know_where_an_expert_scored_a_blank_0(definition):
+    """Method 1.0 has no "Don't know": a blank item an expert scored 0 is an item scored 0, and
+    the coverage does not call it "Don't know" (method 2.0 would: a blank is "Don't know")."""
+    moderated = pd.DataFrame(
+        [(2, "budget_share", 0.0)], columns=["assessment_id", "item_id", "score"]
+    )
+    items = item_scores(answers_frame(ANSWERS), definition, moderated)
+    assert items.set_index(["assessment_id", "item_id"]).loc[(2, "budget_share"), "status"] == (
+        "blank"
+    )
+    scores = group_scores(items, definition)
+    assert score_of(scores, 2, "dimension", "strategy", "counted") == 1  # the expert's 0
+    assert (scores["dk"] == 0).all()

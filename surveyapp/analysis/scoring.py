@@ -744,7 +744,10 @@ def group_scores(items: pd.DataFrame, definition: Definition) -> pd.DataFrame:
         columns[f"coverage_{column}"] = coverage
     moderated = scores["moderated"][keep]
     columns["counted"] = np.bincount(cell, weights=~np.isnan(moderated), minlength=size)
-    dk = np.isin(status, DK_LIKE) & (moderated == 0)
+    # Method 1.0 has no "Don't know": a blank or "not applicable" an expert scored 0 counts as
+    # an item scored 0, not as one the region did not know.
+    dk_like = DK_LIKE if method_of(definition) == METHOD_2 else (DK,)
+    dk = np.isin(status, dk_like) & (moderated == 0)
     columns["dk"] = np.bincount(cell, weights=dk, minlength=size)
     columns["total"] = total_items.astype(float)
     # C7: the six dimensions, as (dimension, assessment) blocks.
