@@ -1,5 +1,6 @@
 """Trends match items by id across questionnaire versions and leave out changed items."""
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -142,3 +143,6 @@ def test_a_round_the_region_was_not_validated_in_is_marked_provisional(
     assert trend.provisional == frozenset({first.id})
     shown = region_dashboard(region, second, "en")["trend"]
     assert shown["rounds"] == ["2025", "2026"] and shown["provisional"] == [True, False]
+    # The chart's vertical axis says what it measures (a reader saw bare 0-100 ticks).
+    drawn = str(shown["chart"].draw())
+    assert re.search(r'transform="rotate\(-90\)"[^>]*>Criterion-7 index<', drawn)

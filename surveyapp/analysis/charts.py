@@ -285,12 +285,21 @@ def lines(
     description: str,
     width: int = 560,
     height: int = 240,
+    y_title: str | None = None,
 ) -> Markup:
-    """Scores across rounds; one line per series, gaps where a value is missing."""
+    """Scores across rounds; one line per series, gaps where a value is missing.
+
+    :param y_title: what the vertical axis measures, written along it.
+    """
     left, right, top, bottom = 90, 190, 10, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(len(x_labels) - 1, 1)
     body = []
+    if y_title:
+        body.append(
+            f'<text transform="rotate(-90)" x="{_number(-(top + plot_h / 2))}" y="16" '
+            f'font-size="10" text-anchor="middle">{escape(y_title)}</text>'
+        )
     for level in (0, 25, 50, 75, 100):
         y = top + plot_h * (1 - level / 100)
         body.append(

@@ -724,6 +724,7 @@ def _region_trend(round_, region_id, labels: Labels, definition, column, officer
         [charts.Series(_("Your region"), rows[0]["region"])],
         _("Criterion-7 index across rounds"),
         _("The region's criterion-7 index in each round it took part in."),
+        y_title=rows[0]["label"],
     )
     return {
         "rounds": names,
