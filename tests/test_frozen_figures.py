@@ -80,7 +80,48 @@ def test_an_assessment_validated_after_the_close_changes_no_figure_of_the_round(
 
     own = region_dashboard(world["regions"]["ES26"], round_, "en")
     assert own["validated"] and not own["provisional"]  # its own scores are validated
+    assert own["trend"]["provisional"] == [False]  # "Across rounds" says so too
+    assert not own["ranked"]  # no rank column, under a text that says it has no rank
     assert own["groups"]["withheld"] and own["groups"]["withheld_until"] == "never"
+
+
+def test_a_late_regions_good_practice_is_not_in_the_rounds_report(app, world, create_user):
+    """The working-group report (and the public page) list the good practices of the regions
+    its figures count: a region validated after the close is left out of both."""
+    from surveyapp.practices.models import GoodPractice
+    from surveyapp.reporting.context import published_practices
+
+    round_ = world["round"]
+    late = world["assessments"]["ES26"]
+    late.consent_named = True
+    db.session.add(GoodPractice(assessment_id=late.id, title="Late practice", summary="Done."))
+    close_round(round_)
+    db.session.commit()
+    before = published_practices(round_, "en")
+    _validate_late(world, create_user)
+    assert published_practices(round_, "en") == before
+    assert "Late practice" not in str(before)
+
+
+def test_an_expert_cannot_send_back_an_assessment_of_a_closed_round(app, world, create_user):
+    """Sent back, it could never be submitted again, and it would leave the round's frozen
+    participation figures: refused, with the reason at the message."""
+    from surveyapp.reviews.models import ItemComment
+    from surveyapp.reviews.operations import ReviewError, request_changes
+
+    expert = create_user(email="closing-expert@example.org", role=Role.expert)
+    assessment = world["assessments"]["ES26"]
+    start_review(assessment, expert)
+    db.session.add(
+        ItemComment(assessment_id=assessment.id, item_id="maturity", author=expert, body="Why?")
+    )
+    close_round(world["round"])
+    db.session.commit()
+    with pytest.raises(ReviewError) as refused:
+        request_changes(assessment, expert, "Please change it.")
+    assert refused.value.field == "message" and "The round is closed" in str(refused.value)
+    db.session.rollback()
+    assert assessment.state == AssessmentState.under_review
 
 
 def test_a_round_closed_before_its_closing_time_was_kept_counts_every_validation(

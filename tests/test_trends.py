@@ -146,3 +146,35 @@ def test_a_round_the_region_was_not_validated_in_is_marked_provisional(
     # The chart's vertical axis says what it measures (a reader saw bare 0-100 ticks).
     drawn = str(shown["chart"].draw())
     assert re.search(r'transform="rotate\(-90\)"[^>]*>Criterion-7 index<', drawn)
+
+
+def test_a_validation_after_a_round_closed_counts_in_the_next_rounds_change(
+    app, small_questionnaire, create_region, create_assessment, create_user
+):
+    """METHOD §12: the first round's figures are frozen when it closes, and a region validated
+    there later counts in the next round's figures: the change since the first round."""
+    from datetime import UTC, datetime, timedelta
+
+    first = make_round("2025", small_questionnaire, 2025)
+    second = make_round("2026", small_questionnaire, 2026)
+    writer = create_user(email="late@example.org")
+    assessments = []
+    for n in range(6):
+        region = create_region(f"ES5{n}", f"R{n}")
+        for round_, level in ((first, n % 5), (second, n % 5 + 1)):
+            assessment = create_assessment(region=region, round_=round_)
+            save_answer(assessment, "maturity", level, writer)
+            save_answer(assessment, "budget_share", level * 20, writer)
+            assessment.state = AssessmentState.validated
+            if round_ is first:
+                assessments.append(assessment)
+    first.state = RoundState.closed
+    first.closed_at = datetime.now(UTC) - timedelta(days=1)
+    for assessment in assessments:
+        assessment.state_changed_at = first.closed_at - timedelta(hours=1)
+    assessments[0].state_changed_at = datetime.now(UTC)  # validated after the close
+    db.session.commit()
+    frozen = queries.round_scores(first).assessments
+    assert int(frozen["validated"].sum()) == 5  # the first round's own figures leave it out
+    strategy = queries.panel_trend(second, first).loc[("dimension", "strategy")]
+    assert strategy["n"] == 6  # the change since counts it

@@ -1,8 +1,9 @@
-"""a round keeps the moment it closed: the working group's published figures of a round are
-frozen there (METHOD §12), so an assessment validated later does not change them
+"""a round keeps the moment it closed: the working group's figures of a round are frozen there
+(METHOD §12), so an assessment validated later does not change them
 
-Rounds closed before this revision take the time of their "round.closed" audit event; one
-without such an event keeps none, and its figures count every validation as before.
+Rounds closed before this revision keep none: their figures may already be published with the
+validations made after they closed, and freezing them at their close now would change those
+figures. They count every validation, as before (their reports say when figures are interim).
 
 Revision ID: a27e0001clos
 Revises: a26e0001seal
@@ -23,26 +24,6 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table("rounds") as batch_op:
         batch_op.add_column(sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True))
-    rounds = sa.table(
-        "rounds", sa.column("id"), sa.column("state"), sa.column("closed_at", sa.DateTime(True))
-    )
-    events = sa.table(
-        "audit_events",
-        sa.column("action"),
-        sa.column("object_type"),
-        sa.column("object_id"),
-        sa.column("created_at", sa.DateTime(True)),
-    )
-    closed = (
-        sa.select(sa.func.max(events.c.created_at))
-        .where(
-            events.c.action == "round.closed",
-            events.c.object_type == "round",
-            events.c.object_id == rounds.c.id,
-        )
-        .scalar_subquery()
-    )
-    op.execute(rounds.update().where(rounds.c.state == "closed").values(closed_at=closed))
 
 
 def downgrade():

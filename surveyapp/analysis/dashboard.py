@@ -399,6 +399,8 @@ def region_dashboard(
         "questionnaire": definition.localized("title", lang),
         "state": state_label(state),
         "validated": validated,
+        # Has a place among the round's validated regions (not validated after it closed).
+        "ranked": validated and not late,
         "provisional": not validated,
         "moderated_visible": moderated_visible,
         "shown": shown,
@@ -904,8 +906,11 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
     panel = None
     if len(rounds) > 1:
         earlier = queries.round_scores(rounds[-2])
+        # The earlier round with its late validations: they count in the next round's figures.
         before = earlier.assessments[
-            earlier.assessments["validated"].astype(bool)
+            earlier.assessments["assessment_id"].isin(
+                set(queries.validated_ids(earlier, with_late=True))
+            )
             & earlier.assessments["region_id"].isin(set(validated["region_id"]))
         ]
         now = validated[validated["region_id"].isin(set(before["region_id"]))]

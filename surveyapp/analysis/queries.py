@@ -142,10 +142,18 @@ def snapshot_id(results: RoundScores) -> str:
     return f"{stamp}-{digest[:12]}"
 
 
-def validated_ids(results: RoundScores) -> pd.Series:
-    """Assessment ids of the round's validated assessments (peer statistics count only these)."""
+def validated_ids(results: RoundScores, with_late: bool = False) -> pd.Series:
+    """Assessment ids of the round's validated assessments (peer statistics count only these).
+
+    :param with_late: also those validated after the round closed, which the round's own
+        figures leave out (frozen when it closed) and the next round's figures count: the
+        change since this round (METHOD §12).
+    """
     assessments = results.assessments
-    return assessments.loc[assessments["validated"].astype(bool), "assessment_id"]
+    keep = assessments["validated"].astype(bool)
+    if with_late:
+        keep |= assessments["validated_late"].astype(bool)
+    return assessments.loc[keep, "assessment_id"]
 
 
 def peer_counts(results: RoundScores) -> dict[str, int]:
@@ -592,7 +600,8 @@ def trend(
         focal = assessment_of(result, region_id) if region_id is not None else None
         if focal is not None:
             region_rows[r.id] = indexed[indexed["assessment_id"] == focal][used]
-            if focal not in set(validated_ids(result)):
+            # Validated after its round closed is validated all the same (its own scores).
+            if focal not in set(validated_ids(result, with_late=True)):
                 provisional.add(r.id)
         memo_key = ("trend-median", used, threshold, cross, tuple(common) if cross else ())
         if memo_key not in result.memo:
@@ -632,7 +641,8 @@ def panel_trend(round_: Round, previous_round: Round, column: str = "moderated")
     else:
         scores_now, scores_before = now.scores, before.scores
     table = peers.panel_change(
-        _by_region(before, scores_before, column),
+        # The earlier round with its late validations: they count in the next round's figures.
+        _by_region(before, scores_before, column, with_late=True),
         _by_region(now, scores_now, column),
         threshold,
         cross_version=cross,
@@ -641,10 +651,12 @@ def panel_trend(round_: Round, previous_round: Round, column: str = "moderated")
     return table
 
 
-def _by_region(results: RoundScores, scores: pd.DataFrame, column: str) -> pd.DataFrame:
+def _by_region(
+    results: RoundScores, scores: pd.DataFrame, column: str, with_late: bool = False
+) -> pd.DataFrame:
     """Validated regions by (kind, key), canonical values of one score column."""
     wide = peers.wide_scores(scores, column)
-    wide = wide[wide.index.isin(set(validated_ids(results)))]
+    wide = wide[wide.index.isin(set(validated_ids(results, with_late)))]
     region_of = results.assessments.set_index("assessment_id")["region_id"]
     wide.index = region_of.reindex(wide.index).to_numpy()
     return wide

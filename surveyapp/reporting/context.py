@@ -37,6 +37,7 @@ from surveyapp.regions.models import Region
 from surveyapp.regions.queries import population_for
 from surveyapp.reviews.models import SectionRemark
 from surveyapp.rounds.models import Round, RoundState
+from surveyapp.rounds.queries import validated_when_closed
 
 
 def region_report_context(
@@ -126,7 +127,8 @@ def published_practices(round_: Round, lang: str) -> list[dict]:
         .join(Region, Region.id == Assessment.region_id)
         .where(
             Assessment.round_id == round_.id,
-            Assessment.state == AssessmentState.validated,
+            # As the report's figures: validated by the time the round closed.
+            validated_when_closed(),
             Assessment.consent_named.is_(True),
         )
         .order_by(Region.country, Region.code, GoodPractice.title)
@@ -207,7 +209,8 @@ def working_group_report_context(
             else None,
             # A closed round's figures are frozen when it closed (METHOD §12); a round closed
             # before its closing time was kept changes with every later validation (interim).
-            "frozen_on": format_date(as_utc(round_.closed_at), "long")
+            # The day in UTC, as the report's "Data as of" (not the reader's time zone).
+            "frozen_on": format_date(as_utc(round_.closed_at).date(), "long")
             if round_.state == RoundState.closed and round_.closed_at
             else None,
         }

@@ -36,6 +36,7 @@ from surveyapp.reviews.queries import (
     population_millions,
     undecided_not_applicable,
 )
+from surveyapp.rounds.models import RoundState
 
 
 class ReviewError(FieldError):
@@ -443,13 +444,24 @@ def request_changes(assessment: Assessment, expert: User, message: str) -> Chang
     notification; the resubmission comes back to this expert (resume_review).
 
     :raises InvalidTransition: when it is not under review.
-    :raises ReviewError: no message (field ``message``), or no open comment.
+    :raises ReviewError: no message (field ``message``), the round is closed, or no open
+        comment.
     """
     lock_for_writing(assessment)
     if assessment.state != AssessmentState.under_review:
         raise InvalidTransition(f"an assessment cannot go from {assessment.state} to changes")
     ensure_can_review(expert, assessment)
     text = _said(message, "message")
+    if assessment.round.state == RoundState.closed:
+        # Sent back, it could never be submitted again, and it would leave the closed round's
+        # frozen figures (its participation counts).
+        raise ReviewError(
+            _l(
+                "The round is closed, so the region can no longer change its answers: validate "
+                "the assessment, or leave it under review."
+            ),
+            "message",
+        )
     if not unresolved_comments(assessment):
         raise ReviewError(
             _l("Comment on the questions the region should change before asking for changes.")
