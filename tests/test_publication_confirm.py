@@ -1,6 +1,8 @@
 """Publishing a round's report and releasing its moderated scores ask first (a confirmation
 page that works without JavaScript); asking changes nothing."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -48,7 +50,9 @@ def test_publishing_asks_first(admin_client, closed_round):
     assert confirm.status_code == 200
     assert "Publish the working-group report of 2026 spring?" in confirm.text
     assert "Anyone, without signing in, can then read" in confirm.text
-    assert "6 submitted assessments count in it." in confirm.text
+    # What the report counts: its participation, and the assessments its figures count.
+    figures = re.findall(r"<dt>([^<]+)</dt><dd>(\d+)</dd>", confirm.text)
+    assert figures == [("Submitted assessments", "6"), ("Validated: counted in this report", "1")]
     assert f'action="/admin/rounds/{rid}/publication?to=publish"' in confirm.text
     assert publications() == 0
     assert admin_client.post(f"/admin/rounds/{rid}/publication").status_code == 302  # no step

@@ -19,7 +19,7 @@ from surveyapp.publication.operations import (
     published_rounds,
     withdraw,
 )
-from surveyapp.publication.queries import unvalidated_assessments
+from surveyapp.publication.queries import counted_in_figures, unvalidated_assessments
 from surveyapp.rounds.models import Round
 
 bp = Blueprint("publication", __name__, template_folder="templates")
@@ -68,7 +68,11 @@ def confirm_publish(round_id: int):
         flash(blocker, "error")
         return redirect(url_for("admin.list_rounds_page"))
     return render_template(
-        "publication/confirm.html", round=round_, action="publish", counted=counted
+        "publication/confirm.html",
+        round=round_,
+        action="publish",
+        counted=counted,
+        validated=counted_in_figures(round_),
     )
 
 
