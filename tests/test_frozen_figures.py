@@ -47,6 +47,18 @@ def _validate_late(world, create_user):
     return late
 
 
+def _api_benchmark(app, create_user, round_, code) -> dict:
+    from surveyapp.api.operations import issue_token
+
+    reader = create_user(email="api-reader@example.org", role=Role.expert)
+    token = issue_token(reader, "frozen figures")
+    db.session.commit()
+    url = f"/api/v1/rounds/{round_.id}/regions/{code}/benchmark"
+    response = app.test_client().get(url, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    return response.get_json()
+
+
 def _regions_csv(round_, tmp_path) -> dict[str, str]:
     """Per assessment of the export's regions.csv: whether it counts as validated."""
     path = tmp_path / "round.zip"
@@ -77,6 +89,8 @@ def test_an_assessment_validated_after_the_close_changes_no_figure_of_the_round(
     assert wg["participation"]["left_out"] == 0  # not "awaiting validation" either
     assert _regions_csv(round_, tmp_path) == exported_before
     assert queries.peer_counts(queries.round_scores(round_))["validated_late"] == 1  # the API
+    es26 = _api_benchmark(app, create_user, round_, "ES26")
+    assert es26["validated"] is False and es26["validated_late"] is True
 
     own = region_dashboard(world["regions"]["ES26"], round_, "en")
     assert own["validated"] and not own["provisional"]  # its own scores are validated

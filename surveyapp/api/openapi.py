@@ -265,6 +265,14 @@ def openapi_document() -> dict:
                             "type": "boolean",
                             "description": "false: the figures are provisional (no rank, band)",
                         },
+                        "validated_late": {
+                            "type": "boolean",
+                            "description": (
+                                "true: the experts validated the assessment after the round "
+                                "closed; its scores are validated, but the round's figures "
+                                "(frozen when it closed) do not count it, so it has no rank"
+                            ),
+                        },
                         "peers": {"$ref": "#/components/schemas/PeerCounts"},
                         "scores": _SCORES,
                         "groups": {

@@ -145,6 +145,8 @@ def region_benchmark(round_id: int, code: str):
         abort(404, "This region has no submitted assessment in this round.")
     column = _column(round_)
     own = results.scores[results.scores["assessment_id"] == focal]
+    # How the round's figures count the assessment (validated by the close, or later).
+    counted = results.assessments.set_index("assessment_id").loc[focal]
     moderated_visible = round_.score_column_for(current_user) == "moderated"
     scores = _scores_json(own, moderated_visible)
     groups = []
@@ -166,11 +168,8 @@ def region_benchmark(round_id: int, code: str):
         round=_round_json(round_),
         score=column,
         # Before validation the region's figures are provisional: no percentile rank or band.
-        validated=bool(
-            results.assessments.loc[results.assessments["assessment_id"] == focal, "validated"]
-            .astype(bool)
-            .iloc[0]
-        ),
+        validated=bool(counted["validated"]),
+        validated_late=bool(counted["validated_late"]),
         scores=scores,
         peers=queries.peer_counts(results),
         groups=groups,
