@@ -117,7 +117,7 @@ def test_a_late_regions_good_practice_is_not_in_the_rounds_report(app, world, cr
     assert "Late practice" not in str(before)
 
 
-def test_an_expert_cannot_send_back_an_assessment_of_a_closed_round(app, world, create_user):
+def test_an_expert_cannot_send_back_an_assessment_of_a_closed_round(app, world, create_user, login):
     """Sent back, it could never be submitted again, and it would leave the round's frozen
     participation figures: refused, with the reason at the message."""
     from surveyapp.reviews.models import ItemComment
@@ -132,10 +132,15 @@ def test_an_expert_cannot_send_back_an_assessment_of_a_closed_round(app, world, 
     close_round(world["round"])
     db.session.commit()
     with pytest.raises(ReviewError) as refused:
-        request_changes(assessment, expert, "Please change it.")
+        request_changes(assessment, expert, "")  # the reason, not "a message is needed"
     assert refused.value.field == "message" and "The round is closed" in str(refused.value)
     db.session.rollback()
     assert assessment.state == AssessmentState.under_review
+    # The review page no longer offers it.
+    client = app.test_client()
+    login(expert, client=client)
+    page = client.get(f"/reviews/{assessment.id}", follow_redirects=True).text
+    assert "Validate…" in page and "Ask the region for changes…" not in page
 
 
 def test_a_round_closed_before_its_closing_time_was_kept_counts_every_validation(

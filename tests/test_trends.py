@@ -158,7 +158,7 @@ def test_a_validation_after_a_round_closed_counts_in_the_next_rounds_change(
     first = make_round("2025", small_questionnaire, 2025)
     second = make_round("2026", small_questionnaire, 2026)
     writer = create_user(email="late@example.org")
-    assessments = []
+    assessments, later = [], []
     for n in range(6):
         region = create_region(f"ES5{n}", f"R{n}")
         for round_, level in ((first, n % 5), (second, n % 5 + 1)):
@@ -168,13 +168,26 @@ def test_a_validation_after_a_round_closed_counts_in_the_next_rounds_change(
             assessment.state = AssessmentState.validated
             if round_ is first:
                 assessments.append(assessment)
+            else:
+                later.append(assessment)
+    now = datetime.now(UTC)
     first.state = RoundState.closed
-    first.closed_at = datetime.now(UTC) - timedelta(days=1)
+    first.closed_at = now - timedelta(days=2)
     for assessment in assessments:
         assessment.state_changed_at = first.closed_at - timedelta(hours=1)
-    assessments[0].state_changed_at = datetime.now(UTC)  # validated after the close
+    assessments[0].state_changed_at = now - timedelta(days=1)  # validated after the close
     db.session.commit()
     frozen = queries.round_scores(first).assessments
     assert int(frozen["validated"].sum()) == 5  # the first round's own figures leave it out
     strategy = queries.panel_trend(second, first).loc[("dimension", "strategy")]
     assert strategy["n"] == 6  # the change since counts it
+    # ... until the second round closes: its figures, the change included, are frozen then.
+    second.state = RoundState.closed
+    second.closed_at = now - timedelta(hours=12)
+    for assessment in later:
+        assessment.state_changed_at = second.closed_at - timedelta(hours=1)
+    db.session.commit()
+    assert queries.panel_trend(second, first).loc[("dimension", "strategy")]["n"] == 6
+    assessments[0].state_changed_at = now  # validated after the second round closed
+    db.session.commit()
+    assert queries.panel_trend(second, first).loc[("dimension", "strategy")]["n"] == 5

@@ -906,11 +906,13 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
     panel = None
     if len(rounds) > 1:
         earlier = queries.round_scores(rounds[-2])
-        # The earlier round with its late validations: they count in the next round's figures.
+        # The earlier round with its late validations: they count in the next round's figures,
+        # frozen when it closes in turn.
+        counted = queries.validated_ids(
+            earlier, with_late=True, late_until=queries.closed_at_of(round_)
+        )
         before = earlier.assessments[
-            earlier.assessments["assessment_id"].isin(
-                set(queries.validated_ids(earlier, with_late=True))
-            )
+            earlier.assessments["assessment_id"].isin(set(counted))
             & earlier.assessments["region_id"].isin(set(validated["region_id"]))
         ]
         now = validated[validated["region_id"].isin(set(before["region_id"]))]

@@ -84,6 +84,16 @@ def load_assessments(round_ids: list[int]) -> pd.DataFrame:
     ]
     frame["validated_late"] = validated & pd.Series(late, index=frame.index, dtype=bool)
     frame["validated"] = validated & ~frame["validated_late"]
+    # When a validated assessment was validated (validated is final): a late one counts in the
+    # next round's change only if validated by the time that round closed (queries).
+    frame["validated_at"] = pd.Series(
+        [
+            as_utc(changed) if is_validated else None
+            for changed, is_validated in zip(frame["state_changed_at"], validated, strict=True)
+        ],
+        index=frame.index,
+        dtype=object,
+    )
     return frame.drop(columns=["state_changed_at", "closed_at"])
 
 

@@ -15,6 +15,7 @@ import hmac
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 import pandas as pd
 from flask import current_app
@@ -22,11 +23,12 @@ from sqlalchemy import select
 
 from surveyapp.analysis import frame, peers, scoring, similar, versions
 from surveyapp.analysis.partners import Suggestion, suggest_partners
+from surveyapp.db import as_utc
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.regions.models import Region, RegionGroup, region_group_members
-from surveyapp.rounds.models import Round
+from surveyapp.rounds.models import Round, RoundState
 
 
 @dataclass
@@ -142,17 +144,25 @@ def snapshot_id(results: RoundScores) -> str:
     return f"{stamp}-{digest[:12]}"
 
 
-def validated_ids(results: RoundScores, with_late: bool = False) -> pd.Series:
+def validated_ids(
+    results: RoundScores, with_late: bool = False, late_until: datetime | None = None
+) -> pd.Series:
     """Assessment ids of the round's validated assessments (peer statistics count only these).
 
     :param with_late: also those validated after the round closed, which the round's own
         figures leave out (frozen when it closed) and the next round's figures count: the
-        change since this round (METHOD §12).
+        change since this round (METHOD §12) ...
+    :param late_until: ... validated by then: the next round's close, after which its figures
+        are frozen in turn (None: it is still open, every late validation so far counts).
     """
     assessments = results.assessments
     keep = assessments["validated"].astype(bool)
     if with_late:
-        keep |= assessments["validated_late"].astype(bool)
+        late = assessments["validated_late"].astype(bool)
+        if late_until is not None:
+            until = as_utc(late_until)
+            late &= assessments["validated_at"].map(lambda at: at is not None and at <= until)
+        keep |= late
     return assessments.loc[keep, "assessment_id"]
 
 
@@ -641,8 +651,9 @@ def panel_trend(round_: Round, previous_round: Round, column: str = "moderated")
     else:
         scores_now, scores_before = now.scores, before.scores
     table = peers.panel_change(
-        # The earlier round with its late validations: they count in the next round's figures.
-        _by_region(before, scores_before, column, with_late=True),
+        # The earlier round with its late validations: they count in the next round's figures,
+        # frozen when the next round closes.
+        _by_region(before, scores_before, column, with_late=True, late_until=closed_at_of(round_)),
         _by_region(now, scores_now, column),
         threshold,
         cross_version=cross,
@@ -651,12 +662,26 @@ def panel_trend(round_: Round, previous_round: Round, column: str = "moderated")
     return table
 
 
+def closed_at_of(round_: Round) -> datetime | None:
+    """When the round closed, if it did and that was kept (None: its figures are not frozen)."""
+    return round_.closed_at if round_.state == RoundState.closed else None
+
+
 def _by_region(
-    results: RoundScores, scores: pd.DataFrame, column: str, with_late: bool = False
+    results: RoundScores,
+    scores: pd.DataFrame,
+    column: str,
+    with_late: bool = False,
+    late_until: datetime | None = None,
 ) -> pd.DataFrame:
-    """Validated regions by (kind, key), canonical values of one score column."""
+    """Validated regions by (kind, key), canonical values of one score column.
+
+    :param with_late: the earlier round of a change: its late validations made by
+        ``late_until`` count too (see validated_ids).
+    """
     wide = peers.wide_scores(scores, column)
-    wide = wide[wide.index.isin(set(validated_ids(results, with_late)))]
+    ids = validated_ids(results, with_late, late_until)
+    wide = wide[wide.index.isin(set(ids))]
     region_of = results.assessments.set_index("assessment_id")["region_id"]
     wide.index = region_of.reindex(wide.index).to_numpy()
     return wide

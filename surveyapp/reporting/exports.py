@@ -360,6 +360,7 @@ def _regions(round_: Round, results, assessments: pd.DataFrame) -> pd.DataFrame:
                 # Counted as validated in the round's figures: validated by the time the round
                 # closed (one validated later keeps its state and counts as not validated here).
                 "validated": _yes(bool(row.validated)),
+                "validated_late": _yes(bool(row.validated_late)),
                 "population": population.population if population else None,
                 "population_year": population.year if population else None,
                 "population_source": population.source if population else "",
@@ -436,7 +437,8 @@ def _group_rows(results) -> pd.DataFrame:
 
 
 def _trend_rows(round_: Round) -> pd.DataFrame:
-    """The change of the median over the panel of regions validated in both rounds, with n."""
+    """The change of the median over the panel of regions validated in both rounds, with n
+    (the earlier round's late validations count: see regions.csv's validated_late)."""
     rounds = queries.comparable_rounds(round_)
     earlier = [r for r in rounds if r.id != round_.id]
     if not earlier:
@@ -584,6 +586,9 @@ COLUMN_MEANINGS = {
         "state": "the assessment's state: submitted, under_review or validated",
         "validated": "whether the assessment counts as validated in the round's figures: "
         "validated by the time the round closed (the figures are frozen then)" + YES_NO,
+        "validated_late": "whether the experts validated it after the round closed: it counts "
+        "in none of the round's figures, and in the change to the next round if validated "
+        "before that round closed" + YES_NO,
         "population": "the region's population",
         "population_year": "the year of the population",
         "population_source": "where the population comes from",

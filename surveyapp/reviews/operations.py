@@ -451,7 +451,6 @@ def request_changes(assessment: Assessment, expert: User, message: str) -> Chang
     if assessment.state != AssessmentState.under_review:
         raise InvalidTransition(f"an assessment cannot go from {assessment.state} to changes")
     ensure_can_review(expert, assessment)
-    text = _said(message, "message")
     if assessment.round.state == RoundState.closed:
         # Sent back, it could never be submitted again, and it would leave the closed round's
         # frozen figures (its participation counts).
@@ -462,6 +461,7 @@ def request_changes(assessment: Assessment, expert: User, message: str) -> Chang
             ),
             "message",
         )
+    text = _said(message, "message")
     if not unresolved_comments(assessment):
         raise ReviewError(
             _l("Comment on the questions the region should change before asking for changes.")
