@@ -5,11 +5,11 @@ import os
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import LargeBinary, inspect
 
 from config import TestingConfig
 from surveyapp import create_app
-from surveyapp.db import dispose_engines
+from surveyapp.db import CleanJSON, dispose_engines
 from surveyapp.extensions import db
 
 
@@ -115,9 +115,57 @@ def test_rounds_closed_before_the_closing_time_was_kept_keep_counting_every_vali
             )
             db.session.commit()
             db.session.remove()
-            downgrade(revision="-1")
+            downgrade(revision="a26e0001seal")  # before closed_at
             upgrade()
             assert db.session.scalar(select(Round.closed_at)) is None
         finally:
             db.session.remove()
+            dispose_engines()
+
+
+def _long_before_short(columns) -> list[str]:
+    """The names of short values stored after a long one (``columns``: (name, is long), in
+    the table's order)."""
+    seen_long, misplaced = False, []
+    for name, long in columns:
+        if long:
+            seen_long = True
+        elif seen_long:
+            misplaced.append(name)
+    return misplaced
+
+
+def _is_long(column) -> bool:
+    """A column that holds long values: files and the questionnaires' texts (loaded on demand)."""
+    return isinstance(column.type, LargeBinary) or (
+        isinstance(column.type, CleanJSON) and column.table.name == "questionnaires"
+    )
+
+
+def test_long_values_are_stored_after_every_short_one(empty_database, monkeypatch):
+    """SQLite keeps a row's values in order and a long row in a chain of overflow pages: a short
+    value stored after a long one is read through the whole chain (the questionnaire's hashes,
+    which every section page and autosave read, after 1.6 MB of texts). Long values come last,
+    in the models (the schema the tests create) and in a database built by the migrations."""
+    misplaced = {
+        table.name: _long_before_short((c.name, _is_long(c)) for c in table.columns)
+        for table in db.metadata.sorted_tables
+    }
+    assert {name: names for name, names in misplaced.items() if names} == {}
+
+    monkeypatch.setenv("SURVEYAPP_MIGRATION_TEST_URL", empty_database)
+    app = create_app(_Config)
+    with app.app_context():
+        try:
+            upgrade()
+            if db.engine.dialect.name != "sqlite":
+                return  # PostgreSQL keeps long values apart from their rows (TOAST)
+            inspector = inspect(db.engine)
+            stored = {}
+            for table in db.metadata.sorted_tables:
+                long = {c.name for c in table.columns if _is_long(c)}
+                order = [c["name"] for c in inspector.get_columns(table.name)]
+                stored[table.name] = _long_before_short((name, name in long) for name in order)
+            assert {name: names for name, names in stored.items() if names} == {}
+        finally:
             dispose_engines()

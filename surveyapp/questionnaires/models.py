@@ -32,19 +32,22 @@ class Questionnaire(db.Model):
     version: Mapped[int]
     #: Title in English (translations live in the definition).
     title: Mapped[str] = mapped_column(CleanString(300))
-    #: The parsed, validated definition exactly as the loader produced it (loaded on demand:
-    #: pages use the parsed copy cached by content hash).
-    definition: Mapped[dict] = mapped_column(JSONType, deferred=True)
     #: SHA-256 of the canonical JSON of ``definition``: same hash, same questionnaire.
     content_hash: Mapped[str] = mapped_column(CleanString(64))
-    #: Translations of the texts, kept beside the definition so that adding a language changes
-    #: neither the content hash nor the answers: {lang: {context: [English, translation]}}
-    #: (``questionnaires.translations``).
-    translations: Mapped[dict] = mapped_column(JSONType, default=dict, deferred=True)
     #: SHA-256 of ``translations`` ("" without any): part of the parsed copy's cache key.
     translations_hash: Mapped[str] = mapped_column(CleanString(64), default="")
     #: When this version was first loaded.
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The texts last (SQLite keeps a row's values in order, a long one in a chain of overflow
+    # pages: a value stored after the texts is reached only through the whole chain; migration
+    # a28e0001long). Both are loaded on demand.
+    #: The parsed, validated definition exactly as the loader produced it (pages use the
+    #: parsed copy cached by content hash).
+    definition: Mapped[dict] = mapped_column(JSONType, deferred=True)
+    #: Translations of the texts, kept beside the definition so that adding a language changes
+    #: neither the content hash nor the answers: {lang: {context: [English, translation]}}
+    #: (``questionnaires.translations``).
+    translations: Mapped[dict] = mapped_column(JSONType, default=dict, deferred=True)
 
     @property
     def cache_key(self) -> str:

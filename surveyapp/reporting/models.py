@@ -27,6 +27,8 @@ class RenderedReport(db.Model):
     #: "officer" for an officer's region report (earlier rounds' moderated scores only where
     #: released), else "": an older version is only ever offered to the same audience.
     audience: Mapped[str] = mapped_column(CleanString(10), default="", server_default="")
-    pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Last: a value stored after it would be reached only through the file's chain of
+    #: overflow pages on SQLite (migration a28e0001long).
+    pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
