@@ -4,6 +4,7 @@ two publications of the round never differ by a few regions."""
 
 import csv
 import io
+import json
 import zipfile
 
 import pytest
@@ -59,14 +60,16 @@ def _api_benchmark(app, create_user, round_, code) -> dict:
     return response.get_json()
 
 
-def _regions_csv(round_, tmp_path) -> dict[str, str]:
-    """Per assessment of the export's regions.csv: whether it counts as validated."""
+def _export(round_, tmp_path) -> tuple[dict[str, str], dict]:
+    """Per assessment of the export's regions.csv, whether it counts as validated; and the
+    manifest's counts of assessments."""
     path = tmp_path / "round.zip"
     export_round(round_, "csv", path)
     with zipfile.ZipFile(path) as bundle:
         name = next(n for n in bundle.namelist() if n.endswith("regions.csv"))
         rows = csv.DictReader(io.StringIO(bundle.read(name).decode("utf-8-sig")))
-        return {row["assessment"]: row["validated"] for row in rows}
+        manifest = json.loads(bundle.read("manifest.json"))
+        return {row["assessment"]: row["validated"] for row in rows}, manifest["assessments"]
 
 
 def test_an_assessment_validated_after_the_close_changes_no_figure_of_the_round(
@@ -77,7 +80,7 @@ def test_an_assessment_validated_after_the_close_changes_no_figure_of_the_round(
     db.session.commit()
     assert round_.closed_at is not None
     before = _figures(world)
-    exported_before = _regions_csv(round_, tmp_path)
+    exported_before, counts_before = _export(round_, tmp_path)
     version_before = data_version(round_.id)
 
     late = _validate_late(world, create_user)
@@ -87,7 +90,12 @@ def test_an_assessment_validated_after_the_close_changes_no_figure_of_the_round(
     wg = working_group_dashboard(round_, "en")
     assert wg["participation"]["validated_late"] == 1
     assert wg["participation"]["left_out"] == 0  # not "awaiting validation" either
-    assert _regions_csv(round_, tmp_path) == exported_before
+    exported, counts = _export(round_, tmp_path)
+    assert exported == exported_before
+    # The manifest's validated are those the figures count; the late one is named apart.
+    assert counts["validated"] == counts_before["validated"] == before["validated"]
+    assert (counts_before["validated_late"], counts["validated_late"]) == (0, 1)
+    assert counts["counted"] == counts_before["counted"]
     assert queries.peer_counts(queries.round_scores(round_))["validated_late"] == 1  # the API
     es26 = _api_benchmark(app, create_user, round_, "ES26")
     assert es26["validated"] is False and es26["validated_late"] is True

@@ -708,15 +708,14 @@ def _manifest(round_: Round, results) -> dict:
         "snapshot": queries.snapshot_id(results),
         "c7_dimensions": [g.id for g in definition.c7_dimensions],
         "aspects": [g.id for g in definition.aspects],
-        "assessments": {
-            "counted": len(results.assessments),
-            **results.assessments["state"].value_counts().sort_index().to_dict(),
-        },
+        "assessments": _assessment_counts(results.assessments),
         "rules": {
             "coverage": "3 x counted weight >= 2 x scored weight",
             "c7": "mean of the six dimensions, shown only when all six are shown",
-            "groups": "validated assessments, moderated scores; at least 5 values; "
-            "quartiles (type 7) from 10",
+            "groups": "assessments validated by the round's close, moderated scores; at least "
+            "5 values; quartiles (type 7) from 10",
+            "validated_late": "validated after the round closed: in no figure of the round "
+            "(METHOD section 12); 'validated' counts those validated by the close",
             "display": "one decimal, half away from zero, on the value to 9 decimals",
             "score_columns": "rounded as displayed; <column>_exact holds every digit (in XLSX "
             "the rounded column's cell value has every digit, formatted with one decimal)",
@@ -726,6 +725,14 @@ def _manifest(round_: Round, results) -> dict:
         "disclosure": DISCLOSURE,
         "similar": _similar_basis(results),
     }
+
+
+def _assessment_counts(assessments: pd.DataFrame) -> dict:
+    """How many assessments the bundle holds, per state; the validated ones apart from those
+    validated after the round closed (``validated_late``), which no figure of the round counts."""
+    late = assessments["validated_late"].astype(bool)
+    states = assessments.loc[~late, "state"].value_counts().sort_index().to_dict()
+    return {"counted": len(assessments), **states, "validated_late": int(late.sum())}
 
 
 def _similar_basis(results) -> dict:
