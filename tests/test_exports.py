@@ -29,6 +29,7 @@ from surveyapp.reporting.exports import (
     ROUNDED,
     TABLES,
     ExportTables,
+    _assessment_counts,
     _each_distinct,
     _json,
     _plain,
@@ -546,3 +547,30 @@ def test_an_export_waits_for_a_free_slot(app, client, login, create_user, world)
         assert response.status_code == 503
         assert response.headers["Retry-After"] == "10"
     assert client.get(f"/rounds/{world.id}/export.xlsx").status_code == 200
+
+
+COUNTED_STATE_NAMES = [str(state) for state in AssessmentState if state != AssessmentState.draft]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(COUNTED_STATE_NAMES), st.booleans()), min_size=0, max_size=30
+    )
+)
+def test_the_manifest_counts_every_assessment_once_and_the_late_ones_apart(rows):
+    """However the round's assessments stand, the manifest's counts add up to the assessments
+    counted, always say how many are validated (what the figures count) and how many were
+    validated after the close, and never count a late one as validated."""
+    frame = pd.DataFrame(
+        {
+            "state": [state for state, _late in rows],
+            "validated_late": [late and state == "validated" for state, late in rows],
+        }
+    )
+    counts = _assessment_counts(frame)
+    assert counts["counted"] == len(rows)
+    assert sum(v for k, v in counts.items() if k != "counted") == len(rows)
+    validated = sum(state == "validated" for state, _late in rows)
+    late = int(frame["validated_late"].sum())
+    assert (counts["validated"], counts["validated_late"]) == (validated - late, late)

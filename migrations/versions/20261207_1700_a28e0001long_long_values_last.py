@@ -24,15 +24,15 @@ down_revision = "a27e0001clos"
 branch_labels = None
 depends_on = None
 
+#: The columns that keep their place: the first ones of each table.
+_QUESTIONNAIRE = ("id", "slug", "version", "title")
+_REPORT = ("id", "key", "report", "round_id", "region_id", "lang", "score")
 #: Per table: its columns in the order this revision stores them (long values last), and as
 #: they were stored before it.
 ORDERS = {
     "questionnaires": (
         (
-            "id",
-            "slug",
-            "version",
-            "title",
+            *_QUESTIONNAIRE,
             "content_hash",
             "translations_hash",
             "loaded_at",
@@ -40,10 +40,7 @@ ORDERS = {
             "translations",
         ),
         (
-            "id",
-            "slug",
-            "version",
-            "title",
+            *_QUESTIONNAIRE,
             "definition",
             "content_hash",
             "loaded_at",
@@ -52,32 +49,8 @@ ORDERS = {
         ),
     ),
     "rendered_reports": (
-        (
-            "id",
-            "key",
-            "report",
-            "round_id",
-            "region_id",
-            "lang",
-            "score",
-            "audience",
-            "size",
-            "created_at",
-            "pdf",
-        ),
-        (
-            "id",
-            "key",
-            "report",
-            "round_id",
-            "region_id",
-            "lang",
-            "score",
-            "pdf",
-            "size",
-            "created_at",
-            "audience",
-        ),
+        (*_REPORT, "audience", "size", "created_at", "pdf"),
+        (*_REPORT, "pdf", "size", "created_at", "audience"),
     ),
 }
 
@@ -87,9 +60,7 @@ def _store_in_order(position: int) -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
     for table, orders in ORDERS.items():
-        with op.batch_alter_table(
-            table, recreate="always", partial_reordering=[orders[position]]
-        ):
+        with op.batch_alter_table(table, recreate="always", partial_reordering=[orders[position]]):
             pass  # nothing changes but the order the table is rebuilt in
 
 

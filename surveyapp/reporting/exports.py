@@ -60,6 +60,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from surveyapp.analysis import peers, queries, scoring
+from surveyapp.assessments.models import AssessmentState
 from surveyapp.extensions import db
 from surveyapp.numbers import SCORE_QUANTUM, canonical
 from surveyapp.regions.models import RegionPopulation
@@ -732,6 +733,8 @@ def _assessment_counts(assessments: pd.DataFrame) -> dict:
     validated after the round closed (``validated_late``), which no figure of the round counts."""
     late = assessments["validated_late"].astype(bool)
     states = assessments.loc[~late, "state"].value_counts().sort_index().to_dict()
+    # Both always given: a round whose experts validated only after its close counts none.
+    states.setdefault(str(AssessmentState.validated), 0)
     return {"counted": len(assessments), **states, "validated_late": int(late.sum())}
 
 
