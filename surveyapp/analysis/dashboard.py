@@ -908,9 +908,7 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
         earlier = queries.round_scores(rounds[-2])
         # The earlier round with its late validations: they count in the next round's figures,
         # frozen when it closes in turn.
-        counted = queries.validated_ids(
-            earlier, with_late=True, late_until=queries.closed_at_of(round_)
-        )
+        counted = queries.validated_ids(earlier, with_late=True, late_until=round_.closed_at)
         before = earlier.assessments[
             earlier.assessments["assessment_id"].isin(set(counted))
             & earlier.assessments["region_id"].isin(set(validated["region_id"]))

@@ -28,7 +28,7 @@ from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.regions.models import Region, RegionGroup, region_group_members
-from surveyapp.rounds.models import Round, RoundState
+from surveyapp.rounds.models import Round
 
 
 @dataclass
@@ -653,18 +653,13 @@ def panel_trend(round_: Round, previous_round: Round, column: str = "moderated")
     table = peers.panel_change(
         # The earlier round with its late validations: they count in the next round's figures,
         # frozen when the next round closes.
-        _by_region(before, scores_before, column, with_late=True, late_until=closed_at_of(round_)),
+        _by_region(before, scores_before, column, with_late=True, late_until=round_.closed_at),
         _by_region(now, scores_now, column),
         threshold,
         cross_version=cross,
     )
     now.memo[memo_key] = table
     return table
-
-
-def closed_at_of(round_: Round) -> datetime | None:
-    """When the round closed, if it did and that was kept (None: its figures are not frozen)."""
-    return round_.closed_at if round_.state == RoundState.closed else None
 
 
 def _by_region(

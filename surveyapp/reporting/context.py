@@ -211,7 +211,7 @@ def working_group_report_context(
             # before its closing time was kept changes with every later validation (interim).
             # The day in UTC, as the report's "Data as of" (not the reader's time zone).
             "frozen_on": format_date(as_utc(round_.closed_at).date(), "long")
-            if round_.state == RoundState.closed and round_.closed_at
+            if round_.closed_at
             else None,
         }
 
