@@ -9,19 +9,28 @@ Nothing here computes a score: :mod:`scoring` takes these frames as they are.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
+from dataclasses import dataclass
 from functools import lru_cache
 
 import pandas as pd
 from sqlalchemy import Text, bindparam, cast, func, literal, select
 
 from surveyapp.assessments.models import COUNTED_STATES, Answer, Assessment, AssessmentState
-from surveyapp.db import as_utc
+from surveyapp.db import as_utc, utcnow
 from surveyapp.evidence.queries import file_attached
 from surveyapp.extensions import db
-from surveyapp.regions.models import Region, RegionIndicator, RegionPopulation
+from surveyapp.regions.models import (
+    Region,
+    RegionGroup,
+    RegionIndicator,
+    RegionPopulation,
+    region_group_members,
+)
 from surveyapp.reviews.models import ModeratedScore
-from surveyapp.rounds.models import Round
+from surveyapp.rounds.models import Round, RoundClosingRecord
 
 ASSESSMENT_COLUMNS = [
     "assessment_id",
@@ -77,6 +86,7 @@ def load_assessments(round_ids: list[int]) -> pd.DataFrame:
     frame["state"] = frame["state"].map(str)
     frame["category"] = frame["category"].map(lambda c: str(c) if c else None)
     frame["partnerships"] = frame["partnerships"].map(lambda p: list(p or []))
+    _as_closed(frame, closing_regions(frame["round_id"].unique()))
     validated = frame["state"] == str(AssessmentState.validated)
     late = [
         pd.notna(closed) and as_utc(changed) > as_utc(closed)
@@ -97,28 +107,176 @@ def load_assessments(round_ids: list[int]) -> pd.DataFrame:
     return frame.drop(columns=["state_changed_at", "closed_at"])
 
 
-def load_populations(region_ids, year: int) -> pd.Series:
-    """Region id -> inhabitants on 1 January of ``year``, else of the latest earlier year known.
+def _as_closed(frame: pd.DataFrame, recorded: dict[int, dict]) -> None:
+    """A closed round's regions as they were when it closed (its record), in place: category
+    and Thematic Partnerships, which its peer groups are built from."""
+    if not recorded or frame.empty:
+        return
+    kept = [
+        recorded.get(int(round_id), {}).get(str(region_id))
+        for round_id, region_id in zip(frame["round_id"], frame["region_id"], strict=True)
+    ]
+    frame["category"] = [
+        entry["category"] if entry is not None else now
+        for entry, now in zip(kept, frame["category"], strict=True)
+    ]
+    frame["partnerships"] = [
+        list(entry["partnerships"]) if entry is not None else now
+        for entry, now in zip(kept, frame["partnerships"], strict=True)
+    ]
 
-    Regions without any figure up to that year are absent (a population is never guessed).
-    """
+
+def closing_regions(round_ids) -> dict[int, dict]:
+    """Per closed round with a record (rounds.models.RoundClosingRecord), its regions as they
+    were when it closed: region id (text) -> category, partnerships, level."""
+    ids = [int(rid) for rid in round_ids]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(RoundClosingRecord.round_id, RoundClosingRecord.regions).where(
+            RoundClosingRecord.round_id.in_(ids)
+        )
+    ).all()
+    return {int(round_id): regions for round_id, regions in rows}
+
+
+@dataclass(frozen=True)
+class ClosingInputs:
+    """What a closed round's figures are built from besides its assessments, as kept when it
+    closed: populations (region id -> inhabitants, their year and source), the administrators'
+    groups and the structural figures (a frame as load_structural_figures'), the regions' NUTS
+    levels."""
+
+    populations: dict[int, tuple[int, int, str]]
+    custom_groups: dict[str, list[int]]
+    structural: pd.DataFrame
+    levels: dict[int, int | None]
+    digest: str
+
+
+def closing_inputs(round_id: int) -> ClosingInputs | None:
+    """The round's record of what its figures were built from when it closed (None: it is
+    open, or closed before records were kept)."""
+    record = db.session.get(RoundClosingRecord, round_id)
+    if record is None:
+        return None
+    structural = _frame(
+        [tuple(row) for row in record.structural],
+        ["region_id", "indicator", "year", "value", "source"],
+    )
+    structural["value"] = structural["value"].astype(float)
+    return ClosingInputs(
+        populations={int(k): (int(p), int(y), s) for k, (p, y, s) in record.populations.items()},
+        custom_groups={name: [int(r) for r in ids] for name, ids in record.custom_groups.items()},
+        structural=structural,
+        levels={int(k): v["level"] for k, v in record.regions.items()},
+        digest=record.digest,
+    )
+
+
+def closing_record(round_: Round) -> RoundClosingRecord:
+    """The record a round keeps when it closes: what its peer groups, size-relative targets
+    and similar regions are built from, as it is now (rounds.operations.close_round)."""
+    year = round_.reference_day.year
+    rows = db.session.execute(
+        select(Region.id, Region.category, Region.thematic_partnerships, Region.level).where(
+            Region.id.in_(select(Assessment.region_id).where(Assessment.round_id == round_.id))
+        )
+    ).all()
+    regions = {
+        str(region_id): {
+            "category": str(category) if category else None,
+            "partnerships": sorted(partnerships or []),
+            "level": level,
+        }
+        for region_id, category, partnerships, level in rows
+    }
+    populations = {
+        str(region_id): list(row)
+        for region_id, row in population_rows([r[0] for r in rows], year).items()
+    }
+    figures = load_structural_figures()
+    figures = figures[figures["year"] <= year]
+    structural = [
+        [int(r), str(i), int(y), None if math.isnan(v) else float(v), s]
+        for r, i, y, v, s in zip(
+            figures["region_id"],
+            figures["indicator"],
+            figures["year"],
+            figures["value"],
+            figures["source"],
+            strict=True,
+        )
+    ]
+    groups = {name: sorted(ids) for name, ids in load_custom_groups().items()}
+    parts = {
+        "regions": regions,
+        "populations": populations,
+        "custom_groups": groups,
+        "structural": structural,
+    }
+    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return RoundClosingRecord(
+        round_id=round_.id,
+        taken_at=round_.closed_at or utcnow(),  # in the transaction that closes it
+        digest=hashlib.sha256(canonical.encode()).hexdigest(),
+        **parts,
+    )
+
+
+def load_custom_groups() -> dict[str, list[int]]:
+    """Administrator-defined peer groups as they are now: name -> region ids."""
+    rows = db.session.execute(
+        select(RegionGroup.name, region_group_members.c.region_id).join(
+            region_group_members, region_group_members.c.group_id == RegionGroup.id
+        )
+    ).all()
+    groups: dict[str, list[int]] = {}
+    for name, region_id in rows:
+        groups.setdefault(name, []).append(int(region_id))
+    return groups
+
+
+def population_rows(region_ids, year: int) -> dict[int, tuple[int, int, str]]:
+    """Region id -> (inhabitants, year, source) on 1 January of ``year``, else of the latest
+    earlier year known. Regions without any figure up to that year are absent (a population is
+    never guessed)."""
     ids = [int(r) for r in region_ids]
     if not ids:
-        return pd.Series(dtype=float)
+        return {}
     rows = db.session.execute(
-        select(RegionPopulation.region_id, RegionPopulation.year, RegionPopulation.population)
+        select(
+            RegionPopulation.region_id,
+            RegionPopulation.year,
+            RegionPopulation.population,
+            RegionPopulation.source,
+        )
         .where(RegionPopulation.region_id.in_(ids), RegionPopulation.year <= year)
         .order_by(RegionPopulation.region_id, RegionPopulation.year)
     ).all()
-    latest: dict[int, float] = {}
-    for region_id, _year, population in rows:  # ordered by year: the last one wins
-        latest[int(region_id)] = float(population)
-    return pd.Series(latest, dtype=float)
+    latest: dict[int, tuple[int, int, str]] = {}
+    for region_id, figure_year, population, source in rows:  # by year: the last one wins
+        latest[int(region_id)] = (int(population), int(figure_year), source)
+    return latest
 
 
-def with_populations(assessments: pd.DataFrame, year: int) -> pd.DataFrame:
-    """The assessments frame with a ``population`` column (inhabitants, NaN when unknown)."""
-    populations = load_populations(assessments["region_id"], year)
+def load_populations(region_ids, year: int) -> pd.Series:
+    """Region id -> inhabitants (population_rows)."""
+    rows = population_rows(region_ids, year)
+    return pd.Series({r: float(row[0]) for r, row in rows.items()}, dtype=float)
+
+
+def with_populations(
+    assessments: pd.DataFrame, year: int, closing: ClosingInputs | None = None
+) -> pd.DataFrame:
+    """The assessments frame with a ``population`` column (inhabitants, NaN when unknown); of
+    a closed round, those it kept when it closed."""
+    if closing is not None:
+        populations = pd.Series(
+            {r: float(row[0]) for r, row in closing.populations.items()}, dtype=float
+        )
+    else:
+        populations = load_populations(assessments["region_id"], year)
     frame = assessments.copy()
     frame["population"] = frame["region_id"].map(populations).astype(float)
     return frame

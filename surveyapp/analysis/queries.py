@@ -27,7 +27,7 @@ from surveyapp.db import as_utc
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.models import Questionnaire
-from surveyapp.regions.models import Region, RegionGroup, region_group_members
+from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round
 
 
@@ -60,6 +60,9 @@ class RoundScores:
     memo: dict = field(default_factory=dict)
     #: The year of the round's reference day (populations and structural figures).
     reference_year: int = 0
+    #: Of a closed round, what its figures were built from when it closed (populations,
+    #: administrators' groups, structural figures); None: read as they are now.
+    closing: frame.ClosingInputs | None = None
 
 
 _cache: OrderedDict[tuple, RoundScores] = OrderedDict()
@@ -73,8 +76,10 @@ def round_scores(
     """Scores of every counted assessment of the round (cached until its data change).
 
     The regions' attributes (name, category, partnerships) are read fresh every time, so an
-    administrator's change shows at once; only the scores come from the cache. Callers that use
-    only scores and assessment ids (trends) pass ``fresh_regions=False`` to skip that read.
+    administrator's change shows at once (a closed round's categories and partnerships: as it
+    kept them when it closed, frame.load_assessments); only the scores come from the cache.
+    Callers that use only scores and assessment ids (trends) pass ``fresh_regions=False`` to
+    skip that read.
     """
     key = key or versions.data_version(round_.id)
     with _cache_lock:
@@ -102,8 +107,9 @@ def compute_round_scores(round_: Round, key: tuple | None = None) -> RoundScores
     # Load.
     answers = frame.load_answers(round_.id)
     moderated = frame.load_moderated(round_.id)
+    closing = frame.closing_inputs(round_.id)
     assessments = frame.with_populations(
-        frame.load_assessments([round_.id]), round_.reference_day.year
+        frame.load_assessments([round_.id]), round_.reference_day.year, closing
     )
     # Score.
     items, scores = scoring.score(
@@ -126,6 +132,7 @@ def compute_round_scores(round_: Round, key: tuple | None = None) -> RoundScores
         key=tuple(key) if key else tuple(versions.data_version(round_.id)),
         questionnaire_hash=round_.questionnaire.content_hash,
         reference_year=round_.reference_day.year,
+        closing=closing,
     )
 
 
@@ -177,17 +184,20 @@ def peer_counts(results: RoundScores) -> dict[str, int]:
     }
 
 
-def custom_groups() -> dict[str, list[int]]:
-    """Administrator-defined peer groups: name -> region ids."""
-    rows = db.session.execute(
-        select(RegionGroup.name, region_group_members.c.region_id).join(
-            region_group_members, region_group_members.c.group_id == RegionGroup.id
-        )
-    ).all()
-    groups: dict[str, list[int]] = {}
-    for name, region_id in rows:
-        groups.setdefault(name, []).append(region_id)
-    return groups
+def custom_groups(results: RoundScores) -> dict[str, list[int]]:
+    """Administrator-defined peer groups: name -> region ids; of a closed round, as they were
+    when it closed."""
+    if results.closing is not None:
+        return results.closing.custom_groups
+    return frame.load_custom_groups()
+
+
+def population_rows(results: RoundScores, region_ids) -> dict[int, tuple[int, int, str]]:
+    """Region id -> (inhabitants, year, source) that the round's size-relative targets use: of a
+    closed round, as kept when it closed; else the latest up to its reference year."""
+    if results.closing is not None:
+        return results.closing.populations
+    return frame.population_rows(region_ids, results.reference_year)
 
 
 def wide_scores(results: RoundScores, column: str) -> pd.DataFrame:
@@ -243,7 +253,7 @@ def region_benchmark(
     nearest = similar_regions(results, region_id).regions
     own_groups = [
         peers.PeerGroup(g.kind, g.value, g.members & frozenset(validated_regions))
-        for g in peers.peer_groups(region_id, regions, custom_groups(), nearest)
+        for g in peers.peer_groups(region_id, regions, custom_groups(results), nearest)
     ]
     groups = peers.suppress(own_groups, threshold)
     groups = [
@@ -289,7 +299,7 @@ def round_peer_groups(results: RoundScores) -> list[peers.PeerGroup]:
     """Every group of the round's validated assessments (peers.all_peer_groups), built once per
     cached round and set of custom groups: suppression, group statistics and exports ask for
     them once per group."""
-    custom = custom_groups()
+    custom = custom_groups(results)
     key = ("peer-groups", tuple(sorted((name, frozenset(ids)) for name, ids in custom.items())))
     if key not in results.memo:
         results.memo[key] = peers.all_peer_groups(_validated_regions(results), custom)
@@ -345,14 +355,18 @@ class Structural:
 _structural: OrderedDict[tuple, Structural] = OrderedDict()
 
 
-def structural_table(reference_year: int) -> Structural:
+def structural_table(reference_year: int, closing: frame.ClosingInputs | None = None) -> Structural:
     """The standardised structural figures for a reference year, kept until a figure
-    changes."""
-    key = (frame.structural_version(), reference_year)
+    changes; of a closed round (``closing``), the figures it kept when it closed."""
+    if closing is not None:
+        key: tuple = ("closing", closing.digest, reference_year)
+    else:
+        key = (frame.structural_version(), reference_year)
     with _cache_lock:
         cached = _structural.get(key)
     if cached is None:
-        table, basis = similar.standardised(frame.load_structural_figures(), reference_year)
+        figures = closing.structural if closing is not None else frame.load_structural_figures()
+        table, basis = similar.standardised(figures, reference_year)
         cached = Structural(key, table, basis)
         with _cache_lock:
             _structural[key] = cached
@@ -377,14 +391,15 @@ class SimilarRegions:
 def similar_regions(results: RoundScores, region_id: int) -> SimilarRegions:
     """The regions of the round, validated, structurally nearest to ``region_id`` (the method:
     analysis.similar), for the round's data and the structural figures as they are now (a new
-    import moves the round's data version: its reports and dashboards follow)."""
+    import moves an open round's data version: its reports and dashboards follow), or, of a
+    closed round, as they were when it closed."""
     return similar_regions_of(results, [region_id])[region_id]
 
 
 def similar_regions_of(results: RoundScores, region_ids: list[int]) -> dict[int, SimilarRegions]:
     """similar_regions for several regions, with the structural figures' version read once
     (an export of the round asks for every region's)."""
-    structural = structural_table(results.reference_year)
+    structural = structural_table(results.reference_year, results.closing)
     keys = {region_id: ("similar", region_id, structural.key) for region_id in region_ids}
     missing = [region_id for region_id, key in keys.items() if key not in results.memo]
     if missing:
@@ -392,9 +407,14 @@ def similar_regions_of(results: RoundScores, region_ids: list[int]) -> dict[int,
         codes = dict(
             zip(results.assessments["region_id"], results.assessments["code"], strict=True)
         )
-        levels = dict(
-            db.session.execute(select(Region.id, Region.level).where(Region.id.in_(missing))).all()
-        )
+        if results.closing is not None:
+            levels = results.closing.levels
+        else:
+            levels = dict(
+                db.session.execute(
+                    select(Region.id, Region.level).where(Region.id.in_(missing))
+                ).all()
+            )
         for region_id in missing:
             nearest = similar.nearest_regions(
                 structural.table, codes, region_id, validated["region_id"]

@@ -18,7 +18,7 @@ from surveyapp.extensions import db
 from surveyapp.regions.models import RegionPopulation
 from surveyapp.regions.queries import peer_attributes_key
 from surveyapp.reviews.models import ModeratedScore
-from surveyapp.rounds.models import Round
+from surveyapp.rounds.models import Round, RoundClosingRecord
 
 
 def data_version(round_id: int) -> tuple:
@@ -47,7 +47,8 @@ def query_data_versions(round_ids: list[int]) -> dict[int, tuple]:
     Counted assessments (which, in which state, with what consent), their moderated scores'
     last change, the round's questionnaire, reference date and closing time, the populations
     (size-relative count targets) and what the peer groups are built from (categories,
-    Thematic Partnership memberships, custom groups' members: peer_attributes_key). Cheap: grouped
+    Thematic Partnership memberships, custom groups' members: peer_attributes_key), or, for a
+    closed round that kept them, the digest of its record instead of those two. Cheap: grouped
     aggregate queries, no rows leave the database. Every key has the same layout
     (``CHANGE_TIME_POSITIONS``).
 
@@ -84,12 +85,25 @@ def query_data_versions(round_ids: list[int]) -> dict[int, tuple]:
             Round.id, Round.questionnaire_id, Round.reference_date, Round.closes_on, Round.closed_at
         ).where(Round.id.in_(round_ids))
     ).all()
-    population_key = _population_key()
-    peers_key = peer_attributes_key()
+    # A closed round with a record of what its figures were built from reads that record, not
+    # the populations and peer-group data as they are now: its digest stands for both.
+    recorded = dict(
+        db.session.execute(
+            select(RoundClosingRecord.round_id, RoundClosingRecord.digest).where(
+                RoundClosingRecord.round_id.in_(round_ids)
+            )
+        ).all()
+    )
+    live = len(recorded) < len(set(round_ids))
+    population_key = _population_key() if live else ""
+    peers_key = peer_attributes_key() if live else ""
     parts = [
         {row[0]: tuple(map(str, row[1:])) for row in rows} for rows in (assessments, moderated)
     ]
-    populations = {row[0]: (str(row[1]), str(row[2] or row[3]), population_key) for row in rounds}
+    populations = {
+        row[0]: (str(row[1]), str(row[2] or row[3]), recorded.get(row[0], population_key))
+        for row in rounds
+    }
     # When the round closed: its figures count the validations made by then (frame).
     closings = {row[0]: str(row[4] and as_utc(row[4]).isoformat()) for row in rounds}
     return {
@@ -97,7 +111,7 @@ def query_data_versions(round_ids: list[int]) -> dict[int, tuple]:
             rid,
             *(value for part in parts for value in part.get(rid, ("0", "None", "None"))),
             *populations.get(rid, ("None", "None", "None")),
-            peers_key,
+            recorded.get(rid, peers_key),
             closings.get(rid, "None"),
         )
         for rid in round_ids

@@ -212,7 +212,7 @@ def groups(round_id: int):
     # country or partnership took part.
     listed = [
         {"key": g.key, "kind": g.kind, "value": g.value, "size": len(g.members)}
-        for g in peers.all_peer_groups(results.assessments, queries.custom_groups())
+        for g in peers.all_peer_groups(results.assessments, queries.custom_groups(results))
         if g.key not in suppressed
     ]
     return jsonify(round=_round_json(round_), groups=listed)

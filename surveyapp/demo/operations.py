@@ -28,6 +28,7 @@ from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
 from surveyapp.actions.models import Action, ActionStatus, ActionUpdate
+from surveyapp.analysis.frame import closing_record
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.assessments.operations import event_value
 from surveyapp.assessments.queries import has_assessments
@@ -228,6 +229,11 @@ def seed_demo(
     db.session.flush()
     _make_action_plans(regions, rounds, categories, expert)
     _make_contact_requests(rounds)
+    # As close_round keeps it: what the closed rounds' figures were built from when they closed.
+    for round_ in rounds:
+        if round_.state == RoundState.closed:
+            db.session.add(closing_record(round_))
+    db.session.flush()
     # The working group published the closed rounds' reports (see the public page), those
     # with enough submissions to show anything (a database seeded again may have too few).
     admin = find_user_by_email("admin@demo.example")

@@ -57,13 +57,10 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 from flask import current_app
-from sqlalchemy import select
 
 from surveyapp.analysis import peers, queries, scoring
 from surveyapp.assessments.models import AssessmentState
-from surveyapp.extensions import db
 from surveyapp.numbers import SCORE_QUANTUM, canonical
-from surveyapp.regions.models import RegionPopulation
 from surveyapp.rounds.models import Round
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "{=")
@@ -327,20 +324,10 @@ def _expert_decisions(results) -> pd.DataFrame:
 
 
 def _regions(round_: Round, results, assessments: pd.DataFrame) -> pd.DataFrame:
-    year = round_.reference_day.year
-    populations: dict[int, RegionPopulation] = {}
-    for row in db.session.scalars(
-        select(RegionPopulation)
-        .where(
-            RegionPopulation.region_id.in_([int(r) for r in assessments["region_id"]]),
-            RegionPopulation.year <= year,
-        )
-        .order_by(RegionPopulation.year)
-    ):
-        populations[row.region_id] = row  # the latest year up to the reference year wins
+    populations = queries.population_rows(results, assessments["region_id"])
     labels: dict[int, list[str]] = {int(r): [] for r in assessments["region_id"]}
     shown = set(_shown_groups(results))
-    for group in peers.all_peer_groups(results.assessments, queries.custom_groups()):
+    for group in peers.all_peer_groups(results.assessments, queries.custom_groups(results)):
         if group.key not in shown:
             continue
         for region_id in sorted(group.members):
@@ -362,9 +349,9 @@ def _regions(round_: Round, results, assessments: pd.DataFrame) -> pd.DataFrame:
                 # closed (one validated later keeps its state and counts as not validated here).
                 "validated": _yes(bool(row.validated)),
                 "validated_late": _yes(bool(row.validated_late)),
-                "population": population.population if population else None,
-                "population_year": population.year if population else None,
-                "population_source": population.source if population else "",
+                "population": population[0] if population else None,
+                "population_year": population[1] if population else None,
+                "population_source": population[2] if population else "",
                 "groups": "; ".join(labels.get(int(row.region_id), [])),
                 # The structurally similar regions (manifest "similar"), nearest first.
                 "similar_regions": "; ".join(pseudonyms[r] for r in nearest if r in pseudonyms),
@@ -740,7 +727,7 @@ def _assessment_counts(assessments: pd.DataFrame) -> dict:
 
 def _similar_basis(results) -> dict:
     """What the regions' structurally similar regions were chosen by (analysis.similar)."""
-    basis = queries.structural_table(results.reference_year).basis
+    basis = queries.structural_table(results.reference_year, results.closing).basis
     return {
         "method": "the 9 validated regions nearest on standardised structural indicators "
         "(z-scores over the NUTS-2 regions, equal weights, Euclidean distance over the "

@@ -8,7 +8,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import ForeignKey, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from surveyapp.db import CleanString, StateEnum, UTCDateTime, utcnow
+from surveyapp.db import CleanString, JSONType, StateEnum, UTCDateTime, utcnow
 from surveyapp.extensions import db
 from surveyapp.questionnaires.models import Questionnaire
 
@@ -96,3 +96,32 @@ class Round(db.Model):
 
     def __repr__(self) -> str:
         return f"<Round {self.name} {self.state}>"
+
+
+class RoundClosingRecord(db.Model):
+    """What a round's peer groups, size-relative targets and similar regions were built from when
+    it closed (METHOD §12: a closed round's figures do not move).
+
+    Written by rounds.operations.close_round in the transaction that closes the round; read by
+    the analysis' load stage (analysis.frame) for that round's figures in place
+    of the regions' data as they are now. Rounds closed before records were kept have none: their
+    figures read those data as they are (the annex says so).
+    """
+
+    __tablename__ = "round_closing_records"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: SHA-256 of what follows (canonical JSON): in the round's data version key.
+    digest: Mapped[str] = mapped_column(CleanString(64))
+    #: Each counted region's category, Thematic Partnerships and NUTS level, by region id.
+    regions: Mapped[dict] = mapped_column(JSONType)
+    #: Each counted region's population on the reference day, by region id (absent: unknown).
+    populations: Mapped[dict] = mapped_column(JSONType)
+    #: The administrators' groups: name -> region ids.
+    custom_groups: Mapped[dict] = mapped_column(JSONType)
+    #: The NUTS-2 regions' structural figures of the reference year or earlier:
+    #: [region_id, indicator, year, value, source] (analysis.frame.load_structural_figures).
+    structural: Mapped[list] = mapped_column(JSONType)

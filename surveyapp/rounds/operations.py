@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from surveyapp.analysis.frame import closing_record
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import User
 from surveyapp.extensions import db
@@ -138,6 +139,9 @@ def close_round(round_: Round, actor: User | None = None) -> bool:
     if round_.state == RoundState.closed:
         return False
     round_.close()
+    # What its peer groups, size-relative targets and similar regions are built from, as it is
+    # now: later imports leave the round's figures as they were when it closed (METHOD §12).
+    db.session.add(closing_record(round_))
     log_event("round.closed", "round", round_.id, user=actor)
     return True
 
