@@ -123,6 +123,62 @@ def test_rounds_closed_before_the_closing_time_was_kept_keep_counting_every_vali
             dispose_engines()
 
 
+def test_rounds_closed_before_records_were_kept_get_one_that_changes_none_of_their_figures(
+    empty_database, monkeypatch
+):
+    """The migration that keeps what a round's figures are built from records the rounds
+    closed before it from the data as they are: the figures they showed stay the same, and an
+    import after the upgrade leaves them as they are."""
+    from sqlalchemy import delete, select
+
+    from surveyapp.analysis import queries
+    from surveyapp.analysis.frame import closing_record
+    from surveyapp.analysis.versions import data_version
+    from surveyapp.demo.operations import seed_demo
+    from surveyapp.regions.models import Region, RegionCategory
+    from surveyapp.rounds.models import Round, RoundClosingRecord, RoundState
+
+    monkeypatch.setenv("SURVEYAPP_MIGRATION_TEST_URL", empty_database)
+    app = create_app(_Config)
+    with app.app_context():
+        try:
+            upgrade()
+            seed_demo()
+            db.session.commit()
+            round_id = max(db.session.scalars(select(Round.id).filter_by(state=RoundState.closed)))
+            db.session.execute(delete(RoundClosingRecord))  # closed before records were kept
+            db.session.commit()
+
+            def shown():
+                results = queries.compute_round_scores(db.session.get(Round, round_id))
+                groups = queries.round_peer_groups(results)
+                return (
+                    sorted((g.kind, g.value, sorted(g.members)) for g in groups),
+                    results.assessments["population"].to_json(),
+                    results.scores.to_json(),
+                )
+
+            before = shown()
+            db.session.remove()
+            downgrade(revision="a28e0001long")
+            upgrade()
+            assert shown() == before
+            record = db.session.get(RoundClosingRecord, round_id)
+            assert record is not None and record.regions and record.populations
+            # The same record as closing the round now would keep.
+            assert record.digest == closing_record(db.session.get(Round, round_id)).digest
+            version = data_version(round_id)
+            for region in db.session.scalars(select(Region)):
+                region.category = RegionCategory.less_developed
+                region.thematic_partnerships = ["hydrogen"]
+            db.session.commit()
+            assert shown() == before
+            assert data_version(round_id) == version
+        finally:
+            db.session.remove()
+            dispose_engines()
+
+
 def _long_before_short(columns) -> list[str]:
     """The names of short values stored after a long one (``columns``: (name, is long), in
     the table's order)."""

@@ -213,7 +213,7 @@ def closing_record(round_: Round) -> RoundClosingRecord:
         "regions": regions,
         "populations": populations,
         "custom_groups": groups,
-        "structural": structural,
+        "structural": sorted(structural, key=lambda row: row[:3]),  # region, indicator, year
     }
     canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return RoundClosingRecord(

@@ -128,8 +128,9 @@ Comparison with peers
 * What the peer groups and the similar regions are built from (categories of region, Thematic
   Partnership memberships, administrators' groups, structural indicators) is kept when a round
   closes, and the round's figures are computed from that record: such data imported later change
-  only open rounds' figures. A round closed before these records were kept (before 7 December
-  2026) has none, and its figures read those data as they are when computed.
+  only open rounds' figures. A round closed before these records were kept (7 December 2026) got
+  its record when the application was upgraded, from the data its figures had been computed from
+  until then.
 * Method 2.0: So are the populations of the reference year or earlier, for the counts scored
   against a target relative to the region's size.
 * A peer group (all regions, the same Member State, the same category of region, the same Thematic
