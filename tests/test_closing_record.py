@@ -17,10 +17,13 @@ from surveyapp.auth.models import Role
 from surveyapp.extensions import db
 from surveyapp.regions.models import RegionCategory, RegionIndicator, RegionPopulation
 from surveyapp.regions.operations import save_region_group
+from surveyapp.reporting.catalog import REGION, Job, build_context
 from surveyapp.reporting.exports import export_round
+from surveyapp.reviews.queries import population_millions
 from surveyapp.rounds.models import RoundClosingRecord
 from surveyapp.rounds.operations import close_round
 from tests.test_benchmarks import reviewed
+from tests.test_report_method import method_world  # noqa: F401 (a fixture)
 
 #: Structural indicators besides population, enough for two regions to be compared.
 FIGURES = [name for name in similar.INDICATORS if name != "population"][: similar.MIN_SHARED]
@@ -142,3 +145,27 @@ def test_the_record_is_kept_by_the_operation_that_closes_the_round(app, world, c
     assert in_round <= set(record.regions)
     assert len(record.digest) == 64
     assert db.session.scalars(select(RoundClosingRecord)).all() == [record]
+
+
+def test_the_population_a_closed_round_used_is_the_one_its_pages_state(
+    app,
+    method_world,  # noqa: F811
+):
+    """The region report's "from its population of ..." and the expert's review (the region's
+    own score of a size-relative count) state the population the round's scores use: of a
+    closed round, the one it kept, also after a new figure is imported."""
+    round_, region = method_world["round"], method_world["regions"]["ES21"]
+    assessment = method_world["assessments"]["ES21"]
+    assert close_round(round_)
+    db.session.commit()
+    shown = build_context(Job(REGION, round_.id, region.id))["population"]
+    reviewed_with = population_millions(assessment)
+    scored_with = queries.round_scores(round_).assessments.set_index("region_id")["population"]
+
+    db.session.add(RegionPopulation(region=region, year=2025, population=2_227_581, source="later"))
+    db.session.commit()
+
+    assert build_context(Job(REGION, round_.id, region.id))["population"] == shown
+    assert population_millions(assessment) == reviewed_with
+    after = queries.round_scores(round_).assessments.set_index("region_id")["population"]
+    assert after.to_json() == scored_with.to_json()

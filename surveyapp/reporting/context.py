@@ -34,10 +34,9 @@ from surveyapp.i18n import label
 from surveyapp.numbers import format_number
 from surveyapp.practices.models import GoodPractice
 from surveyapp.regions.models import Region
-from surveyapp.regions.queries import population_for
 from surveyapp.reviews.models import SectionRemark
 from surveyapp.rounds.models import Round, RoundState
-from surveyapp.rounds.queries import validated_when_closed
+from surveyapp.rounds.queries import population_used, validated_when_closed
 
 
 def region_report_context(
@@ -100,7 +99,7 @@ def region_report_context(
 def _population_used(region: Region, round_: Round) -> dict | None:
     """The population the region's size-relative targets use in this round (method D5a), with
     its year and source; None when none is stored (those items are then left out)."""
-    figure = population_for(region.id, round_.reference_day.year)
+    figure = population_used(round_, region.id)
     if figure is None:
         return None
     return {

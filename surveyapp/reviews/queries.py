@@ -20,8 +20,8 @@ from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition, Item
 from surveyapp.questionnaires.types import DONT_KNOW, NOT_APPLICABLE
 from surveyapp.regions.models import Region
-from surveyapp.regions.queries import population_for
 from surveyapp.reviews.models import ChangeRequest, ItemComment, ModeratedScore, SectionRemark
+from surveyapp.rounds.queries import population_used
 
 
 @dataclass
@@ -308,9 +308,8 @@ def same_score(a: float | None, b: float | None) -> bool:
 
 def population_millions(assessment: Assessment) -> float | None:
     """The region's population in millions on the round's reference date (size-relative count
-    targets), None when none is stored."""
-    year = assessment.round.reference_day.year
-    population = population_for(assessment.region_id, year)
+    targets; of a closed round, as it kept it when it closed), None when none is stored."""
+    population = population_used(assessment.round, assessment.region_id)
     return population.population / 1e6 if population is not None else None
 
 

@@ -8,8 +8,8 @@ from surveyapp.assessments.models import Assessment, AssessmentState
 from surveyapp.auth.models import Role, User, region_memberships
 from surveyapp.extensions import db
 from surveyapp.regions.models import Region
-from surveyapp.regions.queries import regions_without_population
-from surveyapp.rounds.models import Round
+from surveyapp.regions.queries import population_for, regions_without_population
+from surveyapp.rounds.models import Round, RoundClosingRecord
 
 
 def validated_when_closed() -> ColumnElement[bool]:
@@ -21,6 +21,31 @@ def validated_when_closed() -> ColumnElement[bool]:
         Assessment.state == AssessmentState.validated,
         or_(closed_at.is_(None), Assessment.state_changed_at <= closed_at),
     )
+
+
+@dataclass(frozen=True)
+class PopulationUsed:
+    """The population a region's size-relative count targets use in a round."""
+
+    population: int
+    year: int
+    source: str
+
+
+def population_used(round_: Round, region_id: int) -> PopulationUsed | None:
+    """The region's population on the round's reference day (method D5a), with its year and
+    source: of a closed round, as it kept it when it closed (RoundClosingRecord), else the
+    latest figure up to the reference year; None when there is none (never guessed)."""
+    kept = db.session.scalar(
+        select(RoundClosingRecord.populations).where(RoundClosingRecord.round_id == round_.id)
+    )
+    if kept is not None:
+        row = kept.get(str(region_id))
+        return PopulationUsed(int(row[0]), int(row[1]), row[2]) if row else None
+    figure = population_for(region_id, round_.reference_day.year)
+    if figure is None:
+        return None
+    return PopulationUsed(int(figure.population), figure.year, figure.source)
 
 
 def list_rounds() -> list[Round]:
