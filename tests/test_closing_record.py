@@ -4,8 +4,10 @@ groups, populations and structural figures imported later leave its figures as t
 while an open round's figures follow them."""
 
 import csv
+import html
 import io
 import zipfile
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,8 +19,10 @@ from surveyapp.auth.models import Role
 from surveyapp.extensions import db
 from surveyapp.regions.models import RegionCategory, RegionIndicator, RegionPopulation
 from surveyapp.regions.operations import save_region_group
-from surveyapp.reporting.catalog import REGION, Job, build_context
+from surveyapp.reporting.catalog import REGION, WORKING_GROUP, Job, build_context
+from surveyapp.reporting.catalog import definition as report_definition
 from surveyapp.reporting.exports import export_round
+from surveyapp.reporting.render import render_html
 from surveyapp.reviews.queries import population_millions
 from surveyapp.rounds.models import RoundClosingRecord
 from surveyapp.rounds.operations import close_round
@@ -169,3 +173,29 @@ def test_the_population_a_closed_round_used_is_the_one_its_pages_state(
     assert population_millions(assessment) == reviewed_with
     after = queries.round_scores(round_).assessments.set_index("region_id")["population"]
     assert after.to_json() == scored_with.to_json()
+
+
+def _annex_says(round_) -> str:
+    """The working-group report's annex row on the regions' data, as text."""
+    job = Job(WORKING_GROUP, round_.id, None, "en")
+    page = html.unescape(render_html(report_definition(job), build_context(job), "en"))
+    row = page.split("Regions' data behind the groups and targets", 1)[1]
+    return row.split("</tr>", 1)[0]
+
+
+def test_the_annex_says_when_the_regions_data_were_kept(app, world):
+    """Open: read as they are; closed: kept when it closed (the cover's day); a record taken
+    after the close (rounds closed before records were kept): that day, said to be later."""
+    round_ = world["round"]
+    assert "Read as they are when the figures are computed" in _annex_says(round_)
+
+    assert close_round(round_)
+    db.session.commit()
+    day = round_.closed_at.strftime("%B %-d, %Y")
+    assert f"Kept when the round closed on {day}:" in _annex_says(round_)
+
+    record = db.session.get(RoundClosingRecord, round_.id)
+    record.taken_at = round_.closed_at + timedelta(days=40)
+    db.session.commit()
+    later = record.taken_at.strftime("%B %-d, %Y")
+    assert f"Kept on {later}, after the round closed" in _annex_says(round_)

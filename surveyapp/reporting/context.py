@@ -7,7 +7,7 @@ CSV export, to recompute every score it shows (METHOD §9).
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
@@ -36,7 +36,11 @@ from surveyapp.practices.models import GoodPractice
 from surveyapp.regions.models import Region
 from surveyapp.reviews.models import SectionRemark
 from surveyapp.rounds.models import Round, RoundState
-from surveyapp.rounds.queries import population_used, validated_when_closed
+from surveyapp.rounds.queries import (
+    closing_record_taken_at,
+    population_used,
+    validated_when_closed,
+)
 
 
 def region_report_context(
@@ -380,6 +384,18 @@ def _item_rows_now(definition) -> list[dict]:
     return rows
 
 
+def _regions_data(round_: Round) -> dict:
+    """When the regions' data the round's groups, targets and similar regions are built from
+    were kept (rounds.models.RoundClosingRecord); ``kept_on`` None: read as they are."""
+    kept_at = closing_record_taken_at(round_.id)
+    if kept_at is None:
+        return {"kept_on": None, "at_close": False}
+    closed_at = as_utc(round_.closed_at) if round_.closed_at else None
+    at_close = closed_at is not None and as_utc(kept_at) <= closed_at + timedelta(minutes=1)
+    # The day in UTC, as the cover's "Final: ... closed on" (not the reader's time zone).
+    return {"kept_on": format_date(as_utc(kept_at).date(), "long"), "at_close": at_close}
+
+
 def method_annex(
     round_: Round, lang: str, assessment_ids: list[int] | None = None, round_figures: bool = True
 ) -> dict:
@@ -421,6 +437,7 @@ def method_annex(
         "round": round_.name,
         "reference_date": round_.reference_day.isoformat(),
         "snapshot_id": queries.snapshot_id(results) if round_figures else None,
+        "regions_data": _regions_data(round_) if round_figures else None,
         "states": {state_label(state): int(count) for state, count in states.items()}
         if round_figures
         else None,

@@ -1,6 +1,7 @@
 """Read helpers for rounds."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
@@ -46,6 +47,14 @@ def population_used(round_: Round, region_id: int) -> PopulationUsed | None:
     if figure is None:
         return None
     return PopulationUsed(int(figure.population), figure.year, figure.source)
+
+
+def closing_record_taken_at(round_id: int) -> datetime | None:
+    """When the round kept what its figures are built from (RoundClosingRecord): when it
+    closed, or, for a round closed before records were kept, at the upgrade; None: not kept."""
+    return db.session.scalar(
+        select(RoundClosingRecord.taken_at).where(RoundClosingRecord.round_id == round_id)
+    )
 
 
 def list_rounds() -> list[Round]:
