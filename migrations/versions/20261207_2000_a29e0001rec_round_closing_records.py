@@ -35,25 +35,9 @@ def upgrade():
         sa.Column("round_id", sa.Integer(), nullable=False),
         sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("digest", sa.String(length=64), nullable=False),
-        sa.Column(
-            "regions",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column(
-            "populations",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column(
-            "custom_groups",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column(
-            "structural",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
+        *(
+            sa.Column(name, _JSON, nullable=False)
+            for name in ("regions", "populations", "custom_groups", "structural")
         ),
         sa.ForeignKeyConstraint(
             ["round_id"],
