@@ -22,7 +22,7 @@ import resource
 import statistics
 import tempfile
 import time
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import yaml
@@ -86,6 +86,7 @@ def questionnaire_file(folder: Path) -> Path:
 def fill(db, path: Path) -> list:
     from sqlalchemy import insert
 
+    from surveyapp.analysis.frame import closing_record
     from surveyapp.assessments.models import Answer, Assessment, AssessmentState
     from surveyapp.questionnaires.operations import load_questionnaire
     from surveyapp.regions.models import Region, RegionCategory
@@ -153,6 +154,13 @@ def fill(db, path: Path) -> list:
             )
     for start in range(0, len(rows), 20000):
         db.session.execute(insert(Answer), rows[start : start + 20000])
+    # As rounds.operations.close_round does: closed now, after the validations above (so they
+    # count), keeping what each round's groups and targets were built from (its figures read
+    # that record, as in production).
+    closed_at = datetime.now(UTC)
+    for round_ in rounds:
+        round_.closed_at = closed_at
+        db.session.add(closing_record(round_))
     db.session.commit()
     return rounds
 
