@@ -86,10 +86,10 @@ def questionnaire_file(folder: Path) -> Path:
 def fill(db, path: Path) -> list:
     from sqlalchemy import insert
 
-    from surveyapp.analysis.frame import closing_record
     from surveyapp.assessments.models import Answer, Assessment, AssessmentState
     from surveyapp.questionnaires.operations import load_questionnaire
     from surveyapp.regions.models import Region, RegionCategory
+    from surveyapp.rounds.closing import closing_record
     from surveyapp.rounds.models import Round, RoundState
 
     rng = random.Random(11)  # noqa: S311 - synthetic data, not secrets

@@ -188,3 +188,31 @@ def test_each_features_commands_live_in_its_own_cli_module(app):
             parts = module.split(".")
             assert len(parts) == 3 and parts[2] == "cli", f"flask {name}: defined in {module}"
         assert len({module.split(".")[1] for module in modules}) == 1, f"flask {name}: {modules}"
+
+
+def test_the_web_app_starts_without_pandas_or_weasyprint(tmp_path):
+    """pandas (about 45 MB) and WeasyPrint load where figures are computed or a PDF renders,
+    not when the app starts: a gunicorn worker, a render pool's worker and every CLI command
+    start from create_app. (Closing a round once imported pandas through the record it keeps,
+    and a render pool worker's peak grew from 203 to 249 MB.)"""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys\n"
+        "from surveyapp import create_app\n"
+        "create_app('development')\n"
+        "print(sorted(m for m in ('pandas', 'weasyprint') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'start.db'}"}
+    done = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+        check=True,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"

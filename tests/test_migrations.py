@@ -132,10 +132,10 @@ def test_rounds_closed_before_records_were_kept_get_one_that_changes_none_of_the
     from sqlalchemy import delete, select
 
     from surveyapp.analysis import queries
-    from surveyapp.analysis.frame import closing_record
     from surveyapp.analysis.versions import data_version
     from surveyapp.demo.operations import seed_demo
     from surveyapp.regions.models import Region, RegionCategory
+    from surveyapp.rounds.closing import closing_record
     from surveyapp.rounds.models import Round, RoundClosingRecord, RoundState
 
     monkeypatch.setenv("SURVEYAPP_MIGRATION_TEST_URL", empty_database)

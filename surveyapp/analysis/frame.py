@@ -9,9 +9,7 @@ Nothing here computes a score: :mod:`scoring` takes these frames as they are.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,16 +17,11 @@ import pandas as pd
 from sqlalchemy import Text, bindparam, cast, func, literal, select
 
 from surveyapp.assessments.models import COUNTED_STATES, Answer, Assessment, AssessmentState
-from surveyapp.db import as_utc, utcnow
+from surveyapp.db import as_utc
 from surveyapp.evidence.queries import file_attached
 from surveyapp.extensions import db
-from surveyapp.regions.models import (
-    Region,
-    RegionGroup,
-    RegionIndicator,
-    RegionPopulation,
-    region_group_members,
-)
+from surveyapp.regions.models import Region, RegionIndicator, RegionPopulation
+from surveyapp.regions.queries import population_rows, structural_rows
 from surveyapp.reviews.models import ModeratedScore
 from surveyapp.rounds.models import Round, RoundClosingRecord
 
@@ -174,94 +167,8 @@ def closing_inputs(round_id: int) -> ClosingInputs | None:
     )
 
 
-def closing_record(round_: Round) -> RoundClosingRecord:
-    """The record a round keeps when it closes: what its peer groups, size-relative targets
-    and similar regions are built from, as it is now (rounds.operations.close_round)."""
-    year = round_.reference_day.year
-    rows = db.session.execute(
-        select(Region.id, Region.category, Region.thematic_partnerships, Region.level).where(
-            Region.id.in_(select(Assessment.region_id).where(Assessment.round_id == round_.id))
-        )
-    ).all()
-    regions = {
-        str(region_id): {
-            "category": str(category) if category else None,
-            "partnerships": sorted(partnerships or []),
-            "level": level,
-        }
-        for region_id, category, partnerships, level in rows
-    }
-    populations = {
-        str(region_id): list(row)
-        for region_id, row in population_rows([r[0] for r in rows], year).items()
-    }
-    figures = load_structural_figures()
-    figures = figures[figures["year"] <= year]
-    structural = [
-        [int(r), str(i), int(y), None if math.isnan(v) else float(v), s]
-        for r, i, y, v, s in zip(
-            figures["region_id"],
-            figures["indicator"],
-            figures["year"],
-            figures["value"],
-            figures["source"],
-            strict=True,
-        )
-    ]
-    groups = {name: sorted(ids) for name, ids in load_custom_groups().items()}
-    parts = {
-        "regions": regions,
-        "populations": populations,
-        "custom_groups": groups,
-        "structural": sorted(structural, key=lambda row: row[:3]),  # region, indicator, year
-    }
-    canonical = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return RoundClosingRecord(
-        round_id=round_.id,
-        taken_at=round_.closed_at or utcnow(),  # in the transaction that closes it
-        digest=hashlib.sha256(canonical.encode()).hexdigest(),
-        **parts,
-    )
-
-
-def load_custom_groups() -> dict[str, list[int]]:
-    """Administrator-defined peer groups as they are now: name -> region ids."""
-    rows = db.session.execute(
-        select(RegionGroup.name, region_group_members.c.region_id).join(
-            region_group_members, region_group_members.c.group_id == RegionGroup.id
-        )
-    ).all()
-    groups: dict[str, list[int]] = {}
-    for name, region_id in rows:
-        groups.setdefault(name, []).append(int(region_id))
-    return groups
-
-
-def population_rows(region_ids, year: int) -> dict[int, tuple[int, int, str]]:
-    """Region id -> (inhabitants, year, source) on 1 January of ``year``, else of the latest
-    earlier year known. Regions without any figure up to that year are absent (a population is
-    never guessed)."""
-    ids = [int(r) for r in region_ids]
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(
-            RegionPopulation.region_id,
-            RegionPopulation.year,
-            RegionPopulation.population,
-            RegionPopulation.source,
-        )
-        .where(RegionPopulation.region_id.in_(ids), RegionPopulation.year <= year)
-        .order_by(RegionPopulation.region_id, RegionPopulation.year)
-    ).all()
-    latest: dict[int, tuple[int, int, str]] = {}
-    for region_id, figure_year, population, source in rows:  # by year: the last one wins
-        latest[int(region_id)] = (int(population), int(figure_year), source)
-    return latest
-
-
 def load_populations(region_ids, year: int) -> pd.Series:
-    """Region id -> inhabitants (population_rows)."""
+    """Region id -> inhabitants (regions.queries.population_rows)."""
     rows = population_rows(region_ids, year)
     return pd.Series({r: float(row[0]) for r, row in rows.items()}, dtype=float)
 
@@ -282,34 +189,11 @@ def with_populations(
     return frame
 
 
-#: NUTS level of the regions whose structural figures are standardised together (similar).
-STRUCTURAL_LEVEL = 2
-
-
 def load_structural_figures() -> pd.DataFrame:
     """Every structural figure of the NUTS-2 regions (analysis.similar): region_id, indicator,
     year, value, source; populations come in as the indicator "population"."""
-    level2 = select(Region.id).where(Region.level == STRUCTURAL_LEVEL)
-    indicators = db.session.execute(
-        select(
-            RegionIndicator.region_id,
-            RegionIndicator.indicator,
-            RegionIndicator.year,
-            RegionIndicator.value,
-            RegionIndicator.source,
-        ).where(RegionIndicator.region_id.in_(level2))
-    ).all()
-    populations = db.session.execute(
-        select(
-            RegionPopulation.region_id,
-            literal("population"),
-            RegionPopulation.year,
-            RegionPopulation.population,
-            RegionPopulation.source,
-        ).where(RegionPopulation.region_id.in_(level2))
-    ).all()
     columns = ["region_id", "indicator", "year", "value", "source"]
-    frame = _frame([*indicators, *populations], columns)
+    frame = _frame(structural_rows(), columns)
     frame["value"] = frame["value"].astype(float)
     return frame
 

@@ -27,6 +27,7 @@ from surveyapp.db import as_utc
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition
 from surveyapp.questionnaires.models import Questionnaire
+from surveyapp.regions import queries as region_queries
 from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round
 
@@ -189,7 +190,7 @@ def custom_groups(results: RoundScores) -> dict[str, list[int]]:
     when it closed."""
     if results.closing is not None:
         return results.closing.custom_groups
-    return frame.load_custom_groups()
+    return region_queries.custom_group_members()
 
 
 def population_rows(results: RoundScores, region_ids) -> dict[int, tuple[int, int, str]]:
@@ -197,7 +198,7 @@ def population_rows(results: RoundScores, region_ids) -> dict[int, tuple[int, in
     closed round, as kept when it closed; else the latest up to its reference year."""
     if results.closing is not None:
         return results.closing.populations
-    return frame.population_rows(region_ids, results.reference_year)
+    return region_queries.population_rows(region_ids, results.reference_year)
 
 
 def wide_scores(results: RoundScores, column: str) -> pd.DataFrame:

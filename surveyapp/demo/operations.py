@@ -28,7 +28,6 @@ from sqlalchemy import func, insert, select
 from werkzeug.security import generate_password_hash
 
 from surveyapp.actions.models import Action, ActionStatus, ActionUpdate
-from surveyapp.analysis.frame import closing_record
 from surveyapp.assessments.models import Answer, Assessment, AssessmentState
 from surveyapp.assessments.operations import event_value
 from surveyapp.assessments.queries import has_assessments
@@ -63,6 +62,7 @@ from surveyapp.regions.operations import (
 )
 from surveyapp.regions.partnerships import THEMATIC_PARTNERSHIPS
 from surveyapp.reviews.models import ChangeRequest, ItemComment, ModeratedScore, SectionRemark
+from surveyapp.rounds.closing import closing_record
 from surveyapp.rounds.models import Round, RoundState
 from surveyapp.rounds.operations import create_round
 

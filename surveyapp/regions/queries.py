@@ -2,13 +2,14 @@
 
 from functools import lru_cache
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import case, exists, func, literal, select
 
 from surveyapp.extensions import db
 from surveyapp.regions.models import (
     PartnershipRole,
     Region,
     RegionCategory,
+    RegionGroup,
     RegionIndicator,
     RegionPartnership,
     RegionPopulation,
@@ -41,6 +42,75 @@ def population_for(region_id: int, year: int) -> RegionPopulation | None:
         .order_by(RegionPopulation.year.desc())
         .limit(1)
     )
+
+
+def population_rows(region_ids, year: int) -> dict[int, tuple[int, int, str]]:
+    """Region id -> (inhabitants, year, source) on 1 January of ``year``, else of the latest
+    earlier year known (method D5a, as population_for). Regions without any figure up to that
+    year are absent (a population is never guessed)."""
+    ids = [int(r) for r in region_ids]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(
+            RegionPopulation.region_id,
+            RegionPopulation.year,
+            RegionPopulation.population,
+            RegionPopulation.source,
+        )
+        .where(RegionPopulation.region_id.in_(ids), RegionPopulation.year <= year)
+        .order_by(RegionPopulation.region_id, RegionPopulation.year)
+    ).all()
+    latest: dict[int, tuple[int, int, str]] = {}
+    for region_id, figure_year, population, source in rows:  # by year: the last one wins
+        latest[int(region_id)] = (int(population), int(figure_year), source)
+    return latest
+
+
+def custom_group_members() -> dict[str, list[int]]:
+    """Administrator-defined peer groups as they are now: name -> region ids."""
+    rows = db.session.execute(
+        select(RegionGroup.name, region_group_members.c.region_id).join(
+            region_group_members, region_group_members.c.group_id == RegionGroup.id
+        )
+    ).all()
+    groups: dict[str, list[int]] = {}
+    for name, region_id in rows:
+        groups.setdefault(name, []).append(int(region_id))
+    return groups
+
+
+#: NUTS level of the regions whose structural figures are standardised together
+#: (analysis.similar).
+STRUCTURAL_LEVEL = 2
+
+
+def structural_rows(up_to_year: int | None = None) -> list[tuple]:
+    """Every structural figure of the NUTS-2 regions, of ``up_to_year`` or earlier (None: all):
+    (region_id, indicator, year, value, source); populations come in as the indicator
+    "population"."""
+    level2 = select(Region.id).where(Region.level == STRUCTURAL_LEVEL)
+    indicators = select(
+        RegionIndicator.region_id,
+        RegionIndicator.indicator,
+        RegionIndicator.year,
+        RegionIndicator.value,
+        RegionIndicator.source,
+    ).where(RegionIndicator.region_id.in_(level2))
+    populations = select(
+        RegionPopulation.region_id,
+        literal("population"),
+        RegionPopulation.year,
+        RegionPopulation.population,
+        RegionPopulation.source,
+    ).where(RegionPopulation.region_id.in_(level2))
+    if up_to_year is not None:
+        indicators = indicators.where(RegionIndicator.year <= up_to_year)
+        populations = populations.where(RegionPopulation.year <= up_to_year)
+    return [
+        *db.session.execute(indicators).all(),
+        *db.session.execute(populations).all(),
+    ]
 
 
 def regions_without_population(region_ids, year: int) -> list[Region]:

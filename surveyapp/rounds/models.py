@@ -102,10 +102,10 @@ class RoundClosingRecord(db.Model):
     """What a round's peer groups, size-relative targets and similar regions were built from when
     it closed (METHOD §12: a closed round's figures do not move).
 
-    Written by rounds.operations.close_round in the transaction that closes the round; read by
-    the analysis' load stage (analysis.frame) for that round's figures in place
-    of the regions' data as they are now. Rounds closed before records were kept have none: their
-    figures read those data as they are (the annex says so).
+    Built by rounds.closing, written by rounds.operations.close_round in the transaction that
+    closes the round, and read by the analysis' load stage (analysis.frame) for that round's
+    figures in place of the regions' data as they are now. Rounds closed before records were
+    kept got theirs at the upgrade (migration a29e0001rec).
     """
 
     __tablename__ = "round_closing_records"
@@ -123,5 +123,5 @@ class RoundClosingRecord(db.Model):
     #: The administrators' groups: name -> region ids.
     custom_groups: Mapped[dict] = mapped_column(JSONType)
     #: The NUTS-2 regions' structural figures of the reference year or earlier:
-    #: [region_id, indicator, year, value, source] (analysis.frame.load_structural_figures).
+    #: [region_id, indicator, year, value, source] (regions.queries.structural_rows).
     structural: Mapped[list] = mapped_column(JSONType)

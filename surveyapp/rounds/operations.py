@@ -6,12 +6,12 @@ from datetime import date
 
 from sqlalchemy import select
 
-from surveyapp.analysis.frame import closing_record
 from surveyapp.audit.operations import log_event
 from surveyapp.auth.models import User
 from surveyapp.extensions import db
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.regions.models import Region
+from surveyapp.rounds.closing import closing_record
 from surveyapp.rounds.models import Round, RoundState
 from surveyapp.rounds.queries import regions_lacking_population
 from surveyapp.rounds.signals import scores_release_changed
