@@ -3,7 +3,9 @@
 Only assessments a region has submitted count: submitted, under review and validated ones.
 Drafts and assessments sent back for changes (being reworked by the region) never reach a frame.
 A round's figures are frozen when it closes (METHOD §12): an assessment an expert validated after
-that is ``validated_late``, not ``validated``, and its round's peer figures leave it out.
+that is ``validated_late``, not ``validated``, and its round's peer figures leave it out; and
+the regions' categories, partnerships, populations, groups and structural figures are those the
+round kept when it closed (rounds.closing), not those imported since.
 Nothing here computes a score: :mod:`scoring` takes these frames as they are.
 """
 
