@@ -76,6 +76,8 @@ def _change_every_input(regions, admin) -> None:
         region.category = RegionCategory.more_developed
         if region.code in ("ES22", "ES23", "ES24", "ES25"):
             region.thematic_partnerships = ["hydrogen"]
+        if region.code == "ES22":
+            region.country = "PT"  # a recoded region (flask regions import)
         db.session.add(
             RegionPopulation(
                 region=region, year=2020, population=100_000 * (number + 1), source="test"
@@ -169,7 +171,8 @@ def test_the_population_a_closed_round_used_is_the_one_its_pages_state(
     db.session.add(RegionPopulation(region=region, year=2025, population=2_227_581, source="later"))
     db.session.commit()
 
-    assert build_context(Job(REGION, round_.id, region.id))["population"] == shown
+    context = build_context(Job(REGION, round_.id, region.id))
+    assert context["population"] == shown
     assert population_millions(assessment) == reviewed_with
     after = queries.round_scores(round_).assessments.set_index("region_id")["population"]
     assert after.to_json() == scored_with.to_json()
@@ -199,3 +202,24 @@ def test_the_annex_says_when_the_regions_data_were_kept(app, world):
     db.session.commit()
     later = record.taken_at.strftime("%B %-d, %Y")
     assert f"Kept on {later}, after the round closed" in _annex_says(round_)
+
+
+def test_a_closed_round_says_it_kept_no_population_where_it_kept_none(
+    app,
+    method_world,  # noqa: F811
+):
+    """A region without a population when its round closed: the report says none was stored
+    then (not that none is stored, which a later import makes false)."""
+    round_, region = method_world["round"], method_world["regions"]["ES21"]
+    job = Job(REGION, round_.id, region.id, "en")
+    assert "No population of the region is stored:" in _report_text(job)
+    assert close_round(round_)
+    db.session.add(RegionPopulation(region=region, year=2025, population=2_227_581, source="later"))
+    db.session.commit()
+    text = _report_text(job)
+    assert "No population of the region was stored when the round closed:" in text
+    assert "2,227,581" not in text
+
+
+def _report_text(job) -> str:
+    return html.unescape(render_html(report_definition(job), build_context(job), job.lang))

@@ -391,3 +391,23 @@ def test_a_reference_date_after_the_close_is_refused_at_its_field(
             date(2028, 5, 31),
             reference_date=date(2028, 6, 1),
         )
+
+
+def test_the_round_page_asks_for_populations_only_while_they_count(
+    client, login, create_region, create_user, planned
+):
+    """A closed round's populations are those it kept when it closed (rounds.closing): its
+    page no longer lists regions to load one for, which would change nothing of it."""
+    from surveyapp.rounds.operations import close_round
+
+    es21 = create_region()
+    create_user(email="o1@example.org", regions=[es21])
+    admin = create_user(email="admin@example.org", role=Role.admin, name="Ada")
+    login(admin)
+    page = client.get(f"/admin/rounds/{planned.id}").get_data(as_text=True)
+    assert 'id="populations"' in page and 'id="missing-populations"' in page
+    planned.state = RoundState.open
+    assert close_round(planned, admin)
+    db.session.commit()
+    page = client.get(f"/admin/rounds/{planned.id}").get_data(as_text=True)
+    assert 'id="populations"' not in page and 'id="missing-populations"' not in page

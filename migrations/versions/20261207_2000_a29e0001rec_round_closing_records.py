@@ -65,6 +65,7 @@ assessments = sa.table("assessments", sa.column("round_id", sa.Integer), sa.colu
 regions = sa.table(
     "regions",
     sa.column("id", sa.Integer),
+    sa.column("country", sa.String),
     sa.column("category", sa.String),
     sa.column("level", sa.Integer),
 )
@@ -103,25 +104,28 @@ records = sa.table(
 
 
 def _record(bind, round_id: int, year: int, custom: dict) -> dict:
-    """As analysis.frame.closing_record builds it, from the data as they are now."""
+    """As rounds.closing.closing_record builds it, from the data as they are now."""
     in_round = sa.select(assessments.c.region_id).where(assessments.c.round_id == round_id)
     taking_part = {}
-    for region_id, category, level in bind.execute(
-        sa.select(regions.c.id, regions.c.category, regions.c.level).where(
+    for region_id, country, category, level in bind.execute(
+        sa.select(regions.c.id, regions.c.country, regions.c.category, regions.c.level).where(
             regions.c.id.in_(in_round)
         )
     ):
         taking_part[int(region_id)] = {
+            "country": country,
             "category": category or None,
             "partnerships": [],
             "level": level,
         }
     for region_id, slug in bind.execute(
-        sa.select(partnerships.c.region_id, partnerships.c.partnership)
-        .where(partnerships.c.region_id.in_(in_round))
-        .order_by(partnerships.c.partnership)
+        sa.select(partnerships.c.region_id, partnerships.c.partnership).where(
+            partnerships.c.region_id.in_(in_round)
+        )
     ):
         taking_part[int(region_id)]["partnerships"].append(slug)
+    for entry in taking_part.values():
+        entry["partnerships"].sort()  # in Python, as closing_record: no collation's order
     latest = {}
     for region_id, figure_year, population, source in bind.execute(
         sa.select(

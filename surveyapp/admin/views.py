@@ -296,12 +296,17 @@ def _render_round(round_, form=None, missing=None, refused=False, status=200):
     """The round page: its dates, reference date, and the populations it still needs."""
     if form is None:
         form = ReferenceDateForm(data={"reference_date": round_.reference_date})
+    # A closed round's populations are those it kept when it closed (rounds.closing): loading
+    # one now would change nothing of it, so the page does not ask for them.
+    needs_populations = uses_population(round_) and round_.state != RoundState.closed
+    if missing is None:
+        missing = regions_lacking_population(round_) if needs_populations else []
     return render_template(
         "admin/round.html",
         round=round_,
         form=form,
-        uses_population=uses_population(round_),
-        missing=regions_lacking_population(round_) if missing is None else missing,
+        uses_population=needs_populations,
+        missing=missing,
         refused=refused,
         load_commands=LOAD_POPULATIONS,
     ), status

@@ -103,18 +103,19 @@ def load_assessments(round_ids: list[int]) -> pd.DataFrame:
 
 
 def _as_closed(frame: pd.DataFrame, recorded: dict[int, dict]) -> None:
-    """A closed round's regions as they were when it closed (its record), in place: category
-    and Thematic Partnerships, which its peer groups are built from."""
+    """A closed round's regions as they were when it closed (its record), in place: Member
+    State, category and Thematic Partnerships, which its peer groups are built from."""
     if not recorded or frame.empty:
         return
     kept = [
         recorded.get(int(round_id), {}).get(str(region_id))
         for round_id, region_id in zip(frame["round_id"], frame["region_id"], strict=True)
     ]
-    frame["category"] = [
-        entry["category"] if entry is not None else now
-        for entry, now in zip(kept, frame["category"], strict=True)
-    ]
+    for column in ("country", "category"):
+        frame[column] = [
+            entry[column] if entry is not None and column in entry else now
+            for entry, now in zip(kept, frame[column], strict=True)
+        ]
     frame["partnerships"] = [
         list(entry["partnerships"]) if entry is not None else now
         for entry, now in zip(kept, frame["partnerships"], strict=True)
@@ -123,7 +124,7 @@ def _as_closed(frame: pd.DataFrame, recorded: dict[int, dict]) -> None:
 
 def closing_regions(round_ids) -> dict[int, dict]:
     """Per closed round with a record (rounds.models.RoundClosingRecord), its regions as they
-    were when it closed: region id (text) -> category, partnerships, level."""
+    were when it closed: region id (text) -> country, category, partnerships, level."""
     ids = [int(rid) for rid in round_ids]
     if not ids:
         return {}
@@ -151,7 +152,7 @@ class ClosingInputs:
 
 def closing_inputs(round_id: int) -> ClosingInputs | None:
     """The round's record of what its figures were built from when it closed (None: it is
-    open, or closed before records were kept)."""
+    not closed; rounds closed before records were kept got theirs at the upgrade)."""
     record = db.session.get(RoundClosingRecord, round_id)
     if record is None:
         return None

@@ -316,8 +316,8 @@ def suppressed_groups(results: RoundScores) -> set[str]:
     are of validated assessments (the ones peer statistics count).
     """
     # Kept under the groups themselves (their kinds, names and members, from the regions' rows
-    # as read now), so that a region's new country, category or partnership is never judged by
-    # an earlier round of suppression.
+    # as read now, or as a closed round kept them), so that a region's new country, category or
+    # partnership is never judged by an earlier round of suppression.
     groups = round_peer_groups(results)
     key = ("suppressed-groups", min_group_size(), frozenset(groups))
     if key not in results.memo:

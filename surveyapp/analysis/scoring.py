@@ -125,14 +125,15 @@ Comparison with peers
 * A round's figures are frozen when it closes: they count the assessments validated by then. One
   validated after the close keeps its validated scores but counts in none of the round's figures
   and has no rank in them; the number left out so is stated.
-* What the peer groups and the similar regions are built from (categories of region, Thematic
-  Partnership memberships, administrators' groups, structural indicators) is kept when a round
-  closes, and the round's figures are computed from that record: such data imported later change
-  only open rounds' figures. A round closed before these records were kept (7 December 2026) got
-  its record when the application was upgraded, from the data its figures had been computed from
-  until then.
-* Method 2.0: So are the populations of the reference year or earlier, for the counts scored
-  against a target relative to the region's size.
+* What the peer groups and the similar regions are built from (the regions' Member States and
+  categories, Thematic Partnership memberships, administrators' groups, structural indicators) is
+  kept when a round closes, and the round's figures are computed from that record: such data
+  imported later change only open rounds' figures.
+* Method 2.0: The same record keeps the populations of the reference year or earlier, for the
+  counts scored against a target relative to the region's size.
+* A round closed before these records were kept got its record when the application was
+  upgraded to keep them, from the data its figures had been computed from until then (the annex
+  gives the day).
 * A peer group (all regions, the same Member State, the same category of region, the same Thematic
   Partnership, a group an administrator defined) holds the region and the validated regions with a
   shown value for the index.

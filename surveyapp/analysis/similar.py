@@ -24,7 +24,8 @@ conditions, never by performance, and our own scores are not used. The method, a
    compared, and a region with fewer than ``MIN_SHARED`` has no similar regions.
 5. **Group.** The region and the ``NEAREST`` regions nearest to it among the candidates (the
    regions whose assessment is validated in the round), ties broken by NUTS code, for the
-   round's data and the figures as stored (a corrected figure changes it); per index only its
+   round's data and the figures as stored (a corrected figure changes an open round's; a closed
+   round keeps those it closed with: rounds.closing); per index only its
    regions with a shown value count, and it follows the suppression rules of every peer group
    (:mod:`peers`). Only NUTS-2 regions are compared (the level Eurostat's regional indicators
    cover); a country or NUTS-1 respondent has no similar regions.

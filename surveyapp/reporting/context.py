@@ -97,6 +97,9 @@ def region_report_context(
             "moderated": column == "moderated",
             "annex": method_annex(round_, lang, sorted(counted)),
             "population": _population_used(region, round_),
+            # Closed with a record: the population is the one it kept (none: none was stored
+            # when it closed, whatever was imported since).
+            "population_kept": closing_record_taken_at(round_.id) is not None,
         }
 
 

@@ -22,28 +22,29 @@ from surveyapp.rounds.models import Round, RoundClosingRecord
 
 def closing_record(round_: Round) -> RoundClosingRecord:
     """The record of the round's data as they are now (rounds.operations.close_round adds it in
-    the transaction that closes the round): the category, Thematic Partnerships and NUTS level
-    of every region with an assessment in it, their populations on its reference day (with
-    year and source), the administrators' groups and the NUTS-2 structural figures of its
-    reference year or earlier; with the SHA-256 of all of it."""
+    the transaction that closes the round): the Member State, category, Thematic Partnerships
+    and NUTS level of every region with an assessment in it, their populations on its reference
+    day (with year and source), the administrators' groups and the NUTS-2 structural figures of
+    its reference year or earlier; with the SHA-256 of all of it."""
     year = round_.reference_day.year
     rows = db.session.execute(
-        select(Region.id, Region.category, Region.thematic_partnerships, Region.level).where(
-            Region.id.in_(select(Assessment.region_id).where(Assessment.round_id == round_.id))
-        )
+        select(
+            Region.id, Region.country, Region.category, Region.thematic_partnerships, Region.level
+        ).where(Region.id.in_(select(Assessment.region_id).where(Assessment.round_id == round_.id)))
     ).all()
     parts = {
         "regions": {
             str(region_id): {
+                "country": country,
                 "category": str(category) if category else None,
                 "partnerships": sorted(partnerships or []),
                 "level": level,
             }
-            for region_id, category, partnerships, level in rows
+            for region_id, country, category, partnerships, level in rows
         },
         "populations": {
             str(region_id): list(row)
-            for region_id, row in population_rows([r[0] for r in rows], year).items()
+            for region_id, row in population_rows([row[0] for row in rows], year).items()
         },
         "custom_groups": {name: sorted(ids) for name, ids in custom_group_members().items()},
         # Sorted by region, indicator and year: the same data give the same digest.

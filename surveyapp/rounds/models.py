@@ -116,9 +116,11 @@ class RoundClosingRecord(db.Model):
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: SHA-256 of what follows (canonical JSON): in the round's data version key.
     digest: Mapped[str] = mapped_column(CleanString(64))
-    #: Each counted region's category, Thematic Partnerships and NUTS level, by region id.
+    #: The Member State, category, Thematic Partnerships and NUTS level of each region with an
+    #: assessment in the round, by region id.
     regions: Mapped[dict] = mapped_column(JSONType)
-    #: Each counted region's population on the reference day, by region id (absent: unknown).
+    #: Their populations on the reference day, [inhabitants, year, source] by region id
+    #: (absent: none was stored).
     populations: Mapped[dict] = mapped_column(JSONType)
     #: The administrators' groups: name -> region ids.
     custom_groups: Mapped[dict] = mapped_column(JSONType)
