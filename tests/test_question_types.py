@@ -4,10 +4,16 @@ from pathlib import Path
 
 import pytest
 from flask_wtf import FlaskForm
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from surveyapp.assessments.models import Answer
+from surveyapp.extensions import db
 from surveyapp.questionnaires.loader import load_file
-from surveyapp.questionnaires.types import AnswerError
+from surveyapp.questionnaires.operations import load_questionnaire
+from surveyapp.questionnaires.types import NONE_OPTION, AnswerError
 
 
 @pytest.fixture
@@ -276,3 +282,77 @@ def test_scale_form_data_that_is_not_a_level(items):
     assert item.question_type.from_form(item, "\x85") is None  # whitespace only: no answer
     with pytest.raises(AnswerError):
         item.question_type.from_form(item, "three")
+
+
+#: Version 2's multiple choices with a "None" option (their help: choose it only on its own).
+V2_WITH_NONE = [
+    item
+    for item in load_file("questionnaires/criterion7-interregional-v2.yaml").items
+    if item.type == "multi_choice" and NONE_OPTION in item.question_type.possible_answers(item)
+]
+
+
+def test_version_2_asks_none_on_its_own_in_its_multiple_choices():
+    assert {item.id for item in V2_WITH_NONE} >= {"par_interreg_strands", "par_horizon_europe"}
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_none_is_refused_beside_any_other_option(app, data):
+    """Any choice of a multiple choice with "None": refused with another option, with a
+    message that names the option, and accepted on its own or without it."""
+    item = data.draw(st.sampled_from(V2_WITH_NONE))
+    others = [v for v in item.question_type.possible_answers(item) if v != NONE_OPTION]
+    chosen = data.draw(st.lists(st.sampled_from(others), unique=True, max_size=len(others)))
+    with_none = data.draw(st.permutations([*chosen, NONE_OPTION]))
+    with app.test_request_context():
+        if chosen:
+            with pytest.raises(AnswerError) as refused:
+                item.question_type.clean(item, with_none)
+            assert str(refused.value) == "Choose \u201cNone\u201d on its own, or untick it."
+            assert item.question_type.clean(item, chosen) == [v for v in others if v in chosen]
+        else:
+            assert item.question_type.clean(item, with_none) == [NONE_OPTION]
+
+
+def test_none_beside_another_option_gets_a_message_at_the_field(
+    app,
+    fixture_path,
+    tmp_path,
+    client,
+    login,
+    create_user,
+    create_region,
+    create_round,
+    create_assessment,
+):
+    text = Path(fixture_path("small-v1.yaml")).read_text()
+    text = text.replace(
+        "{value: blue, label: Blue Economy, score: 40}",
+        "{value: blue, label: Blue Economy, score: 40}\n"
+        "          - {value: none, label: {en: None, fr: Aucune}, score: 0}",
+    )
+    path = tmp_path / "small-v1.yaml"
+    path.write_text(text)
+    questionnaire = load_questionnaire(path).questionnaire
+    region = create_region()
+    officer = create_user(email="olga@example.org", name="Olga", regions=[region])
+    assessment = create_assessment(region=region, round_=create_round(questionnaire=questionnaire))
+    login(officer)
+    url = f"/assessments/{assessment.id}/answers/platforms"
+    refused = client.post(url, json={"value": ["energy", "none"], "version": 0})
+    assert refused.status_code == 422
+    assert refused.json["error"] == "Choose \u201cNone\u201d on its own, or untick it."
+    data = MultiDict([("platforms", "energy"), ("platforms", "none"), ("platforms__version", "0")])
+    page = client.post(f"/assessments/{assessment.id}/sections/networks", data=data)
+    assert page.status_code == 422
+    html = page.get_data(as_text=True)
+    error = html[html.index('id="platforms-error"') :][:500]
+    assert "Choose \u201cNone\u201d on its own, or untick it." in error.replace("&#8220;", "\u201c")
+    stored = db.session.scalar(
+        select(Answer).filter_by(assessment_id=assessment.id, item_id="platforms")
+    )
+    assert stored is None
+    assert client.post(url, json={"value": ["none"], "version": 0}).status_code == 200

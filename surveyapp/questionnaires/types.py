@@ -659,10 +659,22 @@ class SingleChoiceType(_ChoiceType):
         return float(self._option_score(item, value))
 
 
+#: A multiple choice's option with this value means "none of the others" and stands alone: an
+#: answer that chooses it with another option is refused (questionnaires/FORMAT.md).
+NONE_OPTION = "none"
+
+
 @register
 class MultiChoiceType(_ChoiceType):
     name = "multi_choice"
     keys = frozenset({"options", "max_choices"})
+
+    @staticmethod
+    def option_label(item: AskedItem, value: str) -> str:
+        """The option's label in the interface's language (the questionnaire's English where
+        it has no translation)."""
+        option = next(o for o in item.config["options"] if o["value"] == value)
+        return item.localize(option["label"], str(get_locale() or "en"))
 
     def check_definition(self, config: dict) -> list[str]:
         errors = super().check_definition(config)
@@ -690,6 +702,13 @@ class MultiChoiceType(_ChoiceType):
             raise AnswerError(_l("Choose from the options listed."))
         if len(set(value)) != len(value):
             raise AnswerError(_l("Each option can be chosen once."))
+        if NONE_OPTION in value and len(value) > 1:
+            raise AnswerError(
+                _l(
+                    "Choose “%(option)s” on its own, or untick it.",
+                    option=self.option_label(item, NONE_OPTION),
+                )
+            )
         limit = item.config.get("max_choices")
         if limit and len(value) > limit:
             raise AnswerError(
