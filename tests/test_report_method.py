@@ -292,7 +292,54 @@ def test_the_heat_map_table_on_the_page_says_not_applicable(app, method_world, l
 def test_not_applicable_reads_so_in_the_pdf(app, method_world, tmp_path):
     region = method_world["regions"]["ES23"]
     text = flat(pdf_text(render(Job(REGION, method_world["round"].id, region.id)), tmp_path))
-    assert re.search(r"Knowledge transfer from multinationals not applicable \(accepted\)", text)
+    # Self: the region's claim leaves the item out; moderated: the expert accepted it.
+    assert re.search(
+        r"Knowledge transfer from multinationals not applicable \(claimed\) not applicable "
+        r"\(accepted\)",
+        text,
+    )
+
+
+@needs_pdftotext
+def test_a_rejected_claim_is_never_called_accepted(app, method_world, tmp_path):
+    """The self score leaves out every "not applicable" the region claimed; an expert who
+    rejects the claim and sets a score gives a moderated number beside it, and nothing on the
+    page or in the PDF says the claim was accepted."""
+    decision = db.session.scalar(
+        select(ModeratedScore).filter_by(
+            assessment_id=method_world["assessments"]["ES23"].id, item_id="mnc_a"
+        )
+    )
+    decision.na_decision, decision.score, decision.rationale = "rejected", 40, "One exists."
+    db.session.commit()
+    region = method_world["regions"]["ES23"]
+    data = region_dashboard(region, method_world["round"], "en")
+    mnc = next(row for row in data["aspects"] if row["key"] == "multinationals")
+    assert mnc["self"] is None and mnc["moderated"] is not None
+    text = flat(pdf_text(render(Job(REGION, method_world["round"].id, region.id)), tmp_path))
+    row = re.search(
+        r"Knowledge transfer from multinationals (not applicable \(\w+\)) ([\d.]+)", text
+    )
+    assert row, text
+    assert row.group(1) == "not applicable (claimed)"
+    assert row.group(2) == format_score(mnc["moderated"])
+    assert "(accepted)" not in text.split("Methodology")[0]
+
+
+def test_strengths_and_weaknesses_say_they_compare_dimensions_only(
+    app, method_world, login, create_user
+):
+    """They list criterion-7 dimensions (the aspects have their own chart): a region with no
+    dimension below the median is not told it has no weakness at all."""
+    region = method_world["regions"]["FR10"]  # level 5 everywhere: above every median
+    data = region_dashboard(region, method_world["round"], "en")
+    assert data["weaknesses"] == [] and data["strengths"]
+    assert {row["kind"] for row in data["strengths"]} == {scoring.DIMENSION}
+    expert = login_as(app, login, create_user, Role.expert, "e6@example.org")
+    page = expert.get(f"/benchmarks/rounds/{method_world['round'].id}/regions/FR10").text
+    assert "Weakest dimensions" in page
+    assert "No criterion-7 dimension is below the peer median." in page
+    assert "None below the peer median" not in page
 
 
 # --- defect 10 -----------------------------------------------------------------------------
