@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from surveyapp.analysis import queries
+from surveyapp.analysis import dashboard, queries
 from surveyapp.assessments.models import AssessmentState
 from surveyapp.assessments.operations import save_answer
+from surveyapp.auth.models import Role
 from surveyapp.extensions import db
 from surveyapp.questionnaires.operations import load_questionnaire
 from surveyapp.rounds.models import Round, RoundState
@@ -191,3 +192,50 @@ def test_a_validation_after_a_round_closed_counts_in_the_next_rounds_change(
     assessments[0].state_changed_at = now  # validated after the second round closed
     db.session.commit()
     assert queries.panel_trend(second, first).loc[("dimension", "strategy")]["n"] == 5
+
+
+def test_a_change_across_versions_says_how_many_items_each_index_rests_on(
+    app, two_versions, create_region, create_assessment, create_user, login
+):
+    """A v1 -> v2 change is computed on the items both versions share: the table says how many
+    of each index's items that is, and why its n may differ from the round's own figures."""
+    first_version, second_version = two_versions
+    first = make_round("2025", first_version, 2025)
+    second = make_round("2026", second_version, 2026)
+    writer = create_user(email="x@example.org")
+    for n in range(5):
+        region = create_region(f"ES3{n}", f"R{n}")
+        for round_, item_ids in (
+            (first, ("maturity", "budget_share")),
+            (second, ("maturity", "budget_share_total")),
+        ):
+            assessment = create_assessment(region=region, round_=round_)
+            for item_id in item_ids:
+                value = n if item_id == "maturity" else 10 * n
+                save_answer(assessment, item_id, value, writer)
+            assessment.state = AssessmentState.validated
+    db.session.commit()
+
+    change = dashboard.working_group_dashboard(second, "en")["change"]
+    assert change["cross_version"]
+    earlier = {item.id for item in first_version.parsed.items}
+    newer = second_version.parsed
+    for row, (kind, key) in zip(change["rows"], dashboard.index_keys(newer), strict=True):
+        if kind == "index":
+            items = [i for i in newer.scored_items if i.home_kind == "dimension"]
+        else:
+            items = newer.home_items(kind, key)
+        assert row["items_compared"] == (sum(i.id in earlier for i in items), len(items)), key
+    strategy = next(r for r in change["rows"] if r["label"] == "Strategy")
+    shared, total = strategy["items_compared"]
+    assert shared == total - 1  # budget_share_total is new in version 2
+
+    expert = create_user(email="ex@example.org", role=Role.expert)
+    page = app.test_client()
+    login(expert, client=page)
+    html = page.get(f"/benchmarks/rounds/{second.id}").get_data(as_text=True)
+    assert "Items compared" in html
+    assert re.search(
+        rf"<th scope=\"row\">Strategy</th><td>5</td><td>{shared} of {total}</td>", html
+    )
+    assert "with its own two-thirds coverage test" in html

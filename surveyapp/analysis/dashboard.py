@@ -681,12 +681,22 @@ def panel_change(round_: Round, labels: Labels, definition, column: str) -> dict
     if previous is None:
         return {"previous": None, "rows": [], "cross_version": False}
     table = records(queries.panel_trend(round_, previous, column))
+    compared = _items_compared(definition, previous.questionnaire.parsed)
     rows = []
     cross_version = False
     for kind, key in index_keys(definition):
         entry = _stats(table, kind, key)
+        items = compared.get((kind, key), (0, 0))
         if entry is None:
-            rows.append({"label": labels.of(kind, key), "n": 0, "change": None, "suppressed": True})
+            rows.append(
+                {
+                    "label": labels.of(kind, key),
+                    "n": 0,
+                    "change": None,
+                    "suppressed": True,
+                    "items_compared": items,
+                }
+            )
             continue
         suppressed = bool(entry["suppressed"])
         cross_version = cross_version or bool(entry.get("cross_version", False))
@@ -697,9 +707,31 @@ def panel_change(round_: Round, labels: Labels, definition, column: str) -> dict
                 "n": int(entry["n"]),
                 "change": None if suppressed else _value(entry["median_change"]),
                 "suppressed": suppressed,
+                # Across versions: (items both versions share, items of the index now).
+                "items_compared": items,
             }
         )
     return {"previous": previous.name, "rows": rows, "cross_version": cross_version}
+
+
+def _items_compared(definition, earlier) -> dict[tuple[str, str], tuple[int, int]]:
+    """Per index: how many of its scored items the earlier version asks too, and how many it
+    has (the criterion-7 index: its six dimensions'). A change across versions rests on the
+    first number alone, which the table states beside it."""
+    shared = set(queries.shared_item_ids(definition, earlier))
+    counts: dict[tuple[str, str], tuple[int, int]] = {}
+    for kind, key in index_keys(definition):
+        if kind == scoring.INDEX:
+            dimensions = {group.id for group in c7_dimensions(definition)}
+            items = [
+                item
+                for item in scoring.scored_items(definition)
+                if item.home_kind == scoring.DIMENSION and item.home in dimensions
+            ]
+        else:
+            items = list(definition.home_items(kind, key))
+        counts[(kind, key)] = (sum(item.id in shared for item in items), len(items))
+    return counts
 
 
 def _region_trend(round_, region_id, labels: Labels, definition, column, officer_view) -> dict:
