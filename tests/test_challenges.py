@@ -233,3 +233,39 @@ def test_the_challenges_page_counts_the_kinds_regions_chose_beside_the_tags(
     page = client.get(f"/challenges?round={round_.id}").text
     row = re.search(r"<tr><th scope=\"row\">.*?Funding and co-financing.*?</tr>", page, re.S)
     assert row and "<td>2</td>" in row.group(0)
+
+
+@pytest.mark.parametrize("lang", ["de", "fr", "pl"])
+def test_the_report_names_each_kind_of_challenge_in_the_readers_language(
+    app, lang, create_region, create_user, create_round, create_assessment
+):
+    """The working group's report named the experts' tags in English in every language: a kind
+    of challenge reads in the questionnaire's own words in the reader's language; a category
+    the working group renamed or added keeps the name it was given."""
+    from surveyapp.challenges.operations import set_challenge_tags
+    from surveyapp.challenges.queries import category_label
+    from surveyapp.questionnaires.operations import load_questionnaire
+    from surveyapp.reporting.context import tagged_challenges
+
+    ensure_default_categories()
+    questionnaire = load_questionnaire("questionnaires/criterion7-interregional-v2.yaml")
+    definition = questionnaire.questionnaire.parsed
+    item = definition.item("gp_challenge_categories")
+    words = {o["value"]: item.localize(o["label"], lang) for o in item.config["options"]}
+    categories = {c.code: c for c in db.session.scalars(select(ChallengeCategory))}
+    for code, category in categories.items():
+        assert category_label(category, definition, lang) == words[code] != category.name
+
+    round_ = create_round("2026 autumn", questionnaire=questionnaire.questionnaire)
+    expert = create_user(email="emil@example.org", role=Role.expert)
+    assessment = create_assessment(region=create_region("ES21", "País Vasco"), round_=round_)
+    assessment.state = AssessmentState.validated
+    renamed, added = categories["data"], ChallengeCategory(name="Brexit")
+    renamed.name = "Evidence gaps"
+    db.session.add(added)
+    db.session.flush()
+    tagged = [categories["funding"].id, renamed.id, added.id]
+    set_challenge_tags(assessment, "gp_main_challenges", tagged, None, expert)
+    db.session.commit()
+    labels = {row["label"] for row in tagged_challenges(round_, lang)["rows"]}
+    assert labels == {words["funding"], "Evidence gaps", "Brexit"}

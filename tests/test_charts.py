@@ -220,3 +220,27 @@ def test_heat_map_cells_pair_each_number_with_readable_ink_in_one_number_format(
         assert wcag_contrast(cell.get("fill"), text.get("fill")) >= 4.5, (cell.get("fill"), text)
     assert [t.text for t in texts[: len(scores)]] == expected
     assert all(re.fullmatch(r"\d{1,3}\.\d", t.text) for t in texts[: len(scores)])
+
+
+word = st.text(alphabet="abcdefghijklmnopqrstuvwxyzäöüß", min_size=1, max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    labels=st.lists(st.lists(word, min_size=1, max_size=6).map(" ".join), min_size=1, max_size=4)
+)
+def test_heat_map_headings_never_cut_a_word_and_fit_their_column(labels):
+    """German headings ("Hochschulen und Forschungseinrichtungen im Dienst von Unternehmen")
+    were cut mid-word ("Fors" / "chungseinrichtungen"): every line holds whole words, and
+    the longest word fits the column at the font size chosen."""
+    heat = charts.heat_map(["r"], labels, [[50.0] * len(labels)], "Heat", "d")
+    svg = ET.fromstring(str(heat))  # noqa: S314 - our own output
+    ns = NS
+    headings = [t for t in svg.iter(f"{ns}text") if t.find(f"{ns}tspan") is not None]
+    assert len(headings) == len(labels)
+    for text, label in zip(headings, labels, strict=True):
+        lines = [span.text or "" for span in text.iter(f"{ns}tspan")]
+        assert " ".join(lines).split() == label.split()
+        size = float(text.get("font-size"))
+        longest = max(len(w) for w in label.split())
+        assert longest * size * charts.CHARACTER_WIDTH <= 96 or size == 6

@@ -65,8 +65,9 @@ def _svg(width: int, height: int, title: str, description: str, body: list[str])
 
 
 def _text(x: float, y: float, label: str, anchor: str = "start", size: int = 11, width=24) -> str:
-    """A label wrapped to lines of about ``width`` characters, vertically centred on y."""
-    lines = textwrap.wrap(label, width) or [""]
+    """A label wrapped to lines of about ``width`` characters, vertically centred on y (a word
+    is never cut: a German compound longer than a line keeps its line)."""
+    lines = _lines(label, width)
     first = y - (len(lines) - 1) * size * 0.6
     spans = "".join(
         f'<tspan x="{_number(x)}" y="{_number(first + i * size * 1.2)}">{escape(line)}</tspan>'
@@ -77,9 +78,24 @@ def _text(x: float, y: float, label: str, anchor: str = "start", size: int = 11,
     )
 
 
+def _lines(label: str, width: int) -> list[str]:
+    return textwrap.wrap(label, width, break_long_words=False) or [""]
+
+
+#: About how wide a character of the charts' sans-serif font is, as a share of its size.
+CHARACTER_WIDTH = 0.58
+
+
+def _fitting_size(labels: Sequence[str], room: float, largest: int, smallest: int = 6) -> int:
+    """The largest font size (px, ``smallest`` at least) at which the longest word of the
+    labels fits in ``room`` pixels."""
+    longest = max((len(word) for label in labels for word in label.split()), default=1)
+    return max(smallest, min(largest, int(room / (CHARACTER_WIDTH * longest))))
+
+
 def _row_height(labels: Sequence[str], width: int, minimum: int) -> int:
     """Tall enough for the longest wrapped label."""
-    lines = max((len(textwrap.wrap(label, width)) for label in labels), default=1)
+    lines = max((len(_lines(label, width)) for label in labels), default=1)
     return max(minimum, 14 * lines + 10)
 
 
@@ -180,7 +196,7 @@ def radar(
         keys.append((_swatch("band"), legend.band))
     y = plot_height - 16  # below the lowest axis label
     for swatch, label in keys:
-        lines = len(textwrap.wrap(label, LEGEND_WRAP)) or 1
+        lines = len(_lines(label, LEGEND_WRAP))
         y += 6 * lines + 4
         body.append(
             f'<g class="chart-legend" transform="translate({LEGEND_X} {_number(y)})">{swatch}'
@@ -350,9 +366,12 @@ def heat_map(
     width = label_width + cell_w * len(column_labels) + 4
     height = top + cell_h * len(row_labels) + 4
     body = []
+    # Column headings in a font small enough for their longest word to fit the column.
+    size = _fitting_size(column_labels, cell_w - 6, largest=9)
+    per_line = int((cell_w - 6) / (CHARACTER_WIDTH * size))
     for index, label in enumerate(column_labels):
         x = label_width + index * cell_w + cell_w / 2
-        body.append(_text(x, top - 44, label, "middle", size=9, width=20))
+        body.append(_text(x, top - 44, label, "middle", size=size, width=per_line))
     for r, label in enumerate(row_labels):
         y = top + r * cell_h
         body.append(

@@ -21,6 +21,21 @@ def categories(active_only: bool = False) -> list[ChallengeCategory]:
     return list(db.session.scalars(query))
 
 
+def category_label(category: ChallengeCategory, definition, lang: str) -> str:
+    """The category's name for a reader of ``lang``: a kind of challenge the questionnaire asks
+    about, still called by the questionnaire's English words, reads in the questionnaire's
+    words in ``lang`` (its translations); a category the working group added or renamed keeps
+    the name it was given."""
+    for item_id in definition.challenge_items:
+        item = definition.item(item_id)
+        for option in item.config.get("options", ()):
+            if option["value"] == category.code and item.localize(option["label"], "en") == (
+                category.name
+            ):
+                return item.localize(option["label"], lang)
+    return category.name
+
+
 def category_names() -> dict[int, str]:
     """Category id -> name, retired ones too (for the tags recorded in histories)."""
     return dict(db.session.execute(select(ChallengeCategory.id, ChallengeCategory.name)).all())

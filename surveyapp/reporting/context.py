@@ -27,7 +27,7 @@ from surveyapp.analysis.dashboard import (
     working_group_dashboard,
 )
 from surveyapp.assessments.models import Assessment, AssessmentState, state_label
-from surveyapp.challenges.queries import categories, round_counts
+from surveyapp.challenges.queries import categories, category_label, round_counts
 from surveyapp.db import as_utc
 from surveyapp.extensions import db
 from surveyapp.i18n import label
@@ -155,11 +155,12 @@ def tagged_challenges(round_: Round, lang: str) -> dict:
     """Validated regions per challenge category (the experts' tags), in all and per critical
     aspect."""
     per_category, by_aspect = round_counts(round_.id, validated_only=True)
-    labels = labels_of(round_.questionnaire.parsed, lang)
+    definition = round_.questionnaire.parsed
+    labels = labels_of(definition, lang)
     aspects = [(key, labels.aspects[key]) for key in labels.aspects]
     rows = [
         {
-            "label": category.name,
+            "label": category_label(category, definition, lang),
             "regions": per_category[category.id],
             "by_aspect": [by_aspect.get((category.id, key), 0) for key, _ in aspects],
         }
