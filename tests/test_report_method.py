@@ -582,7 +582,12 @@ def test_the_working_group_report_says_when_its_figures_are_interim(app, method_
 
     round_ = method_world["round"]
     job = Job(WORKING_GROUP, round_.id, None)
-    assert "Interim: the round is open until" in flat(pdf_text(render(job), tmp_path))
+    cover = flat(pdf_text(render(job), tmp_path))
+    assert "Interim: the round is open until" in cover
+    # The time on the cover is when the report was printed, said so: the data's own moment is
+    # in the snapshot id, and a closed round's figures are as they stood at its close.
+    assert re.search(r"Printed \d{4}-\d\d-\d\d \d\d:\d\d UTC", cover)
+    assert "Data as of" not in cover
     round_.state = RoundState.closed
     db.session.commit()
     waiting = [a for a in method_world["assessments"].values() if a.state != "validated"]

@@ -216,7 +216,7 @@ def working_group_report_context(
             else None,
             # A closed round's figures are frozen when it closed (METHOD §12); a round closed
             # before its closing time was kept changes with every later validation (interim).
-            # The day in UTC, as the report's "Data as of" (not the reader's time zone).
+            # The day in UTC, as the report's "Printed" time (not the reader's time zone).
             "frozen_on": format_date(as_utc(round_.closed_at).date(), "long")
             if round_.closed_at
             else None,
