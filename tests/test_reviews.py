@@ -1,6 +1,8 @@
 """The review cycle: submit, review, comment, moderate, ask for changes, resubmit, validate."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from surveyapp.analysis import queries
@@ -229,3 +231,67 @@ def test_officers_see_moderated_scores_only_once_released(app, login, cycle, cre
     db.session.expire_all()
     round_ = db.session.get(Round, round_id)
     assert round_.score_column_for(officer) == "moderated"
+
+
+#: The fixture's scored items of each type, and the scores an answer to them earns (None: any
+#: score from 0 to 100), written out here from the questionnaire's rules.
+EARNED = {
+    "maturity": {0, 20, 40, 60, 80, 100},  # scale: level x 20
+    "has_unit": {0, 100},  # scored yes/no
+    "role": None,  # single choice: its options' scores, read from the file below
+    "platforms": {0, 40, 80, 100},  # four options of 40, the sum at most 100
+    "unit_staff": None,  # a count against its target
+    "budget_share": None,  # a share
+}
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    item_id=st.sampled_from(sorted(EARNED)),
+    score=st.one_of(
+        st.sampled_from([0, 20, 40, 50, 55.5, 60, 80, 100]),
+        st.floats(min_value=0, max_value=100, allow_nan=False),
+    ),
+)
+def test_a_moderated_score_is_one_an_answer_earns(app, login, cycle, item_id, score):
+    """An expert gave a yes/no item 55.5 (METHOD: yes 100, no 0; the expert changes the
+    answer): a moderated score is one an answer to the item earns; counts and shares take any
+    score from 0 to 100."""
+    assessment, expert = cycle["assessment"], cycle["expert"]
+    if assessment.state != AssessmentState.under_review:
+        client_for(app, login, expert).post(f"/reviews/{assessment.id}/start")
+        db.session.expire_all()
+    item = assessment.round.questionnaire.parsed.item(item_id)
+    earned = EARNED[item_id]
+    if item_id == "role":
+        earned = {option["score"] for option in item.config["options"]}
+    try:
+        set_moderated_score(assessment, item_id, score, "Checked.", expert)
+        accepted = True
+    except ReviewError as error:
+        accepted = False
+        assert str(error) == "Choose one of the scores an answer to this question earns."
+    finally:
+        db.session.rollback()
+    # Equal on the canonical value (rounded to 9 decimals), as scores are compared everywhere.
+    assert accepted == (earned is None or round(score, 9) in {round(e, 9) for e in earned})
+
+
+def test_the_review_page_offers_yes_or_no_for_a_yes_no_item(app, login, cycle):
+    reviewer = client_for(app, login, cycle["expert"])
+    aid = cycle["assessment"].id
+    reviewer.post(f"/reviews/{aid}/start")
+    page = reviewer.get(f"/reviews/{aid}/sections/basics").text
+    field = page[page.index('id="score-has_unit"') :][:600]
+    assert field.startswith('id="score-has_unit" name="score"')  # a <select>, not a number
+    assert '<option value="100">100 · Yes</option>' in field
+    assert '<option value="0">0 · No</option>' in field
+    assert 'type="number" id="score-unit_staff"' in page  # a count takes any score
+    refused = reviewer.post(
+        f"/reviews/{aid}/sections/basics",
+        data={"form": "score", "item": "has_unit", "score": "55.5", "rationale": "x"},
+    )
+    assert refused.status_code == 422
+    assert "Choose one of the scores an answer to this question earns." in refused.text

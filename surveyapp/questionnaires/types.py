@@ -137,6 +137,12 @@ class QuestionType(ABC):
         """The score of an answer that is neither empty, "don't know" nor "not applicable"."""
         return None
 
+    def score_choices(self, item: AskedItem, lang: str = "en") -> list[tuple[float, str]] | None:
+        """The scores the item's rules can give, each with the answer that earns it, for an
+        expert's moderated score (METHOD: the expert changes the answer, so the score is one an
+        answer earns); None: any score from 0 to 100 (a count against its target, a share)."""
+        return None
+
     def display(self, item: AskedItem, value: Any, lang: str = "en") -> str:
         """The answer as a reader sees it (read-only pages, print view, conflicts, history)."""
         if self.is_empty(value):
@@ -279,6 +285,12 @@ class ScaleType(QuestionType):
     def value_score(self, item: AskedItem, value: Any, population_millions: float | None) -> float:
         return value * 20.0
 
+    def score_choices(self, item: AskedItem, lang: str = "en") -> list[tuple[float, str]]:
+        return [
+            (level["level"] * 20.0, f"{level['level']}: {item.localize(level['label'], lang)}")
+            for level in item.config["levels"]
+        ]
+
     def display(self, item: AskedItem, value: Any, lang: str = "en") -> str:
         special = special_display(value)
         if special is not None:
@@ -333,6 +345,9 @@ class YesNoType(QuestionType):
 
     def value_score(self, item: AskedItem, value: Any, population_millions: float | None) -> float:
         return 100.0 if value else 0.0
+
+    def score_choices(self, item: AskedItem, lang: str = "en") -> list[tuple[float, str]]:
+        return [(100.0, str(_l("Yes"))), (0.0, str(_l("No")))]
 
     def display(self, item: AskedItem, value: Any, lang: str = "en") -> str:
         special = special_display(value)
@@ -635,6 +650,11 @@ class _ChoiceType(QuestionType):
     def _option_score(self, item: AskedItem, value: str) -> float:
         return next(o["score"] for o in item.config["options"] if o["value"] == value)
 
+    def score_choices(self, item: AskedItem, lang: str = "en") -> list[tuple[float, str]]:
+        return [
+            (float(o["score"]), item.localize(o["label"], lang)) for o in item.config["options"]
+        ]
+
 
 @register
 class SingleChoiceType(_ChoiceType):
@@ -719,6 +739,14 @@ class MultiChoiceType(_ChoiceType):
 
     def value_score(self, item: AskedItem, value: Any, population_millions: float | None) -> float:
         return float(min(100, sum(self._option_score(item, choice) for choice in value)))
+
+    def score_choices(self, item: AskedItem, lang: str = "en") -> list[tuple[float, str]]:
+        """Every score a choice of options can reach (the sum of their scores, at most 100),
+        written as the score itself: many choices reach the same one."""
+        sums = {0.0}
+        for option in item.config["options"]:
+            sums |= {min(100.0, total + float(option["score"])) for total in sums}
+        return [(total, format_number(total, lang)) for total in sorted(sums)]
 
 
 def too_long(limit: int, count: int) -> str:

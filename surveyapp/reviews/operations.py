@@ -247,9 +247,15 @@ def _new_moderation(assessment: Assessment, item_id: str) -> ModeratedScore:
     return row
 
 
-def _check_score(score: float) -> None:
+def _check_score(item, score: float) -> None:
+    """A moderated score is one an answer to the item earns (a level's, Yes or No, an option's)
+    or, for counts and shares, any score from 0 to 100."""
     if not math.isfinite(score) or not 0 <= score <= 100:
         raise ReviewError(_l("Give a score from 0 to 100."), "score")
+    choices = item.question_type.score_choices(item)
+    # Compared on the canonical value (rounded to 9 decimals, as every score is compared).
+    if choices is not None and round(score, 9) not in {round(earned, 9) for earned, _ in choices}:
+        raise ReviewError(_l("Choose one of the scores an answer to this question earns."), "score")
 
 
 def _rationale(text: str | None) -> str | None:
@@ -278,7 +284,7 @@ def set_moderated_score(
         return None
     if _answered_not_applicable(assessment, item):
         return decide_not_applicable(assessment, item_id, REJECTED, rationale, expert, score)
-    _check_score(score)
+    _check_score(item, score)
     rationale = _rationale(rationale)
     own = self_score(assessment, item_id)
     if (own is None or abs(own - score) > SAME_SCORE) and not rationale:
@@ -331,7 +337,7 @@ def decide_not_applicable(
         )
     if decision == REJECTED:
         if score is not None:
-            _check_score(score)
+            _check_score(item, score)
         elif definition_format(assessment.round.questionnaire.parsed) < 2:
             # Format 1 has no "Don't know" to fall back on: its scores leave a rejected N/A
             # without a score out, so the rejection would change nothing.
