@@ -13,7 +13,7 @@ from surveyapp.assessments.models import Answer
 from surveyapp.extensions import db
 from surveyapp.questionnaires.loader import load_file
 from surveyapp.questionnaires.operations import load_questionnaire
-from surveyapp.questionnaires.types import NONE_OPTION, AnswerError
+from surveyapp.questionnaires.types import ALONE_OPTIONS, AnswerError
 
 
 @pytest.fixture
@@ -284,16 +284,24 @@ def test_scale_form_data_that_is_not_a_level(items):
         item.question_type.from_form(item, "three")
 
 
-#: Version 2's multiple choices with a "None" option (their help: choose it only on its own).
-V2_WITH_NONE = [
-    item
+#: Version 2's multiple choices with an option that stands alone ("None", "No analysis done",
+#: "Not known"), and that option.
+V2_WITH_ALONE = [
+    (item, alone)
     for item in load_file("questionnaires/criterion7-interregional-v2.yaml").items
-    if item.type == "multi_choice" and NONE_OPTION in item.question_type.possible_answers(item)
+    if item.type == "multi_choice"
+    for alone in item.question_type.possible_answers(item)
+    if alone in ALONE_OPTIONS
 ]
 
 
 def test_version_2_asks_none_on_its_own_in_its_multiple_choices():
-    assert {item.id for item in V2_WITH_NONE} >= {"par_interreg_strands", "par_horizon_europe"}
+    assert {(item.id, alone) for item, alone in V2_WITH_ALONE} >= {
+        ("par_interreg_strands", "none"),
+        ("par_horizon_europe", "none"),
+        ("vch_sources", "no_analysis"),
+        ("par_i3_strands", "not_known"),
+    }
 
 
 @settings(
@@ -301,20 +309,22 @@ def test_version_2_asks_none_on_its_own_in_its_multiple_choices():
 )
 @given(data=st.data())
 def test_none_is_refused_beside_any_other_option(app, data):
-    """Any choice of a multiple choice with "None": refused with another option, with a
-    message that names the option, and accepted on its own or without it."""
-    item = data.draw(st.sampled_from(V2_WITH_NONE))
-    others = [v for v in item.question_type.possible_answers(item) if v != NONE_OPTION]
+    """Any choice of a multiple choice with "None" (or "No analysis done", "Not known"):
+    refused with another option, with a message that names the option, and accepted on its own
+    or without it."""
+    item, alone = data.draw(st.sampled_from(V2_WITH_ALONE))
+    label = next(o["label"] for o in item.config["options"] if o["value"] == alone)
+    others = [v for v in item.question_type.possible_answers(item) if v != alone]
     chosen = data.draw(st.lists(st.sampled_from(others), unique=True, max_size=len(others)))
-    with_none = data.draw(st.permutations([*chosen, NONE_OPTION]))
+    with_alone = data.draw(st.permutations([*chosen, alone]))
     with app.test_request_context():
         if chosen:
             with pytest.raises(AnswerError) as refused:
-                item.question_type.clean(item, with_none)
-            assert str(refused.value) == "Choose \u201cNone\u201d on its own, or untick it."
+                item.question_type.clean(item, with_alone)
+            assert str(refused.value) == f"Choose \u201c{label}\u201d on its own, or untick it."
             assert item.question_type.clean(item, chosen) == [v for v in others if v in chosen]
         else:
-            assert item.question_type.clean(item, with_none) == [NONE_OPTION]
+            assert item.question_type.clean(item, with_alone) == [alone]
 
 
 def test_none_beside_another_option_gets_a_message_at_the_field(

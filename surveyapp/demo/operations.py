@@ -44,7 +44,7 @@ from surveyapp.questionnaires.definition import Definition, Item
 from surveyapp.questionnaires.loader import shipped_files
 from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.questionnaires.operations import load_questionnaire
-from surveyapp.questionnaires.types import DONT_KNOW, NOT_APPLICABLE
+from surveyapp.questionnaires.types import ALONE_OPTIONS, DONT_KNOW, NOT_APPLICABLE
 from surveyapp.regions.models import (
     PartnershipRole,
     Region,
@@ -1221,7 +1221,9 @@ def _choice_for(rng: random.Random, item: Item, noisy: float) -> Any:
             best = min(options, key=lambda o: abs(o["score"] - noisy * 20) + rng.random() * 10)
             return best["value"]
         return rng.choice(options)["value"]
-    exclusive = [o["value"] for o in options if o["value"] in ("none", "no", "not_yet")]
+    # "None", "No analysis done", "Not known": chosen on their own or not at all (as the
+    # questionnaire's rule accepts them).
+    exclusive = [o["value"] for o in options if o["value"] in ALONE_OPTIONS]
     regular = [o["value"] for o in options if o["value"] not in exclusive]
     count = max(0, min(len(regular), round(noisy / 5 * len(regular) + rng.uniform(-1, 1))))
     count = min(count, item.config.get("max_choices") or count)

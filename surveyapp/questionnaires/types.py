@@ -679,9 +679,10 @@ class SingleChoiceType(_ChoiceType):
         return float(self._option_score(item, value))
 
 
-#: A multiple choice's option with this value means "none of the others" and stands alone: an
-#: answer that chooses it with another option is refused (questionnaires/FORMAT.md).
-NONE_OPTION = "none"
+#: A multiple choice's options with these values mean "none of the others" ("None", "No
+#: analysis done") or "not known", and stand alone: an answer that chooses one with another
+#: option is refused (questionnaires/FORMAT.md).
+ALONE_OPTIONS = frozenset({"none", "no_analysis", "not_known"})
 
 
 @register
@@ -722,11 +723,12 @@ class MultiChoiceType(_ChoiceType):
             raise AnswerError(_l("Choose from the options listed."))
         if len(set(value)) != len(value):
             raise AnswerError(_l("Each option can be chosen once."))
-        if NONE_OPTION in value and len(value) > 1:
+        alone = next((choice for choice in value if choice in ALONE_OPTIONS), None)
+        if alone is not None and len(value) > 1:
             raise AnswerError(
                 _l(
                     "Choose “%(option)s” on its own, or untick it.",
-                    option=self.option_label(item, NONE_OPTION),
+                    option=self.option_label(item, alone),
                 )
             )
         limit = item.config.get("max_choices")
