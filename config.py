@@ -62,7 +62,7 @@ class Config:
     #: order (by each language's name in itself). Catalogues other than English are machine
     #: translations not yet reviewed by a person (each catalogue's header says so).
     LANGUAGES = [
-        "bg", "es", "cs", "da", "de", "et", "el", "en", "ga", "hr", "fr", "it",
+        "bg", "es", "cs", "da", "de", "et", "el", "en", "fr", "ga", "hr", "it",
         "lv", "lt", "hu", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "fi", "sv",
     ]  # fmt: skip
 

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from markupsafe import escape
 
 from surveyapp.assessments.models import AssessmentState
 from surveyapp.auth.models import Role
@@ -160,3 +161,40 @@ def test_an_officer_of_several_regions_reaches_each_and_no_other(
     for assessment in (first, second):
         assert client.get(f"/assessments/{assessment.id}/sections/basics").status_code == 200
     assert client.get(f"/assessments/{theirs.id}/sections/basics").status_code == 404
+
+
+def test_expert_home_lists_the_states_in_the_workflows_order_with_the_queue_behind_each(
+    client, login, create_user, create_assessment, create_round, create_region
+):
+    expert = create_user(email="emil@example.org", role=Role.expert)
+    round_ = create_round()
+    states = [AssessmentState.validated, AssessmentState.changes_requested]
+    states += [AssessmentState.draft, AssessmentState.submitted, AssessmentState.under_review]
+    for number, state in enumerate(states):
+        create_assessment(region=create_region(f"ES2{number}"), round_=round_, state=state)
+    db.session.commit()
+    login(expert)
+    page = client.get("/").get_data(as_text=True)
+    shown = re.findall(r'<span class="badge badge-([a-z_]+)">', page.split('class="counts"')[1])
+    assert shown == [state.value for state in AssessmentState]
+    for state in states:
+        link = f'href="/reviews?round={round_.id}&amp;state={state.value}"'
+        assert (link in page) == (state != AssessmentState.draft), state
+
+
+def test_the_home_page_names_the_questionnaire_in_the_pages_language(
+    client, login, create_user, create_round
+):
+    from surveyapp.questionnaires.operations import load_questionnaire
+
+    questionnaire = load_questionnaire("questionnaires/criterion7-interregional-v2.yaml")
+    definition = questionnaire.questionnaire.parsed
+    create_round(questionnaire=questionnaire.questionnaire)
+    user = create_user(email="emil@example.org", role=Role.expert)
+    user.language = "fr"
+    db.session.commit()
+    login(user)
+    page = client.get("/").get_data(as_text=True)
+    french, english = definition.localized("title", "fr"), definition.localized("title", "en")
+    assert french != english
+    assert str(escape(french)) in page and str(escape(english)) not in page

@@ -58,3 +58,15 @@ def test_an_unknown_language_is_refused_at_its_field(client):
 def test_the_header_links_to_the_choice_with_the_page(client):
     html = client.get("/login?next=/x").get_data(as_text=True)
     assert 'href="/language?next=/login%3Fnext%3D/x"' in html
+
+
+def test_the_languages_follow_the_eus_protocol_order(app, client):
+    """The Interinstitutional Style Guide's protocol order: each language by its name in
+    itself (français before Gaeilge and hrvatski)."""
+    protocol = [
+        "bg", "es", "cs", "da", "de", "et", "el", "en", "fr", "ga", "hr", "it",
+        "lv", "lt", "hu", "mt", "nl", "pl", "pt", "ro", "sk", "sl", "fi", "sv",
+    ]  # fmt: skip
+    assert app.config["LANGUAGES"] == protocol
+    html = client.get("/language").get_data(as_text=True)
+    assert re.findall(r'<span lang="([a-z]{2})">', html) == protocol

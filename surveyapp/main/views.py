@@ -1,6 +1,7 @@
 from flask import Blueprint, render_template
 from flask_login import current_user, login_required
 
+from surveyapp.assessments.models import AssessmentState
 from surveyapp.assessments.sharing import assigned_to
 from surveyapp.auth.models import Role
 from surveyapp.i18n import current_lang
@@ -21,6 +22,10 @@ def home():
         }
         for row in overview
     }
+    #: Each round's questionnaire title in the page's language (English where it has none).
+    titles = {
+        row.round.id: row.round.questionnaire.parsed.localized("title", lang) for row in overview
+    }
     mine = []
     if current_user.role == Role.officer:
         for assignment, assessment in assigned_to(current_user):
@@ -29,5 +34,10 @@ def home():
             if assignment.section_id in titles:
                 mine.append((assessment, assignment.section_id, titles[assignment.section_id]))
     return render_template(
-        "main/home.html", overview=overview, section_titles=section_titles, mine=mine
+        "main/home.html",
+        overview=overview,
+        section_titles=section_titles,
+        questionnaire_titles=titles,
+        workflow=[state.value for state in AssessmentState],
+        mine=mine,
     )
