@@ -244,3 +244,23 @@ def test_heat_map_headings_never_cut_a_word_and_fit_their_column(labels):
         size = float(text.get("font-size"))
         longest = max(len(w) for w in label.split())
         assert longest * size * charts.CHARACTER_WIDTH <= 96 or size == 6
+
+
+def test_a_provisional_rounds_point_is_hollow_and_the_legend_says_so():
+    drawn = str(
+        charts.lines(
+            ["2025", "2026"],
+            [charts.Series("Your region", [50.0, 60.0])],
+            "Trend",
+            "d",
+            provisional=(True, False),
+            provisional_label="Hollow point: provisional",
+        )
+    )
+    circles = re.findall(r'<circle cx="([\d.]+)" cy="([\d.]+)" r="3.5" fill="(#[0-9a-f]+)"', drawn)
+    points = [(cy, fill) for cx, cy, fill in circles if float(cx) < 370]
+    assert points == [("110", "#ffffff")]  # 50 on a 200 px plot from 10: hollow
+    assert ("90", charts.REGION) in [(cy, fill) for _cx, cy, fill in circles]
+    assert "Hollow point: provisional" in drawn
+    plain = str(charts.lines(["2025"], [charts.Series("Your region", [50.0])], "Trend", "d"))
+    assert "#ffffff" not in plain

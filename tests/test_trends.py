@@ -147,6 +147,10 @@ def test_a_round_the_region_was_not_validated_in_is_marked_provisional(
     # The chart's vertical axis says what it measures (a reader saw bare 0-100 ticks).
     drawn = str(shown["chart"].draw())
     assert re.search(r'transform="rotate\(-90\)"[^>]*>Criterion-7 index<', drawn)
+    # The provisional round's point is drawn hollow, and the legend says why.
+    assert "Hollow point: provisional, not validated by the experts" in re.sub(
+        r"</tspan><tspan[^>]*>", " ", drawn
+    )
 
 
 def test_a_validation_after_a_round_closed_counts_in_the_next_rounds_change(

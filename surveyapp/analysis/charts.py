@@ -302,10 +302,14 @@ def lines(
     width: int = 560,
     height: int = 240,
     y_title: str | None = None,
+    provisional: Sequence[bool] = (),
+    provisional_label: str = "",
 ) -> Markup:
     """Scores across rounds; one line per series, gaps where a value is missing.
 
     :param y_title: what the vertical axis measures, written along it.
+    :param provisional: per round, whether its points are provisional (not validated): drawn
+        hollow, and ``provisional_label`` says so in the legend.
     """
     left, right, top, bottom = 90, 190, 10, 30
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -342,14 +346,30 @@ def lines(
             body.append(
                 f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>'
             )
-        for x, y in points:
-            body.append(f'<circle cx="{_number(x)}" cy="{_number(y)}" r="3" fill="{colour}"/>')
+        for i, value in enumerate(line.values):
+            if not _present(value):
+                continue
+            x, y = left + i * step, top + plot_h * (1 - value / 100)
+            hollow = i < len(provisional) and provisional[i]
+            fill = (
+                f'fill="#ffffff" stroke="{colour}" stroke-width="1.5"'
+                if hollow
+                else f'fill="{colour}"'
+            )
+            body.append(f'<circle cx="{_number(x)}" cy="{_number(y)}" r="3.5" {fill}/>')
         legend_y = top + 14 + number * 16
         body.append(
             f'<line x1="{width - right + 10}" y1="{legend_y}" x2="{width - right + 28}" '
             f'y2="{legend_y}" stroke="{colour}" stroke-width="2"{dash}/>'
             f'<text x="{width - right + 32}" y="{legend_y}" font-size="10" '
             f'dominant-baseline="middle">{escape(line.label)}</text>'
+        )
+    if any(provisional) and provisional_label:
+        legend_y = top + 14 + len(series) * 16
+        body.append(
+            f'<circle cx="{width - right + 19}" cy="{legend_y}" r="3.5" fill="#ffffff" '
+            f'stroke="{REGION}" stroke-width="1.5"/>'
+            + _text(width - right + 32, legend_y, provisional_label, size=10, width=28)
         )
     return _svg(width, height, title, description, body)
 

@@ -752,6 +752,7 @@ def _region_trend(round_, region_id, labels: Labels, definition, column, officer
         {"label": labels.of(kind, key), "kind": kind, "region": values((kind, key))}
         for kind, key in index_keys(definition)
     ]
+    provisional = tuple(r.id in trend.provisional for r in trend.rounds)
     chart = charts.chart(
         "lines",
         names,
@@ -759,6 +760,10 @@ def _region_trend(round_, region_id, labels: Labels, definition, column, officer
         _("Criterion-7 index across rounds"),
         _("The region's criterion-7 index in each round it took part in."),
         y_title=rows[0]["label"],
+        provisional=provisional,
+        provisional_label=_("Hollow point: provisional, not validated by the experts")
+        if any(provisional)
+        else "",
     )
     return {
         "rounds": names,
