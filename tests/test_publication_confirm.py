@@ -52,7 +52,10 @@ def test_publishing_asks_first(admin_client, closed_round):
     assert "Anyone, without signing in, can then read" in confirm.text
     # What the report counts: its participation, and the assessments its figures count.
     figures = re.findall(r"<dt>([^<]+)</dt><dd>(\d+)</dd>", confirm.text)
-    assert figures == [("Submitted assessments", "6"), ("Validated: counted in this report", "1")]
+    assert figures == [
+        ("Assessments received from the regions", "6"),
+        ("Validated: counted in this report", "1"),
+    ]
     assert f'action="/admin/rounds/{rid}/publication?to=publish"' in confirm.text
     assert publications() == 0
     assert admin_client.post(f"/admin/rounds/{rid}/publication").status_code == 302  # no step

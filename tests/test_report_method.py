@@ -600,3 +600,23 @@ def test_the_working_group_report_says_when_its_figures_are_interim(app, method_
         assessment.state = AssessmentState.validated
     db.session.commit()
     assert "Interim" not in flat(pdf_text(render(job), tmp_path))
+
+
+def test_a_rank_says_how_many_regions_it_is_among_when_fewer_than_the_group(
+    app, method_world, login, create_user
+):
+    """The group's size headed the column, while a rank on an index some regions have no
+    value for (La Rioja's multinationals: not applicable) is among fewer."""
+    region = method_world["regions"]["ES21"]
+    groups = region_dashboard(region, method_world["round"], "en")["groups"]
+    assert groups["columns"]
+    mnc = next(row for row in groups["rows"] if row["label"] == ASPECTS["multinationals"][1])
+    sme = next(row for row in groups["rows"] if row["label"] == ASPECTS["sme_adoption"][1])
+    for column, cell, full in zip(groups["columns"], mnc["cells"], sme["cells"], strict=True):
+        if cell is None:
+            continue
+        assert full["n"] == column["size"] and cell["n"] == column["size"] - 1
+    expert = login_as(app, login, create_user, Role.expert, "e7@example.org")
+    page = expert.get(f"/benchmarks/rounds/{method_world['round'].id}/regions/ES21").text
+    size = groups["columns"][0]["size"]
+    assert f"n = {size - 1}" in page and f"n = {size}<" not in page

@@ -485,7 +485,15 @@ def _group_table(benchmarks, definition, labels: Labels, lang: str) -> dict:
             if stats is None or stats["suppressed"] or pd.isna(stats.get("rank")):
                 cells.append(None)
                 continue
-            cells.append({"median": _value(stats["median"]), "rank": _value(stats["rank"])})
+            cells.append(
+                {
+                    "median": _value(stats["median"]),
+                    "rank": _value(stats["rank"]),
+                    # The regions of the group the rank is among: those with a value for the
+                    # index (fewer than the group where some are not applicable).
+                    "n": int(stats["n"]),
+                }
+            )
         rows.append({"label": labels.of(kind, key), "kind": kind, "cells": cells})
     return {"columns": columns, "rows": rows, "suppressed": suppressed, "withheld": False}
 
