@@ -407,7 +407,7 @@ def test_the_moderation_summary(app, login, world):
     page = text_of(emil_client.get(f"/reviews/{assessment.id}/sections/basics").text)
     assert "5 of 6 scored items" in page
     assert "Items changed 2" in page
-    assert "Mean difference between self and moderated item scores 5.0" in page
+    assert "Mean absolute difference between self and moderated item scores 5.0" in page
 
     # Confirming over a score withdraws the score; withdrawing a confirmation un-reviews.
     confirm_item(fresh(assessment), "plan", emil)
