@@ -403,6 +403,11 @@ def test_where_to_act_is_ranked_by_weight_times_gap_with_the_items_own_actions(a
     for row in shown:
         assert row["priority"] == pytest.approx(row["weight"] * row["gap"])
         assert row["actions"] == [f"Action for {row['id']}."] and row["own_actions"]
+        # Named by the index it counts in, as the report's tables name it (not its section).
+        item = definition.item(row["id"])
+        names = {g.id: g.title for g in definition.dimensions}
+        names |= {key: short for key, (_title, short) in ASPECTS.items()}
+        assert row["section"] == names[item.home]
     priorities = [row["priority"] for row in shown]
     assert priorities == sorted(priorities, reverse=True)
 
@@ -620,3 +625,20 @@ def test_a_rank_says_how_many_regions_it_is_among_when_fewer_than_the_group(
     page = expert.get(f"/benchmarks/rounds/{method_world['round'].id}/regions/ES21").text
     size = groups["columns"][0]["size"]
     assert f"n = {size - 1}" in page and f"n = {size}<" not in page
+
+
+def test_a_partner_shown_without_its_member_state_is_explained(
+    app, method_world, login, create_user
+):
+    """The partner list said unnamed regions appear "by country only", and two rows read "A
+    region in another Member State": one from a Member State with too few regions in the round
+    (it could be recognised) shows no country, and the page says why."""
+    region = method_world["regions"]["FR10"]
+    partners = region_dashboard(region, method_world["round"], "en")["partners"]
+    anonymous = [p for p in partners if p["abroad_unnamed"]]
+    assert anonymous
+    for partner in partners:
+        assert partner["abroad_unnamed"] == (partner["name"] == "A region in another Member State")
+    expert = login_as(app, login, create_user, Role.expert, "e8@example.org")
+    page = expert.get(f"/benchmarks/rounds/{method_world['round'].id}/regions/FR10").text
+    assert "from a Member State with fewer than 5 regions in the round, appears without" in page

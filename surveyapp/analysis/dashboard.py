@@ -533,15 +533,19 @@ def where_to_act(results, focal: int, primary, column: str, lang: str) -> list[d
         ranked.append((float(item.weight) * gap, item_id, item, float(score), float(median)))
     ranked.sort(key=lambda entry: (-scoring.canonical(entry[0]), entry[1]))
     sections = {s.id: s for s in definition.sections}
+    labels = labels_of(definition, lang)
     chosen = []
     for priority, item_id, item, score, median in ranked[:ACTION_ITEMS_SHOWN]:
         section = sections[item.section_id]
         actions = item.actions or section.actions
+        home = getattr(item, "home_kind", None), getattr(item, "home", None)
         chosen.append(
             {
                 "id": item_id,
                 "text": item.localized("text", lang),
-                "section": section.localized("title", lang),
+                # The index the item counts in, by the name the report's tables give it (a
+                # section's title named the same aspect three ways).
+                "section": labels.of(*home) if home[0] else section.localized("title", lang),
                 "weight": float(item.weight),
                 "score": score,
                 "median": median,
@@ -596,6 +600,10 @@ def _partners(
         suggestions.append(
             {
                 "name": name,
+                # Unnamed, and its Member State not given either (too few of its regions).
+                "abroad_unnamed": bool(
+                    not named and per_country.get(other["country"], 0) < threshold
+                ),
                 "code": other["code"] if named else None,
                 # 0-100, unrounded as every score here (written with format_score: one decimal,
                 # half away from zero, never Python's half-to-even round()).
