@@ -264,3 +264,15 @@ def test_a_provisional_rounds_point_is_hollow_and_the_legend_says_so():
     assert "Hollow point: provisional" in drawn
     plain = str(charts.lines(["2025"], [charts.Series("Your region", [50.0])], "Trend", "d"))
     assert "#ffffff" not in plain
+
+
+def test_box_plots_say_what_their_marks_are(app):
+    """A printed report has nothing but the chart to say that the mark is the median and the
+    box the quartiles, and why a row may show a mark alone."""
+    from surveyapp.analysis.dashboard import _boxes
+
+    chart = _boxes([{"label": "A", "q1": None, "median": 55.0, "q3": None}], "Aspects")
+    with app.test_request_context():
+        drawn = re.sub(r"</tspan><tspan[^>]*>", " ", str(chart.draw()))
+    assert "Mark and number: the median. Box: first to third quartile" in drawn
+    assert "a mark without a box is a median of fewer regions." in drawn

@@ -465,15 +465,21 @@ class Box:
     q3: float | None
 
 
-def box_plots(boxes: Sequence[Box], title: str, description: str, width: int = 640) -> Markup:
+def box_plots(
+    boxes: Sequence[Box], title: str, description: str, width: int = 640, legend: str = ""
+) -> Markup:
     """Distribution per row: a box from q1 to q3 and the median line in it.
 
     No whiskers: a group's minimum and maximum are one region's own scores (METHOD §7). A row
     with a median but no quartiles (5-9 regions) shows the median alone.
+
+    :param legend: what the marks mean, written below the scale (printed reports have no other
+        place for it).
     """
     label_width, top = 260, 10
     row = _row_height([box.label for box in boxes], 42, 34)
     plot = width - label_width - 50
+    legend_lines = _lines(legend, 100) if legend else []
     height = top + row * len(boxes) + 24
 
     def x(value: float) -> str:
@@ -505,6 +511,12 @@ def box_plots(boxes: Sequence[Box], title: str, description: str, width: int = 6
             f'<text x="{_number(label_width + plot * box.median / 100 + 4)}" '
             f'y="{_number(middle - 14)}" font-size="9">{_score(box.median)}</text>'
         )
+    if legend_lines:
+        first = height + 8 + (len(legend_lines) - 1) * 6
+        body.append(
+            f'<g class="chart-legend" fill="#444">{_text(0, first, legend, size=10, width=100)}</g>'
+        )
+        height += 12 * len(legend_lines) + 8
     return _svg(width, height, title, description, body)
 
 

@@ -1035,6 +1035,10 @@ def _boxes(rows: list[dict], title: str):
             "quartile (shown from 10 regions on). The boxes have no whiskers: a group's lowest "
             "and highest scores are each one region's own score."
         ),
+        legend=_(
+            "Mark and number: the median. Box: first to third quartile, shown from 10 regions "
+            "on; a mark without a box is a median of fewer regions."
+        ),
     )
 
 
