@@ -295,3 +295,31 @@ def test_the_review_page_offers_yes_or_no_for_a_yes_no_item(app, login, cycle):
     )
     assert refused.status_code == 422
     assert "Choose one of the scores an answer to this question earns." in refused.text
+
+
+def test_validating_resolves_the_comments_still_open(app, login, cycle):
+    """A comment left open at validation stayed "open" for good on a locked assessment that
+    nobody could comment on any more."""
+    from surveyapp.reviews.operations import post_comment, validate_assessment
+
+    assessment, expert, officer = cycle["assessment"], cycle["expert"], cycle["officer"]
+    reviewer = client_for(app, login, expert)
+    reviewer.post(f"/reviews/{assessment.id}/start")
+    db.session.expire_all()
+    confirm = reviewer.get(f"/reviews/{assessment.id}/validate").text
+    assert "Validating marks" not in confirm  # nothing open yet
+    comment = post_comment(assessment, "maturity", expert, "Which budget line?")
+    db.session.commit()
+    confirm = reviewer.get(f"/reviews/{assessment.id}/validate").text
+    assert "1 comment is still open" in confirm and "Validating marks it resolved" in confirm
+    validate_assessment(assessment, expert)
+    db.session.commit()
+    db.session.expire_all()
+    comment = db.session.get(ItemComment, comment.id)
+    assert comment.resolved and comment.resolved_by_id == expert.id
+    events = db.session.scalars(
+        select(AuditEvent.action).filter_by(object_type="comment", object_id=comment.id)
+    ).all()
+    assert "comment.resolved" in events
+    page = client_for(app, login, officer).get(f"/assessments/{assessment.id}").text
+    assert "0 comments are still open." in page

@@ -501,6 +501,8 @@ def validate_assessment(assessment: Assessment, expert: User) -> None:
     unchanged keep the region's answer (no row is written for them: moderation coverage counts
     only what an expert did).
 
+    Comments still open are resolved by the validating expert: once locked, nobody could.
+
     :raises InvalidTransition: when it is not under review.
     :raises UndecidedNotApplicable: a format-2 assessment with a "not applicable" answer no
         expert has accepted or rejected (D12).
@@ -513,6 +515,10 @@ def validate_assessment(assessment: Assessment, expert: User) -> None:
         undecided = undecided_not_applicable(assessment)
         if undecided:
             raise UndecidedNotApplicable(undecided)
+    # Nobody can answer a comment once the assessment is locked: the validation closes those
+    # still open, each with its event (the confirmation page says so).
+    for comment in unresolved_comments(assessment):
+        resolve_comment(comment, expert)
     assessment.validate()
     _audit("review.validated", assessment, expert, new_value=str(assessment.state))
     notify(region_officers(assessment), "validated", assessment, actor=expert)
