@@ -126,3 +126,15 @@ def test_yes_no_and_radio_targets_are_at_least_24_px(
         page.mouse.click(box["x"] + box["width"] - 4, box["y"] + box["height"] / 2)
         assert yes.is_checked()
     context.close()
+
+
+@pytest.mark.parametrize("path", ["/assessments/{id}", "/good-practices"])
+def test_on_a_phone_a_page_never_scrolls_sideways(live_server, browser, real_assessment, path):
+    """At 390 px the sections table made the assessment page 417 px wide, and the filters of
+    the good-practice library stuck out of their card: wide tables scroll in their own box."""
+    url = path.format(id=real_assessment["id"])
+    context, page = open_section(
+        browser, live_server, real_assessment["email"], url, {"width": 390, "height": 844}
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+    context.close()
