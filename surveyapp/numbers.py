@@ -78,6 +78,10 @@ def format_percentage(value: int | float | Decimal | None, lang: str | None = No
 #: -12.345): the text of a number whose dot may group thousands or mark decimals. After a lone 0
 #: ("0.500") it can only mark decimals.
 _DOT_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(\.\d{3})+")
+#: A number written with an exponent ("1e9", "2.5E-3").
+_EXPONENT = re.compile(r"\d[eE][+-]?\d")
+#: Whole groups of three digits set apart by spaces, with the decimals the language writes.
+_SPACE_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}([ \u00a0\u202f\u2009]\d{3})+([.,]\d+)?")
 
 
 class NumberInputError(ValueError):
@@ -89,12 +93,22 @@ def parse_number(text: str, lang: str | None = None) -> Decimal:
 
     The decimal comma is accepted where the language uses it ("1,5" in French and German);
     group separators must stand where the language puts them ("1.250.000" in German,
-    "1,250,000" in English, "1 250 000" in French, typed with any kind of space).
+    "1,250,000" in English, "1 250 000" in French, typed with any kind of space), and groups
+    set apart by spaces are read in every language. A number with an exponent ("1e9") is
+    refused.
     :raises NumberInputError: the text is not such a number.
     """
     locale = _lang(lang)
     text = text.strip()
+    if _EXPONENT.search(text):
+        # "1e9": nobody writes an answer so, and a typo reads as a thousand million.
+        raise NumberInputError(text)
     group = get_group_symbol(locale)
+    if group not in SPACES and _SPACE_GROUPED.fullmatch(text):
+        # "1 000 000", as much of Europe writes it, read in a language that groups otherwise:
+        # only digits in groups of three, so that "1 5" is never read as 15.
+        for space in SPACES:
+            text = text.replace(space, group)
     if group != "." and get_decimal_symbol(locale) != "." and _DOT_GROUPED.fullmatch(text):
         # "1.000" where the language writes neither groups nor decimals with a dot: a thousand
         # as Belgian French or German writes it, or 1 with a decimal point. Babel reads 1, a
