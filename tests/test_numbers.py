@@ -403,3 +403,13 @@ def test_a_number_too_large_to_keep_is_told_so_at_the_field(
 def test_a_number_with_an_exponent_is_never_read(mantissa, exponent, letter, lang):
     with pytest.raises(NumberInputError):
         parse_number(f"{mantissa}{letter}{exponent}", lang)
+
+
+def test_a_phone_offers_digits_alone_for_a_count(client, login, officer, assessment):
+    """A whole number that cannot be negative gets the digit keyboard; others keep the one
+    with a decimal separator."""
+    login(officer)
+    page = client.get(f"/assessments/{assessment.id}/sections/basics").get_data(as_text=True)
+    count = re.search(r'<input type="text" inputmode="(\w+)" id="unit_staff"', page)
+    share = re.search(r'<input type="text" inputmode="(\w+)" id="budget_share"', page)
+    assert count.group(1) == "numeric" and share.group(1) == "decimal"

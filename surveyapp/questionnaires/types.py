@@ -470,12 +470,18 @@ class _NumericType(QuestionType):
             return _("Enter a number of at most %(max)s.", max=format_number(high))
         return None
 
+    @staticmethod
+    def input_mode(item: AskedItem) -> str:
+        """The keyboard a phone offers: digits alone for a count that cannot be negative."""
+        whole = item.config.get("integer") and item.config.get("min", -1) >= 0
+        return "numeric" if whole else "decimal"
+
     def make_field(self, item: AskedItem, lang: str = "en") -> fields.Field:
         return NumberField(
             _label(item, lang),
             description=_description(item, lang),
             validators=[validators.Optional(), _InRange(self, item)],
-            render_kw={"inputmode": "decimal"},
+            render_kw={"inputmode": self.input_mode(item)},
             question=self,
             item=item,
             lang=lang,
