@@ -73,3 +73,18 @@ def test_questionnaire_text_in_another_language_is_marked_in_the_response_report
         html = render_html(report_definition(job), build_context(job), lang)
         marked[lang] = len(re.findall(r'<p class="question" lang="en">', html))
     assert marked["en"] == 0 and marked["fr"] > 0
+
+
+@pytest.mark.parametrize("kind", [REGION, WORKING_GROUP])
+def test_the_annexs_english_rules_are_marked_and_said_to_be_english(app, world, kind):
+    """A French or German report's "Rules and formulas" came in English, unannounced and
+    unmarked: they are marked lang="en" (screen readers, PDF/UA) and a sentence in the
+    report's language says the English text is the reference."""
+    region = None if kind == WORKING_GROUP else world["regions"]["ES21"].id
+    for lang in ("en", "fr"):
+        job = Job(kind, world["round"].id, region, lang)
+        html = render_html(report_definition(job), build_context(job), lang)
+        rules = html[html.index('<div lang="en">') :]
+        assert rules.index("<h4>") < rules.index("</div>")  # the rules sit inside it
+        said = "les paramètres qui suivent" in html
+        assert said == (lang == "fr"), lang

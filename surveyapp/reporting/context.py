@@ -431,6 +431,8 @@ def method_annex(
         by_home.setdefault(row["home"], []).append(row)
     order = {home: n for n, home in enumerate(homes)}
     return {
+        # The report's language: the rules' text is the working group's English reference.
+        "lang": lang,
         "method_version": scoring.method_of(definition),
         "questionnaire": {
             "slug": questionnaire.slug,
