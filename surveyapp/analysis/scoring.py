@@ -40,7 +40,7 @@ Every item score runs from 0 to 100.
 * Percentage: the value.
 * Single choice: the score of the chosen option, as the item table gives it.
 * Method 2.0: The options of a single choice form a ladder whose scores never fall, and the
-  lowest option ("none") scores 0.
+  lowest option (such as "none" or "not active") scores 0.
 * Method 1.0: Multiple choice: the sum of the chosen options' scores, at most 100.
 * Method 2.0: Count with a target relative to the region's size: score = min(100, 100 x count /
   target), with target = max(floor, rho x P^beta), P the region's population in millions on 1
