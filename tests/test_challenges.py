@@ -1,6 +1,7 @@
 """Experts tag challenge answers with a shared taxonomy; the working group counts them."""
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from surveyapp.auth.models import Role
 from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
 from surveyapp.challenges.operations import ensure_default_categories
 from surveyapp.extensions import db
+from surveyapp.regions.models import Region
 
 
 @pytest.fixture
@@ -269,3 +271,54 @@ def test_the_report_names_each_kind_of_challenge_in_the_readers_language(
     db.session.commit()
     labels = {row["label"] for row in tagged_challenges(round_, lang)["rows"]}
     assert labels == {words["funding"], "Evidence gaps", "Brexit"}
+
+
+def test_a_then_and_now_across_a_reworded_question_says_so(
+    app, create_region, create_user, create_round, create_assessment
+):
+    """Version 2 widened "partners in other Member States" to "outside your Member State":
+    the working group's then-and-now column compared answers to two questions unannounced."""
+    from surveyapp.analysis.dashboard import working_group_dashboard
+    from surveyapp.questionnaires.operations import load_questionnaire
+    from surveyapp.rounds.models import RoundState
+
+    versions = [
+        load_questionnaire(f"questionnaires/criterion7-interregional-v{n}.yaml").questionnaire
+        for n in (1, 2)
+    ]
+    first = create_round("2026 spring", questionnaire=versions[0])
+    second = create_round("2026 autumn", questionnaire=versions[1])
+    second.opens_on, second.closes_on = date(2026, 9, 1), date(2026, 11, 30)
+    officer = create_user(email="o@example.org")
+    for number in range(5):
+        region = create_region(f"ES4{number}", f"Region {number}")
+        for round_ in (first, second):
+            assessment = create_assessment(region=region, round_=round_)
+            save_answer(assessment, "fun_barriers", ["state_aid"], officer)
+            assessment.state = AssessmentState.validated
+    first.state = RoundState.closed
+    db.session.commit()
+    items = {i["text"]: i for i in working_group_dashboard(second, "en")["challenges"]}
+    asked = {
+        item_id: [v.parsed.item(item_id).localized("text", "en") for v in versions]
+        for item_id in versions[1].parsed.challenge_items
+    }
+    assert any(then != now for then, now in asked.values())  # fun_barriers was reworded
+    for then, now in asked.values():
+        shown = items[now]
+        assert shown["previous_round"] == "2026 spring"
+        if then != now:
+            assert shown["reworded"]
+    # The same version on both sides: nothing to say.
+    third = create_round("2027 spring", questionnaire=versions[1])
+    third.opens_on, third.closes_on = date(2027, 3, 1), date(2027, 5, 31)
+    for number in range(5):
+        region = db.session.scalar(select(Region).filter_by(code=f"ES4{number}"))
+        assessment = create_assessment(region=region, round_=third)
+        save_answer(assessment, "fun_barriers", ["state_aid"], officer)
+        assessment.state = AssessmentState.validated
+    second.state = RoundState.closed
+    db.session.commit()
+    later = working_group_dashboard(third, "en")["challenges"]
+    assert later and all(item["previous_round"] == "2026 autumn" for item in later)
+    assert not any(item["reworded"] for item in later)

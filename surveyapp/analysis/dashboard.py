@@ -957,8 +957,10 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
     )
     rounds = queries.comparable_rounds(round_)
     panel = None
+    earlier_definition = None
     if len(rounds) > 1:
         earlier = queries.round_scores(rounds[-2])
+        earlier_definition = earlier.definition
         # The earlier round with its late validations: they count in the next round's figures,
         # frozen when it closes in turn.
         counted = queries.validated_ids(earlier, with_late=True, late_until=round_.closed_at)
@@ -1008,6 +1010,9 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
                 "n": total,
                 "previous_round": panel["round"] if panel else None,
                 "panel_n": panel["n"] if panel else None,
+                # The earlier round asked it in other words or with other options: then and
+                # now answer different questions, and the table says so.
+                "reworded": bool(panel) and _reworded(item, earlier_definition),
                 "chart": charts.chart(
                     "bars",
                     [charts.Axis(row["label"], row["share"]) for row in rows],
@@ -1023,6 +1028,22 @@ def _challenges(round_: Round, results, definition, lang: str, threshold: int) -
             }
         )
     return items
+
+
+def _reworded(item, earlier_definition) -> bool:
+    """Whether the earlier questionnaire asked the item in other words or options (English)."""
+    before = earlier_definition.items_by_id.get(item.id) if earlier_definition else None
+    if before is None:
+        return True
+
+    def asked(asked_item) -> tuple:
+        options = tuple(
+            (option["value"], asked_item.localize(option["label"], "en"))
+            for option in asked_item.config.get("options", ())
+        )
+        return asked_item.localized("text", "en"), options
+
+    return asked(before) != asked(item)
 
 
 def _boxes(rows: list[dict], title: str):
