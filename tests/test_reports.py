@@ -249,6 +249,10 @@ def test_the_radar_legend_and_scale_are_in_the_region_report_and_on_the_page(
     radar = radar[: radar.index("</svg>")]
     assert 'class="chart-legend"' in radar and "País Vasco" in radar
     assert all(phrase in radar for phrase in words)
+    # Which of the region's scores the area draws (a reader could not tell self from moderated).
+    shown = "moderated" if context["moderated_visible"] and context["validated"] else "self"
+    said = "moderated scores" if shown == "moderated" else "self-assessed scores"
+    assert f"País Vasco, {said}" in text
 
 
 def test_ids_in_narrow_columns_wrap_between_words_only():

@@ -443,7 +443,9 @@ def region_dashboard(
                     group=primary_label or _("too few regions to compare"),
                 ),
                 legend=charts.Legend(
-                    region.name,
+                    _("%(region)s, moderated scores", region=region.name)
+                    if shown == "moderated"
+                    else _("%(region)s, self-assessed scores", region=region.name),
                     _("Peer median: %(group)s", group=primary_label or ""),
                     _(
                         "Peer middle half, first to third quartile: %(group)s",
