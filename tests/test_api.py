@@ -288,3 +288,28 @@ def test_officers_see_their_self_scores_before_release(app, world, create_user, 
     strategy = body["scores"]["dimension"]["strategy"]
     assert "moderated" not in strategy and strategy["self"] is not None
     assert body["score"] == "self"
+
+
+def test_the_group_list_tells_nothing_of_small_or_unvalidated_groups(
+    app, world, create_user, create_region, create_assessment, token_for
+):
+    """GET /groups listed groups of every assessment, drafts included ("country:FR", size 1)
+    and sized them so; a small group answered "suppressed" where an unknown one answered 404:
+    either told an officer that a region of a small country took part."""
+    add_regions(world, create_region, create_assessment, create_user, ["HU11"], "validated")
+    world_regions = {**world["regions"]}
+    client = app.test_client()
+    officer = create_user(email="o@example.org", regions=[world_regions["ES21"]])
+    headers = token_for(officer)
+    listed = {
+        g["key"]: g for g in client.get(url(world, "/groups"), headers=headers).json["groups"]
+    }
+    assert "country:FR" not in listed and "country:HU" not in listed
+    validated = 7  # the six of the world and HU11; FR10 is a draft
+    assert listed["all"]["size"] == validated
+    assert all(g["size"] <= validated for g in listed.values())
+    unknown = client.get(url(world, "/groups/country:XX"), headers=headers)
+    for key in ("country:HU", "country:FR"):
+        answer = client.get(url(world, f"/groups/{key}"), headers=headers)
+        assert answer.status_code == 404 and answer.json["detail"] == unknown.json["detail"]
+    assert client.get(url(world, "/groups/all"), headers=headers).status_code == 200

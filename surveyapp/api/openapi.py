@@ -287,7 +287,8 @@ def openapi_document() -> dict:
                 "Every peer group of a round", [_ROUND], {"type": "object"}
             ),
             "/rounds/{round_id}/groups/{key}": _get(
-                "One group's statistics",
+                "One group's statistics; a group too small to show (other than all) is not "
+                "found, as one that does not exist",
                 [
                     _ROUND,
                     {

@@ -203,16 +203,17 @@ def _similar_json(results, region_id: int) -> dict:
 @login_required
 def groups(round_id: int):
     """The peer groups of the round that may be shown, with their sizes."""
-    from surveyapp.analysis import peers, queries
+    from surveyapp.analysis import queries
 
     round_ = db.get_or_404(Round, round_id)
     results = queries.round_scores(round_)
     suppressed = queries.suppressed_groups(results)
+    # The groups peer statistics are made of: of validated assessments, their sizes counted so.
     # Suppressed groups are left out altogether: even their names would tell that a small
-    # country or partnership took part.
+    # country or partnership took part (and so would a group of drafts).
     listed = [
         {"key": g.key, "kind": g.kind, "value": g.value, "size": len(g.members)}
-        for g in peers.all_peer_groups(results.assessments, queries.custom_groups(results))
+        for g in queries.round_peer_groups(results)
         if g.key not in suppressed
     ]
     return jsonify(round=_round_json(round_), groups=listed)
@@ -223,12 +224,16 @@ def groups(round_id: int):
 def group_aggregates(round_id: int, key: str):
     """One group's statistics (``all``, ``country:ES``, ``category:transition``, ...)."""
     from surveyapp.analysis import queries
+    from surveyapp.analysis.peers import ALL as ALL_GROUP
 
     round_ = db.get_or_404(Round, round_id)
     _column(round_)  # ?score= is checked; peer statistics are always of moderated scores
     results = queries.round_scores(round_)
     found = queries.group_statistics(results, key, "moderated")
-    if found is None:
+    # A suppressed group answers as one that does not exist (the list leaves it out): "too
+    # few" would tell that a region of that small country or partnership took part. Only the
+    # round as a whole says it is too small.
+    if found is None or (found[1] is None and key != ALL_GROUP):
         abort(404, "No such group in this round.")
     group, table = found
     body = {"round": _round_json(round_), "key": group.key, "kind": group.kind}
