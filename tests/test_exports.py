@@ -502,6 +502,11 @@ def test_every_column_of_every_table_is_described(app, world):
     meaning = described.set_index(["table", "column"])["meaning"]
     assert "rounded as the reports print it" in meaning[("results", "self")]
     assert "every digit" in meaning[("results", "self_exact")]
+    # The two codes an answer column may hold beside values (a data user met them undocumented).
+    for column in (("wide", "<item_id>"), ("answers", "self_value")):
+        assert (
+            "dk" in meaning[column] and "na" in meaning[column] and "Don't know" in meaning[column]
+        )
 
 
 def test_an_empty_table_still_gets_a_sheet(tmp_path):

@@ -560,7 +560,8 @@ COLUMN_MEANINGS = {
         "item_id": "the item's id (codebook item_id)",
         "status": "how the answer counts: value, dk, blank, hidden, na_pending, na_accepted,"
         " na_rejected (empty for an unscored item)",
-        "self_value": "the region's answer as JSON (yes/no answers true/false; empty: no answer)",
+        "self_value": "the region's answer as JSON (yes/no answers true/false; \"dk\": Don't"
+        ' know; "na": not applicable; empty: no answer)',
         "expert_score": "the score 0-100 an expert gave the item (empty: none)",
         "na_decision": 'the expert\'s decision on "not applicable": accepted or rejected',
         "self_score": "the item's score 0-100 from the region's answer",
@@ -640,7 +641,9 @@ COLUMN_MEANINGS = {
     "wide": {
         "assessment": "the assessment's id (see answers)",
         "<item_id>": "one column per item: the region's answer as read (lists joined with ;,"
-        f" yes/no answers {YES}/{NO}); see the codebook",
+        f" yes/no answers {YES}/{NO}); dk (Don't know) and na (not applicable) may stand in"
+        " any item's column, numeric ones included, and the answers table's status says how"
+        " each counts; see the codebook",
     },
 }
 
