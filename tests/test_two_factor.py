@@ -32,6 +32,10 @@ def _enrol(client):
     page = client.get("/login/setup").get_data(as_text=True)
     secret = re.search(r'<code class="secret">([A-Z2-7]+)</code>', page).group(1)
     assert "<svg" in page and 'aria-label="QR code for your authenticator app"' in page
+    # The code scales to its box (a viewBox, no fixed size): with a size, the stylesheet's
+    # 12rem cropped it to one corner, and no app could scan it.
+    svg = re.search(r'<figure class="qr-code"[^>]*>(<svg[^>]*>)', page).group(1)
+    assert "viewBox=" in svg and " width=" not in svg and " height=" not in svg
     done = client.post("/login/setup", data={"code": pyotp.TOTP(secret).now()})
     assert done.status_code == 200, done.get_data(as_text=True)
     codes = re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", done.get_data(True))

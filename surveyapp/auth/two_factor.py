@@ -81,8 +81,10 @@ def provisioning_uri(user: User, secret: str) -> str:
 
 
 def qr_code_svg(uri: str) -> Markup:
-    """The address as an inline SVG QR code."""
-    return Markup(segno.make(uri, error="m").svg_inline(scale=5, border=2))  # noqa: S704
+    """The address as an inline SVG QR code that scales to the box the page gives it (a
+    viewBox, no fixed size: with one, the stylesheet's width cropped the code)."""
+    code = segno.make(uri, error="m").svg_inline(scale=5, border=2, omitsize=True)
+    return Markup(code)  # noqa: S704 (segno's own markup)
 
 
 def _normalized(code: str) -> str:
