@@ -62,7 +62,34 @@ def test_create_an_account_with_a_one_time_link(app, login, create_user, create_
         "/admin/users/new",
         data={"email": "olga@example.org", "name": "Olga", "role": "expert"},
     )
-    assert "This email is not valid or is already used." in duplicate.text
+    assert "An account with this email already exists." in duplicate.text
+    invalid = client.post(
+        "/admin/users/new", data={"email": "olga@", "name": "Olga", "role": "expert"}
+    )
+    assert invalid.status_code == 422
+
+
+def test_a_role_change_never_drops_the_regions_unseen(app, login, create_user, create_region):
+    """An officer of ES21 and ES22 changed to expert lost both regions with only "saved" said;
+    an expert created with a region code had it thrown away."""
+    regions = [create_region("ES21", "País Vasco"), create_region("ES22", "Navarra")]
+    officer = create_user(email="olga@example.org", regions=regions)
+    admin = admin_client(app, login, create_user)
+    kept = admin.post(
+        f"/admin/users/{officer.id}/edit",
+        data={"name": "Olga", "role": "expert", "codes": "ES21 ES22"},
+    )
+    assert kept.status_code == 422
+    assert "Only officers have regions: empty this field to give this role." in kept.text
+    db.session.expire_all()
+    again = db.session.get(User, officer.id)
+    assert again.role == Role.officer and {r.code for r in again.regions} == {"ES21", "ES22"}
+    created = admin.post(
+        "/admin/users/new",
+        data={"email": "emil@example.org", "name": "Emil", "role": "expert", "codes": "ES21"},
+    )
+    assert created.status_code == 422 and "Only officers have regions" in created.text
+    assert db.session.scalar(select(User).filter_by(email="emil@example.org")) is None
 
 
 def test_role_and_region_changes_apply_at_once(app, login, create_user, create_region):

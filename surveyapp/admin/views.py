@@ -409,7 +409,13 @@ def _regions_from(form: UserForm):
     if form.role.data == Role.officer.value and not regions:
         form.codes.errors.append(_("An officer needs at least one region."))
         return None
-    return regions if form.role.data == Role.officer.value else []
+    if form.role.data != Role.officer.value and regions:
+        # Never dropped unseen (a role changed from officer lost its regions without a word).
+        form.codes.errors.append(
+            _("Only officers have regions: empty this field to give this role. Nothing was saved.")
+        )
+        return None
+    return regions
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -431,11 +437,12 @@ def new_user():
                 )
             except AccountError as error:
                 db.session.rollback()
-                form.email.errors.append(
-                    _("This email is not valid or is already used.")
-                    if "email" in str(error)
-                    else str(error)
-                )
+                if "already exists" in str(error):
+                    form.email.errors.append(_("An account with this email already exists."))
+                elif "not an email address" in str(error):
+                    form.email.errors.append(_("This is not an email address."))
+                else:
+                    form.email.errors.append(str(error))
             else:
                 token = issue_reset_token(user, current_user)
                 db.session.commit()
