@@ -61,6 +61,13 @@ def test_a_password_made_of_the_users_own_email_or_name_is_refused(app):
     with app.test_request_context():
         reason = check_new_password("olga.berg@example.org", ["olga.berg@example.org", "Olga"])
         assert "email address or name" in str(reason)
+        # Name and email side by side, or with digits and signs: zxcvbn scored these strong.
+        personal = ["admin@demo.example", "Ada Admin"]
+        for password in ("Ada Admin admin@demo.example", "ADMIN@demo.example ada 2026!"):
+            reason = check_new_password(password, personal)
+            assert "email address or name" in str(reason), password
+        # A passphrase that only begins with the name is the user's own choice.
+        assert check_new_password("Ada violet staircase under rain", personal) is None
 
 
 @settings(

@@ -29,6 +29,8 @@ MAX_PASSWORD_LENGTH = 1024
 #: zxcvbn's score (0 to 4) a new password needs: 3 resists about 10^10 guesses, which an
 #: online attack (slowed by auth.throttle) never makes and a stolen scrypt hash makes slowly.
 MIN_PASSWORD_SCORE = 3
+#: A password with the user's name or email in it needs this many other letters or digits.
+MIN_OWN_CHARACTERS = 6
 #: zxcvbn refuses longer text; the rest of a longer password only adds to its strength.
 ZXCVBN_LENGTH = 72
 #: zxcvbn keeps the user's own words in a module-level dictionary while it checks a password:
@@ -252,6 +254,19 @@ def _why_guessable(sequence: list[dict]):
     return _GUESSABLE.get(kind, _TOO_EASY)
 
 
+def _only_personal(password: str, personal: list[str]) -> bool:
+    """Whether the password is the user's own words (name, email, their parts) with little
+    else: zxcvbn scored "Ada Admin admin@demo.example" strong, the space between its two
+    halves counted as a guess of its own."""
+    rest = password.casefold()
+    for text in sorted({text.casefold() for text in personal if text}, key=len, reverse=True):
+        rest = rest.replace(text, "")
+    if rest == password.casefold():
+        return False
+    # What is left besides spaces and signs: a year or a short suffix is no secret.
+    return len(re.sub(r"[\W_]+", "", rest)) < MIN_OWN_CHARACTERS
+
+
 def check_new_password(password: str, personal: list[str] | tuple[str, ...] = ()):
     """Why the password cannot be used (a translatable message), or None.
 
@@ -266,6 +281,8 @@ def check_new_password(password: str, personal: list[str] | tuple[str, ...] = ()
     if len(password) > MAX_PASSWORD_LENGTH:
         return _l("Use at most %(num)d characters.", num=MAX_PASSWORD_LENGTH)
     words = [word for text in personal for word in re.split(r"[\s@.]+", text) if len(word) > 2]
+    if _only_personal(password, [*personal, *words]):
+        return _GUESSABLE["user_inputs"]
     with _zxcvbn_lock:
         result = zxcvbn(password[:ZXCVBN_LENGTH], user_inputs=[*personal, *words])
     if result["score"] < MIN_PASSWORD_SCORE:
