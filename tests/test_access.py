@@ -165,6 +165,20 @@ MATRIX = {
         "draft": row(302, 403, 403, 403, 200),
         "submitted": row(302, 403, 403, 403, 200),
     },
+    # The round is open already, its scores are not released and its report is not published:
+    # back to the rounds page, with a word.
+    ("admin.confirm_open_round", "GET"): {
+        "draft": row(302, 403, 403, 403, 302),
+        "submitted": row(302, 403, 403, 403, 302),
+    },
+    ("admin.confirm_withhold", "GET"): {
+        "draft": row(302, 403, 403, 403, 302),
+        "submitted": row(302, 403, 403, 403, 302),
+    },
+    ("publication.confirm_withdraw", "GET"): {
+        "draft": row(302, 403, 403, 403, 302),
+        "submitted": row(302, 403, 403, 403, 302),
+    },
     ("admin.move_round", "POST"): {
         "draft": row(302, 403, 403, 403, 302),
         "submitted": row(302, 403, 403, 403, 302),

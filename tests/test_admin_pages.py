@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from surveyapp.auth.models import Role, User
+from surveyapp.db import utcnow
 from surveyapp.extensions import db
 from surveyapp.rounds.models import Round, RoundState
 
@@ -32,6 +33,15 @@ def test_plan_open_and_close_a_round(app, login, create_user, small_questionnair
     again = client.post("/admin/rounds", data=data)
     assert "A round with this name already exists." in again.text
     assert client.post(f"/admin/rounds/{round_.id}/close").status_code == 409
+    # Opening asks first (it was one click), and says when the round's dates open it.
+    rounds = client.get("/admin/rounds").text
+    assert f'action="/admin/rounds/{round_.id}/open"' not in rounds
+    assert f'href="/admin/rounds/{round_.id}/open"' in rounds
+    confirm = client.get(f"/admin/rounds/{round_.id}/open").text
+    assert "Open the round 2027 spring?" in confirm
+    early = round_.opens_on > utcnow().date()
+    assert ("opening it now lets officers answer from today" in confirm) == early
+    assert f'action="/admin/rounds/{round_.id}/open"' in confirm
     client.post(f"/admin/rounds/{round_.id}/open")
     db.session.expire_all()
     assert db.session.get(Round, round_.id).state == RoundState.open

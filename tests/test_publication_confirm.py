@@ -89,9 +89,13 @@ def test_releasing_moderated_scores_asks_first(admin_client, closed_round):
     admin_client.post(f"/admin/rounds/{rid}/release?to=release")
     admin_client.post(f"/admin/rounds/{rid}/release?to=release")  # a double submit: still released
     assert released(closed_round)
-    # Withholding again is one click; the confirmation is not offered for it.
+    # Withholding again asks first too (it was one click).
     rounds = admin_client.get("/admin/rounds").text
-    assert f'action="/admin/rounds/{rid}/release?to=withhold"' in rounds
+    assert f'action="/admin/rounds/{rid}/release?to=withhold"' not in rounds
+    assert f'href="/admin/rounds/{rid}/withhold"' in rounds
+    confirm = admin_client.get(f"/admin/rounds/{rid}/withhold")
+    assert "Hide the moderated scores of 2026 spring from the officers again?" in confirm.text
+    assert f'action="/admin/rounds/{rid}/release?to=withhold"' in confirm.text
     back = admin_client.get(f"/admin/rounds/{rid}/release", follow_redirects=True)
     assert "Officers already see the moderated scores of 2026 spring." in back.text
 
@@ -115,3 +119,14 @@ def test_only_administrators_are_asked(app, login, create_user, closed_round, ro
         login(create_user(email="someone@example.org", role=role), client=client)
     assert client.get(url.format(rid=closed_round.id)).status_code == expected
     assert publications() == 0 and not released(closed_round)
+
+
+def test_withdrawing_a_published_report_asks_first(app, admin_client, closed_round):
+    rid = closed_round.id
+    admin_client.post(f"/admin/rounds/{rid}/publication?to=publish")
+    rounds = admin_client.get("/admin/rounds").text
+    assert f'action="/admin/rounds/{rid}/publication?to=withdraw"' not in rounds  # one click
+    assert f'href="/admin/rounds/{rid}/publication/withdraw"' in rounds
+    confirm = admin_client.get(f"/admin/rounds/{rid}/publication/withdraw")
+    assert "Withdraw the published report of 2026 spring?" in confirm.text
+    assert f'action="/admin/rounds/{rid}/publication?to=withdraw"' in confirm.text

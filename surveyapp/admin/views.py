@@ -30,6 +30,7 @@ from surveyapp.auth.operations import (
 )
 from surveyapp.auth.permissions import role_required
 from surveyapp.auth.queries import find_users
+from surveyapp.db import utcnow
 from surveyapp.extensions import db
 from surveyapp.privacy.operations import ErasureRefused, erase_user, export_user
 from surveyapp.publication.models import Publication
@@ -249,6 +250,30 @@ def confirm_close_round(round_id: int):
     if round_.state != RoundState.open:
         abort(409)
     return render_template("admin/close_round.html", round=round_, summary=close_summary(round_))
+
+
+@bp.get("/rounds/<int:round_id>/open")
+@role_required(Role.admin)
+def confirm_open_round(round_id: int):
+    """Ask before opening a round: officers can answer at once, whatever its dates say."""
+    round_ = db.session.get(Round, round_id) or abort(404)
+    if round_.state != RoundState.planned:
+        flash(_("The round %(name)s is already open.", name=round_.name), "info")
+        return redirect(url_for(".list_rounds_page"))
+    return render_template(
+        "admin/open_round.html", round=round_, early=round_.opens_on > utcnow().date()
+    )
+
+
+@bp.get("/rounds/<int:round_id>/withhold")
+@role_required(Role.admin)
+def confirm_withhold(round_id: int):
+    """Ask before hiding the experts' moderated scores from the officers again."""
+    round_ = db.session.get(Round, round_id) or abort(404)
+    if not round_.moderated_released:
+        flash(_("The moderated scores of %(name)s are hidden from officers.", name=round_.name))
+        return redirect(url_for(".list_rounds_page"))
+    return render_template("publication/confirm.html", round=round_, action="withhold")
 
 
 @bp.post("/rounds/<int:round_id>/<any(open, close):step>")

@@ -76,6 +76,18 @@ def confirm_publish(round_id: int):
     )
 
 
+@bp.get("/admin/rounds/<int:round_id>/publication/withdraw")
+@role_required(Role.admin)
+def confirm_withdraw(round_id: int):
+    """Ask before taking the round's published report off the public page."""
+    round_ = db.get_or_404(Round, round_id)
+    publication = publication_of(round_)
+    if publication is None or not publication.live:
+        flash(_("The report of %(name)s is not published.", name=round_.name), "info")
+        return redirect(url_for("admin.list_rounds_page"))
+    return render_template("publication/confirm.html", round=round_, action="withdraw")
+
+
 @bp.get("/admin/rounds/<int:round_id>/release")
 @role_required(Role.admin)
 def confirm_release(round_id: int):
