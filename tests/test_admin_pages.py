@@ -232,3 +232,22 @@ def test_the_rounds_table_counts_the_submitted_assessments_the_close_page_counts
     )
     assert row and int(row.group(1)) == 3
     assert "3 assessments are submitted." in client.get(f"/admin/rounds/{round_.id}/close").text
+
+
+def test_a_deactivated_account_is_not_offered_a_reset_link(app, login, create_user):
+    """The link an administrator made for a deactivated account said "It works once, for
+    three days" and then told its reader it was not valid any more."""
+    from surveyapp.audit.models import AuditEvent
+
+    sleeper = create_user(email="sleeper@example.org", name="Sam")
+    sleeper.active = False
+    db.session.commit()
+    admin = admin_client(app, login, create_user)
+    users = admin.get("/admin/users").text
+    assert f'action="/admin/users/{sleeper.id}/reset-link"' not in users
+    refused = admin.post(f"/admin/users/{sleeper.id}/reset-link", follow_redirects=True)
+    assert "account is deactivated: reactivate it before sending a link." in refused.text
+    assert "/reset/" not in refused.text
+    assert not db.session.scalars(
+        select(AuditEvent).filter_by(action="user.reset_link_issued", object_id=sleeper.id)
+    ).all()

@@ -84,7 +84,17 @@ def list_users():
 def issue_reset_link(user_id: int):
     """Make a one-time password-reset link to hand to the user (there is no mail server)."""
     user = _user_or_404(user_id)
-    token = issue_reset_token(user, current_user)
+    try:
+        token = issue_reset_token(user, current_user)
+    except AccountError:
+        flash(
+            _(
+                "%(name)s's account is deactivated: reactivate it before sending a link.",
+                name=user.name,
+            ),
+            "error",
+        )
+        return redirect(url_for(".list_users"))
     db.session.commit()
     link = url_for("auth.reset_password", token=token, _external=True)
     return render_template("admin/reset_link.html", user=user, link=link)

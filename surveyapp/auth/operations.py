@@ -189,7 +189,12 @@ def reset_token(user: User) -> str:
 
 
 def issue_reset_token(user: User, actor: User) -> str:
-    """A reset token made by an administrator, to hand to the user, with its audit event."""
+    """A reset token made by an administrator, to hand to the user, with its audit event.
+
+    :raises AccountError: the account is deactivated (its link would not work).
+    """
+    if not user.active:
+        raise AccountError("the account is deactivated: reactivate it first")
     log_event("user.reset_link_issued", "user", user.id, user=actor)
     return reset_token(user)
 
