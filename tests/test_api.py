@@ -6,7 +6,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from surveyapp.analysis import queries
 from surveyapp.api.models import ApiToken
@@ -227,8 +227,12 @@ def test_users_issue_see_once_and_revoke_their_tokens(app, client, login, create
     login(user)
     empty = client.post("/account/api-tokens", data={"name": "  "})
     assert empty.status_code == 422 and "Give the token a name" in empty.text
-    page = client.post("/account/api-tokens", data={"name": "nightly export"}).text
+    made = client.post("/account/api-tokens", data={"name": "nightly export"})
+    # Sent back to the page, which shows the token once: a reload issues no second one.
+    assert made.status_code == 302
+    page = client.get(made.headers["Location"]).text
     token = re.search(r'<code class="token">(s3t_[^<]+)</code>', page).group(1)
+    assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 1
     headers = {"Authorization": f"Bearer {token}"}
     assert app.test_client().get("/api/v1/rounds", headers=headers).status_code == 200
     listing = client.get("/account/api-tokens").text

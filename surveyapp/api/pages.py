@@ -2,11 +2,12 @@
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from surveyapp.api.forms import EXPIRY_DAYS, TokenForm
 from surveyapp.api.models import ApiToken
 from surveyapp.api.operations import issue_token, revoke_token
 from surveyapp.db import utcnow
@@ -16,16 +17,19 @@ bp = Blueprint(
     "api_tokens", __name__, url_prefix="/account/api-tokens", template_folder="templates"
 )
 
-NAME_LIMIT = 100
-#: Lifetimes offered when a token is made, in days ("" for none); the first is preselected.
-EXPIRY_DAYS = ("90", "30", "365", "")
+#: The session key that carries a token just issued to the page that shows it, once.
+NEW_TOKEN = "new_api_token"  # noqa: S105 (a session key, not a secret)
 
 
-def _page(status: int = 200, **context):
-    context = {"new_token": None, "error": None, "expiry_error": None, **context}
-    context.setdefault("expires_in", EXPIRY_DAYS[0])
+def _page(form: TokenForm | None = None, status: int = 200):
+    """The tokens page; a token just issued is shown once, then forgotten."""
     page = render_template(
-        "api/tokens.html", tokens=_tokens(), expiry_days=EXPIRY_DAYS, now=utcnow(), **context
+        "api/tokens.html",
+        tokens=_tokens(),
+        expiry_days=EXPIRY_DAYS,
+        now=utcnow(),
+        form=form or TokenForm(),
+        new_token=session.pop(NEW_TOKEN, None),
     )
     return page, status
 
@@ -47,22 +51,16 @@ def list_tokens():
 @bp.post("")
 @login_required
 def create_token():
-    """Issue a token and show it once; only its hash is kept."""
-    name = request.form.get("name", "").strip()
-    expires_in = request.form.get("expires_in", "")
-    error = expiry_error = None
-    if not name:
-        error = _("Give the token a name, e.g. what it is for.")
-    elif len(name) > NAME_LIMIT:
-        error = _("Shorten the name to %(num)d characters.", num=NAME_LIMIT)
-    if expires_in not in EXPIRY_DAYS:
-        expiry_error = _("Choose one of the lifetimes offered.")
-    if error or expiry_error:
-        return _page(422, error=error, expiry_error=expiry_error, name=name, expires_in=expires_in)
-    expires_at = utcnow() + timedelta(days=int(expires_in)) if expires_in else None
-    token = issue_token(current_user, name, expires_at)
+    """Issue a token and show it once, on the page the browser is sent back to (a reload
+    issues no second token); only its hash is kept."""
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _page(form, 422)
+    days = form.expires_in.data
+    expires_at = utcnow() + timedelta(days=int(days)) if days else None
+    session[NEW_TOKEN] = issue_token(current_user, form.name.data, expires_at)
     db.session.commit()
-    return _page(new_token=token)
+    return redirect(url_for(".list_tokens"))
 
 
 @bp.post("/<int:token_id>/revoke")
