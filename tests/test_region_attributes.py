@@ -346,3 +346,16 @@ def test_the_peer_attributes_key_moves_with_every_change(tmp_path, regions):
         db.session.commit()
         keys.append(peer_attributes_key())
     assert len(set(keys)) == len(keys)
+
+
+def test_the_attributes_page_names_each_element_once(client, admin, regions):
+    """The recorded values and the form's inputs shared the ids "category" and "strategies",
+    so the form's labels pointed at the recorded values; the strategies' check boxes had a
+    label pointing at their list instead of a legend."""
+    page = client.get("/admin/regions/ES21/attributes").get_data(as_text=True)
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
+    for target in re.findall(r'<label for="([^"]+)"', page):
+        element = re.search(rf'<(\w+)[^>]*\sid="{re.escape(target)}"', page).group(1)
+        assert element in ("input", "select", "textarea"), (target, element)
+    assert re.search(r"<fieldset[^>]*>\s*<legend>Macro-regional strategies</legend>", page)
