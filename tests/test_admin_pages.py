@@ -1,5 +1,7 @@
 """Administrators manage rounds and accounts through pages."""
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from surveyapp.auth.models import Role, User
@@ -155,12 +157,20 @@ def test_closing_a_round_asks_first_and_names_the_regions_that_did_not_submit(
     assert "Region ES21" in page.text and "Region ES22" in page.text
     assert "Changes requested" in page.text
     assert "Region ES30" not in page.text and "Île-de-France" not in page.text
+    # Before its deadline (the fixture's round closes on 31 May 2026), closing says so.
+    early = round_.closes_on > utcnow().date()
+    assert ("closing it now ends the answering before then" in page.text) == early
+    round_.closes_on = utcnow().date() + timedelta(days=400)
+    db.session.commit()
+    assert "closing it now ends the answering before then" in client.get(confirm_url).text
     db.session.expire_all()
     assert db.session.get(Round, round_.id).state == RoundState.open  # asking changes nothing
 
     assert client.post(confirm_url).status_code == 302
     db.session.expire_all()
     assert db.session.get(Round, round_.id).state == RoundState.closed
+    closed_page = client.get(f"/admin/rounds/{round_.id}").text
+    assert "Closed</span> on " in closed_page  # when, not only that
     # Closed already (a second click, another administrator): said, not an error.
     client.get("/admin/rounds")  # shows the close's own message
     for method in ("GET", "POST"):

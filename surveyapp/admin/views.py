@@ -259,7 +259,12 @@ def confirm_close_round(round_id: int):
         return redirect(url_for(".list_rounds_page"))
     if round_.state != RoundState.open:
         abort(409)
-    return render_template("admin/close_round.html", round=round_, summary=close_summary(round_))
+    return render_template(
+        "admin/close_round.html",
+        round=round_,
+        summary=close_summary(round_),
+        early=round_.closes_on > utcnow().date(),
+    )
 
 
 @bp.get("/rounds/<int:round_id>/open")
