@@ -216,3 +216,29 @@ def test_the_web_app_starts_without_pandas_or_weasyprint(tmp_path):
         check=True,
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+#: Where the code may read the posted form itself, and why: which of a form's buttons was
+#: pressed (WTForms has no field for it), whether an item was on the page that posted, and the
+#: error handler that keeps what was sent when the session ended. Every field a person fills is
+#: read through a WTForms form.
+FORM_READS = {
+    "surveyapp/errors.py": 2,  # the stash of a post refused for an ended session
+    "surveyapp/assessments/views.py": 3,  # "then" (which save button), an item's version field
+    "surveyapp/auth/views.py": 1,  # "action" (which two-factor button)
+}
+
+
+def test_every_field_is_read_through_a_wtforms_form():
+    """The submit page read its consent and evidence check boxes from request.form, and the
+    API token page its name and lifetime: each now has its form."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    reads = {}
+    for path in sorted((root / PACKAGE).rglob("*.py")):
+        count = len(re.findall(r"\brequest\.form\b", path.read_text()))
+        if count:
+            reads[str(path.relative_to(root))] = count
+    assert reads == FORM_READS

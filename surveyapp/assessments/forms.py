@@ -177,6 +177,14 @@ class CarryForwardForm(FlaskForm):
     fill_blanks = BooleanField(_l("Keep the answers already given and fill only the blank ones."))
 
 
+class SubmitForm(FlaskForm):
+    """Submit the assessment: the region's consent to be named, and its confirmation that it
+    submits answers without the evidence they ask for (asked only when some have none)."""
+
+    consent_named = BooleanField()
+    without_evidence = BooleanField()
+
+
 class ConfirmCarriedForm(FlaskForm):
     """Confirm carried answers (one, or a section's): the CSRF token is all it posts."""
 

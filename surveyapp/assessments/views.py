@@ -36,6 +36,7 @@ from surveyapp.assessments.forms import (
     CarryForwardForm,
     ConfirmCarriedForm,
     QuestionnaireLanguageForm,
+    SubmitForm,
     assignment_field_name,
     assignments_form,
     comment_field_name,
@@ -756,12 +757,15 @@ def submit(assessment_id: int):
     assessment = load_assessment(assessment_id)
     if not is_region_officer(current_user, assessment.region_id):
         abort(403)
+    form = SubmitForm()
+    if not form.validate_on_submit():
+        abort(400)
     try:
         changed = submit_assessment(
             assessment,
             current_user,
-            consent_named=request.form.get("consent_named") == "yes",
-            without_evidence_confirmed=request.form.get("without_evidence") == "yes",
+            consent_named=form.consent_named.data,
+            without_evidence_confirmed=form.without_evidence.data,
         )
         db.session.commit()
     except Incomplete:
