@@ -46,6 +46,10 @@ def test_bad_input_is_reported_at_the_field_and_nothing_is_saved(
     response = client.post("/admin/groups", data={"name": "Taken", "codes": "ES22"})
     assert "Another group is already called Taken." in response.text
     assert groups_count() == 1
+    # A name that differs only in case is the same name to a reader of the pages.
+    response = client.post("/admin/groups", data={"name": "TAKEN", "codes": "ES22"})
+    assert "Another group is already called TAKEN." in response.text
+    assert groups_count() == 1
 
 
 def test_member_regions_are_compared_with_their_custom_group(app, scored_world, create_user):

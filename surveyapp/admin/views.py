@@ -172,9 +172,10 @@ def list_groups():
     if _save_group(form, None):
         flash(_("The group %(name)s is saved.", name=form.name.data.strip()), "success")
         return redirect(url_for(".list_groups"))
-    groups = db.session.scalars(
-        select(RegionGroup).options(selectinload(RegionGroup.regions)).order_by(RegionGroup.name)
-    ).all()
+    groups = sorted(
+        db.session.scalars(select(RegionGroup).options(selectinload(RegionGroup.regions))),
+        key=lambda group: group.name.casefold(),  # "atlantic" beside "Atlantic", not after "Z"
+    )
     status = 422 if form.errors else 200
     return render_template("admin/groups.html", groups=groups, form=form), status
 

@@ -107,7 +107,13 @@ def save_region_group(
         raise GroupError("codes", ", ".join(unknown))
     if not regions:
         raise GroupError("codes", "")
-    clash = db.session.scalar(select(RegionGroup).filter_by(name=name))
+    # Names that differ only in case read as the same group on every page (an administrator's
+    # groups are few: compared in Python, as SQLite's lower() knows ASCII only).
+    wanted = name.casefold()
+    clash = next(
+        (g for g in db.session.scalars(select(RegionGroup)) if g.name.casefold() == wanted),
+        None,
+    )
     if clash is not None and clash is not group:
         raise GroupError("name", name)
     created = group is None
