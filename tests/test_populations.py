@@ -129,7 +129,7 @@ def test_csv_bad_rows_each_named_and_nothing_written(tmp_path, regions):
         import_population_file(path, source="INE")
     assert caught.value.errors == [
         "line 3: ES22: 'twenty' is not a year",
-        "line 4: ES22 2025: '6.8e5' is not a population (a whole number)",
+        "line 4: ES22 2025: '6.8e5' is not a population (a whole number from 1 to 2,000,000,000)",
         "line 5: ES21 2025 appears twice, first on line 2",
         "line 7: 'NOT A CODE' is not a NUTS code",
     ]

@@ -113,4 +113,5 @@ def import_attributes_command(path: str, source: str | None) -> None:
     names. All rows valid, or every problem listed with its line and nothing written.
     """
     result = import_attributes_file(path, source)
-    click.echo(f"{path}: {result.changed} regions changed, {result.unchanged} unchanged")
+    changed = f"{result.changed} region{'' if result.changed == 1 else 's'} changed"
+    click.echo(f"{path}: {changed}, {result.unchanged} unchanged")

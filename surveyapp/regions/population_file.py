@@ -246,7 +246,10 @@ def _csv_row(
         return None, f"{code}: {year_text!r} is not a year"
     text = population_text.replace(" ", "").replace("_", "")
     if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_POPULATION:
-        return None, f"{code} {year}: {population_text!r} is not a population (a whole number)"
+        return None, (
+            f"{code} {year}: {population_text!r} is not a population "
+            f"(a whole number from 1 to {MAX_POPULATION:,})"
+        )
     row_source = cell("source") or source
     if len(row_source) > MAX_SOURCE:
         return None, f"{code} {year}: the source is longer than {MAX_SOURCE} characters"
