@@ -167,6 +167,10 @@ MATRIX = {
     },
     # The round is open already, its scores are not released and its report is not published:
     # back to the rounds page, with a word.
+    ("admin.audit_log", "GET"): {
+        "draft": row(302, 403, 403, 403, 200),
+        "submitted": row(302, 403, 403, 403, 200),
+    },
     ("admin.confirm_open_round", "GET"): {
         "draft": row(302, 403, 403, 403, 302),
         "submitted": row(302, 403, 403, 403, 302),

@@ -132,6 +132,7 @@ def pages_of(world) -> dict[str, list[str]]:
             "/admin/regions/ES21/attributes",
             "/admin/groups",
             "/admin/challenges",
+            "/admin/audit",
         ],
     }
 

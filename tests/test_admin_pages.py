@@ -261,3 +261,45 @@ def test_a_deactivated_account_is_not_offered_a_reset_link(app, login, create_us
     assert not db.session.scalars(
         select(AuditEvent).filter_by(action="user.reset_link_issued", object_id=sleeper.id)
     ).all()
+
+
+def test_administrators_read_the_audit_log(app, login, create_user, create_round):
+    """The trail was written but no page showed it: opening, closing, publishing, role changes
+    and deactivations could not be checked in the application."""
+    from surveyapp.audit.operations import log_event
+    from surveyapp.audit.queries import PAGE_SIZE
+
+    client = admin_client(app, login, create_user)
+    ada = db.session.scalar(select(User).filter_by(email="ada@example.org"))
+    other = create_user(email="bob@example.org", name="Bob Bauer", role=Role.expert)
+    round_ = create_round(state=RoundState.planned)
+    db.session.commit()
+    client.post(f"/admin/rounds/{round_.id}/open")
+    client.post(f"/admin/users/{other.id}/deactivate")
+    log_event("user.changed", "user", other.id, user=other, new_value={"note": "<b>x</b>"})
+    db.session.commit()
+    page = client.get("/admin/audit").text
+    assert "<code>round.opened</code>" in page and "<code>user.deactivated</code>" in page
+    assert page.index("user.changed") < page.index("round.opened")  # newest first
+    assert "&lt;b&gt;x&lt;/b&gt;" in page  # values shown as text, escaped
+    rounds_only = client.get("/admin/audit?kind=round").text
+    assert "round.opened" in rounds_only and "user.deactivated" not in rounds_only
+    by_bob = client.get("/admin/audit?q=bauer").text
+    assert "user.changed" in by_bob and "round.opened" not in by_bob
+    assert ada.email in page
+    # A page at a time, with a link to the older events.
+    for number in range(PAGE_SIZE + 1):
+        log_event("region_group.created", "region_group", number, user=ada)
+    db.session.commit()
+    first = client.get("/admin/audit?kind=region_group").text
+    assert first.count("<code>region_group.created</code>") == PAGE_SIZE
+    assert "page=2" in first
+    second = client.get("/admin/audit?kind=region_group&page=2").text
+    assert second.count("<code>region_group.created</code>") == 1 and "Older events" not in second
+    refused = client.get("/admin/audit?kind=nothing&page=-4")
+    # Refused values are dropped: every kind, the first page.
+    assert refused.status_code == 200 and "<code>region_group.created</code>" in refused.text
+    assert "Newer events" not in refused.text
+    expert = app.test_client()
+    login(create_user(email="eve@example.org", role=Role.expert), client=expert)
+    assert expert.get("/admin/audit").status_code == 403

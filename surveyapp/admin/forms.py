@@ -3,10 +3,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, EmailField, SearchField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    SearchField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from surveyapp.audit.queries import EventFilters
 from surveyapp.auth.models import Role
 from surveyapp.auth.queries import UserFilters
 from surveyapp.extensions import db
@@ -157,3 +166,23 @@ class EraseUserForm(FlaskForm):
     def validate_confirm(self, field) -> None:
         if field.data.strip().lower() != self.email:
             raise ValidationError(_l("This is not the account's email."))
+
+
+class AuditFilterForm(FilterForm):
+    """The audit log's filters: ``?kind=`` (round, user, answer...), ``?q=`` (part of a name
+    or email of who did it), ``?page=``."""
+
+    kind = SelectField(_l("Kind of event"), default="", invalid_choice_message=UNKNOWN_CHOICE)
+    q = SearchField(_l("Who (name or email)"), filters=[stripped, at_most(SEARCH_LIMIT)])
+    page = IntegerField(default=1, validators=[Optional(), NumberRange(min=1, max=100_000)])
+
+    def __init__(self, kinds: list[str], **defaults):
+        super().__init__(**defaults)
+        self.kind.choices = [ANY, *(SelectChoice(kind, kind) for kind in kinds)]
+
+    def filters(self) -> EventFilters:
+        """What find_events takes (call after validate: a refused value is no filter)."""
+        return EventFilters(kind=self.kind.data or None, text=self.q.data or None)
+
+    def page_number(self) -> int:
+        return self.page.data if not self.page.errors and self.page.data else 1

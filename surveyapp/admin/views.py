@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields import SelectChoice
 
 from surveyapp.admin.forms import (
+    AuditFilterForm,
     EditUserForm,
     EraseUserForm,
     ReferenceDateForm,
@@ -19,6 +20,7 @@ from surveyapp.admin.forms import (
     UserForm,
     reference_date_after_close,
 )
+from surveyapp.audit.queries import PAGE_SIZE, event_kinds, find_events, value_text
 from surveyapp.auth import two_factor
 from surveyapp.auth.models import Role, User
 from surveyapp.auth.operations import (
@@ -77,6 +79,26 @@ def list_users():
     form = UserFilterForm()
     form.validate()
     return render_template("admin/users.html", users=find_users(form.filters()), form=form)
+
+
+@bp.get("/audit")
+@role_required(Role.admin)
+def audit_log():
+    """Every audit event, newest first: who did what to which object, from which value to
+    which, by kind of event and by who did it, a page at a time."""
+    form = AuditFilterForm(event_kinds())
+    form.validate()
+    page = form.page_number()
+    events, more = find_events(form.filters(), page)
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        events=events,
+        page=page,
+        more=more,
+        value_text=value_text,
+        page_size=PAGE_SIZE,
+    )
 
 
 @bp.post("/users/<int:user_id>/reset-link")
