@@ -80,8 +80,15 @@ def format_percentage(value: int | float | Decimal | None, lang: str | None = No
 _DOT_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(\.\d{3})+")
 #: A number written with an exponent ("1e9", "2.5E-3").
 _EXPONENT = re.compile(r"\d[eE][+-]?\d")
-#: Whole groups of three digits set apart by spaces, with the decimals the language writes.
-_SPACE_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}([ \u00a0\u202f\u2009]\d{3})+([.,]\d+)?")
+
+
+@lru_cache(maxsize=8)
+def _space_grouped(decimal: str) -> re.Pattern:
+    """Whole groups of three digits set apart by spaces, with decimals after the language's
+    own decimal symbol only ("1 000,123" in English is refused, never read as 1000123)."""
+    return re.compile(
+        r"[+-]?[1-9]\d{0,2}([ \u00a0\u202f\u2009]\d{3})+(" + re.escape(decimal) + r"\d+)?"
+    )
 
 
 class NumberInputError(ValueError):
@@ -103,8 +110,8 @@ def parse_number(text: str, lang: str | None = None) -> Decimal:
     if _EXPONENT.search(text):
         # "1e9": nobody writes an answer so, and a typo reads as a thousand million.
         raise NumberInputError(text)
-    group = get_group_symbol(locale)
-    if group not in SPACES and _SPACE_GROUPED.fullmatch(text):
+    group, decimal = get_group_symbol(locale), get_decimal_symbol(locale)
+    if group not in SPACES and _space_grouped(decimal).fullmatch(text):
         # "1 000 000", as much of Europe writes it, read in a language that groups otherwise:
         # only digits in groups of three, so that "1 5" is never read as 15.
         for space in SPACES:

@@ -262,6 +262,10 @@ ANY = "Enter a number, for example %(example)s."
         ("en", "unit_staff", "basics", "1e9", (WHOLE, "12")),
         ("de", "plain_number", "networks", "2,5E3", (ANY, "1.250.000,5")),
         ("en", "plain_number", "networks", "1 5", (ANY, "1,250,000.5")),
+        # Spaced groups with the other language's decimal mark: never read as more groups
+        # (1000123, a thousand times the 1000.123 meant).
+        ("en", "plain_number", "networks", "1 000,123", (ANY, "1,250,000.5")),
+        ("de", "plain_number", "networks", "1 000.123", (ANY, "1.250.000,5")),
     ],
 )
 def test_a_number_not_understood_gets_one_message_saying_what_to_type(
