@@ -286,8 +286,8 @@ def test_the_review_page_offers_yes_or_no_for_a_yes_no_item(app, login, cycle):
     page = reviewer.get(f"/reviews/{aid}/sections/basics").text
     field = page[page.index('id="score-has_unit"') :][:600]
     assert field.startswith('id="score-has_unit" name="score"')  # a <select>, not a number
-    assert '<option value="100">100 · Yes</option>' in field
-    assert '<option value="0">0 · No</option>' in field
+    assert '<option value="100.0">100 · Yes</option>' in field
+    assert '<option value="0.0">0 · No</option>' in field
     assert 'type="number" id="score-unit_staff"' in page  # a count takes any score
     refused = reviewer.post(
         f"/reviews/{aid}/sections/basics",
@@ -323,3 +323,34 @@ def test_validating_resolves_the_comments_still_open(app, login, cycle):
     assert "comment.resolved" in events
     page = client_for(app, login, officer).get(f"/assessments/{assessment.id}").text
     assert "0 comments are still open." in page
+
+
+def test_a_score_given_before_the_rule_is_kept_in_the_list_not_dropped(app, login, cycle):
+    """A moderated score no answer earns (55.5 on a yes/no, given before scores were limited)
+    matched no option: the page selected "No moderated score", and saving the form as shown
+    deleted it. It is listed, selected, and saving it again is refused at the field."""
+    assessment, expert = cycle["assessment"], cycle["expert"]
+    reviewer = client_for(app, login, expert)
+    reviewer.post(f"/reviews/{assessment.id}/start")
+    db.session.add(
+        ModeratedScore(
+            assessment_id=assessment.id,
+            item_id="has_unit",
+            score=55.5,
+            rationale="Old.",
+            expert=expert,
+        )
+    )
+    db.session.commit()
+    page = reviewer.get(f"/reviews/{assessment.id}/sections/basics").text
+    field = page[page.index('id="score-has_unit"') :][:900]
+    assert '<option value="55.5" selected>55.5: given before moderated scores' in field
+    assert field.count(" selected") == 1
+    kept = reviewer.post(
+        f"/reviews/{assessment.id}/sections/basics",
+        data={"form": "score", "item": "has_unit", "score": "55.5", "rationale": "Old."},
+    )
+    assert kept.status_code == 422
+    db.session.expire_all()
+    stored = db.session.scalar(select(ModeratedScore).filter_by(item_id="has_unit"))
+    assert stored is not None and stored.score == 55.5

@@ -13,7 +13,7 @@ import math
 import re
 from abc import ABC, abstractmethod
 from decimal import Decimal
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 from babel.lists import format_list
@@ -69,6 +69,20 @@ class AnswerError(ValueError):
 def register(cls: type[QuestionType]) -> type[QuestionType]:
     QUESTION_TYPES[cls.name] = cls()
     return cls
+
+
+class ScoreOption(NamedTuple):
+    """One option of an expert's list of scores: its value as posted, its text, and whether
+    it is the one chosen."""
+
+    value: str
+    text: str
+    selected: bool
+
+
+def format_score_choice(score: float, answers: str) -> str:
+    """ "60 · 3: Partly" as the list shows a score and the answers that earn it."""
+    return f"{format_number(score)} · {answers}"
 
 
 class QuestionType(ABC):
@@ -142,6 +156,32 @@ class QuestionType(ABC):
         expert's moderated score (METHOD: the expert changes the answer, so the score is one an
         answer earns); None: any score from 0 to 100 (a count against its target, a share)."""
         return None
+
+    def score_options(self, item: AskedItem, shown: Any, lang: str = "en") -> list[ScoreOption]:
+        """The list an expert chooses a moderated score from (score_choices not None): one
+        option per score, its answers joined; ``shown``, the score stored or typed, selected,
+        and kept as an option of its own when no answer earns it (a score given before the
+        rule), so that saving the form never drops it unseen."""
+        by_score: dict[float, list[str]] = {}
+        for earned, answer in self.score_choices(item, lang) or ():
+            by_score.setdefault(round(earned, 9), []).append(answer)
+        try:
+            current = None if shown in ("", None) else round(float(shown), 9)
+        except (TypeError, ValueError):
+            current = None
+        options = [
+            ScoreOption(
+                repr(score), format_score_choice(score, " / ".join(answers)), score == current
+            )
+            for score, answers in sorted(by_score.items())
+        ]
+        if current is not None and current not in by_score:
+            label = _(
+                "%(score)s: given before moderated scores were limited to those an answer earns",
+                score=format_number(float(shown)),
+            )
+            options.append(ScoreOption(repr(float(shown)), label, True))
+        return options
 
     def display(self, item: AskedItem, value: Any, lang: str = "en") -> str:
         """The answer as a reader sees it (read-only pages, print view, conflicts, history)."""
