@@ -63,7 +63,13 @@ def test_a_password_made_of_the_users_own_email_or_name_is_refused(app):
         assert "email address or name" in str(reason)
         # Name and email side by side, or with digits and signs: zxcvbn scored these strong.
         personal = ["admin@demo.example", "Ada Admin"]
-        for password in ("Ada Admin admin@demo.example", "ADMIN@demo.example ada 2026!"):
+        for password in (
+            "Ada Admin admin@demo.example",
+            "ADMIN@demo.example ada 2026!",
+            "Ada Admin admin@demo.example 123456",  # a weak remainder, however long
+            "Ada Admin admin@demo.example qwerty",
+            "nimdA adA elpmaxe.omed@nimda",  # the same, reversed
+        ):
             reason = check_new_password(password, personal)
             assert "email address or name" in str(reason), password
         # A passphrase that only begins with the name is the user's own choice.

@@ -268,8 +268,13 @@ def _only_personal(password: str, personal: list[str]) -> bool:
         rest = rest.replace(text, "")
     if rest == password.casefold():
         return False
-    # What is left besides spaces and signs: a year or a short suffix is no secret.
-    return len(re.sub(r"[\W_]+", "", rest)) < MIN_OWN_CHARACTERS
+    # What is left besides spaces and signs must be a password of its own: a year, "123456"
+    # or "qwerty" after the name is no secret.
+    own = re.sub(r"[\W_]+", "", rest)
+    if len(own) < MIN_OWN_CHARACTERS:
+        return True
+    with _zxcvbn_lock:
+        return zxcvbn(own[:ZXCVBN_LENGTH], user_inputs=personal)["score"] < MIN_PASSWORD_SCORE
 
 
 def check_new_password(password: str, personal: list[str] | tuple[str, ...] = ()):
@@ -286,7 +291,9 @@ def check_new_password(password: str, personal: list[str] | tuple[str, ...] = ()
     if len(password) > MAX_PASSWORD_LENGTH:
         return _l("Use at most %(num)d characters.", num=MAX_PASSWORD_LENGTH)
     words = [word for text in personal for word in re.split(r"[\s@.]+", text) if len(word) > 2]
-    if _only_personal(password, [*personal, *words]):
+    if _only_personal(password, [*personal, *words]) or _only_personal(
+        password[::-1], [*personal, *words]
+    ):
         return _GUESSABLE["user_inputs"]
     with _zxcvbn_lock:
         result = zxcvbn(password[:ZXCVBN_LENGTH], user_inputs=[*personal, *words])

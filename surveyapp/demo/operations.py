@@ -540,7 +540,7 @@ def _make_users(regions: list[Region]) -> dict[str, str]:
         if find_user_by_email(email) is not None:
             continue
         # Not from the seeded generator: every installation gets its own passwords.
-        password = f"demo-{role}-{secrets.token_hex(4)}"
+        password = f"demo-{role}-{secrets.token_hex(6)}"
         create_user(email, name, role, password, user_regions)
         logins[email] = password
     # Co-authors of the other regions cannot sign in: their password is a discarded secret.
