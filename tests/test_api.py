@@ -230,8 +230,12 @@ def test_users_issue_see_once_and_revoke_their_tokens(app, client, login, create
     made = client.post("/account/api-tokens", data={"name": "nightly export"})
     # Sent back to the page, which shows the token once: a reload issues no second one.
     assert made.status_code == 302
+    cookie = made.headers["Set-Cookie"].split(";", 1)[0].split("=", 1)[1]
+    carried = app.session_interface.get_signing_serializer(app).loads(cookie)
     page = client.get(made.headers["Location"]).text
     token = re.search(r'<code class="token">(s3t_[^<]+)</code>', page).group(1)
+    # On its way to the page the token is sealed: the session cookie is signed, not encrypted.
+    assert token not in str(carried) and token[4:12] not in str(carried)
     assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 1
     headers = {"Authorization": f"Bearer {token}"}
     assert app.test_client().get("/api/v1/rounds", headers=headers).status_code == 200

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from surveyapp.api.forms import EXPIRY_DAYS, TokenForm
 from surveyapp.api.models import ApiToken
 from surveyapp.api.operations import issue_token, revoke_token
+from surveyapp.auth.sealing import seal, unseal_recent
 from surveyapp.db import utcnow
 from surveyapp.extensions import db
 
@@ -17,8 +18,10 @@ bp = Blueprint(
     "api_tokens", __name__, url_prefix="/account/api-tokens", template_folder="templates"
 )
 
-#: The session key that carries a token just issued to the page that shows it, once.
+#: The session key that carries a token just issued to the page that shows it, once: sealed
+#: (the session cookie is signed, not encrypted) and readable for NEW_TOKEN_SECONDS only.
 NEW_TOKEN = "new_api_token"  # noqa: S105 (a session key, not a secret)
+NEW_TOKEN_SECONDS = 120
 
 
 def _page(form: TokenForm | None = None, status: int = 200):
@@ -29,9 +32,15 @@ def _page(form: TokenForm | None = None, status: int = 200):
         expiry_days=EXPIRY_DAYS,
         now=utcnow(),
         form=form or TokenForm(),
-        new_token=session.pop(NEW_TOKEN, None),
+        new_token=_new_token(),
     )
     return page, status
+
+
+def _new_token() -> str | None:
+    """The token just issued, once (None when there is none, or it is too old to show)."""
+    sealed = session.pop(NEW_TOKEN, None)
+    return unseal_recent(sealed, NEW_TOKEN_SECONDS) if isinstance(sealed, str) else None
 
 
 def _tokens() -> list[ApiToken]:
@@ -58,7 +67,7 @@ def create_token():
         return _page(form, 422)
     days = form.expires_in.data
     expires_at = utcnow() + timedelta(days=int(days)) if days else None
-    session[NEW_TOKEN] = issue_token(current_user, form.name.data, expires_at)
+    session[NEW_TOKEN] = seal(issue_token(current_user, form.name.data, expires_at))
     db.session.commit()
     return redirect(url_for(".list_tokens"))
 

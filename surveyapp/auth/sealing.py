@@ -71,6 +71,18 @@ def unseal(stored: str) -> str:
         raise SealError("no key of TOTP_KEYS opens this two-factor secret") from None
 
 
+def unseal_recent(stored: str, seconds: int) -> str | None:
+    """The secret of a value sealed at most ``seconds`` ago; None when older or unreadable
+    (a secret handed to the next page only, such as a new API token on its way to be shown)."""
+    if not is_sealed(stored):
+        return None
+    every, _first = _fernets(_keys())
+    try:
+        return every.decrypt(stored.removeprefix(SEALED).encode(), ttl=seconds).decode()
+    except InvalidToken:
+        return None
+
+
 def needs_resealing(stored: str) -> bool:
     """Whether the stored value is in clear or sealed under a key other than the first."""
     if not is_sealed(stored):
