@@ -53,6 +53,8 @@ def test_plan_open_and_close_a_round(app, login, create_user, small_questionnair
     db.session.expire_all()
     assert db.session.get(Round, round_.id).state == RoundState.closed
     assert client.post(f"/admin/rounds/{round_.id}/open").status_code == 409  # never again
+    asked = client.get(f"/admin/rounds/{round_.id}/open", follow_redirects=True).text
+    assert "The round 2027 spring is already closed." in asked
 
 
 def test_create_an_account_with_a_one_time_link(app, login, create_user, create_region):

@@ -295,6 +295,9 @@ def confirm_close_round(round_id: int):
 def confirm_open_round(round_id: int):
     """Ask before opening a round: officers can answer at once, whatever its dates say."""
     round_ = db.session.get(Round, round_id) or abort(404)
+    if round_.state == RoundState.closed:
+        flash(_("The round %(name)s is already closed.", name=round_.name), "info")
+        return redirect(url_for(".list_rounds_page"))
     if round_.state != RoundState.planned:
         flash(_("The round %(name)s is already open.", name=round_.name), "info")
         return redirect(url_for(".list_rounds_page"))
