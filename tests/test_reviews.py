@@ -286,8 +286,8 @@ def test_the_review_page_offers_yes_or_no_for_a_yes_no_item(app, login, cycle):
     page = reviewer.get(f"/reviews/{aid}/sections/basics").text
     field = page[page.index('id="score-has_unit"') :][:600]
     assert field.startswith('id="score-has_unit" name="score"')  # a <select>, not a number
-    assert '<option value="100.0">100 · Yes</option>' in field
-    assert '<option value="0.0">0 · No</option>' in field
+    assert '<option value="100">100 · Yes</option>' in field
+    assert '<option value="0">0 · No</option>' in field
     assert 'type="number" id="score-unit_staff"' in page  # a count takes any score
     refused = reviewer.post(
         f"/reviews/{aid}/sections/basics",

@@ -80,6 +80,11 @@ class ScoreOption(NamedTuple):
     selected: bool
 
 
+def _posted(score: float) -> str:
+    """A score as a list option posts it: "80" for a whole score, every digit otherwise."""
+    return str(int(score)) if float(score).is_integer() else repr(float(score))
+
+
 def format_score_choice(score: float, answers: str) -> str:
     """ "60 · 3: Partly" as the list shows a score and the answers that earn it."""
     return f"{format_number(score)} · {answers}"
@@ -171,7 +176,7 @@ class QuestionType(ABC):
             current = None
         options = [
             ScoreOption(
-                repr(score), format_score_choice(score, " / ".join(answers)), score == current
+                _posted(score), format_score_choice(score, " / ".join(answers)), score == current
             )
             for score, answers in sorted(by_score.items())
         ]
@@ -180,7 +185,7 @@ class QuestionType(ABC):
                 "%(score)s: given before moderated scores were limited to those an answer earns",
                 score=format_number(float(shown)),
             )
-            options.append(ScoreOption(repr(float(shown)), label, True))
+            options.append(ScoreOption(_posted(float(shown)), label, True))
         return options
 
     def display(self, item: AskedItem, value: Any, lang: str = "en") -> str:
