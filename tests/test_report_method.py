@@ -642,3 +642,24 @@ def test_a_partner_shown_without_its_member_state_is_explained(
     expert = login_as(app, login, create_user, Role.expert, "e8@example.org")
     page = expert.get(f"/benchmarks/rounds/{method_world['round'].id}/regions/FR10").text
     assert "from a Member State with fewer than 5 regions in the round, appears without" in page
+
+
+def test_a_rank_on_an_index_the_region_has_no_value_for_reads_not_applicable(
+    app, method_world, login, create_user
+):
+    """La Rioja's multinationals index is not applicable (an accepted N/A): its percentile row
+    said "too few regions to compare" in groups large enough to compare."""
+    method_world["assessments"]["ES23"].consent_named = True
+    db.session.commit()
+    region = method_world["regions"]["ES23"]
+    groups = region_dashboard(region, method_world["round"], "en")["groups"]
+    mnc = next(row for row in groups["rows"] if row["label"] == ASPECTS["multinationals"][1])
+    sme = next(row for row in groups["rows"] if row["label"] == ASPECTS["sme_adoption"][1])
+    for cell, shown in zip(mnc["cells"], sme["cells"], strict=True):
+        if shown is not None:  # a group compared on another index is large enough
+            assert cell == {"not_applicable": True}
+    expert = login_as(app, login, create_user, Role.expert, "e9@example.org")
+    page = expert.get(f"/benchmarks/rounds/{method_world['round'].id}/regions/ES23").text
+    row = page[page.index(ASPECTS["multinationals"][1], page.index('id="groups"')) :]
+    row = row[: row.index("</tr>")]
+    assert "not applicable (accepted)" in row and "too few regions" not in row

@@ -484,7 +484,12 @@ def _group_table(benchmarks, definition, labels: Labels, lang: str) -> dict:
         cells = []
         for table in tables:
             stats = _stats(table, kind, key)
-            if stats is None or stats["suppressed"] or pd.isna(stats.get("rank")):
+            if stats is not None and not stats["suppressed"] and pd.isna(stats.get("rank")):
+                # The group is shown, but the region has no value for the index (below its
+                # coverage: an accepted "not applicable"), so no rank: said so, not "too few".
+                cells.append({"not_applicable": True})
+                continue
+            if stats is None or stats["suppressed"]:
                 cells.append(None)
                 continue
             cells.append(
