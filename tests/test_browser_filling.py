@@ -210,6 +210,9 @@ def test_submit_and_see_the_read_only_view(live_server, page, shoot, setup):
     page.goto(f"{live_server}/assessments/{setup['id']}/submit")
     expect(page.get_by_role("link", name="How mature is the strategy")).to_be_visible()
     page.get_by_role("link", name="How mature is the strategy").click()
+    # The click only waits for the new page to begin: its autosave script (deferred) listens
+    # once the page has loaded, and on a busy machine a choice made before that is not sent.
+    page.wait_for_load_state("load")
     page.locator('[name="maturity"][value="3"]').check()
     expect(status(page)).to_contain_text("Saved")
     page.goto(f"{live_server}/assessments/{setup['id']}/submit")
