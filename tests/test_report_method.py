@@ -663,3 +663,16 @@ def test_a_rank_on_an_index_the_region_has_no_value_for_reads_not_applicable(
     row = page[page.index(ASPECTS["multinationals"][1], page.index('id="groups"')) :]
     row = row[: row.index("</tr>")]
     assert "not applicable (accepted)" in row and "too few regions" not in row
+
+
+def test_a_dimension_at_the_median_is_neither_strength_nor_weakness():
+    """A region's funding at 69.1 beside a median of 69.1 was listed "0.0 points below the
+    median": the gap was a float's last digit, while the band said "at the median"."""
+    from surveyapp.analysis.dashboard import _extremes
+
+    at_median = {"key": "funding", "gap": 69.1 - (69.1 + 1e-12)}
+    below = {"key": "strategy", "gap": -4.0}
+    above = {"key": "monitoring", "gap": 3.0}
+    rows = [at_median, below, above]
+    assert _extremes(rows, strongest=False) == [below]
+    assert _extremes(rows, strongest=True) == [above]

@@ -20,7 +20,7 @@ from surveyapp.admin.forms import (
     UserForm,
     reference_date_after_close,
 )
-from surveyapp.audit.queries import PAGE_SIZE, event_kinds, find_events, value_text
+from surveyapp.audit.queries import event_kinds, find_events, value_text
 from surveyapp.auth import two_factor
 from surveyapp.auth.models import Role, User
 from surveyapp.auth.operations import (
@@ -97,7 +97,6 @@ def audit_log():
         page=page,
         more=more,
         value_text=value_text,
-        page_size=PAGE_SIZE,
     )
 
 

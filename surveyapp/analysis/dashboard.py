@@ -506,10 +506,12 @@ def _group_table(benchmarks, definition, labels: Labels, lang: str) -> dict:
 
 
 def _extremes(rows: list[dict], strongest: bool) -> list[dict]:
-    """The dimensions furthest above (or below) the peer median."""
-    compared = [r for r in rows if r["gap"] is not None]
-    compared.sort(key=lambda r: (-r["gap"] if strongest else r["gap"], r["key"]))
-    chosen = [r for r in compared if (r["gap"] > 0 if strongest else r["gap"] < 0)]
+    """The dimensions furthest above (or below) the peer median, compared on the canonical
+    values as every score is: a region at the median (its band says so) is neither, never
+    "0.0 points below" by a float's last digit."""
+    compared = [(scoring.canonical(r["gap"]), r) for r in rows if r["gap"] is not None]
+    compared.sort(key=lambda e: (-e[0] if strongest else e[0], e[1]["key"]))
+    chosen = [r for gap, r in compared if (gap > 0 if strongest else gap < 0)]
     return chosen[:STRENGTHS_SHOWN]
 
 
