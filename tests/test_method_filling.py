@@ -2,6 +2,7 @@
 with a reason, evidence at levels 3-5 and on a scored "yes", and the submit rules (D7)."""
 
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -505,3 +506,42 @@ def test_autosave_replies_give_every_time_with_its_offset(client, login, officer
     assert conflict.status_code == 409
     for when in (saved.json["updated_at"], conflict.json["current"]["updated_at"]):
         assert datetime.fromisoformat(when).utcoffset() == timedelta(0), when
+
+
+def test_a_stored_answer_the_rules_refuse_blocks_the_submit_and_says_why(
+    client, login, create_assessment, create_round, region, officer
+):
+    """An answer stored before a rule came (an option chosen beside "No analysis done", saved
+    before such answers were refused) is checked again at submit: the region cannot submit it,
+    and the review page says why at the question."""
+    v2 = load_questionnaire(Path("questionnaires/criterion7-interregional-v2.yaml")).questionnaire
+    assessment = create_assessment(region=region, round_=create_round(questionnaire=v2))
+    definition = assessment.round.questionnaire.parsed
+    item = definition.items_by_id["vch_sources"]
+    other = next(o["value"] for o in item.config["options"] if o["value"] != "no_analysis")
+    db.session.add(
+        Answer(
+            assessment_id=assessment.id,
+            item_id=item.id,
+            section_id=item.section_id,
+            value=["no_analysis", other],
+            updated_by_id=officer.id,
+        )
+    )
+    db.session.commit()
+    check = submit_check(db.session.get(Assessment, assessment.id))
+    assert [refused.id for refused, _reason in check.refused] == ["vch_sources"]
+    assert check.is_blocked
+    login(officer)
+    review = client.get(f"/assessments/{assessment.id}/submit").get_data(as_text=True)
+    link = "#item-vch_sources"
+    assert link in review
+    assert "Choose “No analysis done” on its own, or untick it." in review.split(link, 1)[1]
+    with pytest.raises(Incomplete) as caught:
+        submit_assessment(db.session.get(Assessment, assessment.id), officer)
+    assert "vch_sources" in [missing.id for missing in caught.value.items]
+    db.session.rollback()
+    # The officer unticks the other option: the same answer is accepted again.
+    save_answer(db.session.get(Assessment, assessment.id), item.id, ["no_analysis"], officer)
+    db.session.commit()
+    assert not submit_check(db.session.get(Assessment, assessment.id)).refused

@@ -172,10 +172,13 @@ class SubmitCheck:
     #: Answers carried forward from an earlier round that no officer has confirmed or changed
     #: (assessments.carry): a warning, never a block.
     unconfirmed: tuple[Item, ...] = ()
+    #: Stored answers the questionnaire's rules refuse now (blocking), with why: an answer
+    #: saved before a rule came (an option chosen with "None") is checked again here.
+    refused: tuple[tuple[Item, str], ...] = ()
 
     @property
     def is_blocked(self) -> bool:
-        return bool(self.unanswered or self.without_reason)
+        return bool(self.unanswered or self.without_reason or self.refused)
 
 
 def submit_check(assessment: Assessment) -> SubmitCheck:
@@ -187,11 +190,17 @@ def submit_check(assessment: Assessment) -> SubmitCheck:
     # A file attached to a question is its answer's evidence as much as a typed reference.
     attached = items_with_files(assessment.id) if method_2 else frozenset()
     unanswered, without_reason, without_evidence, unconfirmed = [], [], [], []
+    refused = []
     for item in visible_items(definition, values):
         value = values.get(item.id)
         if item.question_type.is_empty(value):
             if needs_answer(definition, item):
                 unanswered.append(item)
+            continue
+        try:
+            item.question_type.clean(item, value)
+        except AnswerError as error:
+            refused.append((item, str(error)))
             continue
         if answers[item.id].is_unconfirmed_carry:
             unconfirmed.append(item)
@@ -208,14 +217,19 @@ def submit_check(assessment: Assessment) -> SubmitCheck:
         ):
             without_evidence.append(item)
     return SubmitCheck(
-        tuple(unanswered), tuple(without_reason), tuple(without_evidence), tuple(unconfirmed)
+        tuple(unanswered),
+        tuple(without_reason),
+        tuple(without_evidence),
+        tuple(unconfirmed),
+        tuple(refused),
     )
 
 
 def missing_required(assessment: Assessment, check: SubmitCheck | None = None) -> list[Item]:
     """The items that block the submission (see SubmitCheck), in questionnaire order."""
     check = submit_check(assessment) if check is None else check
-    blocking = {item.id for item in (*check.unanswered, *check.without_reason)}
+    refused = (item for item, _reason in check.refused)
+    blocking = {item.id for item in (*check.unanswered, *check.without_reason, *refused)}
     definition = assessment.round.questionnaire.parsed
     return [item for item in definition.items if item.id in blocking]
 

@@ -743,6 +743,7 @@ def review_submission(assessment_id: int):
         definition=assessment.round.questionnaire.parsed,
         missing=missing_required(assessment, check),
         without_reason={item.id for item in check.without_reason},
+        refused={item.id: reason for item, reason in check.refused},
         without_evidence=check.without_evidence,
         unconfirmed=check.unconfirmed,
         editable=can_edit(current_user, assessment),
