@@ -319,3 +319,25 @@ def test_a_new_line_typed_at_the_end_stays_for_what_comes_next(live_server, page
     with page.expect_response(lambda r: r.url.endswith("/answers/practice") and r.ok):
         practice.press_sequentially("Second.")
     assert stored(setup["id"], "practice") == "First paragraph.\nSecond."
+
+
+def test_a_choice_made_before_the_autosave_script_ran_is_saved(live_server, page, setup):
+    """The autosave script is deferred: on a slow network an officer can choose before it
+    runs. What differs from the page as the server wrote it is sent once it runs."""
+    sign_in(page, live_server, setup["olga"])
+    page.route("**/js/section.js", lambda route: route.abort())  # not loaded yet
+    page.goto(f"{live_server}/assessments/{setup['id']}/sections/basics")
+    page.locator('[name="maturity"][value="4"]').check()
+    page.wait_for_timeout(300)
+    assert stored(setup["id"], "maturity") is None  # nothing listened
+    page.unroute("**/js/section.js")
+    page.add_script_tag(url=f"{live_server}/static/js/section.js")  # it arrives
+    expect(status(page)).to_contain_text("Saved")
+    assert stored(setup["id"], "maturity") == 4
+    # An untouched page sends nothing when the script runs.
+    saves = []
+    page.on("request", lambda r: saves.append(r.url) if "/answers/" in r.url else None)
+    page.reload()
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(1200)  # beyond the autosave's debounce
+    assert saves == []

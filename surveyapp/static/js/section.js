@@ -79,6 +79,28 @@
                            extra(itemId, "evidence")]);
   }
 
+  // The same, as the server wrote it into the page (the controls' default state).
+  function shownState(itemId) {
+    var values = [];
+    controls(itemId).forEach(function (control) {
+      if (control.type === "radio" || control.type === "checkbox") {
+        if (control.defaultChecked) values.push(control.value);
+      } else if (control.tagName === "SELECT") {
+        Array.prototype.forEach.call(control.options, function (option) {
+          if (option.defaultSelected && option.value !== "") values.push(option.value);
+        });
+      } else if (control.defaultValue !== "") {
+        values.push(control.defaultValue);
+      }
+    });
+    function shown(name) {
+      var field = form.querySelector('[name="' + itemId + name + '"]');
+      return field ? field.defaultValue : null;
+    }
+    return JSON.stringify([values, shown("__comment"), shown("__na_reason"),
+                           shown("__evidence")]);
+  }
+
   function versionInput(itemId) {
     return form.querySelector('[name="' + itemId + '__version"]');
   }
@@ -432,6 +454,14 @@
     versionInput(itemId).value = kept[itemId].version;
     dirty[itemId] = true;
     save(itemId, 0);
+  });
+  // Answers chosen or typed before this script ran (it loads after the page shows, and a
+  // quick officer is faster on a slow network): what differs from the page as the server
+  // wrote it is sent now, as if changed now.
+  form.querySelectorAll("[data-item]").forEach(function (item) {
+    var itemId = item.dataset.item;
+    if (dirty[itemId] || !versionInput(itemId)) return;
+    if (state(itemId) !== shownState(itemId)) schedule(itemId);
   });
   applyConditions();
   applyExtras();
