@@ -251,6 +251,10 @@ MATRIX = {
         "draft": row(302, 403, 403, 403, 404),
         "submitted": row(302, 403, 403, 403, 404),
     },
+    ("admin.confirm_delete_group", "GET"): {
+        "draft": row(302, 403, 403, 403, 404),
+        "submitted": row(302, 403, 403, 403, 404),
+    },
     ("admin.delete_group", "POST"): {
         "draft": row(302, 403, 403, 403, 404),
         "submitted": row(302, 403, 403, 403, 404),
@@ -270,6 +274,10 @@ MATRIX = {
     ("api_tokens.create_token", "POST"): {
         "draft": row(302, 422, 422, 422, 422),
         "submitted": row(302, 422, 422, 422, 422),
+    },
+    ("api_tokens.confirm_revoke", "GET"): {
+        "draft": row(302, 404, 404, 404, 404),
+        "submitted": row(302, 404, 404, 404, 404),
     },
     ("api_tokens.revoke", "POST"): {
         "draft": row(302, 404, 404, 404, 404),

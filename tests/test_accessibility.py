@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from surveyapp.api.models import ApiToken
+from surveyapp.api.operations import issue_token
 from surveyapp.assessments.models import AssessmentState
 from surveyapp.auth.models import Role
 from surveyapp.extensions import db
 from surveyapp.practices.models import GoodPractice
+from surveyapp.regions.models import RegionGroup
 from surveyapp.reviews.operations import start_review
 from tests.conftest import PASSWORD
 from tests.test_benchmarks import reviewed
@@ -73,7 +76,18 @@ def world(scored_world, create_region, create_user):
     db.session.add(GoodPractice(assessment_id=es22.id, title="Vouchers", summary="How."))
     db.session.commit()
     practice = db.session.scalar(db.select(GoodPractice.id))
-    return world | {"users": users, "review": es26.id, "practice": practice}
+    group = RegionGroup(name="Atlantic", regions=[world["regions"]["ES21"]])
+    db.session.add(group)
+    issue_token(users["officer"], "nightly export")
+    db.session.commit()
+    token_id = db.session.scalar(db.select(ApiToken.id))
+    return world | {
+        "users": users,
+        "review": es26.id,
+        "practice": practice,
+        "group": group.id,
+        "token": token_id,
+    }
 
 
 def pages_of(world) -> dict[str, list[str]]:
@@ -94,6 +108,7 @@ def pages_of(world) -> dict[str, list[str]]:
             "/regions/ES21/action-plan",
             "/account/password",
             "/account/api-tokens",
+            f"/account/api-tokens/{world['token']}/revoke",
             "/account/email",
             "/account/two-factor",
             "/login/setup",
@@ -131,6 +146,7 @@ def pages_of(world) -> dict[str, list[str]]:
             "/admin/regions/ES21",
             "/admin/regions/ES21/attributes",
             "/admin/groups",
+            f"/admin/groups/{world['group']}/delete",
             "/admin/challenges",
             "/admin/audit",
         ],

@@ -246,6 +246,13 @@ def test_users_issue_see_once_and_revoke_their_tokens(app, client, login, create
     other_client = app.test_client()
     login(other, client=other_client)
     assert other_client.post(f"/account/api-tokens/{stored.id}/revoke").status_code == 404
+    assert other_client.get(f"/account/api-tokens/{stored.id}/revoke").status_code == 404
+    # Revoking asks first: the list links to a page that says what it does.
+    assert f'href="/account/api-tokens/{stored.id}/revoke"' in listing
+    assert f'action="/account/api-tokens/{stored.id}/revoke"' not in listing
+    confirm = client.get(f"/account/api-tokens/{stored.id}/revoke").text
+    assert "Revoke the token nightly export?" in confirm
+    assert f'action="/account/api-tokens/{stored.id}/revoke"' in confirm
     assert app.test_client().get("/api/v1/rounds", headers=headers).status_code == 200
     client.post(f"/account/api-tokens/{stored.id}/revoke")
     assert app.test_client().get("/api/v1/rounds", headers=headers).status_code == 401

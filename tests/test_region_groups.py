@@ -29,6 +29,15 @@ def test_admin_creates_edits_and_deletes_a_group(client, login, create_user, sco
     )
     db.session.expire_all()
     assert group.name == "North" and len(group.regions) == 6
+    # Deleting asks first: the list links to a page that says what it does, and only its
+    # button deletes.
+    listing = client.get("/admin/groups").text
+    assert f'href="/admin/groups/{group.id}/delete"' in listing
+    assert f'action="/admin/groups/{group.id}/delete"' not in listing
+    confirm = client.get(f"/admin/groups/{group.id}/delete").text
+    assert "Delete the group North?" in confirm and "Its regions stay as they are" in confirm
+    assert f'action="/admin/groups/{group.id}/delete"' in confirm
+    assert groups_count() == 1
     client.post(f"/admin/groups/{group.id}/delete")
     assert groups_count() == 0
 

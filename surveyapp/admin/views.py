@@ -221,6 +221,14 @@ def edit_group(group_id: int):
     return render_template("admin/group_edit.html", group=group, form=form), status
 
 
+@bp.get("/groups/<int:group_id>/delete")
+@role_required(Role.admin)
+def confirm_delete_group(group_id: int):
+    """Ask before deleting a group: it cannot be brought back."""
+    group = db.session.get(RegionGroup, group_id) or abort(404)
+    return render_template("admin/delete_group.html", group=group)
+
+
 @bp.post("/groups/<int:group_id>/delete")
 @role_required(Role.admin)
 def delete_group(group_id: int):

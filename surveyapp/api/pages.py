@@ -72,12 +72,24 @@ def create_token():
     return redirect(url_for(".list_tokens"))
 
 
-@bp.post("/<int:token_id>/revoke")
-@login_required
-def revoke(token_id: int):
+def _own_token(token_id: int) -> ApiToken:
     token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != current_user.id:
         abort(404)
+    return token
+
+
+@bp.get("/<int:token_id>/revoke")
+@login_required
+def confirm_revoke(token_id: int):
+    """Ask before revoking: a revoked token never works again."""
+    return render_template("api/revoke_token.html", token=_own_token(token_id))
+
+
+@bp.post("/<int:token_id>/revoke")
+@login_required
+def revoke(token_id: int):
+    token = _own_token(token_id)
     revoke_token(token, current_user)
     db.session.commit()
     flash(_("The token %(name)s no longer works.", name=token.name), "success")
