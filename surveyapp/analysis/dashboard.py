@@ -44,7 +44,7 @@ STRENGTHS_SHOWN = 3
 #: Items listed under "Where to act".
 ACTION_ITEMS_SHOWN = 5
 #: A group shows its quartiles from this many regions on (below: the median only, METHOD §7).
-QUARTILES_FROM = 10
+QUARTILES_FROM = peers.QUARTILES_FROM
 VALIDATED = "validated"
 
 
