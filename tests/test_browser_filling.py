@@ -341,3 +341,30 @@ def test_a_choice_made_before_the_autosave_script_ran_is_saved(live_server, page
     page.wait_for_load_state("load")
     page.wait_for_timeout(1200)  # beyond the autosave's debounce
     assert saves == []
+
+
+def test_keeping_my_answer_keeps_their_comment_i_did_not_touch(live_server, browser, setup):
+    """Oscar changes the level and writes a comment; Olga, on a page opened before, changes
+    the level only. Keeping her answer keeps her level and his comment: her page only showed
+    the comment as it was, it must not write that back over his."""
+    olga, oscar = both_on_the_basics_page(browser, live_server, setup)
+    oscar.locator('[name="maturity"][value="5"]').check()
+    oscar.locator('[data-item="maturity"] details.comment summary').click()
+    oscar.locator('[name="maturity__comment"]').fill("Source: the 2025 strategy review")
+    expect(status(oscar)).to_contain_text("Saved")
+    oscar.wait_for_timeout(1000)  # the comment's own save, after the debounce
+    expect(status(oscar)).to_contain_text("Saved")
+    olga.locator('[name="maturity"][value="2"]').check()
+    conflict = olga.locator('[data-item="maturity"] .conflict')
+    expect(conflict).to_contain_text("Their comment: Source: the 2025 strategy review")
+    olga.get_by_role("button", name="Keep my answer").click()
+    expect(status(olga)).to_contain_text("Saved")
+    db.session.expire_all()
+    answer = db.session.scalar(
+        select(Answer).filter_by(assessment_id=setup["id"], item_id="maturity")
+    )
+    assert (answer.value, answer.comment) == (2, "Source: the 2025 strategy review")
+    expect(olga.locator('[name="maturity__comment"]')).to_have_value(
+        "Source: the 2025 strategy review"
+    )
+    expect(olga.locator('[name="maturity__comment"]')).to_be_visible()

@@ -354,6 +354,15 @@ def _autosave_messages(lang: str) -> str:
                 when="%(when)s",
             ),
             "conflict_theirs": _("Their answer: %(value)s", value="%(value)s"),
+            "conflict_their_comment": _("Their comment: %(text)s", text="%(text)s"),
+            "conflict_their_reason": _(
+                "Their reason for “not applicable”: %(text)s", text="%(text)s"
+            ),
+            "conflict_their_evidence": _("Their evidence: %(text)s", text="%(text)s"),
+            "conflict_merge": _(
+                "Keeping your answer keeps what you changed on this page and takes the rest "
+                "from theirs."
+            ),
             "keep_mine": _("Keep my answer"),
             "use_theirs": _("Use their answer"),
             "taken": _("Their answer is now in the form."),

@@ -379,9 +379,38 @@
     var theirs = document.createElement("p");
     theirs.textContent = format(messages.conflict_theirs,
                                 { value: current.display || messages.no_answer });
+    // The parts of the answer besides its value: what this page last had from the server
+    // (its baseline), what the officer has now, and the other person's.
+    var base = JSON.parse(savedAs[itemId] || shownState(itemId));
+    var now = JSON.parse(state(itemId));
+    var other = [current.form_values || [], current.comment || "", current.na_reason || "",
+                 current.evidence || ""];
+    var extras = [];
+    [["__comment", "conflict_their_comment"], ["__na_reason", "conflict_their_reason"],
+     ["__evidence", "conflict_their_evidence"]].forEach(function (part, index) {
+      if (now[index + 1] === null || (now[index + 1] || "") === other[index + 1]) return;
+      if (!other[index + 1]) return;
+      var line = document.createElement("p");
+      line.textContent = format(messages[part[1]], { text: other[index + 1] });
+      extras.push(line);
+    });
+    var merge = document.createElement("p");
+    merge.textContent = messages.conflict_merge;
     var mine = button(messages.keep_mine, "button", function () {
+      // What the officer did not change here is taken from theirs: keeping "my answer" never
+      // writes back a comment, reason or evidence this page only showed from before.
+      if (JSON.stringify(now[0]) === JSON.stringify(base[0])) setValues(itemId, other[0]);
+      [["__comment", 1], ["__na_reason", 2], ["__evidence", 3]].forEach(function (part) {
+        var field = form.querySelector('[name="' + itemId + part[0] + '"]');
+        if (!field || (now[part[1]] || "") !== (base[part[1]] || "")) return;
+        field.value = other[part[1]];
+        var details = field.closest("details");
+        if (details && field.value) details.open = true;  // their comment is seen
+      });
       versionInput(itemId).value = current.version;
       clearConflict(itemId);
+      applyConditions();
+      applyExtras();
       save(itemId, 0);
     });
     var use = button(messages.use_theirs, "button button-secondary", function () {
@@ -397,7 +426,7 @@
       applyConditions();
       setStatus("taken");
     });
-    panel.append(who, theirs, mine, " ", use);
+    panel.append.apply(panel, [who, theirs].concat(extras, [merge, mine, " ", use]));
     block(itemId).querySelector("legend").after(panel);
     // Never move the focus while the officer types elsewhere: a key press would choose.
     if (!document.activeElement || document.activeElement === document.body) mine.focus();
