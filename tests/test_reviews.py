@@ -354,3 +354,68 @@ def test_a_score_given_before_the_rule_is_kept_in_the_list_not_dropped(app, logi
     db.session.expire_all()
     stored = db.session.scalar(select(ModeratedScore).filter_by(item_id="has_unit"))
     assert stored is not None and stored.score == 55.5
+
+
+def test_confirming_never_withdraws_a_score_the_page_did_not_show(app, login, cycle):
+    """An expert's page, opened before a score of 80 was saved (another tab), offered "Confirm
+    the region's answer unchanged": posting it withdrew the score and its rationale unseen."""
+    reviewer = client_for(app, login, cycle["expert"])
+    aid = cycle["assessment"].id
+    reviewer.post(f"/reviews/{aid}/start")
+    stale = reviewer.get(f"/reviews/{aid}/sections/basics").text
+    confirm = stale[stale.index('value="confirm"') - 400 :][:900]
+    assert 'name="replaces" value=""' in confirm  # this page showed no score for the item
+    saved = reviewer.post(
+        f"/reviews/{aid}/sections/basics",
+        data={"form": "score", "item": "maturity", "score": "80", "rationale": "Seen the plan."},
+    )
+    assert saved.status_code == 302
+    refused = reviewer.post(
+        f"/reviews/{aid}/sections/basics",
+        data={"form": "confirm", "item": "maturity", "confirmed": "1", "replaces": ""},
+    )
+    assert refused.status_code == 422
+    assert "A moderated score of 80 was given since this page was opened." in refused.text
+    db.session.expire_all()
+    row = db.session.scalar(select(ModeratedScore).filter_by(assessment_id=aid, item_id="maturity"))
+    assert (row.score, row.rationale, row.confirmed) == (80, "Seen the plan.", False)
+    # The page now says what confirming does, and carries the score it withdraws.
+    assert "Withdraw the score and confirm the region's answer" in refused.text
+    withdrawn = reviewer.post(
+        f"/reviews/{aid}/sections/basics",
+        data={"form": "confirm", "item": "maturity", "confirmed": "1", "replaces": "80"},
+    )
+    assert withdrawn.status_code == 302
+    db.session.expire_all()
+    row = db.session.scalar(select(ModeratedScore).filter_by(assessment_id=aid, item_id="maturity"))
+    assert (row.score, row.confirmed) == (None, True)
+
+
+def test_a_review_post_that_names_no_form_of_the_page_changes_nothing(app, login, cycle):
+    reviewer = client_for(app, login, cycle["expert"])
+    aid = cycle["assessment"].id
+    reviewer.post(f"/reviews/{aid}/start")
+    reviewer.post(
+        f"/reviews/{aid}/sections/basics",
+        data={"form": "score", "item": "maturity", "score": "80", "rationale": "Seen the plan."},
+    )
+    for form in ("bogus", ""):
+        bogus = reviewer.post(
+            f"/reviews/{aid}/sections/basics", data={"form": form, "item": "maturity"}
+        )
+        assert bogus.status_code == 400
+    db.session.expire_all()
+    row = db.session.scalar(select(ModeratedScore).filter_by(assessment_id=aid, item_id="maturity"))
+    assert row.score == 80
+
+
+def test_a_refused_score_is_not_offered_back_as_a_stored_one(app, login, cycle):
+    reviewer = client_for(app, login, cycle["expert"])
+    aid = cycle["assessment"].id
+    reviewer.post(f"/reviews/{aid}/start")
+    refused = reviewer.post(
+        f"/reviews/{aid}/sections/basics",
+        data={"form": "score", "item": "has_unit", "score": "55", "rationale": "x"},
+    )
+    assert refused.status_code == 422
+    assert "given before moderated scores were limited" not in refused.text

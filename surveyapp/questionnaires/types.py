@@ -162,11 +162,14 @@ class QuestionType(ABC):
         answer earns); None: any score from 0 to 100 (a count against its target, a share)."""
         return None
 
-    def score_options(self, item: AskedItem, shown: Any, lang: str = "en") -> list[ScoreOption]:
+    def score_options(
+        self, item: AskedItem, shown: Any, lang: str = "en", stored: float | None = None
+    ) -> list[ScoreOption]:
         """The list an expert chooses a moderated score from (score_choices not None): one
-        option per score, its answers joined; ``shown``, the score stored or typed, selected,
-        and kept as an option of its own when no answer earns it (a score given before the
-        rule), so that saving the form never drops it unseen."""
+        option per score, its answers joined; ``shown``, the score stored or typed, selected.
+        The ``stored`` score is kept as an option of its own when no answer earns it (a score
+        given before the rule), so that saving the form never drops it unseen; a score typed
+        that no answer earns is refused at the field, never offered as if it were stored."""
         by_score: dict[float, list[str]] = {}
         for earned, answer in self.score_choices(item, lang) or ():
             by_score.setdefault(round(earned, 9), []).append(answer)
@@ -180,7 +183,8 @@ class QuestionType(ABC):
             )
             for score, answers in sorted(by_score.items())
         ]
-        if current is not None and current not in by_score:
+        legacy = stored is not None and current == round(float(stored), 9)
+        if current is not None and current not in by_score and legacy:
             label = _(
                 "%(score)s: given before moderated scores were limited to those an answer earns",
                 score=format_number(float(shown)),

@@ -86,9 +86,22 @@ class DecisionForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    """Confirm the region's answer unchanged (``confirmed`` "0": withdraw the confirmation)."""
+    """Confirm the region's answer unchanged (``confirmed`` "0": withdraw the confirmation).
+
+    ``replaces``: the moderated score the page showed, which confirming withdraws ("": none);
+    a score given since (another tab, another expert) is never withdrawn unseen.
+    """
 
     confirmed = HiddenField(default="1")
+    replaces = HiddenField(default=None)
+
+    @property
+    def replaced_score(self) -> float | None:
+        """The score the page showed; None: none (or a post that does not say)."""
+        try:
+            return float(self.replaces.data)
+        except (TypeError, ValueError):
+            return None
 
 
 class CommentForm(FlaskForm):

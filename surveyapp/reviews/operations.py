@@ -8,6 +8,7 @@ region's answers: moderated scores and remarks sit beside them.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from surveyapp.extensions import db
 from surveyapp.forms import FieldError
 from surveyapp.i18n import current_lang
 from surveyapp.notifications.operations import experts_of, notify, region_officers
+from surveyapp.numbers import format_number
 from surveyapp.questionnaires.types import NOT_APPLICABLE
 from surveyapp.reviews.models import ChangeRequest, ItemComment, ModeratedScore, SectionRemark
 from surveyapp.reviews.queries import (
@@ -368,12 +370,20 @@ def decide_not_applicable(
     return row
 
 
-def confirm_item(assessment: Assessment, item_id: str, expert: User) -> ModeratedScore:
+#: confirm_item's ``replacing`` when the caller does not check which score it withdraws.
+ANY_SCORE = object()
+
+
+def confirm_item(
+    assessment: Assessment, item_id: str, expert: User, replacing: Any = ANY_SCORE
+) -> ModeratedScore:
     """Confirm the region's answer to a scored item as it stands (moderation coverage counts
     it as reviewed); a moderated score given before is withdrawn.
 
-    :raises ReviewError: not a scored item, or answered "not applicable" (accept or reject
-        that instead).
+    :param replacing: the moderated score the expert saw and means to withdraw (None: they
+        saw none); a different one stored since is never withdrawn unseen.
+    :raises ReviewError: not a scored item, answered "not applicable" (accept or reject
+        that instead), or a score stored that is not the one the expert saw.
     """
     _ensure_reviewing(assessment, expert)
     item = _scored_item(assessment, item_id, "confirm")
@@ -386,6 +396,20 @@ def confirm_item(assessment: Assessment, item_id: str, expert: User) -> Moderate
     if row is not None and row.confirmed and row.score is None:
         return row
     old = row.score if row else None
+    seen = replacing is ANY_SCORE or (
+        old is None
+        if replacing is None
+        else old is not None and round(old, 9) == round(float(replacing), 9)
+    )
+    if not seen:
+        raise ReviewError(
+            _l(
+                "A moderated score of %(score)s was given since this page was opened. It is "
+                "shown below: confirm again to withdraw it.",
+                score=format_number(old),
+            ),
+            "confirmed",
+        )
     if row is None:
         row = _new_moderation(assessment, item_id)
     row.score, row.na_decision, row.rationale = None, None, None

@@ -85,7 +85,9 @@ def save_review(assessment_id: int, section_id: str):
     assessment = load_assessment(assessment_id)
     definition, section = section_or_404(assessment, section_id)
     step = ReviewStepForm()
-    what = step.form.data if step.form.data in STEP_FORMS else "score"
+    what = step.form.data
+    if what not in STEP_FORMS:
+        abort(400)  # the page's forms all say which they are
     item_id = None
     if what != "remark":
         item = definition.items_by_id.get(step.item.data)
@@ -131,7 +133,7 @@ def _save_step(assessment, section_id: str, item_id: str | None, what: str, form
         if form.confirmed.data == "0":
             withdraw_moderation(assessment, item_id, current_user)
             return _("Confirmation withdrawn.")
-        confirm_item(assessment, item_id, current_user)
+        confirm_item(assessment, item_id, current_user, form.replaced_score)
         return _("Answer confirmed.")
     if what == "decision":
         if form.decision.data == "":
