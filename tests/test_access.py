@@ -343,8 +343,8 @@ MATRIX = {
         "submitted": row(302, 403, 403, 302, 302),
     },
     # An expert posting nothing to the review page: no such item (404).
-    ("reviews.save_review", "POST"): {  # an empty post names no form of the page: 400
-        "draft": row(302, 403, 403, 400, 403),
+    ("reviews.save_review", "POST"): {  # submitted: an empty post names no form (400)
+        "draft": row(302, 403, 403, 404, 403),  # a draft: no review page at all
         "submitted": row(302, 403, 403, 400, 403),
     },
     ("reviews.start", "POST"): {
