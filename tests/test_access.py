@@ -51,9 +51,9 @@ MATRIX = {
         "draft": row(302, 404, 200, 404, 404),
         "submitted": row(302, 404, 200, 200, 200),
     },
-    ("assessments.save_section", "POST"): {
-        "draft": row(302, 404, 302, 404, 404),
-        "submitted": row(302, 404, 403, 403, 403),
+    ("assessments.save_section", "POST"): {  # the region's officer, after the submit: 409
+        "draft": row(302, 404, 302, 404, 404),  # and what was sent, shown (not saved)
+        "submitted": row(302, 404, 409, 403, 403),
     },
     ("assessments.autosave_answer", "POST"): {
         "draft": row(401, 404, 200, 404, 404),

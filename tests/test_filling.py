@@ -504,12 +504,17 @@ def test_submit_makes_the_assessment_read_only(client, login, officer, assessmen
     db.session.expire_all()
     assert db.session.get(Assessment, assessment.id).state == AssessmentState.submitted
     assert autosave(client, assessment, "maturity", ["4"], version=1).status_code == 403
-    assert (
-        client.post(
-            section_url(assessment), data={"maturity": "4", "maturity__version": "1"}
-        ).status_code
-        == 403
+    # A page opened before the submit, saved after it: nothing is saved, the page says so and
+    # shows what was sent (it was a 403 page, and the typed answers were gone).
+    stale = client.post(
+        section_url(assessment),
+        data={"maturity": "4", "maturity__version": "1", "maturity__comment": "Typed late"},
     )
+    assert stale.status_code == 409
+    sent = stale.get_data(as_text=True).split('id="unsaved"', 1)[1].split("</div>", 1)[0]
+    assert "Not saved: this assessment can no longer be changed." in sent
+    assert "4: Strong" in sent and "Typed late" in sent
+    assert stored(assessment, "maturity").value == 3
     page = client.get(section_url(assessment)).get_data(as_text=True)
     assert "<form" not in page.split("<main", 1)[1].split("</main>")[0].replace(
         'action="/logout"', ""

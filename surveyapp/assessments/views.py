@@ -404,6 +404,7 @@ def _render_section(
     restored=False,
     status=200,
     people=None,
+    unsaved=None,
 ):
     """The section page; ``form``: the posted form to show again (else the stored answers)."""
     definition = assessment.round.questionnaire.parsed
@@ -444,6 +445,7 @@ def _render_section(
         qattr=lang_attribute(lang),
         autosave_messages=_autosave_messages(current_lang()),
         people=people or {},
+        unsaved=unsaved or [],
     ), status
 
 
@@ -510,7 +512,15 @@ def render_restored_section(assessment_id: int, section_id: str, formdata: Multi
 @login_required
 def save_section(assessment_id: int, section_id: str):
     """Save a section without JavaScript; valid answers are kept even when others are not."""
-    assessment, section = load_editable_section(assessment_id, section_id)
+    assessment = load_assessment(assessment_id, with_answers=False)
+    section = section_or_404(assessment, section_id)
+    if not can_edit(current_user, assessment):
+        if not is_region_officer(current_user, assessment.region_id):
+            abort(403)
+        # A page opened before the submit (or the round's close): nothing is saved, and what
+        # was sent is shown, so that nothing typed is lost.
+        unsaved = _answers_sent(assessment, section)
+        return _render_section(assessment, section, unsaved=unsaved, status=409)
     form = section_form(assessment.round.questionnaire.cache_key, section, current_lang())
     form.validate()
     conflicts = {}
@@ -572,6 +582,25 @@ def save_section(assessment_id: int, section_id: str):
     if request.form.get("then") == "next":
         return redirect(url_for(".review_submission", assessment_id=assessment.id))
     return redirect(url_for(".edit_section", assessment_id=assessment.id, section_id=section.id))
+
+
+def _answers_sent(assessment, section) -> list[tuple]:
+    """The answers a section's form sent, as a reader sees them: (item, answer, comment) for
+    each item with something typed or chosen."""
+    lang = current_lang()
+    form = section_form(assessment.round.questionnaire.cache_key, section, lang)
+    form.validate()
+    sent = []
+    for item in section.items:
+        comment = (request.form.get(comment_field_name(item.id)) or "").strip()
+        raw = [value for value in request.form.getlist(item.id) if value.strip()]
+        shown = "\n".join(raw)
+        if raw and not form[item.id].errors:
+            value = item.question_type.from_form(item, form[item.id].data)
+            shown = item.question_type.display(item, value, lang) or shown
+        if shown or comment:
+            sent.append((item, shown, comment))
+    return sent
 
 
 def _extra_errors(*fields) -> bool:
