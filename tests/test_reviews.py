@@ -419,3 +419,30 @@ def test_a_refused_score_is_not_offered_back_as_a_stored_one(app, login, cycle):
     )
     assert refused.status_code == 422
     assert "given before moderated scores were limited" not in refused.text
+
+
+def test_a_decision_on_an_assessment_that_moved_on_says_so_and_keeps_the_message(app, login, cycle):
+    """Validated meanwhile (another tab): asking for changes answered a bare 409 page and the
+    typed message was gone; validating again, the same page."""
+    from surveyapp.reviews.operations import validate_assessment
+
+    assessment, expert = cycle["assessment"], cycle["expert"]
+    reviewer = client_for(app, login, expert)
+    reviewer.post(f"/reviews/{assessment.id}/start")
+    db.session.expire_all()
+    validate_assessment(db.session.get(Assessment, assessment.id), expert)
+    db.session.commit()
+    late = reviewer.post(
+        f"/reviews/{assessment.id}/request-changes",
+        data={"message": "Please add the 2025 budget figures."},
+    )
+    assert late.status_code == 409
+    assert "Nothing was changed: this assessment is now Validated." in late.text
+    assert "Please add the 2025 budget figures." in late.text  # kept, to copy
+    assert "Send back to the region" not in late.text
+    again = reviewer.post(f"/reviews/{assessment.id}/validate")
+    assert again.status_code == 409
+    assert "Nothing was changed: this assessment is now Validated." in again.text
+    assert "Review:" in again.text  # the review page, not a bare error page
+    db.session.expire_all()
+    assert db.session.get(Assessment, assessment.id).state == AssessmentState.validated

@@ -10,7 +10,7 @@ from surveyapp.auth.models import Role
 from surveyapp.auth.permissions import role_required
 from surveyapp.extensions import db
 from surveyapp.forms import show_at_field
-from surveyapp.i18n import current_lang
+from surveyapp.i18n import current_lang, label
 from surveyapp.reviews.forms import (
     STEP_FORMS,
     CommentForm,
@@ -160,6 +160,15 @@ def review(assessment_id: int):
     return redirect(url_for(".review_section", assessment_id=assessment.id, section_id=first))
 
 
+def _moved_on(assessment) -> str:
+    """Why a review decision changed nothing: the assessment moved on meanwhile (validated,
+    sent back, or taken over by another expert's decision)."""
+    db.session.refresh(assessment)
+    return _(
+        "Nothing was changed: this assessment is now %(state)s.", state=label(assessment.state)
+    )
+
+
 def _decision(assessment_id: int, step, done_message: str, *args):
     assessment = load_assessment(assessment_id, with_answers=False)
     try:
@@ -167,7 +176,9 @@ def _decision(assessment_id: int, step, done_message: str, *args):
         db.session.commit()
     except InvalidTransition:
         db.session.rollback()
-        abort(409)
+        flash(_moved_on(assessment), "error")
+        first = assessment.round.questionnaire.parsed.sections[0].id
+        return render_review(assessment, first, status=409)
     except Refused as error:
         db.session.rollback()
         return refused(assessment, error)
@@ -187,10 +198,13 @@ def _confirmation(assessment_id: int, action: str, form=None, status=200):
     if action == "take_over":
         if not may_take_over(assessment):
             return redirect(url_for(".review", assessment_id=assessment.id))
-    elif not can_review(current_user, assessment):
+    elif assessment.state != AssessmentState.under_review and (
+        action != "request_changes" or form is None
+    ):
+        flash(_moved_on(assessment), "error")
+        return redirect(url_for(".review", assessment_id=assessment.id))
+    elif not can_review(current_user, assessment) and status != 409:
         return refused(assessment, NotReviewer(review_refusal(current_user, assessment)))
-    elif assessment.state != AssessmentState.under_review:
-        abort(409)
     definition = assessment.round.questionnaire.parsed
     return (
         render_template(
@@ -207,6 +221,8 @@ def _confirmation(assessment_id: int, action: str, form=None, status=200):
             ),
             form=form or RequestChangesForm(formdata=None),
             lang=current_lang(),
+            # A request for changes that came too late: its message is shown, not sent.
+            moved_on=_moved_on(assessment) if status == 409 else None,
         ),
         status,
     )
@@ -258,7 +274,7 @@ def changes(assessment_id: int):
         db.session.commit()
     except InvalidTransition:
         db.session.rollback()
-        abort(409)
+        return _confirmation(assessment_id, "request_changes", form, 409)
     except Refused as error:
         db.session.rollback()
         return refused(assessment, error)
