@@ -591,7 +591,8 @@ def test_the_working_group_report_says_when_its_figures_are_interim(app, method_
     assert "Interim: the round is open until" in cover
     # The time on the cover is when the report was printed, said so: the data's own moment is
     # in the snapshot id, and a closed round's figures are as they stood at its close.
-    assert re.search(r"Printed \d{4}-\d\d-\d\d \d\d:\d\d UTC", cover)
+    # In the reader's language, as Babel writes a date and time (not ISO), its zone named.
+    assert re.search(r"Printed [A-Z][a-z]+ \d{1,2}, \d{4}, \d{1,2}:\d\d:\d\d [AP]M \S+", cover)
     assert "Data as of" not in cover
     round_.state = RoundState.closed
     db.session.commit()
@@ -676,3 +677,17 @@ def test_a_dimension_at_the_median_is_neither_strength_nor_weakness():
     rows = [at_median, below, above]
     assert _extremes(rows, strongest=False) == [below]
     assert _extremes(rows, strongest=True) == [above]
+
+
+def test_the_printed_time_and_reference_date_are_written_in_the_reports_language(app):
+    """A German report printed "2026-12-08 01:31 UTC" and a reference date "2026-12-15"."""
+    from datetime import date
+
+    from flask_babel import force_locale, format_date
+
+    from surveyapp.reporting.context import _printed_now
+
+    with app.test_request_context(), force_locale("de"):
+        printed = _printed_now()
+        assert re.fullmatch(r"\d{1,2}\. [A-ZÄÖÜ][a-zäöü]+ \d{4}, \d\d:\d\d:\d\d \S+", printed)
+        assert format_date(date(2026, 12, 15), "long") == "15. Dezember 2026"

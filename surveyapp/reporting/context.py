@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import force_locale, format_date, format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -41,6 +41,12 @@ from surveyapp.rounds.queries import (
     population_used,
     validated_when_closed,
 )
+
+
+def _printed_now() -> str:
+    """When the report is printed, in the report's language and the application's time zone,
+    with the zone named (a reader elsewhere knows which hour it is)."""
+    return format_datetime(datetime.now(UTC), "long")
 
 
 def region_report_context(
@@ -93,7 +99,7 @@ def region_report_context(
             "practices": practices,
             "plan": plan,
             "threshold": current_app.config["MIN_GROUP_SIZE"],
-            "snapshot": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "snapshot": _printed_now(),
             "moderated": column == "moderated",
             "annex": method_annex(round_, lang, sorted(counted)),
             "population": _population_used(region, round_),
@@ -208,7 +214,7 @@ def working_group_report_context(
             | {"heat_maps": _paged_heat_maps(data["heat_map"])},
             "tagged": tagged_challenges(round_, lang),
             "practices": published_practices(round_, lang),
-            "snapshot": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "snapshot": _printed_now(),
             "moderated": column == "moderated",
             # An open round's figures are interim: answers and validations still change them.
             "interim_until": format_date(round_.closes_on, "long")
@@ -301,7 +307,7 @@ def response_report_context(assessment: Assessment, lang: str) -> dict:
             "contents": [(section["id"], section["title"]) for section in sections]
             + ([("files", _("Evidence files"))] if files.get(None) else [])
             + [("method", _("Methodology"))],
-            "snapshot": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "snapshot": _printed_now(),
             "annex": method_annex(assessment.round, lang, [assessment.id], round_figures=False),
         }
 
@@ -442,6 +448,7 @@ def method_annex(
         },
         "round": round_.name,
         "reference_date": round_.reference_day.isoformat(),
+        "reference_date_text": format_date(round_.reference_day, "long"),
         "snapshot_id": queries.snapshot_id(results) if round_figures else None,
         "regions_data": _regions_data(round_) if round_figures else None,
         "states": {state_label(state): int(count) for state, count in states.items()}
