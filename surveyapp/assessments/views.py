@@ -592,8 +592,8 @@ def _answers_sent(assessment, section) -> list[tuple]:
     form.validate()
     sent = []
     for item in section.items:
-        comment = (request.form.get(comment_field_name(item.id)) or "").strip()
-        raw = [value for value in request.form.getlist(item.id) if value.strip()]
+        comment = (form[comment_field_name(item.id)].data or "").strip()
+        raw = [value for value in form[item.id].raw_data or () if value.strip()]
         shown = "\n".join(raw)
         if raw and not form[item.id].errors:
             value = item.question_type.from_form(item, form[item.id].data)
