@@ -322,3 +322,26 @@ def test_a_then_and_now_across_a_reworded_question_says_so(
     later = working_group_dashboard(third, "en")["challenges"]
     assert later and all(item["previous_round"] == "2026 autumn" for item in later)
     assert not any(item["reworded"] for item in later)
+
+
+def test_the_challenge_pages_name_each_kind_of_challenge_in_the_readers_language(
+    app, login, create_user, create_round
+):
+    """/challenges and the action plans named the categories in English for a French reader,
+    while the working group's report named them in French."""
+    from surveyapp.questionnaires.operations import load_questionnaire
+
+    ensure_default_categories()
+    questionnaire = load_questionnaire("questionnaires/criterion7-interregional-v2.yaml")
+    create_round("2026 autumn", questionnaire=questionnaire.questionnaire)
+    item = questionnaire.questionnaire.parsed.item("gp_challenge_categories")
+    french = {o["value"]: item.localize(o["label"], "fr") for o in item.config["options"]}
+    funding = db.session.scalar(select(ChallengeCategory).filter_by(code="funding"))
+    assert french["funding"] != funding.name
+    client = app.test_client()
+    login(create_user(email="emil@example.org", role=Role.expert), client=client)
+    headers = {"Accept-Language": "fr"}
+    overview = client.get("/challenges", headers=headers).text
+    assert french["funding"] in overview and funding.name not in overview
+    answers = client.get(f"/challenges/{funding.id}", headers=headers).text
+    assert f"<h1>{french['funding']}</h1>" in answers

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from surveyapp.actions.models import Action, ActionStatus
 from surveyapp.assessments.models import Assessment
+from surveyapp.challenges.queries import reader_name
 from surveyapp.extensions import db
 from surveyapp.questionnaires.definition import Definition
 from surveyapp.regions.models import Region
@@ -79,7 +80,7 @@ def plans_overview() -> dict:
     worked = []
     for action in actions:
         for key, table in (
-            (action.category.name if action.category else "", by_category),
+            (reader_name(action.category), by_category),
             (action.aspect or "", by_aspect),
         ):
             counts = table.setdefault(key, Counter())
@@ -91,7 +92,7 @@ def plans_overview() -> dict:
                 {
                     "title": action.title,
                     "solution": action.solution,
-                    "category": action.category.name if action.category else None,
+                    "category": reader_name(action.category) or None,
                     "aspect": action.aspect,
                     "region": action.region if action.region_id in named else None,
                     "country": action.region.country,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from flask import g
 from sqlalchemy import func, literal_column, select
 
 from surveyapp.assessments.models import COUNTED_STATES, Answer, Assessment, AssessmentState
 from surveyapp.challenges.models import ChallengeCategory, ChallengeTag
 from surveyapp.extensions import db
+from surveyapp.i18n import current_lang
+from surveyapp.questionnaires.models import Questionnaire
 from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round
 from surveyapp.rounds.queries import validated_when_closed
@@ -34,6 +37,33 @@ def category_label(category: ChallengeCategory, definition, lang: str) -> str:
             ):
                 return item.localize(option["label"], lang)
     return category.name
+
+
+def reader_names(lang: str) -> dict[int, str]:
+    """Category id -> its name for a reader of ``lang`` (category_label), in the words of the
+    newest questionnaire version that asks about challenges; read once per request."""
+    cache = g.setdefault("challenge_reader_names", {})
+    if lang not in cache:
+        newest = None
+        questionnaires = select(Questionnaire).order_by(
+            Questionnaire.version.desc(), Questionnaire.loaded_at.desc()
+        )
+        for questionnaire in db.session.scalars(questionnaires):
+            if questionnaire.parsed.challenge_items:
+                newest = questionnaire.parsed
+                break
+        cache[lang] = {
+            category.id: category_label(category, newest, lang) if newest else category.name
+            for category in categories()
+        }
+    return cache[lang]
+
+
+def reader_name(category: ChallengeCategory | None) -> str:
+    """The category's name for the signed-in reader (a template filter): see reader_names."""
+    if category is None:
+        return ""
+    return reader_names(current_lang()).get(category.id, category.name)
 
 
 def category_names() -> dict[int, str]:

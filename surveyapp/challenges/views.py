@@ -20,6 +20,7 @@ from surveyapp.challenges.queries import (
     categories,
     challenge_counts,
     chosen_counts,
+    reader_name,
     tagged_answers,
 )
 from surveyapp.extensions import db
@@ -29,6 +30,7 @@ from surveyapp.reviews.page import render_review, review_item_url
 from surveyapp.rounds.queries import list_rounds
 
 bp = Blueprint("challenges", __name__, template_folder="templates")
+bp.add_app_template_filter(reader_name, "category_name")
 
 
 @bp.get("/challenges")
