@@ -261,7 +261,8 @@ def test_a_provisional_rounds_point_is_hollow_and_the_legend_says_so():
     points = [(cy, fill) for cx, cy, fill in circles if float(cx) < 370]
     assert points == [("110", "#ffffff")]  # 50 on a 200 px plot from 10: hollow
     assert ("90", charts.REGION) in [(cy, fill) for _cx, cy, fill in circles]
-    assert "Hollow point: provisional" in drawn
+    legend = re.sub(r"</tspan><tspan[^>]*>", " ", drawn)
+    assert "Hollow point: provisional" in legend
     plain = str(charts.lines(["2025"], [charts.Series("Your region", [50.0])], "Trend", "d"))
     assert "#ffffff" not in plain
 
@@ -276,3 +277,43 @@ def test_box_plots_say_what_their_marks_are(app):
         drawn = re.sub(r"</tspan><tspan[^>]*>", " ", str(chart.draw()))
     assert "Mark and number: the median. Box: first to third quartile" in drawn
     assert "a mark without a box is a median of fewer regions." in drawn
+
+
+@settings(max_examples=150, deadline=None)
+@given(label=st.lists(word, min_size=1, max_size=10).map(" ".join))
+def test_row_labels_of_bars_and_boxes_stay_inside_the_chart(label):
+    """A German aspect ("Hochschulen und Forschungseinrichtungen im Dienst von Unternehmen")
+    ran past the chart's left edge in the box plots, its first letter cut: every line of a
+    row label, right-aligned at the label column's edge, fits the column."""
+    for drawn in (
+        charts.box_plots([charts.Box(label, 40.0, 50.0, 60.0)], "Boxes", "d"),
+        charts.bars([charts.Axis(label, 50.0, 50.0, 40.0, 60.0)], "Bars", "d"),
+    ):
+        svg = ET.fromstring(str(drawn))  # noqa: S314 - our own output
+        text = next(t for t in svg.iter(f"{NS}text") if t.find(f"{NS}tspan") is not None)
+        right, size = float(text.find(f"{NS}tspan").get("x")), float(text.get("font-size"))
+        for span in text.iter(f"{NS}tspan"):
+            line = span.text or ""
+            if " " in line:  # a single word longer than the column keeps its line
+                assert len(line) * size * charts.WIDEST_CHARACTER <= right, line
+
+
+def test_a_legend_label_of_several_lines_runs_below_its_mark_not_over_the_line_above():
+    label = "Hohler Punkt: vorläufig, nicht von den Fachleuten validiert"
+    drawn = str(
+        charts.lines(
+            ["2025", "2026"],
+            [charts.Series("Ihre Region", [50.0, 60.0])],
+            "Trend",
+            "d",
+            provisional=(True, False),
+            provisional_label=label,
+        )
+    )
+    svg = ET.fromstring(drawn)  # noqa: S314 - our own output
+    texts = {t.findtext(f"{NS}tspan") or t.text: t for t in svg.iter(f"{NS}text")}
+    series_y = float(texts["Ihre Region"].get("y"))
+    first = next(t for key, t in texts.items() if key and key.startswith("Hohler"))
+    spans = list(first.iter(f"{NS}tspan"))
+    assert len(spans) > 1
+    assert float(spans[0].get("y")) - series_y >= 12  # a line's height below the line above

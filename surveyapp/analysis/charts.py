@@ -86,6 +86,16 @@ def _lines(label: str, width: int) -> list[str]:
 CHARACTER_WIDTH = 0.58
 
 
+#: A wider estimate, for text that must never run past its room (labels of the sans-serif
+#: font run up to this share of the size for a line of mostly lower-case words).
+WIDEST_CHARACTER = 0.64
+
+
+def _characters_in(room: float, size: int) -> int:
+    """How many characters of a label of ``size`` px surely fit in ``room`` pixels."""
+    return max(8, int(room / (WIDEST_CHARACTER * size)))
+
+
 def _fitting_size(labels: Sequence[str], room: float, largest: int, smallest: int = 6) -> int:
     """The largest font size (px, ``smallest`` at least) at which the longest word of the
     labels fits in ``room`` pixels."""
@@ -247,7 +257,7 @@ def bars(
     """
     value_text = VALUE_TEXTS[value_text]
     label_width, top = 260, 10
-    wrap = 36  # characters of an 11 px label that fit in label_width
+    wrap = _characters_in(label_width - 12, 11)
     row = _row_height([axis.label for axis in axes], wrap, 40)
     plot = width - label_width - 50
     height = top + row * len(axes) + 24
@@ -366,10 +376,14 @@ def lines(
         )
     if any(provisional) and provisional_label:
         legend_y = top + 14 + len(series) * 16
+        wrap = _characters_in(right - 36, 10)
+        # Its first line beside the mark, the others below it (centred on the mark, a label of
+        # several lines ran over the legend's line above).
+        below = (len(_lines(provisional_label, wrap)) - 1) * 10 * 0.6
         body.append(
             f'<circle cx="{width - right + 19}" cy="{legend_y}" r="3.5" fill="#ffffff" '
             f'stroke="{REGION}" stroke-width="1.5"/>'
-            + _text(width - right + 32, legend_y, provisional_label, size=10, width=28)
+            + _text(width - right + 32, legend_y + below, provisional_label, size=10, width=wrap)
         )
     return _svg(width, height, title, description, body)
 
@@ -477,7 +491,8 @@ def box_plots(
         place for it).
     """
     label_width, top = 260, 10
-    row = _row_height([box.label for box in boxes], 42, 34)
+    wrap = _characters_in(label_width - 12, 11)
+    row = _row_height([box.label for box in boxes], wrap, 34)
     plot = width - label_width - 50
     legend_lines = _lines(legend, 100) if legend else []
     height = top + row * len(boxes) + 24
@@ -495,7 +510,7 @@ def box_plots(
     for index, box in enumerate(boxes):
         y = top + index * row
         middle = y + row / 2
-        body.append(_text(label_width - 8, middle, box.label, "end", width=42))
+        body.append(_text(label_width - 8, middle, box.label, "end", width=wrap))
         if not _present(box.median):
             continue
         if _present(box.q1) and _present(box.q3):
