@@ -27,6 +27,11 @@ def test_plan_open_and_close_a_round(app, login, create_user, small_questionnair
     refused = client.post("/admin/rounds", data=data)
     assert refused.status_code == 422
     assert "The round cannot close before it opens." in refused.text
+    # A date that is no date says so (it read "This field is required.").
+    no_date = client.post("/admin/rounds", data=data | {"closes_on": "2028-02-30"})
+    assert no_date.status_code == 422
+    assert "Not a valid date value." in no_date.text
+    assert "This field is required." not in no_date.text
     assert 'value="2027 spring"' in refused.text  # what was typed stays
     data["closes_on"] = "2027-05-31"
     assert client.post("/admin/rounds", data=data).status_code == 302

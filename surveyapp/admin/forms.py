@@ -13,7 +13,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from surveyapp.audit.queries import EventFilters
 from surveyapp.auth.models import Role
@@ -54,8 +61,10 @@ class RegionGroupForm(FlaskForm):
 class RoundForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100), one_line])
     questionnaire = SelectField(_l("Questionnaire version"), coerce=int)
-    opens_on = DateField(_l("Opens on"), validators=[DataRequired()])
-    closes_on = DateField(_l("Closes on"), validators=[DataRequired()])
+    # InputRequired, not DataRequired: a date that is no date ("2028-02-30") keeps its own
+    # message ("Not a valid date value."), not "This field is required."
+    opens_on = DateField(_l("Opens on"), validators=[InputRequired()])
+    closes_on = DateField(_l("Closes on"), validators=[InputRequired()])
     reference_date = DateField(
         _l("Reference date"),
         validators=[Optional()],
