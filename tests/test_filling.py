@@ -1138,3 +1138,22 @@ def test_nul_characters_are_dropped_from_text_and_comments(officer, assessment):
     db.session.commit()
     assert stored(assessment, "practice").value == "ab"
     assert stored(assessment, "practice").comment == "cd"
+
+
+def test_a_comment_too_long_is_marked_at_the_comment(client, login, officer, assessment):
+    """The message sat under the answer's options, and the comment box said nothing."""
+    login(officer)
+    posted = client.post(
+        section_url(assessment),
+        data={"maturity": "3", "maturity__version": "0", "maturity__comment": "c" * 4001},
+    )
+    assert posted.status_code == 422
+    page = posted.get_data(as_text=True)
+    block = page.split('id="item-maturity"', 1)[1].split("</fieldset>", 1)[0]
+    box = re.search(r'<textarea id="maturity__comment"[^>]*>', block).group(0)
+    assert 'aria-invalid="true"' in box and 'aria-describedby="maturity__comment-error"' in box
+    error = re.search(r'<p class="error" id="maturity__comment-error">([^<]+)</p>', block)
+    assert error and "Shorten this to 4000 characters (it has 4001)." in error.group(1)
+    answer_error = re.search(r'id="maturity-error"[^>]*>([^<]*)</p>', block).group(1)
+    assert "Shorten" not in answer_error
+    assert "c" * 4001 in block  # what was typed stays

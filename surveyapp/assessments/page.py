@@ -45,6 +45,8 @@ class FieldState:
     evidence: str = ""
     na_reason_errors: tuple[str, ...] = ()
     evidence_errors: tuple[str, ...] = ()
+    #: The comment's own messages, shown at the comment.
+    comment_errors: tuple[str, ...] = ()
 
 
 def _chosen(data):
@@ -84,7 +86,8 @@ def states_from_form(section: Section, form) -> dict[str, FieldState]:
             text="" if text in SPECIAL else text,
             comment=comment._value(),
             version=form[version_field_name(item.id)].data or 0,
-            errors=tuple(str(error) for error in (*field.errors, *comment.errors)),
+            errors=tuple(str(error) for error in field.errors),
+            comment_errors=tuple(str(error) for error in comment.errors),
             na_reason=reason._value() if reason else "",
             evidence=evidence._value() if evidence else "",
             na_reason_errors=tuple(str(error) for error in reason.errors) if reason else (),
@@ -196,7 +199,7 @@ def item_blocks(
         blocks.append(
             fragment(
                 "assessments/_item_block.html",
-                None if has_conflict or state.errors or _long(state) else key,
+                None if has_conflict or state.errors or state.comment_errors or _long(state) else key,
                 item=item,
                 li=localized[item.id],
                 state=state,
