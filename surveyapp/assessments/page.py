@@ -49,6 +49,12 @@ class FieldState:
     comment_errors: tuple[str, ...] = ()
 
 
+def _shown_as_posted(state: FieldState, has_conflict: bool) -> bool:
+    """Whether an item's block shows what this request posted (messages, a conflict, long
+    text): rendered each time, never kept as a fragment."""
+    return has_conflict or bool(state.errors or state.comment_errors) or _long(state)
+
+
 def _chosen(data):
     """A choice field's data as FieldState.chosen (several choices: a tuple of strings)."""
     return tuple(str(value) for value in data) if isinstance(data, list | tuple) else data
@@ -199,7 +205,7 @@ def item_blocks(
         blocks.append(
             fragment(
                 "assessments/_item_block.html",
-                None if has_conflict or state.errors or state.comment_errors or _long(state) else key,
+                None if _shown_as_posted(state, has_conflict) else key,
                 item=item,
                 li=localized[item.id],
                 state=state,
