@@ -126,3 +126,38 @@ def test_critical_aspects_are_named_not_scored():
     assert with_aspects.their_aspects == ["sme"]  # 60 points; mnc differs by 5; uni has no pair
     assert with_aspects.your_aspects == []
     assert with_aspects.match == without.match
+
+
+def test_a_suggestions_reasons_are_whole_sentences_with_unambiguous_lists(app):
+    """German read "während Ihre Region bei Partnerschaften und Netzwerke stärker ist" (a label
+    set into a sentence, in the wrong case) and "Gemeinsam: Mobilität, Verkehr und Logistik,
+    Medizintechnik" (which names are there?): each list follows a colon, and a list whose
+    names have commas of their own is separated by semicolons."""
+    from flask_babel import force_locale
+
+    from surveyapp.analysis import dashboard
+    from surveyapp.analysis.partners import Suggestion
+
+    class Labels:
+        def of(self, kind, key):
+            return {"par": "Partnerships and networks", "vch": "Value chains, clusters"}.get(
+                key, key.title()
+            )
+
+    suggestion = Suggestion(
+        1, 0.5, 0.5, 0.5, their_strengths=["vch", "gov"], your_strengths=["par"]
+    )
+    with app.test_request_context():
+        english = dashboard._explain(suggestion, None, Labels(), "en")
+        with force_locale("de"):
+            german = dashboard._explain(suggestion, None, Labels(), "de")
+    assert english == (
+        "Stronger than your region: Value chains, clusters; Gov. "
+        "Your region is stronger: Partnerships and networks."
+    )
+    assert "Partnerships and networks." in german and " bei " not in german
+    two = Suggestion(1, 0.5, 0.5, 0.5, their_strengths=["gov", "fun"])
+    with app.test_request_context():
+        assert dashboard._explain(two, None, Labels(), "en") == (
+            "Stronger than your region: Gov and Fun."
+        )

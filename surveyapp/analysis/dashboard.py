@@ -636,49 +636,50 @@ def _partners(
 
 def _explain(suggestion, definition, labels: Labels, lang: str) -> str:
     """What the regions share and what each could learn from the other: on the criterion-7
-    dimensions, then on the critical aspects."""
-    dimensions = _explain_dimensions(suggestion, definition, labels, lang)
-    theirs = ", ".join(labels.of(scoring.ASPECT, a) for a in suggestion.their_aspects[:2])
-    yours = ", ".join(labels.of(scoring.ASPECT, a) for a in suggestion.your_aspects[:2])
-    if theirs and yours:
-        aspects = _(
-            "Critical aspects: stronger in %(theirs)s, while your region is stronger in %(yours)s.",
-            theirs=theirs,
-            yours=yours,
-        )
-    elif theirs:
-        aspects = _("Critical aspects: stronger in %(theirs)s.", theirs=theirs)
-    elif yours:
-        aspects = _("Critical aspects: your region is stronger in %(yours)s.", yours=yours)
-    else:
-        return dimensions
-    return _("%(dimensions)s %(aspects)s", dimensions=dimensions, aspects=aspects)
-
-
-def _explain_dimensions(suggestion, definition, labels: Labels, lang: str) -> str:
-    """One sentence: what the regions share and what each could learn on the dimensions."""
-    shared = ", ".join(area_label(a, definition, lang) for a in suggestion.shared[:3])
-    theirs = ", ".join(labels.of(scoring.DIMENSION, d) for d in suggestion.their_strengths[:2])
-    yours = ", ".join(labels.of(scoring.DIMENSION, d) for d in suggestion.your_strengths[:2])
-    if shared and theirs and yours:
-        return _(
-            "Shares %(shared)s; stronger in %(theirs)s, while your region is stronger in "
-            "%(yours)s.",
-            shared=shared,
-            theirs=theirs,
-            yours=yours,
-        )
-    if shared and theirs:
-        return _("Shares %(shared)s and is stronger in %(theirs)s.", shared=shared, theirs=theirs)
-    if theirs and yours:
-        return _(
-            "Stronger in %(theirs)s, while your region is stronger in %(yours)s.",
-            theirs=theirs,
-            yours=yours,
-        )
+    dimensions, then on the critical aspects; whole sentences, each naming its list after a
+    colon (a label set into a sentence took the wrong case in German: "bei Partnerschaften
+    und Netzwerke")."""
+    shared = [area_label(a, definition, lang) for a in suggestion.shared[:3]]
+    theirs = [labels.of(scoring.DIMENSION, d) for d in suggestion.their_strengths[:2]]
+    yours = [labels.of(scoring.DIMENSION, d) for d in suggestion.your_strengths[:2]]
+    their_aspects = [labels.of(scoring.ASPECT, a) for a in suggestion.their_aspects[:2]]
+    your_aspects = [labels.of(scoring.ASPECT, a) for a in suggestion.your_aspects[:2]]
+    sentences = []
     if shared:
-        return _("Shares %(shared)s, with a similar profile.", shared=shared)
-    return _("A complementary profile across the dimensions.")
+        sentences.append(
+            _("Shared priority areas and partnerships: %(areas)s.", areas=_listed(shared, lang))
+        )
+    if theirs:
+        sentences.append(_("Stronger than your region: %(names)s.", names=_listed(theirs, lang)))
+    if yours:
+        sentences.append(_("Your region is stronger: %(names)s.", names=_listed(yours, lang)))
+    if shared and not theirs and not yours:
+        sentences.append(_("Similar scores on the criterion-7 dimensions."))
+    if not sentences:
+        sentences.append(_("A complementary profile across the dimensions."))
+    if their_aspects:
+        sentences.append(
+            _(
+                "Critical aspects where it is stronger: %(names)s.",
+                names=_listed(their_aspects, lang),
+            )
+        )
+    if your_aspects:
+        sentences.append(
+            _(
+                "Critical aspects where your region is stronger: %(names)s.",
+                names=_listed(your_aspects, lang),
+            )
+        )
+    return " ".join(sentences)
+
+
+def _listed(names: list[str], lang: str) -> str:
+    """Names as a list in the reader's language ("A, B and C"), or with semicolons when a name
+    has a comma of its own ("Mobility, transport and logistics; Health"): never ambiguous."""
+    if any("," in name for name in names):
+        return "; ".join(names)
+    return format_list(names, locale=lang)
 
 
 # --- trends ------------------------------------------------------------------------------
