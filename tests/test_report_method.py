@@ -267,8 +267,8 @@ def test_an_index_below_coverage_is_not_applicable_never_zero(app, method_world)
     least = min(d["coverage"]["percent"] for d in dimensions)
     assert index["coverage"]["percent"] == pytest.approx(least)
     assert index["coverage_text"] == (
-        f"{index['coverage']['counted']} of {index['coverage']['total']} items; its least "
-        f"covered dimension {least:.0f} % of its weight"
+        f"{index['coverage']['counted']} of {index['coverage']['total']} items; the least "
+        f"covered dimension has {least:.0f} % of its weight"
     )
     method_world["assessments"]["ES23"].consent_named = True
     db.session.commit()

@@ -237,8 +237,8 @@ def coverage_text(coverage: dict | None, index: bool = False) -> str:
     counted, total = coverage["counted"], coverage["total"]
     if index:
         text = _(
-            "%(counted)d of %(total)d items; its least covered dimension %(percent)s %% of "
-            "its weight",
+            "%(counted)d of %(total)d items; the least covered dimension has %(percent)s %% "
+            "of its weight",
             counted=counted,
             total=total,
             percent=percent,
