@@ -15,6 +15,7 @@ text.
 
 import json
 import re
+import unicodedata
 from typing import Any
 
 from flask import Request, current_app
@@ -44,6 +45,19 @@ def clean_text(text: str) -> str:
         return text
     text = _CONTROL_RE.sub("", text)
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def has_visible_text(text: str | None) -> bool:
+    """Whether ``text`` shows something: a character that is neither a blank nor an invisible
+    format character (a zero-width space, a direction mark). A required reason or comment of
+    only such characters reads as empty to everyone who sees it."""
+    return any(
+        not char.isspace() and unicodedata.category(char) not in INVISIBLE for char in text or ""
+    )
+
+
+#: Unicode categories that show nothing (format characters, unassigned, private use).
+INVISIBLE = frozenset({"Cf", "Cn", "Co", "Cc", "Zs", "Zl", "Zp"})
 
 
 def clean_value(value: Any) -> Any:

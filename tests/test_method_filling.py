@@ -545,3 +545,15 @@ def test_a_stored_answer_the_rules_refuse_blocks_the_submit_and_says_why(
     save_answer(db.session.get(Assessment, assessment.id), item.id, ["no_analysis"], officer)
     db.session.commit()
     assert not submit_check(db.session.get(Assessment, assessment.id)).refused
+
+
+@pytest.mark.parametrize("reason", ["\u200b\u200b", "\u200e \u202e", "\ufeff", " \u3000 "])
+def test_a_reason_of_invisible_characters_is_no_reason(officer, assessment, reason):
+    """Two zero-width spaces passed as the reason a question does not apply: experts saw
+    an empty reason."""
+    with pytest.raises(AnswerFieldError, match="Say why this does not apply"):
+        save_answer(assessment, "mnc_linkage", "na", officer, na_reason=reason)
+    db.session.rollback()
+    save_answer(assessment, "mnc_linkage", "na", officer, na_reason="\u200bNo multinationals")
+    db.session.commit()
+    assert stored(assessment, "mnc_linkage").na_reason == "\u200bNo multinationals"

@@ -183,3 +183,16 @@ def test_valid_values_round_trip(officer_client, level, staff, share, platforms,
             order = ["agri_food", "energy", "industrial", "blue"]
             value = sorted(value, key=order.index)
         assert stored[item_id] == value
+
+
+@given(
+    blank=st.text(
+        alphabet=st.characters(whitelist_categories=("Cf", "Zs", "Zl", "Zp", "Cc")), max_size=20
+    ),
+    shown=st.characters(whitelist_categories=("L", "N", "P", "S")),
+)
+def test_text_is_visible_exactly_when_it_has_a_character_that_shows(blank, shown):
+    from surveyapp.text import has_visible_text
+
+    assert not has_visible_text(blank)
+    assert has_visible_text(blank + shown + blank)

@@ -22,6 +22,7 @@ from surveyapp.questionnaires.definition import Definition, Item
 from surveyapp.questionnaires.types import NOT_APPLICABLE, AnswerError, too_long
 from surveyapp.regions.models import Region
 from surveyapp.rounds.models import Round, RoundState
+from surveyapp.text import has_visible_text
 
 
 class StaleAnswer(ValueError):
@@ -86,7 +87,7 @@ def _new_extras(item: Item, value: Any, answer: Answer | None, na_reason, eviden
         reason = one_line(na_reason) or None
     if value != NOT_APPLICABLE:
         reason = None
-    elif asks_reason(item) and not reason:
+    elif asks_reason(item) and not has_visible_text(reason):
         raise AnswerFieldError("na_reason", _("Say why this does not apply to your region."))
     if reason and len(reason) > NA_REASON_MAX_LENGTH:
         raise AnswerFieldError("na_reason", too_long(NA_REASON_MAX_LENGTH, len(reason)))

@@ -39,6 +39,7 @@ from surveyapp.reviews.queries import (
     undecided_not_applicable,
 )
 from surveyapp.rounds.models import RoundState
+from surveyapp.text import has_visible_text
 
 
 class ReviewError(FieldError):
@@ -146,7 +147,7 @@ def _said(text: str | None, field: str) -> str:
     :raises ReviewError: nothing is left.
     """
     text = (text or "").replace("\x00", "").strip()
-    if not text:
+    if not has_visible_text(text):
         raise ReviewError(_l("Write something first."), field)
     return text
 
@@ -261,7 +262,8 @@ def _check_score(item, score: float) -> None:
 
 
 def _rationale(text: str | None) -> str | None:
-    return (text or "").replace("\x00", "").strip() or None
+    text = (text or "").replace("\x00", "").strip()
+    return text if has_visible_text(text) else None
 
 
 def set_moderated_score(
