@@ -52,6 +52,10 @@ def test_a_published_report_is_public_until_withdrawn(app, scored_world, admin_c
     page = public.get("/published")
     assert page.status_code == 200 and round_.name in page.text
     assert "Named desk" in page.text and "Unnamed desk" not in page.text
+    # The questionnaire by its version, not by the key only the application uses ("small:1").
+    version = round_.questionnaire.version
+    assert f"Questionnaire version {version}" in page.text
+    assert round_.questionnaire.label not in page.text
     response = public.get(pdf_url)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = pdf_text(response.data, tmp_path)

@@ -93,6 +93,7 @@ def region_report_context(
         return data | {
             "title": definition.localized("title", lang),
             "questionnaire_label": round_.questionnaire.label,
+            "questionnaire_version": round_.questionnaire.version,
             "validated": validated,
             "state_label": str(label(assessment.state)) if assessment else "",
             "remarks": remarks,
@@ -209,6 +210,7 @@ def working_group_report_context(
             "annex": method_annex(round_, lang, sorted(_validated_ids(round_))),
             "title": definition.localized("title", lang),
             "questionnaire_label": round_.questionnaire.label,
+            "questionnaire_version": round_.questionnaire.version,
             # The page's heat map of every region is cut into pages here.
             "charts": {key: chart for key, chart in data["charts"].items() if key != "heat_map"}
             | {"heat_maps": _paged_heat_maps(data["heat_map"])},
@@ -297,6 +299,7 @@ def response_report_context(assessment: Assessment, lang: str) -> dict:
             "title": definition.localized("title", text_lang),
             "text_lang": None if text_lang == lang else text_lang,
             "questionnaire_label": assessment.round.questionnaire.label,
+            "questionnaire_version": assessment.round.questionnaire.version,
             "region": {"code": assessment.region.code, "name": assessment.region.name},
             "round": assessment.round.name,
             "state_label": str(label(assessment.state)),

@@ -51,7 +51,7 @@ def facts(context: dict) -> list[tuple[str, str]]:
     rows = [
         (_("Region"), f"{context['region']['name']} ({context['region']['code']})"),
         (_("Round"), context["round"]),
-        (_("Questionnaire"), context["questionnaire_label"]),
+        (_("Questionnaire"), _("version %(num)s", num=context["questionnaire_version"])),
         (_("State"), context["state_label"]),
     ]
     if context["submitted"]:
