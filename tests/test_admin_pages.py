@@ -86,6 +86,13 @@ def test_create_an_account_with_a_one_time_link(app, login, create_user, create_
         "/admin/users/new", data={"email": "olga@", "name": "Olga", "role": "expert"}
     )
     assert invalid.status_code == 422
+    # Every field's message at once: the address's came only after the regions' was mended.
+    both = client.post(
+        "/admin/users/new", data={"email": "not-an-email", "name": "Ana", "role": "officer"}
+    )
+    assert both.status_code == 422
+    assert "This is not an email address." in both.text
+    assert "An officer needs at least one region." in both.text
 
 
 def test_a_role_change_never_drops_the_regions_unseen(app, login, create_user, create_region):

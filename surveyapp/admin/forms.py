@@ -24,7 +24,8 @@ from wtforms.validators import (
 
 from surveyapp.audit.queries import EventFilters
 from surveyapp.auth.models import Role
-from surveyapp.auth.queries import UserFilters
+from surveyapp.auth.operations import is_email_address
+from surveyapp.auth.queries import UserFilters, find_user_by_email
 from surveyapp.extensions import db
 from surveyapp.forms import ANY, UNKNOWN_CHOICE, FilterForm, at_most, stripped
 from surveyapp.i18n import label
@@ -126,6 +127,14 @@ class UserForm(FlaskForm):
         description=_l("For officers: NUTS codes of their regions, separated by spaces or commas."),
         render_kw={"rows": 2},
     )
+
+    def validate_email(self, field):
+        """Checked here as well as by create_user, so that every field's message shows at once
+        (the address's came only after the regions' was mended)."""
+        if not is_email_address(field.data or ""):
+            raise ValidationError(_l("This is not an email address."))
+        if find_user_by_email(field.data) is not None:
+            raise ValidationError(_l("An account with this email already exists."))
 
 
 class EditUserForm(UserForm):

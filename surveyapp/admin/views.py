@@ -496,31 +496,32 @@ def _regions_from(form: UserForm):
 def new_user():
     """Create an account; the new user sets a password through a one-time link."""
     form = UserForm()
-    if form.validate_on_submit():
-        regions = _regions_from(form)
-        if regions is not None:
-            try:
-                user = create_user(
-                    form.email.data,
-                    form.name.data,
-                    Role(form.role.data),
-                    secrets.token_urlsafe(24),  # unknown to anyone: replaced through the link
-                    regions,
-                    actor=current_user,
-                )
-            except AccountError as error:
-                db.session.rollback()
-                if "already exists" in str(error):
-                    form.email.errors.append(_("An account with this email already exists."))
-                elif "not an email address" in str(error):
-                    form.email.errors.append(_("This is not an email address."))
-                else:
-                    form.email.errors.append(str(error))
+    valid = form.validate_on_submit()
+    # The regions are checked even when another field is wrong: every message shows at once.
+    regions = _regions_from(form) if form.is_submitted() else None
+    if valid and regions is not None:
+        try:
+            user = create_user(
+                form.email.data,
+                form.name.data,
+                Role(form.role.data),
+                secrets.token_urlsafe(24),  # unknown to anyone: replaced through the link
+                regions,
+                actor=current_user,
+            )
+        except AccountError as error:  # a race with another administrator, or a rule here
+            db.session.rollback()
+            if "already exists" in str(error):
+                form.email.errors.append(_("An account with this email already exists."))
+            elif "not an email address" in str(error):
+                form.email.errors.append(_("This is not an email address."))
             else:
-                token = issue_reset_token(user, current_user)
-                db.session.commit()
-                link = url_for("auth.reset_password", token=token, _external=True)
-                return render_template("admin/reset_link.html", user=user, link=link, created=True)
+                form.email.errors.append(str(error))
+        else:
+            token = issue_reset_token(user, current_user)
+            db.session.commit()
+            link = url_for("auth.reset_password", token=token, _external=True)
+            return render_template("admin/reset_link.html", user=user, link=link, created=True)
     return render_template("admin/user_form.html", form=form, user=None), (
         422 if form.errors else 200
     )

@@ -131,11 +131,16 @@ def unlink_identity(user: User, actor: User | None = None) -> None:
     log_event("user.oidc_unlinked", "user", user.id, user=actor, old_value=old)
 
 
-def _new_account_email(email: str) -> str:
+def is_email_address(email: str) -> bool:
+    """Whether ``email`` (normalized as accounts keep it) is an address an account can have."""
     email = normalize_email(email)
-    if not EMAIL.fullmatch(email) or len(email) > 254:
-        raise AccountError(f"{email!r} is not an email address")
-    return email
+    return bool(EMAIL.fullmatch(email)) and len(email) <= 254
+
+
+def _new_account_email(email: str) -> str:
+    if not is_email_address(email):
+        raise AccountError(f"{normalize_email(email)!r} is not an email address")
+    return normalize_email(email)
 
 
 def _check_name(name: str) -> None:
