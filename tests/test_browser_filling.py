@@ -368,3 +368,35 @@ def test_keeping_my_answer_keeps_their_comment_i_did_not_touch(live_server, brow
         "Source: the 2025 strategy review"
     )
     expect(olga.locator('[name="maturity__comment"]')).to_be_visible()
+
+
+def test_a_page_the_browser_put_back_by_itself_sends_nothing(live_server, page, setup):
+    """Back to a section another officer changed since: the browser fetches it again (no
+    store) and puts back what was chosen before. Nobody edited it: nothing is sent, and the
+    other officer's answer stays (the choice the browser put back had overwritten it)."""
+    sign_in(page, live_server, setup["olga"])
+    page.goto(f"{live_server}/assessments/{setup['id']}/sections/basics")
+    page.wait_for_load_state("load")
+    page.locator('[name="maturity"][value="2"]').check()
+    expect(status(page)).to_contain_text("Saved")
+    page.get_by_role("link", name="Networks").first.click()
+    page.wait_for_url(re.compile(r".*/sections/networks$"))
+    answer = db.session.scalar(
+        select(Answer).filter_by(assessment_id=setup["id"], item_id="maturity")
+    )
+    answer.value, answer.version = 5, answer.version + 1  # another officer, meanwhile
+    db.session.commit()
+    saves = []
+    page.on("request", lambda r: saves.append(r.url) if "/answers/" in r.url else None)
+    # Chromium puts the fields back after the deferred script ran, Firefox before it: the
+    # script is held back here until the browser has put them back, as in Firefox.
+    page.route("**/js/section.js", lambda route: route.abort())
+    page.go_back()
+    page.wait_for_load_state("load")
+    put_back = page.locator('[name="maturity"][value="2"]')
+    assert put_back.is_checked() and not put_back.evaluate("e => e.defaultChecked")
+    page.unroute("**/js/section.js")
+    page.add_script_tag(url=f"{live_server}/static/js/section.js")
+    page.wait_for_timeout(1200)  # beyond the autosave's debounce
+    assert saves == []
+    assert stored(setup["id"], "maturity") == 5

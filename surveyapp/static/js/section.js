@@ -79,6 +79,14 @@
                            extra(itemId, "evidence")]);
   }
 
+  // What this page last had from the server for an item: the last answer a save of this
+  // page acknowledged, or one kept in this browser since an earlier page (its changes put
+  // back), or the page as the server wrote it.
+  var restoredBase = {};
+  function baseline(itemId) {
+    return savedAs[itemId] || restoredBase[itemId] || shownState(itemId);
+  }
+
   // The same, as the server wrote it into the page (the controls' default state).
   function shownState(itemId) {
     var values = [];
@@ -149,9 +157,12 @@
 
   function keep(itemId) {
     var kept = loadKept();
+    var before = kept[itemId];
+    // base: the answer as the server had it when these changes began (see showConflict).
     kept[itemId] = { value: rawValues(itemId), comment: comment(itemId),
                      na_reason: extra(itemId, "na_reason"), evidence: extra(itemId, "evidence"),
-                     version: Number(versionInput(itemId).value) };
+                     version: Number(versionInput(itemId).value),
+                     base: (before && before.base) || baseline(itemId) };
     try { localStorage.setItem(storageKey, JSON.stringify(kept)); } catch (e) { /* full */ }
   }
 
@@ -381,7 +392,7 @@
                                 { value: current.display || messages.no_answer });
     // The parts of the answer besides its value: what this page last had from the server
     // (its baseline), what the officer has now, and the other person's.
-    var base = JSON.parse(savedAs[itemId] || shownState(itemId));
+    var base = JSON.parse(baseline(itemId));
     var now = JSON.parse(state(itemId));
     var other = [current.form_values || [], current.comment || "", current.na_reason || "",
                  current.evidence || ""];
@@ -398,7 +409,9 @@
     merge.textContent = messages.conflict_merge;
     var mine = button(messages.keep_mine, "button", function () {
       // What the officer did not change here is taken from theirs: keeping "my answer" never
-      // writes back a comment, reason or evidence this page only showed from before.
+      // writes back a comment, reason or evidence this page only showed from before. Read
+      // now, at the click: a change made while the box was shown is the officer's too.
+      now = JSON.parse(state(itemId));
       if (JSON.stringify(now[0]) === JSON.stringify(base[0])) setValues(itemId, other[0]);
       [["__comment", 1], ["__na_reason", 2], ["__evidence", 3]].forEach(function (part) {
         var field = form.querySelector('[name="' + itemId + part[0] + '"]');
@@ -475,6 +488,7 @@
       forget(itemId);
       return;
     }
+    if (kept[itemId].base) restoredBase[itemId] = kept[itemId].base;
     setValues(itemId, kept[itemId].value);
     var commentField = form.querySelector('[name="' + itemId + '__comment"]');
     if (commentField && kept[itemId].comment !== null) commentField.value = kept[itemId].comment;
@@ -484,12 +498,13 @@
     dirty[itemId] = true;
     save(itemId, 0);
   });
-  // Answers chosen or typed before this script ran (it loads after the page shows, and a
-  // quick officer is faster on a slow network): what differs from the page as the server
-  // wrote it is sent now, as if changed now.
-  form.querySelectorAll("[data-item]").forEach(function (item) {
-    var itemId = item.dataset.item;
-    if (dirty[itemId] || !versionInput(itemId)) return;
+  // Answers the officer chose or typed before this script ran (it loads after the page
+  // shows, and a quick officer is faster on a slow network; early-edits.js noted them): what
+  // differs from the page as the server wrote it is sent now, as if changed now. Fields the
+  // browser put back by itself (Back) were not edited here: never sent.
+  var early = window.surveyappEditedEarly || {};
+  Object.keys(early).forEach(function (itemId) {
+    if (dirty[itemId] || !block(itemId) || !versionInput(itemId)) return;
     if (state(itemId) !== shownState(itemId)) schedule(itemId);
   });
   applyConditions();
