@@ -746,10 +746,12 @@ def test_a_plain_save_after_a_submit_that_came_first_says_so(
         update(Assessment).values(state=AssessmentState.submitted, version=Assessment.version + 1),
     )
     login(officer)
-    data = {"maturity": "3", "maturity__version": "0"}
+    data = {"maturity": "3", "maturity__version": "0", "maturity__comment": "Typed late"}
     reply = client.post(section_url(assessment), data=data, follow_redirects=True)
-    assert reply.status_code == 200
-    assert "This assessment can no longer be changed." in reply.get_data(as_text=True)
+    assert reply.status_code == 409
+    sent = reply.get_data(as_text=True).split('id="unsaved"', 1)[1].split("</div>", 1)[0]
+    assert "Not saved: this assessment can no longer be changed." in sent
+    assert "3: Fair" in sent and "Comment: Typed late" in sent  # shown, not lost
     assert stored(assessment, "maturity") is None
 
 

@@ -557,3 +557,26 @@ def test_a_reason_of_invisible_characters_is_no_reason(officer, assessment, reas
     save_answer(assessment, "mnc_linkage", "na", officer, na_reason="\u200bNo multinationals")
     db.session.commit()
     assert stored(assessment, "mnc_linkage").na_reason == "\u200bNo multinationals"
+
+
+def test_a_late_section_save_shows_every_part_that_was_sent(client, login, officer, assessment):
+    """The list of what a save after the submit sent left out the reason and the evidence."""
+    answer_everything(assessment, officer)
+    submit_assessment(db.session.get(Assessment, assessment.id), officer)
+    db.session.commit()
+    login(officer)
+    late = client.post(
+        section_url(assessment),
+        data={
+            "mnc_linkage": "na",
+            "mnc_linkage__version": "1",
+            "mnc_linkage__na_reason": "No multinationals in the region",
+            "sme_services": "4",
+            "sme_services__version": "1",
+            "sme_services__evidence": "https://example.org/vouchers-2026",
+        },
+    )
+    assert late.status_code == 409
+    sent = late.get_data(as_text=True).split('id="unsaved"', 1)[1].split("</div>", 1)[0]
+    assert "Why it does not apply: No multinationals in the region" in sent
+    assert "Evidence: https://example.org/vouchers-2026" in sent

@@ -558,9 +558,9 @@ def save_section(assessment_id: int, section_id: str):
             field.errors = [*field.errors, str(exc)]
             continue
         except NotEditable:  # submitted, or the round closed, since the page was checked
-            db.session.rollback()
-            flash(_("This assessment can no longer be changed."), "error")
-            return redirect(url_for(".view_assessment", assessment_id=assessment_id))
+            db.session.rollback()  # nothing of this post is saved: what was sent is shown
+            unsaved = _answers_sent(assessment, section)
+            return _render_section(assessment, section, unsaved=unsaved, status=409)
         form[version_field_name(item.id)].data = answer.version if answer else 0
     db.session.commit()
     has_errors = any(
@@ -585,21 +585,32 @@ def save_section(assessment_id: int, section_id: str):
 
 
 def _answers_sent(assessment, section) -> list[tuple]:
-    """The answers a section's form sent, as a reader sees them: (item, answer, comment) for
-    each item with something typed or chosen."""
+    """The answers a section's form sent, as a reader sees them: (item, answer, notes) for
+    each item with something typed or chosen; notes: its comment, reason and evidence, each
+    after its label."""
     lang = current_lang()
     form = section_form(assessment.round.questionnaire.cache_key, section, lang)
     form.validate()
+    labels = (
+        (comment_field_name, _("Comment:")),
+        (lambda item_id: f"{item_id}__na_reason", _("Why it does not apply:")),
+        (lambda item_id: f"{item_id}__evidence", _("Evidence:")),
+    )
     sent = []
     for item in section.items:
-        comment = (form[comment_field_name(item.id)].data or "").strip()
+        notes = []
+        for name_of, label in labels:
+            name = name_of(item.id)
+            text = (form[name].data or "").strip() if name in form else ""
+            if text:
+                notes.append(f"{label} {text}")
         raw = [value for value in form[item.id].raw_data or () if value.strip()]
         shown = "\n".join(raw)
         if raw and not form[item.id].errors:
             value = item.question_type.from_form(item, form[item.id].data)
             shown = item.question_type.display(item, value, lang) or shown
-        if shown or comment:
-            sent.append((item, shown, comment))
+        if shown or notes:
+            sent.append((item, shown, notes))
     return sent
 
 
