@@ -52,12 +52,19 @@ def has_visible_text(text: str | None) -> bool:
     format character (a zero-width space, a direction mark). A required reason or comment of
     only such characters reads as empty to everyone who sees it."""
     return any(
-        not char.isspace() and unicodedata.category(char) not in INVISIBLE for char in text or ""
+        not char.isspace()
+        and char not in BLANK_LOOKING
+        and unicodedata.category(char) not in INVISIBLE
+        for char in text or ""
     )
 
 
-#: Unicode categories that show nothing (format characters, unassigned, private use).
-INVISIBLE = frozenset({"Cf", "Cn", "Co", "Cc", "Zs", "Zl", "Zp"})
+#: Unicode categories that show nothing (format characters, unassigned, private use) or only
+#: marks on another character.
+INVISIBLE = frozenset({"Cf", "Cn", "Co", "Cc", "Zs", "Zl", "Zp", "Mn", "Me"})
+#: Characters of other categories that show as blank: Hangul fillers, the blank Braille
+#: pattern, the Mongolian vowel separator.
+BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")
 
 
 def clean_value(value: Any) -> Any:

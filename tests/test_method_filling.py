@@ -330,11 +330,13 @@ def test_submit_blocks_on_missing_scored_answers_naming_them(client, login, offi
     assert [item.id for item in caught.value.items] == ["maturity"]
 
 
-def test_submit_blocks_on_not_applicable_without_reason(officer, assessment):
+@pytest.mark.parametrize("reason", [None, "\u200b\u200b"])
+def test_submit_blocks_on_not_applicable_without_reason(officer, assessment, reason):
     answer_everything(assessment, officer)
-    # Stored without a reason (e.g. v1 data carried over): the check still asks for one.
+    # Stored without a reason (e.g. v1 data carried over), or with one of invisible characters
+    # stored before those were refused: the check still asks for one.
     answer = stored(assessment, "mnc_linkage")
-    answer.value = "na"
+    answer.value, answer.na_reason = "na", reason
     db.session.commit()
     check = submit_check(db.session.get(Assessment, assessment.id))
     assert [item.id for item in check.without_reason] == ["mnc_linkage"]

@@ -196,3 +196,5 @@ def test_text_is_visible_exactly_when_it_has_a_character_that_shows(blank, shown
 
     assert not has_visible_text(blank)
     assert has_visible_text(blank + shown + blank)
+    # Characters of other categories that still show as blank.
+    assert not has_visible_text(blank + "\u3164\u2800\u034f" + blank)

@@ -208,7 +208,7 @@ def submit_check(assessment: Assessment) -> SubmitCheck:
         if not method_2:
             continue
         answer = answers[item.id]
-        if value == NOT_APPLICABLE and asks_reason(item) and not answer.na_reason:
+        if value == NOT_APPLICABLE and asks_reason(item) and not has_visible_text(answer.na_reason):
             without_reason.append(item)
         elif (
             item.is_scored

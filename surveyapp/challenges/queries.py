@@ -41,12 +41,12 @@ def category_label(category: ChallengeCategory, definition, lang: str) -> str:
 
 def reader_names(lang: str) -> dict[int, str]:
     """Category id -> its name for a reader of ``lang`` (category_label), in the words of the
-    newest questionnaire version that asks about challenges; read once per request."""
+    questionnaire loaded last that asks about challenges; read once per request."""
     cache = g.setdefault("challenge_reader_names", {})
     if lang not in cache:
         newest = None
         questionnaires = select(Questionnaire).order_by(
-            Questionnaire.version.desc(), Questionnaire.loaded_at.desc()
+            Questionnaire.loaded_at.desc(), Questionnaire.id.desc()
         )
         for questionnaire in db.session.scalars(questionnaires):
             if questionnaire.parsed.challenge_items:
