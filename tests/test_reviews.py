@@ -440,6 +440,11 @@ def test_a_decision_on_an_assessment_that_moved_on_says_so_and_keeps_the_message
     assert "Nothing was changed: this assessment is now Validated." in late.text
     assert "Please add the 2025 budget figures." in late.text  # kept, to copy
     assert "Send back to the region" not in late.text
+    empty = reviewer.post(f"/reviews/{assessment.id}/request-changes", data={"message": ""})
+    assert empty.status_code == 409 and "Send back to the region" not in empty.text
+    old_link = reviewer.get(f"/reviews/{assessment.id}/validate", follow_redirects=True)
+    assert "This assessment is now Validated." in old_link.text  # nothing was tried
+    assert "Nothing was changed" not in old_link.text
     again = reviewer.post(f"/reviews/{assessment.id}/validate")
     assert again.status_code == 409
     assert "Nothing was changed: this assessment is now Validated." in again.text

@@ -169,6 +169,13 @@ def _moved_on(assessment) -> str:
     )
 
 
+def _moved_on_page(assessment):
+    """The review page (409) saying that a decision changed nothing: see _moved_on."""
+    flash(_moved_on(assessment), "error")
+    first = assessment.round.questionnaire.parsed.sections[0].id
+    return render_review(assessment, first, status=409)
+
+
 def _decision(assessment_id: int, step, done_message: str, *args):
     assessment = load_assessment(assessment_id, with_answers=False)
     try:
@@ -176,9 +183,7 @@ def _decision(assessment_id: int, step, done_message: str, *args):
         db.session.commit()
     except InvalidTransition:
         db.session.rollback()
-        flash(_moved_on(assessment), "error")
-        first = assessment.round.questionnaire.parsed.sections[0].id
-        return render_review(assessment, first, status=409)
+        return _moved_on_page(assessment)
     except Refused as error:
         db.session.rollback()
         return refused(assessment, error)
@@ -198,12 +203,14 @@ def _confirmation(assessment_id: int, action: str, form=None, status=200):
     if action == "take_over":
         if not may_take_over(assessment):
             return redirect(url_for(".review", assessment_id=assessment.id))
-    elif assessment.state != AssessmentState.under_review and (
-        action != "request_changes" or form is None
-    ):
-        flash(_moved_on(assessment), "error")
-        return redirect(url_for(".review", assessment_id=assessment.id))
-    elif not can_review(current_user, assessment) and status != 409:
+    elif assessment.state != AssessmentState.under_review:
+        if form is None:  # the page that asks (an old link): nothing was tried
+            flash(_("This assessment is now %(state)s.", state=label(assessment.state)), "info")
+            return redirect(url_for(".review", assessment_id=assessment.id))
+        if action != "request_changes" or assessment.reviewer_id != current_user.id:
+            return _moved_on_page(assessment)
+        status = 409  # the reviewer's request came too late: its message is shown, not sent
+    elif not can_review(current_user, assessment):
         return refused(assessment, NotReviewer(review_refusal(current_user, assessment)))
     definition = assessment.round.questionnaire.parsed
     return (
