@@ -317,3 +317,39 @@ def test_a_legend_label_of_several_lines_runs_below_its_mark_not_over_the_line_a
     spans = list(first.iter(f"{NS}tspan"))
     assert len(spans) > 1
     assert float(spans[0].get("y")) - series_y >= 12  # a line's height below the line above
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    labels=st.lists(st.lists(word, min_size=1, max_size=6).map(" ".join), min_size=1, max_size=4)
+)
+def test_heat_map_headings_hyphenate_long_words_and_lose_no_letter(labels):
+    """German headings shrank to 4-5 pt for one long compound ("Forschungseinrichtungen"):
+    a word longer than a line is cut at hyphenation points of the language, and the headings
+    read the same once the cuts are joined."""
+    for label in labels:
+        cut = charts.hyphenated(label, 17, "de")
+        assert cut.replace("- ", "") == label
+        for part in cut.split():
+            assert len(part) <= 17 or part in label.split()  # a word no point helps: as it was
+    heat = str(charts.heat_map(["r"], labels, [[50.0] * len(labels)], "Heat", "d", lang="de"))
+    assert "<svg" in heat
+
+
+def test_a_german_heading_keeps_a_readable_size_and_breaks_where_words_meet():
+    label = "Hochschulen und Forschungseinrichtungen im Dienst von Unternehmen"
+    assert charts.hyphenated(label, 17, "de") == (
+        "Hochschulen und Forschungs- einrichtungen im Dienst von Unternehmen"
+    )
+    assert charts.hyphenated("Technologieeinführung in KMU", 17, "de").startswith("Technologie- ")
+    german = ET.fromstring(str(charts.heat_map(["r"], [label], [[50.0]], "H", "d", lang="de")))  # noqa: S314
+    plain = ET.fromstring(str(charts.heat_map(["r"], [label], [[50.0]], "H", "d")))  # noqa: S314
+
+    def heading_size(svg):
+        return next(
+            float(t.get("font-size"))
+            for t in svg.iter(f"{NS}text")
+            if t.find(f"{NS}tspan") is not None
+        )
+
+    assert heading_size(german) == 9 > heading_size(plain)

@@ -19,6 +19,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pyphen
 from flask_babel import format_percent
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
@@ -94,6 +95,38 @@ WIDEST_CHARACTER = 0.64
 def _characters_in(room: float, size: int) -> int:
     """How many characters of a label of ``size`` px surely fit in ``room`` pixels."""
     return max(8, int(room / (WIDEST_CHARACTER * size)))
+
+
+def hyphenated(label: str, per_line: int, lang: str | None) -> str:
+    """``label`` with each word longer than ``per_line`` characters cut at hyphenation points
+    of ``lang`` into parts that fit ("Forschungs- einrichtungen"); unchanged where ``lang``
+    has no hyphenation rules or no point helps."""
+    try:
+        rules = pyphen.Pyphen(lang=lang) if lang else None
+    except KeyError:
+        rules = None
+    if rules is None:
+        return label
+    words = []
+    for word in label.split():
+        while len(word) > per_line:
+            cuts = [pair for pair in rules.iterate(word) if len(pair[0]) + 1 <= per_line]
+            if not cuts:
+                break
+            # The cut that leaves a rest that fits, into parts of the most even length (the
+            # shorter first part on a tie): German compounds then break where their words
+            # meet ("Technologie-einführung", not "Technologieein-führung").
+            left, word = min(
+                cuts,
+                key=lambda pair: (
+                    len(pair[1]) > per_line,
+                    abs(len(pair[0]) + 1 - len(pair[1])),
+                    len(pair[0]),
+                ),
+            )
+            words.append(left + "-")
+        words.append(word)
+    return " ".join(words)
 
 
 def _fitting_size(labels: Sequence[str], room: float, largest: int, smallest: int = 6) -> int:
@@ -394,14 +427,23 @@ def heat_map(
     values: Sequence[Sequence[float | str | None]],
     title: str,
     description: str,
+    lang: str | None = None,
 ) -> Markup:
-    """Rows (regions) by columns (aspects), cells shaded by score with the score written in."""
+    """Rows (regions) by columns (aspects), cells shaded by score with the score written in.
+
+    :param lang: the headings' language: a word longer than a heading's line is hyphenated
+        by its rules ("Forschungs-" / "einrichtungen"), so that the headings keep a readable
+        size; without it (or where it has no rules) the font shrinks until the word fits.
+    """
     label_width, cell_w, cell_h, top = 190, 96, 20, 96
     width = label_width + cell_w * len(column_labels) + 4
     height = top + cell_h * len(row_labels) + 4
     body = []
-    # Column headings in a font small enough for their longest word to fit the column.
-    size = _fitting_size(column_labels, cell_w - 6, largest=9)
+    # Column headings at the largest size their words fit, long words hyphenated.
+    largest = 9
+    per_line = int((cell_w - 6) / (CHARACTER_WIDTH * largest))
+    column_labels = [hyphenated(label, per_line, lang) for label in column_labels]
+    size = _fitting_size(column_labels, cell_w - 6, largest=largest)
     per_line = int((cell_w - 6) / (CHARACTER_WIDTH * size))
     for index, label in enumerate(column_labels):
         x = label_width + index * cell_w + cell_w / 2

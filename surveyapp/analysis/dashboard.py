@@ -928,6 +928,7 @@ def working_group_dashboard(
                 [row["values"] for row in heat_rows],
                 _("Critical-aspect indices per validated region"),
                 heat_map_description(),
+                lang=lang,
             ),
         },
     }

@@ -178,7 +178,7 @@ def tagged_challenges(round_: Round, lang: str) -> dict:
     return {"aspects": [name for _, name in aspects], "rows": rows}
 
 
-def _paged_heat_maps(heat_map: dict) -> list:
+def _paged_heat_maps(heat_map: dict, lang: str) -> list:
     """The heat map cut into charts of one page each (an SVG cannot break across pages)."""
     rows, size = heat_map["rows"], HEAT_MAP_ROWS_PER_PAGE
     return [
@@ -194,6 +194,7 @@ def _paged_heat_maps(heat_map: dict) -> list:
                 total=len(rows),
             ),
             heat_map_description(),
+            lang=lang,
         )
         for start in range(0, len(rows), size)
     ]
@@ -213,7 +214,7 @@ def working_group_report_context(
             "questionnaire_version": round_.questionnaire.version,
             # The page's heat map of every region is cut into pages here.
             "charts": {key: chart for key, chart in data["charts"].items() if key != "heat_map"}
-            | {"heat_maps": _paged_heat_maps(data["heat_map"])},
+            | {"heat_maps": _paged_heat_maps(data["heat_map"], lang)},
             "tagged": tagged_challenges(round_, lang),
             "practices": published_practices(round_, lang),
             "snapshot": _printed_now(),
