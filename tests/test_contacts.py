@@ -316,3 +316,20 @@ def test_partner_figures_are_written_as_scores(client, login, world, officers):
     written = [(match.strip(), shared.strip()) for match, shared in cells]
     expected = [(format_score(100 * s.match), format_score(100 * s.shared_score)) for s in found]
     assert written == expected
+
+
+def test_a_requests_reasons_name_their_lists_after_a_colon(app):
+    """German read "Die anfragende Region ist stärker in Partnerschaften und Netzwerke" (a
+    label set into a sentence, in the wrong case), as the partner suggestions did."""
+    from flask_babel import force_locale
+
+    from surveyapp.contacts.queries import reasons_text
+    from surveyapp.questionnaires.loader import load_file
+
+    definition = load_file("questionnaires/criterion7-interregional-v2.yaml")
+    reasons = {"from_strengths": ["partnerships"], "to_strengths": ["governance", "funding"]}
+    with app.test_request_context(), force_locale("de"):
+        german = reasons_text(reasons, definition, "de")
+    assert german[0].startswith("Wo die anfragende Region stärker ist: ")
+    assert german[1].startswith("Wo die angefragte Region stärker ist: ")
+    assert " und " in german[1]  # the reader's list form, not a comma

@@ -129,10 +129,10 @@ def reasons_text(reasons: dict, definition, lang: str) -> list[str]:
         names = format_list(
             [labels.of(DIMENSION, d) for d in reasons["from_strengths"]], locale=lang
         )
-        lines.append(_("The asking region is stronger in %(dimensions)s.", dimensions=names))
+        lines.append(_("Where the asking region is stronger: %(dimensions)s.", dimensions=names))
     if reasons.get("to_strengths"):
         names = format_list([labels.of(DIMENSION, d) for d in reasons["to_strengths"]], locale=lang)
-        lines.append(_("The asked region is stronger in %(dimensions)s.", dimensions=names))
+        lines.append(_("Where the asked region is stronger: %(dimensions)s.", dimensions=names))
     return lines
 
 
