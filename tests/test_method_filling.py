@@ -367,8 +367,13 @@ def test_evidence_warning_must_be_confirmed(client, login, officer, assessment):
     assert "#item-sme_services" not in warning.group(0)  # it has evidence
     assert 'name="without_evidence"' in warning.group(0)
 
-    response = client.post(f"/assessments/{assessment.id}/submit", follow_redirects=True)
-    assert "Some answers have no evidence" in response.get_data(as_text=True)
+    response = client.post(f"/assessments/{assessment.id}/submit", data={"consent_named": "yes"})
+    # The message at the box to tick, and the consent as it was chosen (it came back unticked).
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    error = re.search(r'<p class="error" id="without_evidence-error">([^<]+)</p>', page)
+    assert error and "Some answers have no evidence" in error.group(1)
+    assert re.search(r'<input type="checkbox" id="consent_named"[^>]* checked>', page)
     db.session.expire_all()
     assert db.session.get(Assessment, assessment.id).state == AssessmentState.draft
     with pytest.raises(EvidenceNotConfirmed) as caught:

@@ -784,7 +784,11 @@ def _presence_due(assessment_id: int, section_id: str) -> bool | None:
 @login_required
 def review_submission(assessment_id: int):
     """What is missing before the region can submit, and the submit button."""
-    assessment = load_assessment(assessment_id)
+    return _review_page(load_assessment(assessment_id))
+
+
+def _review_page(assessment, form: SubmitForm | None = None, status: int = 200):
+    """The review-and-submit page; ``form``: a submit refused, its choices shown again."""
     check = submit_check(assessment)
     return render_template(
         "assessments/review.html",
@@ -797,7 +801,14 @@ def review_submission(assessment_id: int):
         unconfirmed=check.unconfirmed,
         editable=can_edit(current_user, assessment),
         lang=current_lang(),
-    )
+        consent_named=form.consent_named.data if form else assessment.consent_named,
+        evidence_error=_(
+            "Some answers have no evidence. Add it, or confirm that you submit them "
+            "without evidence."
+        )
+        if form
+        else None,
+    ), status
 
 
 @bp.post("/assessments/<int:assessment_id>/submit")
@@ -824,14 +835,8 @@ def submit(assessment_id: int):
         return redirect(url_for(".review_submission", assessment_id=assessment.id))
     except EvidenceNotConfirmed:
         db.session.rollback()
-        flash(
-            _(
-                "Some answers have no evidence. Add it, or confirm that you submit them "
-                "without evidence."
-            ),
-            "error",
-        )
-        return redirect(url_for(".review_submission", assessment_id=assessment.id))
+        # At the box to tick, with the consent as it was chosen: nothing chosen is lost.
+        return _review_page(load_assessment(assessment_id), form, 422)
     except NotEditable:
         db.session.rollback()
         flash(_("This assessment can no longer be submitted."), "error")
