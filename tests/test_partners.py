@@ -156,6 +156,12 @@ def test_a_suggestions_reasons_are_whole_sentences_with_unambiguous_lists(app):
         "Your region is stronger: Partnerships and networks."
     )
     assert "Partnerships and networks." in german and " bei " not in german
+    # A name with the list's own "and" ("Partnerships and networks and Governance") too.
+    with_and = Suggestion(1, 0.5, 0.5, 0.5, their_strengths=["par", "gov"])
+    with app.test_request_context():
+        assert dashboard._explain(with_and, None, Labels(), "en") == (
+            "Stronger than your region: Partnerships and networks; Gov."
+        )
     two = Suggestion(1, 0.5, 0.5, 0.5, their_strengths=["gov", "fun"])
     with app.test_request_context():
         assert dashboard._explain(two, None, Labels(), "en") == (

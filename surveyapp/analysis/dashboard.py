@@ -647,12 +647,12 @@ def _explain(suggestion, definition, labels: Labels, lang: str) -> str:
     sentences = []
     if shared:
         sentences.append(
-            _("Shared priority areas and partnerships: %(areas)s.", areas=_listed(shared, lang))
+            _("Shared priority areas and partnerships: %(areas)s.", areas=listed(shared, lang))
         )
     if theirs:
-        sentences.append(_("Stronger than your region: %(names)s.", names=_listed(theirs, lang)))
+        sentences.append(_("Stronger than your region: %(names)s.", names=listed(theirs, lang)))
     if yours:
-        sentences.append(_("Your region is stronger: %(names)s.", names=_listed(yours, lang)))
+        sentences.append(_("Your region is stronger: %(names)s.", names=listed(yours, lang)))
     if shared and not theirs and not yours:
         sentences.append(_("Similar scores on the criterion-7 dimensions."))
     if not sentences:
@@ -661,23 +661,25 @@ def _explain(suggestion, definition, labels: Labels, lang: str) -> str:
         sentences.append(
             _(
                 "Critical aspects where it is stronger: %(names)s.",
-                names=_listed(their_aspects, lang),
+                names=listed(their_aspects, lang),
             )
         )
     if your_aspects:
         sentences.append(
             _(
                 "Critical aspects where your region is stronger: %(names)s.",
-                names=_listed(your_aspects, lang),
+                names=listed(your_aspects, lang),
             )
         )
     return " ".join(sentences)
 
 
-def _listed(names: list[str], lang: str) -> str:
+def listed(names: list[str], lang: str) -> str:
     """Names as a list in the reader's language ("A, B and C"), or with semicolons when a name
-    has a comma of its own ("Mobility, transport and logistics; Health"): never ambiguous."""
-    if any("," in name for name in names):
+    has a comma or the list's own "and" ("Partnerships and networks; Funding synergies"):
+    never ambiguous."""
+    between = format_list(["\x00", "\x01"], locale=lang).split("\x00", 1)[1].split("\x01")[0]
+    if len(names) > 1 and any("," in name or between in name for name in names):
         return "; ".join(names)
     return format_list(names, locale=lang)
 

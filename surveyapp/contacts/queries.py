@@ -111,27 +111,22 @@ def target_named(request: ContactRequest) -> bool:
 def reasons_text(reasons: dict, definition, lang: str) -> list[str]:
     """A suggestion's reasons (ContactRequest.reasons) in neutral words, the same for both
     sides."""
-    from babel.lists import format_list
     from flask_babel import gettext as _
 
-    from surveyapp.analysis.dashboard import area_label, labels_of
+    from surveyapp.analysis.dashboard import area_label, labels_of, listed
     from surveyapp.analysis.scoring import DIMENSION
 
     labels = labels_of(definition, lang)
     reasons = reasons or {}
     lines = []
     if reasons.get("shared"):
-        shared = format_list(
-            [area_label(a, definition, lang) for a in reasons["shared"]], locale=lang
-        )
+        shared = listed([area_label(a, definition, lang) for a in reasons["shared"]], lang)
         lines.append(_("Shared priority areas and partnerships: %(areas)s.", areas=shared))
     if reasons.get("from_strengths"):
-        names = format_list(
-            [labels.of(DIMENSION, d) for d in reasons["from_strengths"]], locale=lang
-        )
+        names = listed([labels.of(DIMENSION, d) for d in reasons["from_strengths"]], lang)
         lines.append(_("Where the asking region is stronger: %(dimensions)s.", dimensions=names))
     if reasons.get("to_strengths"):
-        names = format_list([labels.of(DIMENSION, d) for d in reasons["to_strengths"]], locale=lang)
+        names = listed([labels.of(DIMENSION, d) for d in reasons["to_strengths"]], lang)
         lines.append(_("Where the asked region is stronger: %(dimensions)s.", dimensions=names))
     return lines
 
